@@ -1,0 +1,43 @@
+# claimflow — two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint bench scrub-sample schemas clean help
+
+help:
+	@echo "make demo    - embedded broker + worker + simulator, then a summary"
+	@echo "make test    - the whole test suite (starts its own embedded broker)"
+	@echo "make lint    - ruff + mypy"
+	@echo "make bench   - benchmarks (scrub engine; end-to-end when available)"
+	@echo "make schemas - regenerate schemas/json from the pydantic contracts"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/claimflow demo
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy schemas streams bench
+
+bench: $(STAMP)
+	$(PY) -m bench.scrub_engine
+
+schemas: $(STAMP)
+	$(VENV)/bin/claimflow schemas export schemas/json
+
+scrub-sample: $(STAMP)
+	$(VENV)/bin/claimflow scrub tests/data/claims.jsonl --encounters tests/data/encounters.jsonl --as-of 2026-03-01
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,58 @@
+"""claimflow event contracts (pydantic v2). The only package other teams need to import."""
+
+from schemas.base import Contract, Envelope
+from schemas.claim import ClaimLine, ClaimSubmitted, Patient, Payer
+from schemas.encounter import EcgDocumentation, Encounter
+from schemas.outputs import (
+    EDIT_CATEGORIES,
+    TASK_ACTIONS,
+    ClaimHeld,
+    ClaimReady,
+    DeadLetter,
+    LifecycleEvent,
+    ResubmissionTask,
+    ScrubEdit,
+    ScrubResult,
+)
+from schemas.status import Adjustment, ClaimStatus, Denial
+
+#: Every event model, by its ``event_type``; JSON Schema files are exported for each.
+EVENT_MODELS: dict[str, type[Envelope]] = {
+    model.model_fields["event_type"].default: model
+    for model in (
+        Encounter,
+        ClaimSubmitted,
+        ClaimStatus,
+        Denial,
+        ScrubResult,
+        ClaimReady,
+        ClaimHeld,
+        LifecycleEvent,
+        ResubmissionTask,
+        DeadLetter,
+    )
+}
+
+__all__ = [
+    "EDIT_CATEGORIES",
+    "EVENT_MODELS",
+    "TASK_ACTIONS",
+    "Adjustment",
+    "ClaimHeld",
+    "ClaimLine",
+    "ClaimReady",
+    "ClaimStatus",
+    "ClaimSubmitted",
+    "Contract",
+    "DeadLetter",
+    "Denial",
+    "EcgDocumentation",
+    "Encounter",
+    "Envelope",
+    "LifecycleEvent",
+    "Patient",
+    "Payer",
+    "ResubmissionTask",
+    "ScrubEdit",
+    "ScrubResult",
+]

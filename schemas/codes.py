@@ -1,0 +1,75 @@
+"""Normalisers and constrained types for the codes that appear on claims.
+
+Only *format* is checked here (the contract); whether a code exists or is billable on a date is a
+scrub edit (``streams/scrub``), because a claim with an unknown code is still a claim that a coder
+must fix, not a broken event.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+_ICD_RE = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
+_PROC_RE = re.compile(r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")
+_MOD_RE = re.compile(r"^[0-9A-Z]{2}$")
+_NPI_RE = re.compile(r"^[0-9]{10}$")
+
+
+def normalize_icd10(value: object) -> str:
+    """``r079``, ``R079`` and ``R07.9`` are the same code; the canonical form has the dot."""
+    if not isinstance(value, str):
+        raise ValueError("ICD-10-CM code must be a string")
+    raw = value.strip().upper().replace(".", "")
+    if not _ICD_RE.match(raw):
+        raise ValueError(f"{value!r} is not ICD-10-CM shaped (letter, digit, 1-5 more characters)")
+    return raw if len(raw) <= 3 else f"{raw[:3]}.{raw[3:]}"
+
+
+def normalize_procedure(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("procedure code must be a string")
+    raw = value.strip().upper()
+    if not _PROC_RE.match(raw):
+        raise ValueError(f"{value!r} is not a CPT (5 characters) or HCPCS Level II (letter + 4 digits) code")
+    return raw
+
+
+def normalize_modifier(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("modifier must be a string")
+    raw = value.strip().upper()
+    if not _MOD_RE.match(raw):
+        raise ValueError(f"{value!r} is not a two-character modifier")
+    return raw
+
+
+def _check_npi_shape(value: str) -> str:
+    if not _NPI_RE.match(value):
+        raise ValueError(f"{value!r} is not a 10-digit NPI")
+    return value
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+IcdCode = Annotated[str, BeforeValidator(normalize_icd10)]
+ProcedureCode = Annotated[str, BeforeValidator(normalize_procedure)]
+Modifier = Annotated[str, BeforeValidator(normalize_modifier)]
+# Shape only (10 digits); the Luhn check digit is a scrub edit so a typo is explained, not dropped.
+Npi = Annotated[str, BeforeValidator(_strip), AfterValidator(_check_npi_shape)]
+PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+PayerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
+
+PlanType = Literal["medicare", "medicare_advantage", "medicaid", "commercial"]
+FrequencyCode = Literal["1", "7", "8"]
+GroupCode = Literal["CO", "PR", "OA", "PI"]
+
+#: X12 claim status category codes (277CA / 276-277).
+STATUS_CATEGORY_RE = r"^(A[0-8]|P[0-5]|F[0-4]|R(?:[0-9]|1[0-6])|E[0-4])$"

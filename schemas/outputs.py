@@ -1,0 +1,159 @@
+"""Events claimflow emits: scrub results, ready/held claims, lifecycle, tasks, dead letters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from schemas.base import Contract, Envelope
+from schemas.claim import ClaimSubmitted
+from schemas.codes import FrequencyCode, Identifier, Money, PlanType
+
+EditCategory = Literal[
+    "code_validity",
+    "component",
+    "documentation",
+    "bundling",
+    "units",
+    "modifier",
+    "place_of_service",
+    "medical_necessity",
+    "coverage",
+    "frequency",
+    "timely_filing",
+    "duplicate",
+    "patient",
+    "provider",
+    "claim_data",
+]
+EDIT_CATEGORIES: tuple[str, ...] = EditCategory.__args__  # type: ignore[attr-defined]
+
+Severity = Literal["error", "warning"]
+
+
+class ScrubEdit(Contract):
+    """One finding of the scrubber: what is wrong and how to fix it."""
+
+    rule_id: str = Field(min_length=1, max_length=80)
+    category: EditCategory
+    severity: Severity
+    line_number: int | None = None
+    message: str
+    fix: str
+
+
+class ScrubResult(Envelope):
+    event_type: Literal["scrub_result"] = "scrub_result"
+    claim_id: Identifier
+    claim_event_id: uuid.UUID = Field(description="event_id of the ClaimSubmitted that was scrubbed")
+    payer_id: str
+    plan_type: PlanType
+    status: Literal["clean", "held"]
+    edits: list[ScrubEdit] = Field(default_factory=list)
+    encounter_found: bool
+    rule_pack_version: str
+    as_of: date
+
+
+class ClaimReady(Envelope):
+    """A claim that passed every error-level edit (warnings travel with it)."""
+
+    event_type: Literal["claim_ready"] = "claim_ready"
+    claim: ClaimSubmitted
+    warnings: list[ScrubEdit] = Field(default_factory=list)
+
+
+class ClaimHeld(Envelope):
+    """A claim held before it left, with the edits a coder must clear."""
+
+    event_type: Literal["claim_held"] = "claim_held"
+    claim: ClaimSubmitted
+    edits: list[ScrubEdit]
+
+
+LifecycleStage = Literal["received", "held", "ready", "resubmitted", "appealed", "written_off", "closed"]
+
+
+class LifecycleEvent(Envelope):
+    """A step of a claim's life that claimflow itself observed (scrub, resubmission, manual)."""
+
+    event_type: Literal["lifecycle"] = "lifecycle"
+    claim_id: Identifier
+    stage: LifecycleStage
+    payer_id: str
+    plan_type: PlanType
+    frequency_code: FrequencyCode = "1"
+    original_claim_number: Identifier | None = None
+    total_charge: Money = Field(default=Decimal("0"))
+    submitted_at: AwareDatetime | None = Field(default=None, description="when the claim was submitted")
+    cause_event_id: uuid.UUID | None = Field(
+        default=None, description="the input event that caused this step"
+    )
+    edit_count: int = 0
+
+
+TaskAction = Literal[
+    "replacement_claim",
+    "new_claim",
+    "reopening",
+    "appeal",
+    "write_off",
+    "bill_patient",
+    "verify_eligibility",
+    "rebill_other_payer",
+    "request_authorization",
+    "fix_and_resubmit",
+]
+TASK_ACTIONS: tuple[str, ...] = TaskAction.__args__  # type: ignore[attr-defined]
+
+
+class ResubmissionTask(Envelope):
+    """Work for a person or an automated flow: why a claim came back and what to do by when."""
+
+    event_type: Literal["resubmission_task"] = "resubmission_task"
+    task_id: str
+    claim_id: Identifier
+    payer_id: str
+    plan_type: PlanType
+    action: TaskAction
+    root_cause: str
+    category: str
+    reason_codes: list[str] = Field(default_factory=list, description="group-CARC, e.g. CO-97")
+    remark_codes: list[str] = Field(default_factory=list)
+    recoverable: bool
+    patient_billable: bool
+    amount_at_stake: Money = Field(default=Decimal("0"))
+    priority: Literal["urgent", "high", "normal", "low"]
+    due_date: date | None
+    instructions: str
+    attempt: int = Field(ge=1)
+    corrected_claim: ClaimSubmitted | None = None
+    cause_event_id: uuid.UUID | None = None
+
+
+DeadLetterReason = Literal[
+    "too_large", "malformed_json", "schema_violation", "unknown_event", "processing_error"
+]
+
+
+class DeadLetter(Envelope):
+    """An input the worker could not process, kept whole so it can be replayed after a fix.
+
+    ``payload_b64`` is data (it may contain PHI and is protected like the input topic);
+    ``error`` is a readable reason built without echoing input values.
+    """
+
+    event_type: Literal["dead_letter"] = "dead_letter"
+    reason: DeadLetterReason
+    error: str
+    source_topic: str
+    source_partition: int
+    source_offset: int
+    source_timestamp: datetime | None = None
+    key_b64: str | None = None
+    payload_b64: str
+    payload_size: int

@@ -1,0 +1,12 @@
+"""Faust agents: thin layers that decode, call the pure domain, emit and count."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streams.app import ClaimflowApp
+
+
+def register_all(app: ClaimflowApp) -> None:
+    """Attach every agent to the app (imported lazily so the domain never imports Faust)."""

@@ -1,0 +1,111 @@
+"""The one Faust app, built from settings, plus the HTTP listener for /metrics and health.
+
+``ClaimflowApp`` is the entry class: it owns the Faust app, the topics of the catalogue and the
+agents (registered by ``streams.agents``). Faust's own web server is disabled because it binds
+every interface whatever its host setting; claimflow serves /metrics, /health and /ready from its
+own aiohttp listener bound exactly where ``CLAIMFLOW_WEB_HOST``/``CLAIMFLOW_WEB_PORT`` say.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from typing import Any
+
+import faust
+from faust.types import TopicT
+
+from streams.settings import Settings
+from streams.topics import CATALOGUE, topic_name
+
+log = logging.getLogger("claimflow")
+
+#: Settings applied automatically with the embedded (Tansu) broker, never against a real cluster:
+#: its "latest offset" answer is wrong after multi-record produce batches (Faust would end table
+#: recovery early), its first group join waits about half the session timeout, and it has no
+#: transactions for aiokafka.
+EMBEDDED_PROFILE: dict[str, Any] = {
+    "producer_max_batch_size": 1,
+    "broker_session_timeout": 8.0,
+    "broker_heartbeat_interval": 1.5,
+    "processing_guarantee": "at_least_once",
+}
+
+#: Production defaults: producer batching (Faust's defaults give ~14-message batches).
+KAFKA_PROFILE: dict[str, Any] = {
+    "producer_linger_ms": 10,
+    "producer_max_batch_size": 262144,
+    "processing_guarantee": "at_least_once",
+}
+
+
+def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | None:
+    protocol = settings.kafka_security_protocol
+    context: ssl.SSLContext | None = None
+    if protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(
+            cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        )
+    if protocol.startswith("SASL_"):
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password,
+            ssl_context=context,
+            mechanism=settings.kafka_sasl_mechanism,
+        )
+    if protocol == "SSL":
+        return faust.SSLCredentials(context)
+    return None
+
+
+def faust_config(settings: Settings) -> dict[str, Any]:
+    servers = settings.require_bootstrap().split(",")
+    config: dict[str, Any] = {
+        "broker": [f"kafka://{s.strip()}" for s in servers],
+        "broker_credentials": broker_credentials(settings),
+        "store": settings.store,
+        "datadir": str(settings.data_dir),
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": settings.replication_factor,
+        "topic_disable_leader": True,
+        "web_enabled": False,
+        "consumer_auto_offset_reset": "earliest",
+        "table_cleanup_interval": 30.0,
+        "stream_wait_empty": True,
+    }
+    config.update(EMBEDDED_PROFILE if settings.embedded else KAFKA_PROFILE)
+    return config
+
+
+class ClaimflowApp:
+    """The worker: one Faust app, its topics and agents, and the HTTP listener."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.faust = faust.App(settings.app_id, **faust_config(settings))
+        self.topics: dict[str, TopicT] = {
+            spec.name: self.faust.topic(
+                topic_name(spec.name, settings.topic_prefix),
+                key_serializer="raw",
+                value_serializer="raw",
+                partitions=settings.partitions,
+            )
+            for spec in CATALOGUE
+        }
+
+    def topic(self, logical: str) -> TopicT:
+        return self.topics[logical]
+
+    def register_agents(self) -> None:
+        from streams.agents import register_all
+
+        register_all(self)
+
+    def liveness(self) -> tuple[bool, str]:
+        return True, "ok"
+
+    def readiness(self) -> tuple[bool, str]:
+        app = self.faust
+        if not app.consumer_generation_id and not app.assignor.assigned_actives():
+            return False, "waiting for partition assignment"
+        return True, "ready"

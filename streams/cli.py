@@ -1,0 +1,129 @@
+"""The ``claimflow`` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from streams.settings import ConfigError, load_settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _broker(args: argparse.Namespace) -> int:
+    from streams.broker import BrokerNotFound, EmbeddedBroker
+
+    try:
+        broker = EmbeddedBroker(port=args.port, host=args.host).start()
+    except BrokerNotFound as exc:
+        print(f"claimflow broker: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"embedded broker (development only) listening on {broker.bootstrap}; Ctrl-C to stop",
+        file=sys.stderr,
+    )
+    print(
+        f"export KAFKA_BOOTSTRAP_SERVERS={broker.bootstrap} CLAIMFLOW_BROKER_PROFILE=embedded",
+        file=sys.stderr,
+    )
+    try:
+        return broker.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        broker.stop()
+
+
+def _topics_create(args: argparse.Namespace) -> int:
+    from streams.admin import create_topics
+
+    settings = load_settings()
+    for name, state in create_topics(settings).items():
+        print(f"{state:8} {name}")
+    return 0
+
+
+def _schemas_export(args: argparse.Namespace) -> int:
+    from schemas.export import export
+
+    for path in export(Path(args.directory)):
+        print(path)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from streams.runner import run_worker
+
+    return run_worker(load_settings())
+
+
+def _scrub(args: argparse.Namespace) -> int:
+    from streams.scrub.offline import run_offline_scrub
+
+    return run_offline_scrub(args)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from streams.demo import run_demo
+
+    return run_demo(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="claimflow",
+        description="Event-driven claim lifecycle worker: scrub, track, resubmit, measure. "
+        "Configuration comes from environment variables (see README).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("broker", help="run the embedded development broker (Tansu) in the foreground")
+    p.add_argument("--port", type=int, default=9092, help="loopback port (default 9092; 0 = any free port)")
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.set_defaults(func=_broker)
+
+    p = sub.add_parser("topics", help="topic administration")
+    tsub = p.add_subparsers(dest="topics_command", required=True, metavar="ACTION")
+    tc = tsub.add_parser("create", help="create every catalogue topic that is missing (idempotent)")
+    tc.set_defaults(func=_topics_create)
+
+    p = sub.add_parser("schemas", help="event contract tools")
+    ssub = p.add_subparsers(dest="schemas_command", required=True, metavar="ACTION")
+    se = ssub.add_parser("export", help="write the JSON Schema of every event into DIR")
+    se.add_argument("directory", metavar="DIR")
+    se.set_defaults(func=_schemas_export)
+
+    p = sub.add_parser("worker", help="run the Faust worker (all agents) against KAFKA_BOOTSTRAP_SERVERS")
+    p.set_defaults(func=_worker)
+
+    p = sub.add_parser("scrub", help="scrub a JSON-lines file of claims offline (no Kafka)")
+    p.add_argument("claims", metavar="CLAIMS.jsonl")
+    p.add_argument("--encounters", metavar="ENC.jsonl", help="encounters to join by encounter_id")
+    p.add_argument("--payers", metavar="DIR", help="payer profiles directory (default: bundled)")
+    p.add_argument("--rules", metavar="DIR", help="rule pack directory (default: bundled ECG pack)")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date the scrub is run for (default: today)")
+    p.set_defaults(func=_scrub)
+
+    p = sub.add_parser("demo", help="embedded broker + worker + simulated traffic, then a summary")
+    p.add_argument("--claims", type=int, default=300, help="claims to simulate (default 300)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--follow", action="store_true", help="keep the broker and worker running")
+    p.set_defaults(func=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Handler = args.func
+    try:
+        return func(args)
+    except ConfigError as exc:
+        print(f"claimflow: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Bytes ⇄ contracts, and dead-letter envelopes for what cannot be decoded.
+
+Errors are described without echoing input values (pydantic's messages can quote the input,
+which may be PHI): a dead letter's ``error`` names the field and the problem only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from schemas import DeadLetter, Envelope
+from schemas.outputs import DeadLetterReason
+
+M = TypeVar("M", bound=Envelope)
+
+MAX_ERRORS_REPORTED = 5
+
+
+@dataclass(frozen=True)
+class SourcePosition:
+    topic: str
+    partition: int
+    offset: int
+    timestamp: float | None = None
+    key: bytes | None = None
+
+
+class DecodeError(Exception):
+    def __init__(self, reason: DeadLetterReason, error: str):
+        super().__init__(error)
+        self.reason: DeadLetterReason = reason
+        self.error = error
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """A readable, PHI-free summary: field path, problem type and message without input values."""
+    parts = []
+    for err in exc.errors(include_input=False, include_url=False)[:MAX_ERRORS_REPORTED]:
+        loc = ".".join(str(p) for p in err["loc"]) or "(event)"
+        msg = err["msg"]
+        if err["type"] == "value_error":
+            # our own validators quote the bad value; keep only the rule, not the value
+            msg = "invalid value: " + _strip_quoted(msg.removeprefix("Value error, "))
+        parts.append(f"{loc}: {msg}")
+    extra = exc.error_count() - MAX_ERRORS_REPORTED
+    if extra > 0:
+        parts.append(f"... and {extra} more")
+    return "; ".join(parts)
+
+
+def _strip_quoted(msg: str) -> str:
+    out, quote = [], None
+    for ch in msg:
+        if quote:
+            if ch == quote:
+                quote = None
+                out.append("…")
+            continue
+        if ch in "'\"":
+            quote = ch
+            continue
+        out.append(ch)
+    return "".join(out).strip()
+
+
+def decode(model: type[M], payload: bytes | None, max_bytes: int) -> M:
+    """Parse and validate one event; raise DecodeError with a dead-letter reason on failure."""
+    if payload is None:
+        raise DecodeError("malformed_json", "empty message (tombstone or null value)")
+    if len(payload) > max_bytes:
+        raise DecodeError(
+            "too_large",
+            f"event of {len(payload)} bytes exceeds CLAIMFLOW_MAX_EVENT_BYTES={max_bytes}",
+        )
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f" at byte {exc.pos}" if isinstance(exc, json.JSONDecodeError) else ""
+        kind = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise DecodeError("malformed_json", f"not valid JSON{where}: {kind}") from None
+    except RecursionError:
+        raise DecodeError("malformed_json", "JSON nested too deeply") from None
+    if not isinstance(data, dict):
+        raise DecodeError("schema_violation", f"expected a JSON object, got {type(data).__name__}")
+    expected = model.model_fields["event_type"].default
+    if "event_type" in data and data["event_type"] != expected:
+        raise DecodeError("unknown_event", f"event_type must be {expected!r} on this topic")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise DecodeError("schema_violation", describe_validation_error(exc)) from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise DecodeError("schema_violation", type(exc).__name__) from None
+
+
+def encode(event: Envelope) -> bytes:
+    return event.model_dump_json().encode()
+
+
+def dead_letter(
+    payload: bytes | None, pos: SourcePosition, reason: DeadLetterReason, error: str
+) -> DeadLetter:
+    body = payload or b""
+    return DeadLetter(
+        source="claimflow",
+        reason=reason,
+        error=error[:2000],
+        source_topic=pos.topic,
+        source_partition=pos.partition,
+        source_offset=pos.offset,
+        source_timestamp=datetime.fromtimestamp(pos.timestamp, UTC) if pos.timestamp else None,
+        key_b64=base64.b64encode(pos.key).decode() if pos.key is not None else None,
+        payload_b64=base64.b64encode(body).decode(),
+        payload_size=len(body),
+    )

@@ -1,0 +1,19 @@
+"""Claim scrubbing: pure domain logic (no Faust, no I/O on the hot path)."""
+
+from streams.scrub.context import HistoryEntry, ScrubContext
+from streams.scrub.engine import Scrubber, scrub
+from streams.scrub.packs import PackError, RulePack, load_pack
+from streams.scrub.payers import PayerDirectory, PayerProfile, load_payers
+
+__all__ = [
+    "HistoryEntry",
+    "PackError",
+    "PayerDirectory",
+    "PayerProfile",
+    "RulePack",
+    "ScrubContext",
+    "Scrubber",
+    "load_pack",
+    "load_payers",
+    "scrub",
+]

@@ -1,0 +1,50 @@
+"""ICD-10-CM validity and billability on a date of service.
+
+The bundled CDC release (``simple-icd-10-cm``, loaded once at import) answers for service dates
+on/after the pack's ``icd.release_effective``; the pack's ``icd.history`` records codes whose
+status changed across releases (e.g. I47.1 billable until 2023-09-30, a header since FY2024).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Literal
+
+import simple_icd_10_cm as _cm
+
+from streams.scrub.packs import IcdSettings
+
+IcdStatus = Literal["ok", "invalid", "header"]
+
+
+@lru_cache(maxsize=65536)
+def release_status(code: str) -> IcdStatus:
+    """Status of a (dotted, normalised) code in the bundled release."""
+    if not _cm.is_valid_item(code):
+        return "invalid"
+    return "ok" if _cm.is_leaf(code) else "header"
+
+
+def billable_child_example(code: str) -> str:
+    try:
+        leaves = [c for c in _cm.get_descendants(code) if _cm.is_leaf(c)]
+    except ValueError:
+        return code
+    return _cm.add_dot(leaves[0]) if leaves else code
+
+
+class IcdValidator:
+    def __init__(self, settings: IcdSettings):
+        self.release_effective = settings.release_effective
+        self.history = {h.code: h for h in settings.history}
+
+    def status(self, code: str, on: date) -> IcdStatus:
+        entry = self.history.get(code)
+        if entry is not None:
+            starts_ok = entry.billable_from is None or entry.billable_from <= on
+            ends_ok = entry.billable_until is None or on <= entry.billable_until
+            if starts_ok and ends_ok:
+                return "ok"
+            return "header" if release_status(code) == "header" else "invalid"
+        return release_status(code)

@@ -1,0 +1,133 @@
+"""Payer profiles: one YAML file per payer, with defaults per plan type (``_plan_defaults.yaml``)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from schemas.codes import PlanType, normalize_procedure
+from streams.scrub.packs import PackError, _yaml, format_validation
+
+DEFAULTS_FILE = "_plan_defaults.yaml"
+
+
+class FrequencyLimit(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+    count: int = Field(ge=1)
+    period: Literal["days", "lifetime"] = "days"
+    period_days: int | None = Field(default=None, ge=1)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        return normalize_procedure(v)
+
+    @model_validator(mode="after")
+    def _period(self) -> FrequencyLimit:
+        if self.period == "days" and self.period_days is None:
+            raise ValueError("period_days is required unless period is 'lifetime'")
+        return self
+
+    def describe(self) -> str:
+        return "lifetime" if self.period == "lifetime" else f"{self.period_days} days"
+
+
+class PayerProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    payer_id: str
+    name: str
+    plan_type: PlanType
+    timely_filing_days: int = Field(default=365, ge=1)
+    accepts_replacement_claims: bool = True
+    screening_ecg_covered: bool = False
+    em_same_day_requires_25: bool = False
+    requires_mbi: bool = False
+    reopening_days: int = Field(default=365, ge=1)
+    appeal_days: int = Field(default=120, ge=1)
+    covered_codes: list[str] | None = Field(default=None, description="whitelist; null = all known codes")
+    non_covered_codes: list[str] = Field(default_factory=list)
+    prior_authorization_codes: list[str] = Field(default_factory=list)
+    frequency_limits: list[FrequencyLimit] = Field(default_factory=list)
+    denial_risk_error_rate: float | None = Field(default=None, ge=0, le=1)
+
+    @field_validator("non_covered_codes", "prior_authorization_codes")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        return [normalize_procedure(c) for c in v]
+
+    @field_validator("covered_codes")
+    @classmethod
+    def _covered(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else [normalize_procedure(c) for c in v]
+
+
+class PayerDirectory:
+    """Profiles by payer_id; an unknown payer gets its plan type's defaults."""
+
+    def __init__(self, profiles: dict[str, PayerProfile], defaults: dict[str, dict[str, object]]):
+        self.profiles = profiles
+        self.defaults = defaults
+        self._fallback: dict[tuple[str, str, str], PayerProfile] = {}
+
+    def get(self, payer_id: str, plan_type: str, name: str = "") -> PayerProfile:
+        profile = self.profiles.get(payer_id)
+        if profile is not None:
+            return profile
+        key = (payer_id, plan_type, name)
+        cached = self._fallback.get(key)
+        if cached is None:
+            data = {
+                **self.defaults.get(plan_type, {}),
+                "payer_id": payer_id,
+                "name": name or payer_id,
+                "plan_type": plan_type,
+            }
+            cached = self._fallback[key] = PayerProfile.model_validate(data)
+        return cached
+
+
+def load_payers(directory: Path) -> PayerDirectory:
+    defaults_path = directory / DEFAULTS_FILE
+    defaults: dict[str, dict[str, object]] = {}
+    if defaults_path.exists():
+        raw = _yaml(defaults_path) or {}
+        if not isinstance(raw, dict):
+            raise PackError(f"{defaults_path}: expected a mapping of plan_type -> defaults")
+        defaults = {str(k): dict(v or {}) for k, v in raw.items()}
+        for plan_type, values in defaults.items():
+            try:
+                PayerProfile.model_validate({**values, "payer_id": "_", "name": "_", "plan_type": plan_type})
+            except ValidationError as exc:
+                raise PackError(
+                    format_validation(defaults_path, exc).replace("invalid", f"invalid ({plan_type})", 1)
+                ) from None
+    profiles: dict[str, PayerProfile] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == DEFAULTS_FILE:
+            continue
+        raw = _yaml(path)
+        if not isinstance(raw, dict):
+            raise PackError(f"{path}: expected a mapping with payer_id, name, plan_type")
+        merged = {**defaults.get(str(raw.get("plan_type")), {}), **raw}
+        try:
+            profile = PayerProfile.model_validate(merged)
+        except ValidationError as exc:
+            raise PackError(format_validation(path, exc)) from None
+        if profile.payer_id in profiles:
+            raise PackError(f"{path}: payer_id {profile.payer_id!r} is defined twice")
+        profiles[profile.payer_id] = profile
+    return PayerDirectory(profiles, defaults)
+
+
+def bundled_payers_dir() -> Path:
+    return Path(str(resources.files("streams.scrub") / "payers"))
+
+
+def load_default_payers(directory: Path | None = None) -> PayerDirectory:
+    return load_payers(directory or bundled_payers_dir())

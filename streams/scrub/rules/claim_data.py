@@ -1,0 +1,129 @@
+"""claim_data, patient and provider rules: is the claim complete and internally consistent?"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+from streams.scrub.context import ClaimFacts, ScrubContext
+from streams.scrub.rules import Finding, checks
+
+# Medicare Beneficiary Identifier: 11 characters, positions by type (CMS MBI format spec).
+_MBI_ALPHA = "ACDEFGHJKMNPQRTUVWXY"  # no S, L, O, I, B, Z
+_MBI_RE = re.compile(
+    rf"^[1-9][{_MBI_ALPHA}][{_MBI_ALPHA}0-9][0-9][{_MBI_ALPHA}][{_MBI_ALPHA}0-9][0-9]"
+    rf"[{_MBI_ALPHA}][{_MBI_ALPHA}][0-9][0-9]$"
+)
+
+
+@lru_cache(maxsize=65536)
+def npi_is_valid(npi: str) -> bool:
+    """NPI check digit: Luhn over the 9 leading digits with the 80840 prefix (reference §3)."""
+    if len(npi) != 10 or not npi.isdigit() or npi[0] not in "12":
+        return False
+    total = 24  # the 80840 prefix's contribution to the Luhn sum
+    for i, ch in enumerate(reversed(npi[:9])):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return (10 - total % 10) % 10 == int(npi[9])
+
+
+@checks("CLAIM_TOTAL_MISMATCH")
+def total_matches_lines(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    claim = facts.claim
+    lines_total = claim.lines_total
+    if claim.total_charge != lines_total:
+        yield Finding("CLAIM_TOTAL_MISMATCH", None, {"total": claim.total_charge, "lines_total": lines_total})
+
+
+@checks(
+    "CLAIM_LINE_CHARGE_ZERO",
+    "CLAIM_DX_POINTER_MISSING",
+    "CLAIM_DX_POINTER_RANGE",
+    "CLAIM_FUTURE_SERVICE_DATE",
+)
+def line_fields(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    dx_count = len(facts.claim.diagnoses)
+    for line in facts.claim.lines:
+        n, code = line.line_number, line.procedure_code
+        if line.charge <= 0:
+            yield Finding("CLAIM_LINE_CHARGE_ZERO", n, {"line": n, "code": code})
+        if not line.diagnosis_pointers:
+            yield Finding("CLAIM_DX_POINTER_MISSING", n, {"line": n, "code": code, "dx_count": dx_count})
+        for pointer in line.diagnosis_pointers:
+            if not 1 <= pointer <= dx_count:
+                yield Finding(
+                    "CLAIM_DX_POINTER_RANGE",
+                    n,
+                    {"line": n, "pointer": pointer, "dx_count": dx_count},
+                )
+        if line.service_date > ctx.as_of:
+            yield Finding("CLAIM_FUTURE_SERVICE_DATE", n, {"line": n})
+
+
+@checks("CLAIM_ORIGINAL_NUMBER_REQUIRED", "CLAIM_REPLACEMENT_NOT_ACCEPTED")
+def frequency_code(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    claim = facts.claim
+    if claim.frequency_code in ("7", "8"):
+        params = {"frequency": claim.frequency_code, "payer": ctx.payer.name}
+        if not claim.original_claim_number:
+            yield Finding("CLAIM_ORIGINAL_NUMBER_REQUIRED", None, params)
+        if not ctx.payer.accepts_replacement_claims:
+            yield Finding("CLAIM_REPLACEMENT_NOT_ACCEPTED", None, params)
+
+
+@checks("CLAIM_ENCOUNTER_DATE_MISMATCH")
+def encounter_date(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    enc = ctx.encounter
+    if enc is None:
+        return
+    for line in facts.claim.lines:
+        info = ctx.pack.spec.codes.get(line.procedure_code)
+        if info is not None and info.needs_ecg_documentation and line.service_date != enc.service_date:
+            yield Finding(
+                "CLAIM_ENCOUNTER_DATE_MISMATCH",
+                line.line_number,
+                {
+                    "line": line.line_number,
+                    "line_date": line.service_date,
+                    "encounter_date": enc.service_date,
+                },
+            )
+
+
+@checks("PATIENT_BIRTH_DATE_INVALID", "PATIENT_MBI_FORMAT")
+def patient(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    claim = facts.claim
+    if claim.patient.birth_date > claim.first_service_date:
+        yield Finding("PATIENT_BIRTH_DATE_INVALID", None, {})
+    if ctx.payer.requires_mbi and not _MBI_RE.match(claim.patient.member_id.replace("-", "").upper()):
+        yield Finding("PATIENT_MBI_FORMAT", None, {})
+
+
+@checks("PROVIDER_NPI_INVALID", "PROVIDER_INTERPRETER_MISMATCH")
+def providers(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    claim = facts.claim
+    for role, npi in (
+        ("billing", claim.billing_provider_npi),
+        ("rendering", claim.rendering_provider_npi),
+        ("referring", claim.referring_provider_npi),
+    ):
+        if npi is not None and not npi_is_valid(npi):
+            yield Finding("PROVIDER_NPI_INVALID", None, {"role": role})
+    enc = ctx.encounter
+    reader = enc.ecg.interpreting_provider_npi if enc is not None and enc.ecg is not None else None
+    if reader is None or reader == claim.rendering_provider_npi:
+        return
+    for line in claim.lines:
+        info = ctx.pack.spec.codes.get(line.procedure_code)
+        if info is not None and info.part in ("global", "professional") and info.needs_ecg_documentation:
+            yield Finding(
+                "PROVIDER_INTERPRETER_MISMATCH",
+                line.line_number,
+                {"line": line.line_number, "code": line.procedure_code},
+            )

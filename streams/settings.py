@@ -1,0 +1,134 @@
+"""Environment → typed settings, with clear errors and the embedded-broker profile.
+
+Every setting is an environment variable; the names are part of the deployment contract
+(docker-compose, Kubernetes manifests and other tools rely on them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
+class ConfigError(Exception):
+    """Settings are missing or inconsistent; the message names the environment variables."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    # --- Kafka connection -------------------------------------------------------------------
+    kafka_bootstrap_servers: str = Field(default="", alias="KAFKA_BOOTSTRAP_SERVERS")
+    kafka_security_protocol: SecurityProtocol = Field(default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: SaslMechanism | None = Field(default=None, alias="KAFKA_SASL_MECHANISM")
+    kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: str | None = Field(default=None, alias="KAFKA_SASL_PASSWORD", repr=False)
+    kafka_ssl_cafile: Path | None = Field(default=None, alias="KAFKA_SSL_CAFILE")
+
+    # --- claimflow --------------------------------------------------------------------------
+    app_id: str = Field(default="claimflow", alias="CLAIMFLOW_APP_ID", pattern=r"^[A-Za-z0-9_.-]+$")
+    topic_prefix: str = Field(default="", alias="CLAIMFLOW_TOPIC_PREFIX", pattern=r"^[A-Za-z0-9_.-]*$")
+    partitions: int = Field(default=4, alias="CLAIMFLOW_PARTITIONS", ge=1, le=1024)
+    replication_factor: int = Field(default=1, alias="CLAIMFLOW_REPLICATION_FACTOR", ge=1, le=10)
+    store: str = Field(default="memory://", alias="CLAIMFLOW_STORE")
+    data_dir: Path = Field(default=Path("claimflow-data"), alias="CLAIMFLOW_DATA_DIR")
+    web_host: str = Field(default="127.0.0.1", alias="CLAIMFLOW_WEB_HOST")
+    web_port: int = Field(default=6066, alias="CLAIMFLOW_WEB_PORT", ge=1, le=65535)
+    rules_dir: Path | None = Field(default=None, alias="CLAIMFLOW_RULES_DIR")
+    payers_dir: Path | None = Field(default=None, alias="CLAIMFLOW_PAYERS_DIR")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="CLAIMFLOW_LOG_LEVEL"
+    )
+    broker_profile: Literal["kafka", "embedded"] = Field(default="kafka", alias="CLAIMFLOW_BROKER_PROFILE")
+    encounter_grace_seconds: float = Field(default=30.0, alias="CLAIMFLOW_ENCOUNTER_GRACE_SECONDS", ge=0)
+    max_event_bytes: int = Field(default=1_048_576, alias="CLAIMFLOW_MAX_EVENT_BYTES", ge=1024)
+    max_resubmissions: int = Field(default=3, alias="CLAIMFLOW_MAX_RESUBMISSIONS", ge=1, le=20)
+    history_per_patient: int = Field(default=200, alias="CLAIMFLOW_HISTORY_PER_PATIENT", ge=1)
+    lifecycle_history: int = Field(default=32, alias="CLAIMFLOW_LIFECYCLE_HISTORY", ge=4)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems: list[str] = []
+        if self.kafka_security_protocol.startswith("SASL_"):
+            if self.kafka_sasl_mechanism is None:
+                problems.append("KAFKA_SASL_MECHANISM is required when KAFKA_SECURITY_PROTOCOL is SASL_*")
+            if not self.kafka_sasl_username or not self.kafka_sasl_password:
+                problems.append("KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with SASL")
+        elif self.kafka_sasl_mechanism or self.kafka_sasl_username or self.kafka_sasl_password:
+            problems.append(
+                "SASL settings are set but KAFKA_SECURITY_PROTOCOL is "
+                f"{self.kafka_security_protocol}; use SASL_SSL (or SASL_PLAINTEXT)"
+            )
+        if self.kafka_ssl_cafile is not None:
+            if self.kafka_security_protocol not in ("SSL", "SASL_SSL"):
+                problems.append("KAFKA_SSL_CAFILE is set but KAFKA_SECURITY_PROTOCOL is not SSL or SASL_SSL")
+            elif not self.kafka_ssl_cafile.is_file():
+                problems.append(f"KAFKA_SSL_CAFILE={self.kafka_ssl_cafile} does not exist")
+        if self.broker_profile == "embedded" and self.kafka_security_protocol != "PLAINTEXT":
+            problems.append("CLAIMFLOW_BROKER_PROFILE=embedded only speaks PLAINTEXT on loopback")
+        if not (self.store.startswith("memory://") or self.store.startswith("rocksdb://")):
+            problems.append(f"CLAIMFLOW_STORE must be memory:// or rocksdb://, got {self.store!r}")
+        for name, path in (
+            ("CLAIMFLOW_RULES_DIR", self.rules_dir),
+            ("CLAIMFLOW_PAYERS_DIR", self.payers_dir),
+        ):
+            if path is not None and not path.is_dir():
+                problems.append(f"{name}={path} is not a directory")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        return self.broker_profile == "embedded"
+
+    def require_bootstrap(self) -> str:
+        if not self.kafka_bootstrap_servers:
+            raise ConfigError(
+                "KAFKA_BOOTSTRAP_SERVERS is not set: point it at your Kafka cluster "
+                "(host:port[,host:port]), or use `claimflow demo` / `claimflow broker` for the "
+                "embedded development broker"
+            )
+        return self.kafka_bootstrap_servers
+
+    def kafka_client_kwargs(self) -> dict[str, object]:
+        """Connection settings in kafka-python's vocabulary (admin client, simulator, tests)."""
+        kw: dict[str, object] = {
+            "bootstrap_servers": self.require_bootstrap().split(","),
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_sasl_mechanism:
+            kw["sasl_mechanism"] = self.kafka_sasl_mechanism
+            kw["sasl_plain_username"] = self.kafka_sasl_username
+            kw["sasl_plain_password"] = self.kafka_sasl_password
+        if self.kafka_ssl_cafile:
+            kw["ssl_cafile"] = str(self.kafka_ssl_cafile)
+        return kw
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Read settings from ``env`` (default: the process environment); raise ConfigError on problems."""
+    source = dict(os.environ if env is None else env)
+    known = {f.alias for f in Settings.model_fields.values() if f.alias}
+    values = {k: v for k, v in source.items() if k in known and v != ""}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "settings"
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"  {loc}: {msg}" if loc != "settings" else f"  {msg}")
+        raise ConfigError("invalid claimflow configuration:\n" + "\n".join(lines)) from None
+
+
+def env_var_names() -> set[str]:
+    """Every environment variable the settings model reads (used by deployment tests)."""
+    return {f.alias for f in Settings.model_fields.values() if f.alias}

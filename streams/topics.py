@@ -1,0 +1,128 @@
+"""The topic catalogue: every topic claimflow reads or writes, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from schemas import (
+    ClaimHeld,
+    ClaimReady,
+    ClaimStatus,
+    ClaimSubmitted,
+    DeadLetter,
+    Denial,
+    Encounter,
+    Envelope,
+    LifecycleEvent,
+    ResubmissionTask,
+    ScrubResult,
+)
+
+DAY_MS = 24 * 3600 * 1000
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic's logical name, what it carries, how it is keyed and kept."""
+
+    name: str
+    model: type[Envelope]
+    key: Literal["patient_key", "claim_id", "source"]
+    role: Literal["input", "output", "internal"]
+    retention_ms: int
+    cleanup_policy: Literal["delete", "compact"] = "delete"
+    description: str = ""
+
+
+CATALOGUE: tuple[TopicSpec, ...] = (
+    TopicSpec(
+        "encounters",
+        Encounter,
+        "patient_key",
+        "input",
+        30 * DAY_MS,
+        description="what the practice did and documented",
+    ),
+    TopicSpec(
+        "claims-submitted",
+        ClaimSubmitted,
+        "patient_key",
+        "input",
+        30 * DAY_MS,
+        description="claims from coders, before they leave",
+    ),
+    TopicSpec(
+        "claim-status",
+        ClaimStatus,
+        "claim_id",
+        "input",
+        90 * DAY_MS,
+        description="277CA / 835 / portal status answers",
+    ),
+    TopicSpec(
+        "claim-denials",
+        Denial,
+        "claim_id",
+        "input",
+        90 * DAY_MS,
+        description="835 remittance decisions with CARC/RARC adjustments",
+    ),
+    TopicSpec(
+        "claims-scrubbed",
+        ScrubResult,
+        "claim_id",
+        "output",
+        30 * DAY_MS,
+        description="every scrub result with its edits",
+    ),
+    TopicSpec(
+        "claims-ready",
+        ClaimReady,
+        "claim_id",
+        "output",
+        30 * DAY_MS,
+        description="clean claims, ready for the clearinghouse",
+    ),
+    TopicSpec(
+        "claims-held",
+        ClaimHeld,
+        "claim_id",
+        "output",
+        30 * DAY_MS,
+        description="claims held with the edits a coder must clear",
+    ),
+    TopicSpec(
+        "claim-lifecycle",
+        LifecycleEvent,
+        "claim_id",
+        "internal",
+        90 * DAY_MS,
+        description="steps claimflow observed (scrub, resubmission)",
+    ),
+    TopicSpec(
+        "resubmission-tasks",
+        ResubmissionTask,
+        "claim_id",
+        "output",
+        365 * DAY_MS,
+        description="denial/rejection work items with corrective action and deadline",
+    ),
+    TopicSpec(
+        "dead-letters",
+        DeadLetter,
+        "source",
+        "output",
+        365 * DAY_MS,
+        description="inputs that could not be processed, with the original bytes",
+    ),
+)
+
+BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in CATALOGUE}
+
+
+def topic_name(logical: str, prefix: str = "") -> str:
+    """Physical topic name: the optional ``CLAIMFLOW_TOPIC_PREFIX`` + the logical name."""
+    if logical not in BY_NAME:
+        raise KeyError(f"unknown topic {logical!r}; known: {', '.join(BY_NAME)}")
+    return f"{prefix}{logical}"

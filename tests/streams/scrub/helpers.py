@@ -1,0 +1,38 @@
+"""Small helpers for scrub tests: build a claim + encounter + history and return what fired."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from schemas import ClaimSubmitted, ScrubResult
+from streams.scrub import HistoryEntry, Scrubber
+from streams.testing import DEFAULT_AS_OF, claim_dict, encounter_dict
+
+MISSING = object()
+
+
+def scrub_case(
+    scrubber: Scrubber,
+    claim: dict[str, Any] | None = None,
+    encounter: dict[str, Any] | object | None = None,
+    history: list[dict[str, Any]] | None = None,
+    as_of: date = DEFAULT_AS_OF,
+) -> ScrubResult:
+    """``claim``: overrides for claim_dict; ``encounter``: overrides for encounter_dict, or MISSING."""
+    c = ClaimSubmitted.model_validate(claim_dict(**(claim or {})))
+    enc = None
+    if encounter is not MISSING:
+        overrides = dict(encounter or {})  # type: ignore[call-overload]
+        overrides.setdefault("service_date", c.lines[0].service_date.isoformat())
+        from schemas import Encounter
+
+        enc = Encounter.model_validate(encounter_dict(**overrides))
+    past: list[HistoryEntry] = []
+    for h in history or []:
+        past.extend(HistoryEntry.from_claim(ClaimSubmitted.model_validate(claim_dict(**h))))
+    return scrubber.scrub(c, as_of, enc, past)
+
+
+def fired(result: ScrubResult) -> set[str]:
+    return {e.rule_id for e in result.edits}
