@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, Field
 from schemas.base import Contract, Envelope
 from schemas.claim import ClaimSubmitted
 from schemas.codes import FrequencyCode, Identifier, Money, PlanType
+from schemas.encounter import Encounter
 
 EditCategory = Literal[
     "code_validity",
@@ -94,6 +95,11 @@ class LifecycleEvent(Envelope):
         default=None, description="the input event that caused this step"
     )
     edit_count: int = 0
+    replaces_claim_id: Identifier | None = None
+    claim: ClaimSubmitted | None = Field(
+        default=None, description="the claim as submitted (ready/held steps)"
+    )
+    encounter: Encounter | None = Field(default=None, description="the encounter it was scrubbed against")
 
 
 TaskAction = Literal[

@@ -15,6 +15,9 @@ from typing import Any
 import faust
 from faust.types import TopicT
 
+from streams.denials import load_reason_map
+from streams.metrics import Metrics, default_metrics
+from streams.scrub import Scrubber
 from streams.settings import Settings
 from streams.topics import CATALOGUE, topic_name
 
@@ -78,11 +81,19 @@ def faust_config(settings: Settings) -> dict[str, Any]:
 
 
 class ClaimflowApp:
-    """The worker: one Faust app, its topics and agents, and the HTTP listener."""
+    """The worker: one Faust app, its topics and agents, and the HTTP listener.
 
-    def __init__(self, settings: Settings):
+    Start-up state (rule pack, payer profiles, ICD data, reason-code map) is loaded and validated
+    here, once; a bad rule pack stops the worker before it consumes anything.
+    """
+
+    def __init__(self, settings: Settings, metrics: Metrics | None = None):
         self.settings = settings
+        self.metrics = metrics or default_metrics()
+        self.scrubber = Scrubber.load(settings.rules_dir, settings.payers_dir)
+        self.reasons = load_reason_map()
         self.faust = faust.App(settings.app_id, **faust_config(settings))
+        self.tables: dict[str, Any] = {}
         self.topics: dict[str, TopicT] = {
             spec.name: self.faust.topic(
                 topic_name(spec.name, settings.topic_prefix),
@@ -96,6 +107,17 @@ class ClaimflowApp:
     def topic(self, logical: str) -> TopicT:
         return self.topics[logical]
 
+    def table(self, name: str) -> Any:
+        """A changelog-backed table of JSON values (memory store by default, RocksDB by setting)."""
+        table = self.faust.Table(
+            name,
+            default=None,
+            partitions=self.settings.partitions,
+            schema=faust.Schema(key_serializer="json", value_serializer="json"),
+        )
+        self.tables[name] = table
+        return table
+
     def register_agents(self) -> None:
         from streams.agents import register_all
 
@@ -105,7 +127,11 @@ class ClaimflowApp:
         return True, "ok"
 
     def readiness(self) -> tuple[bool, str]:
+        """Ready once partitions are assigned and table recovery has completed."""
         app = self.faust
-        if not app.consumer_generation_id and not app.assignor.assigned_actives():
-            return False, "waiting for partition assignment"
+        recovery = app.tables.recovery  # type: ignore[attr-defined]
+        if not recovery.completed.is_set() or recovery.in_recovery:
+            return False, "recovering tables"
+        if app.rebalancing:
+            return False, "rebalancing"
         return True, "ready"

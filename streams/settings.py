@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     encounter_grace_seconds: float = Field(default=30.0, alias="CLAIMFLOW_ENCOUNTER_GRACE_SECONDS", ge=0)
     max_event_bytes: int = Field(default=1_048_576, alias="CLAIMFLOW_MAX_EVENT_BYTES", ge=1024)
     max_resubmissions: int = Field(default=3, alias="CLAIMFLOW_MAX_RESUBMISSIONS", ge=1, le=20)
+    auto_resubmit: bool = Field(default=True, alias="CLAIMFLOW_AUTO_RESUBMIT")
     history_per_patient: int = Field(default=200, alias="CLAIMFLOW_HISTORY_PER_PATIENT", ge=1)
     lifecycle_history: int = Field(default=32, alias="CLAIMFLOW_LIFECYCLE_HISTORY", ge=4)
 

@@ -101,6 +101,14 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="steps claimflow observed (scrub, resubmission)",
     ),
     TopicSpec(
+        "claims-waiting",
+        ClaimSubmitted,
+        "patient_key",
+        "internal",
+        7 * DAY_MS,
+        description="claims parked until their encounter arrives (grace period)",
+    ),
+    TopicSpec(
         "resubmission-tasks",
         ResubmissionTask,
         "claim_id",

@@ -10,3 +10,8 @@ if TYPE_CHECKING:
 
 def register_all(app: ClaimflowApp) -> None:
     """Attach every agent to the app (imported lazily so the domain never imports Faust)."""
+    from streams.agents import encounters, lifecycle, scrub
+
+    encounters.register(app)
+    scrub.register(app)
+    lifecycle.register(app)

@@ -1,0 +1,43 @@
+"""Encounter agent (``encounters``): keep the latest encounter per encounter_id.
+
+The topic is keyed by patient_key like ``claims-submitted``, so the table's changelog partition
+is the patient's partition and the scrub agent finds the encounter locally.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from faust.types import StreamT
+
+from schemas import Encounter
+from streams.agents.common import decode_event, guarded
+
+if TYPE_CHECKING:
+    from streams.app import ClaimflowApp
+
+
+def register(app: ClaimflowApp) -> None:
+    table = app.table("encounters")
+
+    @app.faust.agent(app.topic("encounters"), name="claimflow.encounters")
+    async def encounters(stream: StreamT[Any]) -> None:
+        async for event in stream.events():
+
+            async def body(event: Any = event) -> None:
+                enc = await decode_event(app, event, Encounter)
+                if enc is None:
+                    return
+                current = table.get(enc.encounter_id)
+                stamp = enc.occurred_at.timestamp()
+                if current is None or current["ts"] <= stamp:
+                    table[enc.encounter_id] = {"ts": stamp, "encounter": enc.model_dump(mode="json")}
+
+            await guarded(app, "encounters", event, body)
+
+
+def lookup(app: ClaimflowApp, encounter_id: str | None) -> Encounter | None:
+    if not encounter_id:
+        return None
+    item = app.tables["encounters"].get(encounter_id)
+    return Encounter.model_validate(item["encounter"]) if item else None

@@ -1,0 +1,188 @@
+"""Lifecycle tracker (``claim-lifecycle``, ``claim-status``, ``claim-denials``), keyed by claim_id.
+
+One agent over the three co-partitioned topics owns the ``claims`` table, so every change to a
+claim's record is applied in one place, in arrival order, without races between agents. Denials
+and rejections become resubmission tasks here (``streams.agents.resubmission``) because a task
+needs the claim's current record (payer, last submitted version, payer claim number). A payer
+answer that arrives before claimflow's own lifecycle step is applied to the state at once and its
+task is planned when the claim becomes known.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from faust.types import EventT, StreamT
+from pydantic import TypeAdapter
+
+from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent
+from streams.agents.common import decode_event, guarded, logical_topic
+from streams.agents.resubmission import emit_tasks, plan_tasks
+from streams.lifecycle.events import from_denial, from_lifecycle, from_status
+from streams.lifecycle.machine import ClaimRecord, Outcome, apply
+
+if TYPE_CHECKING:
+    from streams.app import ClaimflowApp
+
+RECORD = TypeAdapter(ClaimRecord)
+OUTBOX_KEEP = 8
+PARKED_KEEP = 16
+
+
+def load_value(raw: dict[str, Any] | None, claim_id: str) -> dict[str, Any]:
+    if raw is None:
+        return {"record": ClaimRecord(claim_id), "claim": None, "encounter": None, "outbox": {}, "parked": []}
+    return {**raw, "record": RECORD.validate_python(raw["record"])}
+
+
+def dump_value(value: dict[str, Any]) -> dict[str, Any]:
+    return {**value, "record": RECORD.dump_python(value["record"], mode="json")}
+
+
+def register(app: ClaimflowApp) -> None:
+    claims = app.table("claims")
+    metrics = app.metrics
+    settings = app.settings
+    channel = app.faust.topic(
+        *(app.topic(name).get_topic_name() for name in ("claim-lifecycle", "claim-status", "claim-denials")),
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+    def count(outcome: Outcome, topic: str) -> None:
+        record = outcome.record
+        payer = record.payer_id or "unknown"
+        if outcome.result == "duplicate":
+            metrics.duplicates.labels(topic=topic).inc()
+            return
+        if outcome.result in ("late", "impossible"):
+            metrics.anomalies.labels(kind=outcome.result).inc()
+        if outcome.became is not None:
+            metrics.transitions.labels(
+                from_state=outcome.previous_state or "none", to_state=outcome.became
+            ).inc()
+            if outcome.became == "accepted" and record.submitted_at and record.accepted_at:
+                metrics.submission_to_acceptance.labels(payer=payer).observe(
+                    max(0.0, (record.accepted_at - record.submitted_at).total_seconds())
+                )
+            if outcome.became == "paid" and record.submitted_at and record.adjudicated_at:
+                metrics.submission_to_payment.labels(payer=payer).observe(
+                    max(0.0, (record.adjudicated_at - record.submitted_at).total_seconds())
+                )
+        if outcome.first_pass_decided is not None:
+            metrics.first_pass.labels(payer=payer, outcome=outcome.first_pass_decided).inc()
+
+    def count_answer(payer: str, ev: ClaimStatus | Denial) -> None:
+        if isinstance(ev, ClaimStatus):
+            metrics.acknowledgments.labels(payer=payer, category=ev.category_code).inc()
+            return
+        for c in app.reasons.classify(ev.adjustments):
+            if c.is_denial:
+                metrics.denials.labels(
+                    payer=payer,
+                    group=c.adjustment.group_code,
+                    carc=c.adjustment.reason_code,
+                    category=c.rule.category,
+                ).inc()
+                metrics.denied_amount.labels(payer=payer, category=c.rule.category).inc(
+                    float(c.adjustment.amount)
+                )
+        if ev.paid_amount > 0:
+            metrics.payments.labels(payer=payer).inc()
+            metrics.paid_amount.labels(payer=payer).inc(float(ev.paid_amount))
+
+    async def handle(event: EventT) -> None:
+        topic = logical_topic(app, event.message.topic)
+        parsed: LifecycleEvent | ClaimStatus | Denial | None
+        if topic == "claim-lifecycle":
+            parsed = await decode_event(app, event, LifecycleEvent)
+        elif topic == "claim-status":
+            parsed = await decode_event(app, event, ClaimStatus)
+        else:
+            parsed = await decode_event(app, event, Denial)
+        if parsed is None:
+            return
+        value = load_value(claims.get(parsed.claim_id), parsed.claim_id)
+        if isinstance(parsed, LifecycleEvent):
+            change = from_lifecycle(parsed)
+        elif isinstance(parsed, ClaimStatus):
+            change = from_status(parsed)
+        else:
+            change = from_denial(parsed, app.reasons)
+        outcome = apply(value["record"], change, max_history=settings.lifecycle_history)
+        count(outcome, topic)
+        if outcome.result == "duplicate":
+            # at-least-once: what this event produced may not have left before a crash; resend it
+            await emit_tasks(app, value["outbox"].get(change.event_id, []), count=False)
+            return
+        value["record"] = outcome.record
+        if isinstance(parsed, LifecycleEvent):
+            if parsed.claim is not None:
+                value["claim"] = parsed.claim.model_dump(mode="json")
+                value["encounter"] = parsed.encounter.model_dump(mode="json") if parsed.encounter else None
+            answers = [(p["topic"], p["event"]) for p in value["parked"]] if outcome.record.payer_id else []
+            value["parked"] = [] if answers else value["parked"]
+        else:
+            if outcome.record.payer_id is not None:
+                count_answer(outcome.record.payer_id, parsed)
+            answers = [(topic, parsed.model_dump(mode="json"))]
+        tasks = []
+        for answer_topic, answer in answers:
+            ev: ClaimStatus | Denial = (
+                ClaimStatus if answer_topic == "claim-status" else Denial
+            ).model_validate(answer)
+            if outcome.record.payer_id is None:  # the claim is not known yet: plan when it is
+                value["parked"] = [*value["parked"], {"topic": answer_topic, "event": answer}][-PARKED_KEEP:]
+                continue
+            if answer_topic != topic:  # a parked answer, counted now that the payer is known
+                count_answer(outcome.record.payer_id, ev)
+            claim = ClaimSubmitted.model_validate(value["claim"]) if value["claim"] else None
+            encounter = Encounter.model_validate(value["encounter"]) if value["encounter"] else None
+            planned = plan_tasks(app, outcome.record, claim, encounter, ev)
+            for task in planned:
+                metrics.denial_to_task.observe(max(0.0, (task.occurred_at - ev.occurred_at).total_seconds()))
+            tasks.extend(planned)
+        if tasks:
+            value["outbox"] = dict(
+                list(
+                    {**value["outbox"], change.event_id: [t.model_dump(mode="json") for t in tasks]}.items()
+                )[-OUTBOX_KEEP:]
+            )
+            if any(t.corrected_claim is not None for t in tasks):
+                follow = apply(
+                    value["record"],
+                    _resubmitted_change(change, outcome),
+                    max_history=settings.lifecycle_history,
+                )
+                count(follow, topic)
+                value["record"] = follow.record
+        claims[parsed.claim_id] = dump_value(value)
+        if tasks:
+            await emit_tasks(app, value["outbox"][change.event_id], count=True)
+
+    @app.faust.agent(channel, name="claimflow.lifecycle")
+    async def lifecycle(stream: StreamT[Any]) -> None:
+        async for event in stream.events():
+
+            async def body(event: EventT = event) -> None:
+                await handle(event)
+
+            await guarded(app, "lifecycle", event, body)
+
+
+def _resubmitted_change(change: Any, outcome: Outcome) -> Any:
+    from dataclasses import replace
+
+    return replace(
+        change,
+        event_id=f"{change.event_id}:resubmitted",
+        kind="lifecycle",
+        target="resubmitted",
+        code="resubmitted",
+        payer_id=None,
+        plan_type=None,
+        frequency_code=None,
+        replaces_claim_id=None,
+        amount=None,
+        payer_claim_number=None,
+    )

@@ -1,0 +1,60 @@
+"""Resubmission: plan tasks for denials and rejections (pure domain), emit them, and send the
+automatic corrected claims back through the scrubber (``claims-submitted``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, ResubmissionTask
+from streams.codec import encode
+from streams.denials import PlanContext, plan_for_denial, plan_for_rejection
+from streams.lifecycle.machine import ClaimRecord
+
+if TYPE_CHECKING:
+    from streams.app import ClaimflowApp
+
+
+def plan_tasks(
+    app: ClaimflowApp,
+    record: ClaimRecord,
+    claim: ClaimSubmitted | None,
+    encounter: Encounter | None,
+    answer: ClaimStatus | Denial,
+) -> list[ResubmissionTask]:
+    now = datetime.now(UTC)
+    as_of = now.date()
+    payer = app.scrubber.payers.get(
+        record.payer_id or "unknown", record.plan_type or "commercial", claim.payer.name if claim else ""
+    )
+    ctx = PlanContext(
+        claim_id=record.claim_id,
+        payer=payer,
+        claim=claim,
+        payer_claim_number=record.payer_claim_number,
+        as_of=as_of,
+        now=now,
+        reasons=app.reasons,
+        pack=app.scrubber.pack,
+        max_attempts=app.settings.max_resubmissions,
+        rescrub=lambda c: app.scrubber.scrub(c, as_of, encounter).edits,
+    )
+    task = (
+        plan_for_rejection(answer, ctx) if isinstance(answer, ClaimStatus) else plan_for_denial(answer, ctx)
+    )
+    return [task] if task is not None else []
+
+
+async def emit_tasks(app: ClaimflowApp, tasks: list[dict[str, Any]], *, count: bool) -> None:
+    for raw in tasks:
+        task = ResubmissionTask.model_validate(raw)
+        await app.topic("resubmission-tasks").send(key=task.claim_id.encode(), value=encode(task))
+        corrected = task.corrected_claim
+        if corrected is not None and app.settings.auto_resubmit:
+            await app.topic("claims-submitted").send(
+                key=corrected.patient_key.encode(), value=encode(corrected)
+            )
+        if count:
+            app.metrics.tasks.labels(payer=task.payer_id, action=task.action).inc()
+            if corrected is not None:
+                app.metrics.corrected_claims.labels(payer=task.payer_id).inc()

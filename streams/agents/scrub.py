@@ -1,0 +1,182 @@
+"""Scrub agent (``claims-submitted``, ``claims-waiting``): join, scrub, emit.
+
+A claim whose encounter has not arrived is parked on ``claims-waiting`` (same key, same
+partition) and scrubbed as soon as the encounter shows up, or without it once the grace period
+(``CLAIMFLOW_ENCOUNTER_GRACE_SECONDS``) ends; the documentation edits then say it is missing.
+Parking never blocks ``claims-submitted``: every claim waits the same grace, so the parked queue
+is in deadline order and its head is the next one due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, date
+from typing import TYPE_CHECKING, Any
+
+from faust.types import EventT, StreamT
+
+from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, LifecycleEvent, ScrubResult
+from streams.agents.common import decode_event, guarded
+from streams.agents.encounters import lookup
+from streams.codec import encode
+from streams.scrub import HistoryEntry
+from streams.scrub.engine import derived_event_id
+
+if TYPE_CHECKING:
+    from streams.app import ClaimflowApp
+
+DEADLINE_HEADER = "claimflow-deadline"
+SEEN_PER_PATIENT = 64
+
+
+def _history_from(value: dict[str, Any] | None) -> list[HistoryEntry]:
+    if not value:
+        return []
+    return [
+        HistoryEntry(c, p, code, date.fromisoformat(d), npi, tuple(m), u)
+        for c, p, code, d, npi, m, u in value["entries"]
+    ]
+
+
+def _history_value(old: dict[str, Any] | None, claim: ClaimSubmitted, limit: int) -> dict[str, Any]:
+    """Replace this claim's lines (a corrected resend keeps one copy), keep the newest ``limit``."""
+    entries = [e for e in (old or {}).get("entries", []) if e[0] != claim.claim_id]
+    entries.extend(
+        [
+            claim.claim_id,
+            claim.payer.payer_id,
+            ln.procedure_code,
+            ln.service_date.isoformat(),
+            claim.rendering_provider_npi,
+            list(ln.modifiers),
+            ln.units,
+        ]
+        for ln in claim.lines
+    )
+    entries.sort(key=lambda e: e[3])
+    seen = [*(old or {}).get("seen", []), str(claim.event_id)][-SEEN_PER_PATIENT:]
+    return {"entries": entries[-limit:], "seen": seen}
+
+
+def register(app: ClaimflowApp) -> None:
+    history = app.table("patient-history")
+    metrics = app.metrics
+    grace = app.settings.encounter_grace_seconds
+
+    async def scrub_and_emit(claim: ClaimSubmitted, encounter: Encounter | None) -> ScrubResult:
+        old = history.get(claim.patient_key)
+        redelivered = bool(old) and str(claim.event_id) in old["seen"]
+        as_of = claim.occurred_at.astimezone(UTC).date()
+        result = app.scrubber.scrub(claim, as_of, encounter, _history_from(old), now=claim.occurred_at)
+        if not redelivered:
+            history[claim.patient_key] = _history_value(old, claim, app.settings.history_per_patient)
+        key = claim.claim_id.encode()
+        await app.topic("claims-scrubbed").send(key=key, value=encode(result))
+        if result.status == "clean":
+            out: ClaimReady | ClaimHeld = ClaimReady(
+                event_id=derived_event_id(claim.event_id, "claim_ready"),
+                occurred_at=claim.occurred_at,
+                claim=claim,
+                warnings=list(result.edits),
+            )
+            await app.topic("claims-ready").send(key=key, value=encode(out))
+        else:
+            out = ClaimHeld(
+                event_id=derived_event_id(claim.event_id, "claim_held"),
+                occurred_at=claim.occurred_at,
+                claim=claim,
+                edits=list(result.edits),
+            )
+            await app.topic("claims-held").send(key=key, value=encode(out))
+        stage = "ready" if result.status == "clean" else "held"
+        step = LifecycleEvent(
+            event_id=derived_event_id(claim.event_id, f"lifecycle:{stage}"),
+            occurred_at=claim.occurred_at,
+            claim_id=claim.claim_id,
+            stage=stage,
+            payer_id=claim.payer.payer_id,
+            plan_type=claim.payer.plan_type,
+            frequency_code=claim.frequency_code,
+            original_claim_number=claim.original_claim_number,
+            replaces_claim_id=claim.replaces_claim_id,
+            total_charge=claim.total_charge,
+            submitted_at=claim.occurred_at,
+            cause_event_id=claim.event_id,
+            edit_count=len(result.edits),
+            claim=claim,
+            encounter=encounter,
+        )
+        await app.topic("claim-lifecycle").send(key=key, value=encode(step))
+        if not redelivered:  # counted once per claim event, even when redelivered after a crash
+            metrics.claims_scrubbed.labels(
+                payer=claim.payer.payer_id, plan_type=claim.payer.plan_type, result=result.status
+            ).inc()
+            for edit in result.edits:
+                metrics.scrub_edits.labels(
+                    category=edit.category, rule=edit.rule_id, severity=edit.severity
+                ).inc()
+        else:
+            metrics.duplicates.labels(topic="claims-submitted").inc()
+        return result
+
+    async def park(event: EventT, claim: ClaimSubmitted) -> None:
+        deadline = time.time() + grace
+        await app.topic("claims-waiting").send(
+            key=event.message.key,
+            value=event.message.value,
+            headers={DEADLINE_HEADER: str(deadline).encode()},
+        )
+        step = LifecycleEvent(
+            event_id=derived_event_id(claim.event_id, "lifecycle:received"),
+            occurred_at=claim.occurred_at,
+            claim_id=claim.claim_id,
+            stage="received",
+            payer_id=claim.payer.payer_id,
+            plan_type=claim.payer.plan_type,
+            frequency_code=claim.frequency_code,
+            replaces_claim_id=claim.replaces_claim_id,
+            total_charge=claim.total_charge,
+            submitted_at=claim.occurred_at,
+            cause_event_id=claim.event_id,
+        )
+        await app.topic("claim-lifecycle").send(key=claim.claim_id.encode(), value=encode(step))
+        metrics.claims_waiting.inc()
+
+    @app.faust.agent(app.topic("claims-submitted"), name="claimflow.scrub")
+    async def scrub(stream: StreamT[Any]) -> None:
+        async for event in stream.events():
+
+            async def body(event: EventT = event) -> None:
+                claim = await decode_event(app, event, ClaimSubmitted)
+                if claim is None:
+                    return
+                encounter = lookup(app, claim.encounter_id)
+                if claim.encounter_id and encounter is None and grace > 0:
+                    await park(event, claim)
+                else:
+                    await scrub_and_emit(claim, encounter)
+
+            await guarded(app, "scrub", event, body)
+
+    @app.faust.agent(app.topic("claims-waiting"), name="claimflow.scrub-waiting")
+    async def waiting(stream: StreamT[Any]) -> None:
+        async for event in stream.events():
+
+            async def body(event: EventT = event) -> None:
+                claim = await decode_event(app, event, ClaimSubmitted)
+                if claim is None:
+                    return
+                headers = dict(event.headers or {})
+                raw = headers.get(DEADLINE_HEADER)
+                deadline = float(raw.decode() if isinstance(raw, bytes) else raw) if raw else time.time()
+                encounter = lookup(app, claim.encounter_id)
+                while encounter is None and time.time() < deadline:
+                    await asyncio.sleep(min(0.2, max(0.0, deadline - time.time())))
+                    encounter = lookup(app, claim.encounter_id)
+                if encounter is None:
+                    metrics.encounter_timeouts.inc()
+                metrics.claims_waiting.dec()
+                await scrub_and_emit(claim, encounter)
+
+            await guarded(app, "scrub-waiting", event, body)

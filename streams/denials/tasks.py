@@ -1,0 +1,263 @@
+"""Turn a denial or a rejection into a ResubmissionTask: root cause, action, priority, due date,
+instructions, and, where the fix is mechanical, the corrected (re-scrubbed) claim."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from schemas import ClaimLine, ClaimStatus, ClaimSubmitted, Denial, ResubmissionTask, ScrubEdit
+from schemas.outputs import TaskAction
+from streams.denials.corrections import CORRECTIONS
+from streams.denials.reasons import Classified, ReasonMap
+from streams.scrub.engine import derived_event_id
+from streams.scrub.packs import RulePack
+from streams.scrub.payers import PayerProfile
+
+Priority = Literal["urgent", "high", "normal", "low"]
+Rescrub = Callable[[ClaimSubmitted], Sequence[ScrubEdit]]
+
+_ATTEMPT_RE = re.compile(r"-R(\d+)$")
+
+REJECTION_TEXT = {
+    "A3": "returned as unprocessable",
+    "A6": "missing information",
+    "A7": "invalid information",
+    "A8": "conflicting or inconsistent fields",
+}
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """Everything a plan may look at, passed in explicitly."""
+
+    claim_id: str
+    payer: PayerProfile
+    claim: ClaimSubmitted | None  # the last submitted version, when the tracker has it
+    payer_claim_number: str | None
+    as_of: date
+    now: datetime
+    reasons: ReasonMap
+    pack: RulePack
+    max_attempts: int
+    rescrub: Rescrub | None = None
+
+
+def attempt_of(claim_id: str) -> int:
+    """Attempt number of a claim id: C1 → 1, C1-R1 → 2 (ids claimflow gives corrected claims)."""
+    m = _ATTEMPT_RE.search(claim_id)
+    return int(m.group(1)) + 1 if m else 1
+
+
+def root_claim_id(claim_id: str) -> str:
+    return _ATTEMPT_RE.sub("", claim_id)
+
+
+def _filing_deadline(ctx: PlanContext) -> date | None:
+    if ctx.claim is None:
+        return None
+    return ctx.claim.first_service_date + timedelta(days=ctx.payer.timely_filing_days)
+
+
+def due_date(action: TaskAction, ctx: PlanContext, decided_on: date) -> date | None:
+    """Payer windows: timely filing for new/corrected claims, reopening 1 year, appeal window."""
+    if action in (
+        "replacement_claim",
+        "new_claim",
+        "fix_and_resubmit",
+        "rebill_other_payer",
+        "verify_eligibility",
+    ):
+        return _filing_deadline(ctx) or decided_on + timedelta(days=30)
+    if action == "reopening":
+        return decided_on + timedelta(days=ctx.payer.reopening_days)
+    if action in ("appeal", "request_authorization"):
+        return decided_on + timedelta(days=ctx.payer.appeal_days)
+    if action == "bill_patient":
+        return decided_on + timedelta(days=30)
+    return None  # write_off: nothing to chase
+
+
+def priority(recoverable: bool, amount: Decimal, due: date | None, as_of: date) -> Priority:
+    """Money at stake and recoverability, then urgency of the deadline."""
+    if not recoverable:
+        return "low"
+    days_left = (due - as_of).days if due else None
+    if days_left is not None and days_left <= 14:
+        return "urgent"
+    if amount >= Decimal("200") or (days_left is not None and days_left <= 45):
+        return "high"
+    return "normal"
+
+
+def _corrected_claim(ctx: PlanContext, lines: list[ClaimLine], attempt: int) -> ClaimSubmitted | None:
+    assert ctx.claim is not None
+    total = sum((ln.charge for ln in lines), Decimal("0"))
+    corrected = ctx.claim.model_copy(
+        update={
+            "event_id": derived_event_id(ctx.claim.event_id, f"corrected:{attempt}"),
+            "occurred_at": ctx.now,
+            "source": "claimflow-resubmission",
+            "claim_id": f"{root_claim_id(ctx.claim.claim_id)}-R{attempt}",
+            "frequency_code": "7",
+            "original_claim_number": ctx.payer_claim_number,
+            "replaces_claim_id": ctx.claim.claim_id,
+            "lines": lines,
+            "total_charge": total,
+        }
+    )
+    return ClaimSubmitted.model_validate(corrected.model_dump())
+
+
+def _task(
+    ctx: PlanContext,
+    cause: uuid.UUID,
+    *,
+    action: TaskAction,
+    root_cause: str,
+    category: str,
+    reason_codes: list[str],
+    remark_codes: list[str],
+    recoverable: bool,
+    patient_billable: bool,
+    amount: Decimal,
+    instructions: str,
+    decided_on: date,
+    corrected: ClaimSubmitted | None = None,
+) -> ResubmissionTask:
+    due = due_date(action, ctx, decided_on)
+    return ResubmissionTask(
+        event_id=derived_event_id(cause, "resubmission_task"),
+        occurred_at=ctx.now,
+        task_id=str(derived_event_id(cause, "task")),
+        claim_id=ctx.claim_id,
+        payer_id=ctx.payer.payer_id,
+        plan_type=ctx.payer.plan_type,
+        action=action,
+        root_cause=root_cause,
+        category=category,
+        reason_codes=reason_codes,
+        remark_codes=remark_codes,
+        recoverable=recoverable,
+        patient_billable=patient_billable,
+        amount_at_stake=amount,
+        priority=priority(recoverable, amount, due, ctx.as_of),
+        due_date=due,
+        instructions=instructions,
+        attempt=attempt_of(ctx.claim_id),
+        corrected_claim=corrected,
+        cause_event_id=cause,
+    )
+
+
+def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None:
+    """One task per remittance decision, driven by its largest denial adjustment.
+    Returns None when nothing was denied (payment with patient share or contractual write-down)."""
+    classified = ctx.reasons.classify(denial.adjustments)
+    denials = [c for c in classified if c.is_denial]
+    if not denials and denial.claim_status_code != "4":
+        return None
+    primary: Classified | None = max(denials, key=lambda c: c.adjustment.amount) if denials else None
+    rule = primary.rule if primary else ctx.reasons.carc("__none__")
+    amount = sum((c.adjustment.amount for c in denials), Decimal("0"))
+    if amount == 0 and ctx.claim is not None:
+        amount = ctx.claim.total_charge - denial.paid_amount
+    is_medicare = ctx.payer.plan_type == "medicare"
+    action: TaskAction = rule.medicare_action if is_medicare and rule.medicare_action else rule.action
+    notes: list[str] = []
+    appealable = True
+    for code in denial.remark_codes:
+        remark = ctx.reasons.remark(code)
+        if remark is None:
+            continue
+        if remark.action is not None:
+            action = remark.action
+        appealable = appealable and remark.appealable
+        if remark.note:
+            notes.append(f"{code}: {remark.note}")
+    if action == "appeal" and not appealable:
+        action = "write_off"
+        notes.append("Not appealable per the remark codes: write off.")
+    if action == "replacement_claim" and not ctx.payer.accepts_replacement_claims:
+        action = "reopening"
+
+    corrected: ClaimSubmitted | None = None
+    attempt = attempt_of(ctx.claim_id)
+    root = rule.root_cause or rule.label
+    if rule.correction and ctx.claim is not None:
+        fix = CORRECTIONS[rule.correction](ctx.claim, ctx.pack)
+        if fix is None:
+            notes.append("No mechanical correction applies: review the claim.")
+        elif attempt >= ctx.max_attempts:
+            notes.append(f"Attempt limit ({ctx.max_attempts}) reached: a person must review this claim.")
+        elif action == "replacement_claim" and not ctx.payer_claim_number:
+            notes.append("The payer claim number is unknown: a replacement claim needs it (REF*F8).")
+        elif action == "replacement_claim":
+            candidate = _corrected_claim(ctx, fix, attempt)
+            edits = [
+                e
+                for e in (ctx.rescrub(candidate) if ctx.rescrub and candidate else [])
+                if e.severity == "error"
+            ]
+            if candidate is not None and not edits:
+                corrected = candidate
+                notes.append(
+                    f"Corrected claim {candidate.claim_id} attached (frequency 7, re-scrubbed clean)."
+                )
+            else:
+                notes.append(
+                    "The mechanical correction did not pass the scrubber: "
+                    + "; ".join(e.rule_id for e in edits)
+                )
+        elif action == "reopening":
+            notes.append(
+                "Medicare Part B takes no corrected claims: request a reopening with the correction "
+                f"({'; '.join(ln.procedure_code for ln in fix)})."
+            )
+    instructions = " ".join([rule.instructions or rule.label, *notes]).strip()
+    reason_codes = [c.label for c in classified]
+    decided_on = denial.occurred_at.date()
+    return _task(
+        ctx,
+        denial.event_id,
+        action=action,
+        root_cause=root,
+        category=rule.category,
+        reason_codes=reason_codes,
+        remark_codes=list(denial.remark_codes),
+        recoverable=rule.recoverable,
+        patient_billable=rule.patient_billable,
+        amount=amount,
+        instructions=instructions,
+        decided_on=decided_on,
+        corrected=corrected,
+    )
+
+
+def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTask | None:
+    """A3/A6/A7/A8: the claim never entered adjudication (not 'filed'): fix and resubmit."""
+    text = REJECTION_TEXT.get(status.category_code)
+    if text is None:
+        return None
+    amount = ctx.claim.total_charge if ctx.claim is not None else (status.amount or Decimal("0"))
+    detail = f" (status code {status.status_code})" if status.status_code else ""
+    return _task(
+        ctx,
+        status.event_id,
+        action="fix_and_resubmit",
+        root_cause=f"Rejected by the clearinghouse/payer: {text}{detail}.",
+        category="rejection",
+        reason_codes=[f"{status.category_code}:{status.status_code}".rstrip(":")],
+        remark_codes=[],
+        recoverable=True,
+        patient_billable=False,
+        amount=amount,
+        instructions="Correct the claim per the 277CA status and resubmit it as an original claim "
+        "(a rejected claim was never filed, so no replacement frequency code).",
+        decided_on=status.occurred_at.date(),
+    )

@@ -1,0 +1,60 @@
+"""Reduce input events to state-machine changes (pure)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from schemas import ClaimStatus, Denial, LifecycleEvent
+from streams.denials.reasons import ReasonMap
+from streams.lifecycle.machine import STATUS_CATEGORY_STATE, Change, ClaimState
+
+
+def from_lifecycle(ev: LifecycleEvent) -> Change:
+    return Change(
+        event_id=str(ev.event_id),
+        kind="lifecycle",
+        occurred_at=ev.occurred_at,
+        target=ev.stage,
+        code=ev.stage,
+        payer_id=ev.payer_id,
+        plan_type=ev.plan_type,
+        frequency_code=ev.frequency_code,
+        submitted_at=ev.submitted_at,
+        replaces_claim_id=ev.replaces_claim_id,
+    )
+
+
+def from_status(ev: ClaimStatus) -> Change:
+    return Change(
+        event_id=str(ev.event_id),
+        kind="status",
+        occurred_at=ev.occurred_at,
+        target=STATUS_CATEGORY_STATE.get(ev.category_code),
+        code=ev.category_code,
+        payer_claim_number=ev.payer_claim_number,
+        amount=ev.amount if ev.category_code == "F1" else None,
+    )
+
+
+def remittance_state(ev: Denial, reasons: ReasonMap) -> ClaimState:
+    """835 decision → state. PR-1/2/3 and contractual write-downs are not denials."""
+    if ev.claim_status_code == "22":
+        return "pending"  # reversal: the payment was taken back, the claim is back in adjudication
+    if ev.claim_status_code == "4":
+        return "denied"
+    denied = any(c.is_denial for c in reasons.classify(ev.adjustments))
+    if ev.paid_amount > 0:
+        return "partially_paid" if denied else "paid"
+    return "denied" if denied else "paid"
+
+
+def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
+    return Change(
+        event_id=str(ev.event_id),
+        kind="remittance",
+        occurred_at=ev.occurred_at,
+        target=remittance_state(ev, reasons),
+        code=f"CLP02={ev.claim_status_code}",
+        payer_claim_number=ev.payer_claim_number,
+        amount=ev.paid_amount or Decimal("0"),
+    )

@@ -1,0 +1,280 @@
+"""The claim state machine: pure, idempotent, tolerant of duplicate and out-of-order events.
+
+``apply(record, change) -> Outcome`` takes the claim's current record and one observed change
+(from a lifecycle step, a 277CA/835 status or a remittance decision) and returns the new record
+plus what happened (applied, duplicate, late, impossible, first-pass decided). The agent stores
+the record and counts the outcome; nothing here touches Faust or I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+ClaimState = Literal[
+    "received",
+    "held",
+    "ready",
+    "acknowledged",
+    "accepted",
+    "rejected",
+    "pending",
+    "paid",
+    "partially_paid",
+    "denied",
+    "resubmitted",
+    "appealed",
+    "written_off",
+    "closed",
+]
+STATES: tuple[ClaimState, ...] = ClaimState.__args__  # type: ignore[attr-defined]
+
+#: Which state may follow which on a normal path. ``None`` is "no record yet": the first event
+#: seen for a claim may be any of these (an 835 can arrive before claimflow's own lifecycle step).
+ALLOWED: Mapping[ClaimState | None, frozenset[ClaimState]] = {
+    None: frozenset(STATES),
+    "received": frozenset(
+        {
+            "received",
+            "held",
+            "ready",
+            "acknowledged",
+            "accepted",
+            "rejected",
+            "pending",
+            "paid",
+            "partially_paid",
+            "denied",
+            "written_off",
+            "closed",
+        }
+    ),
+    "held": frozenset({"held", "ready", "written_off", "closed", "resubmitted"}),
+    "ready": frozenset(
+        {
+            "ready",
+            "acknowledged",
+            "accepted",
+            "rejected",
+            "pending",
+            "paid",
+            "partially_paid",
+            "denied",
+            "written_off",
+            "closed",
+        }
+    ),
+    "acknowledged": frozenset(
+        {"acknowledged", "accepted", "rejected", "pending", "paid", "partially_paid", "denied"}
+    ),
+    "accepted": frozenset({"pending", "paid", "partially_paid", "denied"}),
+    "pending": frozenset({"pending", "accepted", "paid", "partially_paid", "denied"}),
+    "rejected": frozenset({"held", "ready", "resubmitted", "written_off", "closed"}),
+    "paid": frozenset({"closed", "pending", "appealed"}),
+    "partially_paid": frozenset({"paid", "resubmitted", "appealed", "written_off", "closed", "denied"}),
+    "denied": frozenset({"resubmitted", "appealed", "written_off", "closed", "paid", "partially_paid"}),
+    "resubmitted": frozenset({"closed"}),
+    "appealed": frozenset({"paid", "partially_paid", "denied", "written_off", "closed"}),
+    "written_off": frozenset({"closed"}),
+    "closed": frozenset(),
+}
+
+
+def _predecessors() -> dict[ClaimState, frozenset[ClaimState]]:
+    """States that can come *before* each state on some normal path (for late-event detection)."""
+    preds: dict[ClaimState, set[ClaimState]] = {s: set() for s in STATES}
+    for src, targets in ALLOWED.items():
+        if src is None:
+            continue
+        for dst in targets:
+            if dst != src:
+                preds[dst].add(src)
+    changed = True
+    while changed:  # transitive closure
+        changed = False
+        for state, ps in preds.items():
+            extra = set().union(*(preds[p] for p in ps)) - ps - {state}
+            if extra:
+                ps |= extra
+                changed = True
+    return {s: frozenset(p) for s, p in preds.items()}
+
+
+PREDECESSORS = _predecessors()
+
+#: 277CA category -> state. A0 (forwarded), A4 (not found), A5 (split), F3 (revised) and E* (errors in
+#: the response) change no state; they are recorded.
+STATUS_CATEGORY_STATE: Mapping[str, ClaimState] = {
+    "A1": "acknowledged",
+    "A2": "accepted",
+    "A3": "rejected",
+    "A6": "rejected",
+    "A7": "rejected",
+    "A8": "rejected",
+    "P0": "pending",
+    "P1": "pending",
+    "P2": "pending",
+    "P3": "pending",
+    "P4": "pending",
+    "P5": "pending",
+    "F0": "closed",
+    "F1": "paid",
+    "F2": "denied",
+    "F4": "closed",
+    **{f"R{i}": "pending" for i in range(17)},
+}
+REJECTION_CATEGORIES = frozenset({"A3", "A6", "A7", "A8"})
+ADJUDICATED_STATES = frozenset({"paid", "partially_paid", "denied"})
+
+Kind = Literal["lifecycle", "status", "remittance"]
+Result = Literal["applied", "duplicate", "late", "impossible", "noted"]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One observed change, already reduced from its event by the agent."""
+
+    event_id: str
+    kind: Kind
+    occurred_at: datetime
+    target: ClaimState | None  # None: recorded but changes no state (A0, A4, E*)
+    code: str = ""  # category code, CLP02 or lifecycle stage
+    payer_id: str | None = None
+    plan_type: str | None = None
+    frequency_code: str | None = None
+    payer_claim_number: str | None = None
+    amount: Decimal | None = None
+    submitted_at: datetime | None = None
+    replaces_claim_id: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    event_id: str
+    kind: Kind
+    code: str
+    target: str | None
+    result: Result
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    claim_id: str
+    state: ClaimState | None = None
+    payer_id: str | None = None
+    plan_type: str | None = None
+    frequency_code: str = "1"
+    replaces_claim_id: str | None = None
+    payer_claim_number: str | None = None
+    known: bool = False  # a lifecycle step from claimflow (held/ready/received) was seen
+    submission_count: int = 0  # times sent to the payer (ready steps)
+    first_decisive: Literal["accepted", "rejected"] | None = None  # first decisive answer seen
+    first_pass: Literal["accepted", "rejected"] | None = None
+    submitted_at: datetime | None = None
+    accepted_at: datetime | None = None
+    adjudicated_at: datetime | None = None
+    updated_at: datetime | None = None
+    paid_amount: Decimal = Decimal("0")
+    seen_event_ids: tuple[str, ...] = ()
+    history: tuple[HistoryItem, ...] = ()
+    anomalies: int = 0
+
+    @property
+    def is_original(self) -> bool:
+        return self.frequency_code == "1" and self.replaces_claim_id is None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    record: ClaimRecord
+    result: Result
+    previous_state: ClaimState | None
+    first_pass_decided: Literal["accepted", "rejected"] | None = None
+    became: ClaimState | None = None  # the new state when it changed
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _decisive(change: Change) -> Literal["accepted", "rejected"] | None:
+    """A2 → accepted; A3/A6/A7/A8 → rejected; A1 alone decides nothing. An adjudication (paid,
+    denied) that arrives before any acknowledgment proves acceptance into adjudication."""
+    if change.kind == "status" and change.code == "A2":
+        return "accepted"
+    if change.kind == "status" and change.code in REJECTION_CATEGORIES:
+        return "rejected"
+    if change.target in ADJUDICATED_STATES:
+        return "accepted"
+    return None
+
+
+def _decide_first_pass(record: ClaimRecord) -> Literal["accepted", "rejected"] | None:
+    """First pass (reference §6): an original claim's first decisive acknowledgment.
+
+    Decided once both are known: the claim's origin (from claimflow's own lifecycle step, which
+    may arrive after the payer's answer) and its first decisive answer. A resubmission
+    (frequency 7/8, or a claim that replaces another) is never first pass.
+    """
+    if record.first_pass is not None or not record.known or not record.is_original:
+        return None
+    return record.first_decisive
+
+
+def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_history: int = 32) -> Outcome:
+    """Apply one change to a claim record. Never raises for odd input: it is recorded instead."""
+    prev = record.state
+    if change.event_id in record.seen_event_ids:
+        return Outcome(record, "duplicate", prev)
+    latest = record.updated_at
+
+    # facts every event may carry, filled in when first known
+    record = replace(
+        record,
+        payer_id=record.payer_id or change.payer_id,
+        plan_type=record.plan_type or change.plan_type,
+        payer_claim_number=change.payer_claim_number or record.payer_claim_number,
+        seen_event_ids=(*record.seen_event_ids, change.event_id)[-max_seen:],
+        updated_at=max(filter(None, (record.updated_at, change.occurred_at))),
+    )
+    if change.kind == "lifecycle" and change.code in ("ready", "held", "received"):
+        record = replace(
+            record,
+            known=True,
+            frequency_code=change.frequency_code or record.frequency_code,
+            replaces_claim_id=change.replaces_claim_id or record.replaces_claim_id,
+            submitted_at=record.submitted_at or change.submitted_at or change.occurred_at,
+            submission_count=record.submission_count + (change.code == "ready"),
+        )
+    if record.first_decisive is None and (decisive := _decisive(change)) is not None:
+        record = replace(record, first_decisive=decisive)
+    decided = _decide_first_pass(record)
+    if decided is not None:
+        record = replace(record, first_pass=decided)
+
+    target = change.target
+    if target == "accepted" and record.accepted_at is None:
+        record = replace(record, accepted_at=change.occurred_at)
+    if target in ADJUDICATED_STATES:
+        record = replace(record, adjudicated_at=record.adjudicated_at or change.occurred_at)
+        if change.amount is not None:
+            record = replace(record, paid_amount=change.amount)
+
+    if target is None:
+        result: Result = "noted"
+        new_state = prev
+    elif target in ALLOWED[prev]:
+        result, new_state = "applied", target
+    elif (
+        prev is not None and target in PREDECESSORS[prev] and (latest is None or change.occurred_at <= latest)
+    ):
+        result, new_state = "late", prev  # e.g. an A2 older than the F1 already seen: history only
+    else:
+        result, new_state = "impossible", prev
+        record = replace(record, anomalies=record.anomalies + 1)
+
+    item = HistoryItem(change.event_id, change.kind, change.code, target, result, change.occurred_at)
+    record = replace(record, state=new_state, history=(*record.history, item)[-max_history:])
+    became = new_state if new_state != prev else None
+    return Outcome(record, result, prev, decided, became)

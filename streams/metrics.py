@@ -1,0 +1,198 @@
+"""Every Prometheus metric claimflow exports, defined once.
+
+Naming follows the Prometheus guide: ``claimflow_`` prefix, ``_total`` counters, ``_seconds``
+histograms, base units. Labels are bounded and never carry PHI: payer id, plan type, code,
+category, rule id, CARC, group, action, state, topic, agent. Never claim ids, patient keys,
+member ids, names or dates.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
+
+#: Lifecycle latencies span seconds (tests, simulator) to months (real payers).
+LATENCY_BUCKETS = (
+    1,
+    5,
+    30,
+    60,
+    300,
+    900,
+    3600,
+    4 * 3600,
+    86400,
+    3 * 86400,
+    7 * 86400,
+    14 * 86400,
+    30 * 86400,
+    60 * 86400,
+    90 * 86400,
+    float("inf"),
+)
+PROCESSING_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    1.0,
+    float("inf"),
+)
+
+
+class Metrics:
+    """One instance per process (or per test registry)."""
+
+    def __init__(self, registry: CollectorRegistry = REGISTRY):
+        r = registry
+        self.registry = registry
+        self.events_consumed = Counter(
+            "claimflow_events_consumed_total", "Events read from an input topic.", ["topic"], registry=r
+        )
+        self.dead_letters = Counter(
+            "claimflow_dead_letters_total",
+            "Events sent to the dead-letter topic, by source topic and reason.",
+            ["topic", "reason"],
+            registry=r,
+        )
+        self.duplicates = Counter(
+            "claimflow_duplicate_events_total",
+            "Redelivered events recognised by event_id and not applied again.",
+            ["topic"],
+            registry=r,
+        )
+        self.claims_scrubbed = Counter(
+            "claimflow_claims_scrubbed_total",
+            "Claims scrubbed, by payer and result (clean/held).",
+            ["payer", "plan_type", "result"],
+            registry=r,
+        )
+        self.scrub_edits = Counter(
+            "claimflow_scrub_edits_total",
+            "Scrub edits raised, by category, rule and severity.",
+            ["category", "rule", "severity"],
+            registry=r,
+        )
+        self.claims_waiting = Gauge(
+            "claimflow_claims_waiting_for_encounter",
+            "Claims parked until their encounter arrives or the grace period ends.",
+            registry=r,
+        )
+        self.encounter_timeouts = Counter(
+            "claimflow_encounter_grace_expired_total",
+            "Claims scrubbed without their encounter after the grace period.",
+            registry=r,
+        )
+        self.first_pass = Counter(
+            "claimflow_first_pass_total",
+            "Original claims by first-pass outcome (accepted = first decisive 277CA is A2). "
+            "First-pass acceptance rate = accepted / (accepted + rejected).",
+            ["payer", "outcome"],
+            registry=r,
+        )
+        self.acknowledgments = Counter(
+            "claimflow_acknowledgments_total",
+            "Claim status answers by payer and X12 category code.",
+            ["payer", "category"],
+            registry=r,
+        )
+        self.payments = Counter(
+            "claimflow_payments_total", "Remittances with a payment, by payer.", ["payer"], registry=r
+        )
+        self.paid_amount = Counter(
+            "claimflow_paid_amount_usd_total", "Amount paid by payers (USD).", ["payer"], registry=r
+        )
+        self.denials = Counter(
+            "claimflow_denials_total",
+            "Denial adjustments by payer, group code, CARC and reason category.",
+            ["payer", "group", "carc", "category"],
+            registry=r,
+        )
+        self.denied_amount = Counter(
+            "claimflow_denied_amount_usd_total",
+            "Amount denied (USD) by payer and reason category.",
+            ["payer", "category"],
+            registry=r,
+        )
+        self.claims_adjudicated = Counter(
+            "claimflow_claims_adjudicated_total",
+            "Remittance decisions by payer and outcome (paid/partially_paid/denied).",
+            ["payer", "outcome"],
+            registry=r,
+        )
+        self.tasks = Counter(
+            "claimflow_resubmission_tasks_total",
+            "Resubmission tasks raised, by action and payer.",
+            ["payer", "action"],
+            registry=r,
+        )
+        self.corrected_claims = Counter(
+            "claimflow_corrected_claims_total",
+            "Corrected claims generated automatically (re-scrubbed clean).",
+            ["payer"],
+            registry=r,
+        )
+        self.transitions = Counter(
+            "claimflow_state_transitions_total",
+            "Claim state transitions.",
+            ["from_state", "to_state"],
+            registry=r,
+        )
+        self.anomalies = Counter(
+            "claimflow_lifecycle_anomalies_total",
+            "Events that did not move a claim forward: late (out of order) or impossible transitions.",
+            ["kind"],
+            registry=r,
+        )
+        self.submission_to_acceptance = Histogram(
+            "claimflow_submission_to_acceptance_seconds",
+            "From claim submission to acceptance (A2).",
+            ["payer"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.submission_to_payment = Histogram(
+            "claimflow_submission_to_payment_seconds",
+            "From claim submission to a paid remittance.",
+            ["payer"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.denial_to_task = Histogram(
+            "claimflow_denial_to_task_seconds",
+            "From the payer's denial or rejection to the resubmission task.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.processing = Histogram(
+            "claimflow_agent_processing_seconds",
+            "Time an agent spends on one event.",
+            ["agent"],
+            buckets=PROCESSING_BUCKETS,
+            registry=r,
+        )
+        self.assigned_partitions = Gauge(
+            "claimflow_assigned_partitions", "Partitions assigned to this worker (all topics).", registry=r
+        )
+        self.last_progress = Gauge(
+            "claimflow_last_progress_timestamp_seconds",
+            "Unix time an agent last finished an event.",
+            ["agent"],
+            registry=r,
+        )
+
+
+_DEFAULT: Metrics | None = None
+
+
+def default_metrics() -> Metrics:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Metrics()
+    return _DEFAULT

@@ -1,0 +1,218 @@
+"""The worker end to end on the embedded broker: scripted scenarios through real topics,
+asserting the output topics, the persisted table state (changelog) and the metrics."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from streams.broker import EmbeddedBroker
+from streams.localrun import count_where
+from streams.scrub.packs import bundled_pack_dir
+from tests.integration.conftest import Deployment, deploy, metric_value
+from tests.integration.scenario import denial, now, send_encounter, status, submit
+
+pytestmark = pytest.mark.broker
+
+MEDICARE = {"payer_id": "MCR-JH", "name": "Medicare Part B (Novitas JH)", "plan_type": "medicare"}
+BLUEPEAK = {"payer_id": "BLUEPEAK", "name": "BluePeak Commercial", "plan_type": "commercial"}
+DUPPAYER = {"payer_id": "DUP-TEST", "name": "Duplicate Test Health", "plan_type": "commercial"}
+
+
+def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deployment) -> None:
+    bus = deployment.bus
+    with deployment.worker() as worker:
+        # --- phase 1: claims (and encounters) ------------------------------------------------
+        submit(bus, "E2E-CLEAN")  # clean 93000
+        submit(bus, "E2E-NOINTERP", ecg={"interpretation_documented": False, "report_signed": False})
+        submit(bus, "E2E-GLOBALCOMP", codes=("93000", "93010"))  # 93000 + 93010
+        late = submit(bus, "E2E-LATEENC", encounter=False)  # claim before encounter
+        submit(bus, "E2E-DUPSTATUS", payer=DUPPAYER)
+        submit(bus, "E2E-F1FIRST")
+        submit(bus, "E2E-CO50")
+        submit(bus, "E2E-CO97COM", payer=BLUEPEAK)
+        submit(bus, "E2E-CO97MCR", payer=MEDICARE)
+        submit(bus, "E2E-REJECT")
+        bus.send("claims-submitted", "pk-bad", b'{"claim_id": "BROKEN", ')  # malformed JSON
+        bus.send("claims-submitted", "pk-bad", {"claim_id": "INVALID", "lines": []})  # schema violation
+        submit(bus, "E2E-AFTERBAD")  # good event after bad ones
+        bus.flush()
+        time.sleep(1.0)
+        send_encounter(bus, late)
+        bus.flush()
+        scrubbed = bus.wait_for(
+            "claims-scrubbed", lambda rs: len({r["claim_id"] for r in rs}) >= 11, what="11 scrub results"
+        )
+        by_id = {r["claim_id"]: r for r in scrubbed}
+        assert by_id["E2E-CLEAN"]["status"] == "clean"
+        assert by_id["E2E-NOINTERP"]["status"] == "held"
+        assert {e["category"] for e in by_id["E2E-NOINTERP"]["edits"]} == {"component"}
+        assert by_id["E2E-GLOBALCOMP"]["status"] == "held"
+        assert "BUNDLE_GLOBAL_WITH_COMPONENT" in {e["rule_id"] for e in by_id["E2E-GLOBALCOMP"]["edits"]}
+        assert by_id["E2E-LATEENC"]["status"] == "clean" and by_id["E2E-LATEENC"]["encounter_found"]
+        assert by_id["E2E-AFTERBAD"]["status"] == "clean"
+        ready = bus.read("claims-ready")
+        assert count_where([r["claim"] for r in ready], claim_id="E2E-CLEAN") == 1
+        held = bus.read("claims-held")
+        assert {r["claim"]["claim_id"] for r in held} == {"E2E-NOINTERP", "E2E-GLOBALCOMP"}
+        dead = bus.wait_for("dead-letters", lambda rs: len(rs) >= 2, what="2 dead letters")
+        reasons = sorted(r["reason"] for r in dead)
+        assert reasons == ["malformed_json", "schema_violation"]
+        assert all(r["source_topic"].endswith("claims-submitted") and r["payload_b64"] for r in dead)
+
+        # --- phase 2: payer answers ----------------------------------------------------------
+        t0 = now()
+        status(bus, "E2E-CLEAN", "A1", at=t0)
+        status(bus, "E2E-CLEAN", "A2", at=t0 + timedelta(seconds=1))
+        denial(bus, "E2E-CLEAN", [], paid="45.00", clp02="1", at=t0 + timedelta(seconds=2))
+        dup = status(bus, "E2E-DUPSTATUS", "A2", at=t0)
+        status(bus, "E2E-DUPSTATUS", "A2", at=t0, event_id=dup["event_id"])  # redelivered
+        status(bus, "E2E-DUPSTATUS", "A2", at=t0, event_id=dup["event_id"])
+        status(bus, "E2E-F1FIRST", "F1", at=t0 + timedelta(seconds=5))  # paid before A2
+        status(bus, "E2E-F1FIRST", "A2", at=t0 + timedelta(seconds=1))
+        denial(bus, "E2E-CO50", [{"group_code": "CO", "reason_code": "50", "amount": "45.00"}], at=t0)
+        denial(
+            bus,
+            "E2E-CO97COM",
+            [{"line_number": 1, "group_code": "CO", "reason_code": "97", "amount": "45.00"}],
+            at=t0,
+        )  # a bundling denial on a claim that is clean: no mechanical fix applies
+        denial(bus, "E2E-CO97MCR", [{"group_code": "CO", "reason_code": "97", "amount": "45.00"}], at=t0)
+        status(bus, "E2E-REJECT", "A7", at=t0, code="562")
+        bus.flush()
+        tasks = bus.wait_for(
+            "resubmission-tasks", lambda rs: len({r["claim_id"] for r in rs}) >= 4, what="tasks for 4 claims"
+        )
+        by_claim = {r["claim_id"]: r for r in tasks}
+        assert by_claim["E2E-CO50"]["action"] == "appeal"
+        assert by_claim["E2E-CO97MCR"]["action"] == "reopening"
+        assert by_claim["E2E-CO97COM"]["action"] == "replacement_claim"
+        assert by_claim["E2E-REJECT"]["action"] == "fix_and_resubmit"
+        assert "E2E-CLEAN" not in by_claim  # paid in full: no task
+
+        deadline = time.monotonic() + 30
+        while True:
+            table = bus.table(deployment.app_id, "claims")
+            records = {k: v["record"] for k, v in table.items()}
+            if (
+                records.get("E2E-CLEAN", {}).get("state") == "paid"
+                and records.get("E2E-F1FIRST", {}).get("first_pass") == "accepted"
+                and records.get("E2E-DUPSTATUS", {}).get("state") == "accepted"
+            ) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert records["E2E-CLEAN"]["state"] == "paid" and records["E2E-CLEAN"]["first_pass"] == "accepted"
+        assert (
+            records["E2E-F1FIRST"]["state"] == "paid" and records["E2E-F1FIRST"]["first_pass"] == "accepted"
+        )
+        assert records["E2E-DUPSTATUS"]["state"] == "accepted"
+        assert (
+            records["E2E-REJECT"]["state"] == "rejected" and records["E2E-REJECT"]["first_pass"] == "rejected"
+        )
+        assert records["E2E-CO50"]["state"] == "denied"
+        assert records["E2E-NOINTERP"]["state"] == "held" and records["E2E-NOINTERP"]["first_pass"] is None
+
+        text = worker.metrics()
+        assert metric_value(text, "claimflow_acknowledgments_total", payer="DUP-TEST", category="A2") == 1
+        assert metric_value(text, "claimflow_duplicate_events_total", topic="claim-status") >= 2
+        assert metric_value(text, "claimflow_first_pass_total", payer="MCR-JH", outcome="accepted") >= 2
+        assert metric_value(text, "claimflow_first_pass_total", payer="MCR-JH", outcome="rejected") == 1
+        assert metric_value(text, "claimflow_dead_letters_total", topic="claims-submitted") == 2
+        assert metric_value(text, "claimflow_lifecycle_anomalies_total", kind="late") >= 1
+
+
+def wait_records(
+    deployment: Deployment, done: Callable[[dict[str, Any]], bool], timeout: float = 40.0
+) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        records = {k: v["record"] for k, v in deployment.bus.table(deployment.app_id, "claims").items()}
+        if done(records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.5)
+
+
+def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    # a billing team that turned the bundling edit off: the payer catches it instead
+    rules = tmp_path / "rules"
+    shutil.copytree(bundled_pack_dir(), rules)
+    text = (rules / "pack.yaml").read_text()
+    marker = "  BUNDLE_GLOBAL_WITH_COMPONENT:\n"
+    (rules / "pack.yaml").write_text(text.replace(marker, marker + "    enabled: false\n"))
+    deployment = deploy(
+        broker, tmp_path, CLAIMFLOW_RULES_DIR=str(rules), CLAIMFLOW_ENCOUNTER_GRACE_SECONDS="5"
+    )
+    bus = deployment.bus
+    try:
+        with deployment.worker() as worker:
+            submit(bus, "AC-1", payer=BLUEPEAK, codes=("93000", "93010"))
+            submit(bus, "RJ-1", payer=BLUEPEAK)
+            bus.flush()
+            bus.wait_for("claims-ready", lambda rs: len(rs) >= 2, what="2 ready claims")
+            t0 = now()
+            status(bus, "AC-1", "A2", at=t0)
+            denial(
+                bus,
+                "AC-1",
+                [{"line_number": 2, "group_code": "CO", "reason_code": "97", "amount": "45.00"}],
+                paid="45.00",
+                clp02="1",
+                remarks=["N20"],
+                at=t0 + timedelta(seconds=1),
+            )
+            status(bus, "RJ-1", "A7", at=t0, code="562")
+            bus.flush()
+            tasks = bus.wait_for("resubmission-tasks", lambda rs: len(rs) >= 2, what="2 tasks")
+            task = next(t for t in tasks if t["claim_id"] == "AC-1")
+            assert task["action"] == "replacement_claim"
+            corrected = task["corrected_claim"]
+            assert corrected is not None, task["instructions"]
+            assert corrected["claim_id"] == "AC-1-R1" and corrected["frequency_code"] == "7"
+            assert (
+                corrected["original_claim_number"] == "PCN-AC-1" and corrected["replaces_claim_id"] == "AC-1"
+            )
+            assert [ln["procedure_code"] for ln in corrected["lines"]] == ["93000"]
+            assert corrected["total_charge"] == "45.00"
+            # the corrected claim went back through the scrubber and out again
+            ready = bus.wait_for(
+                "claims-ready",
+                lambda rs: any(r["claim"]["claim_id"] == "AC-1-R1" for r in rs),
+                what="the corrected claim ready",
+            )
+            assert ready
+            # the coder fixes the rejected claim and sends it again under the same claim id
+            again = submit(bus, "RJ-1", payer=BLUEPEAK)
+            assert again["frequency_code"] == "1"
+            bus.flush()
+            bus.wait_for(
+                "claims-ready",
+                lambda rs: sum(r["claim"]["claim_id"] == "RJ-1" for r in rs) >= 2,
+                what="RJ-1 ready twice",
+            )
+            status(bus, "AC-1-R1", "A2")
+            status(bus, "RJ-1", "A2")
+            bus.flush()
+            records = wait_records(
+                deployment,
+                lambda r: (
+                    r.get("AC-1-R1", {}).get("state") == "accepted"
+                    and r.get("RJ-1", {}).get("state") == "accepted"
+                ),
+            )
+            assert records["AC-1"]["state"] == "resubmitted" and records["AC-1"]["first_pass"] == "accepted"
+            assert records["AC-1-R1"]["state"] == "accepted" and records["AC-1-R1"]["first_pass"] is None
+            assert records["RJ-1"]["first_pass"] == "rejected" and records["RJ-1"]["submission_count"] == 2
+            text = worker.metrics()
+            assert metric_value(text, "claimflow_first_pass_total", payer="BLUEPEAK", outcome="accepted") == 1
+            assert metric_value(text, "claimflow_first_pass_total", payer="BLUEPEAK", outcome="rejected") == 1
+            assert metric_value(text, "claimflow_corrected_claims_total", payer="BLUEPEAK") == 1
+    finally:
+        bus.close()

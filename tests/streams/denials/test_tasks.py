@@ -1,0 +1,175 @@
+"""Denial classification and resubmission tasks (pure)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from schemas import ClaimStatus, Denial
+from streams.denials import PlanContext, attempt_of, load_reason_map, plan_for_denial, plan_for_rejection
+from streams.denials.corrections import fix_ecg_components, fix_ecg_modifiers
+from streams.lifecycle.events import remittance_state
+from streams.scrub import Scrubber
+from streams.testing import DEFAULT_AS_OF, FIXED_TIME, commercial_payer, line, make_claim, make_encounter
+
+REASONS = load_reason_map()
+
+
+def ctx(scrubber: Scrubber, claim, payer_id: str = "BLUEPEAK", plan: str = "commercial", **kw) -> PlanContext:
+    defaults = dict(
+        claim_id=claim.claim_id if claim else "C1",
+        payer=scrubber.payers.get(payer_id, plan),
+        claim=claim,
+        payer_claim_number="PCN-1",
+        as_of=DEFAULT_AS_OF,
+        now=FIXED_TIME,
+        reasons=REASONS,
+        pack=scrubber.pack,
+        max_attempts=3,
+        rescrub=lambda c: scrubber.scrub(c, DEFAULT_AS_OF, make_encounter()).edits,
+    )
+    defaults.update(kw)
+    return PlanContext(**defaults)
+
+
+def deny(*adjustments: tuple[str, str, str], paid: str = "0", clp02: str = "4", remarks=()) -> Denial:
+    return Denial(
+        claim_id="C1",
+        claim_status_code=clp02,
+        paid_amount=paid,
+        remark_codes=list(remarks),
+        adjustments=[{"group_code": g, "reason_code": r, "amount": a} for g, r, a in adjustments],
+        occurred_at=FIXED_TIME,
+    )
+
+
+def commercial_claim(*codes: str, mods: dict[int, list[str]] | None = None):
+    return make_claim(
+        payer=commercial_payer(),
+        patient={
+            "member_id": "X1",
+            "first_name": "T",
+            "last_name": "P",
+            "birth_date": "1980-01-01",
+            "sex": "M",
+        },
+        lines=[line(i, c, modifiers=(mods or {}).get(i)) for i, c in enumerate(codes, start=1)],
+    )
+
+
+@pytest.mark.parametrize(
+    ("adjustments", "paid", "clp02", "state"),
+    [
+        ([], "45.00", "1", "paid"),
+        ([("PR", "1", "20.00")], "25.00", "1", "paid"),  # deductible is patient share
+        ([("CO", "45", "5.00")], "40.00", "1", "paid"),  # contractual write-down
+        ([("CO", "97", "20.00")], "45.00", "1", "partially_paid"),
+        ([("CO", "50", "45.00")], "0", "1", "denied"),
+        ([("CO", "50", "45.00")], "0", "4", "denied"),
+        ([], "0", "22", "pending"),
+    ],
+)
+def test_remittance_decides_the_state(adjustments, paid, clp02, state) -> None:
+    assert remittance_state(deny(*adjustments, paid=paid, clp02=clp02), REASONS) == state
+
+
+def test_patient_share_raises_no_task(scrubber: Scrubber) -> None:
+    assert (
+        plan_for_denial(deny(("PR", "2", "9.00"), paid="36.00", clp02="1"), ctx(scrubber, make_claim()))
+        is None
+    )
+
+
+def test_co50_becomes_an_appeal(scrubber: Scrubber) -> None:
+    task = plan_for_denial(deny(("CO", "50", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert task is not None and task.action == "appeal" and task.category == "medical_necessity"
+    assert task.due_date == date(2026, 3, 1).fromordinal(FIXED_TIME.date().toordinal() + 120)
+    assert task.reason_codes == ["CO-50"] and task.recoverable and not task.patient_billable
+
+
+def test_co97_commercial_attaches_a_clean_corrected_replacement(scrubber: Scrubber) -> None:
+    claim = commercial_claim("93000", "93010")
+    task = plan_for_denial(deny(("CO", "97", "45.00"), paid="45.00", clp02="1"), ctx(scrubber, claim))
+    assert task is not None and task.action == "replacement_claim"
+    corrected = task.corrected_claim
+    assert corrected is not None
+    assert corrected.frequency_code == "7" and corrected.original_claim_number == "PCN-1"
+    assert [ln.procedure_code for ln in corrected.lines] == ["93000"] and corrected.total_charge == Decimal(
+        "45.00"
+    )
+    assert corrected.claim_id == "CLM-0001-R1" and corrected.replaces_claim_id == "CLM-0001"
+
+
+def test_co97_medicare_becomes_a_reopening_without_a_corrected_claim(scrubber: Scrubber) -> None:
+    claim = make_claim(lines=[line(1, "93000"), line(2, "93010")])
+    task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert task is not None and task.action == "reopening" and task.corrected_claim is None
+    assert "reopening" in task.instructions
+
+
+def test_co4_with_26_on_global_removes_the_modifier(scrubber: Scrubber) -> None:
+    claim = commercial_claim("93000", mods={1: ["26"]})
+    task = plan_for_denial(deny(("CO", "4", "45.00")), ctx(scrubber, claim))
+    assert task is not None and task.corrected_claim is not None
+    assert task.corrected_claim.lines[0].modifiers == []
+
+
+def test_split_components_are_merged_into_the_global_code(scrubber: Scrubber) -> None:
+    claim = commercial_claim("93005", "93010")
+    lines = fix_ecg_components(claim, scrubber.pack)
+    assert lines is not None and [(ln.procedure_code, ln.charge) for ln in lines] == [
+        ("93000", Decimal("90.00"))
+    ]
+    assert fix_ecg_modifiers(claim, scrubber.pack) is None
+
+
+def test_attempt_limit_stops_the_resubmission_loop(scrubber: Scrubber) -> None:
+    claim = commercial_claim("93000", "93010").model_copy(update={"claim_id": "CLM-0001-R2"})
+    task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, claim, claim_id="CLM-0001-R2"))
+    assert task is not None and task.corrected_claim is None and task.attempt == 3
+    assert "Attempt limit" in task.instructions
+
+
+def test_ma130_turns_the_task_into_a_new_claim(scrubber: Scrubber) -> None:
+    task = plan_for_denial(
+        deny(("CO", "16", "45.00"), remarks=["MA130"]), ctx(scrubber, make_claim(), "MCR-JH", "medicare")
+    )
+    assert task is not None and task.action == "new_claim"
+
+
+def test_unappealable_remark_turns_appeal_into_write_off(scrubber: Scrubber) -> None:
+    task = plan_for_denial(deny(("CO", "50", "45.00"), remarks=["N211"]), ctx(scrubber, make_claim()))
+    assert task is not None and task.action == "write_off"
+
+
+def test_unmapped_carc_asks_a_person(scrubber: Scrubber) -> None:
+    task = plan_for_denial(deny(("CO", "B7", "45.00")), ctx(scrubber, make_claim()))
+    assert task is not None and task.category == "unclassified" and task.action == "fix_and_resubmit"
+
+
+def test_rejection_becomes_fix_and_resubmit_due_by_timely_filing(scrubber: Scrubber) -> None:
+    st = ClaimStatus(claim_id="CLM-0001", category_code="A7", status_code="562", occurred_at=FIXED_TIME)
+    task = plan_for_rejection(st, ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert task is not None and task.action == "fix_and_resubmit" and task.category == "rejection"
+    assert task.due_date == date(2027, 2, 10)  # DOS 2026-02-10 + 365 days
+    assert (
+        plan_for_rejection(ClaimStatus(claim_id="C", category_code="A2"), ctx(scrubber, make_claim())) is None
+    )
+
+
+def test_task_ids_are_deterministic_for_a_redelivered_denial(scrubber: Scrubber) -> None:
+    d = deny(("CO", "50", "45.00"))
+    a = plan_for_denial(d, ctx(scrubber, make_claim()))
+    b = plan_for_denial(d, ctx(scrubber, make_claim()))
+    assert a is not None and b is not None and a.task_id == b.task_id and a.event_id == b.event_id
+
+
+def test_priority_reflects_money_and_recoverability(scrubber: Scrubber) -> None:
+    write_off = plan_for_denial(deny(("CO", "29", "45.00")), ctx(scrubber, make_claim()))
+    assert write_off is not None and write_off.priority == "low" and write_off.due_date is None
+
+
+def test_attempt_numbers_follow_corrected_claim_ids() -> None:
+    assert attempt_of("C1") == 1 and attempt_of("C1-R1") == 2 and attempt_of("C1-R2") == 3

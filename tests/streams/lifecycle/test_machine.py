@@ -1,0 +1,155 @@
+"""The claim state machine: transitions, idempotency, order tolerance, first pass."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from streams.lifecycle.machine import (
+    ALLOWED,
+    STATES,
+    STATUS_CATEGORY_STATE,
+    Change,
+    ClaimRecord,
+    apply,
+)
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def ready(
+    event_id: str = "l-ready", at: datetime = T0, frequency: str = "1", replaces: str | None = None
+) -> Change:
+    return Change(
+        event_id,
+        "lifecycle",
+        at,
+        "ready",
+        "ready",
+        payer_id="MCR-JH",
+        plan_type="medicare",
+        frequency_code=frequency,
+        submitted_at=at,
+        replaces_claim_id=replaces,
+    )
+
+
+def status(category: str, minutes: int, event_id: str | None = None) -> Change:
+    return Change(
+        event_id or f"s-{category}-{minutes}",
+        "status",
+        T0 + timedelta(minutes=minutes),
+        STATUS_CATEGORY_STATE.get(category),
+        category,
+        payer_claim_number="PCN-1",
+    )
+
+
+def run(*changes: Change) -> ClaimRecord:
+    record = ClaimRecord("C1")
+    for change in changes:
+        record = apply(record, change).record
+    return record
+
+
+def test_happy_path_reaches_paid_with_first_pass_accepted() -> None:
+    record = run(ready(), status("A1", 1), status("A2", 2), status("F1", 60))
+    assert record.state == "paid" and record.first_pass == "accepted"
+    assert record.submission_count == 1 and record.payer_claim_number == "PCN-1"
+    assert [h.target for h in record.history] == ["ready", "acknowledged", "accepted", "paid"]
+
+
+def test_acknowledgment_a1_alone_is_not_acceptance() -> None:
+    record = run(ready(), status("A1", 1))
+    assert record.state == "acknowledged" and record.first_pass is None
+
+
+@pytest.mark.parametrize("category", ["A3", "A6", "A7", "A8"])
+def test_rejection_categories_reject_and_decide_first_pass(category: str) -> None:
+    record = run(ready(), status(category, 1))
+    assert record.state == "rejected" and record.first_pass == "rejected"
+
+
+def test_redelivered_event_changes_nothing() -> None:
+    record = run(ready(), status("A2", 1, event_id="dup"))
+    outcome = apply(record, status("A2", 1, event_id="dup"))
+    assert outcome.result == "duplicate" and outcome.record == record
+    assert outcome.first_pass_decided is None and outcome.became is None
+
+
+def test_payment_before_acceptance_gives_paid_and_first_pass_accepted() -> None:
+    record = ClaimRecord("C1")
+    record = apply(record, ready()).record
+    paid = apply(record, status("F1", 60))
+    assert paid.became == "paid" and paid.first_pass_decided == "accepted"
+    late = apply(paid.record, status("A2", 2))
+    assert late.result == "late" and late.record.state == "paid" and late.first_pass_decided is None
+
+
+def test_answers_before_the_claim_is_known_decide_first_pass_when_it_is() -> None:
+    first = apply(ClaimRecord("C1"), status("A2", 2))
+    assert first.first_pass_decided is None and first.record.state == "accepted"
+    known = apply(first.record, ready(at=T0))
+    assert known.first_pass_decided == "accepted"
+    assert known.result == "late" and known.record.state == "accepted"
+
+
+def test_resubmission_is_never_first_pass() -> None:
+    record = run(ready(frequency="7", replaces="C0"), status("A2", 1))
+    assert record.state == "accepted" and record.first_pass is None
+
+
+def test_claim_fixed_and_resent_after_rejection_keeps_its_first_pass_answer() -> None:
+    record = run(ready(), status("A7", 1), ready("l-ready-2", T0 + timedelta(hours=1)), status("A2", 90))
+    assert record.first_pass == "rejected" and record.state == "accepted" and record.submission_count == 2
+
+
+def test_newer_contradicting_event_is_impossible_and_counted() -> None:
+    record = run(ready(), status("A2", 1), status("F1", 60))
+    outcome = apply(record, status("A7", 120))
+    assert outcome.result == "impossible" and outcome.record.state == "paid" and outcome.record.anomalies == 1
+
+
+def test_status_codes_that_change_no_state_are_noted() -> None:
+    outcome = apply(run(ready()), status("E0", 1))
+    assert outcome.result == "noted" and outcome.record.state == "ready"
+
+
+def test_history_and_seen_ids_are_bounded() -> None:
+    record = run(ready())
+    for i in range(100):
+        record = apply(record, status("P1", i + 1), max_seen=16, max_history=8).record
+    assert len(record.history) == 8 and len(record.seen_event_ids) == 16
+
+
+def test_every_state_has_a_transition_row() -> None:
+    assert set(STATES) <= {s for s in ALLOWED if s is not None}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(STATUS_CATEGORY_STATE) + ["A0", "E1"]), st.integers(0, 500), st.booleans()
+        ),
+        max_size=20,
+    )
+)
+def test_any_sequence_of_answers_never_crashes_and_stays_in_known_states(
+    events: list[tuple[str, int, bool]],
+) -> None:
+    record = apply(ClaimRecord("C1"), ready()).record
+    decided = 0
+    for i, (category, minute, redeliver) in enumerate(events):
+        change = status(category, minute, event_id=f"e{i}")
+        outcome = apply(record, change)
+        decided += outcome.first_pass_decided is not None
+        record = outcome.record
+        if redeliver:
+            again = apply(record, change)
+            assert again.result == "duplicate" and again.record == record
+    assert record.state in STATES
+    assert decided <= 1
