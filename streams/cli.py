@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_scrub)
 
     p = sub.add_parser("demo", help="embedded broker + worker + simulated traffic, then a summary")
-    p.add_argument("--claims", type=int, default=300, help="claims to simulate (default 300)")
+    p.add_argument("--claims", type=int, default=2000, help="claims to simulate (default 2000)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--follow", action="store_true", help="keep the broker and worker running")
     p.set_defaults(func=_demo)

@@ -54,7 +54,8 @@ def test_stopping_one_of_two_workers_mid_stream_loses_no_claim(broker: EmbeddedB
             time.sleep(0.5)
         takeover = time.monotonic() - t_stop
         print(f"all {N_CLAIMS} claims accepted {takeover:.1f}s after stopping one worker")
-        assert sorted(accepted) == ids, f"missing: {sorted(set(ids) - set(accepted))}"
+        missing = sorted(set(ids) - set(accepted))
+        assert not missing, {cid: records.get(cid) for cid in missing[:3]}
         # exactly one current state per claim, each applied once
         for cid in ids:
             assert records[cid]["submission_count"] == 1

@@ -133,7 +133,7 @@ def test_every_state_has_a_transition_row() -> None:
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from(sorted(STATUS_CATEGORY_STATE) + ["A0", "E1"]), st.integers(0, 500), st.booleans()
+            st.sampled_from([*sorted(STATUS_CATEGORY_STATE), "A0", "E1"]), st.integers(0, 500), st.booleans()
         ),
         max_size=20,
     )
