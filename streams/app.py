@@ -16,6 +16,7 @@ import faust
 from faust.types import TopicT
 
 from streams.denials import load_reason_map
+from streams.health import Health
 from streams.metrics import Metrics, default_metrics
 from streams.scrub import Scrubber
 from streams.settings import Settings
@@ -92,8 +93,13 @@ class ClaimflowApp:
         self.metrics = metrics or default_metrics()
         self.scrubber = Scrubber.load(settings.rules_dir, settings.payers_dir)
         self.reasons = load_reason_map()
+        self.metrics.initialise(
+            [(p.payer_id, p.plan_type) for p in self.scrubber.payers.profiles.values()],
+            [spec.name for spec in CATALOGUE if spec.role != "output"],
+        )
         self.faust = faust.App(settings.app_id, **faust_config(settings))
         self.tables: dict[str, Any] = {}
+        self.health = Health(self, settings.stall_seconds)
         self.topics: dict[str, TopicT] = {
             spec.name: self.faust.topic(
                 topic_name(spec.name, settings.topic_prefix),
@@ -123,8 +129,12 @@ class ClaimflowApp:
 
         register_all(self)
 
+        @self.faust.timer(5.0, on_leader=False)
+        async def update_health_gauges() -> None:
+            self.health.update_gauges()
+
     def liveness(self) -> tuple[bool, str]:
-        return True, "ok"
+        return self.health.liveness()
 
     def readiness(self) -> tuple[bool, str]:
         """Ready once partitions are assigned and table recovery has completed."""

@@ -177,6 +177,12 @@ class Metrics:
             buckets=PROCESSING_BUCKETS,
             registry=r,
         )
+        self.consumer_lag = Gauge(
+            "claimflow_consumer_lag_messages",
+            "Messages not yet read on an input topic (this worker's partitions).",
+            ["topic"],
+            registry=r,
+        )
         self.assigned_partitions = Gauge(
             "claimflow_assigned_partitions", "Partitions assigned to this worker (all topics).", registry=r
         )
@@ -186,6 +192,20 @@ class Metrics:
             ["agent"],
             registry=r,
         )
+
+    def initialise(self, payers: list[tuple[str, str]], topics: list[str]) -> None:
+        """Create the series for known payers and topics at 0, so rates see their first event
+        (a series born at 1 hides that increment from increase() and rate())."""
+        for payer, plan_type in payers:
+            for outcome in ("accepted", "rejected"):
+                self.first_pass.labels(payer=payer, outcome=outcome)
+            for result in ("clean", "held"):
+                self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)
+            for outcome in ("paid", "partially_paid", "denied"):
+                self.claims_adjudicated.labels(payer=payer, outcome=outcome)
+        for topic in topics:
+            self.events_consumed.labels(topic=topic)
+            self.consumer_lag.labels(topic=topic)
 
 
 _DEFAULT: Metrics | None = None

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     encounter_grace_seconds: float = Field(default=30.0, alias="CLAIMFLOW_ENCOUNTER_GRACE_SECONDS", ge=0)
     max_event_bytes: int = Field(default=1_048_576, alias="CLAIMFLOW_MAX_EVENT_BYTES", ge=1024)
     max_resubmissions: int = Field(default=3, alias="CLAIMFLOW_MAX_RESUBMISSIONS", ge=1, le=20)
+    stall_seconds: float = Field(default=120.0, alias="CLAIMFLOW_STALL_SECONDS", ge=5)
     auto_resubmit: bool = Field(default=True, alias="CLAIMFLOW_AUTO_RESUBMIT")
     history_per_patient: int = Field(default=200, alias="CLAIMFLOW_HISTORY_PER_PATIENT", ge=1)
     lifecycle_history: int = Field(default=32, alias="CLAIMFLOW_LIFECYCLE_HISTORY", ge=4)
@@ -74,6 +75,11 @@ class Settings(BaseSettings):
                 problems.append(f"KAFKA_SSL_CAFILE={self.kafka_ssl_cafile} does not exist")
         if self.broker_profile == "embedded" and self.kafka_security_protocol != "PLAINTEXT":
             problems.append("CLAIMFLOW_BROKER_PROFILE=embedded only speaks PLAINTEXT on loopback")
+        if self.stall_seconds <= self.encounter_grace_seconds:
+            problems.append(
+                "CLAIMFLOW_STALL_SECONDS must exceed CLAIMFLOW_ENCOUNTER_GRACE_SECONDS "
+                "(a claim may legitimately wait that long for its encounter)"
+            )
         if not (self.store.startswith("memory://") or self.store.startswith("rocksdb://")):
             problems.append(f"CLAIMFLOW_STORE must be memory:// or rocksdb://, got {self.store!r}")
         for name, path in (

@@ -74,3 +74,4 @@ async def guarded(app: ClaimflowApp, agent: str, event: EventT, body: Callable[[
     finally:
         app.metrics.processing.labels(agent=agent).observe(time.perf_counter() - started)
         app.metrics.last_progress.labels(agent=agent).set(time.time())
+        app.health.touch(agent)

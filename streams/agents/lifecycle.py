@@ -57,6 +57,8 @@ def register(app: ClaimflowApp) -> None:
             return
         if outcome.result in ("late", "impossible"):
             metrics.anomalies.labels(kind=outcome.result).inc()
+        if outcome.became in ("paid", "partially_paid", "denied"):
+            metrics.claims_adjudicated.labels(payer=payer, outcome=outcome.became).inc()
         if outcome.became is not None:
             metrics.transitions.labels(
                 from_state=outcome.previous_state or "none", to_state=outcome.became

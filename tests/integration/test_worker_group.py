@@ -48,7 +48,13 @@ def test_stopping_one_of_two_workers_mid_stream_loses_no_claim(broker: EmbeddedB
         deadline = time.monotonic() + 90
         while True:
             records = {k: v["record"] for k, v in bus.table(deployment.app_id, "claims").items()}
-            accepted = [cid for cid in ids if records.get(cid, {}).get("state") == "accepted"]
+            # accepted, and the claim's own "ready" step applied (it may arrive after the payer's A2)
+            accepted = [
+                cid
+                for cid in ids
+                if records.get(cid, {}).get("state") == "accepted"
+                and records[cid].get("first_pass") == "accepted"
+            ]
             if len(accepted) == N_CLAIMS or time.monotonic() > deadline:
                 break
             time.sleep(0.5)

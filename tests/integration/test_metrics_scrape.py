@@ -1,0 +1,135 @@
+"""A real Prometheus server scrapes a worker; the recording rule for first-pass acceptance gives
+the value the scripted scenario implies (a redelivered status included), and no PHI shows up."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from streams.broker import free_port
+from tests.integration.conftest import Deployment, metric_value
+from tests.integration.scenario import status, submit
+
+pytestmark = pytest.mark.broker
+
+RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "claimflow.rules.yml"
+
+
+def prometheus_binary() -> str:
+    """Debian's prometheus; installed when missing (CI runs as root on Debian)."""
+    found = shutil.which("prometheus")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "prometheus"],
+            check=True,
+            capture_output=True,
+            timeout=900,
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+        )
+        found = shutil.which("prometheus")
+    if not found:
+        pytest.fail("the Debian package 'prometheus' is needed: apt-get install prometheus")
+    return found
+
+
+def query(port: int, promql: str) -> list[dict]:
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        body = json.load(resp)
+    assert body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def test_prometheus_recording_rule_reports_first_pass_acceptance(
+    deployment: Deployment, tmp_path: Path
+) -> None:
+    binary = prometheus_binary()
+    bus = deployment.bus
+    with deployment.worker() as worker:
+        port = free_port()
+        config = tmp_path / "prometheus.yml"
+        config.write_text(
+            "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+            f"rule_files: ['{RULES}']\n"
+            "scrape_configs:\n"
+            f"  - job_name: claimflow\n    static_configs: [{{targets: ['127.0.0.1:{worker.web_port}']}}]\n"
+        )
+        log = (tmp_path / "prometheus.log").open("wb")
+        prom = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if any(r["value"][1] == "1" for r in query(port, 'up{job="claimflow"}')):
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.5)
+            else:
+                pytest.fail("Prometheus never scraped the worker")
+            time.sleep(2)  # a few samples at 0 before the scenario starts
+            for cid in ("PR-1", "PR-2", "PR-3", "PR-4"):
+                submit(bus, cid)
+            bus.flush()
+            bus.wait_for("claims-ready", lambda rs: len(rs) >= 4, what="4 ready claims")
+            for cid in ("PR-1", "PR-2", "PR-3"):
+                status(bus, cid, "A2")
+            redelivered = status(bus, "PR-4", "A7", code="562")
+            status(bus, "PR-4", "A7", event_id=redelivered["event_id"], code="562")
+            bus.flush()
+            deadline = time.monotonic() + 60
+            while metric_value(worker.metrics(), "claimflow_first_pass_total", payer="MCR-JH") < 4:
+                assert time.monotonic() < deadline, "the worker never decided four first passes"
+                time.sleep(0.5)
+            expected = 0.75
+            deadline = time.monotonic() + 60
+            value = None
+            while time.monotonic() < deadline:
+                result = query(port, 'payer:claimflow_first_pass_acceptance:ratio_1h{payer="MCR-JH"}')
+                if result:
+                    value = float(result[0]["value"][1])
+                    if abs(value - expected) < 1e-6:
+                        break
+                time.sleep(1)
+            assert value is not None and abs(value - expected) < 1e-6, value
+            overall = query(port, "claimflow_first_pass_acceptance:ratio_1h")
+            assert overall and abs(float(overall[0]["value"][1]) - expected) < 1e-6
+        finally:
+            prom.terminate()
+            prom.wait(20)
+            log.close()
+        text = worker.metrics()
+        assert metric_value(text, "claimflow_duplicate_events_total", topic="claim-status") == 1
+        # no PHI in any label or value: member ids, names, birth dates of the scenario's patients
+        for needle in ("1EG4TE5MK73", "PATIENT", "1950-04-01", "pk-PR-"):
+            assert needle not in text
+        promtool = shutil.which("promtool")
+        if promtool:
+            check = subprocess.run(
+                [promtool, "check", "metrics"],
+                input=text.encode(),
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+            assert check.returncode == 0, check.stdout.decode() + check.stderr.decode()
