@@ -53,6 +53,14 @@ def _schemas_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _k8s_configmaps(args: argparse.Namespace) -> int:
+    from streams.k8s import write
+
+    for path in write(Path(args.directory)):
+        print(path)
+    return 0
+
+
 def _worker(args: argparse.Namespace) -> int:
     from streams.runner import run_worker
 
@@ -63,6 +71,30 @@ def _scrub(args: argparse.Namespace) -> int:
     from streams.scrub.offline import run_offline_scrub
 
     return run_offline_scrub(args)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from streams.localrun import Bus
+    from streams.scrub import Scrubber
+    from streams.sim.generator import generate
+    from streams.sim.runner import Simulation
+
+    settings = load_settings()
+    bus = Bus(settings.require_bootstrap(), settings.topic_prefix)
+    try:
+        cases = generate(args.claims, seed=args.seed, defect_rate=args.defect_rate)
+        stats = Simulation(
+            bus,
+            cases,
+            Scrubber.load(settings.rules_dir, settings.payers_dir),
+            seed=args.seed,
+            scrub=not args.no_scrub,
+            time_scale=args.time_scale,
+        ).run(timeout=args.timeout)
+    finally:
+        bus.close()
+    print(" ".join(f"{k}={v}" for k, v in sorted(stats.items())))
+    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -95,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     se.add_argument("directory", metavar="DIR")
     se.set_defaults(func=_schemas_export)
 
+    p = sub.add_parser("k8s", help="Kubernetes helpers")
+    ksub = p.add_subparsers(dest="k8s_command", required=True, metavar="ACTION")
+    kc = ksub.add_parser("configmaps", help="render the rule pack and payer profiles as ConfigMaps into DIR")
+    kc.add_argument("directory", metavar="DIR")
+    kc.set_defaults(func=_k8s_configmaps)
+
     p = sub.add_parser("worker", help="run the Faust worker (all agents) against KAFKA_BOOTSTRAP_SERVERS")
     p.set_defaults(func=_worker)
 
@@ -105,6 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rules", metavar="DIR", help="rule pack directory (default: bundled ECG pack)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date the scrub is run for (default: today)")
     p.set_defaults(func=_scrub)
+
+    p = sub.add_parser("simulate", help="publish synthetic encounters and claims, and play the payers")
+    p.add_argument("--claims", type=int, default=1000, help="claims to generate (default 1000)")
+    p.add_argument("--seed", type=int, default=7, help="random seed (same seed, same traffic)")
+    p.add_argument(
+        "--defect-rate", type=float, default=0.2, help="share of claims with a defect (default 0.2)"
+    )
+    p.add_argument(
+        "--no-scrub",
+        action="store_true",
+        help="baseline: send claims straight to the payer (claimflow only tracks them)",
+    )
+    p.add_argument("--time-scale", type=float, default=1.0, help="multiply the payers' answer delays")
+    p.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
+    p.set_defaults(func=_simulate)
 
     p = sub.add_parser("demo", help="embedded broker + worker + simulated traffic, then a summary")
     p.add_argument("--claims", type=int, default=2000, help="claims to simulate (default 2000)")

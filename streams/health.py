@@ -30,6 +30,19 @@ class Health:
         self.stall_seconds = stall_seconds
         self.started = time.monotonic()
         self.progress: dict[str, float] = {}
+        self.recovering_since: float | None = None
+
+    def recovery_stuck(self, now: float) -> str | None:
+        """Faust's table recovery can hang after a rebalance (a known class of Faust issues): report
+        it once recovery has lasted longer than the stall limit, so the orchestrator restarts us."""
+        recovery = getattr(self.app.faust.tables, "recovery", None)
+        if recovery is None or not recovery.in_recovery:
+            self.recovering_since = None
+            return None
+        if self.recovering_since is None:
+            self.recovering_since = now
+        elapsed = now - self.recovering_since
+        return f"table recovery running for {elapsed:.0f}s" if elapsed > self.stall_seconds else None
 
     def touch(self, agent: str) -> None:
         self.progress[agent] = time.monotonic()
@@ -59,6 +72,7 @@ class Health:
         return out
 
     def update_gauges(self) -> dict[str, int]:
+        self.recovery_stuck(time.monotonic())
         lag = self.lag()
         metrics = self.app.metrics
         for topic, value in lag.items():
@@ -69,6 +83,9 @@ class Health:
 
     def liveness(self) -> tuple[bool, str]:
         now = time.monotonic()
+        stuck_recovery = self.recovery_stuck(now)
+        if stuck_recovery:
+            return False, f"stalled: {stuck_recovery}"
         if now - self.started < self.stall_seconds:
             return True, "starting"
         lag = self.lag()

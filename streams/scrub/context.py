@@ -51,6 +51,14 @@ class ScrubContext:
     encounter: Encounter | None = None
     history: Sequence[HistoryEntry] = ()
 
+    @cached_property
+    def history_by_date(self) -> dict[date, list[HistoryEntry]]:
+        """The patient's earlier claim lines by date of service (built once per scrub)."""
+        out: dict[date, list[HistoryEntry]] = defaultdict(list)
+        for h in self.history:
+            out[h.service_date].append(h)
+        return out
+
 
 @dataclass
 class ClaimFacts:
@@ -72,6 +80,10 @@ class ClaimFacts:
         for line, mods in zip(self.claim.lines, self.mods, strict=True):
             out[line.service_date].append((line, mods))
         return out
+
+    @cached_property
+    def first_date(self) -> date:
+        return min(line.service_date for line in self.claim.lines)
 
     @cached_property
     def codes(self) -> frozenset[str]:

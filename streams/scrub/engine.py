@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from schemas import ClaimSubmitted, Encounter, ScrubEdit, ScrubResult
+from schemas.base import trusted
 from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack, load_default_pack
@@ -40,13 +41,16 @@ def render(pack: RulePack, finding: Finding) -> ScrubEdit | None:
     if not rule.enabled:
         return None
     params = _Params(finding.params)
-    return ScrubEdit.model_construct(
-        rule_id=finding.rule_id,
-        category=rule.category,
-        severity=rule.severity,
-        line_number=finding.line_number,
-        message=rule.message.format_map(params),
-        fix=rule.fix.format_map(params),
+    return trusted(
+        ScrubEdit,
+        {
+            "rule_id": finding.rule_id,
+            "category": rule.category,
+            "severity": rule.severity,
+            "line_number": finding.line_number,
+            "message": rule.message.format_map(params),
+            "fix": rule.fix.format_map(params),
+        },
     )
 
 
@@ -71,18 +75,24 @@ def scrub(claim: ClaimSubmitted, ctx: ScrubContext, now: datetime | None = None)
     edits = run_rules(claim, ctx)
     held = any(e.severity == "error" for e in edits)
     # Built from trusted parts (validated claim, pack-defined edits): skip re-validation.
-    return ScrubResult.model_construct(
-        event_id=derived_event_id(claim.event_id, "scrub_result"),
-        occurred_at=now or datetime.now(UTC),
-        claim_id=claim.claim_id,
-        claim_event_id=claim.event_id,
-        payer_id=claim.payer.payer_id,
-        plan_type=claim.payer.plan_type,
-        status="held" if held else "clean",
-        edits=edits,
-        encounter_found=ctx.encounter is not None,
-        rule_pack_version=ctx.pack.version,
-        as_of=ctx.as_of,
+    return trusted(
+        ScrubResult,
+        {
+            "event_id": derived_event_id(claim.event_id, "scrub_result"),
+            "event_type": "scrub_result",
+            "schema_version": 1,
+            "occurred_at": now or datetime.now(UTC),
+            "source": "claimflow",
+            "claim_id": claim.claim_id,
+            "claim_event_id": claim.event_id,
+            "payer_id": claim.payer.payer_id,
+            "plan_type": claim.payer.plan_type,
+            "status": "held" if held else "clean",
+            "edits": edits,
+            "encounter_found": ctx.encounter is not None,
+            "rule_pack_version": ctx.pack.version,
+            "as_of": ctx.as_of,
+        },
     )
 
 

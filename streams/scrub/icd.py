@@ -26,12 +26,22 @@ def release_status(code: str) -> IcdStatus:
     return "ok" if _cm.is_leaf(code) else "header"
 
 
+@lru_cache(maxsize=4096)
 def billable_child_example(code: str) -> str:
-    try:
-        leaves = [c for c in _cm.get_descendants(code) if _cm.is_leaf(c)]
-    except ValueError:
-        return code
-    return _cm.add_dot(leaves[0]) if leaves else code
+    """The first billable code under a header (breadth-first over children: cheap, unlike
+    ``get_descendants`` which walks the whole subtree)."""
+    queue = [code]
+    while queue:
+        current = queue.pop(0)
+        try:
+            children = _cm.get_children(current)
+        except ValueError:
+            return code
+        for child in children:
+            if _cm.is_leaf(child):
+                return str(_cm.add_dot(child))
+        queue.extend(children)
+    return code
 
 
 class IcdValidator:

@@ -158,6 +158,7 @@ class RulePack:
             if info.part:
                 families.setdefault(info.family, {})[info.part] = code
         object.__setattr__(self, "family_parts", families)
+        object.__setattr__(self, "parted_codes", frozenset(c for c, i in s.codes.items() if i.part))
         pairs: dict[str, list[PtpEdit]] = {}
         for edit in self.ptp.values():
             pairs.setdefault(edit.column1, []).append(edit)
@@ -174,6 +175,7 @@ class RulePack:
     supporting_dx: frozenset[str] = field(init=False)
     screening_dx: frozenset[str] = field(init=False)
     family_parts: dict[str, dict[str, str]] = field(init=False)
+    parted_codes: frozenset[str] = field(init=False)
     ptp_by_code: dict[str, list[PtpEdit]] = field(init=False)
 
     def part_code(self, code: str, part: str) -> str | None:

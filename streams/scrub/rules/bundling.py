@@ -15,9 +15,8 @@ def related_history_codes(facts: ClaimFacts, ctx: ScrubContext, day: date, same_
     skip = {claim.claim_id, claim.replaces_claim_id}
     return {
         h.procedure_code
-        for h in ctx.history
-        if h.service_date == day
-        and h.claim_id not in skip
+        for h in ctx.history_by_date.get(day, ())
+        if h.claim_id not in skip
         and (not same_provider or h.rendering_provider_npi == claim.rendering_provider_npi)
     }
 
@@ -27,10 +26,18 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
     pack = ctx.pack
     if facts.single_line and not ctx.history:
         return
+    parted = pack.parted_codes
     for day, lines in facts.by_date.items():
         here = {line.procedure_code: line for line, _ in lines}
-        earlier = related_history_codes(facts, ctx, day, same_provider=False) if ctx.history else set()
-        families = {info.family for c in here.keys() | earlier if (info := pack.spec.codes.get(c))}
+        earlier = (
+            related_history_codes(facts, ctx, day, same_provider=False)
+            if day in ctx.history_by_date
+            else set()
+        )
+        present = (here.keys() | earlier) & parted
+        if len(present) < 2:  # a global/component conflict needs two parts of one family
+            continue
+        families = {pack.spec.codes[c].family for c in present}
         for family in families:
             parts = pack.family_parts.get(family, {})
             global_code = parts.get("global")
@@ -84,9 +91,13 @@ def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if not pack.ptp or (facts.single_line and not ctx.history):
         return
     for day, lines in facts.by_date.items():
+        if not any(line.procedure_code in pack.ptp_by_code for line, _ in lines):
+            continue
         present = {line.procedure_code for line, _ in lines}
-        if ctx.history:
+        if day in ctx.history_by_date:
             present |= related_history_codes(facts, ctx, day, same_provider=True)
+        if len(present) < 2:
+            continue
         for line, mods in lines:
             code = line.procedure_code
             for edit in pack.ptp_by_code.get(code, ()):

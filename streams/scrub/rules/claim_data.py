@@ -18,6 +18,11 @@ _MBI_RE = re.compile(
 
 
 @lru_cache(maxsize=65536)
+def mbi_is_valid(member_id: str) -> bool:
+    return bool(_MBI_RE.match(member_id.replace("-", "").upper()))
+
+
+@lru_cache(maxsize=65536)
 def npi_is_valid(npi: str) -> bool:
     """NPI check digit: Luhn over the 9 leading digits with the 80840 prefix (reference §3)."""
     if len(npi) != 10 or not npi.isdigit() or npi[0] not in "12":
@@ -99,9 +104,9 @@ def encounter_date(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 @checks("PATIENT_BIRTH_DATE_INVALID", "PATIENT_MBI_FORMAT")
 def patient(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     claim = facts.claim
-    if claim.patient.birth_date > claim.first_service_date:
+    if claim.patient.birth_date > facts.first_date:
         yield Finding("PATIENT_BIRTH_DATE_INVALID", None, {})
-    if ctx.payer.requires_mbi and not _MBI_RE.match(claim.patient.member_id.replace("-", "").upper()):
+    if ctx.payer.requires_mbi and not mbi_is_valid(claim.patient.member_id):
         yield Finding("PATIENT_MBI_FORMAT", None, {})
 
 

@@ -23,7 +23,7 @@ def procedure_known(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 
 @checks("CODE_ICD_INVALID", "CODE_ICD_NOT_BILLABLE")
 def diagnoses_valid(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    on = facts.claim.first_service_date
+    on = facts.first_date
     for dx in facts.claim.diagnoses:
         status = ctx.icd.status(dx, on)
         if status == "invalid":

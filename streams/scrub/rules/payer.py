@@ -60,7 +60,7 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 @checks("TF_EXPIRED", "TF_APPROACHING")
 def timely_filing(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     payer = ctx.payer
-    day = facts.claim.first_service_date
+    day = facts.first_date
     remaining = payer.timely_filing_days - (ctx.as_of - day).days
     if remaining > ctx.pack.spec.timely_filing_warning_days:
         return
@@ -84,21 +84,21 @@ def duplicates(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     claim = facts.claim
     skip = {claim.claim_id, claim.replaces_claim_id}
     repeat_mods = ctx.pack.repeat_modifiers
-    index = {
-        (h.payer_id, h.procedure_code, h.service_date, h.rendering_provider_npi): h.claim_id
-        for h in ctx.history
-        if h.claim_id not in skip
-    }
+    by_date = ctx.history_by_date
+    payer_id, npi = claim.payer.payer_id, claim.rendering_provider_npi
     for line, mods in zip(claim.lines, facts.mods, strict=True):
         if mods & repeat_mods:
             continue
-        other = index.get(
+        other = next(
             (
-                claim.payer.payer_id,
-                line.procedure_code,
-                line.service_date,
-                claim.rendering_provider_npi,
-            )
+                h.claim_id
+                for h in by_date.get(line.service_date, ())
+                if h.claim_id not in skip
+                and h.procedure_code == line.procedure_code
+                and h.payer_id == payer_id
+                and h.rendering_provider_npi == npi
+            ),
+            None,
         )
         if other is not None:
             yield Finding(
