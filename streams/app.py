@@ -33,6 +33,8 @@ EMBEDDED_PROFILE: dict[str, Any] = {
     "broker_session_timeout": 8.0,
     "broker_heartbeat_interval": 1.5,
     "processing_guarantee": "at_least_once",
+    # fewer moving parts in a rebalance: no standby copies to promote (recovery reads the changelog)
+    "table_standby_replicas": 0,
 }
 
 #: Production defaults: producer batching (Faust's defaults give ~14-message batches).
