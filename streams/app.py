@@ -8,6 +8,7 @@ own aiohttp listener bound exactly where ``CLAIMFLOW_WEB_HOST``/``CLAIMFLOW_WEB_
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from typing import Any
@@ -80,6 +81,9 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "stream_wait_empty": True,
     }
     config.update(EMBEDDED_PROFILE if settings.embedded else KAFKA_PROFILE)
+    if settings.broker_session_timeout is not None:
+        config["broker_session_timeout"] = settings.broker_session_timeout
+        config["broker_heartbeat_interval"] = max(1.0, settings.broker_session_timeout / 5)
     return config
 
 
@@ -101,6 +105,8 @@ class ClaimflowApp:
         )
         self.faust = faust.App(settings.app_id, **faust_config(settings))
         self.tables: dict[str, Any] = {}
+        #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)
+        self.encounter_waiters: dict[str, asyncio.Event] = {}
         self.health = Health(self, settings.stall_seconds)
         self.topics: dict[str, TopicT] = {
             spec.name: self.faust.topic(

@@ -17,6 +17,10 @@ class ClaimflowWorker(Worker):
 
     def _setup_logging(self) -> None:
         super()._setup_logging()
+        # mode leaves the root logger at DEBUG whatever the level asked for: every debug call in
+        # aiokafka and Faust would then build (and our filter would format) a record
+        level = logging.getLevelName(str(self.loglevel).upper()) if self.loglevel else logging.INFO
+        logging.getLogger().setLevel(level if isinstance(level, int) else logging.INFO)
         install_phi_filter()
 
 

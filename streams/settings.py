@@ -47,7 +47,17 @@ class Settings(BaseSettings):
         default="INFO", alias="CLAIMFLOW_LOG_LEVEL"
     )
     broker_profile: Literal["kafka", "embedded"] = Field(default="kafka", alias="CLAIMFLOW_BROKER_PROFILE")
+    broker_session_timeout: float | None = Field(
+        default=None,
+        alias="CLAIMFLOW_BROKER_SESSION_TIMEOUT",
+        ge=6,
+        le=300,
+        description="consumer-group session timeout in seconds (Faust default 60; embedded profile 8)",
+    )
     encounter_grace_seconds: float = Field(default=30.0, alias="CLAIMFLOW_ENCOUNTER_GRACE_SECONDS", ge=0)
+    batch_size: int = Field(default=200, alias="CLAIMFLOW_BATCH_SIZE", ge=1, le=10000)
+    batch_seconds: float = Field(default=0.02, alias="CLAIMFLOW_BATCH_SECONDS", gt=0, le=5)
+    waiting_concurrency: int = Field(default=64, alias="CLAIMFLOW_WAITING_CONCURRENCY", ge=1, le=1024)
     max_event_bytes: int = Field(default=1_048_576, alias="CLAIMFLOW_MAX_EVENT_BYTES", ge=1024)
     max_resubmissions: int = Field(default=3, alias="CLAIMFLOW_MAX_RESUBMISSIONS", ge=1, le=20)
     stall_seconds: float = Field(default=120.0, alias="CLAIMFLOW_STALL_SECONDS", ge=5)

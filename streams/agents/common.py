@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import time
+import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from faust.types import EventT
+from faust.streams import _current_event
+from faust.types import EventT, StreamT
 from pydantic import ValidationError
 
 from schemas import Envelope
@@ -19,6 +23,11 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=Envelope)
 log = logging.getLogger("claimflow.agents")
+
+
+def set_current_event(event: EventT) -> None:
+    """Make ``event`` Faust's current event (what a table write uses for its changelog partition)."""
+    _current_event.set(weakref.ref(event))
 
 
 def position(event: EventT) -> SourcePosition:
@@ -75,3 +84,57 @@ async def guarded(app: ClaimflowApp, agent: str, event: EventT, body: Callable[[
         app.metrics.processing.labels(agent=agent).observe(time.perf_counter() - started)
         app.metrics.last_progress.labels(agent=agent).set(time.time())
         app.health.touch(agent)
+
+
+class Outbox:
+    """The outputs of one batch: handed to the producer without waiting, and confirmed delivered
+    before the batch's input events are acknowledged (so no offset is committed past an output
+    that was never written)."""
+
+    def __init__(self, app: ClaimflowApp):
+        self.app = app
+        self.futures: list[Awaitable[Any]] = []
+
+    async def send(
+        self, logical: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
+    ) -> None:
+        topic = self.app.topic(logical).get_topic_name()
+        future = await self.app.faust.producer.send(topic, key, value, None, None, headers)
+        self.futures.append(future)
+
+    async def confirm(self) -> None:
+        if not self.futures:
+            return
+        futures, self.futures = self.futures, []
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            # The producer already retried. Acknowledging the batch now would commit offsets past
+            # outputs that were never written; stop the process instead so the batch is redelivered.
+            log.critical(
+                "%d of %d outputs could not be delivered (%s); exiting without committing",
+                len(failed),
+                len(results),
+                type(failed[0]).__name__,
+            )
+            logging.shutdown()
+            os._exit(70)
+
+
+async def batched(
+    app: ClaimflowApp, agent: str, stream: StreamT[Any], handle: Callable[[EventT, Outbox], Awaitable[None]]
+) -> None:
+    """Process a stream in batches (``stream.take_events``): each event in its own table context,
+    outputs gathered, delivery confirmed, then the whole batch is acknowledged by Faust."""
+    settings = app.settings
+    take_events = stream.take_events  # type: ignore[attr-defined]  # on Faust's Stream, not in StreamT
+    async for events in take_events(settings.batch_size, within=settings.batch_seconds):
+        outbox = Outbox(app)
+        for event in events:
+            set_current_event(event)  # table writes go to this event's changelog partition
+
+            async def body(event: EventT = event, outbox: Outbox = outbox) -> None:
+                await handle(event, outbox)
+
+            await guarded(app, agent, event, body)
+        await outbox.confirm()

@@ -32,6 +32,9 @@ def register(app: ClaimflowApp) -> None:
                 stamp = enc.occurred_at.timestamp()
                 if current is None or current["ts"] <= stamp:
                     table[enc.encounter_id] = {"ts": stamp, "encounter": enc.model_dump(mode="json")}
+                waiter = app.encounter_waiters.pop(enc.encounter_id, None)
+                if waiter is not None:  # a parked claim is waiting for this encounter
+                    waiter.set()
 
             await guarded(app, "encounters", event, body)
 

@@ -10,6 +10,7 @@ is in deadline order and its head is the next one due.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from faust.types import EventT, StreamT
 
 from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, LifecycleEvent, ScrubResult
-from streams.agents.common import decode_event, guarded
+from streams.agents.common import Outbox, batched, decode_event, guarded
 from streams.agents.encounters import lookup
 from streams.codec import encode
 from streams.scrub import HistoryEntry
@@ -64,7 +65,9 @@ def register(app: ClaimflowApp) -> None:
     metrics = app.metrics
     grace = app.settings.encounter_grace_seconds
 
-    async def scrub_and_emit(claim: ClaimSubmitted, encounter: Encounter | None) -> ScrubResult:
+    async def scrub_and_emit(
+        claim: ClaimSubmitted, encounter: Encounter | None, outbox: Outbox
+    ) -> ScrubResult:
         old = history.get(claim.patient_key)
         redelivered = bool(old) and str(claim.event_id) in old["seen"]
         as_of = claim.occurred_at.astimezone(UTC).date()
@@ -72,7 +75,7 @@ def register(app: ClaimflowApp) -> None:
         if not redelivered:
             history[claim.patient_key] = _history_value(old, claim, app.settings.history_per_patient)
         key = claim.claim_id.encode()
-        await app.topic("claims-scrubbed").send(key=key, value=encode(result))
+        await outbox.send("claims-scrubbed", key, encode(result))
         if result.status == "clean":
             out: ClaimReady | ClaimHeld = ClaimReady(
                 event_id=derived_event_id(claim.event_id, "claim_ready"),
@@ -80,7 +83,7 @@ def register(app: ClaimflowApp) -> None:
                 claim=claim,
                 warnings=list(result.edits),
             )
-            await app.topic("claims-ready").send(key=key, value=encode(out))
+            await outbox.send("claims-ready", key, encode(out))
         else:
             out = ClaimHeld(
                 event_id=derived_event_id(claim.event_id, "claim_held"),
@@ -88,7 +91,7 @@ def register(app: ClaimflowApp) -> None:
                 claim=claim,
                 edits=list(result.edits),
             )
-            await app.topic("claims-held").send(key=key, value=encode(out))
+            await outbox.send("claims-held", key, encode(out))
         stage = "ready" if result.status == "clean" else "held"
         step = LifecycleEvent(
             event_id=derived_event_id(claim.event_id, f"lifecycle:{stage}"),
@@ -107,7 +110,7 @@ def register(app: ClaimflowApp) -> None:
             claim=claim,
             encounter=encounter,
         )
-        await app.topic("claim-lifecycle").send(key=key, value=encode(step))
+        await outbox.send("claim-lifecycle", key, encode(step))
         if not redelivered:  # counted once per claim event, even when redelivered after a crash
             metrics.claims_scrubbed.labels(
                 payer=claim.payer.payer_id, plan_type=claim.payer.plan_type, result=result.status
@@ -120,12 +123,13 @@ def register(app: ClaimflowApp) -> None:
             metrics.duplicates.labels(topic="claims-submitted").inc()
         return result
 
-    async def park(event: EventT, claim: ClaimSubmitted) -> None:
+    async def park(event: EventT, claim: ClaimSubmitted, outbox: Outbox) -> None:
         deadline = time.time() + grace
-        await app.topic("claims-waiting").send(
-            key=event.message.key,
-            value=event.message.value,
-            headers={DEADLINE_HEADER: str(deadline).encode()},
+        await outbox.send(
+            "claims-waiting",
+            event.message.key,
+            event.message.value or b"",
+            [(DEADLINE_HEADER, str(deadline).encode())],
         )
         step = LifecycleEvent(
             event_id=derived_event_id(claim.event_id, "lifecycle:received"),
@@ -140,27 +144,32 @@ def register(app: ClaimflowApp) -> None:
             submitted_at=claim.occurred_at,
             cause_event_id=claim.event_id,
         )
-        await app.topic("claim-lifecycle").send(key=claim.claim_id.encode(), value=encode(step))
+        await outbox.send("claim-lifecycle", claim.claim_id.encode(), encode(step))
         metrics.claims_waiting.inc()
 
     @app.faust.agent(app.topic("claims-submitted"), name="claimflow.scrub")
     async def scrub(stream: StreamT[Any]) -> None:
-        async for event in stream.events():
+        async def handle(event: EventT, outbox: Outbox) -> None:
+            claim = await decode_event(app, event, ClaimSubmitted)
+            if claim is None:
+                return
+            encounter = lookup(app, claim.encounter_id)
+            if claim.encounter_id and encounter is None and grace > 0:
+                await park(event, claim, outbox)
+            else:
+                await scrub_and_emit(claim, encounter, outbox)
 
-            async def body(event: EventT = event) -> None:
-                claim = await decode_event(app, event, ClaimSubmitted)
-                if claim is None:
-                    return
-                encounter = lookup(app, claim.encounter_id)
-                if claim.encounter_id and encounter is None and grace > 0:
-                    await park(event, claim)
-                else:
-                    await scrub_and_emit(claim, encounter)
+        await batched(app, "scrub", stream, handle)
 
-            await guarded(app, "scrub", event, body)
-
-    @app.faust.agent(app.topic("claims-waiting"), name="claimflow.scrub-waiting")
+    @app.faust.agent(
+        app.topic("claims-waiting"),
+        name="claimflow.scrub-waiting",
+        concurrency=app.settings.waiting_concurrency,
+    )
     async def waiting(stream: StreamT[Any]) -> None:
+        # Several actors share the parked queue, so a claim whose encounter never comes holds one
+        # actor for the grace period, not the queue. Faust commits only up to the lowest unacked
+        # offset, so a parked claim is never committed before it is scrubbed.
         async for event in stream.events():
 
             async def body(event: EventT = event) -> None:
@@ -170,13 +179,26 @@ def register(app: ClaimflowApp) -> None:
                 headers = dict(event.headers or {})
                 raw = headers.get(DEADLINE_HEADER)
                 deadline = float(raw.decode() if isinstance(raw, bytes) else raw) if raw else time.time()
-                encounter = lookup(app, claim.encounter_id)
-                while encounter is None and time.time() < deadline:
-                    await asyncio.sleep(min(0.2, max(0.0, deadline - time.time())))
-                    encounter = lookup(app, claim.encounter_id)
+                encounter = await wait_for_encounter(app, claim.encounter_id, deadline)
                 if encounter is None:
                     metrics.encounter_timeouts.inc()
                 metrics.claims_waiting.dec()
-                await scrub_and_emit(claim, encounter)
+                outbox = Outbox(app)
+                await scrub_and_emit(claim, encounter, outbox)
+                await outbox.confirm()
 
             await guarded(app, "scrub-waiting", event, body)
+
+
+async def wait_for_encounter(
+    app: ClaimflowApp, encounter_id: str | None, deadline: float
+) -> Encounter | None:
+    """The encounter, as soon as the encounter agent stores it, or None once ``deadline`` passes."""
+    encounter = lookup(app, encounter_id)
+    while encounter is None and encounter_id and (remaining := deadline - time.time()) > 0:
+        waiter = app.encounter_waiters.setdefault(encounter_id, asyncio.Event())
+        with contextlib.suppress(TimeoutError):
+            # woken by the encounter agent; the 1 s cap re-checks after a rebalance moved tables
+            await asyncio.wait_for(waiter.wait(), timeout=min(remaining, 1.0))
+        encounter = lookup(app, encounter_id)
+    return encounter
