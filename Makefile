@@ -10,7 +10,7 @@ help:
 	@echo "make demo    - embedded broker + worker + simulator, then a summary"
 	@echo "make test    - the whole test suite (starts its own embedded broker)"
 	@echo "make lint    - ruff + mypy"
-	@echo "make bench   - benchmarks (scrub engine; end-to-end when available)"
+	@echo "make bench   - benchmarks: scrub engine alone, then end to end through the broker"
 	@echo "make schemas - regenerate schemas/json from the pydantic contracts"
 
 $(STAMP): pyproject.toml
@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.scrub_engine
+	$(PY) -m bench.e2e
 
 schemas: $(STAMP)
 	$(VENV)/bin/claimflow schemas export schemas/json
