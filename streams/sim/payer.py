@@ -111,7 +111,8 @@ class PayerModel:
         remarks: list[str] = []
         charged = {ln.line_number: ln.charge for ln in claim.lines}
         denied_lines: set[int | None] = set()
-        for edit in errors:
+        # a repeat without 76/77 is denied as a duplicate, not as a units excess
+        for edit in sorted(errors, key=lambda e: e.rule_id != "UNITS_REPEAT_WITHOUT_MODIFIER"):
             group, carc, rarcs = DENIAL_BY_RULE.get(edit.rule_id) or DENIAL_BY_CATEGORY.get(
                 edit.category, ("CO", "16", ())
             )
