@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
 
-from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, LifecycleEvent, ScrubResult
+from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult
+from schemas.outputs import LifecycleStage
 from streams.agents.common import Outbox, batched, decode_event, guarded
 from streams.agents.encounters import lookup
 from streams.codec import encode
+from streams.lifecycle.events import step_for
 from streams.scrub import HistoryEntry
 from streams.scrub.engine import derived_event_id
 
@@ -92,23 +94,10 @@ def register(app: ClaimflowApp) -> None:
                 edits=list(result.edits),
             )
             await outbox.send("claims-held", key, encode(out))
-        stage = "ready" if result.status == "clean" else "held"
-        step = LifecycleEvent(
-            event_id=derived_event_id(claim.event_id, f"lifecycle:{stage}"),
-            occurred_at=claim.occurred_at,
-            claim_id=claim.claim_id,
-            stage=stage,
-            payer_id=claim.payer.payer_id,
-            plan_type=claim.payer.plan_type,
-            frequency_code=claim.frequency_code,
-            original_claim_number=claim.original_claim_number,
-            replaces_claim_id=claim.replaces_claim_id,
-            total_charge=claim.total_charge,
-            submitted_at=claim.occurred_at,
-            cause_event_id=claim.event_id,
-            edit_count=len(result.edits),
-            claim=claim,
-            encounter=encounter,
+        stage: LifecycleStage = "ready" if result.status == "clean" else "held"
+        # the claim and its encounter travel with "ready" only: corrections need them
+        step = step_for(
+            claim, stage, edit_count=len(result.edits), snapshot=stage == "ready", encounter=encounter
         )
         await outbox.send("claim-lifecycle", key, encode(step))
         if not redelivered:  # counted once per claim event, even when redelivered after a crash
@@ -131,19 +120,7 @@ def register(app: ClaimflowApp) -> None:
             event.message.value or b"",
             [(DEADLINE_HEADER, str(deadline).encode())],
         )
-        step = LifecycleEvent(
-            event_id=derived_event_id(claim.event_id, "lifecycle:received"),
-            occurred_at=claim.occurred_at,
-            claim_id=claim.claim_id,
-            stage="received",
-            payer_id=claim.payer.payer_id,
-            plan_type=claim.payer.plan_type,
-            frequency_code=claim.frequency_code,
-            replaces_claim_id=claim.replaces_claim_id,
-            total_charge=claim.total_charge,
-            submitted_at=claim.occurred_at,
-            cause_event_id=claim.event_id,
-        )
+        step = step_for(claim, "received")
         await outbox.send("claim-lifecycle", claim.claim_id.encode(), encode(step))
         metrics.claims_waiting.inc()
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from schemas import ClaimStatus, Denial, LifecycleEvent
+from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent
+from schemas.outputs import LifecycleStage
 from streams.denials.reasons import ReasonMap
 from streams.lifecycle.machine import STATUS_CATEGORY_STATE, Change, ClaimState
+from streams.scrub.engine import derived_event_id
 
 
 def from_lifecycle(ev: LifecycleEvent) -> Change:
@@ -57,4 +59,35 @@ def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
         code=f"CLP02={ev.claim_status_code}",
         payer_claim_number=ev.payer_claim_number,
         amount=ev.paid_amount or Decimal("0"),
+    )
+
+
+def step_for(
+    claim: ClaimSubmitted,
+    stage: LifecycleStage,
+    *,
+    edit_count: int = 0,
+    snapshot: bool = False,
+    encounter: Encounter | None = None,
+    source: str = "claimflow",
+) -> LifecycleEvent:
+    """claimflow's own lifecycle step for a claim; ``snapshot`` attaches the claim (and the
+    encounter it was scrubbed against) for the tracker's corrections."""
+    return LifecycleEvent(
+        event_id=derived_event_id(claim.event_id, f"lifecycle:{stage}"),
+        occurred_at=claim.occurred_at,
+        source=source,
+        claim_id=claim.claim_id,
+        stage=stage,
+        payer_id=claim.payer.payer_id,
+        plan_type=claim.payer.plan_type,
+        frequency_code=claim.frequency_code,
+        original_claim_number=claim.original_claim_number,
+        replaces_claim_id=claim.replaces_claim_id,
+        total_charge=claim.total_charge,
+        submitted_at=claim.occurred_at,
+        cause_event_id=claim.event_id,
+        edit_count=edit_count,
+        claim=claim if snapshot else None,
+        encounter=encounter if snapshot else None,
     )

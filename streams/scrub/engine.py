@@ -13,7 +13,7 @@ from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack, load_default_pack
 from streams.scrub.payers import PayerDirectory, load_default_payers
-from streams.scrub.rules import CHECKERS, Finding
+from streams.scrub.rules import CHECKERS, NEEDS, Finding, facts_flags
 
 
 class _Params(dict[str, object]):
@@ -56,9 +56,12 @@ def render(pack: RulePack, finding: Finding) -> ScrubEdit | None:
 
 def run_rules(claim: ClaimSubmitted, ctx: ScrubContext) -> list[ScrubEdit]:
     facts = ClaimFacts(claim)
+    flags = facts_flags(facts, ctx)
     edits: list[ScrubEdit] = []
     seen: set[tuple[str, int | None, str]] = set()
     for checker in CHECKERS:
+        if not NEEDS[checker] <= flags:
+            continue
         for finding in checker(facts, ctx):
             edit = render(ctx.pack, finding)
             if edit is None:

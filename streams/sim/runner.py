@@ -16,10 +16,10 @@ from typing import IO, Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from schemas import ClaimSubmitted, Encounter, LifecycleEvent
+from schemas import ClaimSubmitted, Encounter
+from streams.lifecycle.events import step_for
 from streams.localrun import Bus
 from streams.scrub import Scrubber
-from streams.scrub.engine import derived_event_id
 from streams.sim.generator import SimCase
 from streams.sim.payer import Adjudication, PayerModel
 
@@ -215,19 +215,7 @@ class Simulation:
         schedule: list[tuple[float, int, str, dict[str, Any]]] = []
         for case in self.cases:
             claim = ClaimSubmitted.model_validate(case.claim)
-            step = LifecycleEvent(
-                event_id=derived_event_id(claim.event_id, "lifecycle:ready"),
-                occurred_at=claim.occurred_at,
-                source="simulator",
-                claim_id=claim.claim_id,
-                stage="ready",
-                payer_id=claim.payer.payer_id,
-                plan_type=claim.payer.plan_type,
-                frequency_code=claim.frequency_code,
-                total_charge=claim.total_charge,
-                submitted_at=claim.occurred_at,
-                claim=claim,
-            )
+            step = step_for(claim, "ready", snapshot=True, source="simulator")
             self.bus.send("claim-lifecycle", claim.claim_id, json.loads(step.model_dump_json()))
             self._answer(claim, schedule)
         while schedule:

@@ -23,10 +23,17 @@ Checker = Callable[[ClaimFacts, ScrubContext], Iterable[Finding]]
 
 RULES: dict[str, Checker] = {}
 CHECKERS: list[Checker] = []
+#: What a checker needs to have anything to say; the engine skips it otherwise (see ``facts_flags``).
+NEEDS: dict[Checker, frozenset[str]] = {}
+FLAGS = frozenset({"encounter", "history", "multi_line", "modifiers", "frequency_limits"})
 
 
-def checks(*rule_ids: str) -> Callable[[Checker], Checker]:
-    """Register a checker as the implementation of ``rule_ids``."""
+def checks(*rule_ids: str, needs: tuple[str, ...] = ()) -> Callable[[Checker], Checker]:
+    """Register a checker as the implementation of ``rule_ids``; ``needs`` names facts without
+    which it cannot fire (a claim with one line never has a repeat, …)."""
+    unknown = set(needs) - FLAGS
+    if unknown:
+        raise RuntimeError(f"unknown checker needs: {sorted(unknown)}")
 
     def register(fn: Checker) -> Checker:
         for rule_id in rule_ids:
@@ -34,9 +41,25 @@ def checks(*rule_ids: str) -> Callable[[Checker], Checker]:
                 raise RuntimeError(f"rule {rule_id} is implemented twice")
             RULES[rule_id] = fn
         CHECKERS.append(fn)
+        NEEDS[fn] = frozenset(needs)
         return fn
 
     return register
+
+
+def facts_flags(facts: ClaimFacts, ctx: ScrubContext) -> frozenset[str]:
+    flags = []
+    if ctx.encounter is not None:
+        flags.append("encounter")
+    if ctx.history:
+        flags.append("history")
+    if not facts.single_line:
+        flags.append("multi_line")
+    if facts.all_mods:
+        flags.append("modifiers")
+    if ctx.payer.frequency_limits:
+        flags.append("frequency_limits")
+    return frozenset(flags)
 
 
 # Import the families so they register (order = order of edits in a result).

@@ -82,7 +82,7 @@ def frequency_code(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             yield Finding("CLAIM_REPLACEMENT_NOT_ACCEPTED", None, params)
 
 
-@checks("CLAIM_ENCOUNTER_DATE_MISMATCH")
+@checks("CLAIM_ENCOUNTER_DATE_MISMATCH", needs=("encounter",))
 def encounter_date(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     enc = ctx.encounter
     if enc is None:

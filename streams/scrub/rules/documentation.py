@@ -66,7 +66,7 @@ def ecg_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             yield Finding("DOC_REPORT_UNSIGNED", n, base)
 
 
-@checks("DOC_DIAGNOSIS_NOT_IN_RECORD")
+@checks("DOC_DIAGNOSIS_NOT_IN_RECORD", needs=("encounter",))
 def diagnoses_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     enc = ctx.encounter
     if enc is None or not enc.diagnoses:

@@ -10,7 +10,7 @@ from streams.scrub.rules import Finding, checks
 _PART_FOR_MODIFIER = {"26": "professional", "TC": "technical"}
 
 
-@checks("MOD_COMPONENT_ON_ECG", "MOD_UNKNOWN")
+@checks("MOD_COMPONENT_ON_ECG", "MOD_UNKNOWN", needs=("modifiers",))
 def modifier_validity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
     if not facts.all_mods:
@@ -36,7 +36,7 @@ def modifier_validity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
                 )
 
 
-@checks("MOD_OVERRIDE_WITHOUT_PAIR")
+@checks("MOD_OVERRIDE_WITHOUT_PAIR", needs=("modifiers",))
 def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
     if not (facts.all_mods & pack.override_modifiers):
@@ -63,7 +63,7 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
                     )
 
 
-@checks("MOD_REPEAT_UNDOCUMENTED")
+@checks("MOD_REPEAT_UNDOCUMENTED", needs=("modifiers", "encounter"))
 def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     enc = ctx.encounter
     if enc is None or enc.ecg is None or enc.ecg.repeat_count > 1:
@@ -79,7 +79,7 @@ def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
             )
 
 
-@checks("MOD_25_REQUIRED")
+@checks("MOD_25_REQUIRED", needs=("multi_line",))
 def em_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if not ctx.payer.em_same_day_requires_25 or facts.single_line:
         return

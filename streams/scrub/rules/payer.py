@@ -23,7 +23,7 @@ def coverage(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             yield Finding("COV_PRIOR_AUTH_MISSING", line.line_number, params)
 
 
-@checks("FREQ_LIMIT_EXCEEDED")
+@checks("FREQ_LIMIT_EXCEEDED", needs=("frequency_limits",))
 def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if not ctx.payer.frequency_limits:
         return
@@ -77,7 +77,7 @@ def timely_filing(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         yield Finding("TF_APPROACHING", None, {**params, "remaining": remaining})
 
 
-@checks("DUP_CLAIM")
+@checks("DUP_CLAIM", needs=("history",))
 def duplicates(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if not ctx.history:
         return

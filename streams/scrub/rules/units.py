@@ -72,7 +72,7 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 )
 
 
-@checks("UNITS_REPEAT_WITHOUT_MODIFIER")
+@checks("UNITS_REPEAT_WITHOUT_MODIFIER", needs=("multi_line",))
 def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if facts.single_line:
         return
