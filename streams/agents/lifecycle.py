@@ -19,7 +19,7 @@ from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEve
 from streams.agents.common import decode_event, guarded, logical_topic
 from streams.agents.resubmission import emit_tasks, plan_tasks
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
-from streams.lifecycle.machine import ClaimRecord, Outcome, apply
+from streams.lifecycle.machine import Change, ClaimRecord, Outcome, apply
 
 if TYPE_CHECKING:
     from streams.app import ClaimflowApp
@@ -153,7 +153,7 @@ def register(app: ClaimflowApp) -> None:
             if any(t.corrected_claim is not None for t in tasks):
                 follow = apply(
                     value["record"],
-                    _resubmitted_change(change, outcome),
+                    _resubmitted_change(change),
                     max_history=settings.lifecycle_history,
                 )
                 count(follow, topic)
@@ -172,19 +172,12 @@ def register(app: ClaimflowApp) -> None:
             await guarded(app, "lifecycle", event, body)
 
 
-def _resubmitted_change(change: Any, outcome: Outcome) -> Any:
-    from dataclasses import replace
-
-    return replace(
-        change,
+def _resubmitted_change(change: Change) -> Change:
+    """The claim's own step once its corrected claim has been sent (derived id: idempotent)."""
+    return Change(
         event_id=f"{change.event_id}:resubmitted",
         kind="lifecycle",
+        occurred_at=change.occurred_at,
         target="resubmitted",
         code="resubmitted",
-        payer_id=None,
-        plan_type=None,
-        frequency_code=None,
-        replaces_claim_id=None,
-        amount=None,
-        payer_claim_number=None,
     )
