@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,12 +58,25 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=200, alias="CLAIMFLOW_BATCH_SIZE", ge=1, le=10000)
     batch_seconds: float = Field(default=0.02, alias="CLAIMFLOW_BATCH_SECONDS", gt=0, le=5)
     waiting_concurrency: int = Field(default=64, alias="CLAIMFLOW_WAITING_CONCURRENCY", ge=1, le=1024)
+    fault_fail_topics: frozenset[str] = Field(
+        default=frozenset(),
+        alias="CLAIMFLOW_FAULT_FAIL_TOPICS",
+        description="testing only: logical topics whose sends fail (proves nothing is committed past them)",
+    )
     max_event_bytes: int = Field(default=1_048_576, alias="CLAIMFLOW_MAX_EVENT_BYTES", ge=1024)
     max_resubmissions: int = Field(default=3, alias="CLAIMFLOW_MAX_RESUBMISSIONS", ge=1, le=20)
     stall_seconds: float = Field(default=120.0, alias="CLAIMFLOW_STALL_SECONDS", ge=5)
     auto_resubmit: bool = Field(default=True, alias="CLAIMFLOW_AUTO_RESUBMIT")
     history_per_patient: int = Field(default=200, alias="CLAIMFLOW_HISTORY_PER_PATIENT", ge=1)
     lifecycle_history: int = Field(default=32, alias="CLAIMFLOW_LIFECYCLE_HISTORY", ge=4)
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: Any, *args: Any, **kwargs: Any
+    ) -> tuple[Any, ...]:
+        """Values come only from ``load_settings`` (which reads the environment it is given), so a
+        test's explicit environment is never mixed with the process's."""
+        return (init_settings,)
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -134,7 +147,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: the process environment); raise ConfigError on problems."""
     source = dict(os.environ if env is None else env)
     known = {f.alias for f in Settings.model_fields.values() if f.alias}
-    values = {k: v for k, v in source.items() if k in known and v != ""}
+    values: dict[str, object] = {k: v for k, v in source.items() if k in known and v != ""}
+    if "CLAIMFLOW_FAULT_FAIL_TOPICS" in values:
+        values["CLAIMFLOW_FAULT_FAIL_TOPICS"] = frozenset(
+            t.strip() for t in str(values["CLAIMFLOW_FAULT_FAIL_TOPICS"]).split(",") if t.strip()
+        )
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:

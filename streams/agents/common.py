@@ -98,6 +98,11 @@ class Outbox:
     async def send(
         self, logical: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
     ) -> None:
+        if logical in self.app.settings.fault_fail_topics:  # fault injection for the tests
+            failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            failed.set_exception(ConnectionError(f"injected delivery failure on {logical}"))
+            self.futures.append(failed)
+            return
         topic = self.app.topic(logical).get_topic_name()
         future = await self.app.faust.producer.send(topic, key, value, None, None, headers)
         self.futures.append(future)

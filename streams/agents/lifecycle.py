@@ -16,7 +16,7 @@ from faust.types import EventT, StreamT
 from pydantic import TypeAdapter
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent
-from streams.agents.common import decode_event, guarded, logical_topic
+from streams.agents.common import Outbox, batched, decode_event, logical_topic
 from streams.agents.resubmission import emit_tasks, plan_tasks
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.machine import Change, ClaimRecord, Outcome, apply
@@ -93,7 +93,7 @@ def register(app: ClaimflowApp) -> None:
             metrics.payments.labels(payer=payer).inc()
             metrics.paid_amount.labels(payer=payer).inc(float(ev.paid_amount))
 
-    async def handle(event: EventT) -> None:
+    async def handle(event: EventT, outbox: Outbox) -> None:
         topic = logical_topic(app, event.message.topic)
         parsed: LifecycleEvent | ClaimStatus | Denial | None
         if topic == "claim-lifecycle":
@@ -115,7 +115,7 @@ def register(app: ClaimflowApp) -> None:
         count(outcome, topic)
         if outcome.result == "duplicate":
             # at-least-once: what this event produced may not have left before a crash; resend it
-            await emit_tasks(app, value["outbox"].get(change.event_id, []), count=False)
+            await emit_tasks(app, outbox, value["outbox"].get(change.event_id, []), count=False)
             return
         value["record"] = outcome.record
         if isinstance(parsed, LifecycleEvent):
@@ -160,16 +160,11 @@ def register(app: ClaimflowApp) -> None:
                 value["record"] = follow.record
         claims[parsed.claim_id] = dump_value(value)
         if tasks:
-            await emit_tasks(app, value["outbox"][change.event_id], count=True)
+            await emit_tasks(app, outbox, value["outbox"][change.event_id], count=True)
 
     @app.faust.agent(channel, name="claimflow.lifecycle")
     async def lifecycle(stream: StreamT[Any]) -> None:
-        async for event in stream.events():
-
-            async def body(event: EventT = event) -> None:
-                await handle(event)
-
-            await guarded(app, "lifecycle", event, body)
+        await batched(app, "lifecycle", stream, handle)
 
 
 def _resubmitted_change(change: Change) -> Change:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, ResubmissionTask
+from streams.agents.common import Outbox
 from streams.codec import encode
 from streams.denials import PlanContext, plan_for_denial, plan_for_rejection
 from streams.lifecycle.machine import ClaimRecord
@@ -45,15 +46,13 @@ def plan_tasks(
     return [task] if task is not None else []
 
 
-async def emit_tasks(app: ClaimflowApp, tasks: list[dict[str, Any]], *, count: bool) -> None:
+async def emit_tasks(app: ClaimflowApp, outbox: Outbox, tasks: list[dict[str, Any]], *, count: bool) -> None:
     for raw in tasks:
         task = ResubmissionTask.model_validate(raw)
-        await app.topic("resubmission-tasks").send(key=task.claim_id.encode(), value=encode(task))
+        await outbox.send("resubmission-tasks", task.claim_id.encode(), encode(task))
         corrected = task.corrected_claim
         if corrected is not None and app.settings.auto_resubmit:
-            await app.topic("claims-submitted").send(
-                key=corrected.patient_key.encode(), value=encode(corrected)
-            )
+            await outbox.send("claims-submitted", corrected.patient_key.encode(), encode(corrected))
         if count:
             app.metrics.tasks.labels(payer=task.payer_id, action=task.action).inc()
             if corrected is not None:

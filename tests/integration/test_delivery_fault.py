@@ -1,0 +1,42 @@
+"""No offset is committed past an output that was never written: an injected delivery failure
+stops the worker, and the restarted worker processes the same claim again, once."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.integration.conftest import Deployment
+from tests.integration.scenario import submit
+
+pytestmark = pytest.mark.broker
+
+
+def test_failed_output_delivery_stops_the_worker_and_the_claim_is_redone(deployment: Deployment) -> None:
+    bus = deployment.bus
+    faulty = deployment.worker("faulty", CLAIMFLOW_FAULT_FAIL_TOPICS="claims-ready").start()
+    try:
+        submit(bus, "FAULT-1")
+        bus.flush()
+        deadline = time.monotonic() + 60
+        while faulty.proc is not None and faulty.proc.poll() is None:
+            assert time.monotonic() < deadline, "the worker kept going past an undelivered output"
+            time.sleep(0.2)
+        assert faulty.proc is not None and faulty.proc.returncode == 70
+        assert bus.read("claims-ready") == []  # the failed output really was never written
+    finally:
+        faulty.stop()
+    with deployment.worker("healthy"):
+        ready = bus.wait_for("claims-ready", lambda rs: len(rs) >= 1, what="the claim after the restart")
+        assert [r["claim"]["claim_id"] for r in ready] == ["FAULT-1"]
+        scrubbed = bus.wait_for("claims-scrubbed", lambda rs: len(rs) >= 1)
+        # the scrub result from the failed batch may have been written too; it carries the same id
+        assert len({r["event_id"] for r in scrubbed}) == 1
+        deadline = time.monotonic() + 30
+        while True:
+            record = bus.table(deployment.app_id, "claims").get("FAULT-1", {}).get("record", {})
+            if record.get("state") == "ready" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert record["state"] == "ready" and record["submission_count"] == 1
