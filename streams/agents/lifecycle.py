@@ -18,6 +18,7 @@ from pydantic import TypeAdapter
 from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
 from streams.agents.resubmission import emit_tasks, plan_tasks
+from streams.denials.tasks import raises_task
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.machine import Change, ClaimRecord, Outcome, apply
 
@@ -138,6 +139,8 @@ def register(app: ClaimflowApp) -> None:
                 continue
             if answer_topic != topic:  # a parked answer, counted now that the payer is known
                 count_answer(outcome.record.payer_id, ev)
+            if not raises_task(ev, app.reasons):  # acknowledgments and payments: nothing to plan
+                continue
             claim = ClaimSubmitted.model_validate(value["claim"]) if value["claim"] else None
             encounter = Encounter.model_validate(value["encounter"]) if value["encounter"] else None
             planned = plan_tasks(app, outcome.record, claim, encounter, ev)

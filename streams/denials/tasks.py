@@ -155,6 +155,13 @@ def _task(
     )
 
 
+def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:
+    """Cheap pre-check: could this answer become a task (a rejection, or a denial)?"""
+    if isinstance(answer, ClaimStatus):
+        return answer.category_code in REJECTION_TEXT
+    return answer.claim_status_code == "4" or any(c.is_denial for c in reasons.classify(answer.adjustments))
+
+
 def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None:
     """One task per remittance decision, driven by its largest denial adjustment.
     Returns None when nothing was denied (payment with patient share or contractual write-down)."""

@@ -173,3 +173,12 @@ def test_priority_reflects_money_and_recoverability(scrubber: Scrubber) -> None:
 
 def test_attempt_numbers_follow_corrected_claim_ids() -> None:
     assert attempt_of("C1") == 1 and attempt_of("C1-R1") == 2 and attempt_of("C1-R2") == 3
+
+
+def test_only_rejections_and_denials_raise_tasks() -> None:
+    from streams.denials.tasks import raises_task
+
+    assert raises_task(ClaimStatus(claim_id="C", category_code="A7"), REASONS)
+    assert not raises_task(ClaimStatus(claim_id="C", category_code="A2"), REASONS)
+    assert raises_task(deny(("CO", "50", "45.00")), REASONS)
+    assert not raises_task(deny(("PR", "2", "9.00"), paid="36.00", clp02="1"), REASONS)
