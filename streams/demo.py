@@ -150,8 +150,8 @@ def run_demo(args: argparse.Namespace) -> int:
         baseline = baseline_first_pass(cases, scrubber)
         print(summary(metrics, baseline, stats, web, prefix))
         print(
-            f"(simulation and processing took {time.monotonic() - started:.0f}s; worker log: "
-            f"{workdir / 'worker.log'})",
+            f"(simulation and processing took {time.monotonic() - started:.0f}s; the worker log "
+            f"{workdir / 'worker.log'} is removed on exit unless CLAIMFLOW_KEEP_DEMO_DIR=1 or --follow)",
             file=out,
         )
         if args.follow:
