@@ -19,11 +19,16 @@ def schema_documents() -> dict[str, str]:
     return docs
 
 
-def export(directory: Path) -> list[Path]:
+def write_documents(directory: Path, documents: dict[str, str]) -> list[Path]:
+    """Write generated files ({name: text}) into ``directory``; returns their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in schema_documents().items():
+    for name, text in documents.items():
         path = directory / name
         path.write_text(text)
         written.append(path)
     return written
+
+
+def export(directory: Path) -> list[Path]:
+    return write_documents(directory, schema_documents())

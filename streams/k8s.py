@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 
+from schemas.export import write_documents
 from streams.scrub.packs import bundled_pack_dir
 from streams.scrub.payers import bundled_payers_dir
 
@@ -37,9 +38,4 @@ def render(rules_dir: Path | None = None, payers_dir: Path | None = None) -> dic
 
 
 def write(directory: Path) -> list[Path]:
-    out = []
-    for name, text in render().items():
-        path = directory / name
-        path.write_text(text)
-        out.append(path)
-    return out
+    return write_documents(directory, render())

@@ -6,7 +6,6 @@ NPIs that pass the check digit but belong to no one we know of.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -128,9 +127,3 @@ def make_encounter(**overrides: Any) -> Encounter:
 
 def commercial_payer(payer_id: str = "BLUEPEAK", name: str = "BluePeak Commercial") -> dict[str, str]:
     return {"payer_id": payer_id, "name": name, "plan_type": "commercial"}
-
-
-def with_changes(data: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    out = copy.deepcopy(data)
-    out.update(changes)
-    return out

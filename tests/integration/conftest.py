@@ -3,10 +3,12 @@ prefix and application id so tests never see each other's events."""
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -62,3 +64,15 @@ def metric_value(text: str, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 total += sample.value
     return total
+
+
+def wait_records(
+    deployment: Deployment, done: Callable[[dict[str, Any]], bool], timeout: float = 40.0
+) -> dict[str, Any]:
+    """Claim records as persisted (the claims table's changelog), polled until ``done`` holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = {k: v["record"] for k, v in deployment.bus.table(deployment.app_id, "claims").items()}
+        if done(records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.5)

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from streams.broker import EmbeddedBroker
 from streams.localrun import count_where
 from streams.scrub.packs import bundled_pack_dir
-from tests.integration.conftest import Deployment, deploy, metric_value
+from tests.integration.conftest import Deployment, deploy, metric_value, wait_records
 from tests.integration.scenario import denial, now, send_encounter, status, submit
 
 pytestmark = pytest.mark.broker
@@ -96,17 +94,15 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         assert by_claim["E2E-REJECT"]["action"] == "fix_and_resubmit"
         assert "E2E-CLEAN" not in by_claim  # paid in full: no task
 
-        deadline = time.monotonic() + 30
-        while True:
-            table = bus.table(deployment.app_id, "claims")
-            records = {k: v["record"] for k, v in table.items()}
-            if (
-                records.get("E2E-CLEAN", {}).get("state") == "paid"
-                and records.get("E2E-F1FIRST", {}).get("first_pass") == "accepted"
-                and records.get("E2E-DUPSTATUS", {}).get("state") == "accepted"
-            ) or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        records = wait_records(
+            deployment,
+            lambda r: (
+                r.get("E2E-CLEAN", {}).get("state") == "paid"
+                and r.get("E2E-F1FIRST", {}).get("first_pass") == "accepted"
+                and r.get("E2E-DUPSTATUS", {}).get("state") == "accepted"
+            ),
+            timeout=30,
+        )
         assert records["E2E-CLEAN"]["state"] == "paid" and records["E2E-CLEAN"]["first_pass"] == "accepted"
         assert (
             records["E2E-F1FIRST"]["state"] == "paid" and records["E2E-F1FIRST"]["first_pass"] == "accepted"
@@ -125,17 +121,6 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         assert metric_value(text, "claimflow_first_pass_total", payer="MCR-JH", outcome="rejected") == 1
         assert metric_value(text, "claimflow_dead_letters_total", topic="claims-submitted") == 2
         assert metric_value(text, "claimflow_lifecycle_anomalies_total", kind="late") >= 1
-
-
-def wait_records(
-    deployment: Deployment, done: Callable[[dict[str, Any]], bool], timeout: float = 40.0
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
-        records = {k: v["record"] for k, v in deployment.bus.table(deployment.app_id, "claims").items()}
-        if done(records) or time.monotonic() > deadline:
-            return records
-        time.sleep(0.5)
 
 
 def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(

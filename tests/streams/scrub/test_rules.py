@@ -11,7 +11,7 @@ import pytest
 from streams.scrub import Scrubber
 from streams.scrub.packs import PtpEdit
 from streams.scrub.rules import RULES
-from streams.testing import VALID_NPIS, commercial_payer, line
+from streams.testing import INVALID_NPI, VALID_NPIS, commercial_payer, line
 from tests.streams.scrub.helpers import MISSING, fired, scrub_case
 
 ACME = {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"}
@@ -80,7 +80,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
     ),
     "PROVIDER_NPI_INVALID": (
-        {"claim": {"billing_provider_npi": "1234567890"}},
+        {"claim": {"billing_provider_npi": INVALID_NPI}},
         {"claim": {"billing_provider_npi": "1245319599"}},
     ),
     "PROVIDER_INTERPRETER_MISMATCH": (
