@@ -16,6 +16,7 @@ from typing import Any
 import faust
 from faust.types import TopicT
 
+from streams import faustfix
 from streams.denials import load_reason_map
 from streams.health import Health
 from streams.metrics import Metrics, default_metrics
@@ -103,6 +104,7 @@ class ClaimflowApp:
             [(p.payer_id, p.plan_type) for p in self.scrubber.payers.profiles.values()],
             [spec.name for spec in CATALOGUE if spec.role != "output"],
         )
+        faustfix.install()  # never commit past an in-flight message (faust-streaming #606)
         self.faust = faust.App(settings.app_id, **faust_config(settings))
         self.tables: dict[str, Any] = {}
         #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)

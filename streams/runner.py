@@ -1,8 +1,13 @@
-"""Start the worker process: logging, the Faust app with its agents, the HTTP listener."""
+"""Start the worker process: logging, the Faust app with its agents, the HTTP listener, and a
+bound on graceful shutdown."""
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
+import threading
+import time
 
 from faust.worker import Worker
 
@@ -11,9 +16,40 @@ from streams.logsafe import configure_logging, install_phi_filter
 from streams.settings import Settings
 from streams.web import WebListener
 
+log = logging.getLogger("claimflow")
+
+#: Exit status when a graceful stop overran ``CLAIMFLOW_SHUTDOWN_SECONDS`` (EX_TEMPFAIL).
+EXIT_SHUTDOWN_TIMEOUT = 75
+
+
+def shutdown_watchdog(seconds: float) -> threading.Timer:
+    """Exit the process if a graceful stop has not finished within ``seconds``.
+
+    Faust's stop waits for in-flight events (``wait_empty``) and can hang there; the orchestrator
+    would then SIGKILL us at the end of its grace period anyway. Exiting first is as safe: every
+    batch's outputs are confirmed before its events are acknowledged, and Faust commits acknowledged
+    offsets while it waits, so what was not committed is redelivered to the next owner."""
+    started = time.monotonic()
+
+    def expire() -> None:
+        log.critical(
+            "graceful stop did not finish within %.0fs; exiting (uncommitted events will be redelivered)",
+            time.monotonic() - started,
+        )
+        logging.shutdown()
+        os._exit(EXIT_SHUTDOWN_TIMEOUT)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
 
 class ClaimflowWorker(Worker):
-    """Faust's worker with claimflow's PHI filter on every log handler it installs."""
+    """Faust's worker with claimflow's PHI filter on every log handler it installs and a bound on
+    how long a signalled stop may take."""
+
+    shutdown_seconds: float = 20.0
 
     def _setup_logging(self) -> None:
         super()._setup_logging()
@@ -22,6 +58,12 @@ class ClaimflowWorker(Worker):
         level = logging.getLevelName(str(self.loglevel).upper()) if self.loglevel else logging.INFO
         logging.getLogger().setLevel(level if isinstance(level, int) else logging.INFO)
         install_phi_filter()
+
+    def _schedule_shutdown(self, sig: signal.Signals) -> None:
+        if not self._signal_stop_time:
+            log.info("%s received: stopping (bound %.0fs)", sig.name, self.shutdown_seconds)
+            shutdown_watchdog(self.shutdown_seconds)
+        super()._schedule_shutdown(sig)
 
 
 def build_worker(settings: Settings) -> tuple[ClaimflowApp, Worker]:
@@ -33,13 +75,14 @@ def build_worker(settings: Settings) -> tuple[ClaimflowApp, Worker]:
     worker = ClaimflowWorker(
         app.faust, listener, loglevel=settings.log_level, quiet=True, redirect_stdouts=False
     )
+    worker.shutdown_seconds = settings.shutdown_seconds
     return app, worker
 
 
 def run_worker(settings: Settings) -> int:
     configure_logging(settings.log_level)
     _, worker = build_worker(settings)
-    logging.getLogger("claimflow").info(
+    log.info(
         "worker starting: app_id=%s broker_profile=%s partitions=%d",
         settings.app_id,
         settings.broker_profile,

@@ -66,6 +66,13 @@ class Settings(BaseSettings):
     max_event_bytes: int = Field(default=1_048_576, alias="CLAIMFLOW_MAX_EVENT_BYTES", ge=1024)
     max_resubmissions: int = Field(default=3, alias="CLAIMFLOW_MAX_RESUBMISSIONS", ge=1, le=20)
     stall_seconds: float = Field(default=120.0, alias="CLAIMFLOW_STALL_SECONDS", ge=5)
+    shutdown_seconds: float = Field(
+        default=20.0,
+        alias="CLAIMFLOW_SHUTDOWN_SECONDS",
+        ge=1,
+        le=600,
+        description="bound on a graceful stop (SIGTERM/SIGINT); keep it under the orchestrator's grace period",
+    )
     auto_resubmit: bool = Field(default=True, alias="CLAIMFLOW_AUTO_RESUBMIT")
     history_per_patient: int = Field(default=200, alias="CLAIMFLOW_HISTORY_PER_PATIENT", ge=1)
     lifecycle_history: int = Field(default=32, alias="CLAIMFLOW_LIFECYCLE_HISTORY", ge=4)
