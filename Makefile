@@ -4,13 +4,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench scrub-sample schemas clean help
+.PHONY: demo test lint bench soak scrub-sample schemas clean help
 
 help:
 	@echo "make demo    - embedded broker + worker + simulator, then a summary"
 	@echo "make test    - the whole test suite (starts its own embedded broker)"
 	@echo "make lint    - ruff + mypy"
-	@echo "make bench   - benchmarks: scrub engine alone, then end to end through the broker"
+	@echo "make bench   - benchmarks: scrub engine alone, end to end through the broker, then the soak"
+	@echo "make soak    - the soak run alone (SOAK_EVENTS, default 1000000: about 20 minutes)"
 	@echo "make schemas - regenerate schemas/json from the pydantic contracts"
 
 $(STAMP): pyproject.toml
@@ -30,9 +31,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy schemas streams bench
 
+SOAK_EVENTS ?= 1000000
+
 bench: $(STAMP)
 	$(PY) -m bench.scrub_engine
 	$(PY) -m bench.e2e
+	$(PY) -m bench.soak --events $(SOAK_EVENTS)
+
+soak: $(STAMP)
+	$(PY) -m bench.soak --events $(SOAK_EVENTS)
 
 schemas: $(STAMP)
 	$(VENV)/bin/claimflow schemas export schemas/json

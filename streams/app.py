@@ -22,6 +22,7 @@ from streams.health import Health
 from streams.metrics import Metrics, default_metrics
 from streams.scrub import Scrubber
 from streams.settings import Settings
+from streams.state import RetainedTable
 from streams.topics import CATALOGUE, topic_name
 
 log = logging.getLogger("claimflow")
@@ -106,7 +107,7 @@ class ClaimflowApp:
         )
         faustfix.install()  # never commit past an in-flight message (faust-streaming #606)
         self.faust = faust.App(settings.app_id, **faust_config(settings))
-        self.tables: dict[str, Any] = {}
+        self.tables: dict[str, RetainedTable] = {}
         #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)
         self.encounter_waiters: dict[str, asyncio.Event] = {}
         self.health = Health(self, settings.stall_seconds)
@@ -123,16 +124,29 @@ class ClaimflowApp:
     def topic(self, logical: str) -> TopicT:
         return self.topics[logical]
 
-    def table(self, name: str) -> Any:
-        """A changelog-backed table of JSON values (memory store by default, RocksDB by setting)."""
+    def table(self, name: str) -> RetainedTable:
+        """A changelog-backed table of JSON objects (memory store by default, RocksDB by setting)
+        whose entries expire after ``CLAIMFLOW_STATE_RETENTION_DAYS`` without a write."""
         table = self.faust.Table(
             name,
             default=None,
             partitions=self.settings.partitions,
             schema=faust.Schema(key_serializer="json", value_serializer="json"),
         )
-        self.tables[name] = table
-        return table
+        retained = RetainedTable(table, self.settings.state_retention_days * 86400)
+        self.tables[name] = retained
+        return retained
+
+    def sweep_tables(self) -> None:
+        """Evict expired entries of this worker's active partitions (never during a rebalance)."""
+        if not self.readiness()[0]:
+            return
+        assigned = self.faust.assignor.assigned_actives()
+        for name, table in self.tables.items():
+            evicted = table.sweep(assigned)
+            if evicted:
+                self.metrics.evictions.labels(table=name).inc(evicted)
+            self.metrics.table_entries.labels(table=name).set(len(table))
 
     def register_agents(self) -> None:
         from streams.agents import register_all
@@ -142,6 +156,10 @@ class ClaimflowApp:
         @self.faust.timer(5.0, on_leader=False)
         async def update_health_gauges() -> None:
             self.health.update_gauges()
+
+        @self.faust.timer(self.settings.sweep_seconds, on_leader=False)
+        async def sweep_tables() -> None:
+            self.sweep_tables()
 
     def liveness(self) -> tuple[bool, str]:
         return self.health.liveness()

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
 
 from streams.broker import free_port
 
@@ -107,9 +108,12 @@ class Bus:
     def flush(self) -> None:
         self.producer.flush()
 
-    def read(self, topic: str, timeout_ms: int = 1000, physical: bool = False) -> list[dict[str, Any]]:
+    def read(
+        self, topic: str, timeout_ms: int = 1000, physical: bool = False, tombstones: bool = False
+    ) -> list[dict[str, Any]]:
         """Every JSON record currently on a topic (all partitions), with _key and _partition.
-        ``topic`` is a catalogue name (the prefix is added) unless ``physical``."""
+        ``topic`` is a catalogue name (the prefix is added) unless ``physical``; with
+        ``tombstones``, a record without a value is returned as ``{"_tombstone": True}``."""
         consumer = KafkaConsumer(
             bootstrap_servers=self.bootstrap, enable_auto_commit=False, consumer_timeout_ms=timeout_ms
         )
@@ -125,6 +129,8 @@ class Bus:
             for msg in consumer:
                 try:
                     value = json.loads(msg.value) if msg.value is not None else None
+                    if value is None and tombstones:
+                        value = {"_tombstone": True}
                 except ValueError:
                     value = {"_raw": msg.value}
                 if isinstance(value, dict):
@@ -154,10 +160,14 @@ class Bus:
     def table(self, app_id: str, table: str) -> dict[str, Any]:
         """The latest value per key on a table's changelog: what a restarted worker recovers."""
         state: dict[str, Any] = {}
-        for rec in self.read(f"{app_id}-{table}-changelog", physical=True):
-            key = rec.pop("_key")
+        for rec in self.read(f"{app_id}-{table}-changelog", physical=True, tombstones=True):
+            raw = rec.pop("_key")
+            key = json.loads(raw) if raw else raw
             rec.pop("_partition", None)
-            state[json.loads(key) if key else key] = rec
+            if rec.get("_tombstone"):
+                state.pop(key, None)  # evicted
+            else:
+                state[key] = rec
         return state
 
     def close(self) -> None:
@@ -166,3 +176,13 @@ class Bus:
 
 def count_where(records: Iterable[dict[str, Any]], **match: Any) -> int:
     return sum(1 for r in records if all(r.get(k) == v for k, v in match.items()))
+
+
+def metric_value(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples of ``name`` whose labels include ``labels``."""
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total

@@ -186,6 +186,18 @@ class Metrics:
         self.assigned_partitions = Gauge(
             "claimflow_assigned_partitions", "Partitions assigned to this worker (all topics).", registry=r
         )
+        self.table_entries = Gauge(
+            "claimflow_table_entries",
+            "Entries held in a table on this worker (active partitions; set by the sweep).",
+            ["table"],
+            registry=r,
+        )
+        self.evictions = Counter(
+            "claimflow_table_evictions_total",
+            "Table entries evicted after CLAIMFLOW_STATE_RETENTION_DAYS without a write.",
+            ["table"],
+            registry=r,
+        )
         self.last_progress = Gauge(
             "claimflow_last_progress_timestamp_seconds",
             "Unix time an agent last finished an event.",

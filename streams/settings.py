@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     auto_resubmit: bool = Field(default=True, alias="CLAIMFLOW_AUTO_RESUBMIT")
     history_per_patient: int = Field(default=200, alias="CLAIMFLOW_HISTORY_PER_PATIENT", ge=1)
     lifecycle_history: int = Field(default=32, alias="CLAIMFLOW_LIFECYCLE_HISTORY", ge=4)
+    state_retention_days: float = Field(
+        default=400.0,
+        alias="CLAIMFLOW_STATE_RETENTION_DAYS",
+        gt=0,
+        description="table entries (claims, encounters, patient histories) not written for this long are evicted",
+    )
+    sweep_seconds: float = Field(default=60.0, alias="CLAIMFLOW_SWEEP_SECONDS", ge=1, le=3600)
 
     @classmethod
     def settings_customise_sources(

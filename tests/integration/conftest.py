@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from streams.admin import create_topics
 from streams.broker import EmbeddedBroker
-from streams.localrun import Bus, WorkerProcess
+from streams.localrun import Bus, WorkerProcess, metric_value  # noqa: F401  # re-exported for tests
 from streams.settings import load_settings
 
 
@@ -54,16 +53,6 @@ def deployment(broker: EmbeddedBroker, tmp_path: Path) -> Iterator[Deployment]:
         yield d
     finally:
         d.bus.close()
-
-
-def metric_value(text: str, name: str, **labels: str) -> float:
-    """Sum of the samples of ``name`` whose labels include ``labels``."""
-    total = 0.0
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                total += sample.value
-    return total
 
 
 def wait_records(
