@@ -142,7 +142,7 @@ class ResubmissionTask(Envelope):
 
 
 DeadLetterReason = Literal[
-    "too_large", "malformed_json", "schema_violation", "unknown_event", "processing_error"
+    "too_large", "malformed_json", "schema_violation", "unknown_event", "processing_error", "x12_rejected"
 ]
 
 

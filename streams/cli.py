@@ -159,6 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=600.0, help="give up after this many seconds")
     p.set_defaults(func=_simulate)
 
+    from streams.x12.cli import add_parser as add_x12
+
+    add_x12(sub)
+
     p = sub.add_parser("demo", help="embedded broker + worker + simulated traffic, then a summary")
     p.add_argument("--claims", type=int, default=2000, help="claims to simulate (default 2000)")
     p.add_argument("--seed", type=int, default=7)

@@ -21,6 +21,7 @@ AGENT_TOPICS: dict[str, tuple[str, ...]] = {
     "scrub": ("claims-submitted",),
     "scrub-waiting": ("claims-waiting",),
     "lifecycle": ("claim-lifecycle", "claim-status", "claim-denials"),
+    "x12": ("x12-inbound",),
 }
 
 

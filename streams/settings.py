@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
@@ -83,6 +83,14 @@ class Settings(BaseSettings):
         description="table entries (claims, encounters, patient histories) not written for this long are evicted",
     )
     sweep_seconds: float = Field(default=60.0, alias="CLAIMFLOW_SWEEP_SECONDS", ge=1, le=3600)
+    patient_key_secret: SecretStr = Field(
+        default=SecretStr("claimflow-demo-key-not-a-secret"),
+        alias="CLAIMFLOW_PATIENT_KEY_SECRET",
+        min_length=16,
+        description="HMAC secret of the pseudonymous patient_key (payer id + member id); set your own",
+    )
+    x12_inbound: bool = Field(default=False, alias="CLAIMFLOW_X12_INBOUND")
+    x12_profile: Path | None = Field(default=None, alias="CLAIMFLOW_X12_PROFILE")
 
     @classmethod
     def settings_customise_sources(
@@ -125,9 +133,15 @@ class Settings(BaseSettings):
         ):
             if path is not None and not path.is_dir():
                 problems.append(f"{name}={path} is not a directory")
+        if self.x12_profile is not None and not self.x12_profile.is_file():
+            problems.append(f"CLAIMFLOW_X12_PROFILE={self.x12_profile} is not a file")
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def patient_key_bytes(self) -> bytes:
+        return self.patient_key_secret.get_secret_value().encode()
 
     @property
     def embedded(self) -> bool:

@@ -27,7 +27,7 @@ class TopicSpec:
     """A topic's logical name, what it carries, how it is keyed and kept."""
 
     name: str
-    model: type[Envelope]
+    model: type[Envelope] | None  # None: raw X12 text, not a JSON event
     key: Literal["patient_key", "claim_id", "source"]
     role: Literal["input", "output", "internal"]
     retention_ms: int
@@ -123,6 +123,22 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "output",
         365 * DAY_MS,
         description="inputs that could not be processed, with the original bytes",
+    ),
+    TopicSpec(
+        "x12-inbound",
+        None,
+        "source",
+        "input",
+        30 * DAY_MS,
+        description="raw X12 interchanges (837P, 277CA, 835); read when CLAIMFLOW_X12_INBOUND is on",
+    ),
+    TopicSpec(
+        "x12-acknowledgments",
+        None,
+        "source",
+        "output",
+        365 * DAY_MS,
+        description="the 999 for every interchange read from x12-inbound",
     ),
 )
 

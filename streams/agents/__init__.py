@@ -10,8 +10,9 @@ if TYPE_CHECKING:
 
 def register_all(app: ClaimflowApp) -> None:
     """Attach every agent to the app (imported lazily so the domain never imports Faust)."""
-    from streams.agents import encounters, lifecycle, scrub
+    from streams.agents import encounters, lifecycle, scrub, x12
 
     encounters.register(app)
     scrub.register(app)
     lifecycle.register(app)
+    x12.register(app)

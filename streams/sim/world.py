@@ -6,16 +6,14 @@ would pseudonymise it before putting claims on the bus.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import random
 import string
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from streams.pseudonym import pseudonymous_key
 from streams.scrub.rules.claim_data import npi_is_valid
 
-DEMO_KEY = b"claimflow-demo-key-not-a-secret"
 MBI_ALPHA = "ACDEFGHJKMNPQRTUVWXY"
 
 PAYERS = (
@@ -26,11 +24,6 @@ PAYERS = (
     {"payer_id": "BLUEPEAK", "name": "BluePeak Commercial", "plan_type": "commercial"},
 )
 PAYER_WEIGHTS = (40, 15, 10, 20, 15)
-
-
-def pseudonymous_key(payer_id: str, member_id: str, key: bytes = DEMO_KEY) -> str:
-    """The bus-wide patient key: HMAC-SHA256(key, payer_id|member_id), hex, 32 characters."""
-    return hmac.new(key, f"{payer_id}|{member_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def make_npi(rng: random.Random) -> str:
