@@ -15,6 +15,7 @@ from schemas.outputs import (
     ScrubResult,
 )
 from schemas.status import Adjustment, ClaimStatus, Denial
+from schemas.trends import AdjudicationFact, DenialTrend
 
 #: Every event model, by its ``event_type``; JSON Schema files are exported for each.
 EVENT_MODELS: dict[str, type[Envelope]] = {
@@ -30,6 +31,8 @@ EVENT_MODELS: dict[str, type[Envelope]] = {
         LifecycleEvent,
         ResubmissionTask,
         DeadLetter,
+        AdjudicationFact,
+        DenialTrend,
     )
 }
 
@@ -37,6 +40,7 @@ __all__ = [
     "EDIT_CATEGORIES",
     "EVENT_MODELS",
     "TASK_ACTIONS",
+    "AdjudicationFact",
     "Adjustment",
     "ClaimHeld",
     "ClaimLine",
@@ -46,6 +50,7 @@ __all__ = [
     "Contract",
     "DeadLetter",
     "Denial",
+    "DenialTrend",
     "EcgDocumentation",
     "Encounter",
     "Envelope",

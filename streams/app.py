@@ -108,6 +108,7 @@ class ClaimflowApp:
         faustfix.install()  # never commit past an in-flight message (faust-streaming #606)
         self.faust = faust.App(settings.app_id, **faust_config(settings))
         self.tables: dict[str, RetainedTable] = {}
+        self.global_tables: dict[str, Any] = {}
         #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)
         self.encounter_waiters: dict[str, asyncio.Event] = {}
         self.health = Health(self, settings.stall_seconds)
@@ -136,6 +137,17 @@ class ClaimflowApp:
         retained = RetainedTable(table, self.settings.state_retention_days * 86400)
         self.tables[name] = retained
         return retained
+
+    def global_table(self, name: str) -> Any:
+        """A table every worker holds whole (all partitions): small, read everywhere."""
+        table = self.faust.GlobalTable(
+            name,
+            default=None,
+            partitions=self.settings.partitions,
+            schema=faust.Schema(key_serializer="json", value_serializer="json"),
+        )
+        self.global_tables[name] = table
+        return table
 
     def sweep_tables(self) -> None:
         """Evict expired entries of this worker's active partitions (never during a rebalance)."""

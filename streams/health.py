@@ -22,6 +22,7 @@ AGENT_TOPICS: dict[str, tuple[str, ...]] = {
     "scrub-waiting": ("claims-waiting",),
     "lifecycle": ("claim-lifecycle", "claim-status", "claim-denials"),
     "x12": ("x12-inbound",),
+    "trends": ("adjudications",),
 }
 
 

@@ -186,6 +186,12 @@ class Metrics:
         self.assigned_partitions = Gauge(
             "claimflow_assigned_partitions", "Partitions assigned to this worker (all topics).", registry=r
         )
+        self.denial_trends = Counter(
+            "claimflow_denial_trends_total",
+            "Denial rates that rose above their own baseline (DenialTrend events).",
+            ["payer", "scope", "category"],
+            registry=r,
+        )
         self.table_entries = Gauge(
             "claimflow_table_entries",
             "Entries held in a table on this worker (active partitions; set by the sweep).",

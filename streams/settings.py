@@ -87,8 +87,18 @@ class Settings(BaseSettings):
         default=SecretStr("claimflow-demo-key-not-a-secret"),
         alias="CLAIMFLOW_PATIENT_KEY_SECRET",
         min_length=16,
+        repr=False,
         description="HMAC secret of the pseudonymous patient_key (payer id + member id); set your own",
     )
+    trend_factor: float = Field(
+        default=2.0,
+        alias="CLAIMFLOW_TREND_FACTOR",
+        gt=1,
+        description="current rate vs baseline that raises a trend",
+    )
+    trend_min_denials: int = Field(default=5, alias="CLAIMFLOW_TREND_MIN_DENIALS", ge=1)
+    trend_window_days: int = Field(default=7, alias="CLAIMFLOW_TREND_WINDOW_DAYS", ge=1, le=14)
+    trend_baseline_days: int = Field(default=23, alias="CLAIMFLOW_TREND_BASELINE_DAYS", ge=1, le=29)
     x12_inbound: bool = Field(default=False, alias="CLAIMFLOW_X12_INBOUND")
     x12_profile: Path | None = Field(default=None, alias="CLAIMFLOW_X12_PROFILE")
 
@@ -133,6 +143,10 @@ class Settings(BaseSettings):
         ):
             if path is not None and not path.is_dir():
                 problems.append(f"{name}={path} is not a directory")
+        if self.trend_window_days + self.trend_baseline_days > 30:
+            problems.append(
+                "CLAIMFLOW_TREND_WINDOW_DAYS + CLAIMFLOW_TREND_BASELINE_DAYS must not exceed 30 (days kept per key)"
+            )
         if self.x12_profile is not None and not self.x12_profile.is_file():
             problems.append(f"CLAIMFLOW_X12_PROFILE={self.x12_profile} is not a file")
         if problems:

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from schemas import (
+    AdjudicationFact,
     ClaimHeld,
     ClaimReady,
     ClaimStatus,
     ClaimSubmitted,
     DeadLetter,
     Denial,
+    DenialTrend,
     Encounter,
     Envelope,
     LifecycleEvent,
@@ -28,7 +30,7 @@ class TopicSpec:
 
     name: str
     model: type[Envelope] | None  # None: raw X12 text, not a JSON event
-    key: Literal["patient_key", "claim_id", "source"]
+    key: Literal["patient_key", "claim_id", "source", "payer_code"]
     role: Literal["input", "output", "internal"]
     retention_ms: int
     cleanup_policy: Literal["delete", "compact"] = "delete"
@@ -123,6 +125,22 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "output",
         365 * DAY_MS,
         description="inputs that could not be processed, with the original bytes",
+    ),
+    TopicSpec(
+        "adjudications",
+        AdjudicationFact,
+        "payer_code",
+        "internal",
+        35 * DAY_MS,
+        description="adjudicated claim lines (payer x code x diagnoses) for the denial trends",
+    ),
+    TopicSpec(
+        "denial-trends",
+        DenialTrend,
+        "payer_code",
+        "output",
+        365 * DAY_MS,
+        description="denial rates that rose above their own baseline",
     ),
     TopicSpec(
         "x12-inbound",

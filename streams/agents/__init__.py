@@ -10,9 +10,10 @@ if TYPE_CHECKING:
 
 def register_all(app: ClaimflowApp) -> None:
     """Attach every agent to the app (imported lazily so the domain never imports Faust)."""
-    from streams.agents import encounters, lifecycle, scrub, x12
+    from streams.agents import encounters, lifecycle, scrub, trends, x12
 
     encounters.register(app)
     scrub.register(app)
     lifecycle.register(app)
     x12.register(app)
+    trends.register(app)

@@ -18,9 +18,12 @@ from pydantic import TypeAdapter
 from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
 from streams.agents.resubmission import emit_tasks, plan_tasks
+from streams.codec import encode
 from streams.denials.tasks import raises_task
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.machine import Change, ClaimRecord, Outcome, apply
+from streams.trends import category_key
+from streams.trends.facts import facts_for
 
 if TYPE_CHECKING:
     from streams.app import ClaimflowApp
@@ -164,6 +167,12 @@ def register(app: ClaimflowApp) -> None:
         claims[parsed.claim_id] = dump_value(value)
         if tasks:
             await emit_tasks(app, outbox, value["outbox"][change.event_id], count=True)
+        if not isinstance(parsed, LifecycleEvent) and value["claim"] is not None:
+            # the denial trends learn from every adjudication of a claim whose lines are known
+            billed = ClaimSubmitted.model_validate(value["claim"])
+            for fact in facts_for(billed, parsed, app.reasons):
+                key = category_key(fact.payer_id, fact.procedure_code).encode()
+                await outbox.send("adjudications", key, encode(fact))
 
     @app.faust.agent(channel, name="claimflow.lifecycle")
     async def lifecycle(stream: StreamT[Any]) -> None:

@@ -21,6 +21,7 @@ from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResul
 from schemas.outputs import LifecycleStage
 from streams.agents.common import Outbox, batched, decode_event, guarded
 from streams.agents.encounters import lookup
+from streams.agents.trends import rate_lookup
 from streams.codec import encode
 from streams.lifecycle.events import step_for
 from streams.scrub import HistoryEntry
@@ -73,7 +74,9 @@ def register(app: ClaimflowApp) -> None:
         old = history.get(claim.patient_key)
         redelivered = bool(old) and str(claim.event_id) in old["seen"]
         as_of = claim.occurred_at.astimezone(UTC).date()
-        result = app.scrubber.scrub(claim, as_of, encounter, _history_from(old), now=claim.occurred_at)
+        result = app.scrubber.scrub(
+            claim, as_of, encounter, _history_from(old), now=claim.occurred_at, learned=rate_lookup(app)
+        )
         if not redelivered:
             history[claim.patient_key] = _history_value(old, claim, app.settings.history_per_patient)
         key = claim.claim_id.encode()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -12,6 +12,7 @@ from schemas import ClaimLine, ClaimSubmitted, Encounter
 from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack
 from streams.scrub.payers import PayerProfile
+from streams.trends.windows import LearnedRate
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class ScrubContext:
     as_of: date
     encounter: Encounter | None = None
     history: Sequence[HistoryEntry] = ()
+    #: learned denial rates by ``payer|code|dx+dx`` (the denial trends' learning loop), if any
+    learned: Callable[[str], LearnedRate | None] | None = None
 
     @cached_property
     def history_by_date(self) -> dict[date, list[HistoryEntry]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack, load_default_pack
 from streams.scrub.payers import PayerDirectory, load_default_payers
 from streams.scrub.rules import CHECKERS, NEEDS, Finding, facts_flags
+from streams.trends.windows import LearnedRate
 
 
 class _Params(dict[str, object]):
@@ -118,9 +120,10 @@ class Scrubber:
         as_of: date,
         encounter: Encounter | None = None,
         history: list[HistoryEntry] | tuple[HistoryEntry, ...] = (),
+        learned: Callable[[str], LearnedRate | None] | None = None,
     ) -> ScrubContext:
         payer = self.payers.get(claim.payer.payer_id, claim.payer.plan_type, claim.payer.name)
-        return ScrubContext(self.pack, payer, self.icd, as_of, encounter, history)
+        return ScrubContext(self.pack, payer, self.icd, as_of, encounter, history, learned)
 
     def scrub(
         self,
@@ -129,5 +132,6 @@ class Scrubber:
         encounter: Encounter | None = None,
         history: list[HistoryEntry] | tuple[HistoryEntry, ...] = (),
         now: datetime | None = None,
+        learned: Callable[[str], LearnedRate | None] | None = None,
     ) -> ScrubResult:
-        return scrub(claim, self.context(claim, as_of, encounter, history), now)
+        return scrub(claim, self.context(claim, as_of, encounter, history, learned), now)

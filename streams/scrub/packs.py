@@ -77,6 +77,15 @@ class IcdSettings(_Strict):
     history: list[IcdHistory] = Field(default_factory=list)
 
 
+class DenialRisk(_Strict):
+    """When the ``denial_risk`` rules speak: learned rates (payer × code × pointed diagnoses,
+    from the adjudications seen on the bus) with enough history and a high enough denial rate."""
+
+    min_adjudicated: int = Field(default=10, ge=1)
+    warn_rate: float = Field(default=0.2, gt=0, le=1)
+    hints: dict[str, str] = Field(default_factory=dict, description="CARC → what to do")
+
+
 class PackFile(_Strict):
     """The schema of ``pack.yaml``."""
 
@@ -94,6 +103,7 @@ class PackFile(_Strict):
     necessity: Necessity
     icd: IcdSettings
     timely_filing_warning_days: int = Field(default=30, ge=0)
+    denial_risk: DenialRisk = Field(default_factory=DenialRisk)
     rules: dict[str, RuleDef]
 
     @field_validator("codes")

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.broker
 DATA = Path(__file__).resolve().parents[1] / "data" / "x12"
 
 
-def test_interchanges_on_x12_inbound_are_validated_mapped_and_scrubbed(broker: EmbeddedBroker, tmp_path: Path) -> None:
+def test_interchanges_on_x12_inbound_are_validated_mapped_and_scrubbed(
+    broker: EmbeddedBroker, tmp_path: Path
+) -> None:
     deployment = deploy(
         broker,
         tmp_path,
@@ -41,5 +43,8 @@ def test_interchanges_on_x12_inbound_are_validated_mapped_and_scrubbed(broker: E
         texts = sorted(r["_raw"].decode() for r in acks)
         assert sum("AK9*R" in t for t in texts) == 1 and sum("AK9*A" in t for t in texts) == 2
         statuses = bus.wait_for("claim-status", lambda rs: len(rs) >= 2, what="277CA statuses")
-        assert {(s["claim_id"], s["category_code"]) for s in statuses} == {("X12-CLM-001", "A2"), ("X12-CLM-002", "A7")}
+        assert {(s["claim_id"], s["category_code"]) for s in statuses} == {
+            ("X12-CLM-001", "A2"),
+            ("X12-CLM-002", "A7"),
+        }
     bus.close()

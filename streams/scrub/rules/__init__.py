@@ -25,7 +25,7 @@ RULES: dict[str, Checker] = {}
 CHECKERS: list[Checker] = []
 #: What a checker needs to have anything to say; the engine skips it otherwise (see ``facts_flags``).
 NEEDS: dict[Checker, frozenset[str]] = {}
-FLAGS = frozenset({"encounter", "history", "multi_line", "modifiers", "frequency_limits"})
+FLAGS = frozenset({"encounter", "history", "multi_line", "modifiers", "frequency_limits", "learned"})
 
 
 def checks(*rule_ids: str, needs: tuple[str, ...] = ()) -> Callable[[Checker], Checker]:
@@ -59,6 +59,8 @@ def facts_flags(facts: ClaimFacts, ctx: ScrubContext) -> frozenset[str]:
         flags.append("modifiers")
     if ctx.payer.frequency_limits:
         flags.append("frequency_limits")
+    if ctx.learned is not None:
+        flags.append("learned")
     return frozenset(flags)
 
 
@@ -67,6 +69,7 @@ from streams.scrub.rules import (  # noqa: E402,F401
     bundling,
     claim_data,
     codes,
+    denial_risk,
     documentation,
     modifiers,
     necessity,

@@ -8,6 +8,7 @@ from typing import Any
 from schemas import ClaimSubmitted, ScrubResult
 from streams.scrub import HistoryEntry, Scrubber
 from streams.testing import DEFAULT_AS_OF, claim_dict, encounter_dict
+from streams.trends.windows import LearnedRate
 
 MISSING = object()
 
@@ -18,6 +19,7 @@ def scrub_case(
     encounter: dict[str, Any] | object | None = None,
     history: list[dict[str, Any]] | None = None,
     as_of: date = DEFAULT_AS_OF,
+    learned: dict[str, LearnedRate] | None = None,
 ) -> ScrubResult:
     """``claim``: overrides for claim_dict; ``encounter``: overrides for encounter_dict, or MISSING."""
     c = ClaimSubmitted.model_validate(claim_dict(**(claim or {})))
@@ -31,7 +33,7 @@ def scrub_case(
     past: list[HistoryEntry] = []
     for h in history or []:
         past.extend(HistoryEntry.from_claim(ClaimSubmitted.model_validate(claim_dict(**h))))
-    return scrubber.scrub(c, as_of, enc, past)
+    return scrubber.scrub(c, as_of, enc, past, learned=learned.get if learned is not None else None)
 
 
 def fired(result: ScrubResult) -> set[str]:

@@ -12,15 +12,37 @@ from streams.scrub import Scrubber
 from streams.scrub.packs import PtpEdit
 from streams.scrub.rules import RULES
 from streams.testing import INVALID_NPI, VALID_NPIS, commercial_payer, line
+from streams.trends.windows import LearnedRate
 from tests.streams.scrub.helpers import MISSING, fired, scrub_case
 
 ACME = {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"}
 BLUEPEAK = commercial_payer()
+COMMERCIAL = {
+    "member_id": "XJK000000001",
+    "first_name": "TEST",
+    "last_name": "PATIENT",
+    "birth_date": "1980-07-15",
+    "sex": "M",
+}
 D = date(2026, 2, 10)
 
 # rule_id -> (failing case, passing case); a case is kwargs for scrub_case
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "CLAIM_TOTAL_MISMATCH": ({"claim": {"total_charge": "50.00"}}, {}),
+    "DENIAL_RISK_LEARNED": (
+        {"learned": {"MCR-JH|93000|R07.9": LearnedRate(40, 14, 30, ["CO-11"])}},
+        {"learned": {"MCR-JH|93000|R07.9": LearnedRate(40, 3, 30, ["CO-11"])}},  # 7.5 %: under 20 %
+    ),
+    "DENIAL_RISK_LEARNED_ERROR": (
+        {
+            "claim": {"payer": ACME, "patient": COMMERCIAL},
+            "learned": {"ACME|93000|R07.9": LearnedRate(40, 24, 30, ["CO-11"])},
+        },
+        {
+            "claim": {"payer": ACME, "patient": COMMERCIAL},
+            "learned": {"ACME|93000|R07.9": LearnedRate(8, 8, 30, ["CO-11"])},
+        },  # too few
+    ),
     "CLAIM_LINE_CHARGE_ZERO": ({"claim": {"lines": [line(1, "93000", charge="0.00")]}}, {}),
     "CLAIM_DX_POINTER_MISSING": ({"claim": {"lines": [line(1, "93000", pointers=[])]}}, {}),
     "CLAIM_DX_POINTER_RANGE": (

@@ -65,7 +65,11 @@ def variety() -> list[ClaimSubmitted]:
         ),
         claim(
             "X12-CLM-005",
-            payer={"payer_id": "SUNMED-MA", "name": "SUNMED MEDICARE ADVANTAGE", "plan_type": "medicare_advantage"},
+            payer={
+                "payer_id": "SUNMED-MA",
+                "name": "SUNMED MEDICARE ADVANTAGE",
+                "plan_type": "medicare_advantage",
+            },
             rendering_provider_npi=VALID_NPIS[0],  # billed and rendered by the same NPI: no 2310B
         ),
     ]

@@ -111,7 +111,7 @@ def test_validation_findings_never_echo_the_data() -> None:
     assert "19501341" not in " ".join(result.errors)
 
 
-@pytest.mark.parametrize("text", ["", "hello", "ISA*00*" + "x" * 200, "{\"claim_id\": 1}"])
+@pytest.mark.parametrize("text", ["", "hello", "ISA*00*" + "x" * 200, '{"claim_id": 1}'])
 def test_bytes_that_are_not_an_interchange_are_rejected_with_a_reason(text: str) -> None:
     result = ingest_text(text, SECRET)
     assert not result.accepted and result.validation.errors
@@ -121,7 +121,11 @@ def test_bytes_that_are_not_an_interchange_are_rejected_with_a_reason(text: str)
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "streams.cli", "x12", *args], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-m", "streams.cli", "x12", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
 
 

@@ -1,0 +1,46 @@
+"""Adjudication facts: a payer's decision on a claim, one fact per claim line, joined with what
+was billed (code and pointed diagnoses). Pure; the lifecycle agent emits them."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from schemas import AdjudicationFact, ClaimStatus, ClaimSubmitted, Denial
+from streams.denials import ReasonMap
+from streams.scrub.engine import derived_event_id
+
+
+def facts_for(
+    claim: ClaimSubmitted, answer: Denial | ClaimStatus, reasons: ReasonMap
+) -> list[AdjudicationFact]:
+    """Facts for an adjudication (an 835 decision, or a finalized F-status); none otherwise."""
+    if isinstance(answer, ClaimStatus) and not answer.category_code.startswith("F"):
+        return []
+    denied_claim = isinstance(answer, Denial) and answer.claim_status_code == "4"
+    denials = (
+        [c for c in reasons.classify(answer.adjustments) if c.is_denial] if isinstance(answer, Denial) else []
+    )
+    out = []
+    for line in claim.lines:
+        mine = [c for c in denials if c.adjustment.line_number in (None, line.line_number)]
+        pointed = sorted(
+            {claim.diagnoses[p - 1] for p in line.diagnosis_pointers if 1 <= p <= len(claim.diagnoses)}
+        )
+        out.append(
+            AdjudicationFact(
+                event_id=derived_event_id(answer.event_id, f"fact:{line.line_number}"),
+                occurred_at=answer.occurred_at,
+                claim_id=claim.claim_id,
+                payer_id=claim.payer.payer_id,
+                plan_type=claim.payer.plan_type,
+                procedure_code=line.procedure_code,
+                diagnoses=pointed,
+                service_date=line.service_date,
+                adjudicated_on=answer.occurred_at.astimezone(UTC).date(),
+                denied=bool(mine) or denied_claim,
+                categories=sorted({c.rule.category for c in mine})
+                or (["unspecified"] if denied_claim else []),
+                reasons=sorted({f"{c.adjustment.group_code}-{c.adjustment.reason_code}" for c in mine}),
+            )
+        )
+    return out
