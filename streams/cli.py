@@ -163,10 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_x12(sub)
 
+    from streams.report.cli import add_parser as add_report
+
+    add_report(sub)
+
     p = sub.add_parser("demo", help="embedded broker + worker + simulated traffic, then a summary")
     p.add_argument("--claims", type=int, default=2000, help="claims to simulate (default 2000)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--follow", action="store_true", help="keep the broker and worker running")
+    p.add_argument("--report-dir", default="claimflow-report", help="where the run's audit report goes")
     p.set_defaults(func=_demo)
     return parser
 

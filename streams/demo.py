@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -112,6 +113,22 @@ def wait_settled(worker: WorkerProcess, timeout: float = 60.0, quiet: float = 3.
     return worker.metrics()
 
 
+def write_run_report(bootstrap: str, prefix: str, out_dir: Path) -> Path:
+    """The billing audit report over everything this run put on the topics."""
+    from streams.denials import load_reason_map
+    from streams.report.compute import compute
+    from streams.report.load import Progress, from_topics
+    from streams.report.render import write
+
+    events = list(from_topics(bootstrap, prefix, Progress("report", every=5000)))
+    days = sorted(
+        {datetime.fromisoformat(str(e["occurred_at"]).replace("Z", "+00:00")).date() for e in events}
+    )
+    first, last = (days[0], days[-1]) if days else (datetime.now(UTC).date(), datetime.now(UTC).date())
+    page, _ = write(compute(events, first, last, load_reason_map()), out_dir)
+    return page
+
+
 def run_demo(args: argparse.Namespace) -> int:
     out = sys.stderr
     workdir = Path(tempfile.mkdtemp(prefix="claimflow-demo-"))
@@ -149,6 +166,8 @@ def run_demo(args: argparse.Namespace) -> int:
         bus.close()
         baseline = baseline_first_pass(cases, scrubber)
         print(summary(metrics, baseline, stats, web, prefix))
+        page = write_run_report(bootstrap, prefix, Path(args.report_dir))
+        print(f"audit report of this run: {page.resolve()}  (claimflow report --help)")
         print(
             f"(simulation and processing took {time.monotonic() - started:.0f}s; the worker log "
             f"{workdir / 'worker.log'} is removed on exit unless CLAIMFLOW_KEEP_DEMO_DIR=1 or --follow)",

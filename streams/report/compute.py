@@ -1,0 +1,260 @@
+"""Figures of the audit report, computed from events (pure: dicts in, a ``Report`` out).
+
+* clean-claim rate: scrub results that passed, per day of scrubbing;
+* first-pass acceptance: original claims (frequency 1, not a replacement) whose first decisive
+  answer was an acceptance — A2, or an adjudication before any acknowledgment; A3/A6/A7/A8 are
+  rejections; A1 alone decides nothing — per day the claim was submitted;
+* denials: 835 adjustments that are denials (contractual write-downs and patient share are not),
+  by group-CARC (Pareto) and by payer, with the amounts at stake;
+* top scrub edits with their fixes; resubmission tasks by action and outcome (recovered when the
+  claim, or its corrected claim, was paid after the task); money at risk and recovered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from schemas import Adjustment
+from streams.denials import ReasonMap
+
+ACCEPT = {"A2"}
+REJECT = {"A3", "A6", "A7", "A8"}
+
+
+def _day(event: dict[str, Any]) -> date:
+    return datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00")).astimezone(UTC).date()
+
+
+def _when(event: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00")).astimezone(UTC)
+
+
+@dataclass
+class Report:
+    period_from: date
+    period_to: date
+    totals: dict[str, Any] = field(default_factory=dict)
+    daily: list[dict[str, Any]] = field(default_factory=list)
+    denials_by_reason: list[dict[str, Any]] = field(default_factory=list)
+    denials_by_payer: list[dict[str, Any]] = field(default_factory=list)
+    top_edits: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    trends: list[dict[str, Any]] = field(default_factory=list)
+    dead_letters: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["period_from"], out["period_to"] = self.period_from.isoformat(), self.period_to.isoformat()
+        return out
+
+
+def compute(events: list[dict[str, Any]], period_from: date, period_to: date, reasons: ReasonMap) -> Report:
+    report = Report(period_from, period_to)
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for e in events:
+        by_type[e["event_type"]].append(e)
+
+    # what each claim is: payer, submission day, original or not (claims-submitted, else scrubbing)
+    payer_of: dict[str, str] = {}
+    submitted_on: dict[str, date] = {}
+    original: dict[str, bool] = {}
+    for c in sorted(by_type["claim_submitted"], key=_when):
+        cid = c["claim_id"]
+        payer_of[cid] = c["payer"]["payer_id"]
+        submitted_on.setdefault(cid, _day(c))
+        original.setdefault(cid, c.get("frequency_code", "1") == "1" and not c.get("replaces_claim_id"))
+    for r in by_type["scrub_result"]:
+        payer_of.setdefault(r["claim_id"], r["payer_id"])
+        submitted_on.setdefault(r["claim_id"], _day(r))
+        original.setdefault(r["claim_id"], True)
+
+    def in_period(d: date) -> bool:
+        return period_from <= d <= period_to
+
+    # clean-claim rate per day (latest result per claim event)
+    scrubbed: dict[date, Counter[str]] = defaultdict(Counter)
+    edit_counts: Counter[str] = Counter()
+    edit_info: dict[str, dict[str, Any]] = {}
+    seen_results: set[str] = set()
+    for r in by_type["scrub_result"]:
+        d = _day(r)
+        if not in_period(d) or r["event_id"] in seen_results:
+            continue
+        seen_results.add(r["event_id"])
+        scrubbed[d][r["status"]] += 1
+        for edit in r.get("edits", []):
+            edit_counts[edit["rule_id"]] += 1
+            edit_info.setdefault(edit["rule_id"], edit)
+
+    # first decisive answer per claim
+    answers = sorted(by_type["claim_status"] + by_type["denial"], key=_when)
+    decided: dict[str, str] = {}
+    for a in answers:
+        cid = a["claim_id"]
+        if cid in decided:
+            continue
+        if a["event_type"] == "claim_status":
+            code = a["category_code"]
+            if code in ACCEPT or code.startswith("F"):
+                decided[cid] = "accepted"
+            elif code in REJECT:
+                decided[cid] = "rejected"
+        else:
+            decided[cid] = "accepted"
+    first_pass: dict[date, Counter[str]] = defaultdict(Counter)
+    for cid, outcome in decided.items():
+        sub = submitted_on.get(cid)
+        if sub is not None and in_period(sub) and original.get(cid, False):
+            first_pass[sub][outcome] += 1
+
+    for d in sorted(set(scrubbed) | set(first_pass)):
+        s, f = scrubbed[d], first_pass[d]
+        n_s, n_f = s["clean"] + s["held"], f["accepted"] + f["rejected"]
+        report.daily.append(
+            {
+                "day": d.isoformat(),
+                "scrubbed": n_s,
+                "clean": s["clean"],
+                "clean_claim_rate": round(s["clean"] / n_s, 4) if n_s else None,
+                "first_pass_decided": n_f,
+                "first_pass_accepted": f["accepted"],
+                "first_pass_acceptance": round(f["accepted"] / n_f, 4) if n_f else None,
+            }
+        )
+
+    # denials (Pareto by reason, by payer) and payments
+    reason_count: Counter[str] = Counter()
+    reason_amount: dict[str, Decimal] = defaultdict(Decimal)
+    reason_label: dict[str, str] = {}
+    payer_count: Counter[str] = Counter()
+    payer_amount: dict[str, Decimal] = defaultdict(Decimal)
+    at_risk = Decimal("0")
+    payments: list[tuple[datetime, str, Decimal]] = []
+    seen_answers: set[str] = set()
+    for a in answers:
+        if a["event_id"] in seen_answers:
+            continue
+        seen_answers.add(a["event_id"])
+        if a["event_type"] == "claim_status":
+            if a["category_code"].startswith("F") and a.get("amount"):
+                payments.append((_when(a), a["claim_id"], Decimal(str(a["amount"]))))
+            continue
+        if Decimal(str(a.get("paid_amount", "0"))) > 0:
+            payments.append((_when(a), a["claim_id"], Decimal(str(a["paid_amount"]))))
+        if not in_period(_day(a)):
+            continue
+        for cl in reasons.classify([Adjustment.model_validate(x) for x in a.get("adjustments", [])]):
+            if not cl.is_denial:
+                continue
+            key = f"{cl.adjustment.group_code}-{cl.adjustment.reason_code}"
+            reason_count[key] += 1
+            reason_amount[key] += cl.adjustment.amount
+            reason_label[key] = cl.rule.label
+            payer = payer_of.get(a["claim_id"], "unknown")
+            payer_count[payer] += 1
+            payer_amount[payer] += cl.adjustment.amount
+            at_risk += cl.adjustment.amount
+    total = sum(reason_count.values())
+    running = 0
+    for key, n in reason_count.most_common():
+        running += n
+        report.denials_by_reason.append(
+            {
+                "reason": key,
+                "label": reason_label[key],
+                "count": n,
+                "amount": float(reason_amount[key]),
+                "cumulative_share": round(running / total, 4),
+            }
+        )
+    report.denials_by_payer = [
+        {"payer": p, "count": n, "amount": float(payer_amount[p])} for p, n in payer_count.most_common()
+    ]
+
+    # tasks: by action and outcome
+    by_action: dict[str, Counter[str]] = defaultdict(Counter)
+    stake: dict[str, Decimal] = defaultdict(Decimal)
+    recovered_total = Decimal("0")
+    seen_tasks: set[str] = set()
+    for t in sorted(by_type["resubmission_task"], key=_when):
+        if t["task_id"] in seen_tasks or not in_period(_day(t)):
+            continue
+        seen_tasks.add(t["task_id"])
+        claims = {t["claim_id"]}
+        if t.get("corrected_claim"):
+            claims.add(t["corrected_claim"]["claim_id"])
+        after = _when(t)
+        recovered = sum((amt for at, cid, amt in payments if cid in claims and at >= after), Decimal("0"))
+        if recovered > 0:
+            outcome = "recovered"
+            recovered_total += recovered
+        elif t["action"] == "write_off":
+            outcome = "written_off"
+        else:
+            outcome = "open"
+        by_action[t["action"]][outcome] += 1
+        stake[t["action"]] += Decimal(str(t.get("amount_at_stake", "0")))
+    for action, outcomes in sorted(by_action.items(), key=lambda kv: -sum(kv[1].values())):
+        report.tasks.append(
+            {
+                "action": action,
+                "total": sum(outcomes.values()),
+                "open": outcomes["open"],
+                "recovered": outcomes["recovered"],
+                "written_off": outcomes["written_off"],
+                "amount_at_stake": float(stake[action]),
+            }
+        )
+
+    report.top_edits = [
+        {
+            "rule_id": rule,
+            "category": edit_info[rule]["category"],
+            "severity": edit_info[rule]["severity"],
+            "count": n,
+            "message": edit_info[rule]["message"],
+            "fix": edit_info[rule]["fix"],
+        }
+        for rule, n in edit_counts.most_common(15)
+    ]
+    report.trends = [
+        {
+            k: t.get(k)
+            for k in (
+                "as_of",
+                "payer_id",
+                "procedure_code",
+                "category",
+                "diagnoses",
+                "denied",
+                "adjudicated",
+                "rate",
+                "baseline_rate",
+                "top_reasons",
+            )
+        }
+        for t in by_type["denial_trend"]
+        if in_period(date.fromisoformat(t["as_of"]))
+    ]
+    report.dead_letters = dict(Counter(d["reason"] for d in by_type["dead_letter"] if in_period(_day(d))))
+    n_scrubbed = sum(sum(c.values()) for c in scrubbed.values())
+    n_clean = sum(c["clean"] for c in scrubbed.values())
+    n_fp = sum(sum(c.values()) for c in first_pass.values())
+    n_fpa = sum(c["accepted"] for c in first_pass.values())
+    report.totals = {
+        "claims_scrubbed": n_scrubbed,
+        "clean_claim_rate": round(n_clean / n_scrubbed, 4) if n_scrubbed else None,
+        "first_pass_decided": n_fp,
+        "first_pass_acceptance": round(n_fpa / n_fp, 4) if n_fp else None,
+        "denials": total,
+        "money_at_risk": float(at_risk),
+        "money_recovered": float(recovered_total),
+        "tasks": len(seen_tasks),
+        "denial_trends": len(report.trends),
+        "dead_letters": sum(report.dead_letters.values()),
+    }
+    return report

@@ -1,0 +1,84 @@
+"""Read the events a report needs: from a JSON-lines export, or straight from the topics."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+#: The topics a report reads (the worker's outputs and the answers it tracked).
+REPORT_TOPICS = (
+    "claims-submitted",
+    "claims-scrubbed",
+    "claim-status",
+    "claim-denials",
+    "resubmission-tasks",
+    "denial-trends",
+    "dead-letters",
+)
+
+
+class Progress:
+    """A line on stderr every ``every`` events (long reads say how far they are)."""
+
+    def __init__(self, what: str, every: int = 10_000, out: TextIO | None = None):
+        self.what, self.every, self.count = what, every, 0
+        self.out = out or sys.stderr
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.count % self.every == 0:
+            print(f"  {self.what}: {self.count:,} events read", file=self.out, flush=True)
+
+    def done(self) -> None:
+        print(f"  {self.what}: {self.count:,} events", file=self.out, flush=True)
+
+
+def from_jsonl(path: Path, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
+    """Events from a JSON-lines file (one event per line; lines without ``event_type`` skipped)."""
+    with path.open() as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict) and "event_type" in event:
+                if progress:
+                    progress.tick()
+                yield event
+
+
+def from_topics(
+    bootstrap: str, prefix: str = "", progress: Progress | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every event currently on the report topics (read from the beginning, no consumer group)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap.split(","), enable_auto_commit=False, consumer_timeout_ms=2000
+    )
+    try:
+        tps = []
+        for topic in REPORT_TOPICS:
+            for p in sorted(consumer.partitions_for_topic(prefix + topic) or ()):
+                tps.append(TopicPartition(prefix + topic, p))
+        if not tps:
+            return
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        for msg in consumer:
+            try:
+                event = json.loads(msg.value) if msg.value else None
+            except ValueError:
+                continue
+            if isinstance(event, dict) and "event_type" in event:
+                if progress:
+                    progress.tick()
+                yield event
+    finally:
+        consumer.close()

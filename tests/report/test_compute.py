@@ -1,0 +1,103 @@
+"""Report figures from events: first pass, clean-claim rate, denials, tasks and money."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from streams.denials import load_reason_map
+from streams.report.compute import compute
+
+REASONS = load_reason_map()
+P = (date(2026, 11, 1), date(2026, 11, 30))
+
+
+def ev(kind: str, at: str, **body: Any) -> dict[str, Any]:
+    return {"event_type": kind, "event_id": f"{kind}-{at}-{sorted(body.items())}", "occurred_at": at, **body}
+
+
+def scrub(cid: str, status: str, at: str = "2026-11-02T10:00:00+00:00") -> dict[str, Any]:
+    return ev("scrub_result", at, claim_id=cid, payer_id="ACME", status=status, edits=[])
+
+
+def test_first_pass_counts_the_first_decisive_answer_of_original_claims_only() -> None:
+    events = [
+        scrub("C1", "clean"),
+        scrub("C2", "clean"),
+        scrub("C3", "clean"),
+        ev("claim_status", "2026-11-03T00:00:00+00:00", claim_id="C1", category_code="A1"),
+        ev("claim_status", "2026-11-03T01:00:00+00:00", claim_id="C1", category_code="A2"),
+        ev("claim_status", "2026-11-03T00:00:00+00:00", claim_id="C2", category_code="A7"),
+        ev("claim_status", "2026-11-04T00:00:00+00:00", claim_id="C2", category_code="A2"),  # after the fix
+        ev(
+            "denial",
+            "2026-11-05T00:00:00+00:00",
+            claim_id="C3",
+            claim_status_code="1",
+            paid_amount="45",
+            adjustments=[],
+        ),
+    ]
+    report = compute(events, *P, REASONS)
+    assert report.totals["first_pass_decided"] == 3
+    assert report.totals["first_pass_acceptance"] == round(2 / 3, 4)
+    assert report.totals["clean_claim_rate"] == 1.0
+
+
+def test_denials_exclude_contractual_and_patient_share_and_are_ranked() -> None:
+    adj = [
+        {"group_code": "CO", "reason_code": "45", "amount": "5"},
+        {"group_code": "PR", "reason_code": "2", "amount": "7"},
+        {"group_code": "CO", "reason_code": "97", "amount": "45"},
+    ]
+    events = [
+        scrub("C1", "clean"),
+        ev("denial", "2026-11-05T00:00:00+00:00", claim_id="C1", claim_status_code="4", paid_amount="0", adjustments=adj),
+        ev("denial", "2026-11-06T00:00:00+00:00", claim_id="C1", claim_status_code="4", paid_amount="0",
+           adjustments=[{"group_code": "CO", "reason_code": "97", "amount": "45"}, {"group_code": "CO", "reason_code": "11", "amount": "45"}]),
+    ]  # fmt: skip
+    report = compute(events, *P, REASONS)
+    assert [(r["reason"], r["count"]) for r in report.denials_by_reason] == [("CO-97", 2), ("CO-11", 1)]
+    assert report.denials_by_reason[-1]["cumulative_share"] == 1.0
+    assert report.denials_by_payer == [{"payer": "ACME", "count": 3, "amount": 135.0}]
+    assert report.totals["money_at_risk"] == 135.0
+
+
+def test_a_task_is_recovered_when_its_claim_is_paid_afterwards() -> None:
+    task = ev(
+        "resubmission_task",
+        "2026-11-10T00:00:00+00:00",
+        task_id="T1",
+        claim_id="C1",
+        action="appeal",
+        amount_at_stake="45",
+    )
+    events = [
+        scrub("C1", "clean"),
+        task,
+        ev(
+            "resubmission_task",
+            "2026-11-10T00:00:00+00:00",
+            task_id="T2",
+            claim_id="C2",
+            action="write_off",
+            amount_at_stake="9",
+        ),
+        ev(
+            "denial",
+            "2026-11-20T00:00:00+00:00",
+            claim_id="C1",
+            claim_status_code="1",
+            paid_amount="45",
+            adjustments=[],
+        ),
+    ]
+    report = compute(events, *P, REASONS)
+    by_action = {t["action"]: t for t in report.tasks}
+    assert by_action["appeal"]["recovered"] == 1 and by_action["write_off"]["written_off"] == 1
+    assert report.totals["money_recovered"] == 45.0
+
+
+def test_events_outside_the_period_are_left_out() -> None:
+    report = compute([scrub("C1", "held", at="2026-10-01T00:00:00+00:00")], *P, REASONS)
+    assert report.totals["claims_scrubbed"] == 0 and report.daily == []
