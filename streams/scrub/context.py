@@ -46,7 +46,7 @@ class HistoryEntry:
 T = TypeVar("T")
 
 
-class lazy(Generic[T]):  # noqa: N801 - used like functools.cached_property
+class lazy(Generic[T]):
     """``functools.cached_property`` without its per-access lock (Python 3.11 takes an RLock on
     every first access, which cost several microseconds per claim on the scrub hot path). Computes
     once per instance and stores the value in the instance ``__dict__``, where later reads find it
