@@ -55,7 +55,10 @@ class Report:
 def compute(events: list[dict[str, Any]], period_from: date, period_to: date, reasons: ReasonMap) -> Report:
     report = Report(period_from, period_to)
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for e in events:
+    for n, e in enumerate(events):
+        if not e.get("occurred_at") or not e.get("event_type"):
+            continue  # not an event (the contracts always carry both once validated)
+        e.setdefault("event_id", f"#{n}")
         by_type[e["event_type"]].append(e)
 
     # what each claim is: payer, submission day, original or not (claims-submitted, else scrubbing)

@@ -36,6 +36,14 @@ class Progress:
         print(f"  {self.what}: {self.count:,} events", file=self.out, flush=True)
 
 
+def _event_type(topic: str) -> str:
+    from streams.topics import BY_NAME
+
+    model = BY_NAME[topic].model
+    assert model is not None
+    return str(model.model_fields["event_type"].default)
+
+
 def from_jsonl(path: Path, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
     """Events from a JSON-lines file (one event per line; lines without ``event_type`` skipped)."""
     with path.open() as f:
@@ -71,12 +79,14 @@ def from_topics(
             return
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
+        kinds = {prefix + t: _event_type(t) for t in REPORT_TOPICS}
         for msg in consumer:
             try:
                 event = json.loads(msg.value) if msg.value else None
             except ValueError:
                 continue
-            if isinstance(event, dict) and "event_type" in event:
+            if isinstance(event, dict):
+                event.setdefault("event_type", kinds.get(msg.topic))  # producers may omit the default
                 if progress:
                     progress.tick()
                 yield event

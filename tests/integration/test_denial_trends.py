@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from streams.broker import EmbeddedBroker
+from streams.denials import load_reason_map
+from streams.report.compute import compute
+from streams.report.load import from_topics
 from streams.testing import commercial_payer
 from tests.integration.conftest import deploy, metric_value, wait_records
 from tests.integration.scenario import denial, now, submit
@@ -69,4 +72,11 @@ def test_a_payer_that_starts_denying_raises_a_trend_and_warns_the_next_claim(
             in edit["message"]
         )
         assert "documented sign or symptom" in edit["fix"]
+
+    # the audit report reads the same topics (events as the producers wrote them)
+    events = list(from_topics(broker.bootstrap, bus.prefix))
+    report = compute(events, (t - timedelta(days=30)).date(), t.date() + timedelta(days=1), load_reason_map())
+    assert report.totals["denials"] == 6 and report.denials_by_reason[0]["reason"] == "CO-11"
+    assert report.totals["denial_trends"] == 2 and report.totals["claims_scrubbed"] == 21
+    assert report.top_edits[0]["rule_id"] == "DENIAL_RISK_LEARNED"
     bus.close()
