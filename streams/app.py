@@ -17,6 +17,7 @@ import faust
 from faust.types import TopicT
 
 from streams import faustfix
+from streams.broadcast import BroadcastTable
 from streams.denials import load_reason_map
 from streams.health import Health
 from streams.metrics import Metrics, default_metrics
@@ -108,7 +109,8 @@ class ClaimflowApp:
         faustfix.install()  # never commit past an in-flight message (faust-streaming #606)
         self.faust = faust.App(settings.app_id, **faust_config(settings))
         self.tables: dict[str, RetainedTable] = {}
-        self.global_tables: dict[str, Any] = {}
+        #: topics every worker reads whole (the learned denial rates), by logical name
+        self.broadcasts: dict[str, BroadcastTable] = {}
         #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)
         self.encounter_waiters: dict[str, asyncio.Event] = {}
         self.health = Health(self, settings.stall_seconds)
@@ -138,15 +140,11 @@ class ClaimflowApp:
         self.tables[name] = retained
         return retained
 
-    def global_table(self, name: str) -> Any:
-        """A table every worker holds whole (all partitions): small, read everywhere."""
-        table = self.faust.GlobalTable(
-            name,
-            default=None,
-            partitions=self.settings.partitions,
-            schema=faust.Schema(key_serializer="json", value_serializer="json"),
-        )
-        self.global_tables[name] = table
+    def broadcast(self, logical: str) -> BroadcastTable:
+        """A topic this worker reads whole, latest value per key, outside the consumer group."""
+        table = BroadcastTable(self, logical)
+        self.broadcasts[logical] = table
+        self.faust.task(table.run)
         return table
 
     def sweep_tables(self) -> None:

@@ -29,7 +29,7 @@ class TopicSpec:
     """A topic's logical name, what it carries, how it is keyed and kept."""
 
     name: str
-    model: type[Envelope] | None  # None: raw X12 text, not a JSON event
+    model: type[Envelope] | None  # None: not an event contract (raw X12, learned rates)
     key: Literal["patient_key", "claim_id", "source", "payer_code"]
     role: Literal["input", "output", "internal"]
     retention_ms: int
@@ -141,6 +141,15 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "output",
         365 * DAY_MS,
         description="denial rates that rose above their own baseline",
+    ),
+    TopicSpec(
+        "denial-rates",
+        None,
+        "payer_code",
+        "internal",
+        35 * DAY_MS,
+        "compact",
+        description="learned denial rates by payer|code|diagnoses, read whole by every worker",
     ),
     TopicSpec(
         "x12-inbound",

@@ -13,7 +13,7 @@ def register_all(app: ClaimflowApp) -> None:
     from streams.agents import encounters, lifecycle, scrub, trends, x12
 
     encounters.register(app)
+    trends.register(app)  # before scrub: the scrubber reads the learned rates it keeps
     scrub.register(app)
     lifecycle.register(app)
     x12.register(app)
-    trends.register(app)

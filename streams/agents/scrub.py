@@ -67,6 +67,7 @@ def register(app: ClaimflowApp) -> None:
     history = app.table("patient-history")
     metrics = app.metrics
     grace = app.settings.encounter_grace_seconds
+    learned = rate_lookup(app)  # the denial trends' learned rates (broadcast topic), read per line
 
     async def scrub_and_emit(
         claim: ClaimSubmitted, encounter: Encounter | None, outbox: Outbox
@@ -75,7 +76,7 @@ def register(app: ClaimflowApp) -> None:
         redelivered = bool(old) and str(claim.event_id) in old["seen"]
         as_of = claim.occurred_at.astimezone(UTC).date()
         result = app.scrubber.scrub(
-            claim, as_of, encounter, _history_from(old), now=claim.occurred_at, learned=rate_lookup(app)
+            claim, as_of, encounter, _history_from(old), now=claim.occurred_at, learned=learned
         )
         if not redelivered:
             history[claim.patient_key] = _history_value(old, claim, app.settings.history_per_patient)

@@ -4,12 +4,13 @@ alerts on ``denial-trends``, and the learned rates the scrubber reads (the learn
 Windows are day buckets in a changelog-backed table (``denial-windows``, one entry per
 payer|code and per payer|code|diagnoses, bounded to 30 days; see ``streams.trends.windows``), so
 they survive restarts and follow the partition on a rebalance. The learned rates are written to
-a global table (``denial-rates``) that every worker holds whole: the scrub agent, which runs on
-patient partitions, reads any payer's rate locally.
+``denial-rates``, a topic every worker reads whole (``streams.broadcast``): the scrub agent, which
+runs on patient partitions, reads any payer's rate locally.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
@@ -39,8 +40,8 @@ RATES = "denial-rates"
 
 
 def rate_lookup(app: ClaimflowApp) -> Any:
-    """``payer|code|dx`` → LearnedRate, read from the global table (None before it exists)."""
-    table = app.global_tables.get(RATES)
+    """``payer|code|dx`` → LearnedRate, from the broadcast table (None when trends are not kept)."""
+    table = app.broadcasts.get(RATES)
     if table is None:
         return None
 
@@ -55,7 +56,7 @@ def rate_lookup(app: ClaimflowApp) -> Any:
 
 def register(app: ClaimflowApp) -> None:
     windows = app.table("denial-windows")
-    rates = app.global_table(RATES)
+    app.broadcast(RATES)
     metrics = app.metrics
     s = app.settings
     config = TrendConfig(s.trend_window_days, s.trend_baseline_days, s.trend_factor, s.trend_min_denials)
@@ -116,13 +117,14 @@ def register(app: ClaimflowApp) -> None:
             value = await raise_trends(fact, dkey, value, "payer_code_diagnosis", outbox)
             windows[dkey] = value
             learned = learned_rate(value, fact.adjudicated_on)
-            rates[dkey] = {
+            rate = {
                 "adjudicated": learned.adjudicated,
                 "denied": learned.denied,
                 "days": learned.days,
                 "top_reasons": learned.top_reasons,
                 "as_of": fact.adjudicated_on.isoformat(),
             }
+            await outbox.send(RATES, dkey.encode(), json.dumps(rate).encode())
 
     @app.faust.agent(app.topic("adjudications"), name="claimflow.trends")
     async def trends(stream: StreamT[Any]) -> None:

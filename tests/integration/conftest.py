@@ -65,3 +65,16 @@ def wait_records(
         if done(records) or time.monotonic() > deadline:
             return records
         time.sleep(0.5)
+
+
+def supervise(worker: WorkerProcess, restarts: list[str], stop_timeout: float = 20.0) -> None:
+    """Restart a worker whose liveness check fails, as Kubernetes does: SIGTERM, then SIGKILL
+    after the grace period. What failed is appended to ``restarts``."""
+    try:
+        code, detail = worker.get("/health", timeout=2.0)
+    except OSError:
+        return
+    if code != 200:
+        restarts.append(detail.strip())
+        worker.stop(timeout=stop_timeout)
+        worker.start()

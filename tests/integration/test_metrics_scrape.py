@@ -4,7 +4,6 @@ the value the scripted scenario implies (a redelivered status included), and no 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import time
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from streams.broker import free_port
+from tests.debian import debian_binary
 from tests.integration.conftest import Deployment, metric_value
 from tests.integration.scenario import status, submit
 
@@ -24,23 +24,7 @@ RULES = Path(__file__).resolve().parents[2] / "deploy" / "prometheus" / "claimfl
 
 
 def prometheus_binary() -> str:
-    """Debian's prometheus; installed when missing (CI runs as root on Debian)."""
-    found = shutil.which("prometheus")
-    if found:
-        return found
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=600)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "prometheus"],
-            check=True,
-            capture_output=True,
-            timeout=900,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
-        found = shutil.which("prometheus")
-    if not found:
-        pytest.fail("the Debian package 'prometheus' is needed: apt-get install prometheus")
-    return found
+    return debian_binary("prometheus")
 
 
 def query(port: int, promql: str) -> list[dict]:

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from streams.broker import EmbeddedBroker
-from streams.localrun import WorkerProcess
-from tests.integration.conftest import deploy
+from tests.integration.conftest import deploy, supervise
 from tests.integration.scenario import status, submit
 
 # Known flake on the embedded broker (see the module docstring and issue notes): after a
@@ -22,19 +21,6 @@ from tests.integration.scenario import status, submit
 pytestmark = [pytest.mark.broker, pytest.mark.flaky(reruns=2)]
 
 N_CLAIMS = 40
-
-
-def supervise(worker: WorkerProcess, restarts: list[str]) -> None:
-    """Restart a worker whose liveness check fails, as Kubernetes does: SIGTERM, then SIGKILL
-    after the grace period."""
-    try:
-        code, detail = worker.get("/health", timeout=2.0)
-    except OSError:
-        return
-    if code != 200:
-        restarts.append(detail.strip())
-        worker.stop(timeout=20)
-        worker.start()
 
 
 def test_stopping_one_of_two_workers_mid_stream_loses_no_claim(

@@ -3,9 +3,7 @@ plotly.js) without console errors. Debian's chromium is installed when missing (
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from streams.scrub import Scrubber
+from tests.debian import debian_binary
 from tests.report.fixture import write_export
 
 CHARTS = ("rates", "pareto", "payers", "tasks", "money")
@@ -22,21 +21,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = shutil.which("chromium")
-    if not found and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True, timeout=600)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "chromium"],
-            check=True,
-            capture_output=True,
-            timeout=1200,
-            env=env,
-        )
-        found = shutil.which("chromium")
-    if not found:
-        pytest.fail("the Debian package 'chromium' is needed: apt-get install chromium")
-    return found
+    return debian_binary("chromium")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 from streams.broker import EmbeddedBroker
 from streams.localrun import Bus, WorkerProcess
 from tests.consistency.checker import Expected, Report, check, uncommitted
-from tests.integration.conftest import deploy, metric_value
+from tests.integration.conftest import deploy, metric_value, supervise
 from tests.integration.scenario import denial, status
 from tests.stress.traffic import SteadyStream
 
@@ -36,18 +36,6 @@ INPUTS = [
 ]
 
 
-def supervise(worker: WorkerProcess, restarts: list[str]) -> None:
-    """Restart a worker whose liveness check fails (SIGTERM, then SIGKILL after the grace)."""
-    try:
-        code, detail = worker.get("/health", timeout=2.0)
-    except OSError:
-        return
-    if code != 200:
-        restarts.append(detail.strip())
-        worker.stop(timeout=SHUTDOWN_SECONDS + 5)
-        worker.start()
-
-
 def wait_consistent(
     bus: Bus, app_id: str, expected: dict[str, Expected], workers: list[WorkerProcess], timeout: float
 ) -> tuple[Report, list[str]]:
@@ -58,7 +46,7 @@ def wait_consistent(
         if report.ok or time.monotonic() > deadline:
             return report, restarts
         for worker in workers:
-            supervise(worker, restarts)
+            supervise(worker, restarts, stop_timeout=SHUTDOWN_SECONDS + 5)
         time.sleep(2.0)
 
 
