@@ -19,13 +19,14 @@ from streams.localrun import Bus, WorkerProcess
 from tests.consistency.checker import Expected, Report, check, uncommitted
 from tests.integration.conftest import deploy, metric_value, supervise
 from tests.integration.scenario import denial, status
-from tests.stress.traffic import SteadyStream
+from tests.stress.traffic import SteadyStream, warm_up
 
 pytestmark = [pytest.mark.broker]
 
 N_CLAIMS = 120
 RATE = 6.0  # claims per second: a 20 s stream
 SHUTDOWN_SECONDS = 15
+PARTITIONS = 4  # CLAIMFLOW_PARTITIONS of deploy()
 INPUTS = [
     "encounters",
     "claims-submitted",
@@ -73,6 +74,12 @@ def test_killed_and_stopped_workers_lose_nothing_and_apply_nothing_twice(
     w2 = deployment.worker("w2").start()
     stream = SteadyStream(Bus(broker.bootstrap, prefix=bus.prefix), "K", N_CLAIMS, RATE)
     try:
+        # a running deployment: every input partition has had records and commits (see warm_up)
+        warm = warm_up(bus, PARTITIONS)
+        bus.wait_for(
+            "claims-scrubbed", lambda rs: set(warm) <= {r["claim_id"] for r in rs}, timeout=60, what="warm-up"
+        )
+        time.sleep(4.0)  # past a commit interval
         stream.start()
 
         # SIGKILL one worker a third of the way in: no goodbye, no commit
