@@ -163,3 +163,27 @@ def test_a_claim_the_contract_refuses_is_reported_and_the_others_go_on() -> None
     assert result.accepted and len(result.events) == 2
     (problem,) = result.refused
     assert problem.startswith("X12-CLM-001: lines.0.procedure_code") and "9300" not in problem
+
+
+def test_837p_to_events_to_837p_reproduces_the_file() -> None:
+    original = (DATA / "claims-837p.x12").read_text()
+    claims = [r.event for r in ingest_text(original, SECRET).events]
+    assert all(isinstance(c, ClaimSubmitted) for c in claims)
+    again = render_837p(claims, X12Profile(), 101, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))  # type: ignore[arg-type]
+    assert again == original
+
+
+@pytest.mark.parametrize(
+    ("sample", "broken"),
+    [
+        ("ack-277ca.x12", ("STC*A2:20*20261120*WQ*45~", "STC*A2:20*20261120*WQ*45*X*Y~")),
+        ("remit-835.x12", ("CLP*X12-CLM-003*4*90*0*0*12*", "CLP*X12-CLM-003**90*0*0*12*")),
+    ],
+)
+def test_invalid_277ca_and_835_are_rejected_with_a_999(sample: str, broken: tuple[str, str]) -> None:
+    text = (DATA / sample).read_text()
+    assert broken[0] in text
+    result = ingest_text(text.replace(*broken), SECRET)
+    assert not result.accepted and not result.events and result.validation.errors
+    # pyx12 4.0 starts the 999 for these but, for the 835, stops after the AK1/AK2 segments
+    assert "AK1*" in result.validation.ack999
