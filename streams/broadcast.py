@@ -1,11 +1,12 @@
 """A topic every worker reads whole (latest value per key), outside the consumer group.
 
 The denial trends' learned rates are written by whichever worker owns a payer's partition but
-read by every scrub agent. Faust's ``GlobalTable`` does this with standby partitions in its
-recovery; with it in the app, the fault test (``tests/stress``) lost claim-denials events around
-rebalances (2 of 6 runs; 0 of 11 without it). This reader is a plain aiokafka consumer with no
-group: it assigns every partition, reads from the beginning and keeps following, so it never
-takes part in a rebalance. Values are JSON; an empty value deletes the key.
+read by every scrub agent. Faust's ``GlobalTable`` would do this through standby partitions that
+take part in every rebalance and recovery; this reader is a plain aiokafka consumer with no group:
+it assigns every partition, reads from the beginning and keeps following, so the consumer group
+and its rebalances stay as they were. (It replaced a GlobalTable while a loss in the fault test
+was being hunted; the GlobalTable turned out not to be the cause — see README, "Known defect" —
+but the simpler reader was kept.) Values are JSON; an empty value deletes the key.
 """
 
 from __future__ import annotations
