@@ -116,14 +116,12 @@ def wait_settled(worker: WorkerProcess, timeout: float = 60.0, quiet: float = 3.
 def write_run_report(bootstrap: str, prefix: str, out_dir: Path) -> Path:
     """The billing audit report over everything this run put on the topics."""
     from streams.denials import load_reason_map
-    from streams.report.compute import compute
+    from streams.report.compute import compute, event_day
     from streams.report.load import Progress, from_topics
     from streams.report.render import write
 
     events = list(from_topics(bootstrap, prefix, Progress("report", every=5000)))
-    days = sorted(
-        {datetime.fromisoformat(str(e["occurred_at"]).replace("Z", "+00:00")).date() for e in events}
-    )
+    days = sorted({event_day(e) for e in events if e.get("occurred_at")})
     first, last = (days[0], days[-1]) if days else (datetime.now(UTC).date(), datetime.now(UTC).date())
     page, _ = write(compute(events, first, last, load_reason_map()), out_dir)
     return page

@@ -33,18 +33,8 @@ class RetainedTable:
         self.table = table
         self.retention_seconds = retention_seconds
 
-    @property
-    def name(self) -> str:
-        return str(self.table.name)
-
     def get(self, key: Any, default: Any = None) -> Any:
         return self.table.get(key, default)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self.table[key]
-
-    def __contains__(self, key: Any) -> bool:
-        return key in self.table
 
     def __len__(self) -> int:
         return len(self.table.data)

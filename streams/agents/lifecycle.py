@@ -122,8 +122,17 @@ def register(app: ClaimflowApp) -> None:
             await emit_tasks(app, outbox, value["outbox"].get(change.event_id, []), count=False)
             return
         value["record"] = outcome.record
+        billed: ClaimSubmitted | None = None  # the claim snapshot, validated at most once per event
+
+        def snapshot() -> ClaimSubmitted | None:
+            nonlocal billed
+            if billed is None and value["claim"] is not None:
+                billed = ClaimSubmitted.model_validate(value["claim"])
+            return billed
+
         if isinstance(parsed, LifecycleEvent):
             if parsed.claim is not None:
+                billed = parsed.claim
                 value["claim"] = parsed.claim.model_dump(mode="json")
                 value["encounter"] = parsed.encounter.model_dump(mode="json") if parsed.encounter else None
             answers = [(p["topic"], p["event"]) for p in value["parked"]] if outcome.record.payer_id else []
@@ -144,9 +153,8 @@ def register(app: ClaimflowApp) -> None:
                 count_answer(outcome.record.payer_id, ev)
             if not raises_task(ev, app.reasons):  # acknowledgments and payments: nothing to plan
                 continue
-            claim = ClaimSubmitted.model_validate(value["claim"]) if value["claim"] else None
             encounter = Encounter.model_validate(value["encounter"]) if value["encounter"] else None
-            planned = plan_tasks(app, outcome.record, claim, encounter, ev)
+            planned = plan_tasks(app, outcome.record, snapshot(), encounter, ev)
             for task in planned:
                 metrics.denial_to_task.observe(max(0.0, (task.occurred_at - ev.occurred_at).total_seconds()))
             tasks.extend(planned)
@@ -167,10 +175,9 @@ def register(app: ClaimflowApp) -> None:
         claims[parsed.claim_id] = dump_value(value)
         if tasks:
             await emit_tasks(app, outbox, value["outbox"][change.event_id], count=True)
-        if not isinstance(parsed, LifecycleEvent) and value["claim"] is not None:
+        if not isinstance(parsed, LifecycleEvent) and (known := snapshot()) is not None:
             # the denial trends learn from every adjudication of a claim whose lines are known
-            billed = ClaimSubmitted.model_validate(value["claim"])
-            for fact in facts_for(billed, parsed, app.reasons):
+            for fact in facts_for(known, parsed, app.reasons):
                 key = category_key(fact.payer_id, fact.procedure_code).encode()
                 await outbox.send("adjudications", key, encode(fact))
 

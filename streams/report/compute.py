@@ -25,12 +25,13 @@ ACCEPT = {"A2"}
 REJECT = {"A3", "A6", "A7", "A8"}
 
 
-def _day(event: dict[str, Any]) -> date:
-    return datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00")).astimezone(UTC).date()
-
-
-def _when(event: dict[str, Any]) -> datetime:
+def event_time(event: dict[str, Any]) -> datetime:
+    """An event's ``occurred_at`` as an aware UTC datetime (JSON may spell UTC as ``Z``)."""
     return datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def event_day(event: dict[str, Any]) -> date:
+    return event_time(event).date()
 
 
 @dataclass
@@ -65,14 +66,14 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     payer_of: dict[str, str] = {}
     submitted_on: dict[str, date] = {}
     original: dict[str, bool] = {}
-    for c in sorted(by_type["claim_submitted"], key=_when):
+    for c in sorted(by_type["claim_submitted"], key=event_time):
         cid = c["claim_id"]
         payer_of[cid] = c["payer"]["payer_id"]
-        submitted_on.setdefault(cid, _day(c))
+        submitted_on.setdefault(cid, event_day(c))
         original.setdefault(cid, c.get("frequency_code", "1") == "1" and not c.get("replaces_claim_id"))
     for r in by_type["scrub_result"]:
         payer_of.setdefault(r["claim_id"], r["payer_id"])
-        submitted_on.setdefault(r["claim_id"], _day(r))
+        submitted_on.setdefault(r["claim_id"], event_day(r))
         original.setdefault(r["claim_id"], True)
 
     def in_period(d: date) -> bool:
@@ -84,7 +85,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     edit_info: dict[str, dict[str, Any]] = {}
     seen_results: set[str] = set()
     for r in by_type["scrub_result"]:
-        d = _day(r)
+        d = event_day(r)
         if not in_period(d) or r["event_id"] in seen_results:
             continue
         seen_results.add(r["event_id"])
@@ -94,7 +95,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             edit_info.setdefault(edit["rule_id"], edit)
 
     # first decisive answer per claim
-    answers = sorted(by_type["claim_status"] + by_type["denial"], key=_when)
+    answers = sorted(by_type["claim_status"] + by_type["denial"], key=event_time)
     decided: dict[str, str] = {}
     for a in answers:
         cid = a["claim_id"]
@@ -144,11 +145,11 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         seen_answers.add(a["event_id"])
         if a["event_type"] == "claim_status":
             if a["category_code"].startswith("F") and a.get("amount"):
-                payments.append((_when(a), a["claim_id"], Decimal(str(a["amount"]))))
+                payments.append((event_time(a), a["claim_id"], Decimal(str(a["amount"]))))
             continue
         if Decimal(str(a.get("paid_amount", "0"))) > 0:
-            payments.append((_when(a), a["claim_id"], Decimal(str(a["paid_amount"]))))
-        if not in_period(_day(a)):
+            payments.append((event_time(a), a["claim_id"], Decimal(str(a["paid_amount"]))))
+        if not in_period(event_day(a)):
             continue
         for cl in reasons.classify([Adjustment.model_validate(x) for x in a.get("adjustments", [])]):
             if not cl.is_denial:
@@ -183,14 +184,14 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     stake: dict[str, Decimal] = defaultdict(Decimal)
     recovered_total = Decimal("0")
     seen_tasks: set[str] = set()
-    for t in sorted(by_type["resubmission_task"], key=_when):
-        if t["task_id"] in seen_tasks or not in_period(_day(t)):
+    for t in sorted(by_type["resubmission_task"], key=event_time):
+        if t["task_id"] in seen_tasks or not in_period(event_day(t)):
             continue
         seen_tasks.add(t["task_id"])
         claims = {t["claim_id"]}
         if t.get("corrected_claim"):
             claims.add(t["corrected_claim"]["claim_id"])
-        after = _when(t)
+        after = event_time(t)
         recovered = sum((amt for at, cid, amt in payments if cid in claims and at >= after), Decimal("0"))
         if recovered > 0:
             outcome = "recovered"
@@ -243,7 +244,9 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         for t in by_type["denial_trend"]
         if in_period(date.fromisoformat(t["as_of"]))
     ]
-    report.dead_letters = dict(Counter(d["reason"] for d in by_type["dead_letter"] if in_period(_day(d))))
+    report.dead_letters = dict(
+        Counter(d["reason"] for d in by_type["dead_letter"] if in_period(event_day(d)))
+    )
     n_scrubbed = sum(sum(c.values()) for c in scrubbed.values())
     n_clean = sum(c["clean"] for c in scrubbed.values())
     n_fp = sum(sum(c.values()) for c in first_pass.values())
