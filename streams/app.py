@@ -21,6 +21,7 @@ from streams.broadcast import BroadcastTable
 from streams.denials import load_reason_map
 from streams.health import Health
 from streams.metrics import Metrics, default_metrics
+from streams.monitor import QuietMonitor
 from streams.scrub import Scrubber
 from streams.settings import Settings
 from streams.state import RetainedTable
@@ -82,6 +83,8 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "consumer_auto_offset_reset": "earliest",
         "table_cleanup_interval": 30.0,
         "stream_wait_empty": True,
+        # Faust's Monitor bookkeeps every event for /stats views claimflow does not serve
+        "Monitor": QuietMonitor,
     }
     config.update(EMBEDDED_PROFILE if settings.embedded else KAFKA_PROFILE)
     if settings.broker_session_timeout is not None:

@@ -8,6 +8,8 @@ member ids, names or dates.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 #: Lifecycle latencies span seconds (tests, simulator) to months (real payers).
@@ -210,6 +212,28 @@ class Metrics:
             ["agent"],
             registry=r,
         )
+
+        #: labelled children of the per-event series, by label value (``labels()`` validates and
+        #: locks on every call; these are looked up once per topic or agent)
+        self._consumed: dict[str, Any] = {}
+        self._agent: dict[str, tuple[Any, Any]] = {}
+
+    def consumed(self, topic: str) -> Any:
+        """``events_consumed`` for ``topic`` (a bounded set: the catalogue's input topics)."""
+        child = self._consumed.get(topic)
+        if child is None:
+            child = self._consumed[topic] = self.events_consumed.labels(topic=topic)
+        return child
+
+    def agent_series(self, agent: str) -> tuple[Any, Any]:
+        """(``processing`` histogram, ``last_progress`` gauge) for ``agent``."""
+        pair = self._agent.get(agent)
+        if pair is None:
+            pair = self._agent[agent] = (
+                self.processing.labels(agent=agent),
+                self.last_progress.labels(agent=agent),
+            )
+        return pair
 
     def initialise(self, payers: list[tuple[str, str]], topics: list[str]) -> None:
         """Create the series for known payers and topics at 0, so rates see their first event

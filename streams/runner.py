@@ -3,6 +3,7 @@ bound on graceful shutdown."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -79,14 +80,25 @@ def build_worker(settings: Settings) -> tuple[ClaimflowApp, Worker]:
     return app, worker
 
 
+def use_event_loop(name: str) -> None:
+    """Install the event loop policy before Faust, mode or aiokafka create a loop (the consumer
+    thread's own loop comes from the same policy)."""
+    if name == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 def run_worker(settings: Settings) -> int:
     configure_logging(settings.log_level)
+    use_event_loop(settings.event_loop)
     _, worker = build_worker(settings)
     log.info(
-        "worker starting: app_id=%s broker_profile=%s partitions=%d",
+        "worker starting: app_id=%s broker_profile=%s partitions=%d event_loop=%s",
         settings.app_id,
         settings.broker_profile,
         settings.partitions,
+        type(asyncio.get_event_loop_policy()).__module__.split(".")[0],
     )
     worker.execute_from_commandline()
     return 0

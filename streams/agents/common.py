@@ -53,7 +53,7 @@ async def send_dead_letter(app: ClaimflowApp, event: EventT, reason: DeadLetterR
 
 async def decode_event(app: ClaimflowApp, event: EventT, model: type[M]) -> M | None:
     """Decode one event into its contract, or dead-letter it and return None."""
-    app.metrics.events_consumed.labels(topic=logical_topic(app, event.message.topic)).inc()
+    app.metrics.consumed(logical_topic(app, event.message.topic)).inc()
     value = event.value if isinstance(event.value, bytes) else None
     try:
         return decode(model, value, app.settings.max_event_bytes)
@@ -81,8 +81,9 @@ async def guarded(app: ClaimflowApp, agent: str, event: EventT, body: Callable[[
             app, event, "processing_error", f"{agent}: {type(exc).__name__}: {str(exc)[:200]}"
         )
     finally:
-        app.metrics.processing.labels(agent=agent).observe(time.perf_counter() - started)
-        app.metrics.last_progress.labels(agent=agent).set(time.time())
+        processing, last_progress = app.metrics.agent_series(agent)
+        processing.observe(time.perf_counter() - started)
+        last_progress.set(time.time())
         app.health.touch(agent)
 
 

@@ -4,6 +4,8 @@ import base64
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schemas import ClaimSubmitted
 from streams.codec import DecodeError, SourcePosition, dead_letter, decode, encode
@@ -60,3 +62,45 @@ def test_dead_letter_keeps_the_original_bytes_and_position() -> None:
     )
     assert base64.b64decode(letter.key_b64 or "") == b"pk-1"
     assert letter.payload_size == 7 and letter.source_timestamp is not None
+
+
+def slow_decode(model: type[ClaimSubmitted], payload: bytes) -> object:
+    """What decode() did before its one-pass fast path: json.loads, then model_validate."""
+    try:
+        return model.model_validate(json.loads(payload))
+    except Exception as exc:
+        return type(exc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    field=st.sampled_from(
+        ["claim_id", "total_charge", "occurred_at", "diagnoses", "lines", "payer", "event_id"]
+    ),
+    value=st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(2**70), 2**70),
+        st.floats(allow_nan=False),
+        st.text(max_size=12),
+        st.lists(st.text(max_size=6), max_size=3),
+        st.sampled_from(["2026-02-30", "45.001", "-1.00", "R07.9", "r079", " 93000 ", "1e3"]),
+    ),
+)
+def test_the_fast_decode_path_accepts_and_refuses_exactly_what_the_careful_path_does(
+    seed: int, field: str, value: object
+) -> None:
+    from streams.sim.generator import generate
+
+    claim = generate(1, seed=seed)[0].claim
+    for payload in (json.dumps(claim).encode(), json.dumps({**claim, field: value}).encode()):
+        expected = slow_decode(ClaimSubmitted, payload)
+        try:
+            got: object = decode(ClaimSubmitted, payload, 1 << 20)
+        except DecodeError:
+            got = "refused"
+        if isinstance(expected, type):  # the careful path refused it
+            assert got == "refused"
+        else:
+            assert got == expected
