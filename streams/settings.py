@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+#: What a worker can run: scrub = encounters + scrub agents; lifecycle = the claim tracker and its
+#: resubmission tasks; trends = denial trends and the learned rates.
+Stage = Literal["scrub", "lifecycle", "trends"]
+STAGES: tuple[Stage, ...] = ("scrub", "lifecycle", "trends")
 
 
 class ConfigError(Exception):
@@ -46,6 +50,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="CLAIMFLOW_LOG_LEVEL"
     )
+    event_loop: Literal["uvloop", "asyncio"] = Field(
+        default="uvloop",
+        alias="CLAIMFLOW_EVENT_LOOP",
+        description="the worker's event loop: uvloop (faster per event) or the standard asyncio loop",
+    )
     broker_profile: Literal["kafka", "embedded"] = Field(default="kafka", alias="CLAIMFLOW_BROKER_PROFILE")
     broker_session_timeout: float | None = Field(
         default=None,
@@ -58,6 +67,14 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=200, alias="CLAIMFLOW_BATCH_SIZE", ge=1, le=10000)
     batch_seconds: float = Field(default=0.02, alias="CLAIMFLOW_BATCH_SECONDS", gt=0, le=5)
     waiting_concurrency: int = Field(default=64, alias="CLAIMFLOW_WAITING_CONCURRENCY", ge=1, le=1024)
+    stages: frozenset[Stage] = Field(
+        default=frozenset(STAGES),
+        alias="CLAIMFLOW_STAGES",
+        description=(
+            "which stages this worker runs (comma list of scrub, lifecycle, trends; default all). "
+            "A worker running fewer stages is a separate deployment: give it its own CLAIMFLOW_APP_ID"
+        ),
+    )
     fault_fail_topics: frozenset[str] = Field(
         default=frozenset(),
         alias="CLAIMFLOW_FAULT_FAIL_TOPICS",
@@ -190,10 +207,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     source = dict(os.environ if env is None else env)
     known = {f.alias for f in Settings.model_fields.values() if f.alias}
     values: dict[str, object] = {k: v for k, v in source.items() if k in known and v != ""}
-    if "CLAIMFLOW_FAULT_FAIL_TOPICS" in values:
-        values["CLAIMFLOW_FAULT_FAIL_TOPICS"] = frozenset(
-            t.strip() for t in str(values["CLAIMFLOW_FAULT_FAIL_TOPICS"]).split(",") if t.strip()
-        )
+    for listed in ("CLAIMFLOW_FAULT_FAIL_TOPICS", "CLAIMFLOW_STAGES"):
+        if listed in values:
+            values[listed] = frozenset(t.strip() for t in str(values[listed]).split(",") if t.strip())
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:

@@ -9,11 +9,18 @@ if TYPE_CHECKING:
 
 
 def register_all(app: ClaimflowApp) -> None:
-    """Attach every agent to the app (imported lazily so the domain never imports Faust)."""
+    """Attach the agents of the configured stages (``CLAIMFLOW_STAGES``) to the app (imported
+    lazily so the domain never imports Faust)."""
     from streams.agents import encounters, lifecycle, scrub, trends, x12
 
-    encounters.register(app)
-    trends.register(app)  # before scrub: the scrubber reads the learned rates it keeps
-    scrub.register(app)
-    lifecycle.register(app)
+    stages = app.settings.stages
+    if "trends" in stages:
+        trends.register(app)  # before scrub: the scrubber reads the learned rates it keeps
+    elif "scrub" in stages:
+        trends.read_learned_rates(app)  # another deployment keeps them; this one only reads
+    if "scrub" in stages:
+        encounters.register(app)
+        scrub.register(app)
+    if "lifecycle" in stages:
+        lifecycle.register(app)
     x12.register(app)

@@ -54,9 +54,14 @@ def rate_lookup(app: ClaimflowApp) -> Any:
     return lookup
 
 
+def read_learned_rates(app: ClaimflowApp) -> None:
+    """Read the learned rates (the whole ``denial-rates`` topic) without keeping the trends."""
+    app.broadcast(RATES)
+
+
 def register(app: ClaimflowApp) -> None:
     windows = app.table("denial-windows")
-    app.broadcast(RATES)
+    read_learned_rates(app)
     metrics = app.metrics
     s = app.settings
     config = TrendConfig(s.trend_window_days, s.trend_baseline_days, s.trend_factor, s.trend_min_denials)

@@ -93,5 +93,7 @@ def test_every_documented_variable_is_known() -> None:
         "CLAIMFLOW_RULES_DIR",
         "CLAIMFLOW_PAYERS_DIR",
         "CLAIMFLOW_LOG_LEVEL",
+        "CLAIMFLOW_STAGES",
+        "CLAIMFLOW_EVENT_LOOP",
     ):
         assert documented in names
