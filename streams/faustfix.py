@@ -10,18 +10,54 @@ worker stopped or was killed (found by ``tests/stress``).
 
 The fix caps the committable run below the lowest offset that was handed to a stream and not yet
 acknowledged. Acknowledged offsets above the cap stay in the list and are committed once the held
-message is acknowledged. Installed once by ``ClaimflowApp``; remove it when Faust ships the fix.
+message is acknowledged.
+
+A second fix is for the commit at shutdown. ``Consumer.commit()`` returns *without committing* when
+another commit is already running (Faust lets one coroutine commit at a time and the others just
+wait for it). At shutdown, Faust waits for the streams to acknowledge what they took and then makes
+its final commit; if the periodic commit happened to be running at that moment, that running commit
+had computed its offsets before the last acknowledgements, and the final commit was skipped — a
+graceful stop left the last claims uncommitted (seen once by ``tests/stress``). The final commit now
+waits for a running commit and then commits.
+
+A third is for the first records of a partition. When partitions are assigned, Faust pauses the
+stream partitions while it recovers tables and drops whatever the fetcher returns for them in the
+meantime; aiokafka has already moved its position past those records, so Faust then seeks every
+stream partition to its committed offset. aiokafka's ``seek_to_committed`` skips a partition whose
+committed offset is None *or 0* ("nothing to seek to") and leaves it at the position the dropped
+fetch moved it to. A partition that never had a commit — a new one, or one whose records all arrived
+while it changed hands — lost those records: the fault test lost the CO-50 denials that were the
+first records of a ``claim-denials`` partition (records 0-2 fetched and dropped during a rebalance,
+the stream resumed at offset 3). The seek now puts such partitions where the group's reset policy
+says (``earliest``: the beginning) and a committed 0 at 0. Changelog partitions are left alone (Faust
+positions them itself for recovery and standbys).
+
+A fourth is for messages fetched again after a seek. Faust remembers the last offset it read per
+partition and silently drops any fetched message below it, and a skipped range ahead of it is
+recorded as a "gap" that counts as acknowledged (meant for transaction markers and compacted
+offsets). Around a rebalance, events are fetched, handed to streams whose queues are then cleared,
+and fetched again after the seek to the committed offset — and the second delivery was dropped
+because the read position had moved past it; the gap then let the commit pass it. The fault test
+lost a claim exactly so (``claims-submitted[0]`` offsets 16-32 fetched again with read position 32,
+all dropped). Claimflow's inputs have no transaction markers and are not compacted, so the read
+position is kept but never used to drop a message or invent a gap: a message fetched twice is
+delivered twice, and the idempotent agents recognise the replay.
+
+Installed once by ``ClaimflowApp``; remove them when Faust ships the fixes.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from faust.transport.consumer import Consumer
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from faust.utils.functional import consecutive_numbers
 
 _INSTALLED = False
+log = logging.getLogger("claimflow.faustfix")
 
 
 def lowest_in_flight(consumer: Any, tp: TP) -> int | None:
@@ -67,9 +103,86 @@ def new_offset(consumer: Any, tp: TP) -> int | None:
     return int(batch[-1]) + 1
 
 
+async def final_commit(consumer: Any) -> None:
+    """``Consumer.commit_and_end_transactions`` that is never skipped by a commit in flight."""
+    for _ in range(3):
+        await consumer.maybe_wait_for_commit_to_finish()
+        if consumer._commit_fut is None:  # nothing runs now, and nothing starts before commit() does
+            committed = await consumer.commit(start_new_transaction=False)
+            log.info("final commit: %s", "offsets committed" if committed else "nothing left to commit")
+            return
+    log.warning("final commit skipped: other commits kept running")
+
+
+async def seek_committed_or_reset(consumer: Any, skip_topics: set[str], reset: str) -> dict[Any, int | None]:
+    """On the consumer thread: aiokafka's ``seek_to_committed``, then the partitions it left alone
+    (no committed offset, or 0) to the reset policy's position.
+
+    Synchronous after ``seek_to_committed``, on the partitions assigned at that moment: no await
+    lets a rebalance move them, or the fetcher run on, between the check and the seek. ``earliest``
+    seeks to offset 0; where retention has removed it, the fetcher's out-of-range handling applies
+    the same policy and starts at the first offset kept. (``latest`` has no synchronous form and is
+    awaited; claimflow uses ``earliest``.)
+    """
+    committed: dict[Any, int | None] = await consumer.seek_to_committed()
+    assigned = consumer.assignment()
+    unset = [
+        tp
+        for tp, offset in committed.items()
+        if not offset and tp in assigned and tp.topic not in skip_topics
+    ]
+    if not unset:
+        return committed
+    if reset == "earliest":
+        for tp in unset:
+            consumer.seek(tp, 0)
+    else:
+        for tp in unset:
+            if committed[tp] == 0:
+                consumer.seek(tp, 0)
+        never = [tp for tp in unset if committed[tp] is None]
+        if never and reset == "latest":
+            await consumer.seek_to_end(*never)
+    log.info(
+        "seek: %d partitions without a committed offset start per the reset policy (%s)", len(unset), reset
+    )
+    return committed
+
+
+async def seek_to_committed(thread: Any) -> dict[Any, int | None]:
+    """``AIOKafkaConsumerThread.seek_to_committed`` that also positions never-committed partitions."""
+    app = thread.app
+    result: dict[Any, int | None] = await thread.call_thread(
+        seek_committed_or_reset,
+        thread._ensure_consumer(),
+        set(app.tables.changelog_topics),
+        str(app.conf.consumer_auto_offset_reset),
+    )
+    return result
+
+
+class ReadOffsets(dict[Any, int | None]):
+    """Faust's per-partition read positions, recorded but reported as unknown to its fetch loop
+    (``_drain_messages``), which then neither drops a message fetched again nor records a gap."""
+
+    def __getitem__(self, tp: Any) -> int | None:
+        return None
+
+
+_consumer_init = Consumer.__init__
+
+
+def consumer_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    _consumer_init(self, *args, **kwargs)
+    self._read_offset = ReadOffsets()
+
+
 def install() -> None:
     """Patch Faust's consumer (idempotent)."""
     global _INSTALLED
     if not _INSTALLED:
         Consumer._new_offset = new_offset  # type: ignore[method-assign,assignment]
+        Consumer.commit_and_end_transactions = final_commit  # type: ignore[method-assign,assignment]
+        AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign,assignment]
+        Consumer.__init__ = consumer_init  # type: ignore[method-assign]
         _INSTALLED = True

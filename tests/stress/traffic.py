@@ -26,8 +26,8 @@ def partition_of(key: str, partitions: int) -> int:
 def warm_up(bus: Bus, partitions: int) -> list[str]:
     """Put a first record on every partition of every input topic (a parked claim, an
     acknowledgment and a denial per partition) before the faults begin, as a running deployment
-    has: see the known defect in README (a partition whose *first* records arrive during a
-    rebalance can be started at its end and lose them). Returns the warm-up claim ids."""
+    has (optional: the default run starts on fresh partitions, the harder case). Returns the
+    warm-up claim ids."""
     ids: list[str] = []
     covered: set[int] = set()
     i = 0
