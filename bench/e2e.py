@@ -197,7 +197,7 @@ def main() -> None:
         "partitions": PARTITIONS,
         "claims": n,
         "claim_bytes_mean": round(size),
-        "producer": "linger 10 ms, max batch 262144 bytes (production-like)",
+        "producer": "worker and (a'): linger 10 ms, max batch 262144 bytes (production-like); (a): Faust defaults",
     }
     with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
         bs = broker.bootstrap

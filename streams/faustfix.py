@@ -74,7 +74,13 @@ def lowest_in_flight(consumer: Any, tp: TP) -> int | None:
 
 
 def new_offset(consumer: Any, tp: TP) -> int | None:
-    """``Consumer._new_offset`` with the in-flight cap (otherwise Faust 0.15.3's logic)."""
+    """``Consumer._new_offset`` that commits only a run of acknowledged offsets starting at the head
+    of the partition — the committed offset or, before the first commit, the lowest offset this
+    worker was handed — and capped below any message still in flight (otherwise Faust 0.15.3's
+    logic). Faust's own head check is off by one and skipped before the first commit, so a message
+    dropped from a stream queue by a rebalance (never acknowledged, no longer in flight) could be
+    committed past: the fault test lost a CO-50 denial, the first record its worker was handed on a
+    never-committed partition, that way."""
     acked: list[int] = consumer._acked[tp]
     if not acked:
         return None
@@ -90,8 +96,9 @@ def new_offset(consumer: Any, tp: TP) -> int | None:
             gap_for_tp.chop(0, max(filled[-1], max_offset + 1))
     acked.sort()
     committed = consumer._committed_offset[tp]
-    if committed and min(acked) - committed > 1:
-        return None
+    head = committed if committed is not None else first_handed(consumer, tp)
+    if head is not None and acked[0] > head:
+        return None  # the head is neither acknowledged nor committed: wait (or refetch after a seek)
     batch = next(consecutive_numbers(acked))
     held = lowest_in_flight(consumer, tp)
     if held is not None and held <= batch[-1]:
@@ -163,10 +170,30 @@ async def seek_to_committed(thread: Any) -> dict[Any, int | None]:
 
 class ReadOffsets(dict[Any, int | None]):
     """Faust's per-partition read positions, recorded but reported as unknown to its fetch loop
-    (``_drain_messages``), which then neither drops a message fetched again nor records a gap."""
+    (``_drain_messages``), which then neither drops a message fetched again nor records a gap.
+
+    Also keeps the lowest offset handed to a stream per partition (``first``): before a partition's
+    first commit, that is where its run of acknowledged offsets must start.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first: dict[Any, int] = {}
 
     def __getitem__(self, tp: Any) -> int | None:
         return None
+
+    def __setitem__(self, tp: Any, offset: int | None) -> None:
+        if offset is not None:
+            known = self.first.get(tp)
+            self.first[tp] = offset if known is None else min(known, offset)
+        super().__setitem__(tp, offset)
+
+
+def first_handed(consumer: Any, tp: TP) -> int | None:
+    """The lowest offset of ``tp`` handed to a stream by this worker (None if unknown)."""
+    read = consumer._read_offset
+    return read.first.get(tp) if isinstance(read, ReadOffsets) else None
 
 
 _consumer_init = Consumer.__init__

@@ -13,7 +13,7 @@ from faust.transport.consumer import Consumer
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from streams.faustfix import final_commit, new_offset, seek_committed_or_reset
+from streams.faustfix import ReadOffsets, final_commit, new_offset, seek_committed_or_reset
 
 TP0 = TP("claims-waiting", 0)
 
@@ -25,8 +25,14 @@ class Msg:
     acked: bool = False
 
 
-def consumer(committed: int | None, acked: list[int], in_flight: list[int]) -> Any:
+def consumer(
+    committed: int | None, acked: list[int], in_flight: list[int], handed: list[int] | None = None
+) -> Any:
+    read = ReadOffsets()
+    for offset in handed if handed is not None else [*acked, *in_flight]:
+        read[TP0] = offset  # what Faust's fetch loop records as it hands each message to a stream
     return SimpleNamespace(
+        _read_offset=read,
         _acked=defaultdict(list, {TP0: list(acked)}),
         _acked_index=defaultdict(set, {TP0: set(acked)}),
         _gap=defaultdict(IntervalTree),
@@ -54,6 +60,23 @@ def test_the_commit_stops_just_below_an_in_flight_message() -> None:
     c = consumer(10, [10, 11, 13, 14], in_flight=[12])
     assert new_offset(c, TP0) == 12
     assert c._acked[TP0] == [13, 14]
+
+
+def test_a_head_message_dropped_by_a_rebalance_holds_the_commit() -> None:
+    # committed 10; message 10 was handed to a stream whose queue a rebalance cleared: it is neither
+    # acknowledged nor in flight any more (Faust's check, off by one, would commit 13)
+    c = consumer(10, [11, 12], in_flight=[])
+    assert new_offset(c, TP0) is None
+
+
+def test_before_the_first_commit_the_lowest_offset_handed_out_is_the_head() -> None:
+    # the fault test's loss: a never-committed claim-denials partition, offset 4 (the first the
+    # worker was handed) dropped by a rebalance, 5 and 6 acknowledged
+    c = consumer(None, [5, 6], in_flight=[], handed=[4, 5, 6])
+    assert new_offset(c, TP0) is None
+    c._acked[TP0].insert(0, 4)  # fetched again after the seek, processed, acknowledged
+    c._acked_index[TP0].add(4)
+    assert new_offset(c, TP0) == 7
 
 
 def test_without_messages_in_flight_the_consecutive_run_is_committed() -> None:
