@@ -1,5 +1,9 @@
-"""A fix for faust-streaming's offset commit under concurrency (faust-streaming issue #606, open;
-the proposed fix is PR #707): never commit past a message that is still being processed.
+"""Fixes for faust-streaming's (0.15.3) offsets, each found by a failing run of ``tests/stress``:
+never commit past a message that was not processed, never skip a record across a rebalance, never
+skip the final commit at shutdown.
+
+The first is for the commit under concurrency (faust-streaming issue #606, open; the proposed fix
+is PR #707).
 
 Faust commits the highest run of consecutive acknowledged offsets. Its guard against a gap at the
 head of that run is off by one (a single in-flight message right at the committed offset is skipped)
@@ -10,7 +14,10 @@ worker stopped or was killed (found by ``tests/stress``).
 
 The fix caps the committable run below the lowest offset that was handed to a stream and not yet
 acknowledged. Acknowledged offsets above the cap stay in the list and are committed once the held
-message is acknowledged.
+message is acknowledged. And the run must start at the head: the committed offset, or before the
+first commit the lowest offset this worker was handed — a message dropped from a stream queue by a
+rebalance is neither acknowledged nor in flight any more (the in-flight set holds weak references),
+and was committed past (the fault test lost a CO-50 denial so).
 
 A second fix is for the commit at shutdown. ``Consumer.commit()`` returns *without committing* when
 another commit is already running (Faust lets one coroutine commit at a time and the others just
