@@ -147,16 +147,11 @@ async def seek_committed_or_reset(consumer: Any, skip_topics: set[str], reset: s
     ]
     if not unset:
         return committed
-    if reset == "earliest":
-        for tp in unset:
+    for tp in unset:
+        if reset == "earliest" or committed[tp] == 0:
             consumer.seek(tp, 0)
-    else:
-        for tp in unset:
-            if committed[tp] == 0:
-                consumer.seek(tp, 0)
-        never = [tp for tp in unset if committed[tp] is None]
-        if never and reset == "latest":
-            await consumer.seek_to_end(*never)
+    if reset == "latest" and (never := [tp for tp in unset if committed[tp] is None]):
+        await consumer.seek_to_end(*never)
     log.info(
         "seek: %d partitions without a committed offset start per the reset policy (%s)", len(unset), reset
     )

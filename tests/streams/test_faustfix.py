@@ -225,3 +225,18 @@ def test_faust_consumers_are_created_with_never_skipping_read_offsets() -> None:
 
     faustfix.install()
     assert Consumer.__init__ is faustfix.consumer_init
+
+
+def test_the_library_behaviours_the_fixes_rely_on_are_still_there() -> None:
+    """Pins what the fixes patch around: if Faust or aiokafka change these, a fix may stop working
+    silently (or become unnecessary) — this fails first."""
+    import inspect
+
+    from aiokafka import AIOKafkaConsumer
+
+    # Faust's fetch loop reads positions through __getitem__ (ReadOffsets answers None there)
+    assert "get_read_offset = self._read_offset.__getitem__" in inspect.getsource(Consumer._drain_messages)
+    # aiokafka's seek_to_committed leaves committed None and 0 where they are
+    assert "if offset and offset > 0:" in inspect.getsource(AIOKafkaConsumer.seek_to_committed)
+    # Faust's commit() still returns without committing while another commit runs
+    assert "maybe_wait_for_commit_to_finish" in inspect.getsource(Consumer.commit)
