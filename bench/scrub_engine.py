@@ -1,8 +1,9 @@
 """Benchmark: the scrub engine alone (no Kafka), single process, realistic mix.
 
-Claims from the simulator (1-3 lines, 1-2 diagnoses, ~20 % defective) with their encounters and
+Claims from the simulator (1-3 lines, 1-4 diagnoses, ~20 % defective) with their encounters and
 a per-patient history, as the scrub agent sees them. Prints start-up costs, claims/s, latency
-percentiles, where the time goes (cProfile), and writes bench/results/scrub_engine.json.
+percentiles, how many checkers the screen asked, the same run asking every checker (the screen
+off), where the time goes (cProfile), and writes bench/results/scrub_engine.json.
 
     python -m bench.scrub_engine [--claims 20000] [--repeats 3]
 """
@@ -45,7 +46,7 @@ def main() -> None:
 
     from streams.sim.generator import generate
 
-    cases = generate(args.claims, seed=11)
+    cases = generate(args.claims, seed=11, max_diagnoses=4)
     claims = [ClaimSubmitted.model_validate(c.claim) for c in cases]
     encounters = {c.encounter["encounter_id"]: Encounter.model_validate(c.encounter) for c in cases}
     as_of = datetime.now(UTC).date()
@@ -56,6 +57,7 @@ def main() -> None:
         history[claim.patient_key].extend(HistoryEntry.from_claim(claim))
     defective = sum(1 for c in cases if c.defects) / len(cases)
     lines = statistics.mean(len(c.lines) for c in claims)
+    diagnoses = statistics.mean(len(c.diagnoses) for c in claims)
     with_history = sum(1 for _, _, h in inputs if h) / len(inputs)
 
     rates, all_lat = [], []
@@ -77,12 +79,23 @@ def main() -> None:
         return all_lat[min(len(all_lat) - 1, int(p * len(all_lat)))] * 1e6
 
     best, median = max(rates), statistics.median(rates)
+
+    from streams.scrub.engine import plan
+
+    asked = [len(plan(claim, scrubber.context(claim, as_of, enc, hist))) for claim, enc, hist in inputs]
+    none_asked = sum(1 for n in asked if n == 0) / len(asked)
+    unscreened = Scrubber(scrubber.pack, scrubber.payers, scrubber.icd, screen=False)
+    start = time.perf_counter()
+    for claim, enc, hist in inputs:
+        unscreened.scrub(claim, as_of, enc, hist)
+    every_checker_rate = len(inputs) / (time.perf_counter() - start)
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}".strip(),
         "claims": len(inputs),
         "repeats": args.repeats,
         "mean_lines": round(lines, 2),
+        "mean_diagnoses": round(diagnoses, 2),
         "defective_share": round(defective, 3),
         "with_history_share": round(with_history, 3),
         "held_share": round(held / (len(inputs) * args.repeats), 3),
@@ -95,9 +108,14 @@ def main() -> None:
         "claims_per_second_best": round(best),
         "latency_us": {"p50": round(pct(0.50), 1), "p90": round(pct(0.90), 1), "p99": round(pct(0.99), 1)},
         "target_claims_per_second": 20000,
+        "screen": {
+            "claims_asking_no_checker": round(none_asked, 3),
+            "mean_checkers_asked": round(statistics.mean(asked), 2),
+            "claims_per_second_asking_every_checker": round(every_checker_rate),
+        },
     }
     print(
-        f"scrub engine: {len(inputs)} claims x {args.repeats} (mean {lines:.2f} lines, "
+        f"scrub engine: {len(inputs)} claims x {args.repeats} (mean {lines:.2f} lines, {diagnoses:.2f} diagnoses, "
         f"{defective:.0%} defective, {with_history:.0%} with history)"
     )
     print(
@@ -106,6 +124,10 @@ def main() -> None:
     )
     print(f"  throughput: {median:,.0f} claims/s median, {best:,.0f} best (target 20,000)")
     print(f"  latency per claim: p50 {pct(0.5):.1f} us, p90 {pct(0.9):.1f} us, p99 {pct(0.99):.1f} us")
+    print(
+        f"  screen: {none_asked:.0%} of claims asked no checker, {statistics.mean(asked):.2f} checkers "
+        f"asked per claim (of 25); asking every checker instead: {every_checker_rate:,.0f} claims/s"
+    )
     if not args.no_profile:
         prof = cProfile.Profile()
         prof.enable()

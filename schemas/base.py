@@ -37,6 +37,9 @@ class Envelope(Contract):
     source: str = Field(default="claimflow", min_length=1, max_length=64)
 
 
+_FIELDS: dict[type[BaseModel], frozenset[str]] = {}
+
+
 def trusted(cls: type[C], values: dict[str, Any]) -> C:
     """Build a model from values already known to be valid, with *every* field given.
 
@@ -44,9 +47,15 @@ def trusted(cls: type[C], values: dict[str, Any]) -> C:
     validation and default handling, which ``model_construct`` still pays for. Anything built this
     way must round-trip through ``model_validate`` unchanged (tests check that).
     """
-    missing = cls.model_fields.keys() - values.keys()
-    if missing:
-        raise TypeError(f"{cls.__name__}: trusted() needs every field; missing {sorted(missing)}")
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = frozenset(cls.model_fields)
+    if len(values) != len(fields) or not values.keys() >= fields:
+        missing = sorted(fields - values.keys())
+        extra = sorted(values.keys() - fields)
+        raise TypeError(
+            f"{cls.__name__}: trusted() needs every field and no other; missing {missing}, unknown {extra}"
+        )
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", values)
     object.__setattr__(obj, "__pydantic_fields_set__", set(values))

@@ -86,7 +86,7 @@ def _simulate(args: argparse.Namespace) -> int:
         stats = Simulation(
             bus,
             cases,
-            Scrubber.load(settings.rules_dir, settings.payers_dir),
+            Scrubber.load(settings.rules_dir, settings.payers_dir, settings.scrub_screen),
             seed=args.seed,
             scrub=not args.no_scrub,
             time_scale=args.time_scale,

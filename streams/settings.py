@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, alias="CLAIMFLOW_WEB_PORT", ge=1, le=65535)
     rules_dir: Path | None = Field(default=None, alias="CLAIMFLOW_RULES_DIR")
     payers_dir: Path | None = Field(default=None, alias="CLAIMFLOW_PAYERS_DIR")
+    scrub_screen: bool = Field(
+        default=True,
+        alias="CLAIMFLOW_SCRUB_SCREEN",
+        description="ask only the checkers the one-pass screen names (false: ask every checker; same edits, slower)",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="CLAIMFLOW_LOG_LEVEL"
     )

@@ -68,16 +68,28 @@ class lazy(Generic[T]):
         return value
 
 
-@dataclass(frozen=True)
 class ScrubContext:
-    pack: RulePack
-    payer: PayerProfile
-    icd: IcdValidator
-    as_of: date
-    encounter: Encounter | None = None
-    history: Sequence[HistoryEntry] = ()
-    #: learned denial rates by ``payer|code|dx+dx`` (the denial trends' learning loop), if any
-    learned: Callable[[str], LearnedRate | None] | None = None
+    """Everything a scrub decision may look at besides the claim (read-only by convention: a
+    plain class rather than a frozen dataclass, whose ``__init__`` costs microseconds per claim)."""
+
+    def __init__(
+        self,
+        pack: RulePack,
+        payer: PayerProfile,
+        icd: IcdValidator,
+        as_of: date,
+        encounter: Encounter | None = None,
+        history: Sequence[HistoryEntry] = (),
+        learned: Callable[[str], LearnedRate | None] | None = None,
+    ):
+        self.pack = pack
+        self.payer = payer
+        self.icd = icd
+        self.as_of = as_of
+        self.encounter = encounter
+        self.history = history
+        #: learned denial rates by ``payer|code|dx+dx`` (the denial trends' learning loop), if any
+        self.learned = learned
 
     @lazy
     def history_by_date(self) -> dict[date, list[HistoryEntry]]:

@@ -48,6 +48,21 @@ class IcdValidator:
     def __init__(self, settings: IcdSettings):
         self.release_effective = settings.release_effective
         self.history = {h.code: h for h in settings.history}
+        #: codes billable on every date this validator answers for (no history entry, a leaf in
+        #: the bundled release): a set lookup answers for them on the hot path
+        self.always_ok: set[str] = set()
+
+    def all_ok(self, codes: list[str], on: date) -> bool:
+        """Whether every code is valid and billable on ``on`` (fast for codes seen before)."""
+        if self.always_ok.issuperset(codes):
+            return True
+        ok = True
+        for code in codes:
+            if self.status(code, on) != "ok":
+                ok = False
+            elif code not in self.history:
+                self.always_ok.add(code)
+        return ok
 
     def status(self, code: str, on: date) -> IcdStatus:
         entry = self.history.get(code)

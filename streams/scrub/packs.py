@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -149,12 +149,10 @@ class RulePack:
     ptp: dict[tuple[str, str], PtpEdit] = field(default_factory=dict)
     mue: dict[str, Mue] = field(default_factory=dict)
 
-    @property
-    def version(self) -> str:
-        return f"{self.spec.pack_id}@{self.spec.version}"
-
     def __post_init__(self) -> None:
         s = self.spec
+        object.__setattr__(self, "version", f"{s.pack_id}@{s.version}")
+        object.__setattr__(self, "rendered", {})
         object.__setattr__(self, "known_modifiers", frozenset(s.modifiers))
         object.__setattr__(self, "override_modifiers", frozenset(s.ncci_override_modifiers))
         object.__setattr__(self, "repeat_modifiers", frozenset(s.repeat_modifiers))
@@ -176,6 +174,10 @@ class RulePack:
         object.__setattr__(self, "ptp_by_code", pairs)
 
     # precomputed in __post_init__ (declared for type checkers)
+    #: ``pack_id@version``, stamped on every scrub result
+    version: str = field(init=False)
+    #: rendered edits by (rule, line, parameters): filled by ``engine.render``, bounded there
+    rendered: dict[tuple[object, ...], Any] = field(init=False, repr=False, compare=False)
     known_modifiers: frozenset[str] = field(init=False)
     override_modifiers: frozenset[str] = field(init=False)
     repeat_modifiers: frozenset[str] = field(init=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -55,6 +56,11 @@ class PayerProfile(BaseModel):
     prior_authorization_codes: list[str] = Field(default_factory=list)
     frequency_limits: list[FrequencyLimit] = Field(default_factory=list)
     denial_risk_error_rate: float | None = Field(default=None, ge=0, le=1)
+
+    @cached_property
+    def frequency_limit_codes(self) -> frozenset[str]:
+        """Codes with a frequency limit at this payer (computed once per profile)."""
+        return frozenset(limit.code for limit in self.frequency_limits)
 
     @field_validator("non_covered_codes", "prior_authorization_codes")
     @classmethod

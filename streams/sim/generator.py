@@ -28,6 +28,8 @@ HIDDEN_DEFECTS = ("coverage_ended", "member_not_found")
 
 SUPPORTING = ("R07.9", "R07.89", "R00.2", "I10", "I48.91", "R55", "I25.10", "Z01.810", "R94.31")
 UNSUPPORTED = ("M54.50", "J06.9", "K21.9", "Z00.00")
+#: comorbidities coded beside the reason for the ECG (``max_diagnoses`` above 2)
+SECONDARY = ("E78.5", "E11.9", "I25.10", "R06.02", "Z79.899", "N18.30", "E66.9", "I10")
 FEES = {
     "93000": Decimal("45.00"),
     "93005": Decimal("25.00"),
@@ -65,8 +67,16 @@ def generate(
     hidden_rate: float = 0.03,
     today: date | None = None,
     world: World | None = None,
+    max_diagnoses: int = 2,
 ) -> list[SimCase]:
-    """``n`` cases; ``defect_rate`` of them carry one visible defect, ``hidden_rate`` a hidden one."""
+    """``n`` cases; ``defect_rate`` of them carry one visible defect, ``hidden_rate`` a hidden one.
+
+    Claims carry one or two diagnoses (``max_diagnoses=2``, the demo's mix); a larger
+    ``max_diagnoses`` (up to 8) adds up to that many in all, the extra ones comorbidities coded
+    beside the reason for the ECG (the scrub benchmark uses 4).
+    """
+    if not 1 <= max_diagnoses <= len(SECONDARY):
+        raise ValueError(f"max_diagnoses must be 1..{len(SECONDARY)}")
     world = world or World.build(seed)
     rng = world.rng
     today = today or datetime.now(UTC).date()
@@ -76,8 +86,12 @@ def generate(
         dos = today - timedelta(days=rng.randint(2, 40))
         rendering = rng.choice(world.rendering_npis)
         dx = [rng.choice(SUPPORTING)]
-        if rng.random() < 0.4:
-            dx.append(rng.choice(SUPPORTING))
+        if max_diagnoses == 2:
+            if rng.random() < 0.4:
+                dx.append(rng.choice(SUPPORTING))
+        elif max_diagnoses > 2:
+            extra = rng.choices(range(max_diagnoses), weights=[4, 3, 2, 1, 1, 1, 1, 1][:max_diagnoses])[0]
+            dx += rng.sample([d for d in SECONDARY if d != dx[0]], extra)
         ecg = {
             "tracing_recorded": True,
             "interpretation_documented": True,
@@ -127,7 +141,7 @@ def generate(
                 lines.append(_line(len(lines) + 1, "93000", dos))
                 ecg["repeat_count"] = 2
         for ln in lines:
-            ln["diagnosis_pointers"] = list(range(1, len(dx) + 1))
+            ln["diagnosis_pointers"] = list(range(1, min(len(dx), 4) + 1))  # a line points at 4 at most
         claim_id = f"SIM-{seed}-{i:06d}"
         occurred = datetime.now(UTC).isoformat()
         encounter = {

@@ -87,6 +87,7 @@ def test_every_documented_variable_is_known() -> None:
         "KAFKA_SASL_PASSWORD",
         "KAFKA_SSL_CAFILE",
         "CLAIMFLOW_TOPIC_PREFIX",
+        "CLAIMFLOW_SCRUB_SCREEN",
         "CLAIMFLOW_PARTITIONS",
         "CLAIMFLOW_STORE",
         "CLAIMFLOW_WEB_PORT",

@@ -67,3 +67,8 @@ def test_uvloop_is_the_default_event_loop_and_asyncio_can_be_chosen() -> None:
         asyncio.set_event_loop_policy(before)
     use_event_loop("asyncio")
     assert asyncio.get_event_loop_policy() is before
+
+
+def test_the_worker_scrubs_through_the_screen_unless_told_to_ask_every_checker() -> None:
+    assert ClaimflowApp(load_settings(BASE)).scrubber.screen is True
+    assert ClaimflowApp(load_settings({**BASE, "CLAIMFLOW_SCRUB_SCREEN": "off"})).scrubber.screen is False

@@ -130,3 +130,23 @@ def test_baseline_accepts_fewer_claims_than_scrubbed_traffic_would(scrubber: Scr
     scrubbed = baseline_first_pass(clean, scrubber)
     assert scrubbed["first_pass_acceptance"] > baseline["first_pass_acceptance"]
     assert scrubbed["denial_rate"] < baseline["denial_rate"]
+
+
+def test_the_benchmark_mix_codes_one_to_four_diagnoses_each_pointed_at() -> None:
+    from schemas import ClaimSubmitted
+
+    cases = generate(400, seed=12, max_diagnoses=4, defect_rate=0.0, hidden_rate=0.0)
+    counts = {len(c.claim["diagnoses"]) for c in cases}
+    assert counts == {1, 2, 3, 4}
+    for case in cases:
+        claim = ClaimSubmitted.model_validate(case.claim)
+        assert len(set(claim.diagnoses)) == len(claim.diagnoses)
+        assert all(
+            line.diagnosis_pointers == list(range(1, len(claim.diagnoses) + 1)) for line in claim.lines
+        )
+        assert set(claim.diagnoses) <= set(case.encounter["diagnoses"])
+    # the demo's mix is unchanged by the option
+    default, explicit = generate(30, seed=12), generate(30, seed=12, max_diagnoses=2)
+    assert [(c.claim["diagnoses"], c.claim["lines"], c.defects) for c in default] == [
+        (c.claim["diagnoses"], c.claim["lines"], c.defects) for c in explicit
+    ]

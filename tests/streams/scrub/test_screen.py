@@ -1,0 +1,214 @@
+"""The screen never hides a finding: every checker that fires was named, and the screened engine
+says exactly what the engine asking every checker says."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas import ClaimSubmitted, Encounter
+from streams.scrub import HistoryEntry, Scrubber
+from streams.scrub.context import ClaimFacts, ScrubContext
+from streams.scrub.engine import derived_event_id, plan, render, run_rules
+from streams.scrub.rules import CHECKERS, NEEDS, Finding, facts_flags
+from streams.scrub.screen import SCREENED
+from streams.testing import VALID_NPIS, claim_dict, encounter_dict, line
+
+CODES = [
+    "93000",
+    "93005",
+    "93010",
+    "93040",
+    "93041",
+    "93042",
+    "G0403",
+    "G0404",
+    "99213",
+    "99214",
+    "71045",
+    "A0428",
+]
+MODS = ["25", "26", "TC", "59", "XU", "76", "77", "GA", "ZZ"]
+DX = ["R07.9", "I10", "I48.91", "Z00.00", "Z01.810", "I47.1", "M54.50", "R00.2", "R07.99", "Z13.6"]
+PAYERS = [
+    {"payer_id": "MCR-JH", "name": "Medicare", "plan_type": "medicare"},
+    {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"},
+    {"payer_id": "BLUEPEAK", "name": "BluePeak", "plan_type": "commercial"},
+    {"payer_id": "SUNMED-MA", "name": "SunMed", "plan_type": "medicare_advantage"},
+    {"payer_id": "ODD", "name": "Unlisted payer", "plan_type": "medicaid"},
+]
+NPIS = [*VALID_NPIS[:3], "1234567890"]  # the last fails the Luhn check
+BASE = date(2025, 6, 1)
+
+
+def checkers_that_fire(claim: ClaimSubmitted, ctx: ScrubContext) -> set[str]:
+    facts = ClaimFacts(claim)
+    flags = facts_flags(facts, ctx)
+    return {c.__name__ for c in CHECKERS if NEEDS[c] <= flags and list(c(facts, ctx))}
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[ClaimSubmitted, Encounter | None, list[HistoryEntry], date]:
+    """A claim with neighbours that make checkers fire: history on the same days with the same
+    codes, payers and providers; an encounter that may disagree; dates around the deadlines."""
+    days = [BASE + timedelta(days=draw(st.integers(0, 3))) for _ in range(2)]
+    dx = draw(st.lists(st.sampled_from(DX), min_size=1, max_size=4, unique=True))
+    payer = draw(st.sampled_from(PAYERS))
+    rendering = draw(st.sampled_from(NPIS))
+
+    def lines() -> list[dict[str, Any]]:
+        out = []
+        for n in range(1, draw(st.integers(1, 4)) + 1):
+            out.append(
+                line(
+                    n,
+                    draw(st.sampled_from(CODES)),
+                    modifiers=draw(st.lists(st.sampled_from(MODS), max_size=2, unique=True)),
+                    units=draw(st.integers(1, 4)),
+                    charge=draw(st.sampled_from(["0.00", "45.00", "120.50"])),
+                    service_date=draw(st.sampled_from(days)),
+                    pointers=draw(st.lists(st.integers(1, 5), max_size=3)),
+                )
+            )
+        return out
+
+    claim_lines = lines()
+    total = sum(Decimal(ln["charge"]) for ln in claim_lines)
+    claim = ClaimSubmitted.model_validate(
+        claim_dict(
+            claim_id="C-NOW",
+            diagnoses=dx,
+            lines=claim_lines,
+            total_charge=str(total + draw(st.sampled_from([Decimal(0), Decimal(0), Decimal("5.00")]))),
+            payer=payer,
+            rendering_provider_npi=rendering,
+            billing_provider_npi=draw(st.sampled_from(NPIS)),
+            referring_provider_npi=draw(st.none() | st.sampled_from(NPIS)),
+            place_of_service=draw(st.sampled_from(["11", "19", "21", "22", "23"])),
+            frequency_code=draw(st.sampled_from(["1", "1", "7", "8"])),
+            original_claim_number=draw(st.none() | st.just("PCN-1")),
+            replaces_claim_id=draw(st.none() | st.just("C-0")),
+            prior_authorization=draw(st.none() | st.just("AUTH-1")),
+            patient={
+                "member_id": draw(st.sampled_from(["1EG4TE5MK73", "XJK123456789", "1EG4TE5MK7"])),
+                "first_name": "TEST",
+                "last_name": "PATIENT",
+                "birth_date": draw(st.sampled_from(["1950-04-01", (BASE + timedelta(days=2)).isoformat()])),
+                "sex": "F",
+            },
+        )
+    )
+    history: list[HistoryEntry] = []
+    for i in range(draw(st.integers(0, 4))):
+        earlier = ClaimSubmitted.model_validate(
+            claim_dict(
+                claim_id=draw(st.sampled_from([f"C-{i}", "C-NOW"])),
+                diagnoses=["R07.9"],
+                lines=lines(),
+                payer=draw(st.sampled_from([payer, *PAYERS[:2]])),
+                rendering_provider_npi=draw(st.sampled_from([rendering, NPIS[0]])),
+            )
+        )
+        history.extend(HistoryEntry.from_claim(earlier))
+    encounter = None
+    if draw(st.booleans()):
+        fields: dict[str, Any] = {
+            "service_date": draw(st.sampled_from(days)).isoformat(),
+            "diagnoses": draw(st.lists(st.sampled_from(DX), max_size=4, unique=True)),
+        }
+        if draw(st.booleans()):
+            fields["ecg"] = None
+        else:
+            fields["ecg_fields"] = {
+                "tracing_recorded": draw(st.booleans()),
+                "interpretation_documented": draw(st.booleans()),
+                "report_signed": draw(st.booleans()),
+                "interpreting_provider_npi": draw(st.sampled_from([None, rendering, NPIS[2]])),
+                "repeat_count": draw(st.integers(1, 2)),
+            }
+        encounter = Encounter.model_validate(encounter_dict(**fields))
+    as_of = BASE + timedelta(days=draw(st.sampled_from([-1, 5, 300, 340, 366, 800])))
+    return claim, encounter, history, as_of
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases())
+def test_the_screen_names_every_checker_that_fires(
+    scrubber: Scrubber, case: tuple[ClaimSubmitted, Encounter | None, list[HistoryEntry], date]
+) -> None:
+    claim, encounter, history, as_of = case
+    ctx = scrubber.context(claim, as_of, encounter, history)
+    named = {c.__name__ for c in plan(claim, ctx)}
+    assert checkers_that_fire(claim, ctx) <= named
+    assert run_rules(claim, ctx, screen=True) == run_rules(claim, ctx, screen=False)
+
+
+def test_screened_and_unscreened_engines_agree_on_the_simulator_mix(scrubber: Scrubber) -> None:
+    """Three thousand simulated claims with their encounters and growing patient histories, on the
+    day they were made and a year later (timely filing)."""
+    from streams.sim.generator import generate
+
+    cases = generate(3000, seed=5)
+    history: dict[str, list[HistoryEntry]] = defaultdict(list)
+    fired: set[str] = set()
+    for case in cases:
+        claim = ClaimSubmitted.model_validate(case.claim)
+        encounter = Encounter.model_validate(case.encounter)
+        for as_of in (
+            claim.lines[0].service_date + timedelta(days=3),
+            claim.lines[0].service_date + timedelta(days=360),
+        ):
+            ctx = scrubber.context(claim, as_of, encounter, tuple(history[claim.patient_key]))
+            screened = run_rules(claim, ctx, screen=True)
+            assert screened == run_rules(claim, ctx, screen=False), claim.claim_id
+            fired.update(e.rule_id for e in screened)
+        history[claim.patient_key].extend(HistoryEntry.from_claim(claim))
+    assert len(fired) >= 15  # the mix exercised most rules, not just the clean path
+
+
+def test_every_checker_is_screened_or_always_run() -> None:
+    assert set(CHECKERS) >= SCREENED
+    claim = ClaimSubmitted.model_validate(claim_dict())
+    ctx = Scrubber.load().context(claim, BASE)
+    unscreened = [c for c in CHECKERS if c not in SCREENED]
+    assert set(unscreened) <= set(plan(claim, ctx))
+
+
+def test_a_clean_claim_asks_no_checker(scrubber: Scrubber) -> None:
+    claim = ClaimSubmitted.model_validate(claim_dict())
+    ctx = scrubber.context(
+        claim, claim.lines[0].service_date + timedelta(days=2), Encounter.model_validate(encounter_dict())
+    )
+    assert list(plan(claim, ctx)) == []
+    assert list(plan(claim, ctx, screen=False)) == CHECKERS
+
+
+def test_rendered_edits_are_reused_only_when_the_words_would_be_the_same(scrubber: Scrubber) -> None:
+    pack = scrubber.pack
+    first = render(
+        pack, Finding("CLAIM_TOTAL_MISMATCH", None, {"total": Decimal("100.0"), "lines_total": Decimal("90")})
+    )
+    second = render(
+        pack,
+        Finding("CLAIM_TOTAL_MISMATCH", None, {"total": Decimal("100.00"), "lines_total": Decimal("90")}),
+    )
+    assert first is not None and second is not None
+    assert "100.0" in first.message and "100.00" in second.message  # equal Decimals, different words
+    a = render(pack, Finding("PROVIDER_NPI_INVALID", None, {"role": "billing"}))
+    b = render(pack, Finding("PROVIDER_NPI_INVALID", None, {"role": "billing"}))
+    c = render(pack, Finding("PROVIDER_NPI_INVALID", None, {"role": "rendering"}))
+    assert a is b and a != c
+
+
+def test_derived_event_ids_are_ordinary_uuids() -> None:
+    cause = uuid.uuid4()
+    derived = derived_event_id(cause, "scrub_result")
+    assert derived == uuid.UUID(int=derived.int) and hash(derived) == hash(uuid.UUID(int=derived.int))
+    assert str(derived) == str(uuid.UUID(int=derived.int)) and derived.is_safe == uuid.SafeUUID.unknown
+    assert derived == derived_event_id(cause, "scrub_result") != derived_event_id(cause, "claim_ready")
