@@ -2,6 +2,8 @@
 
   (a) a plain Faust passthrough agent (consume, forward unchanged), Faust as shipped: the ceiling;
       and (a') the same agent with the worker's Faust settings (bench/passthrough_app.py)
+  (b0) the scrub stage's message shape (2 in, 3 out, 2 changelog writes per claim) with no
+      claimflow work: the floor of what the stage's contract costs in Faust
   (b) the scrub stage: a worker running only it (``CLAIMFLOW_STAGES=scrub``: the encounter and
       scrub agents): encounters + claims in, scrub results out
   (c) the whole worker, all stages: encounters, claims, 277CA A1/A2 and 835 payments in
@@ -152,18 +154,21 @@ def answers(cases: list[Any], prefix: str) -> list[tuple[str, str, bytes]]:
     return items
 
 
-def passthrough(bs: str, workdir: Path, n: int, variant: str, out_topic: str) -> tuple[float, float]:
-    """Run the passthrough agent (``stock`` or ``tuned``) over ``a.in``; (msg/s, peak RSS MB)."""
+def passthrough(
+    bs: str, workdir: Path, n: int, variant: str, out_topic: str, in_topic: str = "a.in", **extra: str
+) -> tuple[float, float]:
+    """Run the passthrough agent (``stock``, ``tuned`` or ``shape``); (msg/s, peak RSS MB)."""
     env = {
         **os.environ,
         **env_for(bs, f"{variant}.", workdir),
-        "BENCH_IN": "a.in",
+        **extra,
+        "BENCH_IN": in_topic,
         "BENCH_OUT": out_topic,
         "BENCH_PASSTHROUGH": variant,
         "BENCH_APP_ID": f"bench-passthrough-{variant}",
         "BENCH_DATADIR": str(workdir / f"passthrough-{variant}"),
     }
-    log(f"(a) passthrough agent, {variant} ...")
+    log(f"({'b0' if variant == 'shape' else 'a'}) passthrough agent, {variant} ...")
     with (workdir / f"passthrough-{variant}.log").open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bench.passthrough_app", "worker", "-l", "info", "--without-web"],
@@ -215,6 +220,28 @@ def main() -> None:
             "claims_per_second": round(t_rate),
             "ratio_to_passthrough": round(t_rate / a_rate, 3),
             "peak_rss_mb": round(t_rss),
+        }
+
+        # (b0) the scrub stage's message shape, no claimflow work ---------------------------------
+        admin = KafkaAdminClient(bootstrap_servers=bs)
+        admin.create_topics(
+            [NewTopic(t, PARTITIONS, 1) for t in ("s.in", "s.enc", "s.out", "s.out-2", "s.out-3")]
+        )
+        admin.close()
+        produce(
+            bs,
+            [
+                (topic.replace("s.encounters", "s.enc").replace("s.claims-submitted", "s.in"), key, value)
+                for topic, key, value in claim_items(cases, "s.")
+            ],
+        )
+        s_rate, s_rss = passthrough(
+            bs, workdir, n, "shape", "s.out", in_topic="s.in", BENCH_ENCOUNTERS="s.enc"
+        )
+        result["stage_shape_floor"] = {
+            "claims_per_second": round(s_rate),
+            "ratio_to_passthrough": round(s_rate / a_rate, 3),
+            "peak_rss_mb": round(s_rss),
         }
 
         # (b) scrub stage ----------------------------------------------------------------------
@@ -293,6 +320,7 @@ def main() -> None:
     rows = [
         ("(a) Faust passthrough, stock (ceiling)", a_rate, a_rss),
         ("(a') passthrough, worker's settings", t_rate, t_rss),
+        ("(b0) stage's message shape, no work", s_rate, s_rss),
         ("(b) scrub stage (CLAIMFLOW_STAGES=scrub)", b_rate, b_rss),
         ("(c) whole worker, all stages", c_rate, c_rss),
     ]

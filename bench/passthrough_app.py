@@ -7,11 +7,18 @@ claimflow worker runs with (``streams.app.faust_config``: producer batching and 
 uvloop; sends through ``app.producer.send``), so the benchmark shows what the settings are worth
 apart from what claimflow's own work costs.
 
+``shape`` is the scrub stage's message shape with no claimflow work: with the worker's settings,
+it reads claims (BENCH_IN) and encounters (BENCH_ENCOUNTERS), writes each encounter to a table,
+reads it back and writes a history table entry per claim (two changelog writes), and sends every
+claim unchanged to three topics (BENCH_OUT and two more): the floor of what the stage's contract
+(2 events in, 3 outputs and 2 changelog writes per claim) costs in Faust on this broker.
+
 Run as ``python -m bench.passthrough_app worker -l info`` with BENCH_IN/BENCH_OUT/KAFKA_BOOTSTRAP_SERVERS.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any
@@ -23,7 +30,9 @@ from streams.runner import use_event_loop
 from streams.settings import load_settings
 
 settings = load_settings()
-tuned = os.environ.get("BENCH_PASSTHROUGH", "stock") == "tuned"
+variant = os.environ.get("BENCH_PASSTHROUGH", "stock")
+shape = variant == "shape"
+tuned = variant in ("tuned", "shape")
 if tuned:
     use_event_loop("uvloop")
     config = faust_config(settings)
@@ -51,15 +60,44 @@ if tuned:
         logging.getLogger().setLevel(logging.INFO)
 
 
-@app.agent(source)
-async def forward(stream: Any) -> None:
-    if tuned:
-        out = sink.get_topic_name()
+if shape:
+    from streams.agents.common import set_current_event
+
+    raw: faust.Schema = faust.Schema(key_serializer="raw", value_serializer="raw")
+    encounters_in = app.topic(os.environ["BENCH_ENCOUNTERS"], key_serializer="raw", value_serializer="raw")
+    encounter_table = app.Table("shape-encounters", default=None, partitions=settings.partitions, schema=raw)
+    history_table = app.Table("shape-history", default=None, partitions=settings.partitions, schema=raw)
+    outputs = [os.environ["BENCH_OUT"], os.environ["BENCH_OUT"] + "-2", os.environ["BENCH_OUT"] + "-3"]
+
+    @app.agent(encounters_in)
+    async def store_encounters(stream: Any) -> None:
         async for event in stream.events():
-            await app.producer.send(out, event.key, event.value, None, None, None)
-    else:
-        async for event in stream.events():
-            await sink.send(key=event.key, value=event.value)
+            encounter_table[event.key] = event.value
+
+    @app.agent(source)
+    async def claims(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            futures = []
+            for event in events:
+                set_current_event(event)
+                encounter_table.get(event.key)
+                history_table[event.key] = event.value
+                for out in outputs:
+                    futures.append(await app.producer.send(out, event.key, event.value, None, None, None))
+            await asyncio.gather(*futures)
+
+
+else:
+
+    @app.agent(source)
+    async def forward(stream: Any) -> None:
+        if tuned:
+            out = sink.get_topic_name()
+            async for event in stream.events():
+                await app.producer.send(out, event.key, event.value, None, None, None)
+        else:
+            async for event in stream.events():
+                await sink.send(key=event.key, value=event.value)
 
 
 if __name__ == "__main__":

@@ -86,6 +86,16 @@ class Metrics:
             "Claims parked until their encounter arrives or the grace period ends.",
             registry=r,
         )
+        self.encounter_late_joins = Counter(
+            "claimflow_encounter_late_joins_total",
+            "Claims whose encounter arrived while their batch finished (joined without parking).",
+            registry=r,
+        )
+        self.claims_parked = Counter(
+            "claimflow_claims_parked_total",
+            "Claims parked on claims-waiting because their encounter had not arrived.",
+            registry=r,
+        )
         self.encounter_timeouts = Counter(
             "claimflow_encounter_grace_expired_total",
             "Claims scrubbed without their encounter after the grace period.",

@@ -69,6 +69,16 @@ class Settings(BaseSettings):
         description="consumer-group session timeout in seconds (Faust default 60; embedded profile 8)",
     )
     encounter_grace_seconds: float = Field(default=30.0, alias="CLAIMFLOW_ENCOUNTER_GRACE_SECONDS", ge=0)
+    join_wait_seconds: float = Field(
+        default=0.2,
+        alias="CLAIMFLOW_JOIN_WAIT_SECONDS",
+        ge=0,
+        le=5,
+        description=(
+            "how long a batch's claims without their encounter wait for it before they are parked "
+            "(once per batch; 0 parks at once)"
+        ),
+    )
     batch_size: int = Field(default=200, alias="CLAIMFLOW_BATCH_SIZE", ge=1, le=10000)
     batch_seconds: float = Field(default=0.02, alias="CLAIMFLOW_BATCH_SECONDS", gt=0, le=5)
     waiting_concurrency: int = Field(default=64, alias="CLAIMFLOW_WAITING_CONCURRENCY", ge=1, le=1024)

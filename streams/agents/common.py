@@ -127,20 +127,49 @@ class Outbox:
             os._exit(70)
 
 
+#: work an event's handler puts off to the end of its batch (returned by the handler)
+Deferred = Callable[[Outbox], Awaitable[None]]
+
+
 async def batched(
-    app: ClaimflowApp, agent: str, stream: StreamT[Any], handle: Callable[[EventT, Outbox], Awaitable[None]]
+    app: ClaimflowApp,
+    agent: str,
+    stream: StreamT[Any],
+    handle: Callable[[EventT, Outbox], Awaitable[Deferred | None]],
+    before_later: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Process a stream in batches (``stream.take_events``): each event in its own table context,
-    outputs gathered, delivery confirmed, then the whole batch is acknowledged by Faust."""
+    outputs gathered, delivery confirmed, then the whole batch is acknowledged by Faust.
+
+    ``handle`` may put off an event's work to the end of its batch by returning it (a callable
+    taking the outbox); ``before_later`` is awaited once before that work runs (the scrub agent gives
+    the encounters of put-off claims a moment to arrive there). Put-off work runs in its event's
+    table context, guarded like the rest, before the batch is confirmed and acknowledged.
+    """
     settings = app.settings
     take_events = stream.take_events  # type: ignore[attr-defined]  # on Faust's Stream, not in StreamT
     async for events in take_events(settings.batch_size, within=settings.batch_seconds):
         outbox = Outbox(app)
+        later: list[tuple[EventT, Deferred]] = []
         for event in events:
             set_current_event(event)  # table writes go to this event's changelog partition
 
-            async def body(event: EventT = event, outbox: Outbox = outbox) -> None:
-                await handle(event, outbox)
+            async def body(
+                event: EventT = event, outbox: Outbox = outbox, later: list[tuple[EventT, Deferred]] = later
+            ) -> None:
+                work = await handle(event, outbox)
+                if work is not None:
+                    later.append((event, work))
 
             await guarded(app, agent, event, body)
+        if later:
+            if before_later is not None:
+                await before_later()
+            for event, work in later:
+                set_current_event(event)
+
+                async def deferred(work: Deferred = work, outbox: Outbox = outbox) -> None:
+                    await work(outbox)
+
+                await guarded(app, agent, event, deferred)
         await outbox.confirm()

@@ -39,6 +39,12 @@ def register(app: ClaimflowApp) -> None:
             await guarded(app, "encounters", event, body)
 
 
+def lookup_raw(app: ClaimflowApp, encounter_id: str) -> dict[str, Any] | None:
+    """The stored encounter record, undecoded (for a presence check)."""
+    item: dict[str, Any] | None = app.tables["encounters"].get(encounter_id)
+    return item
+
+
 def lookup(app: ClaimflowApp, encounter_id: str | None) -> Encounter | None:
     if not encounter_id:
         return None

@@ -1,7 +1,9 @@
 """Scrub agent (``claims-submitted``, ``claims-waiting``): join, scrub, emit.
 
-A claim whose encounter has not arrived is parked on ``claims-waiting`` (same key, same
-partition) and scrubbed as soon as the encounter shows up, or without it once the grace period
+A claim whose encounter has not arrived waits at the end of its batch, once per batch, for up to
+``CLAIMFLOW_JOIN_WAIT_SECONDS`` (the encounter is usually a moment behind on its own topic); if it
+is still missing the claim is parked on ``claims-waiting`` (same key, same partition) and scrubbed
+as soon as the encounter shows up, or without it once the grace period
 (``CLAIMFLOW_ENCOUNTER_GRACE_SECONDS``) ends; the documentation edits then say it is missing.
 Parking never blocks ``claims-submitted``: every claim waits the same grace, so the parked queue
 is in deadline order and its head is the next one due.
@@ -19,8 +21,8 @@ from faust.types import EventT, StreamT
 
 from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult
 from schemas.outputs import LifecycleStage
-from streams.agents.common import Outbox, batched, decode_event, guarded
-from streams.agents.encounters import lookup
+from streams.agents.common import Deferred, Outbox, batched, decode_event, guarded
+from streams.agents.encounters import lookup, lookup_raw
 from streams.agents.trends import rate_lookup
 from streams.codec import encode
 from streams.lifecycle.events import step_for
@@ -67,6 +69,7 @@ def register(app: ClaimflowApp) -> None:
     history = app.table("patient-history")
     metrics = app.metrics
     grace = app.settings.encounter_grace_seconds
+    join_wait = min(app.settings.join_wait_seconds, grace)
     learned = rate_lookup(app)  # the denial trends' learned rates (broadcast topic), read per line
 
     async def scrub_and_emit(
@@ -127,20 +130,42 @@ def register(app: ClaimflowApp) -> None:
         step = step_for(claim, "received")
         await outbox.send("claim-lifecycle", claim.claim_id.encode(), encode(step))
         metrics.claims_waiting.inc()
+        metrics.claims_parked.inc()
 
     @app.faust.agent(app.topic("claims-submitted"), name="claimflow.scrub")
     async def scrub(stream: StreamT[Any]) -> None:
-        async def handle(event: EventT, outbox: Outbox) -> None:
+        missing: list[str] = []  # encounter ids the put-off claims of this batch wait for
+
+        async def handle(event: EventT, outbox: Outbox) -> Deferred | None:
             claim = await decode_event(app, event, ClaimSubmitted)
             if claim is None:
-                return
+                return None
             encounter = lookup(app, claim.encounter_id)
-            if claim.encounter_id and encounter is None and grace > 0:
-                await park(event, claim, outbox)
-            else:
+            if not (claim.encounter_id and encounter is None and grace > 0):
                 await scrub_and_emit(claim, encounter, outbox)
+                return None
+            if join_wait <= 0:
+                await park(event, claim, outbox)
+                return None
+            # The encounter is usually a moment behind on its own topic (always so when both
+            # topics have a backlog): look again at the end of the batch before parking the claim.
+            missing.append(claim.encounter_id)
 
-        await batched(app, "scrub", stream, handle)
+            async def again(outbox: Outbox, claim: ClaimSubmitted = claim) -> None:
+                found = lookup(app, claim.encounter_id)
+                if found is None:
+                    await park(event, claim, outbox)
+                else:
+                    metrics.encounter_late_joins.inc()
+                    await scrub_and_emit(claim, found, outbox)
+
+            return again
+
+        async def give_encounters_a_moment() -> None:
+            ids, missing[:] = list(missing), []
+            await wait_for_encounters(app, ids, join_wait)
+
+        await batched(app, "scrub", stream, handle, give_encounters_a_moment)
 
     @app.faust.agent(
         app.topic("claims-waiting"),
@@ -169,6 +194,26 @@ def register(app: ClaimflowApp) -> None:
                 await outbox.confirm()
 
             await guarded(app, "scrub-waiting", event, body)
+
+
+async def wait_for_encounters(app: ClaimflowApp, encounter_ids: list[str], seconds: float) -> None:
+    """Wait until every one of ``encounter_ids`` is stored, or ``seconds`` pass."""
+    waiters = {
+        eid: app.encounter_waiters.setdefault(eid, asyncio.Event())
+        for eid in encounter_ids
+        if lookup_raw(app, eid) is None
+    }
+    if not waiters:
+        return
+    tasks = [asyncio.ensure_future(w.wait()) for w in waiters.values()]
+    try:
+        await asyncio.wait(tasks, timeout=seconds)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for eid, waiter in waiters.items():  # not left behind for encounters that never come
+            if not waiter.is_set() and app.encounter_waiters.get(eid) is waiter:
+                del app.encounter_waiters[eid]
 
 
 async def wait_for_encounter(

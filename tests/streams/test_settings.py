@@ -88,6 +88,7 @@ def test_every_documented_variable_is_known() -> None:
         "KAFKA_SSL_CAFILE",
         "CLAIMFLOW_TOPIC_PREFIX",
         "CLAIMFLOW_SCRUB_SCREEN",
+        "CLAIMFLOW_JOIN_WAIT_SECONDS",
         "CLAIMFLOW_PARTITIONS",
         "CLAIMFLOW_STORE",
         "CLAIMFLOW_WEB_PORT",
