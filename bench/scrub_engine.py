@@ -1,7 +1,8 @@
 """Benchmark: the scrub engine alone (no Kafka), single process, realistic mix.
 
-Claims from the simulator (1-3 lines, 1-4 diagnoses, ~20 % defective) with their encounters and
-a per-patient history, as the scrub agent sees them. Prints start-up costs, claims/s, latency
+Claims from the simulator (1-3 lines, 1-4 diagnoses, ~20 % defective) with their encounters, a
+per-patient history and a learned denial rate (BluePeak, 93000 with I10), as the scrub agent
+sees them. Prints start-up costs, claims/s, latency
 percentiles, how many checkers the screen asked, the same run asking every checker (the screen
 off), where the time goes (cProfile), and writes bench/results/scrub_engine.json.
 
@@ -21,8 +22,24 @@ import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+class Learned:
+    """What the worker passes for the learned denial rates (``streams.agents.trends``'s lookup,
+    without Faust): a lookup by ``payer|code|dx+dx`` and ``covers(payer, code)`` for the screen."""
+
+    def __init__(self, rates: dict[str, object]):
+        self.rates = rates
+        self.groups = {key.rsplit("|", 1)[0] for key in rates}
+
+    def __call__(self, key: str) -> object:
+        return self.rates.get(key)
+
+    def covers(self, payer_id: str, code: str) -> bool:
+        return f"{payer_id}|{code}" in self.groups
 
 
 def main() -> None:
@@ -45,6 +62,10 @@ def main() -> None:
     t_icd = time.perf_counter() - t0
 
     from streams.sim.generator import generate
+    from streams.trends.windows import LearnedRate
+
+    # as in the learning-loop scenario: BluePeak has been denying 93000 with I10 alone (CO-11)
+    learned: Any = Learned({"BLUEPEAK|93000|I10": LearnedRate(20, 6, 30, ["CO-11"])})
 
     cases = generate(args.claims, seed=11, max_diagnoses=4)
     claims = [ClaimSubmitted.model_validate(c.claim) for c in cases]
@@ -67,7 +88,7 @@ def main() -> None:
         start = time.perf_counter()
         for claim, enc, hist in inputs:
             t = time.perf_counter()
-            result = scrubber.scrub(claim, as_of, enc, hist)
+            result = scrubber.scrub(claim, as_of, enc, hist, learned=learned)
             lat.append(time.perf_counter() - t)
             held += result.status == "held"
         elapsed = time.perf_counter() - start
@@ -82,12 +103,14 @@ def main() -> None:
 
     from streams.scrub.engine import plan
 
-    asked = [len(plan(claim, scrubber.context(claim, as_of, enc, hist))) for claim, enc, hist in inputs]
+    asked = [
+        len(plan(claim, scrubber.context(claim, as_of, enc, hist, learned))) for claim, enc, hist in inputs
+    ]
     none_asked = sum(1 for n in asked if n == 0) / len(asked)
     unscreened = Scrubber(scrubber.pack, scrubber.payers, scrubber.icd, screen=False)
     start = time.perf_counter()
     for claim, enc, hist in inputs:
-        unscreened.scrub(claim, as_of, enc, hist)
+        unscreened.scrub(claim, as_of, enc, hist, learned=learned)
     every_checker_rate = len(inputs) / (time.perf_counter() - start)
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -132,7 +155,7 @@ def main() -> None:
         prof = cProfile.Profile()
         prof.enable()
         for claim, enc, hist in inputs[:5000]:
-            scrubber.scrub(claim, as_of, enc, hist)
+            scrubber.scrub(claim, as_of, enc, hist, learned=learned)
         prof.disable()
         buf = io.StringIO()
         pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -143,9 +144,9 @@ class ClaimflowApp:
         self.tables[name] = retained
         return retained
 
-    def broadcast(self, logical: str) -> BroadcastTable:
+    def broadcast(self, logical: str, index: Callable[[str], str] | None = None) -> BroadcastTable:
         """A topic this worker reads whole, latest value per key, outside the consumer group."""
-        table = BroadcastTable(self, logical)
+        table = BroadcastTable(self, logical, index)
         self.broadcasts[logical] = table
         self.faust.task(table.run)
         return table

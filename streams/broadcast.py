@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -26,26 +28,42 @@ log = logging.getLogger("claimflow.broadcast")
 
 
 class BroadcastTable:
-    def __init__(self, app: ClaimflowApp, logical: str):
+    """Latest value per key of a whole topic; ``index`` (optional) maps a key to a group whose
+    presence can be asked cheaply (``has_group``), kept up to date as keys come and go."""
+
+    def __init__(self, app: ClaimflowApp, logical: str, index: Callable[[str], str] | None = None):
         self.app = app
         self.topic = app.topic(logical).get_topic_name()
         self.values: dict[str, Any] = {}
+        self.index = index
+        self.groups: Counter[str] = Counter()
         self.caught_up = asyncio.Event()  # set once the backlog present at start has been read
 
     def get(self, key: str) -> Any:
         return self.values.get(key)
+
+    def has_group(self, group: str) -> bool:
+        return group in self.groups
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
         if key is None:
             return
         name = key.decode(errors="replace")
         if not value:
-            self.values.pop(name, None)
+            if self.values.pop(name, None) is not None and self.index is not None:
+                group = self.index(name)
+                self.groups[group] -= 1
+                if self.groups[group] <= 0:
+                    del self.groups[group]
             return
         try:
-            self.values[name] = json.loads(value)
+            decoded = json.loads(value)
         except ValueError:
             log.warning("%s: a value that is not JSON was ignored", self.topic)
+            return
+        if name not in self.values and self.index is not None:
+            self.groups[self.index(name)] += 1
+        self.values[name] = decoded
 
     async def run(self) -> None:
         settings = self.app.settings

@@ -35,28 +35,41 @@ from streams.trends.windows import NECESSITY, LearnedRate
 
 if TYPE_CHECKING:
     from streams.app import ClaimflowApp
+    from streams.broadcast import BroadcastTable
 
 RATES = "denial-rates"
 
 
-def rate_lookup(app: ClaimflowApp) -> Any:
-    """``payer|code|dx`` → LearnedRate, from the broadcast table (None when trends are not kept)."""
-    table = app.broadcasts.get(RATES)
-    if table is None:
-        return None
+class LearnedRateLookup:
+    """``payer|code|dx`` → LearnedRate from the broadcast table; ``covers(payer, code)`` answers
+    whether anything was learned for a payer and code at all (the scrub screen asks it first)."""
 
-    def lookup(key: str) -> LearnedRate | None:
-        raw = table.get(key)
+    def __init__(self, table: BroadcastTable):
+        self.table = table
+
+    def __call__(self, key: str) -> LearnedRate | None:
+        raw = self.table.get(key)
         return (
             LearnedRate(raw["adjudicated"], raw["denied"], raw["days"], raw["top_reasons"]) if raw else None
         )
 
-    return lookup
+    def covers(self, payer_id: str, code: str) -> bool:
+        return self.table.has_group(f"{payer_id}|{code}")
+
+
+def _payer_and_code(key: str) -> str:
+    return key.rsplit("|", 1)[0]  # payer|code|dx+dx -> payer|code
+
+
+def rate_lookup(app: ClaimflowApp) -> LearnedRateLookup | None:
+    """The learned rates of the broadcast table (None when this worker does not read them)."""
+    table = app.broadcasts.get(RATES)
+    return LearnedRateLookup(table) if table is not None else None
 
 
 def read_learned_rates(app: ClaimflowApp) -> None:
     """Read the learned rates (the whole ``denial-rates`` topic) without keeping the trends."""
-    app.broadcast(RATES)
+    app.broadcast(RATES, index=_payer_and_code)
 
 
 def register(app: ClaimflowApp) -> None:

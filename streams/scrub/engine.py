@@ -62,12 +62,8 @@ def render(pack: RulePack, finding: Finding) -> ScrubEdit | None:
     if not rule.enabled:
         return None
     params = finding.params
-    key: tuple[object, ...] | None = (finding.rule_id, finding.line_number)
-    for name, value in params.items():
-        if type(value) not in _RENDER_KEY_TYPES:
-            key = None
-            break
-        key += (name, value)  # type: ignore[operator]
+    cacheable = all(type(value) in _RENDER_KEY_TYPES for value in params.values())
+    key = (finding.rule_id, finding.line_number, *params.items()) if cacheable else None
     cache = pack.rendered
     if key is not None:
         edit = cache.get(key)
@@ -145,7 +141,7 @@ def scrub(
     # Built from trusted parts (validated claim, pack-defined edits): skip re-validation.
     return trusted(
         ScrubResult,
-        {
+        {  # every field of ScrubResult (a test round-trips results through validation)
             "event_id": derived_event_id(claim.event_id, "scrub_result"),
             "event_type": "scrub_result",
             "schema_version": 1,

@@ -172,6 +172,20 @@ class RulePack:
             pairs.setdefault(edit.column1, []).append(edit)
             pairs.setdefault(edit.column2, []).append(edit)
         object.__setattr__(self, "ptp_by_code", pairs)
+        partners: dict[str, set[str]] = {}
+        for edit in self.ptp.values():
+            a, b = s.codes.get(edit.column1), s.codes.get(edit.column2)
+            own_component = (
+                a is not None
+                and b is not None
+                and a.family == b.family
+                and a.part != b.part
+                and "global" in (a.part, b.part)
+            )
+            if own_component:
+                continue  # a global with its own component: the bundling family's edit
+            partners.setdefault(edit.column2, set()).add(edit.column1)
+        object.__setattr__(self, "ptp_partners", {c2: frozenset(c1) for c2, c1 in partners.items()})
 
     # precomputed in __post_init__ (declared for type checkers)
     #: ``pack_id@version``, stamped on every scrub result
@@ -189,6 +203,9 @@ class RulePack:
     family_parts: dict[str, dict[str, str]] = field(init=False)
     parted_codes: frozenset[str] = field(init=False)
     ptp_by_code: dict[str, list[PtpEdit]] = field(init=False)
+    #: column-1 codes by column-2 code on any date, without the same-family global/component
+    #: pairs (BUNDLE_GLOBAL_WITH_COMPONENT explains those): where an NCCI edit can fire
+    ptp_partners: dict[str, frozenset[str]] = field(init=False)
 
     def part_code(self, code: str, part: str) -> str | None:
         info = self.spec.codes.get(code)

@@ -48,6 +48,7 @@ from streams.scrub.rules.necessity import supporting_diagnosis
 from streams.scrub.rules.payer import coverage, duplicates, frequency_limits, timely_filing
 from streams.scrub.rules.place_of_service import facility_pos
 from streams.scrub.rules.units import mue, repeats
+from streams.trends.windows import diagnosis_key
 
 #: Checkers the screen answers for; any other checker always runs.
 SCREENED: frozenset[Checker] = frozenset(
@@ -224,54 +225,57 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
         add(frequency_code)
     if claim.patient.birth_date > first or (payer.requires_mbi and not mbi_is_valid(claim.patient.member_id)):
         add(patient)
+    referring = claim.referring_provider_npi
     if not (
+        _GOOD_NPIS.issuperset((claim.billing_provider_npi, claim.rendering_provider_npi))
+        and (referring is None or referring in _GOOD_NPIS)
+    ) and not (
         npi_is_valid(claim.billing_provider_npi)
         and npi_is_valid(claim.rendering_provider_npi)
-        and (claim.referring_provider_npi is None or npi_is_valid(claim.referring_provider_npi))
+        and (referring is None or npi_is_valid(referring))
+        and _remember_good_npis(claim.billing_provider_npi, claim.rendering_provider_npi, referring)
     ):
         add(providers)
-    if not ctx.icd.all_ok(dx, first):
+    icd = ctx.icd
+    if not icd.always_ok.issuperset(dx) and not icd.all_ok(dx, first):
         add(diagnoses_valid)
     if enc is not None and enc.diagnoses and not set(enc.diagnoses).issuperset(dx):
         add(diagnoses_documented)
     if payer.timely_filing_days - (as_of - first).days <= pack.spec.timely_filing_warning_days:
         add(timely_filing)
-    if ctx.learned is not None:
-        add(learned_denial_risk)
+    learned = ctx.learned
+    if learned is not None:
+        covers = getattr(learned, "covers", None)  # a lookup that can say "nothing learned here"
+        if covers is None:
+            add(learned_denial_risk)
+        else:
+            payer_id = claim.payer.payer_id
+            for line in lines:
+                if covers(payer_id, line.procedure_code):
+                    pointed = [dx[p - 1] for p in line.diagnosis_pointers if 1 <= p <= dx_count]
+                    if pointed and learned(diagnosis_key(payer_id, line.procedure_code, pointed)) is not None:
+                        add(learned_denial_risk)  # the checker also weighs the rate and its volume
+                        break
     return out
 
 
+#: NPIs seen to pass the check digit (a set lookup instead of a cached call; bounded)
+_GOOD_NPIS: set[str] = set()
+
+
+def _remember_good_npis(*npis: str | None) -> bool:
+    if len(_GOOD_NPIS) > 100_000:
+        _GOOD_NPIS.clear()
+    _GOOD_NPIS.update(n for n in npis if n is not None)
+    return True
+
+
 def _ncci_partners(pack: RulePack, codes: set[str], others: set[str]) -> bool:
-    """Whether a code in ``codes`` is column 2 of a PTP pair whose column 1 is in ``others``,
-    on any date, leaving out the same-family global/component pairs the bundling checker explains
-    instead (``ncci_pairs`` skips them too)."""
-    partners = _column1_by_column2(pack)
+    """Whether a code in ``codes`` is column 2 of a PTP pair whose column 1 is in ``others``, on
+    any date (``RulePack.ptp_partners`` leaves out the pairs ``ncci_pairs`` skips)."""
+    partners = pack.ptp_partners
     for code in codes:
         column1 = partners.get(code)
         if column1 is not None and not column1.isdisjoint(others):
             return True
     return False
-
-
-_COLUMN1: dict[int, tuple[RulePack, dict[str, frozenset[str]]]] = {}
-
-
-def _column1_by_column2(pack: RulePack) -> dict[str, frozenset[str]]:
-    cached = _COLUMN1.get(id(pack))
-    if cached is not None and cached[0] is pack:
-        return cached[1]
-    out: dict[str, set[str]] = {}
-    for edit in pack.ptp.values():
-        a, b = pack.spec.codes.get(edit.column1), pack.spec.codes.get(edit.column2)
-        same_family_global = (
-            a is not None
-            and b is not None
-            and a.family == b.family
-            and "global" in (a.part, b.part)
-            and a.part != b.part
-        )
-        if not same_family_global:
-            out.setdefault(edit.column2, set()).add(edit.column1)
-    frozen = {code: frozenset(c1) for code, c1 in out.items()}
-    _COLUMN1[id(pack)] = (pack, frozen)  # the pack is kept alive with its id, so ids never clash
-    return frozen

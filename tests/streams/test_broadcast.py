@@ -29,3 +29,22 @@ def test_records_without_a_key_or_with_broken_json_are_ignored() -> None:
     t.apply(None, b'{"denied": 1}')
     t.apply(b"K", b"not json")
     assert t.values == {}
+
+
+def test_the_learned_rates_index_says_which_payer_and_code_have_anything_learned() -> None:
+    from streams.agents.trends import LearnedRateLookup, _payer_and_code
+
+    t = table()
+    t.index = _payer_and_code
+    lookup = LearnedRateLookup(t)
+    rate = b'{"adjudicated": 20, "denied": 6, "days": 30, "top_reasons": ["CO-11"]}'
+    t.apply(b"ACME|93000|I10", rate)
+    t.apply(b"ACME|93000|I10", rate)  # an update is not a second entry
+    t.apply(b"ACME|93000|I10+R07.9", rate)
+    assert lookup.covers("ACME", "93000") and not lookup.covers("ACME", "93010")
+    assert lookup("ACME|93000|I10") is not None and lookup("ACME|93000|R00.2") is None
+    t.apply(b"ACME|93000|I10", None)
+    assert lookup.covers("ACME", "93000")  # one key of the group is left
+    t.apply(b"ACME|93000|I10+R07.9", None)
+    t.apply(b"ACME|93000|I10+R07.9", None)  # deleting twice does not go below zero
+    assert not lookup.covers("ACME", "93000") and t.groups == {}

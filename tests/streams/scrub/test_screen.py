@@ -19,6 +19,7 @@ from streams.scrub.engine import derived_event_id, plan, render, run_rules
 from streams.scrub.rules import CHECKERS, NEEDS, Finding, facts_flags
 from streams.scrub.screen import SCREENED
 from streams.testing import VALID_NPIS, claim_dict, encounter_dict, line
+from streams.trends.windows import LearnedRate, diagnosis_key
 
 CODES = [
     "93000",
@@ -138,12 +139,30 @@ def cases(draw: st.DrawFn) -> tuple[ClaimSubmitted, Encounter | None, list[Histo
 
 
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=cases())
+@given(
+    case=cases(),
+    learn=st.sampled_from(["none", "this claim", "other diagnoses"]),
+    rate=st.sampled_from([1, 6, 15]),
+)
 def test_the_screen_names_every_checker_that_fires(
-    scrubber: Scrubber, case: tuple[ClaimSubmitted, Encounter | None, list[HistoryEntry], date]
+    scrubber: Scrubber,
+    case: tuple[ClaimSubmitted, Encounter | None, list[HistoryEntry], date],
+    learn: str,
+    rate: int,
 ) -> None:
     claim, encounter, history, as_of = case
-    ctx = scrubber.context(claim, as_of, encounter, history)
+    learned = None
+    if learn != "none":
+        keys = []
+        for ln in claim.lines:
+            pointed = [
+                claim.diagnoses[p - 1] for p in ln.diagnosis_pointers if 1 <= p <= len(claim.diagnoses)
+            ]
+            dx = pointed if learn == "this claim" else ["Z99.89"]
+            keys.append(diagnosis_key(claim.payer.payer_id, ln.procedure_code, dx))
+        learned = _Learned(*keys)
+        learned.rates = {k: LearnedRate(20, rate, 30, ["CO-11"]) for k in keys}
+    ctx = scrubber.context(claim, as_of, encounter, history, learned=learned)
     named = {c.__name__ for c in plan(claim, ctx)}
     assert checkers_that_fire(claim, ctx) <= named
     assert run_rules(claim, ctx, screen=True) == run_rules(claim, ctx, screen=False)
@@ -212,3 +231,33 @@ def test_derived_event_ids_are_ordinary_uuids() -> None:
     assert derived == uuid.UUID(int=derived.int) and hash(derived) == hash(uuid.UUID(int=derived.int))
     assert str(derived) == str(uuid.UUID(int=derived.int)) and derived.is_safe == uuid.SafeUUID.unknown
     assert derived == derived_event_id(cause, "scrub_result") != derived_event_id(cause, "claim_ready")
+
+
+class _Learned:
+    """A learned-rates lookup as the worker passes it: by ``payer|code|dx`` and ``covers``."""
+
+    def __init__(self, *keys: str):
+        self.rates = {key: LearnedRate(20, 6, 30, ["CO-11"]) for key in keys}
+
+    def __call__(self, key: str) -> LearnedRate | None:
+        return self.rates.get(key)
+
+    def covers(self, payer_id: str, code: str) -> bool:
+        return any(key.startswith(f"{payer_id}|{code}|") for key in self.rates)
+
+
+def test_the_learned_rates_are_asked_only_where_something_was_learned(scrubber: Scrubber) -> None:
+    from streams.scrub.rules.denial_risk import learned_denial_risk
+
+    claim = ClaimSubmitted.model_validate(claim_dict())  # Medicare 93000 for R07.9
+    enc = Encounter.model_validate(encounter_dict())
+    on = claim.lines[0].service_date + timedelta(days=2)
+
+    def asked(learned: Any) -> bool:
+        return learned_denial_risk in plan(claim, scrubber.context(claim, on, enc, learned=learned))
+
+    assert not asked(_Learned())
+    assert not asked(_Learned("MCR-JH|93010|R07.9"))  # another code
+    assert not asked(_Learned("MCR-JH|93000|I10"))  # this code, other diagnoses
+    assert asked(_Learned("MCR-JH|93000|R07.9"))
+    assert asked(lambda key: None)  # a lookup that cannot say where it learned: always asked
