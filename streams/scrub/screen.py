@@ -30,7 +30,7 @@ from streams.scrub.rules.claim_data import (
     frequency_code,
     line_fields,
     mbi_is_valid,
-    npi_is_valid,
+    npis_valid,
     patient,
     providers,
     total_matches_lines,
@@ -226,15 +226,8 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
     if claim.patient.birth_date > first or (payer.requires_mbi and not mbi_is_valid(claim.patient.member_id)):
         add(patient)
     referring = claim.referring_provider_npi
-    if not (
-        _GOOD_NPIS.issuperset((claim.billing_provider_npi, claim.rendering_provider_npi))
-        and (referring is None or referring in _GOOD_NPIS)
-    ) and not (
-        npi_is_valid(claim.billing_provider_npi)
-        and npi_is_valid(claim.rendering_provider_npi)
-        and (referring is None or npi_is_valid(referring))
-        and _remember_good_npis(claim.billing_provider_npi, claim.rendering_provider_npi, referring)
-    ):
+    npis = (claim.billing_provider_npi, claim.rendering_provider_npi)
+    if not npis_valid(npis if referring is None else (*npis, referring)):
         add(providers)
     icd = ctx.icd
     if not icd.always_ok.issuperset(dx) and not icd.all_ok(dx, first):
@@ -257,17 +250,6 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
                         add(learned_denial_risk)  # the checker also weighs the rate and its volume
                         break
     return out
-
-
-#: NPIs seen to pass the check digit (a set lookup instead of a cached call; bounded)
-_GOOD_NPIS: set[str] = set()
-
-
-def _remember_good_npis(*npis: str | None) -> bool:
-    if len(_GOOD_NPIS) > 100_000:
-        _GOOD_NPIS.clear()
-    _GOOD_NPIS.update(n for n in npis if n is not None)
-    return True
 
 
 def _ncci_partners(pack: RulePack, codes: set[str], others: set[str]) -> bool:

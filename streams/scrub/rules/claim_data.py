@@ -38,6 +38,22 @@ def npi_is_valid(npi: str) -> bool:
     return (10 - total % 10) % 10 == int(npi[9])
 
 
+#: NPIs seen to pass the check digit: on the hot path a set lookup is cheaper than the cached call
+_PASSED: set[str] = set()
+
+
+def npis_valid(npis: tuple[str, ...]) -> bool:
+    """Whether every NPI passes the check digit (fast for NPIs seen to pass before; bounded)."""
+    if _PASSED.issuperset(npis):
+        return True
+    if not all(npi_is_valid(npi) for npi in npis):
+        return False
+    if len(_PASSED) > 100_000:
+        _PASSED.clear()
+    _PASSED.update(npis)
+    return True
+
+
 @checks("CLAIM_TOTAL_MISMATCH")
 def total_matches_lines(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     claim = facts.claim

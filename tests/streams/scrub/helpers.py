@@ -12,6 +12,30 @@ from streams.trends.windows import LearnedRate
 
 MISSING = object()
 
+#: the vocabularies the property tests draw claims from (ECG family, E/M, codes outside the pack)
+PROCEDURE_CODES = [
+    "93000",
+    "93005",
+    "93010",
+    "93040",
+    "93041",
+    "93042",
+    "G0403",
+    "G0404",
+    "99213",
+    "99214",
+    "71045",
+    "A0428",
+]
+MODIFIERS = ["25", "26", "TC", "59", "XU", "76", "77", "GA", "ZZ", "Q6"]
+PAYERS = [
+    {"payer_id": "MCR-JH", "name": "Medicare", "plan_type": "medicare"},
+    {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"},
+    {"payer_id": "BLUEPEAK", "name": "BluePeak", "plan_type": "commercial"},
+    {"payer_id": "SUNMED-MA", "name": "SunMed", "plan_type": "medicare_advantage"},
+    {"payer_id": "ODD", "name": "Unlisted payer", "plan_type": "medicaid"},
+]
+
 
 def scrub_case(
     scrubber: Scrubber,

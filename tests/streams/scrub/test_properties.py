@@ -11,21 +11,9 @@ from hypothesis import strategies as st
 from schemas import ClaimSubmitted
 from streams.scrub import HistoryEntry, Scrubber
 from streams.testing import DEFAULT_AS_OF, claim_dict, line, make_encounter
+from tests.streams.scrub.helpers import MODIFIERS, PAYERS, PROCEDURE_CODES
 
-CODES = [
-    "93000",
-    "93005",
-    "93010",
-    "93040",
-    "93041",
-    "93042",
-    "G0403",
-    "99213",
-    "99214",
-    "71045",
-    "A0428",
-]
-MODS = ["25", "26", "TC", "59", "XU", "76", "77", "GA", "ZZ", "Q6"]
+CODES, MODS = PROCEDURE_CODES, MODIFIERS
 DX = [
     "R07.9",
     "R079",
@@ -38,12 +26,6 @@ DX = [
     "R00.2",
     "E87.6",
     "R07.99",
-]
-PAYERS = [
-    {"payer_id": "MCR-JH", "name": "Medicare", "plan_type": "medicare"},
-    {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"},
-    {"payer_id": "BLUEPEAK", "name": "BluePeak", "plan_type": "commercial"},
-    {"payer_id": "ODD", "name": "Unlisted payer", "plan_type": "medicaid"},
 ]
 POS = ["11", "19", "21", "22", "23", "02"]
 

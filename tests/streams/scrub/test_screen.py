@@ -20,30 +20,10 @@ from streams.scrub.rules import CHECKERS, NEEDS, Finding, facts_flags
 from streams.scrub.screen import SCREENED
 from streams.testing import VALID_NPIS, claim_dict, encounter_dict, line
 from streams.trends.windows import LearnedRate, diagnosis_key
+from tests.streams.scrub.helpers import MODIFIERS, PAYERS, PROCEDURE_CODES
 
-CODES = [
-    "93000",
-    "93005",
-    "93010",
-    "93040",
-    "93041",
-    "93042",
-    "G0403",
-    "G0404",
-    "99213",
-    "99214",
-    "71045",
-    "A0428",
-]
-MODS = ["25", "26", "TC", "59", "XU", "76", "77", "GA", "ZZ"]
+CODES, MODS = PROCEDURE_CODES, MODIFIERS
 DX = ["R07.9", "I10", "I48.91", "Z00.00", "Z01.810", "I47.1", "M54.50", "R00.2", "R07.99", "Z13.6"]
-PAYERS = [
-    {"payer_id": "MCR-JH", "name": "Medicare", "plan_type": "medicare"},
-    {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"},
-    {"payer_id": "BLUEPEAK", "name": "BluePeak", "plan_type": "commercial"},
-    {"payer_id": "SUNMED-MA", "name": "SunMed", "plan_type": "medicare_advantage"},
-    {"payer_id": "ODD", "name": "Unlisted payer", "plan_type": "medicaid"},
-]
 NPIS = [*VALID_NPIS[:3], "1234567890"]  # the last fails the Luhn check
 BASE = date(2025, 6, 1)
 
