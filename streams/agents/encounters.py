@@ -48,5 +48,5 @@ def lookup_raw(app: ClaimflowApp, encounter_id: str) -> dict[str, Any] | None:
 def lookup(app: ClaimflowApp, encounter_id: str | None) -> Encounter | None:
     if not encounter_id:
         return None
-    item = app.tables["encounters"].get(encounter_id)
+    item = lookup_raw(app, encounter_id)
     return Encounter.model_validate(item["encounter"]) if item else None

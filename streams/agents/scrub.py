@@ -211,9 +211,16 @@ async def wait_for_encounters(app: ClaimflowApp, encounter_ids: list[str], secon
     finally:
         for task in tasks:
             task.cancel()
-        for eid, waiter in waiters.items():  # not left behind for encounters that never come
-            if not waiter.is_set() and app.encounter_waiters.get(eid) is waiter:
-                del app.encounter_waiters[eid]
+        for eid, waiter in waiters.items():
+            forget_waiter(app, eid, waiter)
+
+
+def forget_waiter(app: ClaimflowApp, encounter_id: str, waiter: asyncio.Event) -> None:
+    """Drop a waiter left unset (its encounter did not come in time), so the map of waiters does
+    not grow with encounters that never come; a coroutine still waiting on it re-checks the table
+    within its own bound (1 s or the join wait)."""
+    if not waiter.is_set() and app.encounter_waiters.get(encounter_id) is waiter:
+        del app.encounter_waiters[encounter_id]
 
 
 async def wait_for_encounter(
@@ -221,10 +228,13 @@ async def wait_for_encounter(
 ) -> Encounter | None:
     """The encounter, as soon as the encounter agent stores it, or None once ``deadline`` passes."""
     encounter = lookup(app, encounter_id)
+    waiter = None
     while encounter is None and encounter_id and (remaining := deadline - time.time()) > 0:
         waiter = app.encounter_waiters.setdefault(encounter_id, asyncio.Event())
         with contextlib.suppress(TimeoutError):
             # woken by the encounter agent; the 1 s cap re-checks after a rebalance moved tables
             await asyncio.wait_for(waiter.wait(), timeout=min(remaining, 1.0))
         encounter = lookup(app, encounter_id)
+    if encounter is None and encounter_id and waiter is not None:
+        forget_waiter(app, encounter_id, waiter)
     return encounter
