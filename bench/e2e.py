@@ -36,11 +36,11 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
-from streams.admin import create_topics
-from streams.broker import EmbeddedBroker, free_port
-from streams.localrun import WorkerProcess
-from streams.settings import load_settings
-from streams.sim.generator import generate
+from streams.dev.broker import EmbeddedBroker, free_port
+from streams.dev.localrun import WorkerProcess
+from streams.dev.sim.generator import generate
+from streams.runtime.settings import load_settings
+from streams.runtime.topic_admin import create_topics
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PARTITIONS = 4

@@ -3,7 +3,7 @@ unchanged, on the same broker, partitions and messages as the worker.
 
 ``BENCH_PASSTHROUGH=stock`` (default) is Faust as shipped: default producer, ``topic.send`` per
 message, Faust's Monitor, the asyncio loop. ``tuned`` is the same agent with the settings the
-claimflow worker runs with (``streams.app.faust_config``: producer batching and the quiet monitor;
+claimflow worker runs with (``streams.runtime.app.faust_config``: producer batching and the quiet monitor;
 uvloop; sends through ``app.producer.send``), so the benchmark shows what the settings are worth
 apart from what claimflow's own work costs.
 
@@ -25,9 +25,9 @@ from typing import Any
 
 import faust
 
-from streams.app import faust_config
-from streams.runner import use_event_loop
-from streams.settings import load_settings
+from streams.runtime.app import faust_config
+from streams.runtime.settings import load_settings
+from streams.runtime.worker import use_event_loop
 
 settings = load_settings()
 variant = os.environ.get("BENCH_PASSTHROUGH", "stock")
@@ -56,7 +56,7 @@ if tuned:
     @app.task
     async def quiet_root_logger() -> None:
         # mode leaves the root logger at DEBUG whatever -l says; every logger.debug() then builds
-        # a record (the worker does the same in streams.runner)
+        # a record (the worker does the same in streams.runtime.worker)
         logging.getLogger().setLevel(logging.INFO)
 
 

@@ -61,7 +61,7 @@ def main() -> None:
     scrubber.icd.status("R07.9", datetime.now(UTC).date())  # first ICD lookup touches the release data
     t_icd = time.perf_counter() - t0
 
-    from streams.sim.generator import generate
+    from streams.dev.sim.generator import generate
     from streams.trends.windows import LearnedRate
 
     # as in the learning-loop scenario: BluePeak has been denying 93000 with I10 alone (CO-11)

@@ -29,12 +29,12 @@ from typing import Any
 from kafka import KafkaProducer
 
 from bench.e2e import answers, claim_items, env_for
-from streams.admin import create_topics
-from streams.broker import EmbeddedBroker, free_port
-from streams.localrun import WorkerProcess, metric_value
-from streams.settings import load_settings
-from streams.sim.generator import generate
-from streams.sim.world import World
+from streams.dev.broker import EmbeddedBroker, free_port
+from streams.dev.localrun import WorkerProcess, metric_value
+from streams.dev.sim.generator import generate
+from streams.dev.sim.world import World
+from streams.runtime.settings import load_settings
+from streams.runtime.topic_admin import create_topics
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EXTERNAL = ("encounters", "claims-submitted", "claim-status", "claim-denials")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from streams.broker import BrokerNotFound, EmbeddedBroker
+from streams.dev.broker import BrokerNotFound, EmbeddedBroker
 from streams.scrub import Scrubber
 
 

@@ -15,11 +15,11 @@ from faust.types import EventT, StreamT
 from pydantic import ValidationError
 
 from schemas import Envelope
+from schemas.codec import DecodeError, SourcePosition, dead_letter, decode, describe_validation_error, encode
 from schemas.outputs import DeadLetterReason
-from streams.codec import DecodeError, SourcePosition, dead_letter, decode, describe_validation_error, encode
 
 if TYPE_CHECKING:
-    from streams.app import ClaimflowApp
+    from streams.runtime.app import ClaimflowApp
 
 M = TypeVar("M", bound=Envelope)
 log = logging.getLogger("claimflow.agents")

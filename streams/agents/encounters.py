@@ -14,7 +14,7 @@ from schemas import Encounter
 from streams.agents.common import decode_event, guarded
 
 if TYPE_CHECKING:
-    from streams.app import ClaimflowApp
+    from streams.runtime.app import ClaimflowApp
 
 
 def register(app: ClaimflowApp) -> None:

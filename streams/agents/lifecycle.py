@@ -16,9 +16,9 @@ from faust.types import EventT, StreamT
 from pydantic import TypeAdapter
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent
+from schemas.codec import encode
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
 from streams.agents.resubmission import emit_tasks, plan_tasks
-from streams.codec import encode
 from streams.denials.tasks import raises_task
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.machine import Change, ClaimRecord, Outcome, apply
@@ -26,7 +26,7 @@ from streams.trends import category_key
 from streams.trends.facts import facts_for
 
 if TYPE_CHECKING:
-    from streams.app import ClaimflowApp
+    from streams.runtime.app import ClaimflowApp
 
 RECORD = TypeAdapter(ClaimRecord)
 OUTBOX_KEEP = 8

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, ResubmissionTask
+from schemas.codec import encode
 from streams.agents.common import Outbox
-from streams.codec import encode
 from streams.denials import PlanContext, plan_for_denial, plan_for_rejection
 from streams.lifecycle.machine import ClaimRecord
 
 if TYPE_CHECKING:
-    from streams.app import ClaimflowApp
+    from streams.runtime.app import ClaimflowApp
 
 
 def plan_tasks(

@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, Any
 from faust.types import EventT, StreamT
 
 from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult
+from schemas.codec import encode
 from schemas.outputs import LifecycleStage
 from streams.agents.common import Deferred, Outbox, batched, decode_event, guarded
 from streams.agents.encounters import lookup, lookup_raw
 from streams.agents.trends import rate_lookup
-from streams.codec import encode
 from streams.lifecycle.events import step_for
 from streams.scrub import HistoryEntry
 from streams.scrub.engine import derived_event_id
 
 if TYPE_CHECKING:
-    from streams.app import ClaimflowApp
+    from streams.runtime.app import ClaimflowApp
 
 DEADLINE_HEADER = "claimflow-deadline"
 SEEN_PER_PATIENT = 64

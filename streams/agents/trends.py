@@ -4,7 +4,7 @@ alerts on ``denial-trends``, and the learned rates the scrubber reads (the learn
 Windows are day buckets in a changelog-backed table (``denial-windows``, one entry per
 payer|code and per payer|code|diagnoses, bounded to 30 days; see ``streams.trends.windows``), so
 they survive restarts and follow the partition on a rebalance. The learned rates are written to
-``denial-rates``, a topic every worker reads whole (``streams.broadcast``): the scrub agent, which
+``denial-rates``, a topic every worker reads whole (``streams.runtime.broadcast``): the scrub agent, which
 runs on patient partitions, reads any payer's rate locally.
 """
 
@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from faust.types import EventT, StreamT
 
 from schemas import AdjudicationFact, DenialTrend
+from schemas.codec import encode
 from schemas.trends import TrendScope
 from streams.agents.common import Outbox, batched, decode_event
-from streams.codec import encode
 from streams.scrub.engine import derived_event_id
 from streams.trends import (
     NECESSITY_CARCS,
@@ -34,8 +34,8 @@ from streams.trends import (
 from streams.trends.windows import NECESSITY, LearnedRate
 
 if TYPE_CHECKING:
-    from streams.app import ClaimflowApp
-    from streams.broadcast import BroadcastTable
+    from streams.runtime.app import ClaimflowApp
+    from streams.runtime.broadcast import BroadcastTable
 
 RATES = "denial-rates"
 

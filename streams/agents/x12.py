@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
 
+from schemas.codec import encode
 from streams.agents.common import Outbox, batched, logical_topic, send_dead_letter
-from streams.codec import encode
 from streams.x12.ingest import ingest_text
 
 if TYPE_CHECKING:
-    from streams.app import ClaimflowApp
+    from streams.runtime.app import ClaimflowApp
 
 
 def register(app: ClaimflowApp) -> None:

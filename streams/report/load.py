@@ -37,7 +37,7 @@ class Progress:
 
 
 def _event_type(topic: str) -> str:
-    from streams.topics import BY_NAME
+    from schemas.topics import BY_NAME
 
     model = BY_NAME[topic].model
     assert model is not None

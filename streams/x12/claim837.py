@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from schemas import ClaimSubmitted
-from streams.pseudonym import pseudonymous_key
+from schemas.pseudonym import pseudonymous_key
 from streams.x12.profile import X12Profile
 from streams.x12.segments import Delimiters, Interchange, Segment, render
 

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial, Envelope
-from streams.codec import describe_validation_error
+from schemas.codec import describe_validation_error
 from streams.x12.ack277 import statuses_from_277ca
 from streams.x12.claim837 import claims_from_837p
 from streams.x12.remit835 import remittances_from_835

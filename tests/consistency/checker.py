@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from streams.localrun import Bus
+from streams.dev.localrun import Bus
 
 
 @dataclass(frozen=True)

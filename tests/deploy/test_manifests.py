@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from streams.k8s import render
-from streams.settings import env_var_names
+from streams.cli.k8s import render
+from streams.runtime.settings import env_var_names
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
-from streams.metrics import Metrics
+from streams.runtime.metrics import Metrics
 from tests.integration.test_metrics_scrape import prometheus_binary
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from streams.admin import create_topics
-from streams.broker import EmbeddedBroker
-from streams.localrun import Bus, WorkerProcess, metric_value  # noqa: F401  # re-exported for tests
-from streams.settings import load_settings
+from streams.dev.broker import EmbeddedBroker
+from streams.dev.localrun import Bus, WorkerProcess, metric_value  # noqa: F401  # re-exported for tests
+from streams.runtime.settings import load_settings
+from streams.runtime.topic_admin import create_topics
 
 
 @dataclass

@@ -6,8 +6,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from streams.localrun import Bus
-from streams.testing import claim_dict, encounter_dict, line
+from streams.dev.localrun import Bus
+from tests.builders import claim_dict, encounter_dict, line
 
 COMMERCIAL_PATIENT = {
     "member_id": "XJK000000001",

@@ -13,10 +13,10 @@ import sys
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
-from streams.admin import create_topics
-from streams.broker import EmbeddedBroker
-from streams.settings import load_settings
-from streams.topics import CATALOGUE
+from schemas.topics import CATALOGUE
+from streams.dev.broker import EmbeddedBroker
+from streams.runtime.settings import load_settings
+from streams.runtime.topic_admin import create_topics
 
 pytestmark = pytest.mark.broker
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
 from streams.denials import load_reason_map
+from streams.dev.broker import EmbeddedBroker
 from streams.report.compute import compute
 from streams.report.load import from_topics
-from streams.testing import commercial_payer
+from tests.builders import commercial_payer
 from tests.integration.conftest import deploy, metric_value, wait_records
 from tests.integration.scenario import denial, now, submit
 

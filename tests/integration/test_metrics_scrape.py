@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import free_port
+from streams.dev.broker import free_port
 from tests.debian import debian_binary
 from tests.integration.conftest import Deployment, metric_value
 from tests.integration.scenario import status, submit

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from streams.dev.sim.generator import generate
+from streams.dev.sim.runner import Simulation
 from streams.scrub import Scrubber
-from streams.sim.generator import generate
-from streams.sim.runner import Simulation
 from tests.integration.conftest import Deployment
 
 pytestmark = pytest.mark.broker

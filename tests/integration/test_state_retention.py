@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
+from streams.dev.broker import EmbeddedBroker
 from tests.integration.conftest import deploy, metric_value
 from tests.integration.scenario import status, submit
 

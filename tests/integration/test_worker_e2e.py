@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
-from streams.localrun import count_where
+from streams.dev.broker import EmbeddedBroker
+from streams.dev.localrun import count_where
 from streams.scrub.packs import bundled_pack_dir
 from tests.integration.conftest import Deployment, deploy, metric_value, wait_records
 from tests.integration.scenario import denial, now, send_encounter, status, submit

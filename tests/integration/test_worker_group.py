@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
+from streams.dev.broker import EmbeddedBroker
 from tests.integration.conftest import deploy, supervise
 from tests.integration.scenario import status, submit
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
+from streams.dev.broker import EmbeddedBroker
 from tests.integration.conftest import deploy
 from tests.streams.x12.samples import SECRET
 

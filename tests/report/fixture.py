@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from schemas import ClaimSubmitted, Encounter, ResubmissionTask
+from streams.dev.sim.generator import generate
 from streams.scrub import Scrubber
-from streams.sim.generator import generate
 
 START = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from schemas import EVENT_MODELS, ClaimStatus, ClaimSubmitted, Denial, Encounter, ScrubResult
 from schemas.export import schema_documents
-from streams.testing import claim_dict, encounter_dict, make_claim
+from tests.builders import claim_dict, encounter_dict, make_claim
 
 JSON_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"
 

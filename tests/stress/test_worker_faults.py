@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker
-from streams.localrun import Bus, WorkerProcess
+from streams.dev.broker import EmbeddedBroker
+from streams.dev.localrun import Bus, WorkerProcess
 from tests.consistency.checker import Expected, Report, check, uncommitted
 from tests.integration.conftest import deploy, metric_value, supervise
 from tests.integration.scenario import denial, status

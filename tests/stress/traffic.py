@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from streams.localrun import Bus
+from streams.dev.localrun import Bus
 from tests.consistency.checker import Expected
 from tests.integration.scenario import denial, now, status, submit
 

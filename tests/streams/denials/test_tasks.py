@@ -12,7 +12,7 @@ from streams.denials import PlanContext, attempt_of, load_reason_map, plan_for_d
 from streams.denials.corrections import fix_ecg_components, fix_ecg_modifiers
 from streams.lifecycle.events import remittance_state
 from streams.scrub import Scrubber
-from streams.testing import DEFAULT_AS_OF, FIXED_TIME, commercial_payer, line, make_claim, make_encounter
+from tests.builders import DEFAULT_AS_OF, FIXED_TIME, commercial_payer, line, make_claim, make_encounter
 
 REASONS = load_reason_map()
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from schemas import ClaimSubmitted, ScrubResult
 from streams.scrub import HistoryEntry, Scrubber
-from streams.testing import DEFAULT_AS_OF, claim_dict, encounter_dict
 from streams.trends.windows import LearnedRate
+from tests.builders import DEFAULT_AS_OF, claim_dict, encounter_dict
 
 MISSING = object()
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from schemas import ClaimSubmitted
 from streams.scrub import HistoryEntry, Scrubber
-from streams.testing import DEFAULT_AS_OF, claim_dict, line, make_encounter
+from tests.builders import DEFAULT_AS_OF, claim_dict, line, make_encounter
 from tests.streams.scrub.helpers import MODIFIERS, PAYERS, PROCEDURE_CODES
 
 CODES, MODS = PROCEDURE_CODES, MODIFIERS

@@ -11,8 +11,8 @@ import pytest
 from streams.scrub import Scrubber
 from streams.scrub.packs import PtpEdit
 from streams.scrub.rules import RULES
-from streams.testing import INVALID_NPI, VALID_NPIS, commercial_payer, line
 from streams.trends.windows import LearnedRate
+from tests.builders import INVALID_NPI, VALID_NPIS, commercial_payer, line
 from tests.streams.scrub.helpers import MISSING, fired, scrub_case
 
 ACME = {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"}

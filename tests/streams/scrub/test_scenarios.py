@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import pytest
 
 from streams.scrub import Scrubber
-from streams.testing import VALID_NPIS, commercial_payer, line
+from tests.builders import VALID_NPIS, commercial_payer, line
 from tests.streams.scrub.helpers import MISSING, scrub_case
 
 ACME = {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"}

@@ -18,8 +18,8 @@ from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.engine import derived_event_id, plan, render, run_rules
 from streams.scrub.rules import CHECKERS, NEEDS, Finding, facts_flags
 from streams.scrub.screen import SCREENED
-from streams.testing import VALID_NPIS, claim_dict, encounter_dict, line
 from streams.trends.windows import LearnedRate, diagnosis_key
+from tests.builders import VALID_NPIS, claim_dict, encounter_dict, line
 from tests.streams.scrub.helpers import MODIFIERS, PAYERS, PROCEDURE_CODES
 
 CODES, MODS = PROCEDURE_CODES, MODIFIERS
@@ -151,7 +151,7 @@ def test_the_screen_names_every_checker_that_fires(
 def test_screened_and_unscreened_engines_agree_on_the_simulator_mix(scrubber: Scrubber) -> None:
     """Three thousand simulated claims with their encounters and growing patient histories, on the
     day they were made and a year later (timely filing)."""
-    from streams.sim.generator import generate
+    from streams.dev.sim.generator import generate
 
     cases = generate(3000, seed=5)
     history: dict[str, list[HistoryEntry]] = defaultdict(list)

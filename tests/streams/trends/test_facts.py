@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial
 from streams.denials import load_reason_map
-from streams.testing import claim_dict, line
 from streams.trends.facts import facts_for
+from tests.builders import claim_dict, line
 
 REASONS = load_reason_map()
 AT = datetime(2026, 11, 20, 12, tzinfo=UTC)

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas import ClaimSubmitted
-from streams.pseudonym import pseudonymous_key
-from streams.testing import VALID_NPIS, claim_dict, line
+from schemas.pseudonym import pseudonymous_key
+from tests.builders import VALID_NPIS, claim_dict, line
 
 SECRET = b"x12-test-secret-key-0001"
 AT = datetime(2026, 11, 12, 9, 30, 5, tzinfo=UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial
-from streams.pseudonym import pseudonymous_key
+from schemas.pseudonym import pseudonymous_key
 from streams.x12.claim837 import claims_from_837p, render_837p
 from streams.x12.ingest import ingest_text
 from streams.x12.profile import X12Profile

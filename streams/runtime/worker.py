@@ -1,0 +1,104 @@
+"""Start the worker process: logging, the Faust app with its agents, the HTTP listener, and a
+bound on graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import threading
+import time
+
+from faust.worker import Worker
+
+from streams.runtime.app import ClaimflowApp
+from streams.runtime.listener import WebListener
+from streams.runtime.phi_logging import configure_logging, install_phi_filter
+from streams.runtime.settings import Settings
+
+log = logging.getLogger("claimflow")
+
+#: Exit status when a graceful stop overran ``CLAIMFLOW_SHUTDOWN_SECONDS`` (EX_TEMPFAIL).
+EXIT_SHUTDOWN_TIMEOUT = 75
+
+
+def shutdown_watchdog(seconds: float) -> threading.Timer:
+    """Exit the process if a graceful stop has not finished within ``seconds``.
+
+    Faust's stop waits for in-flight events (``wait_empty``) and can hang there; the orchestrator
+    would then SIGKILL us at the end of its grace period anyway. Exiting first is as safe: every
+    batch's outputs are confirmed before its events are acknowledged, and Faust commits acknowledged
+    offsets while it waits, so what was not committed is redelivered to the next owner."""
+    started = time.monotonic()
+
+    def expire() -> None:
+        log.critical(
+            "graceful stop did not finish within %.0fs; exiting (uncommitted events will be redelivered)",
+            time.monotonic() - started,
+        )
+        logging.shutdown()
+        os._exit(EXIT_SHUTDOWN_TIMEOUT)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+class ClaimflowWorker(Worker):
+    """Faust's worker with claimflow's PHI filter on every log handler it installs and a bound on
+    how long a signalled stop may take."""
+
+    shutdown_seconds: float = 20.0
+
+    def _setup_logging(self) -> None:
+        super()._setup_logging()
+        # mode leaves the root logger at DEBUG whatever the level asked for: every debug call in
+        # aiokafka and Faust would then build (and our filter would format) a record
+        level = logging.getLevelName(str(self.loglevel).upper()) if self.loglevel else logging.INFO
+        logging.getLogger().setLevel(level if isinstance(level, int) else logging.INFO)
+        install_phi_filter()
+
+    def _schedule_shutdown(self, sig: signal.Signals) -> None:
+        if not self._signal_stop_time:
+            log.info("%s received: stopping (bound %.0fs)", sig.name, self.shutdown_seconds)
+            shutdown_watchdog(self.shutdown_seconds)
+        super()._schedule_shutdown(sig)
+
+
+def build_worker(settings: Settings) -> tuple[ClaimflowApp, Worker]:
+    app = ClaimflowApp(settings)
+    app.register_agents()
+    listener = WebListener(
+        settings.web_host, settings.web_port, liveness=app.liveness, readiness=app.readiness
+    )
+    worker = ClaimflowWorker(
+        app.faust, listener, loglevel=settings.log_level, quiet=True, redirect_stdouts=False
+    )
+    worker.shutdown_seconds = settings.shutdown_seconds
+    return app, worker
+
+
+def use_event_loop(name: str) -> None:
+    """Install the event loop policy before Faust, mode or aiokafka create a loop (the consumer
+    thread's own loop comes from the same policy)."""
+    if name == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
+def run_worker(settings: Settings) -> int:
+    configure_logging(settings.log_level)
+    use_event_loop(settings.event_loop)
+    _, worker = build_worker(settings)
+    log.info(
+        "worker starting: app_id=%s broker_profile=%s partitions=%d event_loop=%s",
+        settings.app_id,
+        settings.broker_profile,
+        settings.partitions,
+        type(asyncio.get_event_loop_policy()).__module__.split(".")[0],
+    )
+    worker.execute_from_commandline()
+    return 0

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streams.runtime.app import faust_config
+from streams.runtime.settings import ConfigError, env_var_names, load_settings
+
+
+def test_defaults_are_sensible() -> None:
+    s = load_settings({})
+    assert s.store == "memory://" and s.partitions == 4 and s.web_host == "127.0.0.1"
+    assert s.encounter_grace_seconds == 30.0 and s.broker_profile == "kafka"
+
+
+def test_missing_bootstrap_is_explained() -> None:
+    with pytest.raises(ConfigError, match="KAFKA_BOOTSTRAP_SERVERS is not set"):
+        load_settings({}).require_bootstrap()
+
+
+def test_bad_number_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match="CLAIMFLOW_PARTITIONS"):
+        load_settings({"CLAIMFLOW_PARTITIONS": "many"})
+
+
+def test_sasl_without_credentials_is_refused() -> None:
+    with pytest.raises(ConfigError, match="KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required"):
+        load_settings({"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512"})
+
+
+def test_sasl_settings_with_plaintext_protocol_are_refused() -> None:
+    with pytest.raises(ConfigError, match="use SASL_SSL"):
+        load_settings(
+            {
+                "KAFKA_SASL_USERNAME": "u",
+                "KAFKA_SASL_PASSWORD": "p",
+                "KAFKA_SASL_MECHANISM": "PLAIN",
+            }
+        )
+
+
+def test_cafile_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings({"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_SSL_CAFILE": str(tmp_path / "nope.pem")})
+
+
+def test_unknown_store_is_refused() -> None:
+    with pytest.raises(ConfigError, match="CLAIMFLOW_STORE"):
+        load_settings({"CLAIMFLOW_STORE": "redis://x"})
+
+
+def test_scram_sha_512_over_ssl_is_accepted(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    s = load_settings(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "k1:9093,k2:9093",
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_SASL_USERNAME": "claimflow",
+            "KAFKA_SASL_PASSWORD": "secret",
+            "KAFKA_SSL_CAFILE": str(ca),
+        }
+    )
+    kw = s.kafka_client_kwargs()
+    assert kw["bootstrap_servers"] == ["k1:9093", "k2:9093"] and kw["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert "secret" not in repr(s)
+
+
+def test_embedded_profile_applies_broker_workarounds_only_when_asked() -> None:
+    embedded = faust_config(
+        load_settings({"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "CLAIMFLOW_BROKER_PROFILE": "embedded"})
+    )
+    assert embedded["producer_max_batch_size"] == 1 and embedded["broker_session_timeout"] <= 10
+    real = faust_config(load_settings({"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092"}))
+    assert real["producer_max_batch_size"] > 1 and "broker_session_timeout" not in real
+
+
+def test_every_documented_variable_is_known() -> None:
+    names = env_var_names()
+    for documented in (
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "KAFKA_SECURITY_PROTOCOL",
+        "KAFKA_SASL_MECHANISM",
+        "KAFKA_SASL_USERNAME",
+        "KAFKA_SASL_PASSWORD",
+        "KAFKA_SSL_CAFILE",
+        "CLAIMFLOW_TOPIC_PREFIX",
+        "CLAIMFLOW_SCRUB_SCREEN",
+        "CLAIMFLOW_JOIN_WAIT_SECONDS",
+        "CLAIMFLOW_PARTITIONS",
+        "CLAIMFLOW_STORE",
+        "CLAIMFLOW_WEB_PORT",
+        "CLAIMFLOW_RULES_DIR",
+        "CLAIMFLOW_PAYERS_DIR",
+        "CLAIMFLOW_LOG_LEVEL",
+        "CLAIMFLOW_STAGES",
+        "CLAIMFLOW_EVENT_LOOP",
+    ):
+        assert documented in names
