@@ -1,7 +1,17 @@
 """claimflow event contracts (pydantic v2). The only package other teams need to import."""
 
 from schemas.base import Contract, Envelope
-from schemas.claim import ClaimLine, ClaimSubmitted, Patient, Payer
+from schemas.claim import (
+    ClaimLine,
+    ClaimSubmitted,
+    OtherPayer,
+    Patient,
+    Payer,
+    ScrubbableClaim,
+    ValidClaim,
+    as_valid,
+    read_claim,
+)
 from schemas.encounter import EcgDocumentation, Encounter
 from schemas.outputs import (
     EDIT_CATEGORIES,
@@ -55,9 +65,14 @@ __all__ = [
     "Encounter",
     "Envelope",
     "LifecycleEvent",
+    "OtherPayer",
     "Patient",
     "Payer",
     "ResubmissionTask",
     "ScrubEdit",
     "ScrubResult",
+    "ScrubbableClaim",
+    "ValidClaim",
+    "as_valid",
+    "read_claim",
 ]

@@ -1,12 +1,37 @@
-"""A claim as the coder submitted it (topic ``claims-submitted``, keyed by ``patient_key``)."""
+"""A claim as the coder submitted it (topic ``claims-submitted``, keyed by ``patient_key``).
+
+Three views of one claim, each a subclass of the one before:
+
+* ``ClaimSubmitted`` — what the worker reads. **Lenient**: any JSON object with a ``claim_id`` and
+  the contract's structure (objects where objects belong, lists where lists belong) is a claim.
+  Wrong *values* — a 9-digit NPI, a 4-character procedure code, a malformed diagnosis, an empty
+  member id, a date or amount that cannot be read (kept as ``None``), an unknown field — are not
+  refused here: the scrubber holds the claim with an edit that names the field and the fix
+  (``streams/scrub/rules/claim_format.py``). Only input that cannot be read as a claim at all is a
+  dead letter.
+* ``ScrubbableClaim`` — every value a rule needs to be asked is present and typed (lines with
+  their dates of service, units and charges; the plan type). The scrubber's rules work on it.
+* ``ValidClaim`` — every value is well-formed (the strict contract). ``claims-ready``, corrected
+  claims and rendered 837Ps carry only this. ``read_claim`` returns one whenever the input allows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 
 from schemas.base import Contract, Envelope
 from schemas.codes import (
@@ -20,16 +45,110 @@ from schemas.codes import (
     PlaceOfService,
     PlanType,
     ProcedureCode,
+    looks_like_icd10,
+    normalize_icd10,
 )
+from schemas.status import Adjustment
 
-#: Hard ceiling on lines per claim accepted by the contract (the 837P allows 50 service lines).
+#: Hard ceiling on lines per claim (the 837P allows 50 service lines).
 MAX_LINES = 50
+#: Diagnoses per claim (837P HI: 12) and pointers per line (SV107: 4).
+MAX_DIAGNOSES = 12
+MAX_POINTERS = 4
+#: How units are counted (837P SV103): UN units, MJ minutes (anesthesia time).
+UNIT_BASES = ("UN", "MJ")
+#: SBR01, the payer's place in the order of payment (P primary, S secondary, T tertiary, A-H the
+#: 4th to 11th payer, U unknown).
+PAYER_RESPONSIBILITIES = ("P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U")
+
+
+# --- lenient value types: read what can be read, never refuse a value ----------------------------
+
+
+def _text(value: object) -> object:
+    """Numbers become text (an NPI or a code sent as a JSON number); text is stripped; a missing
+    value (null) is empty text, which the scrubber reports."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return value  # refused below: a boolean is not text, and not a wrong value either
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def _optional_text(value: object) -> object:
+    value = _text(value)
+    return None if value == "" else value
+
+
+def _empty_if_null(value: object) -> object:
+    """A list or an object sent as null is an empty one (the scrubber says what is missing)."""
+    return [] if value is None else value
+
+
+def _default_if_null(value: object) -> object:
+    return {} if value is None else value
+
+
+def _code(value: object) -> object:
+    value = _text(value)
+    return value.upper() if isinstance(value, str) else value
+
+
+def _diagnosis(value: object) -> object:
+    """``r079`` and ``R07.9`` are one code; text that is not ICD-shaped is kept as written."""
+    value = _code(value)
+    if isinstance(value, str) and looks_like_icd10(value):
+        return normalize_icd10(value)
+    return value
+
+
+def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A value that cannot be read as its type is kept as ``None`` (the scrubber says so)."""
+    try:
+        return handler(value)
+    except ValidationError:
+        return None
+
+
+LooseText = Annotated[str, BeforeValidator(_text)]
+LooseOptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
+LooseCode = Annotated[str, BeforeValidator(_code)]
+LooseDiagnosis = Annotated[str, BeforeValidator(_diagnosis)]
+LooseDate = Annotated[date | None, WrapValidator(_or_none)]
+LooseDecimal = Annotated[Decimal | None, WrapValidator(_or_none)]
+LooseInt = Annotated[int | None, WrapValidator(_or_none)]
+NullableList = BeforeValidator(_empty_if_null)
+NullableObject = BeforeValidator(_default_if_null)
+
+#: units of a service line: a decimal above 0 (SV104 allows 1.5), at most 3 decimal places
+Units = Annotated[Decimal, Field(gt=0, le=99999, decimal_places=3)]
+PayerResponsibility = Literal["P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U"]
+
+_LENIENT = ConfigDict(extra="allow")  # an unknown field is an edit (a typo), not a broken event
+_STRICT = ConfigDict(extra="forbid")
+
+
+# --- parts ---------------------------------------------------------------------------------------
 
 
 class Patient(Contract):
     """Identity of the patient/subscriber. PHI: never logged, never a metric label."""
 
-    member_id: str = Field(min_length=1, max_length=40)
+    model_config = _LENIENT
+
+    member_id: LooseText = ""
+    first_name: LooseText = ""
+    last_name: LooseText = ""
+    birth_date: LooseDate = None
+    sex: LooseCode = ""
+
+
+class ValidPatient(Patient):
+    model_config = _STRICT
+
+    member_id: str = Field(min_length=1, max_length=80)
     first_name: str = Field(min_length=1, max_length=60)
     last_name: str = Field(min_length=1, max_length=60)
     birth_date: date
@@ -37,47 +156,206 @@ class Patient(Contract):
 
 
 class Payer(Contract):
-    payer_id: PayerId
-    name: str = Field(min_length=1, max_length=80)
+    model_config = _LENIENT
+
+    payer_id: LooseText = ""
+    name: LooseText = ""
+    plan_type: LooseText = ""
+
+
+class ScrubbablePayer(Payer):
     plan_type: PlanType
 
 
+class ValidPayer(ScrubbablePayer):
+    model_config = _STRICT
+
+    payer_id: PayerId
+    name: str = Field(min_length=1, max_length=80)
+
+
+class OtherPayer(Contract):
+    """Coordination of benefits: another payer of this claim (837P loops 2320/2330) and what it
+    decided. The claim's own payer, subscriber and claim numbers never come from here."""
+
+    payer_id: str | None = Field(default=None, max_length=80)
+    name: str | None = Field(default=None, max_length=80)
+    plan_type: PlanType | None = None
+    responsibility: PayerResponsibility = Field(
+        default="P", description="SBR01 of that payer: P primary, S secondary, T tertiary, ..."
+    )
+    claim_number: str | None = Field(
+        default=None, max_length=50, description="that payer's claim control number (2330B REF*F8)"
+    )
+    paid_amount: Decimal | None = Field(default=None, description="what that payer paid (2320 AMT*D)")
+    patient_responsibility: Decimal | None = Field(
+        default=None, description="remaining patient liability it reported (2320 AMT*EAF)"
+    )
+    adjudicated_on: date | None = Field(default=None, description="its adjudication date (2330B DTP*573)")
+    adjustments: list[Adjustment] = Field(
+        default_factory=list, max_length=99, description="its claim-level adjustments (2320 CAS)"
+    )
+
+
 class ClaimLine(Contract):
+    model_config = _LENIENT
+
+    line_number: LooseInt = None
+    procedure_code: LooseCode = ""
+    modifiers: Annotated[Sequence[LooseCode], NullableList] = Field(default_factory=list)
+    units: LooseDecimal = None
+    unit_basis: LooseCode = Field(default="UN", description="UN units, MJ anesthesia minutes (SV103)")
+    charge: LooseDecimal = None
+    service_date: LooseDate = None
+    service_end_date: LooseDate = Field(default=None, description="last day of a date range (DTP*472*RD8)")
+    diagnosis_pointers: Annotated[Sequence[LooseInt], NullableList] = Field(default_factory=list)
+
+    @property
+    def last_service_date(self) -> date | None:
+        return self.service_end_date or self.service_date
+
+
+class ScrubbableLine(ClaimLine):
+    line_number: int
+    units: Decimal
+    charge: Decimal
+    service_date: date
+    diagnosis_pointers: Sequence[int] = Field(default_factory=list)
+
+
+class ValidClaimLine(ScrubbableLine):
+    model_config = _STRICT
+
     line_number: StrictInt = Field(ge=1, le=MAX_LINES)
     procedure_code: ProcedureCode
-    modifiers: list[Modifier] = Field(default_factory=list, max_length=4)
-    units: StrictInt = Field(ge=1, le=999)
+    modifiers: Sequence[Modifier] = Field(default_factory=list, max_length=4)
+    units: Units
+    unit_basis: Literal["UN", "MJ"] = "UN"
     charge: Money
-    service_date: date
-    diagnosis_pointers: list[StrictInt] = Field(default_factory=list, max_length=4)
+    service_end_date: date | None = None
+    diagnosis_pointers: Sequence[Annotated[StrictInt, Field(ge=1, le=MAX_DIAGNOSES)]] = Field(
+        default_factory=list, max_length=MAX_POINTERS
+    )
+
+    @model_validator(mode="after")
+    def _range(self) -> ValidClaimLine:
+        if self.service_end_date is not None and self.service_end_date < self.service_date:
+            raise ValueError("service_end_date is before service_date")
+        return self
+
+
+# --- the claim -----------------------------------------------------------------------------------
 
 
 class ClaimSubmitted(Envelope):
+    """A claim as submitted, read leniently (see the module docstring)."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "description": "A claim as submitted. The worker reads any JSON object with a claim_id "
+            "and this structure; a value that is wrong or missing is a scrub edit (the claim is held "
+            "with an edit naming the field), not a dead letter. Every clean claim has the strict "
+            "shape of ClaimReady.claim."
+        },
+    )
+
     event_type: Literal["claim_submitted"] = "claim_submitted"
     claim_id: Identifier
-    encounter_id: Identifier | None = None
-    patient_key: Identifier = Field(description="Pseudonymous patient key (keyed hash); never a member id")
-    patient: Patient
-    payer: Payer
-    billing_provider_npi: Npi
-    rendering_provider_npi: Npi
-    referring_provider_npi: Npi | None = None
-    place_of_service: PlaceOfService
-    frequency_code: FrequencyCode = "1"
-    original_claim_number: Identifier | None = None
-    replaces_claim_id: Identifier | None = Field(
+    encounter_id: LooseOptionalText = None
+    patient_key: LooseOptionalText = Field(
+        default=None, description="Pseudonymous patient key (keyed hash); never a member id"
+    )
+    patient: Annotated[Patient, NullableObject] = Field(default_factory=Patient)
+    payer: Annotated[Payer, NullableObject] = Field(default_factory=Payer)
+    billing_provider_npi: LooseOptionalText = None
+    rendering_provider_npi: LooseOptionalText = None
+    referring_provider_npi: LooseOptionalText = None
+    place_of_service: LooseText = ""
+    frequency_code: LooseText = "1"
+    original_claim_number: LooseOptionalText = None
+    replaces_claim_id: LooseOptionalText = Field(
         default=None,
         description="claim_id of the claim this replacement (7) or void (8) supersedes",
     )
-    prior_authorization: Identifier | None = Field(
+    prior_authorization: LooseOptionalText = Field(
         default=None, description="payer authorization number (REF*G1)"
     )
-    diagnoses: list[IcdCode] = Field(min_length=1, max_length=12)
-    lines: list[ClaimLine] = Field(min_length=1, max_length=MAX_LINES)
+    payer_responsibility: LooseCode = Field(
+        default="P", description="SBR01 of the claim's payer: P primary, S secondary, T tertiary, ..."
+    )
+    other_payers: Annotated[Sequence[OtherPayer], NullableList] = Field(
+        default_factory=list,
+        description="coordination of benefits: the other payers of this claim and their adjudication",
+    )
+    diagnoses: Annotated[Sequence[LooseDiagnosis], NullableList] = Field(default_factory=list)
+    lines: Annotated[Sequence[ClaimLine], NullableList] = Field(default_factory=list)
+    total_charge: LooseDecimal = None
+
+    @property
+    def first_service_date(self) -> date:
+        dates = [line.service_date for line in self.lines if line.service_date is not None]
+        if not dates:
+            raise ValueError(f"claim {self.claim_id} has no readable date of service")
+        return min(dates)
+
+    @property
+    def lines_total(self) -> Decimal:
+        return sum((line.charge for line in self.lines if line.charge is not None), Decimal("0"))
+
+    @property
+    def unknown_fields(self) -> list[str]:
+        """Fields the contract does not know, as dotted paths (``lines.2.rendering_npi``)."""
+        out = [name for name in self.model_extra or {}]
+        out += [f"patient.{name}" for name in self.patient.model_extra or {}]
+        out += [f"payer.{name}" for name in self.payer.model_extra or {}]
+        for i, line in enumerate(self.lines, start=1):
+            out += [f"lines.{i}.{name}" for name in line.model_extra or {}]
+        return out
+
+
+class ScrubbableClaim(ClaimSubmitted):
+    """Every value a rule reads is present and typed; other values may still be wrong."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    payer: ScrubbablePayer
+    lines: Sequence[ScrubbableLine] = Field(min_length=1)
+
+
+#: an optional identifier sent as empty text is absent
+OptionalIdentifier = Annotated[Identifier | None, BeforeValidator(_optional_text)]
+
+
+class ValidClaim(ScrubbableClaim):
+    """A claim whose every value is well-formed: what ``claims-ready`` carries."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    encounter_id: OptionalIdentifier = None
+    patient_key: Identifier = Field(description="Pseudonymous patient key (keyed hash); never a member id")
+    patient: ValidPatient
+    payer: ValidPayer
+    billing_provider_npi: Npi
+    rendering_provider_npi: Npi
+    referring_provider_npi: Annotated[Npi | None, BeforeValidator(_optional_text)] = None
+    place_of_service: PlaceOfService
+    frequency_code: FrequencyCode = "1"
+    original_claim_number: OptionalIdentifier = None
+    replaces_claim_id: OptionalIdentifier = Field(
+        default=None,
+        description="claim_id of the claim this replacement (7) or void (8) supersedes",
+    )
+    prior_authorization: OptionalIdentifier = Field(
+        default=None, description="payer authorization number (REF*G1)"
+    )
+    payer_responsibility: PayerResponsibility = "P"
+    diagnoses: Sequence[IcdCode] = Field(min_length=1, max_length=MAX_DIAGNOSES)
+    lines: Sequence[ValidClaimLine] = Field(min_length=1, max_length=MAX_LINES)
     total_charge: Money
 
     @model_validator(mode="after")
-    def _line_numbers_unique(self) -> ClaimSubmitted:
+    def _line_numbers_unique(self) -> ValidClaim:
         numbers = [line.line_number for line in self.lines]
         if len(set(numbers)) != len(numbers):
             raise ValueError("line_number values must be unique within a claim")
@@ -87,6 +365,22 @@ class ClaimSubmitted(Envelope):
     def first_service_date(self) -> date:
         return min(line.service_date for line in self.lines)
 
-    @property
-    def lines_total(self) -> Decimal:
-        return sum((line.charge for line in self.lines), Decimal("0"))
+
+def read_claim(data: bytes | str | dict[str, Any]) -> ClaimSubmitted:
+    """The claim in ``data``: a ``ValidClaim`` when every value is well-formed, else the lenient
+    ``ClaimSubmitted`` (raises ``ValidationError`` only for input that is not a claim at all)."""
+    try:
+        if isinstance(data, dict):
+            return ValidClaim.model_validate(data)
+        return ValidClaim.model_validate_json(data)
+    except ValidationError:
+        if isinstance(data, dict):
+            return ClaimSubmitted.model_validate(data)
+        return ClaimSubmitted.model_validate_json(data)
+
+
+def as_valid(claim: ClaimSubmitted) -> ValidClaim:
+    """The claim as a ``ValidClaim`` (itself when it already is one); raises ``ValidationError``."""
+    if isinstance(claim, ValidClaim):
+        return claim
+    return ValidClaim.model_validate(claim.model_dump(mode="json"))

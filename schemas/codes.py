@@ -19,6 +19,25 @@ _MOD_RE = re.compile(r"^[0-9A-Z]{2}$")
 _NPI_RE = re.compile(r"^[0-9]{10}$")
 
 
+def looks_like_icd10(value: str) -> bool:
+    """Whether ``value`` has the shape of an ICD-10-CM code (with or without the dot)."""
+    return bool(_ICD_RE.match(value.strip().upper().replace(".", "")))
+
+
+def looks_like_procedure(value: str) -> bool:
+    """CPT (5 characters: 4 digits and a digit or letter, e.g. 93000, 0591T) or HCPCS Level II."""
+    return bool(_PROC_RE.match(value))
+
+
+def looks_like_modifier(value: str) -> bool:
+    return bool(_MOD_RE.match(value))
+
+
+def looks_like_npi(value: str) -> bool:
+    """10 digits, the first 1 or 2 (the check digit is the scrubber's business)."""
+    return bool(_NPI_RE.match(value)) and value[0] in "12"
+
+
 def normalize_icd10(value: object) -> str:
     """``r079``, ``R079`` and ``R07.9`` are the same code; the canonical form has the dot."""
     if not isinstance(value, str):
@@ -68,8 +87,21 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 PayerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 
 PlanType = Literal["medicare", "medicare_advantage", "medicaid", "commercial"]
+PLAN_TYPES: tuple[str, ...] = PlanType.__args__  # type: ignore[attr-defined]
 FrequencyCode = Literal["1", "7", "8"]
 GroupCode = Literal["CO", "PR", "OA", "PI"]
 
-#: X12 claim status category codes (277CA / 276-277).
-STATUS_CATEGORY_RE = r"^(A[0-8]|P[0-5]|F[0-4]|R(?:[0-9]|1[0-6])|E[0-4])$"
+#: X12 claim status category codes (277CA / 276-277, code source 507): a letter, one or two digits,
+#: optionally one more letter (A0-A8, D0, E0-E4, F0-F4, F3F, F3N, P0-P5, R0-R16, ...). The
+#: contract accepts every code of this shape; the tracker decides what each one means.
+STATUS_CATEGORY_RE = r"^[A-Z][0-9]{1,2}[A-Z]?$"
+#: the category codes of the X12 list (code source 507) as of 005010: a bounded set for metric labels
+KNOWN_STATUS_CATEGORIES: frozenset[str] = frozenset(
+    [f"A{i}" for i in range(9)]
+    + ["D0"]
+    + [f"E{i}" for i in range(5)]
+    + [f"F{i}" for i in range(5)]
+    + ["F3F", "F3N"]
+    + [f"P{i}" for i in range(6)]
+    + [f"R{i}" for i in range(17)]
+)

@@ -10,8 +10,8 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from schemas.base import Contract, Envelope
-from schemas.claim import ClaimSubmitted
-from schemas.codes import FrequencyCode, Identifier, Money, PlanType
+from schemas.claim import ClaimSubmitted, ValidClaim
+from schemas.codes import Identifier, Money, PlanType
 from schemas.encounter import Encounter
 
 EditCategory = Literal[
@@ -45,6 +45,12 @@ class ScrubEdit(Contract):
     line_number: int | None = None
     message: str
     fix: str
+    source: str = Field(
+        default="",
+        max_length=200,
+        description="the authority behind the edit (e.g. 'NCCI PTP practitioner, modifier indicator 0', "
+        "'MUE practitioner, MAI 3', 'NCD 20.15', 'payer profile BLUEPEAK: frequency limit')",
+    )
 
 
 class ScrubResult(Envelope):
@@ -52,7 +58,7 @@ class ScrubResult(Envelope):
     claim_id: Identifier
     claim_event_id: uuid.UUID = Field(description="event_id of the ClaimSubmitted that was scrubbed")
     payer_id: str
-    plan_type: PlanType
+    plan_type: PlanType | None = Field(description="null when the claim's plan type is missing or unknown")
     status: Literal["clean", "held"]
     edits: list[ScrubEdit] = Field(default_factory=list)
     encounter_found: bool
@@ -64,12 +70,13 @@ class ClaimReady(Envelope):
     """A claim that passed every error-level edit (warnings travel with it)."""
 
     event_type: Literal["claim_ready"] = "claim_ready"
-    claim: ClaimSubmitted
+    claim: ValidClaim
     warnings: list[ScrubEdit] = Field(default_factory=list)
 
 
 class ClaimHeld(Envelope):
-    """A claim held before it left, with the edits a coder must clear."""
+    """A claim held before it left, with the edits a coder must clear (as submitted: its values
+    may be wrong or missing; the edits say which)."""
 
     event_type: Literal["claim_held"] = "claim_held"
     claim: ClaimSubmitted
@@ -86,8 +93,8 @@ class LifecycleEvent(Envelope):
     claim_id: Identifier
     stage: LifecycleStage
     payer_id: str
-    plan_type: PlanType
-    frequency_code: FrequencyCode = "1"
+    plan_type: PlanType | None = None
+    frequency_code: str = Field(default="1", max_length=2)
     original_claim_number: Identifier | None = None
     total_charge: Money = Field(default=Decimal("0"))
     submitted_at: AwareDatetime | None = Field(default=None, description="when the claim was submitted")
@@ -96,9 +103,7 @@ class LifecycleEvent(Envelope):
     )
     edit_count: int = 0
     replaces_claim_id: Identifier | None = None
-    claim: ClaimSubmitted | None = Field(
-        default=None, description="the claim as submitted (ready/held steps)"
-    )
+    claim: ValidClaim | None = Field(default=None, description="the claim as sent (ready steps)")
     encounter: Encounter | None = Field(default=None, description="the encounter it was scrubbed against")
 
 
@@ -137,7 +142,7 @@ class ResubmissionTask(Envelope):
     due_date: date | None
     instructions: str
     attempt: int = Field(ge=1)
-    corrected_claim: ClaimSubmitted | None = None
+    corrected_claim: ValidClaim | None = None
     cause_event_id: uuid.UUID | None = None
 
 

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from schemas import ClaimSubmitted, Encounter
+from schemas import ClaimSubmitted, Encounter, read_claim
 
 VALID_NPIS = ("1234567893", "1558598797", "1245319599")
 INVALID_NPI = "1234567890"
@@ -90,7 +90,8 @@ def line(
 
 
 def make_claim(**overrides: Any) -> ClaimSubmitted:
-    return ClaimSubmitted.model_validate(claim_dict(**overrides))
+    """The claim as the worker reads it: a ``ValidClaim`` when every value is well-formed."""
+    return read_claim(claim_dict(**overrides))
 
 
 def encounter_dict(**overrides: Any) -> dict[str, Any]:

@@ -15,19 +15,20 @@ import asyncio
 import contextlib
 import time
 from datetime import UTC, date
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
 
-from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult
+from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult, as_valid
 from schemas.codec import encode
+from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
 from streams.agents.common import Deferred, Outbox, batched, decode_event, guarded
 from streams.agents.encounters import lookup, lookup_raw
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
 from streams.scrub import HistoryEntry
-from streams.scrub.engine import derived_event_id
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
@@ -40,8 +41,10 @@ def _history_from(value: dict[str, Any] | None) -> list[HistoryEntry]:
     if not value:
         return []
     return [
-        HistoryEntry(c, p, code, date.fromisoformat(d), npi, tuple(m), u)
-        for c, p, code, d, npi, m, u in value["entries"]
+        HistoryEntry(
+            e[0], e[1], e[2], date.fromisoformat(e[3]), e[4], tuple(e[5]), Decimal(str(e[6])), *e[7:8]
+        )
+        for e in value["entries"]
     ]
 
 
@@ -50,15 +53,16 @@ def _history_value(old: dict[str, Any] | None, claim: ClaimSubmitted, limit: int
     entries = [e for e in (old or {}).get("entries", []) if e[0] != claim.claim_id]
     entries.extend(
         [
-            claim.claim_id,
-            claim.payer.payer_id,
-            ln.procedure_code,
-            ln.service_date.isoformat(),
-            claim.rendering_provider_npi,
-            list(ln.modifiers),
-            ln.units,
+            h.claim_id,
+            h.payer_id,
+            h.procedure_code,
+            h.service_date.isoformat(),
+            h.rendering_provider_npi,
+            list(h.modifiers),
+            str(h.units),
+            h.encounter_id,
         ]
-        for ln in claim.lines
+        for h in HistoryEntry.from_claim(claim)
     )
     entries.sort(key=lambda e: e[3])
     seen = [*(old or {}).get("seen", []), str(claim.event_id)][-SEEN_PER_PATIENT:]
@@ -75,13 +79,13 @@ def register(app: ClaimflowApp) -> None:
     async def scrub_and_emit(
         claim: ClaimSubmitted, encounter: Encounter | None, outbox: Outbox
     ) -> ScrubResult:
-        old = history.get(claim.patient_key)
-        redelivered = bool(old) and str(claim.event_id) in old["seen"]
+        old = history.get(claim.patient_key) if claim.patient_key else None
+        redelivered = old is not None and str(claim.event_id) in old["seen"]
         as_of = claim.occurred_at.astimezone(UTC).date()
         result = app.scrubber.scrub(
             claim, as_of, encounter, _history_from(old), now=claim.occurred_at, learned=learned
         )
-        if not redelivered:
+        if not redelivered and claim.patient_key:
             history[claim.patient_key] = _history_value(old, claim, app.settings.history_per_patient)
         key = claim.claim_id.encode()
         await outbox.send("claims-scrubbed", key, encode(result))
@@ -89,7 +93,7 @@ def register(app: ClaimflowApp) -> None:
             out: ClaimReady | ClaimHeld = ClaimReady(
                 event_id=derived_event_id(claim.event_id, "claim_ready"),
                 occurred_at=claim.occurred_at,
-                claim=claim,
+                claim=as_valid(claim),
                 warnings=list(result.edits),
             )
             await outbox.send("claims-ready", key, encode(out))
@@ -109,7 +113,9 @@ def register(app: ClaimflowApp) -> None:
         await outbox.send("claim-lifecycle", key, encode(step))
         if not redelivered:  # counted once per claim event, even when redelivered after a crash
             metrics.claims_scrubbed.labels(
-                payer=claim.payer.payer_id, plan_type=claim.payer.plan_type, result=result.status
+                payer=claim.payer.payer_id or "unknown",
+                plan_type=result.plan_type or "unknown",
+                result=result.status,
             ).inc()
             for edit in result.edits:
                 metrics.scrub_edits.labels(

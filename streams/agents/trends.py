@@ -17,9 +17,9 @@ from faust.types import EventT, StreamT
 
 from schemas import AdjudicationFact, DenialTrend
 from schemas.codec import encode
+from schemas.ids import derived_event_id
 from schemas.trends import TrendScope
 from streams.agents.common import Outbox, batched, decode_event
-from streams.scrub.engine import derived_event_id
 from streams.trends import (
     NECESSITY_CARCS,
     TrendConfig,

@@ -1,4 +1,9 @@
-"""Render the rule pack and payer profiles as Kubernetes ConfigMaps (``claimflow k8s configmaps``)."""
+"""Render the rule packs and payer profiles as Kubernetes ConfigMaps (``claimflow k8s configmaps``).
+
+One ConfigMap per rule pack (``claimflow-rules-core``, ``claimflow-rules-ecg``, …), each mounted as
+its own folder under ``CLAIMFLOW_RULES_DIR`` (``/etc/claimflow/rules/<pack>``), and one for the
+payer profiles.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from schemas.export import write_documents
-from streams.scrub.packs import bundled_pack_dir
+from streams.scrub.packs import bundled_packs_dir, pack_dirs
 from streams.scrub.payers import bundled_payers_dir
 
 HEADER = (
@@ -27,14 +32,16 @@ def configmap(name: str, directory: Path, patterns: tuple[str, ...]) -> str:
 
 
 def render(rules_dir: Path | None = None, payers_dir: Path | None = None) -> dict[str, str]:
-    return {
-        "configmap-rules.yaml": configmap(
-            "claimflow-rules", rules_dir or bundled_pack_dir(), ("*.yaml", "*.csv")
-        ),
-        "configmap-payers.yaml": configmap(
-            "claimflow-payers", payers_dir or bundled_payers_dir(), ("*.yaml",)
-        ),
+    out = {
+        f"configmap-rules-{folder.name}.yaml": configmap(
+            f"claimflow-rules-{folder.name}", folder, ("*.yaml", "*.csv")
+        )
+        for folder in pack_dirs(rules_dir or bundled_packs_dir())
     }
+    out["configmap-payers.yaml"] = configmap(
+        "claimflow-payers", payers_dir or bundled_payers_dir(), ("*.yaml",)
+    )
+    return out
 
 
 def write(directory: Path) -> list[Path]:

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from streams.runtime.settings import ConfigError, load_settings
+from streams.errors import ClaimflowError
+from streams.runtime.settings import load_settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -86,7 +87,7 @@ def _simulate(args: argparse.Namespace) -> int:
         stats = Simulation(
             bus,
             cases,
-            Scrubber.load(settings.rules_dir, settings.payers_dir, settings.scrub_screen),
+            Scrubber.load(settings.rules_dir, settings.payers_dir, settings.scrub_screen, settings.cms_dir),
             seed=args.seed,
             scrub=not args.no_scrub,
             time_scale=args.time_scale,
@@ -139,8 +140,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scrub", help="scrub a JSON-lines file of claims offline (no Kafka)")
     p.add_argument("claims", metavar="CLAIMS.jsonl")
     p.add_argument("--encounters", metavar="ENC.jsonl", help="encounters to join by encounter_id")
-    p.add_argument("--payers", metavar="DIR", help="payer profiles directory (default: bundled)")
-    p.add_argument("--rules", metavar="DIR", help="rule pack directory (default: bundled ECG pack)")
+    p.add_argument(
+        "--payers", metavar="DIR", help="payer profiles directory (default: CLAIMFLOW_PAYERS_DIR or bundled)"
+    )
+    p.add_argument(
+        "--rules",
+        metavar="DIR",
+        help="rule packs directory, one folder per pack (default: CLAIMFLOW_RULES_DIR or the bundled packs)",
+    )
+    p.add_argument(
+        "--cms", metavar="DIR", help="official CMS files (default: CLAIMFLOW_CMS_DIR or the bundled excerpts)"
+    )
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date the scrub is run for (default: today)")
     p.set_defaults(func=_scrub)
 
@@ -182,9 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Handler = args.func
     try:
         return func(args)
-    except ConfigError as exc:
+    except ClaimflowError as exc:
         print(f"claimflow: {exc}", file=sys.stderr)
-        return 2
+        return int(exc.exit_code)
 
 
 if __name__ == "__main__":  # pragma: no cover

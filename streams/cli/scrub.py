@@ -1,8 +1,13 @@
 """``claimflow scrub``: scrub a JSON-lines file of claims without Kafka.
 
 One ScrubResult JSON per input line on stdout, in input order; claims later in the file see the
-earlier ones as history (duplicates, frequency limits). A bad line yields an error record naming
-the line number and the problem, and the run continues. A summary goes to stderr.
+earlier ones as history (duplicates, frequency limits). A claim with wrong or missing values is
+scrubbed and held with edits, as the worker does; only a line that cannot be read as a claim at
+all (not JSON, not an object, no claim id) yields an error record naming the line number and the
+problem, and the run continues. A summary goes to stderr. The scrub settings come from the same
+environment variables as the worker's (``CLAIMFLOW_SCRUB_SCREEN``, ``CLAIMFLOW_RULES_DIR``,
+``CLAIMFLOW_PAYERS_DIR``, ``CLAIMFLOW_CMS_DIR``, ``CLAIMFLOW_HISTORY_PER_PATIENT``); ``--rules``,
+``--payers`` and ``--cms`` override them.
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from typing import IO
 
 from pydantic import ValidationError
 
-from schemas import ClaimSubmitted, Encounter
+from schemas import Encounter, read_claim
 from schemas.codec import describe_validation_error
+from streams.errors import ClaimflowError, ExitCode
+from streams.runtime.settings import load_settings
 from streams.scrub.context import HistoryEntry
 from streams.scrub.engine import Scrubber
-from streams.scrub.packs import PackError
 
 
 def _read_encounters(path: Path, err: IO[str]) -> dict[str, Encounter]:
@@ -46,6 +52,8 @@ def scrub_file(
     encounters: dict[str, Encounter],
     out: IO[str],
     err: IO[str],
+    encounter_feed: bool = True,
+    history_limit: int = 200,
 ) -> Counter[str]:
     history: dict[str, list[HistoryEntry]] = defaultdict(list)
     stats: Counter[str] = Counter()
@@ -54,7 +62,7 @@ def scrub_file(
             if not raw.strip():
                 continue
             try:
-                claim = ClaimSubmitted.model_validate_json(raw)
+                claim = read_claim(raw)
             except ValidationError as exc:
                 problem = describe_validation_error(exc)
                 kind = (
@@ -66,8 +74,11 @@ def scrub_file(
                 stats["errors"] += 1
                 continue
             encounter = encounters.get(claim.encounter_id) if claim.encounter_id else None
-            result = scrubber.scrub(claim, as_of, encounter, history[claim.patient_key])
-            history[claim.patient_key].extend(HistoryEntry.from_claim(claim))
+            past = history[claim.patient_key] if claim.patient_key else []
+            result = scrubber.scrub(claim, as_of, encounter, past, encounter_feed=encounter_feed)
+            if claim.patient_key:
+                past = [h for h in past if h.claim_id != claim.claim_id] + HistoryEntry.from_claim(claim)
+                history[claim.patient_key] = past[-history_limit:]
             out.write(result.model_dump_json() + "\n")
             stats["claims"] += 1
             stats[result.status] += 1
@@ -101,19 +112,38 @@ def run_offline_scrub(args: argparse.Namespace, out: IO[str] = sys.stdout, err: 
         as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     except ValueError:
         print(f"claimflow scrub: --as-of {args.as_of!r} is not YYYY-MM-DD", file=err)
-        return 2
+        return int(ExitCode.CONFIGURATION)
     try:
+        settings = load_settings()
         scrubber = Scrubber.load(
-            Path(args.rules) if args.rules else None, Path(args.payers) if args.payers else None
+            Path(args.rules) if args.rules else settings.rules_dir,
+            Path(args.payers) if args.payers else settings.payers_dir,
+            settings.scrub_screen,
+            Path(args.cms) if getattr(args, "cms", None) else settings.cms_dir,
         )
-    except PackError as exc:
+    except ClaimflowError as exc:
         print(f"claimflow scrub: {exc}", file=err)
-        return 2
+        return int(exc.exit_code)
     claims_path = Path(args.claims)
     if not claims_path.is_file():
         print(f"claimflow scrub: {claims_path}: no such file", file=err)
-        return 2
+        return int(ExitCode.CONFIGURATION)
     encounters = _read_encounters(Path(args.encounters), err) if args.encounters else {}
-    stats = scrub_file(claims_path, scrubber, as_of, encounters, out, err)
+    stats = scrub_file(
+        claims_path,
+        scrubber,
+        as_of,
+        encounters,
+        out,
+        err,
+        encounter_feed=args.encounters is not None,
+        history_limit=settings.history_per_patient,
+    )
+    cms = scrubber.pack.cms
+    print(
+        f"rules: {scrubber.pack.version}  screen: {'on' if scrubber.screen else 'off (every checker asked)'}  "
+        f"CMS tables: {', '.join(sorted(cms.official)) + ' from ' + str(settings.cms_dir or args.cms) if cms.official else 'bundled excerpts'}",
+        file=err,
+    )
     print_summary(stats, err)
-    return 0
+    return int(ExitCode.OK)

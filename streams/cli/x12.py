@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from schemas import ClaimSubmitted
+from schemas import ValidClaim
 from schemas.codec import describe_validation_error, encode
 from streams.runtime.settings import load_settings
 from streams.x12.claim837 import render_837p
@@ -102,7 +102,7 @@ def render(args: argparse.Namespace) -> int:
     settings = load_settings()
     profile = load_profile(Path(args.profile) if args.profile else settings.x12_profile)
     source = sys.stdin if args.claims == "-" else open(args.claims)  # noqa: SIM115
-    claims: list[ClaimSubmitted] = []
+    claims: list[ValidClaim] = []
     with source:
         for n, line in enumerate(source, start=1):
             if not line.strip():
@@ -110,7 +110,7 @@ def render(args: argparse.Namespace) -> int:
             try:
                 raw = json.loads(line)
                 claims.append(
-                    ClaimSubmitted.model_validate(raw.get("corrected_claim") or raw.get("claim") or raw)
+                    ValidClaim.model_validate(raw.get("corrected_claim") or raw.get("claim") or raw)
                 )
             except ValueError as exc:
                 detail = describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)

@@ -104,7 +104,9 @@ class ClaimflowApp:
     def __init__(self, settings: Settings, metrics: Metrics | None = None):
         self.settings = settings
         self.metrics = metrics or default_metrics()
-        self.scrubber = Scrubber.load(settings.rules_dir, settings.payers_dir, settings.scrub_screen)
+        self.scrubber = Scrubber.load(
+            settings.rules_dir, settings.payers_dir, settings.scrub_screen, settings.cms_dir
+        )
         self.reasons = load_reason_map()
         self.metrics.initialise(
             [(p.payer_id, p.plan_type) for p in self.scrubber.payers.profiles.values()],

@@ -13,16 +13,16 @@ from typing import Any, Literal
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from streams.errors import ConfigError
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 #: What a worker can run: scrub = encounters + scrub agents; lifecycle = the claim tracker and its
 #: resubmission tasks; trends = denial trends and the learned rates.
 Stage = Literal["scrub", "lifecycle", "trends"]
 STAGES: tuple[Stage, ...] = ("scrub", "lifecycle", "trends")
-
-
-class ConfigError(Exception):
-    """Settings are missing or inconsistent; the message names the environment variables."""
 
 
 class Settings(BaseSettings):
@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, alias="CLAIMFLOW_WEB_PORT", ge=1, le=65535)
     rules_dir: Path | None = Field(default=None, alias="CLAIMFLOW_RULES_DIR")
     payers_dir: Path | None = Field(default=None, alias="CLAIMFLOW_PAYERS_DIR")
+    cms_dir: Path | None = Field(
+        default=None,
+        alias="CLAIMFLOW_CMS_DIR",
+        description="folder of official CMS files (NCCI PTP, MUE, PPRRVU, HCPCS); bundled excerpts otherwise",
+    )
     scrub_screen: bool = Field(
         default=True,
         alias="CLAIMFLOW_SCRUB_SCREEN",
@@ -172,6 +177,7 @@ class Settings(BaseSettings):
         for name, path in (
             ("CLAIMFLOW_RULES_DIR", self.rules_dir),
             ("CLAIMFLOW_PAYERS_DIR", self.payers_dir),
+            ("CLAIMFLOW_CMS_DIR", self.cms_dir),
         ):
             if path is not None and not path.is_dir():
                 problems.append(f"{name}={path} is not a directory")

@@ -2,7 +2,7 @@
 
 from streams.scrub.context import HistoryEntry, ScrubContext
 from streams.scrub.engine import Scrubber, scrub
-from streams.scrub.packs import PackError, RulePack, load_pack
+from streams.scrub.packs import PackError, RulePack, load_packs
 from streams.scrub.payers import PayerDirectory, PayerProfile, load_payers
 
 __all__ = [
@@ -13,7 +13,7 @@ __all__ = [
     "RulePack",
     "ScrubContext",
     "Scrubber",
-    "load_pack",
+    "load_packs",
     "load_payers",
     "scrub",
 ]

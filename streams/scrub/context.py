@@ -6,9 +6,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from schemas import ClaimLine, ClaimSubmitted, Encounter
+from schemas import ClaimSubmitted, Encounter, ScrubbableClaim
+from schemas.claim import ScrubbableLine
+from streams.scrub.cms.tables import Part
 from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack
 from streams.scrub.payers import PayerProfile
@@ -25,21 +28,25 @@ class HistoryEntry:
     service_date: date
     rendering_provider_npi: str
     modifiers: tuple[str, ...] = ()
-    units: int = 1
+    units: Decimal = Decimal(1)
+    encounter_id: str | None = None
 
     @classmethod
     def from_claim(cls, claim: ClaimSubmitted) -> list[HistoryEntry]:
+        """The claim's lines that can be told apart later (those with a date of service)."""
         return [
             cls(
                 claim.claim_id,
                 claim.payer.payer_id,
                 line.procedure_code,
                 line.service_date,
-                claim.rendering_provider_npi,
+                claim.rendering_provider_npi or "",
                 tuple(line.modifiers),
-                line.units,
+                line.units if line.units is not None else Decimal(1),
+                claim.encounter_id,
             )
             for line in claim.lines
+            if line.service_date is not None
         ]
 
 
@@ -81,6 +88,7 @@ class ScrubContext:
         encounter: Encounter | None = None,
         history: Sequence[HistoryEntry] = (),
         learned: Callable[[str], LearnedRate | None] | None = None,
+        encounter_feed: bool = True,
     ):
         self.pack = pack
         self.payer = payer
@@ -90,6 +98,9 @@ class ScrubContext:
         self.history = history
         #: learned denial rates by ``payer|code|dx+dx`` (the denial trends' learning loop), if any
         self.learned = learned
+        #: whether encounters are available at all (False: a scrub without a clinical feed, where a
+        #: referenced encounter that is not found is unverified rather than missing)
+        self.encounter_feed = encounter_feed
 
     @lazy
     def history_by_date(self) -> dict[date, list[HistoryEntry]]:
@@ -99,12 +110,27 @@ class ScrubContext:
             out[h.service_date].append(h)
         return out
 
+    def same_day_history(self, claim: ClaimSubmitted, day: date, same_provider: bool) -> list[HistoryEntry]:
+        """Earlier lines of this patient on ``day`` from other claims (not one this replaces), by
+        this claim's rendering provider or, with ``same_provider=False``, by anyone."""
+        entries = self.history_by_date.get(day)
+        if not entries:
+            return []
+        skip = (claim.claim_id, claim.replaces_claim_id)
+        npi = claim.rendering_provider_npi
+        return [
+            h
+            for h in entries
+            if h.claim_id not in skip and (not same_provider or h.rendering_provider_npi == npi)
+        ]
+
 
 @dataclass
 class ClaimFacts:
     """Derived views of one claim, computed once per scrub and shared by the rules."""
 
-    claim: ClaimSubmitted
+    claim: ScrubbableClaim
+    pack: RulePack
     mods: list[frozenset[str]] = field(init=False)
     all_mods: frozenset[str] = field(init=False)
     single_line: bool = field(init=False)
@@ -115,8 +141,8 @@ class ClaimFacts:
         self.single_line = len(self.claim.lines) == 1
 
     @lazy
-    def by_date(self) -> dict[date, list[tuple[ClaimLine, frozenset[str]]]]:
-        out: dict[date, list[tuple[ClaimLine, frozenset[str]]]] = defaultdict(list)
+    def by_date(self) -> dict[date, list[tuple[ScrubbableLine, frozenset[str]]]]:
+        out: dict[date, list[tuple[ScrubbableLine, frozenset[str]]]] = defaultdict(list)
         for line, mods in zip(self.claim.lines, self.mods, strict=True):
             out[line.service_date].append((line, mods))
         return out
@@ -129,6 +155,14 @@ class ClaimFacts:
     def codes(self) -> frozenset[str]:
         return frozenset(line.procedure_code for line in self.claim.lines)
 
-    def pointed_diagnoses(self, line: ClaimLine) -> list[str]:
+    @lazy
+    def parts(self) -> list[Part | None]:
+        """Each line's part of a diagnostic test (global, technical, professional) or None."""
+        part = self.pack.cms.part
+        return [
+            part(line.procedure_code, mods) for line, mods in zip(self.claim.lines, self.mods, strict=True)
+        ]
+
+    def pointed_diagnoses(self, line: ScrubbableLine) -> list[str]:
         dx = self.claim.diagnoses
         return [dx[p - 1] for p in line.diagnosis_pointers if 1 <= p <= len(dx)]

@@ -1,49 +1,38 @@
-"""The scrub engine: ``scrub(claim, context) -> ScrubResult``, pure and Faust-free."""
+"""The scrub engine: ``scrub(claim, context) -> ScrubResult``, pure and Faust-free.
+
+A claim that is a ``ValidClaim`` goes straight to the rules. Any other claim (read leniently: a
+typo, a missing value) first meets the format step (``rules/claim_format.py``), whose edits name the
+fields to fix; when the values the rules read are all there, it then meets every other rule too.
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from schemas import ClaimSubmitted, Encounter, ScrubEdit, ScrubResult
+import streams.scrub.rules  # noqa: F401  (registers every rule family)
+from schemas import ClaimSubmitted, Encounter, ScrubbableClaim, ScrubEdit, ScrubResult, ValidClaim
 from schemas.base import trusted
+from schemas.codes import PLAN_TYPES
+from schemas.ids import derived_event_id
+from streams.errors import PackError
 from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.icd import IcdValidator
-from streams.scrub.packs import RulePack, load_default_pack
-from streams.scrub.payers import PayerDirectory, load_default_payers
-from streams.scrub.rules import CHECKERS, NEEDS, Checker, Finding, facts_flags
+from streams.scrub.packs import RulePack, load_packs
+from streams.scrub.payers import PayerDirectory, PayerProfile, load_default_payers
+from streams.scrub.registry import CHECKERS, NEEDS, RULES, Checker, Finding, facts_flags
+from streams.scrub.rules.claim_format import examine
 from streams.scrub.screen import SCREENED, suspects
 from streams.trends.windows import LearnedRate
+
+__all__ = ["Scrubber", "check_rules", "derived_event_id", "render", "run_rules", "scrub"]
 
 
 class _Params(dict[str, object]):
     def __missing__(self, key: str) -> str:  # a template naming an unknown field stays readable
         return "{" + key + "}"
-
-
-_KIND_MASKS: dict[str, int] = {}
-_new_uuid = uuid.UUID.__new__
-_set_slot = object.__setattr__
-_SAFE_UNKNOWN = uuid.SafeUUID.unknown
-
-
-def derived_event_id(cause: uuid.UUID, kind: str) -> uuid.UUID:
-    """Deterministic id of an output caused by an input: a redelivered input yields the same id.
-
-    The cause's 128 bits XOR a per-kind constant: distinct kinds of output of one input get
-    distinct ids, and it costs a dict lookup instead of a SHA-1 per event. The UUID is filled in
-    directly (``UUID(int=...)`` re-checks its arguments: half the cost; a test pins equality).
-    """
-    mask = _KIND_MASKS.get(kind)
-    if mask is None:
-        mask = _KIND_MASKS[kind] = uuid.uuid5(uuid.NAMESPACE_URL, f"claimflow:{kind}").int
-    out = _new_uuid(uuid.UUID)
-    _set_slot(out, "int", cause.int ^ mask)
-    _set_slot(out, "is_safe", _SAFE_UNKNOWN)
-    return out
 
 
 #: parameter types whose equality implies an identical rendering (not Decimal: 1.0 == 1.00)
@@ -55,10 +44,10 @@ def render(pack: RulePack, finding: Finding) -> ScrubEdit | None:
     """The edit a finding reads as (``None`` if its rule is disabled in the pack).
 
     Edits are immutable and most findings repeat (same rule, line and parameters), so rendered
-    edits are kept per pack in a bounded cache: formatting two templates and building the model
+    edits are kept per pack in a bounded cache: formatting the templates and building the model
     cost more than the rest of a clean claim's scrub.
     """
-    rule = pack.spec.rules[finding.rule_id]
+    rule = pack.rules[finding.rule_id]
     if not rule.enabled:
         return None
     params = finding.params
@@ -79,6 +68,7 @@ def render(pack: RulePack, finding: Finding) -> ScrubEdit | None:
             "line_number": finding.line_number,
             "message": rule.message.format_map(filled),
             "fix": rule.fix.format_map(filled),
+            "source": rule.source.format_map(filled)[:200],
         },
     )
     if key is not None:
@@ -88,12 +78,26 @@ def render(pack: RulePack, finding: Finding) -> ScrubEdit | None:
     return edit
 
 
+def check_rules(pack: RulePack) -> None:
+    """Every rule the engine implements is defined by a pack, and no pack defines another."""
+    missing = sorted(set(RULES) - set(pack.rules))
+    unknown = sorted(set(pack.rules) - set(RULES))
+    if missing or unknown:
+        parts = []
+        if missing:
+            parts.append(f"rules without a definition: {', '.join(missing)}")
+        if unknown:
+            parts.append(f"rules the engine does not implement: {', '.join(unknown)}")
+        where = ", ".join(p.path for p in pack.packs)
+        raise PackError(f"{where}: rules: " + "; ".join(parts))
+
+
 #: checkers the screen does not answer for: they always run (if their needs are met)
 UNSCREENED: tuple[Checker, ...] = tuple(c for c in CHECKERS if c not in SCREENED)
 _ORDER: dict[Checker, int] = {c: i for i, c in enumerate(CHECKERS)}
 
 
-def plan(claim: ClaimSubmitted, ctx: ScrubContext, screen: bool = True) -> Sequence[Checker]:
+def plan(claim: ScrubbableClaim, ctx: ScrubContext, screen: bool = True) -> Sequence[Checker]:
     """The checkers to run on ``claim``, in registration order (the order of edits)."""
     if not screen:
         return CHECKERS
@@ -103,25 +107,35 @@ def plan(claim: ClaimSubmitted, ctx: ScrubContext, screen: bool = True) -> Seque
     return sorted(maybe, key=_ORDER.__getitem__)
 
 
+def _rendered(pack: RulePack, findings: Iterable[Finding], edits: list[ScrubEdit], seen: set[object]) -> None:
+    for finding in findings:
+        edit = render(pack, finding)
+        if edit is None:
+            continue
+        key = (edit.rule_id, edit.line_number, edit.message)
+        if key not in seen:
+            seen.add(key)
+            edits.append(edit)
+
+
 def run_rules(claim: ClaimSubmitted, ctx: ScrubContext, screen: bool = True) -> list[ScrubEdit]:
+    edits: list[ScrubEdit] = []
+    seen: set[object] = set()
+    if not isinstance(claim, ValidClaim):
+        problems, workable = examine(claim)
+        _rendered(ctx.pack, problems, edits, seen)
+        if workable is None:
+            return edits  # the rest is checked once the values every rule reads are there
+        claim = workable
+    assert isinstance(claim, ScrubbableClaim)
     checkers = plan(claim, ctx, screen)
     if not checkers:
-        return []
-    facts = ClaimFacts(claim)
+        return edits
+    facts = ClaimFacts(claim, ctx.pack)
     flags = facts_flags(facts, ctx)
-    edits: list[ScrubEdit] = []
-    seen: set[tuple[str, int | None, str]] = set()
     for checker in checkers:
-        if not NEEDS[checker] <= flags:
-            continue
-        for finding in checker(facts, ctx):
-            edit = render(ctx.pack, finding)
-            if edit is None:
-                continue
-            key = (edit.rule_id, edit.line_number, edit.message)
-            if key not in seen:
-                seen.add(key)
-                edits.append(edit)
+        if NEEDS[checker] <= flags:
+            _rendered(ctx.pack, checker(facts, ctx), edits, seen)
     return edits
 
 
@@ -138,6 +152,7 @@ def scrub(
         if edit.severity == "error":
             held = True
             break
+    plan_type = claim.payer.plan_type
     # Built from trusted parts (validated claim, pack-defined edits): skip re-validation.
     return trusted(
         ScrubResult,
@@ -150,7 +165,7 @@ def scrub(
             "claim_id": claim.claim_id,
             "claim_event_id": claim.event_id,
             "payer_id": claim.payer.payer_id,
-            "plan_type": claim.payer.plan_type,
+            "plan_type": plan_type if plan_type in PLAN_TYPES else None,
             "status": "held" if held else "clean",
             "edits": edits,
             "encounter_found": ctx.encounter is not None,
@@ -162,7 +177,8 @@ def scrub(
 
 @dataclass
 class Scrubber:
-    """Start-up state (rule pack, payer profiles, ICD validator) loaded once, then pure scrubs."""
+    """Start-up state (rule packs with the CMS tables, payer profiles, ICD validator) loaded once,
+    then pure scrubs."""
 
     pack: RulePack
     payers: PayerDirectory
@@ -172,10 +188,22 @@ class Scrubber:
 
     @classmethod
     def load(
-        cls, rules_dir: Path | None = None, payers_dir: Path | None = None, screen: bool = True
+        cls,
+        rules_dir: Path | None = None,
+        payers_dir: Path | None = None,
+        screen: bool = True,
+        cms_dir: Path | None = None,
     ) -> Scrubber:
-        pack = load_default_pack(rules_dir)
-        return cls(pack, load_default_payers(payers_dir), IcdValidator(pack.spec.icd), screen)
+        pack = load_packs(rules_dir, cms_dir)
+        check_rules(pack)
+        return cls(pack, load_default_payers(payers_dir), IcdValidator(pack.conventions.icd), screen)
+
+    def payer_for(self, claim: ClaimSubmitted) -> PayerProfile:
+        """The claim's payer profile (its plan type's defaults for a payer without one); a claim
+        whose plan type is unreadable gets the commercial defaults — it is held before any rule
+        reads them."""
+        plan_type = claim.payer.plan_type if claim.payer.plan_type in PLAN_TYPES else "commercial"
+        return self.payers.get(claim.payer.payer_id, plan_type, claim.payer.name)
 
     def context(
         self,
@@ -184,9 +212,11 @@ class Scrubber:
         encounter: Encounter | None = None,
         history: list[HistoryEntry] | tuple[HistoryEntry, ...] = (),
         learned: Callable[[str], LearnedRate | None] | None = None,
+        encounter_feed: bool = True,
     ) -> ScrubContext:
-        payer = self.payers.get(claim.payer.payer_id, claim.payer.plan_type, claim.payer.name)
-        return ScrubContext(self.pack, payer, self.icd, as_of, encounter, history, learned)
+        return ScrubContext(
+            self.pack, self.payer_for(claim), self.icd, as_of, encounter, history, learned, encounter_feed
+        )
 
     def scrub(
         self,
@@ -196,5 +226,7 @@ class Scrubber:
         history: list[HistoryEntry] | tuple[HistoryEntry, ...] = (),
         now: datetime | None = None,
         learned: Callable[[str], LearnedRate | None] | None = None,
+        encounter_feed: bool = True,
     ) -> ScrubResult:
-        return scrub(claim, self.context(claim, as_of, encounter, history, learned), now, self.screen)
+        ctx = self.context(claim, as_of, encounter, history, learned, encounter_feed)
+        return scrub(claim, ctx, now, self.screen)

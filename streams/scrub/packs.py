@@ -1,14 +1,19 @@
-"""Rule packs: YAML + CMS-layout CSVs, validated with pydantic at start-up.
+"""Rule packs: YAML data, validated with pydantic at start-up, merged with the CMS tables.
 
-A pack directory holds ``pack.yaml`` and the CSV files it names (NCCI PTP and MUE in the CMS
-quarterly layouts). ``load_pack(dir)`` raises ``PackError`` naming the file and the field.
+A rules directory holds one folder per pack, each with a ``pack.yaml``: ``core`` (the generic rules:
+claim data, identity, code validity, NCCI, MUE, modifiers, place of service, coverage, timely
+filing, duplicates, and the coding conventions they read) and procedure families such as ``ecg``
+(their codes, documentation, medical-necessity lists and family rules). Every pack's rules,
+codes and necessity policies are merged into one ``RulePack``; a rule or a code defined twice is an
+error naming both files. The CMS tables (``streams.scrub.cms``) are part of the loaded pack.
+``load_packs(dir)`` raises ``PackError`` naming the file and the field.
 """
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -16,24 +21,46 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from schemas.codes import normalize_icd10, normalize_modifier, normalize_procedure
+from schemas.codes import PlanType, normalize_icd10, normalize_modifier, normalize_procedure
 from schemas.outputs import EditCategory, Severity
+from streams.errors import PackError
+from streams.scrub.cms import CmsTables, load_cms
 
-
-class PackError(ValueError):
-    """A rule pack or payer profile is invalid; the message names the file and the field."""
+__all__ = ["PackError", "RulePack", "load_packs"]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _procedures(values: list[str]) -> list[str]:
+    return [normalize_procedure(c) for c in values]
+
+
 class CodeInfo(_Strict):
+    """What a pack knows about one of its codes beyond the CMS files."""
+
     label: str
-    family: str
-    part: Literal["global", "technical", "professional"] | None = None
-    needs_ecg_documentation: bool = False
+    documentation: Literal["ecg"] | None = Field(
+        default=None,
+        description="the encounter must document the parts billed (tracing, interpretation, report)",
+    )
     screening: bool = False
+    plan_types: list[PlanType] | None = Field(
+        default=None, description="only these plan types take the code (Medicare HCPCS G-codes)"
+    )
+    em_same_day_needs_25: bool = Field(
+        default=False, description="an E/M billed the same day needs modifier 25 (the IPPE, G0402)"
+    )
+    same_service_as: list[str] = Field(
+        default_factory=list,
+        description="global codes of another family that bill the same service: one of them per tracing",
+    )
+
+    @field_validator("same_service_as")
+    @classmethod
+    def _same(cls, v: list[str]) -> list[str]:
+        return _procedures(v)
 
 
 class RuleDef(_Strict):
@@ -41,14 +68,22 @@ class RuleDef(_Strict):
     severity: Severity
     message: str
     fix: str
+    source: str = Field(min_length=1, description="the authority behind the edit (a template like message)")
     enabled: bool = True
 
 
-class Necessity(_Strict):
+class NecessityPolicy(_Strict):
+    """Which diagnoses support a service (e.g. NCD 20.15 for the ECG): a starter list plus covered
+    ranges. A pointed diagnosis outside both is a warning, not a hold (the list is not an allow-list)."""
+
+    authority: str
     applies_to: list[str]
     supporting_diagnoses: list[str]
+    covered_ranges: list[str] = Field(default_factory=list, description="e.g. I00-I99, R00-R09, R94.3, E87")
     screening_diagnoses: list[str] = Field(default_factory=list)
-    screening_codes: list[str] = Field(default_factory=list)
+    screening_codes: list[str] = Field(
+        default_factory=list, description="where screening belongs (G0403-G0405)"
+    )
 
     @field_validator("supporting_diagnoses", "screening_diagnoses")
     @classmethod
@@ -58,7 +93,16 @@ class Necessity(_Strict):
     @field_validator("applies_to", "screening_codes")
     @classmethod
     def _proc(cls, v: list[str]) -> list[str]:
-        return [normalize_procedure(c) for c in v]
+        return _procedures(v)
+
+    @field_validator("covered_ranges")
+    @classmethod
+    def _ranges(cls, v: list[str]) -> list[str]:
+        for item in v:
+            low, _, high = item.partition("-")
+            for bound in (low, high or low):
+                normalize_icd10(bound if len(bound.replace(".", "")) >= 3 else bound + "0")
+        return [item.upper() for item in v]
 
 
 class IcdHistory(_Strict):
@@ -86,132 +130,248 @@ class DenialRisk(_Strict):
     hints: dict[str, str] = Field(default_factory=dict, description="CARC → what to do")
 
 
-class PackFile(_Strict):
-    """The schema of ``pack.yaml``."""
+LiabilityKind = Literal["exclusion", "necessity"]
+MEDICARE_PLANS: tuple[PlanType, ...] = ("medicare", "medicare_advantage")
 
-    pack_id: str
-    version: str
-    description: str = ""
-    ptp_file: str | None = None
-    mue_file: str | None = None
-    codes: dict[str, CodeInfo]
-    modifiers: dict[str, str]
+
+class LiabilityModifier(_Strict):
+    """What a liability modifier says about the denial the provider expects."""
+
+    kind: LiabilityKind
+    means: str
+
+
+class Conventions(_Strict):
+    """Coding conventions the generic rules read (the ``core`` pack defines them once)."""
+
+    facility_places_of_service: list[str]
+    consolidated_billing_places_of_service: list[str] = Field(default_factory=list)
     ncci_override_modifiers: list[str]
     repeat_modifiers: list[str]
     component_modifiers: list[str]
-    facility_places_of_service: list[str]
-    necessity: Necessity
+    em_codes: list[str] = Field(description="E/M codes as ranges (99202-99499)")
+    em_only_modifiers: list[str] = Field(
+        default_factory=list, description="modifiers valid on E/M codes only (25, 57)"
+    )
+    liability_modifiers: dict[str, LiabilityModifier] = Field(
+        default_factory=dict, description="GY/GX fit a statutory exclusion, GA/GZ a necessity denial"
+    )
+    conflicting_modifiers: list[list[str]] = Field(default_factory=list)
+    pctc_meanings: dict[int, str] = Field(default_factory=dict)
+    fee_status_rules: dict[str, str] = Field(
+        default_factory=dict, description="fee-schedule status code → the rule it raises"
+    )
+    medicare_plan_types: list[PlanType] = Field(default_factory=lambda: list(MEDICARE_PLANS))
+    require_encounter: bool = Field(
+        default=False, description="a claim that references no encounter is held (default: a warning)"
+    )
     icd: IcdSettings
     timely_filing_warning_days: int = Field(default=30, ge=0)
     denial_risk: DenialRisk = Field(default_factory=DenialRisk)
-    rules: dict[str, RuleDef]
+
+    @field_validator(
+        "ncci_override_modifiers", "repeat_modifiers", "component_modifiers", "em_only_modifiers"
+    )
+    @classmethod
+    def _mods(cls, v: list[str]) -> list[str]:
+        return [normalize_modifier(m) for m in v]
+
+    @field_validator("em_codes")
+    @classmethod
+    def _em(cls, v: list[str]) -> list[str]:
+        for item in v:
+            for bound in item.split("-"):
+                normalize_procedure(bound)
+        return v
+
+
+class PackFile(_Strict):
+    """The schema of ``pack.yaml``."""
+
+    pack_id: str = Field(pattern=r"^[a-z0-9_-]+$")
+    version: str
+    description: str = ""
+    conventions: Conventions | None = None
+    codes: dict[str, CodeInfo] = Field(default_factory=dict)
+    necessity: list[NecessityPolicy] = Field(default_factory=list)
+    rules: dict[str, RuleDef] = Field(default_factory=dict)
 
     @field_validator("codes")
     @classmethod
     def _codes(cls, v: dict[str, CodeInfo]) -> dict[str, CodeInfo]:
         return {normalize_procedure(k): info for k, info in v.items()}
 
-    @field_validator("modifiers")
-    @classmethod
-    def _mods(cls, v: dict[str, str]) -> dict[str, str]:
-        return {normalize_modifier(k): label for k, label in v.items()}
+
+def _code_ranges(items: Iterable[str]) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    singles, ranges = set(), []
+    for item in items:
+        low, _, high = item.partition("-")
+        if high:
+            ranges.append((normalize_procedure(low), normalize_procedure(high)))
+        else:
+            singles.add(normalize_procedure(low))
+    return frozenset(singles), tuple(ranges)
+
+
+class DiagnosisRanges:
+    """ICD-10-CM ranges by code prefix: ``I00-I99`` covers I00 … I99.x; ``R94.3`` covers R94.3x."""
+
+    def __init__(self, items: Iterable[str]):
+        self.ranges: list[tuple[str, str]] = []
+        for item in items:
+            low, _, high = item.replace(".", "").partition("-")
+            self.ranges.append((low, high or low))
+
+    def __contains__(self, dx: str) -> bool:
+        raw = dx.replace(".", "")
+        return any(low <= raw[: len(low)] and raw[: len(high)] <= high for low, high in self.ranges)
 
 
 @dataclass(frozen=True)
-class PtpEdit:
-    column1: str
-    column2: str
-    modifier_indicator: int  # 0 never, 1 with an NCCI-associated modifier, 9 deleted
-    effective: date
-    deleted: date | None
+class Necessity:
+    """A necessity policy compiled for lookups."""
 
-    def active_on(self, day: date) -> bool:
-        return (
-            self.effective <= day
-            and (self.deleted is None or day <= self.deleted)
-            and self.modifier_indicator != 9
-        )
+    policy: NecessityPolicy
+    supporting: frozenset[str]
+    covered: DiagnosisRanges
+    screening: frozenset[str]
+    _answers: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
-
-@dataclass(frozen=True)
-class Mue:
-    code: str
-    units: int
-    adjudication_indicator: int  # 1 per line, 2 per day absolute, 3 per day clinical
+    def supports(self, dx: str) -> bool:
+        """Whether ``dx`` is on the starter list or in a covered range (answers remembered)."""
+        answer = self._answers.get(dx)
+        if answer is None:
+            answer = dx in self.supporting or dx in self.covered
+            if len(self._answers) < 100_000:
+                self._answers[dx] = answer
+        return answer
 
 
 @dataclass(frozen=True)
+class ScreenData:
+    """What the screen (``streams.scrub.screen``) looks up per line, precomputed per pack."""
+
+    pctc: dict[str, int]
+    split_codes: frozenset[str]
+    #: a code of a family that bills the same service as another → the other family's codes
+    same_service_partners: dict[str, frozenset[str]]
+    status_non_covered: frozenset[str]
+    in_force_flagged: frozenset[str]
+    modifier_suspects: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    pack_id: str
+    version: str
+    path: str
+
+
+@dataclass
 class RulePack:
-    """A loaded, validated pack with lookup structures precomputed for the hot path."""
+    """The loaded packs merged, with lookup structures precomputed for the hot path."""
 
-    spec: PackFile
-    source: str
-    ptp: dict[tuple[str, str], PtpEdit] = field(default_factory=dict)
-    mue: dict[str, Mue] = field(default_factory=dict)
+    packs: list[PackInfo]
+    conventions: Conventions
+    codes: dict[str, CodeInfo]
+    rules: dict[str, RuleDef]
+    necessity: list[NecessityPolicy]
+    cms: CmsTables
+    #: rendered edits by (rule, line, parameters): filled by ``engine.render``, bounded there
+    rendered: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        s = self.spec
-        object.__setattr__(self, "version", f"{s.pack_id}@{s.version}")
-        object.__setattr__(self, "rendered", {})
-        object.__setattr__(self, "known_modifiers", frozenset(s.modifiers))
-        object.__setattr__(self, "override_modifiers", frozenset(s.ncci_override_modifiers))
-        object.__setattr__(self, "repeat_modifiers", frozenset(s.repeat_modifiers))
-        object.__setattr__(self, "component_modifiers", frozenset(s.component_modifiers))
-        object.__setattr__(self, "facility_pos", frozenset(s.facility_places_of_service))
-        object.__setattr__(self, "necessity_codes", frozenset(s.necessity.applies_to))
-        object.__setattr__(self, "supporting_dx", frozenset(s.necessity.supporting_diagnoses))
-        object.__setattr__(self, "screening_dx", frozenset(s.necessity.screening_diagnoses))
-        families: dict[str, dict[str, str]] = {}
-        for code, info in s.codes.items():
-            if info.part:
-                families.setdefault(info.family, {})[info.part] = code
-        object.__setattr__(self, "family_parts", families)
-        object.__setattr__(self, "parted_codes", frozenset(c for c, i in s.codes.items() if i.part))
-        pairs: dict[str, list[PtpEdit]] = {}
-        for edit in self.ptp.values():
-            pairs.setdefault(edit.column1, []).append(edit)
-            pairs.setdefault(edit.column2, []).append(edit)
-        object.__setattr__(self, "ptp_by_code", pairs)
-        partners: dict[str, set[str]] = {}
-        for edit in self.ptp.values():
-            a, b = s.codes.get(edit.column1), s.codes.get(edit.column2)
-            own_component = (
-                a is not None
-                and b is not None
-                and a.family == b.family
-                and a.part != b.part
-                and "global" in (a.part, b.part)
+        c = self.conventions
+        #: ``core@2026.12.1+ecg@2026.12.1``, stamped on every scrub result
+        self.version = "+".join(f"{p.pack_id}@{p.version}" for p in self.packs)
+        self.override_modifiers = frozenset(c.ncci_override_modifiers)
+        self.repeat_modifiers = frozenset(c.repeat_modifiers)
+        self.component_modifiers = frozenset(c.component_modifiers)
+        self.em_only_modifiers = frozenset(c.em_only_modifiers)
+        self.liability_modifiers = {mod: spec.kind for mod, spec in c.liability_modifiers.items()}
+        self.facility_pos = frozenset(c.facility_places_of_service)
+        self.consolidated_pos = frozenset(c.consolidated_billing_places_of_service)
+        self.em_singles, self.em_ranges = _code_ranges(c.em_codes)
+        self.medicare_plans = frozenset(c.medicare_plan_types)
+        self.necessity_by_code: dict[str, Necessity] = {}
+        for policy in self.necessity:
+            compiled = Necessity(
+                policy,
+                frozenset(policy.supporting_diagnoses),
+                DiagnosisRanges(policy.covered_ranges),
+                frozenset(policy.screening_diagnoses),
             )
-            if own_component:
-                continue  # a global with its own component: the bundling family's edit
-            partners.setdefault(edit.column2, set()).add(edit.column1)
-        object.__setattr__(self, "ptp_partners", {c2: frozenset(c1) for c2, c1 in partners.items()})
+            for code in policy.applies_to:
+                self.necessity_by_code[code] = compiled
+        self.documented_codes = frozenset(code for code, info in self.codes.items() if info.documentation)
+        self.plan_limited = {code: frozenset(i.plan_types) for code, i in self.codes.items() if i.plan_types}
+        self.visit_codes = frozenset(code for code, i in self.codes.items() if i.em_same_day_needs_25)
+        cms = self.cms
+        #: a family's codes by global code; a code's family global (components and globals alike)
+        self.family_global: dict[str, str] = {**cms.component_of, **{g: g for g in cms.families}}
+        pctc = {code: row.pctc for (code, mod), row in cms.fees.rows.items() if mod == ""}
+        status_rules = c.fee_status_rules
 
-    # precomputed in __post_init__ (declared for type checkers)
-    #: ``pack_id@version``, stamped on every scrub result
-    version: str = field(init=False)
-    #: rendered edits by (rule, line, parameters): filled by ``engine.render``, bounded there
-    rendered: dict[tuple[object, ...], Any] = field(init=False, repr=False, compare=False)
-    known_modifiers: frozenset[str] = field(init=False)
-    override_modifiers: frozenset[str] = field(init=False)
-    repeat_modifiers: frozenset[str] = field(init=False)
-    component_modifiers: frozenset[str] = field(init=False)
-    facility_pos: frozenset[str] = field(init=False)
-    necessity_codes: frozenset[str] = field(init=False)
-    supporting_dx: frozenset[str] = field(init=False)
-    screening_dx: frozenset[str] = field(init=False)
-    family_parts: dict[str, dict[str, str]] = field(init=False)
-    parted_codes: frozenset[str] = field(init=False)
-    ptp_by_code: dict[str, list[PtpEdit]] = field(init=False)
-    #: column-1 codes by column-2 code on any date, without the same-family global/component
-    #: pairs (BUNDLE_GLOBAL_WITH_COMPONENT explains those): where an NCCI edit can fire
-    ptp_partners: dict[str, frozenset[str]] = field(init=False)
+        def family(code: str) -> frozenset[str]:
+            root = self.family_global.get(code, code)
+            return frozenset({root, *(m for m, g in self.family_global.items() if g == root)})
 
-    def part_code(self, code: str, part: str) -> str | None:
-        info = self.spec.codes.get(code)
-        if info is None:
-            return None
-        return self.family_parts.get(info.family, {}).get(part)
+        partners: dict[str, set[str]] = {}
+        for code, info in self.codes.items():
+            for other in info.same_service_as:
+                mine, theirs = family(code), family(other)
+                for member in mine:
+                    partners.setdefault(member, set()).update(theirs)
+                for member in theirs:
+                    partners.setdefault(member, set()).update(mine)
+        self.screen_data = ScreenData(
+            pctc=pctc,
+            split_codes=frozenset(code for code, ind in pctc.items() if ind in (1, 2, 3, 4)),
+            same_service_partners={code: frozenset(others) for code, others in partners.items()},
+            status_non_covered=frozenset(
+                code
+                for (code, mod), row in cms.fees.rows.items()
+                if mod == "" and status_rules.get(row.status) == "COV_MEDICARE_NON_COVERED"
+            ),
+            in_force_flagged=frozenset(
+                code
+                for (code, mod), row in cms.fees.rows.items()
+                if mod == ""
+                and status_rules.get(row.status)
+                in ("CODE_PROCEDURE_NOT_IN_FORCE", "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE")
+            ),
+            modifier_suspects=frozenset(
+                {*c.component_modifiers, *(m for pair in c.conflicting_modifiers for m in pair)}
+                | {m for m, info in cms.modifiers.items() if info.terminated is not None}
+            ),
+        )
+        #: column-1 codes by column-2 code on any date, without a global with its own component
+        #: (BUNDLE_GLOBAL_WITH_COMPONENT explains those): where an NCCI edit can fire
+        self.ptp_partners: dict[str, frozenset[str]] = {}
+        for c2, c1s in cms.ptp.partners.items():
+            keep = frozenset(c1 for c1 in c1s if not self.same_family(c1, c2))
+            if keep:
+                self.ptp_partners[c2] = keep
+
+    def liability_meaning(self, modifier: str) -> str:
+        spec = self.conventions.liability_modifiers.get(modifier)
+        return spec.means if spec is not None else modifier
+
+    def __repr__(self) -> str:
+        return f"RulePack({self.version})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis and IPython
+        printer.text(repr(self))
+
+    def is_em(self, code: str) -> bool:
+        return code in self.em_singles or any(low <= code <= high for low, high in self.em_ranges)
+
+    def same_family(self, a: str, b: str) -> bool:
+        fa = self.family_global.get(a)
+        return fa is not None and fa == self.family_global.get(b) and a != b
+
+    def needs_documentation(self, code: str) -> bool:
+        return code in self.documented_codes
 
 
 def _yaml(path: Path) -> object:
@@ -223,6 +383,11 @@ def _yaml(path: Path) -> object:
         raise PackError(f"{path}: not valid YAML: {exc}") from None
 
 
+def read_yaml(path: Path) -> object:
+    """A YAML file's data; ``PackError`` naming the file when it is missing or not YAML."""
+    return _yaml(path)
+
+
 def format_validation(path: Path, exc: ValidationError) -> str:
     lines = [f"{path}: invalid"]
     for err in exc.errors(include_url=False):
@@ -231,80 +396,67 @@ def format_validation(path: Path, exc: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def _cms_date(value: str, path: Path, row: int) -> date | None:
-    value = value.strip()
-    if value in ("", "*"):
-        return None
-    try:
-        return datetime.strptime(value, "%Y%m%d").date()
-    except ValueError:
-        raise PackError(f"{path}: row {row}: date {value!r} is not YYYYMMDD") from None
-
-
-def load_ptp_csv(path: Path) -> dict[tuple[str, str], PtpEdit]:
-    """NCCI practitioner PTP edits, CMS quarterly layout (header row, then one pair per row)."""
-    edits: dict[tuple[str, str], PtpEdit] = {}
-    with path.open(newline="") as fh:
-        reader = csv.reader(fh)
-        for row_no, row in enumerate(reader, start=1):
-            if not row or not row[0].strip() or not row[0].strip()[0].isalnum() or row_no == 1:
-                continue
-            if len(row) < 6:
-                raise PackError(f"{path}: row {row_no}: expected 6+ columns (CMS PTP layout), got {len(row)}")
-            try:
-                c1, c2 = normalize_procedure(row[0]), normalize_procedure(row[1])
-                indicator = int(row[5].strip())
-            except ValueError as exc:
-                raise PackError(f"{path}: row {row_no}: {exc}") from None
-            effective = _cms_date(row[3], path, row_no) or date(1996, 1, 1)
-            edits[(c1, c2)] = PtpEdit(c1, c2, indicator, effective, _cms_date(row[4], path, row_no))
-    return edits
-
-
-def load_mue_csv(path: Path) -> dict[str, Mue]:
-    """MUE values, CMS practitioner layout: code, MUE value, adjudication indicator ('3 Date of ...')."""
-    values: dict[str, Mue] = {}
-    with path.open(newline="") as fh:
-        reader = csv.reader(fh)
-        for row_no, row in enumerate(reader, start=1):
-            if row_no == 1 or not row or not row[0].strip():
-                continue
-            try:
-                code = normalize_procedure(row[0])
-                units = int(row[1].strip())
-                indicator = int(row[2].strip()[:1])
-            except (ValueError, IndexError) as exc:
-                raise PackError(f"{path}: row {row_no}: {exc} (CMS MUE layout expected)") from None
-            values[code] = Mue(code, units, indicator)
-    return values
-
-
-def load_pack(directory: Path) -> RulePack:
-    path = directory / "pack.yaml"
+def read_pack_file(path: Path) -> PackFile:
     data = _yaml(path)
     try:
-        spec = PackFile.model_validate(data)
+        return PackFile.model_validate(data)
     except ValidationError as exc:
         raise PackError(format_validation(path, exc)) from None
-    from streams.scrub.rules import RULES  # the code side: every rule_id must be implemented
-
-    missing = sorted(set(RULES) - set(spec.rules))
-    unknown = sorted(set(spec.rules) - set(RULES))
-    if missing or unknown:
-        parts = []
-        if missing:
-            parts.append(f"rules without a definition: {', '.join(missing)}")
-        if unknown:
-            parts.append(f"rules the engine does not implement: {', '.join(unknown)}")
-        raise PackError(f"{path}: rules: " + "; ".join(parts))
-    ptp = load_ptp_csv(directory / spec.ptp_file) if spec.ptp_file else {}
-    mue = load_mue_csv(directory / spec.mue_file) if spec.mue_file else {}
-    return RulePack(spec=spec, source=str(directory), ptp=ptp, mue=mue)
 
 
-def bundled_pack_dir(name: str = "ecg") -> Path:
-    return Path(str(resources.files("streams.scrub") / "packs" / name))
+def pack_dirs(rules_dir: Path) -> list[Path]:
+    """The pack folders of a rules directory (``core`` first, then by name)."""
+    if not rules_dir.is_dir():
+        raise PackError(f"{rules_dir}: rules directory not found")
+    found = sorted(p.parent for p in rules_dir.glob("*/pack.yaml"))
+    if not found:
+        raise PackError(f"{rules_dir}: no pack folders (each holds a pack.yaml)")
+    return sorted(found, key=lambda p: (p.name != "core", p.name))
 
 
-def load_default_pack(directory: Path | None = None) -> RulePack:
-    return load_pack(directory or bundled_pack_dir())
+def load_packs(rules_dir: Path | None = None, cms_dir: Path | None = None) -> RulePack:
+    """Every pack of ``rules_dir`` (default: the bundled packs) merged, with the CMS tables of
+    ``cms_dir`` (default: the bundled excerpts). Whether every rule the engine implements is
+    defined is checked by the engine (``streams.scrub.engine.check_rules``)."""
+    directory = rules_dir or bundled_packs_dir()
+    infos: list[PackInfo] = []
+    conventions: tuple[Path, Conventions] | None = None
+    codes: dict[str, tuple[Path, CodeInfo]] = {}
+    rules: dict[str, tuple[Path, RuleDef]] = {}
+    necessity: list[NecessityPolicy] = []
+    for folder in pack_dirs(directory):
+        path = folder / "pack.yaml"
+        spec = read_pack_file(path)
+        infos.append(PackInfo(spec.pack_id, spec.version, str(folder)))
+        if spec.conventions is not None:
+            if conventions is not None:
+                raise PackError(f"{path}: conventions: already defined in {conventions[0]}")
+            conventions = (path, spec.conventions)
+        for code, info in spec.codes.items():
+            if code in codes:
+                raise PackError(f"{path}: codes.{code}: already defined in {codes[code][0]}")
+            codes[code] = (path, info)
+        for rule_id, rule in spec.rules.items():
+            if rule_id in rules:
+                raise PackError(f"{path}: rules.{rule_id}: already defined in {rules[rule_id][0]}")
+            rules[rule_id] = (path, rule)
+        necessity.extend(spec.necessity)
+    if conventions is None:
+        raise PackError(f"{directory}: no pack defines the conventions (the core pack does)")
+    for status, rule_id in conventions[1].fee_status_rules.items():
+        if rule_id not in rules:
+            raise PackError(
+                f"{conventions[0]}: conventions.fee_status_rules.{status}: unknown rule {rule_id}"
+            )
+    return RulePack(
+        packs=infos,
+        conventions=conventions[1],
+        codes={code: info for code, (_, info) in codes.items()},
+        rules={rule_id: rule for rule_id, (_, rule) in rules.items()},
+        necessity=necessity,
+        cms=load_cms(cms_dir),
+    )
+
+
+def bundled_packs_dir() -> Path:
+    return Path(str(resources.files("streams.scrub") / "packs"))

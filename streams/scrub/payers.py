@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import date, timedelta
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -9,8 +11,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from schemas.codes import PlanType, normalize_procedure
-from streams.scrub.packs import PackError, _yaml, format_validation
+from schemas.codes import PlanType, normalize_icd10, normalize_procedure
+from streams.errors import PackError
+from streams.scrub.packs import format_validation
+from streams.scrub.packs import read_yaml as _yaml
 
 DEFAULTS_FILE = "_plan_defaults.yaml"
 
@@ -38,6 +42,50 @@ class FrequencyLimit(BaseModel):
         return "lifetime" if self.period == "lifetime" else f"{self.period_days} days"
 
 
+class NecessityList(BaseModel):
+    """A payer's own list of diagnoses that support some of its codes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    applies_to: list[str]
+    diagnoses: list[str]
+
+    @field_validator("applies_to")
+    @classmethod
+    def _codes(cls, v: list[str]) -> list[str]:
+        return [normalize_procedure(c) for c in v]
+
+    @field_validator("diagnoses")
+    @classmethod
+    def _dx(cls, v: list[str]) -> list[str]:
+        return [normalize_icd10(c) for c in v]
+
+
+class PayerNecessity(BaseModel):
+    """The payer's necessity lists; ``strict`` makes a diagnosis off its list an error (default: a
+    warning, like the pack's starter lists)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strict: bool = False
+    lists: list[NecessityList] = Field(default_factory=list)
+
+    @cached_property
+    def by_code(self) -> dict[str, frozenset[str]]:
+        out: dict[str, set[str]] = {}
+        for item in self.lists:
+            for code in item.applies_to:
+                out.setdefault(code, set()).update(item.diagnoses)
+        return {code: frozenset(dx) for code, dx in out.items()}
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar arithmetic: the same day ``months`` later (the month's last day when it has fewer)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 class PayerProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,6 +93,17 @@ class PayerProfile(BaseModel):
     name: str
     plan_type: PlanType
     timely_filing_days: int = Field(default=365, ge=1)
+    timely_filing_months: int | None = Field(
+        default=None,
+        ge=1,
+        description="filing limit in calendar months (Medicare: 12, one calendar year after the date "
+        "of service); takes precedence over timely_filing_days",
+    )
+    timely_filing_authority: str = Field(default="", description="where the filing limit comes from")
+    require_encounter: bool | None = Field(
+        default=None, description="hold claims that reference no encounter (null: the pack's default)"
+    )
+    necessity: PayerNecessity | None = None
     accepts_replacement_claims: bool = True
     screening_ecg_covered: bool = False
     em_same_day_requires_25: bool = False
@@ -56,6 +115,18 @@ class PayerProfile(BaseModel):
     prior_authorization_codes: list[str] = Field(default_factory=list)
     frequency_limits: list[FrequencyLimit] = Field(default_factory=list)
     denial_risk_error_rate: float | None = Field(default=None, ge=0, le=1)
+
+    def filing_deadline(self, service_date: date) -> date:
+        """The last day a claim for ``service_date`` is filed in time."""
+        if self.timely_filing_months is not None:
+            return add_months(service_date, self.timely_filing_months)
+        return service_date + timedelta(days=self.timely_filing_days)
+
+    def filing_limit(self) -> str:
+        """The filing limit in words, e.g. '12 months' or '90 days'."""
+        if self.timely_filing_months is not None:
+            return f"{self.timely_filing_months} months"
+        return f"{self.timely_filing_days} days"
 
     @cached_property
     def frequency_limit_codes(self) -> frozenset[str]:

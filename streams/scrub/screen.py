@@ -1,7 +1,7 @@
 """A one-pass screen in front of the checkers: which of them could have anything to say?
 
-Most claims are clean, and most checkers have nothing to say about most claims; asking each of
-25 checkers costs a generator, a pass over the lines and their own lookups every time. The screen
+Most claims are clean, and most checkers have nothing to say about most claims; asking each
+checker costs a generator, a pass over the lines and their own lookups every time. The screen
 walks the claim once and names the checkers that *might* fire; the engine runs only those (and
 every checker the screen does not cover). A checker named here still decides whether it fires and
 what it says, so the rules' wording and logic stay in one place (the checker and the pack).
@@ -10,7 +10,7 @@ The screen is deliberately **conservative**: each test below is a necessary cond
 checker to fire (wider is fine: it only costs the checker's run), never a sufficient one. Tests
 pin that it never drops a finding: a differential test runs the screened and the unscreened engine
 on the simulator's defect mix and on arbitrary claims (hypothesis), and the rule tests' failing
-cases all go through the screen. ``CLAIMFLOW_SCRUB_SCREEN=off`` runs every checker (for
+cases all go through the screen. ``CLAIMFLOW_SCRUB_SCREEN=false`` runs every checker (for
 diagnosing a suspected screen bug in production without a deploy).
 
 A new checker is unscreened (always run) until a test is added here and to ``SCREENED``.
@@ -20,13 +20,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from schemas import ClaimSubmitted
+from schemas import ScrubbableClaim
 from streams.scrub.context import ScrubContext
 from streams.scrub.packs import RulePack
-from streams.scrub.rules import Checker
-from streams.scrub.rules.bundling import global_and_components, ncci_pairs
+from streams.scrub.registry import Checker
+from streams.scrub.rules.bundling import global_and_components, ncci_pairs, same_service_two_codes
 from streams.scrub.rules.claim_data import (
-    encounter_date,
     frequency_code,
     line_fields,
     mbi_is_valid,
@@ -35,17 +34,20 @@ from streams.scrub.rules.claim_data import (
     providers,
     total_matches_lines,
 )
-from streams.scrub.rules.codes import diagnoses_valid, procedure_known
+from streams.scrub.rules.codes import diagnoses_valid, procedure_in_force
 from streams.scrub.rules.denial_risk import learned_denial_risk
-from streams.scrub.rules.documentation import diagnoses_documented, ecg_components
-from streams.scrub.rules.modifiers import (
-    em_needs_25,
-    modifier_validity,
-    override_needs_pair,
+from streams.scrub.rules.documentation import (
+    diagnoses_documented,
+    ecg_components,
+    encounter_date,
+    encounter_policy,
+    interpreter,
     repeat_documented,
 )
-from streams.scrub.rules.necessity import supporting_diagnosis
-from streams.scrub.rules.payer import coverage, duplicates, frequency_limits, timely_filing
+from streams.scrub.rules.duplicates import duplicates, other_provider_reads
+from streams.scrub.rules.modifiers import em_needs_25, modifier_validity, override_needs_pair, visit_needs_25
+from streams.scrub.rules.necessity import coverage_and_necessity
+from streams.scrub.rules.payer import frequency_limits, prior_authorization, timely_filing
 from streams.scrub.rules.place_of_service import facility_pos
 from streams.scrub.rules.units import mue, repeats
 from streams.trends.windows import diagnosis_key
@@ -55,37 +57,45 @@ SCREENED: frozenset[Checker] = frozenset(
     {
         global_and_components,
         ncci_pairs,
-        learned_denial_risk,
+        same_service_two_codes,
         total_matches_lines,
         line_fields,
         frequency_code,
-        encounter_date,
         patient,
         providers,
-        procedure_known,
+        procedure_in_force,
         diagnoses_valid,
+        learned_denial_risk,
+        encounter_policy,
         ecg_components,
         diagnoses_documented,
+        encounter_date,
+        interpreter,
+        repeat_documented,
+        duplicates,
+        other_provider_reads,
         modifier_validity,
         override_needs_pair,
-        repeat_documented,
         em_needs_25,
-        supporting_diagnosis,
-        coverage,
+        visit_needs_25,
+        coverage_and_necessity,
+        prior_authorization,
         frequency_limits,
         timely_filing,
-        duplicates,
         facility_pos,
         mue,
         repeats,
     }
 )
 
+_SPLIT = (1, 2, 3, 4)  # PC/TC indicators of codes with a professional/technical part
+_FACILITY_PARTS = (1, 3, 4)  # those billing a global or technical part (indicator 1: unless -26)
 
-def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
+
+def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
     """The screened checkers that might fire on ``claim`` (a superset of those that do)."""
     pack, payer, enc = ctx.pack, ctx.payer, ctx.encounter
-    codes = pack.spec.codes
+    screen = pack.screen_data
     out: set[Checker] = set()
     add = out.add
     lines = claim.lines
@@ -101,15 +111,20 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
     facility = claim.place_of_service in pack.facility_pos
     non_covered, covered = payer.non_covered_codes, payer.covered_codes
     prior_auth = payer.prior_authorization_codes if not claim.prior_authorization else ()
-    all_supporting = pack.supporting_dx.issuperset(dx)
-    mue_limits = pack.mue
-    ptp = pack.ptp_by_code
+    medicare = payer.plan_type in pack.medicare_plans
+    payer_lists = payer.necessity.by_code if payer.necessity is not None else None
+    pctc_of = screen.pctc
+    mue_limits = pack.cms.mue
+    hcpcs = pack.cms.hcpcs.codes
+    hcpcs_official = "hcpcs" in pack.cms.official
+    known_mods = pack.cms.modifiers
     first = last = lines[0].service_date
     total = lines[0].charge
     dates: set[date] = set()
     claim_codes: set[str] = set()
-    parted_here: set[str] = set()
-    in_ptp = has_em = has_ecg = False
+    split_lines = interpreting = 0
+    needs_doc = em_without_25 = has_test = visit_here = False
+    same_service: set[str] = set()  # codes of another family that would bill the same service
     for line in lines:
         code, day = line.procedure_code, line.service_date
         dates.add(day)
@@ -118,26 +133,34 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
             first = day
         elif day > last:
             last = day
-        info = codes.get(code)
-        if info is None:
-            add(procedure_known)
-        else:
-            if info.part is not None:
-                parted_here.add(code)
-            if info.needs_ecg_documentation:
-                has_ecg = True
+        mods = line.modifiers
+        pctc = pctc_of.get(code)
+        if pctc in _SPLIT:
+            split_lines += 1
+            has_test = True
+            if pctc != 3:
+                interpreting += 1  # a global or a professional part (or, with 26, a split code)
+            if facility and pctc in _FACILITY_PARTS:
+                add(facility_pos)
+        if code in pack.documented_codes:
+            needs_doc = True
+            has_test = True
+            if enc is not None:
                 if not documented:
                     add(ecg_components)
-                if enc is not None and day != enc.service_date:
+                if day != enc.service_date:
                     add(encounter_date)
-                if facility and info.part in ("global", "technical"):
-                    add(facility_pos)
-                if other_reader and info.part in ("global", "professional"):
-                    add(providers)
-            elif info.family == "em" and "25" not in line.modifiers:
-                has_em = True
-        if code in ptp:
-            in_ptp = True
+                if other_reader:
+                    add(interpreter)
+                if mods and not pack.repeat_modifiers.isdisjoint(mods):
+                    add(repeat_documented)
+        partners = screen.same_service_partners.get(code)
+        if partners is not None:
+            same_service |= partners
+        if code in pack.visit_codes:
+            visit_here = True
+        if "25" not in mods and pack.is_em(code):
+            em_without_25 = True
         pointers = line.diagnosis_pointers
         if line.charge <= 0 or not pointers or day > as_of:
             add(line_fields)
@@ -145,23 +168,47 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
             if not 1 <= p <= dx_count:
                 add(line_fields)
                 break
-        if not all_supporting and pointers and code in pack.necessity_codes:
-            pointed = [dx[p - 1] for p in pointers if 1 <= p <= dx_count]
-            if pointed and pack.supporting_dx.isdisjoint(pointed):
-                add(supporting_diagnosis)
-        if code in non_covered or (covered is not None and code not in covered) or code in prior_auth:
-            add(coverage)
+        # coverage and necessity
+        if (
+            code in pack.plan_limited
+            or code in non_covered
+            or (covered is not None and code not in covered)
+            or (medicare and code in screen.status_non_covered)
+        ):
+            add(coverage_and_necessity)
+        elif pointers:
+            payer_list = payer_lists.get(code) if payer_lists is not None else None
+            policy = pack.necessity_by_code.get(code)
+            if payer_list is not None or policy is not None:
+                pointed = [dx[p - 1] for p in pointers if 1 <= p <= dx_count]
+                if payer_list is not None:
+                    if payer_list.isdisjoint(pointed):
+                        add(coverage_and_necessity)
+                elif policy is not None and not any(policy.supports(d) for d in pointed):
+                    add(coverage_and_necessity)
+        if code in prior_auth:
+            add(prior_authorization)
+        if code in screen.in_force_flagged:
+            add(procedure_in_force)
+        elif code[:1].isalpha():
+            span = hcpcs.get(code)
+            if (span is not None and not span.on(day)) or (span is None and hcpcs_official):
+                add(procedure_in_force)
         limit = mue_limits.get(code)
         if limit is not None and line.units > limit.units:
             add(mue)
-        if line.modifiers:
-            for mod in line.modifiers:
-                if mod not in pack.known_modifiers or mod in pack.component_modifiers:
+        if mods:
+            for mod in mods:
+                if (
+                    mod not in known_mods
+                    or mod in screen.modifier_suspects
+                    or (mod in pack.em_only_modifiers and not pack.is_em(code))
+                ):
                     add(modifier_validity)
                 if mod in pack.override_modifiers:
                     add(override_needs_pair)
-                if mod in pack.repeat_modifiers and enc is not None:
-                    add(repeat_documented)
+                if mod in pack.liability_modifiers:
+                    add(coverage_and_necessity)
 
     n_lines = len(lines)
     if n_lines > 1:
@@ -172,18 +219,23 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
             # over lines beyond the MUE
             add(repeats)
             add(mue)
-        if has_em and has_ecg and payer.em_same_day_requires_25:
+        if em_without_25 and has_test and payer.em_same_day_requires_25:
             add(em_needs_25)
-        if in_ptp and _ncci_partners(pack, claim_codes, claim_codes):
+        if _ncci_partners(pack, claim_codes, claim_codes):
             add(ncci_pairs)
-    if len(parted_here) >= 2:
-        add(global_and_components)
+        if split_lines >= 2:
+            add(global_and_components)
+        if not same_service.isdisjoint(claim_codes):
+            add(same_service_two_codes)
+    if em_without_25 and visit_here:
+        add(visit_needs_25)
 
     history = ctx.history
     if history and not dates.isdisjoint([h.service_date for h in history]):
         same_day = [h for h in history if h.service_date in dates]
         payer_id, npi = claim.payer.payer_id, claim.rendering_provider_npi
         keys = {(line.service_date, line.procedure_code) for line in lines}
+        history_codes = {h.procedure_code for h in same_day}
         if any(
             (h.service_date, h.procedure_code) in keys
             and h.payer_id == payer_id
@@ -191,13 +243,18 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
             for h in same_day
         ):
             add(duplicates)  # the checker also leaves out 76/77 repeats and the claim this replaces
-        if in_ptp and _ncci_partners(pack, claim_codes, {h.procedure_code for h in same_day}):
+        if _ncci_partners(pack, claim_codes, history_codes):
             add(ncci_pairs)
-        if (
-            parted_here
-            and len(parted_here.union([h.procedure_code for h in same_day]) & pack.parted_codes) >= 2
-        ):
+        if split_lines and not history_codes.isdisjoint(screen.split_codes):
             add(global_and_components)
+            if interpreting and any(h.rendering_provider_npi != npi for h in same_day):
+                add(other_provider_reads)
+        if not same_service.isdisjoint(history_codes):
+            add(same_service_two_codes)
+        if em_without_25 and not history_codes.isdisjoint(pack.visit_codes):
+            add(visit_needs_25)
+        if not claim_codes.isdisjoint(history_codes) and not claim_codes.isdisjoint(mue_limits):
+            add(mue)  # units of a code summed over this provider's claims of the day
     limited = payer.frequency_limit_codes
     if limited and not limited.isdisjoint(claim_codes):
         payer_id = claim.payer.payer_id
@@ -219,22 +276,29 @@ def suspects(claim: ClaimSubmitted, ctx: ScrubContext) -> set[Checker]:
                 break
 
     # header
-    if claim.total_charge != total:
+    if claim.total_charge is not None and claim.total_charge != total:
         add(total_matches_lines)
     if claim.frequency_code in ("7", "8"):
         add(frequency_code)
-    if claim.patient.birth_date > first or (payer.requires_mbi and not mbi_is_valid(claim.patient.member_id)):
+    member_id = claim.patient.member_id
+    birth = claim.patient.birth_date
+    if (birth is not None and birth > first) or (
+        payer.requires_mbi and member_id and not mbi_is_valid(member_id)
+    ):
         add(patient)
     referring = claim.referring_provider_npi
     npis = (claim.billing_provider_npi, claim.rendering_provider_npi)
     if not npis_valid(npis if referring is None else (*npis, referring)):
         add(providers)
     icd = ctx.icd
-    if not icd.always_ok.issuperset(dx) and not icd.all_ok(dx, first):
+    if not icd.always_ok.issuperset(dx) and not icd.all_ok(list(dx), first):
         add(diagnoses_valid)
-    if enc is not None and enc.diagnoses and not set(enc.diagnoses).issuperset(dx):
+    if enc is None:
+        if needs_doc:
+            add(encounter_policy)
+    elif enc.diagnoses and not set(enc.diagnoses).issuperset(dx):
         add(diagnoses_documented)
-    if payer.timely_filing_days - (as_of - first).days <= pack.spec.timely_filing_warning_days:
+    if (payer.filing_deadline(first) - as_of).days <= pack.conventions.timely_filing_warning_days:
         add(timely_filing)
     learned = ctx.learned
     if learned is not None:

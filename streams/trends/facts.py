@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from schemas import AdjudicationFact, ClaimStatus, ClaimSubmitted, Denial
+from schemas import AdjudicationFact, ClaimStatus, Denial, ValidClaim
+from schemas.ids import derived_event_id
 from streams.denials import ReasonMap
-from streams.scrub.engine import derived_event_id
 
 
-def facts_for(
-    claim: ClaimSubmitted, answer: Denial | ClaimStatus, reasons: ReasonMap
-) -> list[AdjudicationFact]:
+def facts_for(claim: ValidClaim, answer: Denial | ClaimStatus, reasons: ReasonMap) -> list[AdjudicationFact]:
     """Facts for an adjudication (an 835 decision, or a finalized F-status); none otherwise."""
     if isinstance(answer, ClaimStatus) and not answer.category_code.startswith("F"):
         return []

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from schemas import ClaimSubmitted
+from schemas import ValidClaim
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.profile import X12Profile
 from streams.x12.segments import Delimiters, Interchange, Segment, render
@@ -42,7 +42,7 @@ def event_id(kind: str, interchange: Interchange, st_control: str, key: str) -> 
 # ---------------------------------------------------------------------------------------- render
 
 
-def transaction(claim: ClaimSubmitted, profile: X12Profile, st_control: str) -> list[list[str]]:
+def transaction(claim: ValidClaim, profile: X12Profile, st_control: str) -> list[list[str]]:
     d = Delimiters()
     at = claim.occurred_at.astimezone(UTC)
     patient, payer = claim.patient, claim.payer
@@ -100,7 +100,7 @@ def transaction(claim: ClaimSubmitted, profile: X12Profile, st_control: str) -> 
 
 
 def render_837p(
-    claims: list[ClaimSubmitted], profile: X12Profile, control_number: int, now: datetime | None = None
+    claims: list[ValidClaim], profile: X12Profile, control_number: int, now: datetime | None = None
 ) -> str:
     """One interchange (ISA/GS) with one 837P transaction per claim."""
     now = (now or datetime.now(UTC)).astimezone(UTC)

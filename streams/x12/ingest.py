@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas import ClaimStatus, ClaimSubmitted, Denial, Envelope
+from schemas import ClaimStatus, Denial, Envelope, read_claim
 from schemas.codec import describe_validation_error
 from streams.x12.ack277 import statuses_from_277ca
 from streams.x12.claim837 import claims_from_837p
@@ -62,8 +62,8 @@ def _route(raw: dict[str, Any]) -> Routed:
     if kind == "claim_status" or "category_code" in raw:
         status = ClaimStatus.model_validate({**raw, "event_type": "claim_status"})
         return Routed("claim-status", status.claim_id, status)
-    claim = ClaimSubmitted.model_validate(raw)
-    return Routed("claims-submitted", claim.patient_key, claim)
+    claim = read_claim(raw)
+    return Routed("claims-submitted", claim.patient_key or claim.claim_id, claim)
 
 
 def ingest_text(text: str, secret: bytes) -> IngestResult:

@@ -12,9 +12,19 @@ import pytest
 
 from streams.dev.broker import EmbeddedBroker
 from streams.dev.localrun import count_where
-from streams.scrub.packs import bundled_pack_dir
+from streams.lifecycle.events import step_for
+from streams.scrub.packs import bundled_packs_dir
+from tests.builders import claim_dict, line, make_claim, make_encounter
 from tests.integration.conftest import Deployment, deploy, metric_value, wait_records
-from tests.integration.scenario import denial, now, send_encounter, status, submit
+from tests.integration.scenario import (
+    COMMERCIAL_PATIENT,
+    denial,
+    now,
+    recent_dos,
+    send_encounter,
+    status,
+    submit,
+)
 
 pytestmark = pytest.mark.broker
 
@@ -38,14 +48,19 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         submit(bus, "E2E-CO97MCR", payer=MEDICARE)
         submit(bus, "E2E-REJECT")
         bus.send("claims-submitted", "pk-bad", b'{"claim_id": "BROKEN", ')  # malformed JSON
-        bus.send("claims-submitted", "pk-bad", {"claim_id": "INVALID", "lines": []})  # schema violation
+        bus.send("claims-submitted", "pk-bad", {"lines": []})  # no claim id: not a claim
+        # readable claims with wrong values: a coder's typos, held with edits (never dead letters)
+        bus.send("claims-submitted", "pk-bad", {"claim_id": "INVALID", "lines": []})
+        typo = claim_dict(claim_id="E2E-NPI9", patient_key="pk-npi9", encounter_id=None)
+        typo["rendering_provider_npi"] = typo["rendering_provider_npi"][:9]  # a digit dropped
+        bus.send("claims-submitted", "pk-npi9", typo)
         submit(bus, "E2E-AFTERBAD")  # good event after bad ones
         bus.flush()
         time.sleep(1.0)
         send_encounter(bus, late)
         bus.flush()
         scrubbed = bus.wait_for(
-            "claims-scrubbed", lambda rs: len({r["claim_id"] for r in rs}) >= 11, what="11 scrub results"
+            "claims-scrubbed", lambda rs: len({r["claim_id"] for r in rs}) >= 13, what="13 scrub results"
         )
         by_id = {r["claim_id"]: r for r in scrubbed}
         assert by_id["E2E-CLEAN"]["status"] == "clean"
@@ -58,7 +73,15 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         ready = bus.read("claims-ready")
         assert count_where([r["claim"] for r in ready], claim_id="E2E-CLEAN") == 1
         held = bus.read("claims-held")
-        assert {r["claim"]["claim_id"] for r in held} == {"E2E-NOINTERP", "E2E-GLOBALCOMP"}
+        assert {r["claim"]["claim_id"] for r in held} == {
+            "E2E-NOINTERP",
+            "E2E-GLOBALCOMP",
+            "INVALID",
+            "E2E-NPI9",
+        }
+        npi9 = next(r for r in held if r["claim"]["claim_id"] == "E2E-NPI9")
+        assert [e["rule_id"] for e in npi9["edits"] if e["category"] == "provider"] == ["PROVIDER_NPI_FORMAT"]
+        assert "CLAIM_NO_LINES" in {e["rule_id"] for e in by_id["INVALID"]["edits"]}
         dead = bus.wait_for("dead-letters", lambda rs: len(rs) >= 2, what="2 dead letters")
         reasons = sorted(r["reason"] for r in dead)
         assert reasons == ["malformed_json", "schema_violation"]
@@ -120,6 +143,8 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         assert metric_value(text, "claimflow_first_pass_total", payer="MCR-JH", outcome="accepted") >= 2
         assert metric_value(text, "claimflow_first_pass_total", payer="MCR-JH", outcome="rejected") == 1
         assert metric_value(text, "claimflow_dead_letters_total", topic="claims-submitted") == 2
+        held_metric = metric_value(text, "claimflow_claims_scrubbed_total", payer="MCR-JH", result="held")
+        assert held_metric >= 3  # E2E-NOINTERP, E2E-GLOBALCOMP and the 9-digit NPI
         assert metric_value(text, "claimflow_lifecycle_anomalies_total", kind="late") >= 1
 
 
@@ -128,10 +153,10 @@ def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
 ) -> None:
     # a billing team that turned the bundling edit off: the payer catches it instead
     rules = tmp_path / "rules"
-    shutil.copytree(bundled_pack_dir(), rules)
-    text = (rules / "pack.yaml").read_text()
+    shutil.copytree(bundled_packs_dir(), rules)
+    text = (rules / "core" / "pack.yaml").read_text()
     marker = "  BUNDLE_GLOBAL_WITH_COMPONENT:\n"
-    (rules / "pack.yaml").write_text(text.replace(marker, marker + "    enabled: false\n"))
+    (rules / "core" / "pack.yaml").write_text(text.replace(marker, marker + "    enabled: false\n"))
     deployment = deploy(
         broker, tmp_path, CLAIMFLOW_RULES_DIR=str(rules), CLAIMFLOW_ENCOUNTER_GRACE_SECONDS="5"
     )
@@ -201,3 +226,79 @@ def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
             assert metric_value(text, "claimflow_corrected_claims_total", payer="BLUEPEAK") == 1
     finally:
         bus.close()
+
+
+def test_denials_by_group_code_corrections_that_change_the_code_and_unacted_statuses(
+    deployment: Deployment,
+) -> None:
+    """CO-4 on 93000-26 sent by a practice's own system: the corrected claim bills 93010; CO-96
+    never bills the patient; OA-23 (a prior payer's adjudication) raises no task; D0 is recorded."""
+    bus = deployment.bus
+    with deployment.worker() as worker:
+        t0 = now()
+        # sent straight to the payer by the practice's system: claimflow tracks it from this step
+        dos = recent_dos()
+        claim = make_claim(
+            claim_id="GRP-CO4",
+            patient_key="pk-grp-co4",
+            payer=BLUEPEAK,
+            patient=COMMERCIAL_PATIENT,
+            lines=[line(1, "93000", modifiers=["26"], service_date=dos)],
+            occurred_at=(t0 - timedelta(days=1)).isoformat(),
+        )
+        encounter = make_encounter(patient_key="pk-grp-co4", service_date=dos.isoformat())
+        bus.send("encounters", "pk-grp-co4", encounter.model_dump(mode="json"))
+        step = step_for(claim, "ready", snapshot=True, encounter=encounter, source="practice-system")
+        bus.send("claim-lifecycle", claim.claim_id, step.model_dump(mode="json"))
+        for claim_id in ("GRP-CO96", "GRP-OA23", "GRP-D0"):
+            submit(bus, claim_id)
+        bus.flush()
+        bus.wait_for("claims-ready", lambda rs: len(rs) >= 3, what="3 ready claims")
+        status(bus, "GRP-CO4", "A2", at=t0)
+        denial(
+            bus,
+            "GRP-CO4",
+            [{"line_number": 1, "group_code": "CO", "reason_code": "4", "amount": "45.00"}],
+            at=t0,
+        )
+        denial(bus, "GRP-CO96", [{"group_code": "CO", "reason_code": "96", "amount": "45.00"}], at=t0)
+        denial(
+            bus,
+            "GRP-OA23",
+            [{"group_code": "OA", "reason_code": "23", "amount": "20.00"}],
+            paid="25.00",
+            clp02="2",
+            at=t0,
+        )
+        status(bus, "GRP-D0", "A2", at=t0)
+        status(bus, "GRP-D0", "D0", at=t0 + timedelta(seconds=1))
+        bus.flush()
+        tasks = bus.wait_for(
+            "resubmission-tasks",
+            lambda rs: {"GRP-CO4", "GRP-CO96"} <= {r["claim_id"] for r in rs},
+            what="2 tasks",
+        )
+        by_claim = {r["claim_id"]: r for r in tasks}
+        co4 = by_claim["GRP-CO4"]
+        assert co4["action"] == "replacement_claim" and co4["corrected_claim"] is not None, co4[
+            "instructions"
+        ]
+        corrected = co4["corrected_claim"]["lines"][0]
+        assert corrected["procedure_code"] == "93010" and corrected["modifiers"] == []
+        co96 = by_claim["GRP-CO96"]
+        assert co96["action"] == "write_off" and co96["patient_billable"] is False
+        # the corrected claim goes back through the scrubber and out
+        bus.wait_for(
+            "claims-ready",
+            lambda rs: any(r["claim"]["claim_id"] == "GRP-CO4-R1" for r in rs),
+            what="GRP-CO4-R1 ready",
+        )
+        records = wait_records(deployment, lambda r: len(r.get("GRP-D0", {}).get("history", [])) >= 3)
+        assert records["GRP-D0"]["state"] == "accepted"  # D0 recorded, state unchanged
+        assert records["GRP-D0"]["history"][-1]["code"] == "D0"
+        assert records["GRP-D0"]["history"][-1]["result"] == "noted"
+        time.sleep(1.0)  # OA-23 had its chance to raise a task
+        assert "GRP-OA23" not in {r["claim_id"] for r in bus.read("resubmission-tasks")}
+        text = worker.metrics()
+        assert metric_value(text, "claimflow_status_noted_total", category="D0") == 1
+        assert metric_value(text, "claimflow_dead_letters_total", topic="claim-status") == 0

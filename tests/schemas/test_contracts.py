@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from schemas import EVENT_MODELS, ClaimStatus, ClaimSubmitted, Denial, Encounter, ScrubResult
+from schemas import (
+    EVENT_MODELS,
+    ClaimStatus,
+    ClaimSubmitted,
+    Denial,
+    Encounter,
+    ScrubResult,
+    ValidClaim,
+    read_claim,
+)
 from schemas.export import schema_documents
 from tests.builders import claim_dict, encounter_dict, make_claim
 
@@ -17,8 +26,10 @@ JSON_DIR = Path(__file__).resolve().parents[2] / "schemas" / "json"
 
 def test_claim_round_trips_through_json_unchanged() -> None:
     claim = make_claim()
-    again = ClaimSubmitted.model_validate_json(claim.model_dump_json())
+    assert isinstance(claim, ValidClaim)
+    again = ValidClaim.model_validate_json(claim.model_dump_json())
     assert again == claim
+    assert read_claim(claim.model_dump_json()) == claim
 
 
 def test_every_event_model_round_trips() -> None:
@@ -72,33 +83,82 @@ def test_naive_timestamp_is_rejected() -> None:
         ({"total_charge": "-5"}, "total_charge"),
         ({"place_of_service": "1"}, "place_of_service"),
         ({"unexpected": 1}, "unexpected"),
-        ({"event_type": "denial"}, "event_type"),
     ],
 )
-def test_invalid_claims_are_rejected_naming_the_field(change: dict[str, object], field: str) -> None:
+def test_wrong_values_fail_the_strict_contract_but_the_claim_is_read(
+    change: dict[str, object], field: str
+) -> None:
+    """claims-ready carries only valid claims (ValidClaim); a submitted claim with a wrong value is
+    still a claim the scrubber holds with an edit (ClaimSubmitted reads it)."""
     with pytest.raises(ValidationError) as info:
-        ClaimSubmitted.model_validate(claim_dict(**change))
+        ValidClaim.model_validate(claim_dict(**change))
+    assert field in str(info.value)
+    claim = read_claim(claim_dict(**change))
+    assert type(claim) is ClaimSubmitted and claim.claim_id == "CLM-0001"
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({**claim_dict(), "event_type": "denial"}, "event_type"),
+        ({k: v for k, v in claim_dict().items() if k != "claim_id"}, "claim_id"),
+        ({**claim_dict(), "lines": "93000"}, "lines"),
+        ({**claim_dict(), "patient": ["TEST"]}, "patient"),
+    ],
+)
+def test_input_that_is_not_a_claim_is_refused(data: dict[str, object], field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        read_claim(data)
     assert field in str(info.value)
 
 
-def test_invalid_line_is_rejected_naming_the_line_field() -> None:
+def test_a_wrong_line_value_fails_the_strict_contract_naming_the_line_field() -> None:
     data = claim_dict()
     data["lines"][0]["units"] = 0
     with pytest.raises(ValidationError, match=r"lines\.0\.units"):
-        ClaimSubmitted.model_validate(data)
+        ValidClaim.model_validate(data)
+    assert read_claim(data).lines[0].units == 0
 
 
-def test_duplicate_line_numbers_are_rejected() -> None:
+def test_unreadable_values_are_kept_as_missing() -> None:
+    data = claim_dict()
+    data["lines"][0]["service_date"] = "2026-02-30"
+    data["lines"][0]["charge"] = "forty-five"
+    data["patient"]["birth_date"] = None
+    claim = read_claim(data)
+    assert claim.lines[0].service_date is None and claim.lines[0].charge is None
+    assert claim.patient.birth_date is None
+
+
+def test_units_are_decimals_with_their_basis_and_a_date_range() -> None:
+    data = claim_dict()
+    data["lines"][0].update(units="1.5", unit_basis="MJ", service_end_date="2026-02-12")
+    claim = ValidClaim.model_validate(data)
+    line = claim.lines[0]
+    assert (
+        line.units == Decimal("1.5")
+        and line.unit_basis == "MJ"
+        and line.last_service_date.isoformat() == "2026-02-12"
+    )
+
+
+def test_duplicate_line_numbers_fail_the_strict_contract() -> None:
     data = claim_dict()
     data["lines"].append(dict(data["lines"][0]))
     with pytest.raises(ValidationError, match="line_number values must be unique"):
-        ClaimSubmitted.model_validate(data)
+        ValidClaim.model_validate(data)
+    assert type(read_claim(data)) is ClaimSubmitted
 
 
-def test_status_category_outside_x12_set_is_rejected() -> None:
+@pytest.mark.parametrize("code", ["A0", "A2", "A9", "D0", "E4", "F3F", "F3N", "P3", "R16", "r9"])
+def test_every_status_category_shape_of_the_x12_list_is_accepted(code: str) -> None:
+    assert ClaimStatus(claim_id="C1", category_code=code).category_code == code.upper()
+
+
+@pytest.mark.parametrize("code", ["", "9A", "AAA", "A", "A123", "F3FF"])
+def test_a_status_category_of_another_shape_is_refused(code: str) -> None:
     with pytest.raises(ValidationError, match="category_code"):
-        ClaimStatus(claim_id="C1", category_code="A9")
-    assert ClaimStatus(claim_id="C1", category_code="R16").category_code == "R16"
+        ClaimStatus(claim_id="C1", category_code=code)
 
 
 def test_scrub_result_carries_required_fields() -> None:

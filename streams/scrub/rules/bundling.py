@@ -1,116 +1,194 @@
-"""bundling: a global ECG with its own component, NCCI PTP pairs, components split by one entity."""
+"""bundling: a global with its own component, components split by one provider, NCCI pairs, and
+two codes for one service — all per provider (NCCI edits apply to one provider's services).
+
+A diagnostic test's family and part come from the fee schedule (``streams.scrub.cms``): a code
+with PC/TC indicator 4 and the component codes CMS prices it from (93000 = 93005 + 93010), or a
+code with indicator 1 billed whole, with 26 or with TC (71045, 71045-26, 71045-TC). Lines with a
+repeat modifier (76/77) bill a separate test and are left out.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
-from streams.scrub.context import ClaimFacts, ScrubContext
-from streams.scrub.rules import Finding, checks
+from streams.scrub.cms.tables import Part
+from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
+from streams.scrub.registry import Finding, checks
 
 
-def related_history_codes(facts: ClaimFacts, ctx: ScrubContext, day: date, same_provider: bool) -> set[str]:
-    """Codes already billed for this patient on ``day`` by other claims (not one this replaces)."""
-    claim = facts.claim
-    skip = {claim.claim_id, claim.replaces_claim_id}
-    return {
-        h.procedure_code
-        for h in ctx.history_by_date.get(day, ())
-        if h.claim_id not in skip
-        and (not same_provider or h.rendering_provider_npi == claim.rendering_provider_npi)
-    }
+def family_key(ctx: ScrubContext, code: str) -> str | None:
+    """The family a code's parts are counted in: its global code (indicator 4 families), the code
+    itself (indicator 1), or None."""
+    pack = ctx.pack
+    key = pack.family_global.get(code)
+    if key is not None:
+        return key
+    return code if pack.cms.pctc(code) == 1 else None
+
+
+def _label(code: str, part: Part, ctx: ScrubContext) -> str:
+    """How a part of a family is billed: its own code (93010), or the code with 26/TC (71045-26)."""
+    if ctx.pack.cms.pctc(code) == 1 and part != "global":
+        return f"{code}-{'26' if part == 'professional' else 'TC'}"
+    return code
+
+
+def _earlier_parts(ctx: ScrubContext, history: list[HistoryEntry]) -> dict[str, dict[Part, str]]:
+    out: dict[str, dict[Part, str]] = {}
+    repeat = ctx.pack.repeat_modifiers
+    for h in history:
+        if repeat.intersection(h.modifiers):
+            continue
+        key = family_key(ctx, h.procedure_code)
+        part = ctx.pack.cms.part(h.procedure_code, h.modifiers)
+        if key is not None and part is not None:
+            out.setdefault(key, {}).setdefault(part, _label(h.procedure_code, part, ctx))
+    return out
+
+
+COMPONENTS: tuple[Part, ...] = ("technical", "professional")
 
 
 @checks("BUNDLE_GLOBAL_WITH_COMPONENT", "BUNDLE_SPLIT_COMPONENTS")
 def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    pack = ctx.pack
     if facts.single_line and not ctx.history:
         return
-    parted = pack.parted_codes
+    claim = facts.claim
+    cms = ctx.pack.cms
+    repeat = ctx.pack.repeat_modifiers
     for day, lines in facts.by_date.items():
-        here = {line.procedure_code: line for line, _ in lines}
-        earlier = (
-            related_history_codes(facts, ctx, day, same_provider=False)
-            if day in ctx.history_by_date
-            else set()
-        )
-        present = (here.keys() | earlier) & parted
-        if len(present) < 2:  # a global/component conflict needs two parts of one family
-            continue
-        families = {pack.spec.codes[c].family for c in present}
-        for family in families:
-            parts = pack.family_parts.get(family, {})
-            global_code = parts.get("global")
-            components = [parts[p] for p in ("technical", "professional") if p in parts]
-            if global_code is None:
+        here: dict[str, dict[Part, tuple[str, int]]] = {}
+        for line, mods in lines:
+            if mods & repeat:
                 continue
-            if global_code in here or global_code in earlier:
-                for comp in components:
-                    # flag only pairs this claim takes part in
-                    if comp in here or (global_code in here and comp in earlier):
-                        line = here.get(comp) or here[global_code]
-                        yield Finding(
-                            "BUNDLE_GLOBAL_WITH_COMPONENT",
-                            line.line_number,
-                            {
-                                "global_code": global_code,
-                                "component": comp,
-                                "service_date": day,
-                                "family": family,
-                            },
-                        )
-            elif len(components) == 2 and all(c in here for c in components):
-                technical, professional = components
+            part = cms.part(line.procedure_code, mods)
+            key = family_key(ctx, line.procedure_code) if part is not None else None
+            if key is None or part is None:
+                continue
+            here.setdefault(key, {}).setdefault(
+                part, (_label(line.procedure_code, part, ctx), line.line_number)
+            )
+        if not here:
+            continue
+        earlier = _earlier_parts(ctx, ctx.same_day_history(claim, day, same_provider=True))
+        for key, billed in here.items():
+            before = earlier.get(key, {})
+            global_here = billed.get("global")
+            global_before = before.get("global")
+            if global_here is not None or global_before is not None:
+                global_label = global_here[0] if global_here is not None else global_before
+                for comp in COMPONENTS:
+                    comp_here = billed.get(comp)
+                    comp_before = before.get(comp)
+                    if comp_here is not None:
+                        comp_label, line_no = comp_here
+                    elif global_here is not None and comp_before is not None:
+                        comp_label, line_no = comp_before, global_here[1]
+                    else:
+                        continue  # a pair this claim takes no part in
+                    yield Finding(
+                        "BUNDLE_GLOBAL_WITH_COMPONENT",
+                        line_no,
+                        {"global_code": global_label, "component": comp_label, "service_date": day},
+                    )
+            elif "technical" in billed and "professional" in billed:
                 yield Finding(
                     "BUNDLE_SPLIT_COMPONENTS",
-                    here[professional].line_number,
+                    billed["professional"][1],
                     {
-                        "technical": technical,
-                        "professional": professional,
-                        "global_code": global_code,
+                        "technical": billed["technical"][0],
+                        "professional": billed["professional"][0],
+                        "global_code": key,
                         "service_date": day,
+                        "pctc": cms.pctc(key),
                     },
                 )
-
-
-def _same_family_global_pair(ctx: ScrubContext, c1: str, c2: str) -> bool:
-    codes = ctx.pack.spec.codes
-    a, b = codes.get(c1), codes.get(c2)
-    return (
-        a is not None
-        and b is not None
-        and a.family == b.family
-        and "global" in (a.part, b.part)
-        and a.part != b.part
-    )
 
 
 @checks("BUNDLE_NCCI_NOT_OVERRIDABLE", "BUNDLE_NCCI_MODIFIER_NEEDED")
 def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
-    if not pack.ptp or (facts.single_line and not ctx.history):
+    ptp = pack.cms.ptp
+    if not ptp or (facts.single_line and not ctx.history):
         return
+    claim = facts.claim
     for day, lines in facts.by_date.items():
-        if not any(line.procedure_code in pack.ptp_by_code for line, _ in lines):
-            continue
         present = {line.procedure_code for line, _ in lines}
-        if day in ctx.history_by_date:
-            present |= related_history_codes(facts, ctx, day, same_provider=True)
+        present.update(h.procedure_code for h in ctx.same_day_history(claim, day, same_provider=True))
         if len(present) < 2:
             continue
         for line, mods in lines:
             code = line.procedure_code
-            for edit in pack.ptp_by_code.get(code, ()):
-                if edit.column2 != code or edit.column1 not in present or not edit.active_on(day):
+            partners = pack.ptp_partners.get(code)
+            if partners is None or partners.isdisjoint(present):
+                continue
+            for column1 in sorted(partners & present):
+                edit = ptp.in_force(column1, code, day)
+                if edit is None:
                     continue
-                if _same_family_global_pair(ctx, edit.column1, edit.column2):
-                    continue  # BUNDLE_GLOBAL_WITH_COMPONENT explains this one better
-                params = {
-                    "column1": edit.column1,
-                    "column2": edit.column2,
-                    "line": line.line_number,
-                }
+                params = {"column1": column1, "column2": code, "line": line.line_number}
                 if edit.modifier_indicator == 0:
                     yield Finding("BUNDLE_NCCI_NOT_OVERRIDABLE", line.line_number, params)
                 elif not (mods & pack.override_modifiers):
                     yield Finding("BUNDLE_NCCI_MODIFIER_NEEDED", line.line_number, params)
+
+
+def _overlap(a: Part, b: Part) -> bool:
+    return a == b or "global" in (a, b)
+
+
+@checks("BUNDLE_SAME_SERVICE_TWO_CODES")
+def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """Two families that bill the same service (the IPPE screening ECG and the diagnostic ECG):
+    one tracing billed under both, by the same provider on the same day."""
+    pack = ctx.pack
+    pairs = {
+        (family_key(ctx, code), family_key(ctx, other)): code
+        for code, info in pack.codes.items()
+        for other in info.same_service_as
+    }
+    if not pairs:
+        return
+    related: dict[str, str] = {}
+    for (a, b), _ in pairs.items():
+        if a is not None and b is not None:
+            related[a], related[b] = b, a
+    claim = facts.claim
+    cms = pack.cms
+    for day, lines in facts.by_date.items():
+        billed: list[tuple[str, str, Part, int | None, frozenset[str]]] = []
+        for line, mods in lines:
+            key = family_key(ctx, line.procedure_code)
+            part = cms.part(line.procedure_code, mods)
+            if key in related and part is not None:
+                billed.append((key, line.procedure_code, part, line.line_number, mods))
+        if not billed:
+            continue
+        for h in ctx.same_day_history(claim, day, same_provider=True):
+            key = family_key(ctx, h.procedure_code)
+            part = cms.part(h.procedure_code, h.modifiers)
+            if key in related and part is not None:
+                billed.append((key, h.procedure_code, part, None, frozenset(h.modifiers)))
+        for key, code, part, line_no, mods in billed:
+            if line_no is None or mods & pack.repeat_modifiers:
+                continue
+            for okey, other, opart, other_line, _ in billed:
+                # the pair is reported once, on the later line of this claim
+                if other_line is not None and other_line > line_no:
+                    continue
+                if okey == related[key] and _overlap(part, opart):
+                    info = pack.codes.get(code)
+                    screening = code if info is not None and info.screening else other
+                    diagnostic = other if screening == code else code
+                    yield Finding(
+                        "BUNDLE_SAME_SERVICE_TWO_CODES",
+                        line_no,
+                        {
+                            "code": code,
+                            "other": other,
+                            "service_date": day,
+                            "screening": screening,
+                            "diagnostic": diagnostic,
+                        },
+                    )
+                    break

@@ -6,8 +6,9 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
+from schemas.codes import looks_like_npi
 from streams.scrub.context import ClaimFacts, ScrubContext
-from streams.scrub.rules import Finding, checks
+from streams.scrub.registry import Finding, checks
 
 # Medicare Beneficiary Identifier: 11 characters, positions by type (CMS MBI format spec).
 _MBI_ALPHA = "ACDEFGHJKMNPQRTUVWXY"  # no S, L, O, I, B, Z
@@ -25,7 +26,7 @@ def mbi_is_valid(member_id: str) -> bool:
 @lru_cache(maxsize=65536)
 def npi_is_valid(npi: str) -> bool:
     """NPI check digit: Luhn over the 9 leading digits with the 80840 prefix (reference §3)."""
-    if len(npi) != 10 or not npi.isdigit() or npi[0] not in "12":
+    if not looks_like_npi(npi):
         return False
     total = 24  # the 80840 prefix's contribution to the Luhn sum
     for i, ch in enumerate(reversed(npi[:9])):
@@ -42,15 +43,15 @@ def npi_is_valid(npi: str) -> bool:
 _PASSED: set[str] = set()
 
 
-def npis_valid(npis: tuple[str, ...]) -> bool:
-    """Whether every NPI passes the check digit (fast for NPIs seen to pass before; bounded)."""
+def npis_valid(npis: tuple[str | None, ...]) -> bool:
+    """Whether every NPI given passes the check digit (fast for NPIs seen to pass before; bounded)."""
     if _PASSED.issuperset(npis):
         return True
-    if not all(npi_is_valid(npi) for npi in npis):
+    if not all(npi is not None and npi_is_valid(npi) for npi in npis):
         return False
     if len(_PASSED) > 100_000:
         _PASSED.clear()
-    _PASSED.update(npis)
+    _PASSED.update(n for n in npis if n is not None)
     return True
 
 
@@ -58,7 +59,7 @@ def npis_valid(npis: tuple[str, ...]) -> bool:
 def total_matches_lines(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     claim = facts.claim
     lines_total = claim.lines_total
-    if claim.total_charge != lines_total:
+    if claim.total_charge is not None and claim.total_charge != lines_total:
         yield Finding("CLAIM_TOTAL_MISMATCH", None, {"total": claim.total_charge, "lines_total": lines_total})
 
 
@@ -73,7 +74,7 @@ def line_fields(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     for line in facts.claim.lines:
         n, code = line.line_number, line.procedure_code
         if line.charge <= 0:
-            yield Finding("CLAIM_LINE_CHARGE_ZERO", n, {"line": n, "code": code})
+            yield Finding("CLAIM_LINE_CHARGE_ZERO", n, {"line": n, "code": code, "charge": line.charge})
         if not line.diagnosis_pointers:
             yield Finding("CLAIM_DX_POINTER_MISSING", n, {"line": n, "code": code, "dx_count": dx_count})
         for pointer in line.diagnosis_pointers:
@@ -91,60 +92,30 @@ def line_fields(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 def frequency_code(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     claim = facts.claim
     if claim.frequency_code in ("7", "8"):
-        params = {"frequency": claim.frequency_code, "payer": ctx.payer.name}
+        params = {"frequency": claim.frequency_code, "payer": ctx.payer.name, "payer_id": ctx.payer.payer_id}
         if not claim.original_claim_number:
             yield Finding("CLAIM_ORIGINAL_NUMBER_REQUIRED", None, params)
         if not ctx.payer.accepts_replacement_claims:
             yield Finding("CLAIM_REPLACEMENT_NOT_ACCEPTED", None, params)
 
 
-@checks("CLAIM_ENCOUNTER_DATE_MISMATCH", needs=("encounter",))
-def encounter_date(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    enc = ctx.encounter
-    if enc is None:
-        return
-    for line in facts.claim.lines:
-        info = ctx.pack.spec.codes.get(line.procedure_code)
-        if info is not None and info.needs_ecg_documentation and line.service_date != enc.service_date:
-            yield Finding(
-                "CLAIM_ENCOUNTER_DATE_MISMATCH",
-                line.line_number,
-                {
-                    "line": line.line_number,
-                    "line_date": line.service_date,
-                    "encounter_date": enc.service_date,
-                },
-            )
-
-
 @checks("PATIENT_BIRTH_DATE_INVALID", "PATIENT_MBI_FORMAT")
 def patient(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    claim = facts.claim
-    if claim.patient.birth_date > facts.first_date:
+    person = facts.claim.patient
+    if person.birth_date is not None and person.birth_date > facts.first_date:
         yield Finding("PATIENT_BIRTH_DATE_INVALID", None, {})
-    if ctx.payer.requires_mbi and not mbi_is_valid(claim.patient.member_id):
+    if ctx.payer.requires_mbi and person.member_id and not mbi_is_valid(person.member_id):
         yield Finding("PATIENT_MBI_FORMAT", None, {})
 
 
-@checks("PROVIDER_NPI_INVALID", "PROVIDER_INTERPRETER_MISMATCH")
+@checks("PROVIDER_NPI_INVALID")
 def providers(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """The check digit of each NPI that has the NPI's shape (the format step reports the others)."""
     claim = facts.claim
     for role, npi in (
         ("billing", claim.billing_provider_npi),
         ("rendering", claim.rendering_provider_npi),
         ("referring", claim.referring_provider_npi),
     ):
-        if npi is not None and not npi_is_valid(npi):
+        if npi is not None and looks_like_npi(npi) and not npi_is_valid(npi):
             yield Finding("PROVIDER_NPI_INVALID", None, {"role": role})
-    enc = ctx.encounter
-    reader = enc.ecg.interpreting_provider_npi if enc is not None and enc.ecg is not None else None
-    if reader is None or reader == claim.rendering_provider_npi:
-        return
-    for line in claim.lines:
-        info = ctx.pack.spec.codes.get(line.procedure_code)
-        if info is not None and info.part in ("global", "professional") and info.needs_ecg_documentation:
-            yield Finding(
-                "PROVIDER_INTERPRETER_MISMATCH",
-                line.line_number,
-                {"line": line.line_number, "code": line.procedure_code},
-            )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from streams.scrub.context import ClaimFacts, ScrubContext
-from streams.scrub.rules import Finding, checks
+from streams.scrub.registry import Finding, checks
 from streams.trends.windows import diagnosis_key
 
 
@@ -15,7 +15,7 @@ def learned_denial_risk(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
     lookup = ctx.learned
     if lookup is None:
         return
-    settings = ctx.pack.spec.denial_risk
+    settings = ctx.pack.conventions.denial_risk
     claim = facts.claim
     for line in claim.lines:
         pointed = facts.pointed_diagnoses(line)
@@ -39,6 +39,7 @@ def learned_denial_risk(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
             line.line_number,
             {
                 "payer": ctx.payer.name,
+                "payer_id": ctx.payer.payer_id,
                 "code": line.procedure_code,
                 "dx": f"{dx} alone" if len(pointed) == 1 else dx,
                 "denied": learned.denied,

@@ -1,59 +1,92 @@
-"""component and documentation: does the record show the parts of the ECG that are billed?"""
+"""documentation and component: is there a record to check, and does it show what is billed?
+
+The encounter policy (data: ``conventions.require_encounter`` in the core pack, a payer profile's
+``require_encounter``): a claim that references **no** encounter cannot have its documentation
+verified — a warning by default, an error where the pack or the payer asks for the encounter. A
+claim that references an encounter that never arrived is a real gap (error). Without a clinical
+feed at all (an offline scrub given no encounters), a referenced encounter is unverified, not
+missing.
+
+The ECG record (``Encounter.ecg``) shows a tracing, a physician interpretation and a signed report;
+each maps to a part of the test (PC/TC indicator from the fee schedule): the global needs all of
+them, the technical code the tracing, the professional code the interpretation and the report.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemas.codes import looks_like_icd10
 from streams.scrub.context import ClaimFacts, ScrubContext
-from streams.scrub.rules import Finding, checks
+from streams.scrub.registry import Finding, checks
+
+
+@checks("DOC_NOT_VERIFIED", "DOC_NO_ENCOUNTER_FEED", "DOC_ENCOUNTER_REQUIRED", "DOC_ENCOUNTER_MISSING")
+def encounter_policy(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    if ctx.encounter is not None:
+        return
+    pack = ctx.pack
+    documented = sorted(
+        {line.procedure_code for line in facts.claim.lines if pack.needs_documentation(line.procedure_code)}
+    )
+    if not documented:
+        return
+    claim, payer = facts.claim, ctx.payer
+    codes = ", ".join(documented)
+    if payer.require_encounter is not None:
+        required = payer.require_encounter
+        policy = f"payer profile {payer.payer_id}: require_encounter"
+    else:
+        required = pack.conventions.require_encounter
+        policy = "rule pack conventions: require_encounter"
+    if claim.encounter_id is None:
+        if required:
+            yield Finding(
+                "DOC_ENCOUNTER_REQUIRED", None, {"codes": codes, "payer": payer.name, "policy": policy}
+            )
+        else:
+            yield Finding("DOC_NOT_VERIFIED", None, {"codes": codes})
+    elif ctx.encounter_feed:
+        yield Finding("DOC_ENCOUNTER_MISSING", None, {"encounter_id": claim.encounter_id})
+    elif required:
+        yield Finding("DOC_ENCOUNTER_REQUIRED", None, {"codes": codes, "payer": payer.name, "policy": policy})
+    else:
+        yield Finding("DOC_NO_ENCOUNTER_FEED", None, {"codes": codes})
 
 
 @checks(
-    "DOC_ENCOUNTER_MISSING",
     "DOC_NO_ECG_RECORD",
     "COMPONENT_GLOBAL_TRACING_ONLY",
     "COMPONENT_GLOBAL_INTERPRETATION_ONLY",
     "COMPONENT_TRACING_NOT_DOCUMENTED",
     "COMPONENT_INTERPRETATION_NOT_DOCUMENTED",
     "DOC_REPORT_UNSIGNED",
+    needs=("encounter",),
 )
 def ecg_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    pack = ctx.pack
-    codes = pack.spec.codes
-    ecg_lines = [
-        line
-        for line in facts.claim.lines
-        if (info := codes.get(line.procedure_code)) is not None and info.needs_ecg_documentation
-    ]
-    if not ecg_lines:
-        return
     enc = ctx.encounter
     if enc is None:
-        yield Finding("DOC_ENCOUNTER_MISSING", None, {"encounter_id": facts.claim.encounter_id or "(none)"})
         return
+    pack = ctx.pack
+    cms = pack.cms
     ecg = enc.ecg
-    for line in ecg_lines:
-        n, code = line.line_number, line.procedure_code
+    for line, part in zip(facts.claim.lines, facts.parts, strict=True):
+        code = line.procedure_code
+        if not pack.needs_documentation(code):
+            continue
+        n = line.line_number
         base = {"line": n, "code": code}
         if ecg is None:
             yield Finding("DOC_NO_ECG_RECORD", n, base)
             continue
-        part = codes[code].part
         if part == "global":
             if ecg.tracing_recorded and not ecg.interpretation_documented:
-                yield Finding(
-                    "COMPONENT_GLOBAL_TRACING_ONLY",
-                    n,
-                    {**base, "technical": pack.part_code(code, "technical") or "the tracing code"},
-                )
+                technical = cms.component_code(code, "technical") or "the tracing code"
+                yield Finding("COMPONENT_GLOBAL_TRACING_ONLY", n, {**base, "technical": technical})
             elif ecg.interpretation_documented and not ecg.tracing_recorded:
+                professional = cms.component_code(code, "professional") or "the interpretation code"
                 yield Finding(
-                    "COMPONENT_GLOBAL_INTERPRETATION_ONLY",
-                    n,
-                    {
-                        **base,
-                        "professional": pack.part_code(code, "professional") or "the interpretation code",
-                    },
+                    "COMPONENT_GLOBAL_INTERPRETATION_ONLY", n, {**base, "professional": professional}
                 )
             elif not ecg.tracing_recorded and not ecg.interpretation_documented:
                 yield Finding("DOC_NO_ECG_RECORD", n, base)
@@ -73,5 +106,79 @@ def diagnoses_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findi
         return
     documented = set(enc.diagnoses)
     for dx in facts.claim.diagnoses:
-        if dx not in documented:
+        if looks_like_icd10(dx) and dx not in documented:
             yield Finding("DOC_DIAGNOSIS_NOT_IN_RECORD", None, {"dx": dx})
+
+
+@checks("CLAIM_ENCOUNTER_DATE_MISMATCH", needs=("encounter",))
+def encounter_date(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    enc = ctx.encounter
+    if enc is None:
+        return
+    for line in facts.claim.lines:
+        if ctx.pack.needs_documentation(line.procedure_code) and line.service_date != enc.service_date:
+            yield Finding(
+                "CLAIM_ENCOUNTER_DATE_MISMATCH",
+                line.line_number,
+                {
+                    "line": line.line_number,
+                    "line_date": line.service_date,
+                    "encounter_date": enc.service_date,
+                },
+            )
+
+
+@checks("PROVIDER_INTERPRETER_MISMATCH", needs=("encounter",))
+def interpreter(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    enc = ctx.encounter
+    reader = enc.ecg.interpreting_provider_npi if enc is not None and enc.ecg is not None else None
+    if reader is None or reader == facts.claim.rendering_provider_npi:
+        return
+    for line, part in zip(facts.claim.lines, facts.parts, strict=True):
+        if part in ("global", "professional") and ctx.pack.needs_documentation(line.procedure_code):
+            yield Finding(
+                "PROVIDER_INTERPRETER_MISMATCH",
+                line.line_number,
+                {"line": line.line_number, "code": line.procedure_code},
+            )
+
+
+@checks("MOD_REPEAT_UNDOCUMENTED", needs=("modifiers", "encounter"))
+def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """76/77 on a line the record does not document as a repeat: its encounter documents fewer
+    ECGs that day than are billed against it (this claim's lines of the family, and other claims'
+    lines from the same encounter), or there is no other ECG of the family that day at all."""
+    enc = ctx.encounter
+    pack = ctx.pack
+    if enc is None or enc.ecg is None:
+        return
+    if not (facts.all_mods & pack.repeat_modifiers):
+        return
+    claim = facts.claim
+    documented = enc.ecg.repeat_count
+    for line, mods in zip(claim.lines, facts.mods, strict=True):
+        used = mods & pack.repeat_modifiers
+        if not used or not pack.needs_documentation(line.procedure_code):
+            continue
+        day = line.service_date
+        family = pack.family_global.get(line.procedure_code, line.procedure_code)
+        here = sum(
+            1
+            for other in claim.lines
+            if other.service_date == day
+            and pack.family_global.get(other.procedure_code, other.procedure_code) == family
+        )
+        earlier = [
+            h
+            for h in ctx.same_day_history(claim, day, same_provider=False)
+            if pack.family_global.get(h.procedure_code, h.procedure_code) == family
+        ]
+        same_record = sum(
+            1 for h in earlier if claim.encounter_id is not None and h.encounter_id == claim.encounter_id
+        )
+        if here + same_record <= documented and (here > 1 or earlier):
+            continue
+        for mod in sorted(used):
+            yield Finding(
+                "MOD_REPEAT_UNDOCUMENTED", line.line_number, {"modifier": mod, "line": line.line_number}
+            )

@@ -1,39 +1,72 @@
-"""modifier: 26/TC on ECG codes, 59/X without an overridable pair, unknown, undocumented repeats, 25."""
+"""modifier: the modifier list, 26/TC by PC/TC indicator, E/M-only modifiers, contradictions,
+59/X without an overridable pair, modifier 25 where a payer or a same-day visit asks for it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemas.codes import looks_like_modifier
+from streams.scrub.cms.tables import Part
 from streams.scrub.context import ClaimFacts, ScrubContext
-from streams.scrub.rules import Finding, checks
+from streams.scrub.registry import Finding, checks
 
-_PART_FOR_MODIFIER = {"26": "professional", "TC": "technical"}
+_PART_FOR_MODIFIER: dict[str, Part] = {"26": "professional", "TC": "technical"}
 
 
-@checks("MOD_COMPONENT_ON_ECG", "MOD_UNKNOWN", needs=("modifiers",))
+@checks(
+    "MOD_UNKNOWN",
+    "MOD_RETIRED",
+    "MOD_COMPONENT_CODES_EXIST",
+    "MOD_PCTC_NOT_APPLICABLE",
+    "MOD_EM_ONLY",
+    "MOD_CONFLICT",
+    needs=("modifiers",),
+)
 def modifier_validity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
-    if not facts.all_mods:
-        return
-    codes = pack.spec.codes
+    cms = pack.cms
+    conventions = pack.conventions
     for line, mods in zip(facts.claim.lines, facts.mods, strict=True):
         if not mods:
             continue
-        info = codes.get(line.procedure_code)
+        code, n = line.procedure_code, line.line_number
         for mod in line.modifiers:
-            if mod not in pack.known_modifiers:
-                yield Finding("MOD_UNKNOWN", line.line_number, {"modifier": mod, "line": line.line_number})
-            elif mod in pack.component_modifiers and info is not None and info.part is not None:
-                suggestion = pack.part_code(line.procedure_code, _PART_FOR_MODIFIER.get(mod, "global"))
-                yield Finding(
-                    "MOD_COMPONENT_ON_ECG",
-                    line.line_number,
-                    {
-                        "modifier": mod,
-                        "code": line.procedure_code,
-                        "suggestion": suggestion or line.procedure_code,
-                    },
-                )
+            if not looks_like_modifier(mod):
+                continue  # MOD_MALFORMED (the format step)
+            info = cms.modifier(mod)
+            if info is None:
+                yield Finding("MOD_UNKNOWN", n, {"modifier": mod, "line": n})
+                continue
+            if info.terminated is not None and line.service_date > info.terminated:
+                yield Finding("MOD_RETIRED", n, {"modifier": mod, "line": n, "terminated": info.terminated})
+            if mod in pack.component_modifiers:
+                pctc = cms.pctc(code)
+                if pctc is None or pctc == 1:
+                    continue  # a code the fee schedule does not list, or one split by 26/TC
+                if pctc == 4:
+                    part = _PART_FOR_MODIFIER[mod]
+                    yield Finding(
+                        "MOD_COMPONENT_CODES_EXIST",
+                        n,
+                        {
+                            "modifier": mod,
+                            "code": code,
+                            "line": n,
+                            "suggestion": cms.component_code(code, part) or f"the {part} component code",
+                        },
+                    )
+                else:
+                    meaning = conventions.pctc_meanings.get(pctc, f"its PC/TC indicator is {pctc}")
+                    yield Finding(
+                        "MOD_PCTC_NOT_APPLICABLE",
+                        n,
+                        {"modifier": mod, "code": code, "line": n, "pctc": pctc, "meaning": meaning},
+                    )
+            elif mod in pack.em_only_modifiers and not pack.is_em(code):
+                yield Finding("MOD_EM_ONLY", n, {"modifier": mod, "line": n, "code": code})
+        for first, second in conventions.conflicting_modifiers:
+            if first in mods and second in mods:
+                yield Finding("MOD_CONFLICT", n, {"line": n, "first": first, "second": second})
 
 
 @checks("MOD_OVERRIDE_WITHOUT_PAIR", needs=("modifiers",))
@@ -41,6 +74,7 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
     pack = ctx.pack
     if not (facts.all_mods & pack.override_modifiers):
         return
+    ptp = pack.cms.ptp
     for day, lines in facts.by_date.items():
         present = {line.procedure_code for line, _ in lines}
         for line, mods in lines:
@@ -52,7 +86,7 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
                 edit.modifier_indicator == 1
                 and edit.active_on(day)
                 and (edit.column1 if edit.column2 == code else edit.column2) in present
-                for edit in pack.ptp_by_code.get(code, ())
+                for edit in ptp.touching(code)
             )
             if not overridable:
                 for mod in sorted(used):
@@ -63,43 +97,53 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
                     )
 
 
-@checks("MOD_REPEAT_UNDOCUMENTED", needs=("modifiers", "encounter"))
-def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    enc = ctx.encounter
-    if enc is None or enc.ecg is None or enc.ecg.repeat_count > 1:
-        return
-    if not (facts.all_mods & ctx.pack.repeat_modifiers):
-        return
-    for line, mods in zip(facts.claim.lines, facts.mods, strict=True):
-        for mod in sorted(mods & ctx.pack.repeat_modifiers):
-            yield Finding(
-                "MOD_REPEAT_UNDOCUMENTED",
-                line.line_number,
-                {"modifier": mod, "line": line.line_number},
-            )
-
-
 @checks("MOD_25_REQUIRED", needs=("multi_line",))
 def em_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """A payer rule (default off): a same-day E/M billed with a diagnostic test needs 25."""
+    pack = ctx.pack
     if not ctx.payer.em_same_day_requires_25 or facts.single_line:
         return
-    codes = ctx.pack.spec.codes
     for _day, lines in facts.by_date.items():
-        has_ecg = any(
-            (i := codes.get(line.procedure_code)) is not None and i.needs_ecg_documentation
-            for line, _ in lines
+        has_test = any(
+            pack.needs_documentation(line.procedure_code)
+            or pack.cms.part(line.procedure_code, mods) is not None
+            for line, mods in lines
         )
-        if not has_ecg:
+        if not has_test:
             continue
         for line, mods in lines:
-            info = codes.get(line.procedure_code)
-            if info is not None and info.family == "em" and "25" not in mods:
+            if pack.is_em(line.procedure_code) and "25" not in mods:
                 yield Finding(
                     "MOD_25_REQUIRED",
                     line.line_number,
                     {
                         "payer": ctx.payer.name,
+                        "payer_id": ctx.payer.payer_id,
                         "code": line.procedure_code,
                         "line": line.line_number,
                     },
+                )
+
+
+@checks("MOD_25_REQUIRED_WITH_VISIT")
+def visit_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """An E/M billed the same day as a visit that asks for it (the IPPE, G0402) needs 25."""
+    pack = ctx.pack
+    claim = facts.claim
+    for day, lines in facts.by_date.items():
+        visits = {line.procedure_code for line, _ in lines if line.procedure_code in pack.visit_codes}
+        visits.update(
+            h.procedure_code
+            for h in ctx.same_day_history(claim, day, same_provider=True)
+            if h.procedure_code in pack.visit_codes
+        )
+        if not visits:
+            continue
+        visit = min(visits)
+        for line, mods in lines:
+            if pack.is_em(line.procedure_code) and "25" not in mods:
+                yield Finding(
+                    "MOD_25_REQUIRED_WITH_VISIT",
+                    line.line_number,
+                    {"line": line.line_number, "code": line.procedure_code, "visit": visit},
                 )

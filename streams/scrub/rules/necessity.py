@@ -1,39 +1,134 @@
-"""medical_necessity: each ECG line needs a pointed diagnosis that supports it."""
+"""medical_necessity and coverage: does the payer cover the line, for the diagnoses it points to?
+And do the liability modifiers (GY, GX, GA, GZ) fit the denial the provider expects?
+
+Necessity follows the reference: the payer's own list where its profile has one (strict: an error
+off the list; else a warning), otherwise the family pack's starter list plus covered ranges — a
+pointed diagnosis outside both is a warning only (the starter list is not an allow-list).
+Screening-only diagnoses on a code whose payer does not cover screening are a statutory exclusion.
+
+A claim billed on purpose so the denial assigns liability is not held: with GY/GX a statutory
+exclusion (screening, a non-covered code) is a warning, and with GA/GZ a necessity doubt is too.
+A liability modifier that does not fit is an edit: GY/GX on a covered, supported line would make
+the patient liable for a covered service (error); GA/GZ on an exclusion (GY fits) or GY/GX on a
+necessity doubt (GA/GZ fit) are noted.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemas.codes import looks_like_icd10
 from streams.scrub.context import ClaimFacts, ScrubContext
-from streams.scrub.rules import Finding, checks
+from streams.scrub.registry import Finding, checks
 
 
-@checks("NEC_NO_SUPPORTING_DIAGNOSIS", "NEC_SCREENING_NOT_COVERED")
-def supporting_diagnosis(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    pack = ctx.pack
-    for line in facts.claim.lines:
-        if line.procedure_code not in pack.necessity_codes:
+@checks(
+    "COV_NOT_COVERED",
+    "COV_MEDICARE_NON_COVERED",
+    "COV_BILLED_FOR_DENIAL",
+    "COV_CODE_NOT_FOR_PLAN",
+    "NEC_UNLISTED_DIAGNOSIS",
+    "NEC_NOT_ON_PAYER_LIST",
+    "NEC_SCREENING_NOT_COVERED",
+    "NEC_SCREENING_BILLED_FOR_DENIAL",
+    "NEC_BILLED_WITH_ABN",
+    "MOD_LIABILITY_MISMATCH",
+    "MOD_ABN_ON_EXCLUSION",
+    "MOD_EXCLUSION_ON_NECESSITY",
+)
+def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    pack, payer = ctx.pack, ctx.payer
+    plan = payer.plan_type
+    medicare = plan in pack.medicare_plans
+    liability = pack.liability_modifiers
+    payer_lists = payer.necessity.by_code if payer.necessity is not None else {}
+    strict = payer.necessity is not None and payer.necessity.strict
+    for line, mods in zip(facts.claim.lines, facts.mods, strict=True):
+        code, n = line.procedure_code, line.line_number
+        base = {"line": n, "code": code, "payer": payer.name, "payer_id": payer.payer_id}
+        allowed = pack.plan_limited.get(code)
+        if allowed is not None and plan not in allowed:
+            yield Finding("COV_CODE_NOT_FOR_PLAN", n, {**base, "plan_type": plan})
             continue
-        pointed = facts.pointed_diagnoses(line)
-        if not pointed:
-            continue  # CLAIM_DX_POINTER_* explains it
-        if any(dx in pack.supporting_dx for dx in pointed):
-            continue
-        if all(dx in pack.screening_dx for dx in pointed):
-            if not ctx.payer.screening_ecg_covered:
+        exclusion_mod = next((m for m in sorted(mods) if liability.get(m) == "exclusion"), None)
+        necessity_mod = next((m for m in sorted(mods) if liability.get(m) == "necessity"), None)
+
+        # what the payer will say about the line: an exclusion, a necessity doubt, or neither
+        exclusion: tuple[str, dict[str, object]] | None = None
+        doubt: tuple[str, dict[str, object]] | None = None
+        supported = False
+        if code in payer.non_covered_codes or (
+            payer.covered_codes is not None and code not in payer.covered_codes
+        ):
+            exclusion = ("COV_NOT_COVERED", base)
+        elif (
+            medicare
+            and (row := pack.cms.fees.get(code)) is not None
+            and pack.conventions.fee_status_rules.get(row.status) == "COV_MEDICARE_NON_COVERED"
+        ):
+            exclusion = ("COV_MEDICARE_NON_COVERED", base)
+        else:
+            policy = pack.necessity_by_code.get(code)
+            payer_list = payer_lists.get(code)
+            pointed = [dx for dx in facts.pointed_diagnoses(line) if looks_like_icd10(dx)]
+            if pointed and (policy is not None or payer_list is not None):
+                if payer_list is not None:
+                    supported = not payer_list.isdisjoint(pointed)
+                else:
+                    assert policy is not None
+                    supported = any(policy.supports(dx) for dx in pointed)
+                screening_only = policy is not None and all(dx in policy.screening for dx in pointed)
+                if supported:
+                    pass
+                elif screening_only:
+                    if not payer.screening_ecg_covered:
+                        assert policy is not None
+                        exclusion = (
+                            "NEC_SCREENING_NOT_COVERED",
+                            {
+                                **base,
+                                "dx": ", ".join(pointed),
+                                "authority": policy.policy.authority,
+                                "screening_codes": "-".join(
+                                    (policy.policy.screening_codes[0], policy.policy.screening_codes[-1])
+                                )
+                                if policy.policy.screening_codes
+                                else "the screening codes",
+                            },
+                        )
+                elif payer_list is not None and strict:
+                    doubt = ("NEC_NOT_ON_PAYER_LIST", base)
+                else:
+                    authority = (
+                        f"payer profile {payer.payer_id}: necessity list"
+                        if payer_list is not None or policy is None
+                        else policy.policy.authority
+                    )
+                    doubt = ("NEC_UNLISTED_DIAGNOSIS", {**base, "authority": authority})
+
+        if exclusion is not None:
+            rule, params = exclusion
+            marked = exclusion_mod or necessity_mod
+            if marked is None:
+                yield Finding(rule, n, params)
+                continue
+            downgraded = (
+                "NEC_SCREENING_BILLED_FOR_DENIAL" if rule.startswith("NEC_") else "COV_BILLED_FOR_DENIAL"
+            )
+            yield Finding(downgraded, n, {**params, "modifier": marked})
+            if exclusion_mod is None and necessity_mod is not None:
+                yield Finding("MOD_ABN_ON_EXCLUSION", n, {**base, "modifier": necessity_mod})
+        elif doubt is not None:
+            rule, params = doubt
+            if necessity_mod is not None:
                 yield Finding(
-                    "NEC_SCREENING_NOT_COVERED",
-                    line.line_number,
-                    {
-                        "line": line.line_number,
-                        "code": line.procedure_code,
-                        "dx": ", ".join(pointed),
-                        "payer": ctx.payer.name,
-                    },
+                    "NEC_BILLED_WITH_ABN",
+                    n,
+                    {**params, "modifier": necessity_mod, "liability": pack.liability_meaning(necessity_mod)},
                 )
-            continue
-        yield Finding(
-            "NEC_NO_SUPPORTING_DIAGNOSIS",
-            line.line_number,
-            {"line": line.line_number, "code": line.procedure_code},
-        )
+            else:
+                yield Finding(rule, n, params)
+            if exclusion_mod is not None:
+                yield Finding("MOD_EXCLUSION_ON_NECESSITY", n, {**base, "modifier": exclusion_mod})
+        elif exclusion_mod is not None and supported:
+            yield Finding("MOD_LIABILITY_MISMATCH", n, {**base, "modifier": exclusion_mod})

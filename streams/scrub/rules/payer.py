@@ -1,4 +1,4 @@
-"""Payer rules: coverage, prior authorization, frequency limits, timely filing, duplicates."""
+"""Payer rules: prior authorization, frequency limits, timely filing."""
 
 from __future__ import annotations
 
@@ -6,21 +6,21 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from streams.scrub.context import ClaimFacts, ScrubContext
-from streams.scrub.rules import Finding, checks
+from streams.scrub.registry import Finding, checks
 
 
-@checks("COV_NOT_COVERED", "COV_PRIOR_AUTH_MISSING")
-def coverage(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+@checks("COV_PRIOR_AUTH_MISSING")
+def prior_authorization(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     payer = ctx.payer
+    if facts.claim.prior_authorization or not payer.prior_authorization_codes:
+        return
     for line in facts.claim.lines:
-        code = line.procedure_code
-        params = {"payer": payer.name, "code": code}
-        if code in payer.non_covered_codes or (
-            payer.covered_codes is not None and code not in payer.covered_codes
-        ):
-            yield Finding("COV_NOT_COVERED", line.line_number, params)
-        if code in payer.prior_authorization_codes and not facts.claim.prior_authorization:
-            yield Finding("COV_PRIOR_AUTH_MISSING", line.line_number, params)
+        if line.procedure_code in payer.prior_authorization_codes:
+            yield Finding(
+                "COV_PRIOR_AUTH_MISSING",
+                line.line_number,
+                {"payer": payer.name, "payer_id": payer.payer_id, "code": line.procedure_code},
+            )
 
 
 @checks("FREQ_LIMIT_EXCEEDED", needs=("frequency_limits",))
@@ -49,6 +49,7 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 lines[0].line_number,
                 {
                     "payer": ctx.payer.name,
+                    "payer_id": ctx.payer.payer_id,
                     "code": limit.code,
                     "limit": limit.count,
                     "period": limit.describe(),
@@ -59,55 +60,23 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 
 @checks("TF_EXPIRED", "TF_APPROACHING")
 def timely_filing(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """The filing limit of the payer, from the first date of service (Medicare: one calendar year,
+    42 CFR 424.44 — calendar arithmetic, not 365 days)."""
     payer = ctx.payer
     day = facts.first_date
-    remaining = payer.timely_filing_days - (ctx.as_of - day).days
-    if remaining > ctx.pack.spec.timely_filing_warning_days:
+    deadline = payer.filing_deadline(day)
+    remaining = (deadline - ctx.as_of).days
+    if remaining > ctx.pack.conventions.timely_filing_warning_days:
         return
-    deadline = day + timedelta(days=payer.timely_filing_days)
     params = {
         "payer": payer.name,
-        "days": payer.timely_filing_days,
+        "payer_id": payer.payer_id,
+        "limit": payer.filing_limit(),
         "deadline": deadline,
         "service_date": day,
+        "authority": payer.timely_filing_authority or f"payer profile {payer.payer_id}: timely filing",
     }
     if remaining < 0:
         yield Finding("TF_EXPIRED", None, params)
     else:
         yield Finding("TF_APPROACHING", None, {**params, "remaining": remaining})
-
-
-@checks("DUP_CLAIM", needs=("history",))
-def duplicates(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    if not ctx.history:
-        return
-    claim = facts.claim
-    skip = {claim.claim_id, claim.replaces_claim_id}
-    repeat_mods = ctx.pack.repeat_modifiers
-    by_date = ctx.history_by_date
-    payer_id, npi = claim.payer.payer_id, claim.rendering_provider_npi
-    for line, mods in zip(claim.lines, facts.mods, strict=True):
-        if mods & repeat_mods:
-            continue
-        other = next(
-            (
-                h.claim_id
-                for h in by_date.get(line.service_date, ())
-                if h.claim_id not in skip
-                and h.procedure_code == line.procedure_code
-                and h.payer_id == payer_id
-                and h.rendering_provider_npi == npi
-            ),
-            None,
-        )
-        if other is not None:
-            yield Finding(
-                "DUP_CLAIM",
-                line.line_number,
-                {
-                    "code": line.procedure_code,
-                    "service_date": line.service_date,
-                    "payer": ctx.payer.name,
-                    "other_claim": other,
-                },
-            )

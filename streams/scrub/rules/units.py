@@ -1,63 +1,56 @@
-"""units: MUE per code per day, repeats without 76/77."""
+"""units: MUE by adjudication indicator, repeats without 76/77.
+
+MAI 1 (line edit): each line is judged on its own (a separate line with 76/77 too). MAI 2 (policy)
+and 3 (clinical): all units of the code for the same provider and date of service are summed —
+across this claim's lines and that provider's earlier claims, whatever their modifiers.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 
+from streams.scrub.cms.mue import MAI_TEXT
 from streams.scrub.context import ClaimFacts, ScrubContext
-from streams.scrub.rules import Finding, checks
+from streams.scrub.registry import Finding, checks
 
 
-@checks("UNITS_MUE_EXCEEDED")
+@checks("UNITS_MUE_LINE_EXCEEDED", "UNITS_MUE_EXCEEDED")
 def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    pack = ctx.pack
-    if not pack.mue:
+    values = ctx.pack.cms.mue
+    if not values:
         return
-    if facts.single_line:
-        only = facts.claim.lines[0]
-        limit = pack.mue.get(only.procedure_code)
-        if limit is not None and only.units > limit.units:
-            yield Finding(
-                "UNITS_MUE_EXCEEDED",
-                only.line_number,
-                {
-                    "units": only.units,
-                    "code": only.procedure_code,
-                    "service_date": only.service_date,
-                    "mue": limit.units,
-                    "mai": limit.adjudication_indicator,
-                },
-            )
-        return
+    claim = facts.claim
     for day, lines in facts.by_date.items():
-        per_code: dict[str, int] = defaultdict(int)
+        per_day: dict[str, Decimal] = defaultdict(Decimal)
         last_line: dict[str, int] = {}
-        for line, mods in lines:
-            limit = pack.mue.get(line.procedure_code)
+        for line, _mods in lines:
+            limit = values.get(line.procedure_code)
             if limit is None:
                 continue
             if limit.adjudication_indicator == 1:
                 if line.units > limit.units:
                     yield Finding(
-                        "UNITS_MUE_EXCEEDED",
+                        "UNITS_MUE_LINE_EXCEEDED",
                         line.line_number,
                         {
                             "units": line.units,
                             "code": line.procedure_code,
-                            "service_date": day,
+                            "line": line.line_number,
                             "mue": limit.units,
-                            "mai": 1,
                         },
                     )
                 continue
-            # indicator 3 (clinical): documented repeats (76/77) are judged by the repeat rules
-            if limit.adjudication_indicator == 3 and mods & pack.repeat_modifiers:
-                continue
-            per_code[line.procedure_code] += line.units
+            per_day[line.procedure_code] += line.units
             last_line[line.procedure_code] = line.line_number
-        for code, units in per_code.items():
-            limit = pack.mue[code]
+        if not per_day:
+            continue
+        for h in ctx.same_day_history(claim, day, same_provider=True):
+            if h.procedure_code in per_day:
+                per_day[h.procedure_code] += h.units
+        for code, units in per_day.items():
+            limit = values[code]
             if units > limit.units:
                 yield Finding(
                     "UNITS_MUE_EXCEEDED",
@@ -68,30 +61,28 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                         "service_date": day,
                         "mue": limit.units,
                         "mai": limit.adjudication_indicator,
+                        "mai_text": MAI_TEXT[limit.adjudication_indicator],
                     },
                 )
 
 
 @checks("UNITS_REPEAT_WITHOUT_MODIFIER", needs=("multi_line",))
 def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """The same code twice on one day of a claim: the second line needs 76/77 (E/M aside)."""
     if facts.single_line:
         return
-    repeat_mods = ctx.pack.repeat_modifiers
-    codes = ctx.pack.spec.codes
+    pack = ctx.pack
+    repeat_mods = pack.repeat_modifiers
     for day, lines in facts.by_date.items():
         seen: dict[str, int] = defaultdict(int)
         for line, mods in lines:
-            info = codes.get(line.procedure_code)
-            if info is None or info.family == "em":
+            code = line.procedure_code
+            if pack.is_em(code):
                 continue
-            seen[line.procedure_code] += 1
-            if seen[line.procedure_code] > 1 and not (mods & repeat_mods):
+            seen[code] += 1
+            if seen[code] > 1 and not (mods & repeat_mods):
                 yield Finding(
                     "UNITS_REPEAT_WITHOUT_MODIFIER",
                     line.line_number,
-                    {
-                        "code": line.procedure_code,
-                        "count": seen[line.procedure_code],
-                        "service_date": day,
-                    },
+                    {"code": code, "count": seen[code], "service_date": day},
                 )

@@ -1,80 +1,120 @@
+"""Rule packs and payer profiles: loaded, merged and validated with errors naming file and field."""
+
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from streams.scrub.packs import PackError, bundled_pack_dir, load_mue_csv, load_pack, load_ptp_csv
+from streams.errors import PackError
+from streams.scrub import Scrubber
+from streams.scrub.engine import check_rules
+from streams.scrub.packs import bundled_packs_dir, load_packs
 from streams.scrub.payers import bundled_payers_dir, load_payers
 
 
 @pytest.fixture()
-def pack_copy(tmp_path: Path) -> Path:
-    target = tmp_path / "pack"
-    shutil.copytree(bundled_pack_dir(), target)
+def packs_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "rules"
+    shutil.copytree(bundled_packs_dir(), target)
     return target
 
 
-def test_bundled_pack_loads_with_version_and_cms_tables() -> None:
-    pack = load_pack(bundled_pack_dir())
-    assert pack.version.startswith("ecg@")
-    assert pack.ptp[("93005", "93041")].modifier_indicator == 1
-    assert pack.mue["93005"].units == 5 and pack.mue["93005"].adjudication_indicator == 3
+def test_bundled_packs_load_merged_with_the_cms_tables() -> None:
+    pack = load_packs()
+    assert pack.version.startswith("core@") and "+ecg@" in pack.version
+    check_rules(pack)
+    assert "93000" in pack.codes and "NEC_SCREENING_NOT_COVERED" in pack.rules
+    assert pack.cms.ptp.in_force("93005", "93041", date(2026, 1, 1)).modifier_indicator == 1
+    assert pack.cms.mue["93005"].units == 5 and pack.cms.mue["93005"].adjudication_indicator == 3
+    # families derived from the fee schedule (PC/TC 4 = the sum of its components), not named
+    assert pack.cms.component_code("93000", "professional") == "93010"
+    assert pack.cms.component_code("93040", "technical") == "93041"
+    assert pack.same_family("93000", "93005") and not pack.same_family("93000", "93041")
 
 
-def test_invalid_field_is_reported_with_file_and_field(pack_copy: Path) -> None:
-    text = (pack_copy / "pack.yaml").read_text()
-    (pack_copy / "pack.yaml").write_text(text.replace("severity: error", "severity: fatal", 1))
+def test_invalid_field_is_reported_with_file_and_field(packs_copy: Path) -> None:
+    path = packs_copy / "core" / "pack.yaml"
+    path.write_text(path.read_text().replace("severity: error", "severity: fatal", 1))
     with pytest.raises(PackError) as info:
-        load_pack(pack_copy)
+        load_packs(packs_copy)
     message = str(info.value)
-    assert "pack.yaml" in message and "rules.CLAIM_TOTAL_MISMATCH.severity" in message
+    assert "core/pack.yaml" in message and "rules.CLAIM_UNKNOWN_FIELD.severity" in message
 
 
-def test_unknown_category_is_rejected(pack_copy: Path) -> None:
-    text = (pack_copy / "pack.yaml").read_text()
-    (pack_copy / "pack.yaml").write_text(text.replace("category: claim_data", "category: billing", 1))
+def test_unknown_category_is_rejected(packs_copy: Path) -> None:
+    path = packs_copy / "ecg" / "pack.yaml"
+    path.write_text(path.read_text().replace("category: component", "category: billing", 1))
     with pytest.raises(PackError, match="category"):
-        load_pack(pack_copy)
+        load_packs(packs_copy)
 
 
-def test_rule_missing_from_the_pack_is_named(pack_copy: Path) -> None:
-    lines = (pack_copy / "pack.yaml").read_text().splitlines()
-    start = lines.index("  DUP_CLAIM:")
-    (pack_copy / "pack.yaml").write_text("\n".join(lines[:start]) + "\n")
-    with pytest.raises(PackError, match="rules without a definition: DUP_CLAIM"):
-        load_pack(pack_copy)
-
-
-def test_broken_yaml_names_the_file(pack_copy: Path) -> None:
-    (pack_copy / "pack.yaml").write_text("pack_id: [unclosed\n")
-    with pytest.raises(PackError, match=r"pack\.yaml: not valid YAML"):
-        load_pack(pack_copy)
-
-
-def test_ptp_csv_in_cms_layout_with_bad_indicator_names_the_row(tmp_path: Path) -> None:
-    path = tmp_path / "ptp.csv"
-    path.write_text(
-        "Column 1,Column 2,*,Effective,Deletion,Modifier,Rationale\n93000,93010,,19960101,*,x,r\n"
+def test_a_rule_defined_in_two_packs_names_both_files(packs_copy: Path) -> None:
+    path = packs_copy / "ecg" / "pack.yaml"
+    extra = (
+        "  CLAIM_TOTAL_MISMATCH:\n    category: claim_data\n    severity: error\n"
+        '    message: "x"\n    fix: "y"\n    source: "z"\n'
     )
-    with pytest.raises(PackError, match="row 2"):
-        load_ptp_csv(path)
+    path.write_text(path.read_text() + extra)
+    with pytest.raises(
+        PackError, match=r"ecg/pack\.yaml: rules\.CLAIM_TOTAL_MISMATCH: already defined in .*core/pack\.yaml"
+    ):
+        load_packs(packs_copy)
 
 
-def test_mue_csv_reads_cms_adjudication_text(tmp_path: Path) -> None:
-    path = tmp_path / "mue.csv"
-    path.write_text("code,mue,mai,rationale\n93005,5,3 Date of Service Edit: Clinical,Data\n")
-    assert load_mue_csv(path)["93005"].adjudication_indicator == 3
+def test_rule_missing_from_the_packs_is_named(packs_copy: Path) -> None:
+    path = packs_copy / "core" / "pack.yaml"
+    lines = path.read_text().splitlines()
+    start = lines.index("  DUP_CLAIM:")
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("    "):
+        end += 1
+    path.write_text("\n".join(lines[:start] + lines[end:]) + "\n")
+    with pytest.raises(PackError, match="rules without a definition: DUP_CLAIM"):
+        Scrubber.load(packs_copy)
+
+
+def test_a_rule_without_its_authority_is_refused(packs_copy: Path) -> None:
+    path = packs_copy / "core" / "pack.yaml"
+    text = path.read_text().replace('    source: "837P CLM02 = sum of SV102"\n', "", 1)
+    path.write_text(text)
+    with pytest.raises(PackError, match=r"rules\.CLAIM_TOTAL_MISMATCH\.source"):
+        load_packs(packs_copy)
+
+
+def test_packs_without_conventions_are_refused(packs_copy: Path) -> None:
+    shutil.rmtree(packs_copy / "core")
+    with pytest.raises(PackError, match="no pack defines the conventions"):
+        load_packs(packs_copy)
+
+
+def test_broken_yaml_names_the_file(packs_copy: Path) -> None:
+    (packs_copy / "ecg" / "pack.yaml").write_text("pack_id: [unclosed\n")
+    with pytest.raises(PackError, match=r"ecg/pack\.yaml: not valid YAML"):
+        load_packs(packs_copy)
+
+
+def test_a_rules_directory_without_packs_is_named(tmp_path: Path) -> None:
+    with pytest.raises(PackError, match="no pack folders"):
+        load_packs(tmp_path)
 
 
 def test_payer_profiles_merge_plan_defaults() -> None:
     payers = load_payers(bundled_payers_dir())
     medicare = payers.get("MCR-JH", "medicare")
-    assert medicare.timely_filing_days == 365 and not medicare.accepts_replacement_claims
+    assert medicare.timely_filing_months == 12 and not medicare.accepts_replacement_claims
+    assert medicare.filing_deadline(date(2024, 2, 29)) == date(2025, 2, 28)
     assert any(f.code == "G0403" and f.period == "lifetime" for f in medicare.frequency_limits)
+    # Medicare Advantage follows the Part B once-per-lifetime rule for the IPPE screening ECG
+    advantage = payers.get("SUNMED-MA", "medicare_advantage")
+    assert any(f.code == "G0403" and f.period == "lifetime" for f in advantage.frequency_limits)
     acme = payers.get("ACME", "commercial")
     assert acme.timely_filing_days == 90 and acme.em_same_day_requires_25
+    # no payer rule behind these two: off for commercial plans unless a payer turns them on
+    commercial = payers.get("NOBODY", "commercial", "Some Plan")
+    assert not commercial.screening_ecg_covered and not commercial.em_same_day_requires_25
     unknown = payers.get("NOBODY", "medicaid", "Some Medicaid")
     assert unknown.plan_type == "medicaid" and unknown.name == "Some Medicaid"
 
@@ -92,4 +132,13 @@ def test_frequency_limit_needs_a_period(tmp_path: Path) -> None:
         "payer_id: X\nname: X\nplan_type: commercial\nfrequency_limits:\n  - {code: '93000', count: 1}\n"
     )
     with pytest.raises(PackError, match="period_days is required"):
+        load_payers(tmp_path)
+
+
+def test_payer_necessity_list_codes_are_checked(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(
+        "payer_id: X\nname: X\nplan_type: commercial\nnecessity:\n  lists:\n"
+        "    - {applies_to: ['93000'], diagnoses: ['not-a-code']}\n"
+    )
+    with pytest.raises(PackError, match=r"p\.yaml.*\n.*necessity\.lists\.0\.diagnoses"):
         load_payers(tmp_path)

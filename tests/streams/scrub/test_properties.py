@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from schemas import ClaimSubmitted
+from schemas import ClaimSubmitted, as_valid, read_claim
 from streams.scrub import HistoryEntry, Scrubber
 from tests.builders import DEFAULT_AS_OF, claim_dict, line, make_encounter
 from tests.streams.scrub.helpers import MODIFIERS, PAYERS, PROCEDURE_CODES
@@ -48,7 +50,7 @@ def claims(draw: st.DrawFn) -> ClaimSubmitted:
                 pointers=draw(st.lists(st.integers(1, 5), max_size=4)),
             )
         )
-    return ClaimSubmitted.model_validate(
+    return read_claim(
         claim_dict(
             claim_id=f"C{draw(st.integers(0, 50))}",
             diagnoses=dx,
@@ -122,7 +124,7 @@ def test_correct_claim_stays_clean_under_harmless_variations(
     ]
     if reverse_lines:
         lines.reverse()
-    claim = ClaimSubmitted.model_validate(
+    claim = read_claim(
         claim_dict(
             payer={"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"},
             patient={
@@ -140,3 +142,81 @@ def test_correct_claim_stays_clean_under_harmless_variations(
     result = scrubber.scrub(claim, DEFAULT_AS_OF, encounter)
     assert result.status == "clean", [(e.rule_id, e.message) for e in result.edits]
     assert result.edits == []
+
+
+UNFILLED = re.compile(r"\{[a-z_]+\}")
+
+#: values a coder or a feed might put where a well-formed value belongs
+JUNK = st.sampled_from(
+    [
+        "",
+        " ",
+        "0",
+        "-1",
+        "9300",
+        "93000X",
+        "123456789",
+        "R0X.9",
+        "1950-02-30",
+        "n/a",
+        "ZZ",
+        0,
+        -5,
+        1.5,
+        None,
+        "12345678901",
+    ]
+)
+LEAVES = [
+    ("rendering_provider_npi",),
+    ("billing_provider_npi",),
+    ("referring_provider_npi",),
+    ("place_of_service",),
+    ("frequency_code",),
+    ("total_charge",),
+    ("patient_key",),
+    ("encounter_id",),
+    ("patient", "member_id"),
+    ("patient", "first_name"),
+    ("patient", "birth_date"),
+    ("patient", "sex"),
+    ("payer", "payer_id"),
+    ("payer", "plan_type"),
+    ("diagnoses", 0),
+    ("lines", 0, "procedure_code"),
+    ("lines", 0, "units"),
+    ("lines", 0, "charge"),
+    ("lines", 0, "service_date"),
+    ("lines", 0, "line_number"),
+    ("lines", 0, "unit_basis"),
+    ("lines", 0, "modifiers"),
+    ("lines", 0, "diagnosis_pointers"),
+]
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(st.tuples(st.sampled_from(LEAVES), JUNK), min_size=1, max_size=4))
+def test_a_claim_with_wrong_values_is_held_with_edits_never_dropped_or_passed(
+    scrubber: Scrubber, changes: list[tuple[tuple[Any, ...], Any]]
+) -> None:
+    """Any readable claim (an object with a claim id) is scrubbed; one that is not well-formed is
+    never clean: claims-ready only ever carries valid claims."""
+    data = claim_dict()
+    for path, value in changes:
+        target: Any = data
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = (
+            [value] if path[-1] in ("modifiers", "diagnosis_pointers") and value is not None else value
+        )
+    claim = read_claim(data)  # never raises for a readable claim
+    result = scrubber.scrub(claim, DEFAULT_AS_OF, make_encounter())
+    try:
+        as_valid(claim)  # what claims-ready would carry
+    except ValidationError:
+        assert result.status == "held", changes
+        assert any(e.severity == "error" for e in result.edits)
+    for edit in result.edits:
+        assert edit.message and edit.fix and edit.source
+        assert not UNFILLED.search(edit.message + edit.fix + edit.source)  # every template filled
+    assert type(result).model_validate_json(result.model_dump_json()) == result

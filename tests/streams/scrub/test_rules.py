@@ -1,22 +1,29 @@
-"""Every rule: a case where it fires and a close case where it must not."""
+"""Every rule: a case where it fires and a close case where it must not.
+
+The cases follow ../shared/domain/reference.md (and the CMS file layouts and X12 element rules the
+edits cite), not the code: the default claim is a clean Medicare 93000 for chest pain (R07.9) in
+the office (POS 11), scrubbed three weeks after its date of service, with its encounter.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from streams.scrub import Scrubber
-from streams.scrub.packs import PtpEdit
-from streams.scrub.rules import RULES
+from streams.scrub.registry import RULES
 from streams.trends.windows import LearnedRate
 from tests.builders import INVALID_NPI, VALID_NPIS, commercial_payer, line
+from tests.streams.scrub.cms_files import cms_dir
 from tests.streams.scrub.helpers import MISSING, fired, scrub_case
 
 ACME = {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"}
 BLUEPEAK = commercial_payer()
+STRICTCO = {"payer_id": "STRICTCO", "name": "StrictCo Health", "plan_type": "commercial"}
+LISTCO = {"payer_id": "LISTCO", "name": "ListCo Medicaid", "plan_type": "medicaid"}
 COMMERCIAL = {
     "member_id": "XJK000000001",
     "first_name": "TEST",
@@ -24,25 +31,129 @@ COMMERCIAL = {
     "birth_date": "1980-07-15",
     "sex": "M",
 }
+PATIENT = {
+    "member_id": "1EG4TE5MK73",
+    "first_name": "TEST",
+    "last_name": "PATIENT",
+    "birth_date": "1950-04-01",
+    "sex": "F",
+}
+TWELVE_DX = [
+    "R07.9",
+    "I10",
+    "R00.2",
+    "I48.91",
+    "R55",
+    "R42",
+    "I25.10",
+    "E87.6",
+    "R06.02",
+    "I50.9",
+    "I42.9",
+    "Z95.0",
+]
 D = date(2026, 2, 10)
+
+
+def bad(key: str, value: Any, code: str = "93000") -> dict[str, Any]:
+    """A line of ``code`` whose ``key`` holds a wrong value."""
+    return {**line(1, code), key: value}
+
+
+#: the ED interpretation of the office's ECG patient, read by another physician (VALID_NPIS[2])
+ED_CLAIM = {
+    "claim_id": "ED-1",
+    "encounter_id": "ENC-ED",
+    "rendering_provider_npi": VALID_NPIS[2],
+    "place_of_service": "23",
+    "lines": [line(1, "93010")],
+}
+ED_ENCOUNTER = {
+    "encounter_id": "ENC-ED",
+    "rendering_provider_npi": VALID_NPIS[2],
+    "place_of_service": "23",
+    "ecg_fields": {"interpreting_provider_npi": VALID_NPIS[2], "tracing_recorded": False},
+}
+OFFICE_ECG = [{"claim_id": "OFFICE-1"}]  # the default claim: office 93000, encounter ENC-0001
 
 # rule_id -> (failing case, passing case); a case is kwargs for scrub_case
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+    # --- the claim as submitted: wrong or missing values are held with an edit, never dropped ---
+    "CLAIM_UNKNOWN_FIELD": ({"claim": {"rendering_npi": VALID_NPIS[1]}}, {}),
+    "CLAIM_CONTRACT_INVALID": (
+        {"claim": {"prior_authorization": "A" * 65}},
+        {"claim": {"prior_authorization": "AUTH-1"}},
+    ),
+    "CLAIM_NO_LINES": ({"claim": {"lines": [], "total_charge": "45.00"}}, {}),
+    "CLAIM_TOO_MANY_LINES": (
+        {"claim": {"lines": [line(n, "99213") for n in range(1, 52)]}},
+        {"claim": {"lines": [line(n, "99213") for n in range(1, 51)]}},
+    ),
+    "CLAIM_LINE_NUMBER_INVALID": (
+        {"claim": {"lines": [line(1, "93000"), line(1, "99213")]}},
+        {"claim": {"lines": [line(1, "93000"), line(2, "99213")]}},
+    ),
+    "CLAIM_SERVICE_DATE_MISSING": ({"claim": {"lines": [bad("service_date", "2026-02-30")]}}, {}),
+    "CLAIM_SERVICE_DATE_RANGE": (
+        {"claim": {"lines": [bad("service_end_date", "2026-02-01")]}},
+        {"claim": {"lines": [bad("service_end_date", "2026-02-10")]}},
+    ),
+    "CLAIM_UNITS_INVALID": ({"claim": {"lines": [bad("units", 0)]}}, {"claim": {"lines": [bad("units", 1)]}}),
+    "CLAIM_UNIT_BASIS_INVALID": (
+        {"claim": {"lines": [bad("unit_basis", "HR")]}},
+        {"claim": {"lines": [bad("unit_basis", "UN")]}},
+    ),
+    "CLAIM_CHARGE_MISSING": ({"claim": {"lines": [bad("charge", "n/a")], "total_charge": "45.00"}}, {}),
+    "CLAIM_TOTAL_MISSING": ({"claim": {"total_charge": "forty-five"}}, {}),
+    "CLAIM_NO_DIAGNOSIS": ({"claim": {"diagnoses": []}}, {}),
+    "CLAIM_TOO_MANY_DIAGNOSES": (
+        {"claim": {"diagnoses": [*TWELVE_DX, "R07.89"]}},
+        {"claim": {"diagnoses": TWELVE_DX}, "encounter": {"diagnoses": TWELVE_DX}},
+    ),
+    "CLAIM_DX_POINTER_TOO_MANY": (
+        {"claim": {"diagnoses": TWELVE_DX[:5], "lines": [line(1, "93000", pointers=[1, 2, 3, 4, 5])]}},
+        {"claim": {"diagnoses": TWELVE_DX[:5], "lines": [line(1, "93000", pointers=[1, 2, 3, 4])]}},
+    ),
+    "CLAIM_PAYER_ID_INVALID": (
+        {"claim": {"payer": {**BLUEPEAK, "payer_id": "n/a"}}},
+        {"claim": {"payer": BLUEPEAK}},
+    ),
+    "CLAIM_PAYER_MISSING": (
+        {"claim": {"payer": {"payer_id": "", "name": "Medicare", "plan_type": "medicare"}}},
+        {},
+    ),
+    "CLAIM_PLAN_TYPE_INVALID": (
+        {"claim": {"payer": {**BLUEPEAK, "plan_type": "hmo"}}},
+        {"claim": {"payer": BLUEPEAK}},
+    ),
+    "CLAIM_POS_INVALID": ({"claim": {"place_of_service": "1"}}, {"claim": {"place_of_service": "11"}}),
+    "CLAIM_FREQUENCY_INVALID": ({"claim": {"frequency_code": "2"}}, {"claim": {"frequency_code": "1"}}),
+    "CLAIM_RESPONSIBILITY_INVALID": (
+        {"claim": {"payer_responsibility": "Z"}},
+        {"claim": {"payer_responsibility": "S"}},
+    ),
+    "PATIENT_KEY_MISSING": ({"claim": {"patient_key": ""}}, {}),
+    "PATIENT_MEMBER_ID_MISSING": ({"claim": {"patient": {**PATIENT, "member_id": ""}}}, {}),
+    "PATIENT_NAME_MISSING": ({"claim": {"patient": {**PATIENT, "last_name": " "}}}, {}),
+    "PATIENT_BIRTH_DATE_MISSING": ({"claim": {"patient": {**PATIENT, "birth_date": "1950-13-01"}}}, {}),
+    "PATIENT_SEX_INVALID": (
+        {"claim": {"patient": {**PATIENT, "sex": "X"}}},
+        {"claim": {"patient": {**PATIENT, "sex": "U"}}},
+    ),
+    "PROVIDER_NPI_MISSING": ({"claim": {"billing_provider_npi": None}}, {}),
+    "PROVIDER_NPI_FORMAT": (
+        {"claim": {"rendering_provider_npi": "155859879"}},  # 9 digits: one dropped
+        {"claim": {"rendering_provider_npi": "1558598797"}},
+    ),
+    "CODE_PROCEDURE_INVALID": ({"claim": {"lines": [bad("procedure_code", "9300")]}}, {}),
+    "CODE_ICD_MALFORMED": ({"claim": {"diagnoses": ["RO7.9"]}}, {}),  # the letter O for a zero
+    "MOD_MALFORMED": ({"claim": {"lines": [bad("modifiers", ["7"])]}}, {}),
+    "MOD_TOO_MANY": (
+        {"claim": {"lines": [bad("modifiers", ["GC", "Q6", "KX", "AQ", "CR"])]}},
+        {"claim": {"lines": [bad("modifiers", ["GC", "Q6", "KX", "AQ"])]}},
+    ),
+    # --- claim data ---------------------------------------------------------------------------
     "CLAIM_TOTAL_MISMATCH": ({"claim": {"total_charge": "50.00"}}, {}),
-    "DENIAL_RISK_LEARNED": (
-        {"learned": {"MCR-JH|93000|R07.9": LearnedRate(40, 14, 30, ["CO-11"])}},
-        {"learned": {"MCR-JH|93000|R07.9": LearnedRate(40, 3, 30, ["CO-11"])}},  # 7.5 %: under 20 %
-    ),
-    "DENIAL_RISK_LEARNED_ERROR": (
-        {
-            "claim": {"payer": ACME, "patient": COMMERCIAL},
-            "learned": {"ACME|93000|R07.9": LearnedRate(40, 24, 30, ["CO-11"])},
-        },
-        {
-            "claim": {"payer": ACME, "patient": COMMERCIAL},
-            "learned": {"ACME|93000|R07.9": LearnedRate(8, 8, 30, ["CO-11"])},
-        },  # too few
-    ),
     "CLAIM_LINE_CHARGE_ZERO": ({"claim": {"lines": [line(1, "93000", charge="0.00")]}}, {}),
     "CLAIM_DX_POINTER_MISSING": ({"claim": {"lines": [line(1, "93000", pointers=[])]}}, {}),
     "CLAIM_DX_POINTER_RANGE": (
@@ -62,44 +173,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"payer": BLUEPEAK, "frequency_code": "7", "original_claim_number": "PCN-1"}},
     ),
     "CLAIM_ENCOUNTER_DATE_MISMATCH": ({"encounter": {"service_date": "2026-02-09"}}, {}),
-    "PATIENT_BIRTH_DATE_INVALID": (
-        {
-            "claim": {
-                "patient": {
-                    "member_id": "1EG4TE5MK73",
-                    "first_name": "TEST",
-                    "last_name": "PATIENT",
-                    "birth_date": "2026-02-11",
-                    "sex": "F",
-                }
-            }
-        },
-        {},
-    ),
+    "PATIENT_BIRTH_DATE_INVALID": ({"claim": {"patient": {**PATIENT, "birth_date": "2026-02-11"}}}, {}),
     "PATIENT_MBI_FORMAT": (
-        {
-            "claim": {
-                "patient": {
-                    "member_id": "123456789A",
-                    "first_name": "TEST",
-                    "last_name": "PATIENT",
-                    "birth_date": "1950-04-01",
-                    "sex": "F",
-                }
-            }
-        },
-        {
-            "claim": {
-                "payer": BLUEPEAK,
-                "patient": {
-                    "member_id": "123456789A",
-                    "first_name": "TEST",
-                    "last_name": "PATIENT",
-                    "birth_date": "1950-04-01",
-                    "sex": "F",
-                },
-            }
-        },
+        {"claim": {"patient": {**PATIENT, "member_id": "123456789A"}}},
+        {"claim": {"payer": BLUEPEAK, "patient": {**PATIENT, "member_id": "123456789A"}}},
     ),
     "PROVIDER_NPI_INVALID": (
         {"claim": {"billing_provider_npi": INVALID_NPI}},
@@ -109,42 +186,40 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"encounter": {"ecg_fields": {"interpreting_provider_npi": VALID_NPIS[2]}}},
         {"encounter": {"ecg_fields": {"interpreting_provider_npi": VALID_NPIS[1]}}},
     ),
-    "CODE_PROCEDURE_UNKNOWN": ({"claim": {"lines": [line(1, "93000"), line(2, "71045")]}}, {}),
+    # --- code validity: open code sets, validity by date ---------------------------------------
+    "CODE_PROCEDURE_NOT_IN_FORCE": (
+        # the HCPCS file: G0403 was added on 2009-01-01
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "G0403", service_date=date(2008, 6, 2))]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+            "as_of": date(2008, 7, 1),
+        },
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+    ),
     "CODE_ICD_INVALID": (
-        {
-            "claim": {"diagnoses": ["R07.9", "R07.99"]},
-            "encounter": {"diagnoses": ["R07.9", "R07.99"]},
-        },
-        {
-            "claim": {"diagnoses": ["R07.9", "R07.89"]},
-            "encounter": {"diagnoses": ["R07.9", "R07.89"]},
-        },
+        {"claim": {"diagnoses": ["R07.9", "R07.99"]}, "encounter": {"diagnoses": ["R07.9", "R07.99"]}},
+        {"claim": {"diagnoses": ["R07.9", "R07.89"]}, "encounter": {"diagnoses": ["R07.9", "R07.89"]}},
     ),
     "CODE_ICD_NOT_BILLABLE": (
         {"claim": {"diagnoses": ["I47.1"]}, "encounter": {"diagnoses": ["I47.1"]}},
         # the same header code was billable before FY2024
         {
-            "claim": {
-                "diagnoses": ["I47.1"],
-                "lines": [line(1, "93000", service_date=date(2023, 5, 2))],
-            },
+            "claim": {"diagnoses": ["I47.1"], "lines": [line(1, "93000", service_date=date(2023, 5, 2))]},
             "encounter": {"diagnoses": ["I47.1"]},
             "as_of": date(2023, 6, 1),
         },
     ),
+    # --- component and documentation ---------------------------------------------------------
     "COMPONENT_GLOBAL_TRACING_ONLY": (
         {"encounter": {"ecg_fields": {"interpretation_documented": False, "report_signed": False}}},
         {},
     ),
-    "COMPONENT_GLOBAL_INTERPRETATION_ONLY": (
-        {"encounter": {"ecg_fields": {"tracing_recorded": False}}},
-        {},
-    ),
+    "COMPONENT_GLOBAL_INTERPRETATION_ONLY": ({"encounter": {"ecg_fields": {"tracing_recorded": False}}}, {}),
     "COMPONENT_TRACING_NOT_DOCUMENTED": (
-        {
-            "claim": {"lines": [line(1, "93005")]},
-            "encounter": {"ecg_fields": {"tracing_recorded": False}},
-        },
+        {"claim": {"lines": [line(1, "93005")]}, "encounter": {"ecg_fields": {"tracing_recorded": False}}},
         {"claim": {"lines": [line(1, "93005")]}},
     ),
     "COMPONENT_INTERPRETATION_NOT_DOCUMENTED": (
@@ -156,24 +231,48 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "DOC_REPORT_UNSIGNED": ({"encounter": {"ecg_fields": {"report_signed": False}}}, {}),
     "DOC_NO_ECG_RECORD": ({"encounter": {"ecg": None}}, {}),
+    "DOC_NOT_VERIFIED": ({"claim": {"encounter_id": None}, "encounter": MISSING}, {}),
+    "DOC_NO_ENCOUNTER_FEED": ({"encounter": MISSING, "encounter_feed": False}, {}),
+    "DOC_ENCOUNTER_REQUIRED": (
+        # StrictCo's profile asks for the encounter
+        {"claim": {"payer": STRICTCO, "patient": COMMERCIAL, "encounter_id": None}, "encounter": MISSING},
+        {"claim": {"payer": BLUEPEAK, "patient": COMMERCIAL, "encounter_id": None}, "encounter": MISSING},
+    ),
     "DOC_ENCOUNTER_MISSING": ({"encounter": MISSING}, {}),
     "DOC_DIAGNOSIS_NOT_IN_RECORD": (
         {"claim": {"diagnoses": ["R07.9", "I10"]}},
         {"claim": {"diagnoses": ["R07.9", "I10"]}, "encounter": {"diagnoses": ["R07.9", "I10"]}},
     ),
+    # --- bundling (per provider) ---------------------------------------------------------------
     "BUNDLE_GLOBAL_WITH_COMPONENT": (
         {"claim": {"lines": [line(1, "93000"), line(2, "93010")]}},
+        {"claim": {"lines": [line(1, "93000")]}},
+    ),
+    "BUNDLE_SPLIT_COMPONENTS": (
+        {"claim": {"lines": [line(1, "93005"), line(2, "93010")]}},
         {"claim": {"lines": [line(1, "93000")]}},
     ),
     "BUNDLE_NCCI_MODIFIER_NEEDED": (
         {"claim": {"lines": [line(1, "93005"), line(2, "93041")]}},
         {"claim": {"lines": [line(1, "93005"), line(2, "93041", modifiers=["XU"])]}},
     ),
-    "BUNDLE_SPLIT_COMPONENTS": (
-        {"claim": {"lines": [line(1, "93005"), line(2, "93010")]}},
-        {"claim": {"lines": [line(1, "93000")]}},
+    "BUNDLE_SAME_SERVICE_TWO_CODES": (
+        # one tracing billed as the IPPE screening ECG and as a diagnostic ECG
+        {
+            "claim": {
+                "diagnoses": ["R07.9", "Z00.00"],
+                "lines": [line(1, "93000"), line(2, "G0403", pointers=[2])],
+            },
+            "encounter": {"diagnoses": ["R07.9", "Z00.00"]},
+        },
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
     ),
+    # --- units -------------------------------------------------------------------------------------
     "UNITS_MUE_EXCEEDED": (
+        # 93005: MUE 5, MAI 3 — all the provider's units of the day count
         {"claim": {"lines": [line(1, "93005", units=6)]}},
         {"claim": {"lines": [line(1, "93005", units=2)]}},
     ),
@@ -187,12 +286,75 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "encounter": {"ecg_fields": {"repeat_count": 2}},
         },
     ),
-    "MOD_COMPONENT_ON_ECG": ({"claim": {"lines": [line(1, "93000", modifiers=["26"])]}}, {}),
+    # --- duplicates and second reads -------------------------------------------------------------
+    "DUP_CLAIM": (
+        {"history": [{"claim_id": "EARLIER"}], "claim": {"claim_id": "LATER"}},
+        {
+            "history": [{"claim_id": "EARLIER"}],
+            "claim": {"claim_id": "LATER", "lines": [line(1, "93000", modifiers=["76"])]},
+            "encounter": {"ecg_fields": {"repeat_count": 2}},
+        },
+    ),
+    "DUP_REPEAT_OTHER_PROVIDER": (
+        {"claim": ED_CLAIM, "encounter": ED_ENCOUNTER, "history": OFFICE_ECG},
+        {
+            "claim": {**ED_CLAIM, "lines": [line(1, "93010", modifiers=["77"])]},
+            "encounter": ED_ENCOUNTER,
+            "history": OFFICE_ECG,
+        },
+    ),
+    "DUP_SECOND_READ": (
+        {
+            "claim": {**ED_CLAIM, "encounter_id": "ENC-0001"},
+            "encounter": {**ED_ENCOUNTER, "encounter_id": "ENC-0001"},
+            "history": OFFICE_ECG,
+        },
+        {"claim": ED_CLAIM, "encounter": ED_ENCOUNTER},
+    ),
+    "DUP_SECOND_READ_DOCUMENTED": (
+        {
+            "claim": {**ED_CLAIM, "encounter_id": "ENC-0001", "lines": [line(1, "93010", modifiers=["77"])]},
+            "encounter": {**ED_ENCOUNTER, "encounter_id": "ENC-0001"},
+            "history": OFFICE_ECG,
+        },
+        {
+            "claim": {**ED_CLAIM, "lines": [line(1, "93010", modifiers=["77"])]},
+            "encounter": ED_ENCOUNTER,
+            "history": OFFICE_ECG,
+        },
+    ),
+    # --- modifiers -----------------------------------------------------------------------------
+    "MOD_UNKNOWN": (
+        {"claim": {"lines": [bad("modifiers", ["ZZ"])]}},
+        {"claim": {"lines": [bad("modifiers", ["GC"])]}},
+    ),
+    "MOD_RETIRED": (
+        # GD: terminated 2019-12-31
+        {"claim": {"lines": [bad("modifiers", ["GD"])]}},
+        {
+            "claim": {"lines": [{**line(1, "93000", service_date=date(2019, 6, 3)), "modifiers": ["GD"]}]},
+            "as_of": date(2019, 7, 1),
+        },
+    ),
+    "MOD_COMPONENT_CODES_EXIST": ({"claim": {"lines": [bad("modifiers", ["26"])]}}, {}),
+    "MOD_PCTC_NOT_APPLICABLE": (
+        # 93010 already bills the professional component alone (PC/TC indicator 2)
+        {"claim": {"lines": [line(1, "93010", modifiers=["26"])]}},
+        # a chest X-ray (indicator 1) is split by 26/TC
+        {"claim": {"lines": [line(1, "71045", modifiers=["26"])]}},
+    ),
+    "MOD_EM_ONLY": (
+        {"claim": {"lines": [bad("modifiers", ["25"])]}},
+        {"claim": {"lines": [line(1, "99213", modifiers=["25"], charge="110.00"), line(2, "93000")]}},
+    ),
+    "MOD_CONFLICT": (
+        {"claim": {"lines": [bad("modifiers", ["GA", "GZ"])]}},
+        {"claim": {"lines": [bad("modifiers", ["GA"])]}},
+    ),
     "MOD_OVERRIDE_WITHOUT_PAIR": (
         {"claim": {"lines": [line(1, "93000", modifiers=["59"])]}},
         {"claim": {"lines": [line(1, "93005"), line(2, "93041", modifiers=["59"])]}},
     ),
-    "MOD_UNKNOWN": ({"claim": {"lines": [line(1, "93000", modifiers=["ZZ"])]}}, {}),
     "MOD_REPEAT_UNDOCUMENTED": (
         {"claim": {"lines": [line(1, "93000"), line(2, "93000", modifiers=["76"])]}},
         {
@@ -204,47 +366,140 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"payer": ACME, "lines": [line(1, "99213"), line(2, "93000")]}},
         {"claim": {"payer": ACME, "lines": [line(1, "99213", modifiers=["25"]), line(2, "93000")]}},
     ),
+    "MOD_25_REQUIRED_WITH_VISIT": (
+        # an E/M the same day as the IPPE (G0402)
+        {"claim": {"lines": [line(1, "G0402", charge="170.00"), line(2, "99213", charge="110.00")]}},
+        {
+            "claim": {
+                "lines": [
+                    line(1, "G0402", charge="170.00"),
+                    line(2, "99213", modifiers=["25"], charge="110.00"),
+                ]
+            }
+        },
+    ),
+    "MOD_LIABILITY_MISMATCH": (
+        # GY says "statutorily excluded" on an ECG Medicare covers for chest pain
+        {"claim": {"lines": [bad("modifiers", ["GY"])]}},
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [bad("modifiers", ["GY"])]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+    ),
+    "MOD_ABN_ON_EXCLUSION": (
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [bad("modifiers", ["GA"])]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [bad("modifiers", ["GY"])]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+    ),
+    "MOD_EXCLUSION_ON_NECESSITY": (
+        {
+            "claim": {"diagnoses": ["M54.50"], "lines": [bad("modifiers", ["GY"])]},
+            "encounter": {"diagnoses": ["M54.50"]},
+        },
+        {
+            "claim": {"diagnoses": ["M54.50"], "lines": [bad("modifiers", ["GA"])]},
+            "encounter": {"diagnoses": ["M54.50"]},
+        },
+    ),
+    # --- place of service ----------------------------------------------------------------------
     "POS_GLOBAL_IN_FACILITY": (
         {"claim": {"place_of_service": "22"}},
         {"claim": {"place_of_service": "22", "lines": [line(1, "93010")]}},
     ),
-    "NEC_NO_SUPPORTING_DIAGNOSIS": (
+    "POS_GLOBAL_IN_SNF_STAY": (
+        {"claim": {"place_of_service": "31"}},
+        {"claim": {"place_of_service": "31", "lines": [line(1, "93010")]}},
+    ),
+    # --- medical necessity ---------------------------------------------------------------------
+    "NEC_UNLISTED_DIAGNOSIS": (
         {"claim": {"diagnoses": ["M54.50"]}, "encounter": {"diagnoses": ["M54.50"]}},
         {
-            "claim": {
-                "diagnoses": ["M54.50", "R07.9"],
-                "lines": [line(1, "93000", pointers=[1, 2])],
-            },
+            "claim": {"diagnoses": ["M54.50", "R07.9"], "lines": [line(1, "93000", pointers=[1, 2])]},
             "encounter": {"diagnoses": ["M54.50", "R07.9"]},
         },
     ),
+    "NEC_NOT_ON_PAYER_LIST": (
+        # StrictCo's strict list for the 12-lead ECG has no hypertension
+        {
+            "claim": {"payer": STRICTCO, "patient": COMMERCIAL, "diagnoses": ["I10"]},
+            "encounter": {"diagnoses": ["I10"]},
+        },
+        {"claim": {"payer": STRICTCO, "patient": COMMERCIAL}},
+    ),
     "NEC_SCREENING_NOT_COVERED": (
         {"claim": {"diagnoses": ["Z00.00"]}, "encounter": {"diagnoses": ["Z00.00"]}},
-        {"claim": {"diagnoses": ["Z00.00"], "payer": ACME}, "encounter": {"diagnoses": ["Z00.00"]}},
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [bad("modifiers", ["GY"])]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
     ),
+    "NEC_SCREENING_BILLED_FOR_DENIAL": (
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [bad("modifiers", ["GY"])]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+        {"claim": {"diagnoses": ["Z00.00"]}, "encounter": {"diagnoses": ["Z00.00"]}},
+    ),
+    "NEC_BILLED_WITH_ABN": (
+        {
+            "claim": {"diagnoses": ["M54.50"], "lines": [bad("modifiers", ["GA"])]},
+            "encounter": {"diagnoses": ["M54.50"]},
+        },
+        {"claim": {"diagnoses": ["M54.50"]}, "encounter": {"diagnoses": ["M54.50"]}},
+    ),
+    "DENIAL_RISK_LEARNED": (
+        {"learned": {"MCR-JH|93000|R07.9": LearnedRate(40, 14, 30, ["CO-11"])}},
+        {"learned": {"MCR-JH|93000|R07.9": LearnedRate(40, 3, 30, ["CO-11"])}},  # 7.5 %: under 20 %
+    ),
+    "DENIAL_RISK_LEARNED_ERROR": (
+        {
+            "claim": {"payer": ACME, "patient": COMMERCIAL},
+            "learned": {"ACME|93000|R07.9": LearnedRate(40, 24, 30, ["CO-11"])},
+        },
+        {
+            "claim": {"payer": ACME, "patient": COMMERCIAL},
+            "learned": {"ACME|93000|R07.9": LearnedRate(8, 8, 30, ["CO-11"])},
+        },  # too few
+    ),
+    # --- coverage and payer rules ----------------------------------------------------------------
     "COV_NOT_COVERED": (
-        {"claim": {"payer": ACME, "lines": [line(1, "G0403")]}},
-        {"claim": {"payer": ACME, "lines": [line(1, "93000")]}},
+        {"claim": {"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93042")]}},
+        {"claim": {"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93010")]}},
     ),
-    "COV_PRIOR_AUTH_MISSING": (
-        {"claim": {"payer": BLUEPEAK, "lines": [line(1, "93040")]}},
+    "COV_BILLED_FOR_DENIAL": (
+        {"claim": {"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93042", modifiers=["GY"])]}},
+        {"claim": {"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93042")]}},
+    ),
+    "COV_CODE_NOT_FOR_PLAN": (
+        # the IPPE screening ECG is a Medicare HCPCS code
         {
             "claim": {
                 "payer": BLUEPEAK,
-                "lines": [line(1, "93040")],
-                "prior_authorization": "AUTH-77",
-            }
+                "patient": COMMERCIAL,
+                "diagnoses": ["Z00.00"],
+                "lines": [line(1, "G0403")],
+            },
+            "encounter": {"diagnoses": ["Z00.00"]},
         },
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+    ),
+    "COV_PRIOR_AUTH_MISSING": (
+        {"claim": {"payer": BLUEPEAK, "lines": [line(1, "93040")]}},
+        {"claim": {"payer": BLUEPEAK, "lines": [line(1, "93040")], "prior_authorization": "AUTH-77"}},
     ),
     "FREQ_LIMIT_EXCEEDED": (
         {
             "claim": {"payer": ACME},
             "history": [
-                {
-                    "claim_id": "H1",
-                    "payer": ACME,
-                    "lines": [line(1, "93000", service_date=date(2025, 6, 1))],
-                },
+                {"claim_id": "H1", "payer": ACME, "lines": [line(1, "93000", service_date=date(2025, 6, 1))]},
                 {
                     "claim_id": "H2",
                     "payer": ACME,
@@ -255,11 +510,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {
             "claim": {"payer": ACME},
             "history": [
-                {
-                    "claim_id": "H1",
-                    "payer": ACME,
-                    "lines": [line(1, "93000", service_date=date(2024, 6, 1))],
-                },
+                {"claim_id": "H1", "payer": ACME, "lines": [line(1, "93000", service_date=date(2024, 6, 1))]},
                 {
                     "claim_id": "H2",
                     "payer": ACME,
@@ -269,23 +520,20 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
     ),
     "TF_EXPIRED": ({"claim": {"lines": [line(1, "93000", service_date=date(2025, 1, 10))]}}, {}),
-    "TF_APPROACHING": (
-        {"claim": {"lines": [line(1, "93000", service_date=date(2025, 3, 10))]}},
-        {},
-    ),
-    "DUP_CLAIM": (
-        {"history": [{"claim_id": "EARLIER"}], "claim": {"claim_id": "LATER"}},
-        {
-            "history": [{"claim_id": "EARLIER"}],
-            "claim": {"claim_id": "LATER", "lines": [line(1, "93000", modifiers=["76"])]},
-            "encounter": {"ecg_fields": {"repeat_count": 2}},
-        },
-    ),
+    "TF_APPROACHING": ({"claim": {"lines": [line(1, "93000", service_date=date(2025, 3, 10))]}}, {}),
+}
+
+#: rules whose cases need a CMS file the bundled excerpts do not have (tested below)
+NEEDS_CMS_ROWS = {
+    "BUNDLE_NCCI_NOT_OVERRIDABLE",
+    "UNITS_MUE_LINE_EXCEEDED",
+    "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE",
+    "COV_MEDICARE_NON_COVERED",
 }
 
 
 def test_every_rule_has_a_failing_and_a_passing_case() -> None:
-    untested = set(RULES) - set(CASES) - {"BUNDLE_NCCI_NOT_OVERRIDABLE"}  # tested below with a custom PTP
+    untested = set(RULES) - set(CASES) - NEEDS_CMS_ROWS
     assert not untested, f"rules without cases: {sorted(untested)}"
 
 
@@ -295,8 +543,9 @@ def test_rule_fires_on_its_defect(scrubber: Scrubber, rule_id: str) -> None:
     result = scrub_case(scrubber, **failing)
     assert rule_id in fired(result), [(e.rule_id, e.message) for e in result.edits]
     edit = next(e for e in result.edits if e.rule_id == rule_id)
-    assert edit.message and edit.fix and "{" not in edit.message + edit.fix
-    expected_severity = scrubber.pack.spec.rules[rule_id].severity
+    assert edit.message and edit.fix and edit.source
+    assert "{" not in edit.message + edit.fix + edit.source
+    expected_severity = scrubber.pack.rules[rule_id].severity
     assert edit.severity == expected_severity
     if expected_severity == "error":
         assert result.status == "held"
@@ -309,33 +558,129 @@ def test_rule_stays_quiet_on_the_corrected_claim(scrubber: Scrubber, rule_id: st
     assert rule_id not in fired(result), [(e.rule_id, e.message) for e in result.edits]
 
 
-def test_ncci_indicator_0_pair_cannot_be_bypassed_with_a_modifier(scrubber: Scrubber) -> None:
-    pack = scrubber.pack
-    ptp = dict(pack.ptp)
-    ptp[("93000", "99213")] = PtpEdit("93000", "99213", 0, date(2020, 1, 1), None)
-    custom = type(scrubber)(replace(pack, ptp=ptp), scrubber.payers, scrubber.icd)
-    failing = scrub_case(custom, claim={"lines": [line(1, "93000"), line(2, "99213", modifiers=["59"])]})
+@pytest.fixture(scope="module")
+def with_cms_rows(tmp_path_factory: pytest.TempPathFactory, _loaded: Scrubber) -> Scrubber:
+    """The scrubber with CMS files that add what the bundled excerpts lack: an NCCI pair with
+    modifier indicator 0 and one deleted in 2025, a MAI-1 MUE, and fee schedule statuses I and N."""
+    folder = cms_dir(
+        tmp_path_factory.mktemp("cms"),
+        ptp=[("93000", "99213", "20200101", "*", 0), ("93010", "93041", "19960101", "20251231", 1)],
+        mue=[("93000", 1, 1)],
+        fees=[("G0999", "", "I", 9), ("99999", "", "N", 0)],
+    )
+    loaded = Scrubber.load(cms_dir=folder)
+    return Scrubber(loaded.pack, _loaded.payers, loaded.icd)
+
+
+def test_ncci_indicator_0_pair_cannot_be_bypassed_with_a_modifier(with_cms_rows: Scrubber) -> None:
+    failing = scrub_case(
+        with_cms_rows, claim={"lines": [line(1, "93000"), line(2, "99213", modifiers=["59"])]}
+    )
     assert "BUNDLE_NCCI_NOT_OVERRIDABLE" in fired(failing)
-    passing = scrub_case(custom, claim={"lines": [line(1, "93000")]})
+    edit = next(e for e in failing.edits if e.rule_id == "BUNDLE_NCCI_NOT_OVERRIDABLE")
+    assert edit.source == "NCCI PTP practitioner, modifier indicator 0"
+    passing = scrub_case(with_cms_rows, claim={"lines": [line(1, "93000")]})
     assert "BUNDLE_NCCI_NOT_OVERRIDABLE" not in fired(passing)
 
 
-def test_deleted_ncci_edit_no_longer_applies(scrubber: Scrubber) -> None:
-    pack = scrubber.pack
-    ptp = dict(pack.ptp)
-    ptp[("93005", "93041")] = PtpEdit("93005", "93041", 1, date(1996, 1, 1), date(2025, 12, 31))
-    custom = type(scrubber)(replace(pack, ptp=ptp), scrubber.payers, scrubber.icd)
-    result = scrub_case(custom, claim={"lines": [line(1, "93005"), line(2, "93041")]})
+def test_ncci_pairs_apply_per_provider(with_cms_rows: Scrubber) -> None:
+    # 99213 by another physician the same day: no NCCI edit between two providers' services
+    other = scrub_case(
+        with_cms_rows,
+        claim={"claim_id": "C2", "rendering_provider_npi": VALID_NPIS[2], "lines": [line(1, "99213")]},
+        history=[{"claim_id": "C1"}],
+    )
+    assert "BUNDLE_NCCI_NOT_OVERRIDABLE" not in fired(other)
+    same = scrub_case(
+        with_cms_rows, claim={"claim_id": "C2", "lines": [line(1, "99213")]}, history=[{"claim_id": "C1"}]
+    )
+    assert "BUNDLE_NCCI_NOT_OVERRIDABLE" in fired(same)
+
+
+def test_deleted_ncci_edit_no_longer_applies(with_cms_rows: Scrubber) -> None:
+    """93010/93041 deleted on 2025-12-31: in force for a 2025 date of service, not after."""
+    result = scrub_case(with_cms_rows, claim={"lines": [line(1, "93010"), line(2, "93041")]})
     assert "BUNDLE_NCCI_MODIFIER_NEEDED" not in fired(result)
+    before = scrub_case(
+        with_cms_rows,
+        claim={
+            "lines": [
+                line(1, "93010", service_date=D.replace(year=2025)),
+                line(2, "93041", service_date=D.replace(year=2025)),
+            ]
+        },
+        as_of=date(2025, 3, 1),
+    )
+    assert "BUNDLE_NCCI_MODIFIER_NEEDED" in fired(before)
 
 
-def test_global_billed_after_its_component_on_another_claim_is_held(scrubber: Scrubber) -> None:
+def test_mai_1_judges_each_line_on_its_own(with_cms_rows: Scrubber) -> None:
+    one_line = scrub_case(with_cms_rows, claim={"lines": [line(1, "93000", units=2)]})
+    assert "UNITS_MUE_LINE_EXCEEDED" in fired(one_line)
+    two_lines = scrub_case(
+        with_cms_rows,
+        claim={"lines": [line(1, "93000"), line(2, "93000", modifiers=["76"])]},
+        encounter={"ecg_fields": {"repeat_count": 2}},
+    )
+    assert not {"UNITS_MUE_LINE_EXCEEDED", "UNITS_MUE_EXCEEDED"} & fired(two_lines)
+
+
+def test_fee_schedule_status_i_is_not_valid_for_medicare_only(with_cms_rows: Scrubber) -> None:
+    medicare = scrub_case(with_cms_rows, claim={"lines": [line(1, "G0999")]}, encounter=MISSING)
+    assert "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE" in fired(medicare)
+    commercial = scrub_case(
+        with_cms_rows,
+        claim={"payer": BLUEPEAK, "patient": COMMERCIAL, "lines": [line(1, "G0999")]},
+        encounter=MISSING,
+    )
+    assert "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE" not in fired(commercial)
+
+
+def test_fee_schedule_status_n_is_a_medicare_exclusion_gy_makes_it_a_warning(with_cms_rows: Scrubber) -> None:
+    plain = scrub_case(with_cms_rows, claim={"lines": [line(1, "99999")]}, encounter=MISSING)
+    assert "COV_MEDICARE_NON_COVERED" in fired(plain) and plain.status == "held"
+    with_gy = scrub_case(
+        with_cms_rows, claim={"lines": [line(1, "99999", modifiers=["GY"])]}, encounter=MISSING
+    )
+    assert "COV_MEDICARE_NON_COVERED" not in fired(with_gy)
+    assert "COV_BILLED_FOR_DENIAL" in fired(with_gy) and with_gy.status == "clean"
+
+
+def test_a_payer_list_that_is_not_strict_only_warns(scrubber: Scrubber) -> None:
     result = scrub_case(
         scrubber,
-        claim={"claim_id": "C2"},
-        history=[{"claim_id": "C1", "lines": [line(1, "93010")]}],
+        claim={"payer": LISTCO, "patient": COMMERCIAL, "diagnoses": ["I10"]},
+        encounter={"diagnoses": ["I10"]},
+    )
+    assert "NEC_UNLISTED_DIAGNOSIS" in fired(result) and result.status == "clean"
+    edit = next(e for e in result.edits if e.rule_id == "NEC_UNLISTED_DIAGNOSIS")
+    assert edit.severity == "warning" and "LISTCO" in edit.source
+
+
+def test_global_billed_after_its_component_on_another_claim_by_the_same_provider_is_held(
+    scrubber: Scrubber,
+) -> None:
+    result = scrub_case(
+        scrubber, claim={"claim_id": "C2"}, history=[{"claim_id": "C1", "lines": [line(1, "93010")]}]
     )
     assert "BUNDLE_GLOBAL_WITH_COMPONENT" in fired(result)
+
+
+def test_global_and_component_by_two_providers_are_not_bundled(scrubber: Scrubber) -> None:
+    result = scrub_case(
+        scrubber,
+        claim={
+            "claim_id": "C2",
+            "rendering_provider_npi": VALID_NPIS[2],
+            "lines": [line(1, "93010", modifiers=["77"])],
+        },
+        encounter={
+            "rendering_provider_npi": VALID_NPIS[2],
+            "ecg_fields": {"interpreting_provider_npi": VALID_NPIS[2]},
+        },
+        history=[{"claim_id": "C1"}],
+    )
+    assert "BUNDLE_GLOBAL_WITH_COMPONENT" not in fired(result)
 
 
 def test_replacement_claim_does_not_collide_with_the_claim_it_replaces(scrubber: Scrubber) -> None:
@@ -353,6 +698,53 @@ def test_replacement_claim_does_not_collide_with_the_claim_it_replaces(scrubber:
     assert not {"DUP_CLAIM", "BUNDLE_GLOBAL_WITH_COMPONENT"} & fired(result)
 
 
+def test_mue_sums_every_line_and_claim_of_the_provider_and_day_whatever_the_modifiers(
+    scrubber: Scrubber,
+) -> None:
+    """93005, MUE 5 with MAI 3: 3 units earlier the same day plus 3 on a 76 line now is 6."""
+    result = scrub_case(
+        scrubber,
+        claim={"claim_id": "C2", "lines": [line(1, "93005", units=3, modifiers=["76"])]},
+        encounter={
+            "ecg_fields": {"interpretation_documented": False, "report_signed": False, "repeat_count": 2}
+        },
+        history=[{"claim_id": "C1", "lines": [line(1, "93005", units=3)]}],
+    )
+    edit = next(e for e in result.edits if e.rule_id == "UNITS_MUE_EXCEEDED")
+    assert "6 units" in edit.message and edit.source.startswith("MUE practitioner, MAI 3")
+    other_provider = scrub_case(
+        scrubber,
+        claim={
+            "claim_id": "C2",
+            "rendering_provider_npi": VALID_NPIS[2],
+            "lines": [line(1, "93005", units=3)],
+        },
+        encounter={"ecg_fields": {"interpretation_documented": False, "report_signed": False}},
+        history=[{"claim_id": "C1", "lines": [line(1, "93005", units=3)]}],
+    )
+    assert "UNITS_MUE_EXCEEDED" not in fired(other_provider)
+
+
+@pytest.mark.parametrize(
+    ("service_date", "as_of", "expired"),
+    [
+        (date(2025, 3, 1), date(2026, 3, 1), False),  # exactly one calendar year after: in time
+        (date(2025, 3, 1), date(2026, 3, 2), True),
+        # a leap year: 365 days after 2023-03-01 is 2024-02-29, the calendar year ends 2024-03-01
+        (date(2023, 3, 1), date(2024, 3, 1), False),
+        (date(2024, 2, 29), date(2025, 2, 28), False),  # no Feb 29 in 2025: the month's last day
+        (date(2024, 2, 29), date(2025, 3, 1), True),
+    ],
+)
+def test_medicare_timely_filing_is_one_calendar_year(
+    scrubber: Scrubber, service_date: date, as_of: date, expired: bool
+) -> None:
+    result = scrub_case(scrubber, claim={"lines": [line(1, "93000", service_date=service_date)]}, as_of=as_of)
+    assert ("TF_EXPIRED" in fired(result)) is expired
+    if not expired:
+        assert "TF_APPROACHING" in fired(result)
+
+
 def test_encounter_missing_is_explained_with_the_encounter_id(scrubber: Scrubber) -> None:
     result = scrub_case(scrubber, encounter=MISSING)
     edit = next(e for e in result.edits if e.rule_id == "DOC_ENCOUNTER_MISSING")
@@ -361,8 +753,7 @@ def test_encounter_missing_is_explained_with_the_encounter_id(scrubber: Scrubber
 
 def test_component_suggestion_names_the_right_code(scrubber: Scrubber) -> None:
     result = scrub_case(
-        scrubber,
-        encounter={"ecg_fields": {"interpretation_documented": False, "report_signed": False}},
+        scrubber, encounter={"ecg_fields": {"interpretation_documented": False, "report_signed": False}}
     )
     edit = next(e for e in result.edits if e.rule_id == "COMPONENT_GLOBAL_TRACING_ONLY")
     assert "93005" in edit.fix
@@ -371,17 +762,56 @@ def test_component_suggestion_names_the_right_code(scrubber: Scrubber) -> None:
     assert "93010" in edit.fix
 
 
+@pytest.mark.parametrize(
+    ("code", "modifier", "suggestion"),
+    [("93000", "26", "93010"), ("93000", "TC", "93005"), ("93040", "26", "93042"), ("G0403", "TC", "G0404")],
+)
+def test_26_or_tc_on_a_global_test_only_code_names_its_component_code(
+    scrubber: Scrubber, code: str, modifier: str, suggestion: str
+) -> None:
+    result = scrub_case(
+        scrubber,
+        claim={
+            "diagnoses": ["Z00.00"] if code.startswith("G") else ["R07.9"],
+            "lines": [line(1, code, modifiers=[modifier])],
+        },
+        encounter={"diagnoses": ["Z00.00"] if code.startswith("G") else ["R07.9"]},
+    )
+    edit = next(e for e in result.edits if e.rule_id == "MOD_COMPONENT_CODES_EXIST")
+    assert f"Bill {suggestion}" in edit.fix
+
+
 def test_disabled_rule_produces_no_edit(scrubber: Scrubber) -> None:
+    from dataclasses import replace
+
     pack = scrubber.pack
-    rules = dict(pack.spec.rules)
+    rules = dict(pack.rules)
     rules["MOD_UNKNOWN"] = rules["MOD_UNKNOWN"].model_copy(update={"enabled": False})
-    spec = pack.spec.model_copy(update={"rules": rules})
-    custom = type(scrubber)(replace(pack, spec=spec), scrubber.payers, scrubber.icd)
+    custom = type(scrubber)(
+        replace(pack, rules=rules, rendered={}), scrubber.payers, scrubber.icd, scrubber.screen
+    )
     result = scrub_case(custom, claim={"lines": [line(1, "93000", modifiers=["ZZ"])]})
     assert "MOD_UNKNOWN" not in fired(result)
     assert result.status == "clean"
 
 
+def test_every_edit_names_its_authority(scrubber: Scrubber) -> None:
+    assert all(rule.source.strip() for rule in scrubber.pack.rules.values())
+    result = scrub_case(
+        scrubber, claim={"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "99213"), line(2, "93000")]}
+    )
+    edit = next(e for e in result.edits if e.rule_id == "MOD_25_REQUIRED")
+    assert edit.source == "payer profile ACME: modifier 25 on a same-day E/M"
+
+
 def test_clean_claim_has_no_edits(scrubber: Scrubber) -> None:
     result = scrub_case(scrubber)
     assert result.status == "clean" and result.edits == []
+
+
+def test_the_bundled_cms_excerpts_are_read_from_their_published_layouts(tmp_path: Path) -> None:
+    # a CMS folder with only the bundled excerpts reads back to the same tables as the default
+    folder = cms_dir(tmp_path / "cms")
+    loaded = Scrubber.load(cms_dir=folder)
+    assert len(loaded.pack.cms.ptp) == len(Scrubber.load().pack.cms.ptp)
+    assert loaded.pack.cms.official == frozenset({"ptp", "mue", "fees", "hcpcs"})

@@ -32,6 +32,9 @@ PATIENT_COMMERCIAL = {
 }
 
 
+ED_DOC = {"ecg_fields": {"tracing_recorded": False, "interpreting_provider_npi": VALID_NPIS[2]}}
+
+
 class Scenario(NamedTuple):
     name: str
     case: dict[str, Any]
@@ -42,6 +45,279 @@ class Scenario(NamedTuple):
 def commercial(**claim: Any) -> dict[str, Any]:
     return {"payer": BLUEPEAK, "patient": PATIENT_COMMERCIAL, **claim}
 
+
+def ed_read(**claim: Any) -> dict[str, Any]:
+    """The ED physician's interpretation (VALID_NPIS[2], POS 23) the evening of the office ECG."""
+    return {
+        "claim_id": "ED-1",
+        "encounter_id": "ENC-ED",
+        "rendering_provider_npi": VALID_NPIS[2],
+        "place_of_service": "23",
+        "lines": [line(1, "93010")],
+        **claim,
+    }
+
+
+ED_ENCOUNTER = {
+    "encounter_id": "ENC-ED",
+    "rendering_provider_npi": VALID_NPIS[2],
+    "place_of_service": "23",
+    **ED_DOC,
+}
+OFFICE_MORNING = [{"claim_id": "OFFICE-1"}]
+
+
+def facility(pos: str) -> Scenario:
+    return Scenario(
+        f"93000 by the physician at facility POS {pos}",
+        {"claim": {"place_of_service": pos}},
+        {"place_of_service"},
+        "held",
+    )
+
+
+NEW_SCENARIOS = [
+    # --- correct claims that must stay clean (the reference, sections 1-3) ---------------------
+    Scenario(
+        "93000 for atrial flutter (I48.92: a covered range, not on the starter list)",
+        {"claim": {"diagnoses": ["I48.92"]}, "encounter": {"diagnoses": ["I48.92"]}},
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "93000 for a supraventricular tachycardia (I47.20), first-degree block (I44.0), RBBB (I45.10)",
+        {
+            "claim": {
+                "diagnoses": ["I47.20", "I44.0", "I45.10"],
+                "lines": [line(1, "93000", pointers=[1, 2, 3])],
+            },
+            "encounter": {"diagnoses": ["I47.20", "I44.0", "I45.10"]},
+        },
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "93010-GC by the teaching physician in the hospital outpatient department",
+        {
+            "claim": {"place_of_service": "22", "lines": [line(1, "93010", modifiers=["GC"])]},
+            "encounter": {"place_of_service": "22", "ecg_fields": {"tracing_recorded": False}},
+        },
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "ED visit 99282 with the ECG interpretation 93010",
+        {
+            "claim": {
+                "place_of_service": "23",
+                "lines": [line(1, "99282", charge="180.00"), line(2, "93010")],
+            },
+            "encounter": {"place_of_service": "23", "ecg_fields": {"tracing_recorded": False}},
+        },
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "screening 93000-GY on Medicare: billed for the denial, patient liable (a warning)",
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "93000", modifiers=["GY"])]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+        {"medical_necessity"},
+        "clean",
+    ),
+    Scenario(
+        "93000-GA with an ABN on file for a doubtful indication (a warning)",
+        {
+            "claim": {"diagnoses": ["M54.50"], "lines": [line(1, "93000", modifiers=["GA"])]},
+            "encounter": {"diagnoses": ["M54.50"]},
+        },
+        {"medical_necessity"},
+        "clean",
+    ),
+    Scenario(
+        "93000-GA for chest pain (a precautionary ABN)",
+        {"claim": {"lines": [line(1, "93000", modifiers=["GA"])]}},
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "office 93000 in the morning, ED 93010-77 by another physician in the evening",
+        {
+            "claim": ed_read(lines=[line(1, "93010", modifiers=["77"])]),
+            "encounter": ED_ENCOUNTER,
+            "history": OFFICE_MORNING,
+        },
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "a claim from a practice-management system that references no encounter",
+        {"claim": {"encounter_id": None}, "encounter": MISSING},
+        {"documentation"},
+        "clean",
+    ),
+    Scenario(
+        "commercial E/M without 25 with an ECG (no payer rule asks for 25 by default)",
+        {"claim": commercial(lines=[line(1, "99213", charge="110.00"), line(2, "93000")])},
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "Medicare IPPE G0402 with its screening ECG G0403",
+        {
+            "claim": {
+                "diagnoses": ["Z00.00"],
+                "lines": [line(1, "G0402", charge="170.00"), line(2, "G0403")],
+            },
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "Medicare IPPE G0402 with a problem visit 99213-25 the same day",
+        {
+            "claim": {
+                "lines": [
+                    line(1, "G0402", charge="170.00"),
+                    line(2, "99213", modifiers=["25"], charge="110.00"),
+                ]
+            }
+        },
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "Medicare filing on the last day of the calendar year after the service",
+        {"claim": {"lines": [line(1, "93000", service_date=date(2025, 3, 1))]}},
+        {"timely_filing"},
+        "clean",
+    ),
+    # --- typos: held with an edit naming the field, never dead-lettered ---------------------------
+    Scenario(
+        "a 9-digit rendering NPI", {"claim": {"rendering_provider_npi": "155859879"}}, {"provider"}, "held"
+    ),
+    Scenario(
+        "a 4-character procedure code",
+        {"claim": {"lines": [{**line(1, "93000"), "procedure_code": "9300"}]}},
+        {"code_validity"},
+        "held",
+    ),
+    Scenario(
+        "a malformed diagnosis", {"claim": {"diagnoses": ["R07.9", "RO7.89"]}}, {"code_validity"}, "held"
+    ),
+    Scenario(
+        "an empty member id",
+        {"claim": {"patient": {**PATIENT_COMMERCIAL, "member_id": ""}, "payer": BLUEPEAK}},
+        {"patient"},
+        "held",
+    ),
+    # --- the edits a payer would make ----------------------------------------------------------
+    *[facility(pos) for pos in ("19", "24", "26", "34", "41", "42", "51", "52", "53", "56", "61")],
+    Scenario(
+        "93000 in a SNF Part A stay (POS 31): consolidated billing",
+        {"claim": {"place_of_service": "31"}},
+        {"place_of_service"},
+        "held",
+    ),
+    Scenario(
+        "93000 at a nursing facility outside a Part A stay (POS 32) is not a facility setting",
+        {"claim": {"place_of_service": "32"}, "encounter": {"place_of_service": "32"}},
+        set(),
+        "clean",
+    ),
+    Scenario(
+        "a second read of the same ED tracing by another physician without 77",
+        {
+            "claim": ed_read(encounter_id="ENC-0001"),
+            "encounter": {**ED_ENCOUNTER, "encounter_id": "ENC-0001"},
+            "history": OFFICE_MORNING,
+        },
+        {"duplicate"},
+        "held",
+    ),
+    Scenario(
+        "another physician's same-day ECG read without 77",
+        {"claim": ed_read(), "encounter": ED_ENCOUNTER, "history": OFFICE_MORNING},
+        {"duplicate"},
+        "held",
+    ),
+    Scenario(
+        "93005 units over the MUE across two claims of the provider, 76 line included (MAI 3)",
+        {
+            "claim": {"claim_id": "C-2", "lines": [line(1, "93005", units=3, modifiers=["76"])]},
+            "encounter": {
+                "ecg_fields": {"interpretation_documented": False, "report_signed": False, "repeat_count": 2}
+            },
+            "history": [{"claim_id": "C-1", "lines": [line(1, "93005", units=3)]}],
+        },
+        {"units"},
+        "held",
+    ),
+    Scenario(
+        "an E/M on the IPPE day without 25",
+        {"claim": {"lines": [line(1, "G0402", charge="170.00"), line(2, "99213", charge="110.00")]}},
+        {"modifier"},
+        "held",
+    ),
+    Scenario(
+        "93000 and G0403 for one tracing on the same day",
+        {
+            "claim": {
+                "diagnoses": ["Z00.00", "R07.9"],
+                "lines": [line(1, "G0403"), line(2, "93000", pointers=[2])],
+            },
+            "encounter": {"diagnoses": ["Z00.00", "R07.9"]},
+        },
+        {"bundling"},
+        "held",
+    ),
+    Scenario(
+        "Medicare Advantage: a second IPPE screening ECG in a lifetime",
+        {
+            "claim": {"payer": MA, "claim_id": "CLM-9", "diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+            "history": [
+                {"claim_id": "OLD", "payer": MA, "lines": [line(1, "G0403", service_date=date(2022, 3, 1))]}
+            ],
+        },
+        {"frequency"},
+        "held",
+    ),
+    Scenario(
+        "Medicaid does not take the Medicare IPPE screening code",
+        {
+            "claim": {
+                "payer": MCD,
+                "patient": PATIENT_COMMERCIAL,
+                "diagnoses": ["Z00.00"],
+                "lines": [line(1, "G0403")],
+            },
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+        {"coverage"},
+        "held",
+    ),
+    Scenario(
+        "a commercial screening ECG on 93000 (not covered by default)",
+        {"claim": commercial(diagnoses=["Z00.00"]), "encounter": {"diagnoses": ["Z00.00"]}},
+        {"medical_necessity"},
+        "held",
+    ),
+    Scenario(
+        "modifier 25 on the ECG line",
+        {"claim": {"lines": [line(1, "93000", modifiers=["25"])]}},
+        {"modifier"},
+        "held",
+    ),
+    Scenario(
+        "GY on an ECG Medicare covers for chest pain (would bill the patient for a covered service)",
+        {"claim": {"lines": [line(1, "93000", modifiers=["GY"])]}},
+        {"modifier"},
+        "held",
+    ),
+]
 
 SCENARIOS = [
     # --- clean -----------------------------------------------------------------------------
@@ -246,10 +522,10 @@ SCENARIOS = [
         "held",
     ),
     Scenario(
-        "low back pain does not support an ECG",
+        "low back pain alone: not on the starter list, a warning only (not an allow-list)",
         {"claim": {"diagnoses": ["M54.50"]}, "encounter": {"diagnoses": ["M54.50"]}},
         {"medical_necessity"},
-        "held",
+        "clean",
     ),
     Scenario(
         "routine exam only on Medicare 93000",
@@ -260,7 +536,7 @@ SCENARIOS = [
     Scenario(
         "retired header I47.1 after FY2024",
         {"claim": {"diagnoses": ["I47.1"]}, "encounter": {"diagnoses": ["I47.1"]}},
-        {"code_validity", "medical_necessity"},
+        {"code_validity"},
         "held",
     ),
     Scenario(
@@ -316,7 +592,7 @@ SCENARIOS = [
         "held",
     ),
     Scenario(
-        "Acme does not cover the IPPE screening code",
+        "a commercial payer does not take the Medicare IPPE screening code",
         {
             "claim": {
                 "payer": ACME,
@@ -372,7 +648,7 @@ SCENARIOS = [
         "held",
     ),
     Scenario(
-        "several defects at once: 26 on global, unsupported dx, unknown procedure",
+        "several defects at once: 26 on the global, an unlisted dx, an unlisted but real procedure",
         {
             "claim": {
                 "diagnoses": ["M54.50"],
@@ -380,9 +656,10 @@ SCENARIOS = [
             },
             "encounter": {"diagnoses": ["M54.50"]},
         },
-        {"modifier", "medical_necessity", "code_validity"},
+        {"modifier", "medical_necessity"},
         "held",
     ),
+    *NEW_SCENARIOS,
 ]
 
 

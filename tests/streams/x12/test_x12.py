@@ -153,16 +153,16 @@ def test_render_837p_turns_a_corrected_claim_from_a_task_into_a_valid_837p(tmp_p
     assert "REF*F8*ACME261120003~" in done.stdout
 
 
-def test_a_claim_the_contract_refuses_is_reported_and_the_others_go_on() -> None:
+def test_a_claim_with_a_typo_is_published_for_the_scrubber_to_hold() -> None:
     text = (
         (DATA / "claims-837p.x12")
         .read_text()
         .replace("SV1*HC:93000*45*UN*1***1~", "SV1*HC:9300*45*UN*1***1~", 1)
     )
     result = ingest_text(text, SECRET)
-    assert result.accepted and len(result.events) == 2
-    (problem,) = result.refused
-    assert problem.startswith("X12-CLM-001: lines.0.procedure_code") and "9300" not in problem
+    assert result.accepted and len(result.events) == 3 and not result.refused
+    typo = result.events[0].event
+    assert type(typo) is ClaimSubmitted and typo.lines[0].procedure_code == "9300"
 
 
 def test_837p_to_events_to_837p_reproduces_the_file() -> None:

@@ -1,0 +1,159 @@
+"""All CMS tables the rules read, loaded once at start-up (see the package docstring)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from streams.scrub.cms.fees import Family, FeeSchedule, load_fees
+from streams.scrub.cms.hcpcs import HcpcsFile, InForce, load_hcpcs
+from streams.scrub.cms.layout import CmsFileError
+from streams.scrub.cms.modifiers import ModifierInfo, load_modifier_list
+from streams.scrub.cms.mue import Mue, load_mue
+from streams.scrub.cms.ptp import PtpIndex, load_ptp
+
+log = logging.getLogger("claimflow.scrub")
+
+Part = Literal["global", "technical", "professional"]
+TABLES = ("ptp", "mue", "fees", "hcpcs")
+
+
+def _named(*needles: str, suffixes: tuple[str, ...] = (".txt", ".csv")) -> Callable[[Path], bool]:
+    def match(path: Path) -> bool:
+        name = path.name.lower()
+        return path.suffix.lower() in suffixes and all(n in name for n in needles)
+
+    return match
+
+
+#: how each table's files are recognised in a folder (CMS renames them every year: by pattern)
+PATTERNS: dict[str, tuple[Callable[[Path], bool], ...]] = {
+    "ptp": (_named("ccipra"), _named("ptp")),
+    "mue": (_named("mue", "practitioner"),),
+    "fees": (_named("pprrvu", suffixes=(".csv",)),),
+    "hcpcs": (_named("hcpc", "anweb"), _named("hcpcs")),
+}
+
+
+def bundled_cms_dir() -> Path:
+    return Path(str(resources.files("streams.scrub.cms") / "data"))
+
+
+def find_files(directory: Path, table: str) -> list[Path]:
+    files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    for match in PATTERNS[table]:
+        found = [p for p in files if match(p)]
+        if table == "fees" and len(found) > 1:  # 2026 on: nonQPP and QPP variants, same indicators
+            found = [p for p in found if "_qpp" not in p.name.lower()] or found[:1]
+        if found:
+            return found
+    return []
+
+
+@dataclass
+class CmsTables:
+    ptp: PtpIndex
+    mue: dict[str, Mue]
+    fees: FeeSchedule
+    hcpcs: HcpcsFile
+    modifiers: dict[str, ModifierInfo]
+    #: the files each table was read from
+    files: dict[str, list[str]] = field(default_factory=dict)
+    #: tables read from official files (complete), not from the bundled excerpts
+    official: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.families: dict[str, Family] = self.fees.families()
+        self.component_of: dict[str, str] = {
+            code: family.global_code
+            for family in self.families.values()
+            for code in (*family.technical, *family.professional)
+        }
+
+    def pctc(self, code: str) -> int | None:
+        row = self.fees.get(code)
+        return row.pctc if row is not None else None
+
+    def part(self, code: str, modifiers: Iterable[str] = ()) -> Part | None:
+        """Which part of a diagnostic test a line bills, from the PC/TC indicator (and 26/TC on a
+        code whose indicator is 1); None when the code has no professional/technical split."""
+        pctc = self.pctc(code)
+        if pctc == 4:
+            return "global"
+        if pctc == 3:
+            return "technical"
+        if pctc == 2:
+            return "professional"
+        if pctc == 1:
+            mods = set(modifiers)
+            if "26" in mods:
+                return "professional"
+            if "TC" in mods:
+                return "technical"
+            return "global"
+        return None
+
+    def family_of(self, code: str) -> Family | None:
+        return self.families.get(self.component_of.get(code, code))
+
+    def component_code(self, code: str, part: Part) -> str | None:
+        """The one code billing ``part`` of ``code``'s family (93000, professional → 93010); None
+        when there is none or more than one."""
+        family = self.family_of(code)
+        if family is None:
+            return None
+        if part == "global":
+            return family.global_code
+        found = family.technical if part == "technical" else family.professional
+        return found[0] if len(found) == 1 else None
+
+    def code_in_force(self, code: str, day: date) -> InForce | None:
+        """The Level II code's validity span, when a HCPCS file lists it."""
+        return self.hcpcs.codes.get(code)
+
+    def modifier(self, code: str) -> ModifierInfo | None:
+        return self.modifiers.get(code)
+
+
+def load_cms(directory: Path | None = None) -> CmsTables:
+    """The CMS tables of ``directory`` (official files), the bundled excerpts for any it lacks."""
+    bundled = bundled_cms_dir()
+    if directory is not None and not directory.is_dir():
+        raise CmsFileError(directory, None, "CLAIMFLOW_CMS_DIR is not a directory")
+    files: dict[str, list[Path]] = {}
+    official: set[str] = set()
+    for table in TABLES:
+        found = find_files(directory, table) if directory is not None else []
+        if found:
+            official.add(table)
+        else:
+            found = find_files(bundled, table)
+        files[table] = found
+    if directory is not None:
+        missing = [t for t in TABLES if t not in official]
+        if missing:
+            log.warning(
+                "CLAIMFLOW_CMS_DIR=%s has no file for %s: using the bundled excerpts",
+                directory,
+                ", ".join(missing),
+            )
+    hcpcs = load_hcpcs(files["hcpcs"])
+    modifiers = load_modifier_list(bundled / "modifiers.csv")
+    for code, span in hcpcs.modifiers.items():  # the HCPCS file knows Level II modifiers in force
+        known = modifiers.get(code)
+        label = known.label if known is not None else "HCPCS Level II modifier"
+        modifiers[code] = ModifierInfo(code, "II", label, span.terminated)
+    return CmsTables(
+        ptp=load_ptp(files["ptp"]),
+        mue=load_mue(files["mue"]),
+        fees=load_fees(files["fees"]),
+        hcpcs=hcpcs,
+        modifiers=modifiers,
+        files={t: [str(p) for p in ps] for t, ps in files.items()},
+        official=frozenset(official),
+    )

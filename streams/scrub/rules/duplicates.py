@@ -1,0 +1,84 @@
+"""duplicate: the same service billed again, by the same provider or as another provider's read.
+
+* An exact duplicate: the same code, date of service, payer and rendering provider on another claim
+  (a repeat with 76/77 is not one).
+* Another provider's interpretation the same day: a second read of a diagnostic test (global or
+  professional part) by a different physician needs 77; when both claims reference the same
+  encounter it is a second read of the same tracing, which Medicare pays once — an error without
+  77, a warning to document the unusual circumstances with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from streams.scrub.context import ClaimFacts, ScrubContext
+from streams.scrub.registry import Finding, checks
+from streams.scrub.rules.bundling import family_key
+
+INTERPRETING = ("global", "professional")
+
+
+@checks("DUP_CLAIM", needs=("history",))
+def duplicates(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    if not ctx.history:
+        return
+    claim = facts.claim
+    repeat_mods = ctx.pack.repeat_modifiers
+    payer_id = claim.payer.payer_id
+    for line, mods in zip(claim.lines, facts.mods, strict=True):
+        if mods & repeat_mods:
+            continue
+        other = next(
+            (
+                h.claim_id
+                for h in ctx.same_day_history(claim, line.service_date, same_provider=True)
+                if h.procedure_code == line.procedure_code and h.payer_id == payer_id
+            ),
+            None,
+        )
+        if other is not None:
+            yield Finding(
+                "DUP_CLAIM",
+                line.line_number,
+                {
+                    "code": line.procedure_code,
+                    "service_date": line.service_date,
+                    "payer": ctx.payer.name,
+                    "other_claim": other,
+                },
+            )
+
+
+@checks("DUP_REPEAT_OTHER_PROVIDER", "DUP_SECOND_READ", "DUP_SECOND_READ_DOCUMENTED", needs=("history",))
+def other_provider_reads(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    claim = facts.claim
+    cms = ctx.pack.cms
+    npi = claim.rendering_provider_npi
+    for line, mods, part in zip(claim.lines, facts.mods, facts.parts, strict=True):
+        if part not in INTERPRETING:
+            continue
+        key = family_key(ctx, line.procedure_code)
+        if key is None:
+            continue
+        for h in ctx.same_day_history(claim, line.service_date, same_provider=False):
+            if h.rendering_provider_npi == npi or family_key(ctx, h.procedure_code) != key:
+                continue
+            if cms.part(h.procedure_code, h.modifiers) not in INTERPRETING:
+                continue  # a tracing billed by someone else (a facility) is the usual split
+            params = {
+                "line": line.line_number,
+                "code": line.procedure_code,
+                "service_date": line.service_date,
+                "other_claim": h.claim_id,
+                "encounter_id": claim.encounter_id or "",
+            }
+            same_tracing = claim.encounter_id is not None and h.encounter_id == claim.encounter_id
+            if same_tracing:
+                rule = "DUP_SECOND_READ_DOCUMENTED" if "77" in mods else "DUP_SECOND_READ"
+            elif "77" in mods:
+                break  # a separate test read by another physician, marked as such
+            else:
+                rule = "DUP_REPEAT_OTHER_PROVIDER"
+            yield Finding(rule, line.line_number, params)
+            break
