@@ -10,13 +10,16 @@ task is planned when the claim becomes known.
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
 from pydantic import TypeAdapter
 
-from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent
+from schemas import ClaimStatus, Denial, Encounter, LifecycleEvent, ValidClaim
 from schemas.codec import encode
+from schemas.codes import KNOWN_STATUS_CATEGORIES
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
 from streams.agents.resubmission import emit_tasks, plan_tasks
 from streams.denials.tasks import raises_task
@@ -53,7 +56,7 @@ def register(app: ClaimflowApp) -> None:
         value_serializer="raw",
     )
 
-    def count(outcome: Outcome, topic: str) -> None:
+    def count(outcome: Outcome, topic: str, change: Change) -> None:
         record = outcome.record
         payer = record.payer_id or "unknown"
         if outcome.result == "duplicate":
@@ -61,6 +64,9 @@ def register(app: ClaimflowApp) -> None:
             return
         if outcome.result in ("late", "impossible"):
             metrics.anomalies.labels(kind=outcome.result).inc()
+        elif outcome.result == "noted" and change.kind == "status":
+            category = change.code if change.code in KNOWN_STATUS_CATEGORIES else "other"
+            metrics.status_noted.labels(category=category).inc()
         if outcome.became in ("paid", "partially_paid", "denied"):
             metrics.claims_adjudicated.labels(payer=payer, outcome=outcome.became).inc()
         if outcome.became is not None:
@@ -80,7 +86,8 @@ def register(app: ClaimflowApp) -> None:
 
     def count_answer(payer: str, ev: ClaimStatus | Denial) -> None:
         if isinstance(ev, ClaimStatus):
-            metrics.acknowledgments.labels(payer=payer, category=ev.category_code).inc()
+            known = ev.category_code in KNOWN_STATUS_CATEGORIES
+            metrics.acknowledgments.labels(payer=payer, category=ev.category_code if known else "other").inc()
             return
         for c in app.reasons.classify(ev.adjustments):
             if c.is_denial:
@@ -115,19 +122,21 @@ def register(app: ClaimflowApp) -> None:
             change = from_status(parsed)
         else:
             change = from_denial(parsed, app.reasons)
+        if event.message.timestamp:  # when it reached the bus: tells a late answer from a reordered read
+            change = dataclasses.replace(change, received_at=float(event.message.timestamp))
         outcome = apply(value["record"], change, max_history=settings.lifecycle_history)
-        count(outcome, topic)
+        count(outcome, topic, change)
         if outcome.result == "duplicate":
             # at-least-once: what this event produced may not have left before a crash; resend it
             await emit_tasks(app, outbox, value["outbox"].get(change.event_id, []), count=False)
             return
         value["record"] = outcome.record
-        billed: ClaimSubmitted | None = None  # the claim snapshot, validated at most once per event
+        billed: ValidClaim | None = None  # the claim snapshot, validated at most once per event
 
-        def snapshot() -> ClaimSubmitted | None:
+        def snapshot() -> ValidClaim | None:
             nonlocal billed
             if billed is None and value["claim"] is not None:
-                billed = ClaimSubmitted.model_validate(value["claim"])
+                billed = ValidClaim.model_validate(value["claim"])
             return billed
 
         if isinstance(parsed, LifecycleEvent):
@@ -155,8 +164,11 @@ def register(app: ClaimflowApp) -> None:
                 continue
             encounter = Encounter.model_validate(value["encounter"]) if value["encounter"] else None
             planned = plan_tasks(app, outcome.record, snapshot(), encounter, ev)
-            for task in planned:
-                metrics.denial_to_task.observe(max(0.0, (task.occurred_at - ev.occurred_at).total_seconds()))
+            if planned:
+                # processing lag: from the payer's answer to the task raised for it
+                lag = max(0.0, (datetime.now(UTC) - ev.occurred_at).total_seconds())
+                for _ in planned:
+                    metrics.denial_to_task.observe(lag)
             tasks.extend(planned)
         if tasks:
             value["outbox"] = dict(
@@ -170,7 +182,7 @@ def register(app: ClaimflowApp) -> None:
                     _resubmitted_change(change),
                     max_history=settings.lifecycle_history,
                 )
-                count(follow, topic)
+                count(follow, topic, _resubmitted_change(change))
                 value["record"] = follow.record
         claims[parsed.claim_id] = dump_value(value)
         if tasks:

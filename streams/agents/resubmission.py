@@ -3,10 +3,10 @@ automatic corrected claims back through the scrubber (``claims-submitted``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
-from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, ResubmissionTask
+from schemas import ClaimStatus, Denial, Encounter, ResubmissionTask, ValidClaim
 from schemas.codec import encode
 from streams.agents.common import Outbox
 from streams.denials import PlanContext, plan_for_denial, plan_for_rejection
@@ -19,12 +19,14 @@ if TYPE_CHECKING:
 def plan_tasks(
     app: ClaimflowApp,
     record: ClaimRecord,
-    claim: ClaimSubmitted | None,
+    claim: ValidClaim | None,
     encounter: Encounter | None,
     answer: ClaimStatus | Denial,
 ) -> list[ResubmissionTask]:
-    now = datetime.now(UTC)
-    as_of = now.date()
+    # event time: a task follows from the payer's answer (same answer, same task, same deadline,
+    # whenever it is processed or replayed)
+    now = answer.occurred_at
+    as_of = now.astimezone(UTC).date()
     payer = app.scrubber.payers.get(
         record.payer_id or "unknown", record.plan_type or "commercial", claim.payer.name if claim else ""
     )
@@ -38,7 +40,10 @@ def plan_tasks(
         reasons=app.reasons,
         pack=app.scrubber.pack,
         max_attempts=app.settings.max_resubmissions,
-        rescrub=lambda c: app.scrubber.scrub(c, as_of, encounter).edits,
+        # the encounter the claim was scrubbed against, when the tracker has it (a claim sent by a
+        # practice's own system may come without): the corrected claim's documentation is then
+        # unverified, not missing
+        rescrub=lambda c: app.scrubber.scrub(c, as_of, encounter, encounter_feed=encounter is not None).edits,
     )
     task = (
         plan_for_rejection(answer, ctx) if isinstance(answer, ClaimStatus) else plan_for_denial(answer, ctx)

@@ -1,81 +1,105 @@
 """Mechanical corrections: fixes the worker can apply to a claim without a person.
 
-Each correction takes the claim and the rule pack's code facts and returns the corrected lines,
-or None when it does not apply (nothing to fix, or the fix is not mechanical).
+Each correction takes the claim (as sent) and the rule pack and returns the corrected lines, or
+None when it does not apply (nothing to fix, or the fix is not mechanical). A correction never
+bills something the payer was not told was performed: it changes a code only to one of its own
+components (93000-26 → 93010, never 93010 → 93000), drops lines, or drops a modifier that
+restates the code; the total never rises. Every corrected claim is re-scrubbed before it is sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from datetime import date
 
-from schemas import ClaimLine, ClaimSubmitted
+from schemas import ValidClaim
+from schemas.claim import ValidClaimLine
+from streams.scrub.cms.tables import Part
 from streams.scrub.packs import RulePack
 
-Correction = Callable[[ClaimSubmitted, RulePack], list[ClaimLine] | None]
+Correction = Callable[[ValidClaim, RulePack], list[ValidClaimLine] | None]
+
+_PART: dict[str, Part] = {"26": "professional", "TC": "technical"}
+#: PC/TC indicator of a code that already bills only that part (2 professional, 3 technical)
+_ALREADY = {"26": 2, "TC": 3}
 
 
-def fix_ecg_components(claim: ClaimSubmitted, pack: RulePack) -> list[ClaimLine] | None:
-    """Global billed with its own component → drop the component; tracing + interpretation by
-    the same entity on one day → one complete code (charges added)."""
-    lines = list(claim.lines)
+def code_for_component_modifier(claim: ValidClaim, pack: RulePack) -> list[ValidClaimLine] | None:
+    """CO-4 on 26/TC where the modifier does not fit the code: bill the component code instead.
+
+    A global test-only code (PC/TC indicator 4) with 26 or TC becomes the code of that part
+    (93000-26 → 93010, 93000-TC → 93005, 93040-26 → 93042, G0403-TC → G0404): keeping 93000 would
+    bill a tracing nobody did. On a code that already bills that part alone (93010-26, 93005-TC)
+    the modifier is dropped. Anything else (93010-TC: which part was done?) is for a person.
+    """
+    cms = pack.cms
+    lines: list[ValidClaimLine] = []
     changed = False
-    by_day: dict[object, list[ClaimLine]] = {}
-    for line in lines:
-        by_day.setdefault(line.service_date, []).append(line)
-    for day_lines in by_day.values():
-        for parts in pack.family_parts.values():
-            global_code = parts.get("global")
-            comp_codes = {parts[p] for p in ("technical", "professional") if p in parts}
-            if global_code is None:
-                continue
-            present = {line.procedure_code for line in day_lines}
-            if global_code in present and present & comp_codes:
-                drop = [line for line in day_lines if line.procedure_code in comp_codes]
-                lines = [line for line in lines if line not in drop]
-                changed = True
-            elif len(comp_codes) == 2 and comp_codes <= present:
-                parts_lines = [line for line in day_lines if line.procedure_code in comp_codes]
-                first = min(parts_lines, key=lambda ln: ln.line_number)
-                merged = first.model_copy(
-                    update={
-                        "procedure_code": global_code,
-                        "charge": sum((ln.charge for ln in parts_lines), Decimal("0")),
-                        "modifiers": [m for m in first.modifiers if m not in pack.component_modifiers],
-                        "units": 1,
-                    }
-                )
-                lines = [
-                    merged if line is first else line
-                    for line in lines
-                    if line not in parts_lines or line is first
-                ]
-                changed = True
-    return _renumber(lines) if changed else None
-
-
-def fix_ecg_modifiers(claim: ClaimSubmitted, pack: RulePack) -> list[ClaimLine] | None:
-    """26/TC on codes that have their own component codes → remove the modifier."""
-    codes = pack.spec.codes
-    changed = False
-    lines = []
     for line in claim.lines:
-        info = codes.get(line.procedure_code)
-        bad = [m for m in line.modifiers if m in pack.component_modifiers]
-        if info is not None and info.part is not None and bad:
-            line = line.model_copy(update={"modifiers": [m for m in line.modifiers if m not in bad]})
-            changed = True
-        lines.append(line)
+        bad = [m for m in line.modifiers if m in _PART]
+        if not bad:
+            lines.append(line)
+            continue
+        if len(bad) > 1:
+            return None  # 26 and TC together: which part was performed is for a person to say
+        modifier = bad[0]
+        pctc = cms.pctc(line.procedure_code)
+        keep = [m for m in line.modifiers if m != modifier]
+        if pctc == 4:
+            component = cms.component_code(line.procedure_code, _PART[modifier])
+            if component is None:
+                return None
+            lines.append(line.model_copy(update={"procedure_code": component, "modifiers": keep}))
+        elif pctc == _ALREADY[modifier]:
+            lines.append(line.model_copy(update={"modifiers": keep}))
+        elif pctc == 1:
+            lines.append(line)  # 26/TC fit an indicator-1 code: not what the payer objected to
+            continue
+        else:
+            return None
+        changed = True
     return lines if changed else None
 
 
-def _renumber(lines: list[ClaimLine]) -> list[ClaimLine]:
+def drop_bundled_component(claim: ValidClaim, pack: RulePack) -> list[ValidClaimLine] | None:
+    """CO-97/CO-236: a component billed beside its own global, or the column-2 code of an NCCI pair
+    that no modifier overrides (indicator 0), on the same day: drop it (the rest is unchanged).
+
+    Components billed apart (93005 + 93010) are never merged into the global: that is a new code
+    the payer did not see, so it is for a person to decide.
+    """
+    cms = pack.cms
+    by_day: dict[date, list[ValidClaimLine]] = {}
+    for line in claim.lines:
+        by_day.setdefault(line.service_date, []).append(line)
+    drop: set[int] = set()
+    for day, lines in by_day.items():
+        codes = {line.procedure_code for line in lines}
+        for line in lines:
+            if pack.repeat_modifiers.intersection(line.modifiers):
+                continue
+            code = line.procedure_code
+            owner = cms.component_of.get(code)
+            if owner is not None and owner in codes:
+                drop.add(line.line_number)
+                continue
+            for column1 in codes - {code}:
+                edit = cms.ptp.in_force(column1, code, day)
+                if edit is not None and edit.modifier_indicator == 0:
+                    drop.add(line.line_number)
+                    break
+    if not drop or len(drop) == len(claim.lines):
+        return None
+    return renumber([line for line in claim.lines if line.line_number not in drop])
+
+
+def renumber(lines: list[ValidClaimLine]) -> list[ValidClaimLine]:
     """Keep line numbers 1..n; diagnosis pointers stay as they were."""
     ordered = sorted(lines, key=lambda ln: ln.line_number)
     return [ln.model_copy(update={"line_number": i}) for i, ln in enumerate(ordered, start=1)]
 
 
 CORRECTIONS: dict[str, Correction] = {
-    "fix_ecg_components": fix_ecg_components,
-    "fix_ecg_modifiers": fix_ecg_modifiers,
+    "code_for_component_modifier": code_for_component_modifier,
+    "drop_bundled_component": drop_bundled_component,
 }

@@ -1,4 +1,18 @@
-"""The CARC/RARC map (data in ``carc.yaml``), validated at start-up, and classification."""
+"""The CARC/RARC map (data in ``carc.yaml``), validated at start-up, and classification.
+
+**Liability follows the group code, not the reason code** (reference §5). An adjustment is read as
+(group, CARC):
+
+* CO (contractual) and PI (payer-initiated): the provider absorbs it — never a patient statement;
+  the row's ``action`` (which may never be ``bill_patient``) says what the provider does.
+* PR (patient responsibility): the patient may be billed (PR-1/2/3 patient share, PR-49 or PR-96
+  after GY, PR-50 after an ABN); the row's ``patient_action`` (default ``bill_patient``) applies.
+* OA (other adjustment): a denial only where the row says so (OA-18, a duplicate); an OA code the
+  map does not know — OA-23, a prior payer's adjudication — is not a denial and raises no task.
+
+A CO/PI code the map does not know is a denial a person must read (``UNMAPPED``); a PR code it
+does not know is patient responsibility.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +21,13 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from schemas import Adjustment
+from schemas.codes import GroupCode
 from schemas.outputs import TaskAction
-from streams.scrub.packs import PackError, format_validation
+from streams.errors import PackError
+from streams.scrub.packs import format_validation
 
 
 class _Strict(BaseModel):
@@ -21,14 +37,26 @@ class _Strict(BaseModel):
 class CarcRule(_Strict):
     category: str
     label: str
-    denial: bool = True
+    denial: bool = Field(default=True, description="a denial of payment (not patient share or a write-down)")
     recoverable: bool
-    patient_billable: bool
-    action: TaskAction
+    action: TaskAction = Field(description="what the provider does under CO, PI and OA (never bill_patient)")
     medicare_action: TaskAction | None = None
+    patient_action: TaskAction = Field(default="bill_patient", description="what to do under PR")
+    oa_denial: bool | None = Field(default=None, description="under OA, a denial? (default: as `denial`)")
     correction: str | None = None
     root_cause: str = ""
     instructions: str = ""
+    patient_instructions: str = ""
+
+    @field_validator("action", "medicare_action")
+    @classmethod
+    def _provider_side(cls, v: TaskAction | None) -> TaskAction | None:
+        if v == "bill_patient":
+            raise ValueError(
+                "bill_patient is never the action under CO/PI/OA (the provider absorbs those); "
+                "the patient is billed only under PR (patient_action)"
+            )
+        return v
 
 
 class RemarkRule(_Strict):
@@ -40,33 +68,61 @@ class RemarkRule(_Strict):
 class ReasonMapFile(_Strict):
     version: str
     carcs: dict[str, CarcRule]
-    remarks: dict[str, RemarkRule] = {}
+    remarks: dict[str, RemarkRule] = Field(default_factory=dict)
 
 
 UNMAPPED = CarcRule(
     category="unclassified",
     label="reason code not in the map",
     recoverable=True,
-    patient_billable=False,
     action="fix_and_resubmit",
     root_cause="The payer used a reason code claimflow has no mapping for.",
     instructions="Read the remittance, correct the claim if needed, and add the code to carc.yaml.",
+)
+PATIENT_RESPONSIBILITY = CarcRule(
+    category="patient_responsibility",
+    label="patient responsibility",
+    denial=False,
+    recoverable=True,
+    action="write_off",
+    root_cause="The payer assigned this amount to the patient.",
+)
+NOT_A_DENIAL = CarcRule(
+    category="other_adjustment",
+    label="other adjustment",
+    denial=False,
+    recoverable=False,
+    action="write_off",
+    root_cause="An other-adjustment (OA) the map does not treat as a denial (e.g. a prior payer's adjudication).",
 )
 
 
 @dataclass(frozen=True)
 class Classified:
+    """One adjustment read by its group and reason code."""
+
     adjustment: Adjustment
     rule: CarcRule
+    is_denial: bool
+    #: the patient may be billed: only under PR
+    patient_billable: bool
+    #: what to do about it (PR: the row's patient action; CO/PI/OA: the provider's action)
+    action: TaskAction
+    recoverable: bool
 
     @property
     def label(self) -> str:
         return f"{self.adjustment.group_code}-{self.adjustment.reason_code}"
 
     @property
-    def is_denial(self) -> bool:
-        """PR-1/2/3 (patient share) and contractual write-downs (CO-45, CO-253) are not denials."""
-        return self.rule.denial
+    def group(self) -> GroupCode:
+        return self.adjustment.group_code
+
+    @property
+    def instructions(self) -> str:
+        if self.patient_billable and self.rule.patient_instructions:
+            return self.rule.patient_instructions
+        return self.rule.instructions or self.rule.label
 
 
 class ReasonMap:
@@ -74,18 +130,36 @@ class ReasonMap:
         self.spec = spec
         self.version = spec.version
 
-    def carc(self, code: str) -> CarcRule:
-        return self.spec.carcs.get(code, UNMAPPED)
+    def carc(self, code: str) -> CarcRule | None:
+        return self.spec.carcs.get(code)
 
     def remark(self, code: str) -> RemarkRule | None:
         return self.spec.remarks.get(code)
 
+    def classify_one(self, adjustment: Adjustment) -> Classified:
+        group = adjustment.group_code
+        rule = self.spec.carcs.get(adjustment.reason_code)
+        if group == "PR":
+            rule = rule or PATIENT_RESPONSIBILITY
+            return Classified(adjustment, rule, rule.denial, True, rule.patient_action, True)
+        if group == "OA":
+            if rule is None:
+                return Classified(adjustment, NOT_A_DENIAL, False, False, NOT_A_DENIAL.action, False)
+            denial = rule.denial if rule.oa_denial is None else rule.oa_denial
+            return Classified(adjustment, rule, denial, False, rule.action, rule.recoverable)
+        rule = rule or UNMAPPED  # CO, PI: the provider's loss
+        return Classified(adjustment, rule, rule.denial, False, rule.action, rule.recoverable)
+
     def classify(self, adjustments: list[Adjustment]) -> list[Classified]:
-        return [Classified(adj, self.carc(adj.reason_code)) for adj in adjustments]
+        return [self.classify_one(adj) for adj in adjustments]
+
+
+def bundled_reason_map_path() -> Path:
+    return Path(str(resources.files("streams.denials") / "carc.yaml"))
 
 
 def load_reason_map(path: Path | None = None) -> ReasonMap:
-    path = path or Path(str(resources.files("streams.denials") / "carc.yaml"))
+    path = path or bundled_reason_map_path()
     try:
         raw = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:

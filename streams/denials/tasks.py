@@ -11,11 +11,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from schemas import ClaimLine, ClaimStatus, ClaimSubmitted, Denial, ResubmissionTask, ScrubEdit
+from schemas import ClaimStatus, ClaimSubmitted, Denial, ResubmissionTask, ScrubEdit, ValidClaim
+from schemas.claim import ValidClaimLine
+from schemas.ids import derived_event_id
 from schemas.outputs import TaskAction
 from streams.denials.corrections import CORRECTIONS
-from streams.denials.reasons import Classified, ReasonMap
-from streams.scrub.engine import derived_event_id
+from streams.denials.reasons import UNMAPPED, Classified, ReasonMap
 from streams.scrub.packs import RulePack
 from streams.scrub.payers import PayerProfile
 
@@ -38,7 +39,7 @@ class PlanContext:
 
     claim_id: str
     payer: PayerProfile
-    claim: ClaimSubmitted | None  # the last submitted version, when the tracker has it
+    claim: ValidClaim | None  # the last submitted version, when the tracker has it
     payer_claim_number: str | None
     as_of: date
     now: datetime
@@ -61,7 +62,7 @@ def root_claim_id(claim_id: str) -> str:
 def _filing_deadline(ctx: PlanContext) -> date | None:
     if ctx.claim is None:
         return None
-    return ctx.claim.first_service_date + timedelta(days=ctx.payer.timely_filing_days)
+    return ctx.payer.filing_deadline(ctx.claim.first_service_date)
 
 
 def due_date(action: TaskAction, ctx: PlanContext, decided_on: date) -> date | None:
@@ -95,7 +96,7 @@ def priority(recoverable: bool, amount: Decimal, due: date | None, as_of: date) 
     return "normal"
 
 
-def _corrected_claim(ctx: PlanContext, lines: list[ClaimLine], attempt: int) -> ClaimSubmitted | None:
+def _corrected_claim(ctx: PlanContext, lines: list[ValidClaimLine], attempt: int) -> ValidClaim | None:
     assert ctx.claim is not None
     total = sum((ln.charge for ln in lines), Decimal("0"))
     corrected = ctx.claim.model_copy(
@@ -111,7 +112,7 @@ def _corrected_claim(ctx: PlanContext, lines: list[ClaimLine], attempt: int) -> 
             "total_charge": total,
         }
     )
-    return ClaimSubmitted.model_validate(corrected.model_dump())
+    return ValidClaim.model_validate(corrected.model_dump())
 
 
 def _task(
@@ -128,7 +129,7 @@ def _task(
     amount: Decimal,
     instructions: str,
     decided_on: date,
-    corrected: ClaimSubmitted | None = None,
+    corrected: ValidClaim | None = None,
 ) -> ResubmissionTask:
     due = due_date(action, ctx, decided_on)
     return ResubmissionTask(
@@ -163,26 +164,32 @@ def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:
 
 
 def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None:
-    """One task per remittance decision, driven by its largest denial adjustment.
-    Returns None when nothing was denied (payment with patient share or contractual write-down)."""
+    """One task per remittance decision, driven by its largest denial adjustment read by its group
+    code (CO/PI: the provider's action, never a patient bill; PR: the patient may be billed).
+    Returns None when nothing was denied (a payment with patient share, a contractual write-down,
+    an OA adjustment that is not a denial such as a prior payer's adjudication)."""
     classified = ctx.reasons.classify(denial.adjustments)
     denials = [c for c in classified if c.is_denial]
     if not denials and denial.claim_status_code != "4":
         return None
     primary: Classified | None = max(denials, key=lambda c: c.adjustment.amount) if denials else None
-    rule = primary.rule if primary else ctx.reasons.carc("__none__")
+    rule = primary.rule if primary is not None else UNMAPPED
+    patient_billable = primary.patient_billable if primary is not None else False
+    recoverable = primary.recoverable if primary is not None else rule.recoverable
     amount = sum((c.adjustment.amount for c in denials), Decimal("0"))
     if amount == 0 and ctx.claim is not None:
-        amount = ctx.claim.total_charge - denial.paid_amount
+        amount = max(Decimal("0"), ctx.claim.total_charge - denial.paid_amount)
     is_medicare = ctx.payer.plan_type == "medicare"
-    action: TaskAction = rule.medicare_action if is_medicare and rule.medicare_action else rule.action
+    action: TaskAction = primary.action if primary is not None else rule.action
+    if not patient_billable and is_medicare and rule.medicare_action:
+        action = rule.medicare_action
     notes: list[str] = []
     appealable = True
     for code in denial.remark_codes:
         remark = ctx.reasons.remark(code)
         if remark is None:
             continue
-        if remark.action is not None:
+        if remark.action is not None and not patient_billable:
             action = remark.action
         appealable = appealable and remark.appealable
         if remark.note:
@@ -193,10 +200,10 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
     if action == "replacement_claim" and not ctx.payer.accepts_replacement_claims:
         action = "reopening"
 
-    corrected: ClaimSubmitted | None = None
+    corrected: ValidClaim | None = None
     attempt = attempt_of(ctx.claim_id)
     root = rule.root_cause or rule.label
-    if rule.correction and ctx.claim is not None:
+    if rule.correction and ctx.claim is not None and not patient_billable:
         fix = CORRECTIONS[rule.correction](ctx.claim, ctx.pack)
         if fix is None:
             notes.append("No mechanical correction applies: review the claim.")
@@ -226,22 +233,21 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
                 "Medicare Part B takes no corrected claims: request a reopening with the correction "
                 f"({'; '.join(ln.procedure_code for ln in fix)})."
             )
-    instructions = " ".join([rule.instructions or rule.label, *notes]).strip()
-    reason_codes = [c.label for c in classified]
-    decided_on = denial.occurred_at.date()
+    lead = primary.instructions if primary is not None else (rule.instructions or rule.label)
+    instructions = " ".join([lead, *notes]).strip()
     return _task(
         ctx,
         denial.event_id,
         action=action,
         root_cause=root,
         category=rule.category,
-        reason_codes=reason_codes,
+        reason_codes=[c.label for c in classified],
         remark_codes=list(denial.remark_codes),
-        recoverable=rule.recoverable,
-        patient_billable=rule.patient_billable,
+        recoverable=recoverable,
+        patient_billable=patient_billable,
         amount=amount,
         instructions=instructions,
-        decided_on=decided_on,
+        decided_on=denial.occurred_at.date(),
         corrected=corrected,
     )
 

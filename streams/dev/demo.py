@@ -48,7 +48,14 @@ def _pct(num: float, den: float) -> str:
     return f"{num / den:6.1%}" if den else "   n/a"
 
 
-def summary(metrics: str, baseline: dict[str, float], stats: dict[str, int], web: str, prefix: str) -> str:
+def summary(
+    metrics: str,
+    baseline: dict[str, float],
+    stats: dict[str, int],
+    web: str,
+    prefix: str,
+    report: dict[str, object] | None = None,
+) -> str:
     clean = _sum(metrics, "claimflow_claims_scrubbed_total", result="clean")
     held = _sum(metrics, "claimflow_claims_scrubbed_total", result="held")
     fp_ok = _sum(metrics, "claimflow_first_pass_total", outcome="accepted")
@@ -65,6 +72,7 @@ def summary(metrics: str, baseline: dict[str, float], stats: dict[str, int], web
         "",
         "first-pass acceptance (original claims whose first decisive 277CA is A2)",
         f"  with claimflow scrubbing  {_pct(fp_ok, fp_ok + fp_no):>8}   ({int(fp_ok)} of {int(fp_ok + fp_no)})",
+        f"  in the audit report       {_report_rate(report):>8}   (same definition: streams/lifecycle/first_pass.py)",
         f"  no-scrub baseline         {baseline['first_pass_acceptance']:>8.1%}   "
         f"(every claim straight to the payer)",
         f"  denial rate baseline      {baseline['denial_rate']:>8.1%}   of accepted claims",
@@ -77,13 +85,24 @@ def summary(metrics: str, baseline: dict[str, float], stats: dict[str, int], web
     tasks = _by(metrics, "claimflow_resubmission_tasks_total", "action")
     lines += [f"  {int(v):6d}  {k}" for k, v in tasks.items()] or ["  none"]
     lines.append(f"automatic corrected claims  {int(_sum(metrics, 'claimflow_corrected_claims_total')):>8}")
+    if report is not None:
+        at_risk, recovered = report.get("money_at_risk") or 0, report.get("money_recovered") or 0
+        lines.append(
+            f"money at risk / recovered   ${float(str(at_risk)):>10,.2f} / ${float(str(recovered)):,.2f}   "
+            "(recovered: paid after a task, by appeal or corrected claim)"
+        )
+    lines.append(
+        f"claims sent by practices' own systems {stats.get('sent_direct', 0)} (tracked, not scrubbed); "
+        f"appeals overturned {stats.get('appeals_overturned', 0)}, upheld {stats.get('appeals_upheld', 0)}"
+    )
     lines.append("top scrub edits")
     edits = _by(metrics, "claimflow_scrub_edits_total", "rule", "severity")
     lines += [f"  {int(v):6d}  {k}" for k, v in list(edits.items())[:8]] or ["  none"]
     dead = _by(metrics, "claimflow_dead_letters_total", "topic", "reason")
     lines.append(f"dead letters                {int(sum(dead.values())):>8}")
     lines += [
-        f"out-of-order events absorbed{int(_sum(metrics, 'claimflow_lifecycle_anomalies_total', kind='late')):>8}"
+        f"answers that arrived late  {int(_sum(metrics, 'claimflow_lifecycle_anomalies_total', kind='late')):>8}"
+        f"   (the payers sent {stats.get('answers_sent_late', 0)} 277CA answers after their 835)"
         f"   impossible transitions: {int(_sum(metrics, 'claimflow_lifecycle_anomalies_total', kind='impossible'))}",
         f"redelivered events ignored  {int(_sum(metrics, 'claimflow_duplicate_events_total')):>8}",
         "",
@@ -95,6 +114,13 @@ def summary(metrics: str, baseline: dict[str, float], stats: dict[str, int], web
         "",
     ]
     return "\n".join(lines)
+
+
+def _report_rate(report: dict[str, object] | None) -> str:
+    if report is None or report.get("first_pass_acceptance") is None:
+        return "n/a"
+    rate = float(report["first_pass_acceptance"])  # type: ignore[arg-type]
+    return f"{rate:6.1%}   ({report.get('first_pass_accepted')} of {report.get('first_pass_decided')})"
 
 
 def wait_settled(worker: WorkerProcess, timeout: float = 60.0, quiet: float = 3.0) -> str:
@@ -113,8 +139,8 @@ def wait_settled(worker: WorkerProcess, timeout: float = 60.0, quiet: float = 3.
     return worker.metrics()
 
 
-def write_run_report(bootstrap: str, prefix: str, out_dir: Path) -> Path:
-    """The billing audit report over everything this run put on the topics."""
+def write_run_report(bootstrap: str, prefix: str, out_dir: Path) -> tuple[Path, dict[str, object]]:
+    """The billing audit report over everything this run put on the topics (page, totals)."""
     from streams.denials import load_reason_map
     from streams.report.compute import compute, event_day
     from streams.report.load import Progress, from_topics
@@ -123,8 +149,9 @@ def write_run_report(bootstrap: str, prefix: str, out_dir: Path) -> Path:
     events = list(from_topics(bootstrap, prefix, Progress("report", every=5000)))
     days = sorted({event_day(e) for e in events if e.get("occurred_at")})
     first, last = (days[0], days[-1]) if days else (datetime.now(UTC).date(), datetime.now(UTC).date())
-    page, _ = write(compute(events, first, last, load_reason_map()), out_dir)
-    return page
+    report = compute(events, first, last, load_reason_map())
+    page, _ = write(report, out_dir)
+    return page, report.totals
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -156,15 +183,16 @@ def run_demo(args: argparse.Namespace) -> int:
         web = f"http://127.0.0.1:{port}"
         print(f"worker ready: {web}/metrics", file=out)
         scrubber = Scrubber.load()
-        cases = generate(args.claims, seed=args.seed)
+        # six weeks of services, a tenth of them sent by practices' own systems (tracked only)
+        cases = generate(args.claims, seed=args.seed, weeks=6, direct_rate=0.1)
         bus = Bus(bootstrap, prefix)
         started = time.monotonic()
         stats = Simulation(bus, cases, scrubber, seed=args.seed, time_scale=0.5, out=out).run(timeout=150)
         metrics = wait_settled(worker)
         bus.close()
         baseline = baseline_first_pass(cases, scrubber)
-        print(summary(metrics, baseline, stats, web, prefix))
-        page = write_run_report(bootstrap, prefix, Path(args.report_dir))
+        page, totals = write_run_report(bootstrap, prefix, Path(args.report_dir))
+        print(summary(metrics, baseline, stats, web, prefix, totals))
         print(f"audit report of this run: {page.resolve()}  (claimflow report --help)")
         print(
             f"(simulation and processing took {time.monotonic() - started:.0f}s; the worker log "

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent
+from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEvent, ValidClaim, as_valid
+from schemas.codes import PLAN_TYPES
+from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
 from streams.denials.reasons import ReasonMap
 from streams.lifecycle.machine import STATUS_CATEGORY_STATE, Change, ClaimState
-from streams.scrub.engine import derived_event_id
 
 
 def from_lifecycle(ev: LifecycleEvent) -> Change:
@@ -72,7 +73,11 @@ def step_for(
     source: str = "claimflow",
 ) -> LifecycleEvent:
     """claimflow's own lifecycle step for a claim; ``snapshot`` attaches the claim (and the
-    encounter it was scrubbed against) for the tracker's corrections."""
+    encounter it was scrubbed against) for the tracker's corrections (a claim sent to the payer,
+    so a valid one). A held claim's values may be wrong or missing: the step carries what it can."""
+    valid = claim if isinstance(claim, ValidClaim) else None
+    plan_type = claim.payer.plan_type
+    total = claim.total_charge if claim.total_charge is not None and claim.total_charge >= 0 else Decimal("0")
     return LifecycleEvent(
         event_id=derived_event_id(claim.event_id, f"lifecycle:{stage}"),
         occurred_at=claim.occurred_at,
@@ -80,14 +85,14 @@ def step_for(
         claim_id=claim.claim_id,
         stage=stage,
         payer_id=claim.payer.payer_id,
-        plan_type=claim.payer.plan_type,
-        frequency_code=claim.frequency_code,
-        original_claim_number=claim.original_claim_number,
-        replaces_claim_id=claim.replaces_claim_id,
-        total_charge=claim.total_charge,
+        plan_type=plan_type if plan_type in PLAN_TYPES else None,
+        frequency_code=claim.frequency_code[:2],
+        original_claim_number=claim.original_claim_number if valid is not None else None,
+        replaces_claim_id=claim.replaces_claim_id if valid is not None else None,
+        total_charge=total,
         submitted_at=claim.occurred_at,
         cause_event_id=claim.event_id,
         edit_count=edit_count,
-        claim=claim if snapshot else None,
+        claim=(valid or as_valid(claim)) if snapshot else None,
         encounter=encounter if snapshot else None,
     )

@@ -14,6 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from streams.lifecycle.first_pass import ADJUDICATED_STATES, decisive, is_original
+
 ClaimState = Literal[
     "received",
     "held",
@@ -126,11 +128,16 @@ STATUS_CATEGORY_STATE: Mapping[str, ClaimState] = {
     "F4": "closed",
     **{f"R{i}": "pending" for i in range(17)},
 }
-REJECTION_CATEGORIES = frozenset({"A3", "A6", "A7", "A8"})
-ADJUDICATED_STATES = frozenset({"paid", "partially_paid", "denied"})
 
 Kind = Literal["lifecycle", "status", "remittance"]
-Result = Literal["applied", "duplicate", "late", "impossible", "noted"]
+#: applied: the state changed (or stayed, as allowed); duplicate: seen before; noted: recorded, acts
+#: on nothing (an A0, a D0, an F3F); caught_up: claimflow's own step behind the payer's answer
+#: (expected); reordered: an older answer that was on the bus before the answers already applied,
+#: read later only because the tracker reads several topics (expected); late: an older answer that
+#: really reached the bus after a newer one (an anomaly); impossible: contradicts the state
+Result = Literal["applied", "duplicate", "late", "impossible", "noted", "caught_up", "reordered"]
+#: the steps claimflow itself emits for a claim (scrubbing), which make the claim known
+OWN_STEPS = frozenset({"ready", "held", "received"})
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,8 @@ class Change:
     amount: Decimal | None = None
     submitted_at: datetime | None = None
     replaces_claim_id: str | None = None
+    #: when the event reached the bus (its Kafka timestamp, epoch seconds), when known
+    received_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -182,10 +191,12 @@ class ClaimRecord:
     seen_event_ids: tuple[str, ...] = ()
     history: tuple[HistoryItem, ...] = ()
     anomalies: int = 0
+    #: the latest bus time (Kafka timestamp) of the events applied to the record
+    latest_received: float | None = None
 
     @property
     def is_original(self) -> bool:
-        return self.frequency_code == "1" and self.replaces_claim_id is None
+        return is_original(self.frequency_code, self.replaces_claim_id)
 
 
 @dataclass(frozen=True)
@@ -196,18 +207,6 @@ class Outcome:
     first_pass_decided: Literal["accepted", "rejected"] | None = None
     became: ClaimState | None = None  # the new state when it changed
     notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-def _decisive(change: Change) -> Literal["accepted", "rejected"] | None:
-    """A2 → accepted; A3/A6/A7/A8 → rejected; A1 alone decides nothing. An adjudication (paid,
-    denied) that arrives before any acknowledgment proves acceptance into adjudication."""
-    if change.kind == "status" and change.code == "A2":
-        return "accepted"
-    if change.kind == "status" and change.code in REJECTION_CATEGORIES:
-        return "rejected"
-    if change.target in ADJUDICATED_STATES:
-        return "accepted"
-    return None
 
 
 def _decide_first_pass(record: ClaimRecord) -> Literal["accepted", "rejected"] | None:
@@ -238,7 +237,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         seen_event_ids=(*record.seen_event_ids, change.event_id)[-max_seen:],
         updated_at=max(filter(None, (record.updated_at, change.occurred_at))),
     )
-    if change.kind == "lifecycle" and change.code in ("ready", "held", "received"):
+    if change.kind == "lifecycle" and change.code in OWN_STEPS:
         record = replace(
             record,
             known=True,
@@ -247,8 +246,11 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             submitted_at=record.submitted_at or change.submitted_at or change.occurred_at,
             submission_count=record.submission_count + (change.code == "ready"),
         )
-    if record.first_decisive is None and (decisive := _decisive(change)) is not None:
-        record = replace(record, first_decisive=decisive)
+    if (
+        record.first_decisive is None
+        and (answer := decisive(change.kind, change.code, change.target)) is not None
+    ):
+        record = replace(record, first_decisive=answer)
     decided = _decide_first_pass(record)
     if decided is not None:
         record = replace(record, first_pass=decided)
@@ -261,19 +263,34 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         if change.amount is not None:
             record = replace(record, paid_amount=change.amount)
 
+    own_step = change.kind == "lifecycle" and change.code in OWN_STEPS
     if target is None:
         result: Result = "noted"
         new_state = prev
     elif target in ALLOWED[prev]:
         result, new_state = "applied", target
+    elif own_step and prev is not None and target in PREDECESSORS[prev]:
+        # claimflow's own step behind the payer's answer (the answer to claims-ready can arrive
+        # before the tracker reads the ready step): expected ordering, not an anomaly
+        result, new_state = "caught_up", prev
     elif (
         prev is not None and target in PREDECESSORS[prev] and (latest is None or change.occurred_at <= latest)
     ):
-        result, new_state = "late", prev  # e.g. an A2 older than the F1 already seen: history only
+        # an A2 older than the F1 already applied: history only. If the A2 was on the bus no later
+        # than that F1 (Kafka timestamps are milliseconds: a tie is not evidence of lateness), the
+        # tracker merely read its topic later (reordered); else it really came late.
+        on_bus_first = (
+            change.received_at is not None
+            and record.latest_received is not None
+            and change.received_at <= record.latest_received
+        )
+        result, new_state = ("reordered" if on_bus_first else "late"), prev
     else:
         result, new_state = "impossible", prev
         record = replace(record, anomalies=record.anomalies + 1)
 
+    if change.received_at is not None and result == "applied":
+        record = replace(record, latest_received=max(change.received_at, record.latest_received or 0.0))
     item = HistoryItem(change.event_id, change.kind, change.code, target, result, change.occurred_at)
     record = replace(record, state=new_state, history=(*record.history, item)[-max_history:])
     became = new_state if new_state != prev else None

@@ -1,9 +1,8 @@
 """Figures of the audit report, computed from events (pure: dicts in, a ``Report`` out).
 
 * clean-claim rate: scrub results that passed, per day of scrubbing;
-* first-pass acceptance: original claims (frequency 1, not a replacement) whose first decisive
-  answer was an acceptance — A2, or an adjudication before any acknowledgment; A3/A6/A7/A8 are
-  rejections; A1 alone decides nothing — per day the claim was submitted;
+* first-pass acceptance, as the tracker and its metric define it (``streams.lifecycle.first_pass``):
+  original claims whose first decisive answer accepted them, per day the claim was submitted;
 * denials: 835 adjustments that are denials (contractual write-downs and patient share are not),
   by group-CARC (Pareto) and by payer, with the amounts at stake;
 * top scrub edits with their fixes; resubmission tasks by action and outcome (recovered when the
@@ -18,11 +17,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from schemas import Adjustment
+from schemas import Adjustment, Denial
 from streams.denials import ReasonMap
-
-ACCEPT = {"A2"}
-REJECT = {"A3", "A6", "A7", "A8"}
+from streams.lifecycle.events import remittance_state
+from streams.lifecycle.first_pass import first_pass, is_original
+from streams.lifecycle.machine import OWN_STEPS, STATUS_CATEGORY_STATE
 
 
 def event_time(event: dict[str, Any]) -> datetime:
@@ -68,10 +67,19 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     original: dict[str, bool] = {}
     for c in sorted(by_type["claim_submitted"], key=event_time):
         cid = c["claim_id"]
-        payer_of[cid] = c["payer"]["payer_id"]
+        payer_of[cid] = (c.get("payer") or {}).get("payer_id", "unknown")
         submitted_on.setdefault(cid, event_day(c))
-        original.setdefault(cid, c.get("frequency_code", "1") == "1" and not c.get("replaces_claim_id"))
-    for r in by_type["scrub_result"]:
+        original.setdefault(cid, is_original(c.get("frequency_code"), c.get("replaces_claim_id")))
+    # claimflow's own lifecycle steps make a claim known to the tracker, with its origin; claims a
+    # practice's own system sent are known only so
+    for step in sorted(by_type["lifecycle"], key=event_time):
+        if step.get("stage") not in OWN_STEPS:
+            continue
+        cid = step["claim_id"]
+        payer_of.setdefault(cid, step.get("payer_id", "unknown"))
+        submitted_on.setdefault(cid, event_day(step))
+        original.setdefault(cid, is_original(step.get("frequency_code"), step.get("replaces_claim_id")))
+    for r in by_type["scrub_result"]:  # scrubbed, so known; an export without its claim: an original
         payer_of.setdefault(r["claim_id"], r["payer_id"])
         submitted_on.setdefault(r["claim_id"], event_day(r))
         original.setdefault(r["claim_id"], True)
@@ -94,29 +102,24 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             edit_counts[edit["rule_id"]] += 1
             edit_info.setdefault(edit["rule_id"], edit)
 
-    # first decisive answer per claim
+    # first pass: each claim's answers in time order, judged by the tracker's own definition
     answers = sorted(by_type["claim_status"] + by_type["denial"], key=event_time)
-    decided: dict[str, str] = {}
+    by_claim: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+    seen_ids: set[str] = set()
     for a in answers:
-        cid = a["claim_id"]
-        if cid in decided:
+        if a["event_id"] in seen_ids:
             continue
-        if a["event_type"] == "claim_status":
-            code = a["category_code"]
-            if code in ACCEPT or code.startswith("F"):
-                decided[cid] = "accepted"
-            elif code in REJECT:
-                decided[cid] = "rejected"
-        else:
-            decided[cid] = "accepted"
-    first_pass: dict[date, Counter[str]] = defaultdict(Counter)
-    for cid, outcome in decided.items():
+        seen_ids.add(a["event_id"])
+        by_claim[a["claim_id"]].append(_answer(a, reasons))
+    decided = {cid: first_pass(original.get(cid, False), found) for cid, found in by_claim.items()}
+    first_passes: dict[date, Counter[str]] = defaultdict(Counter)
+    for cid, decision in decided.items():
         sub = submitted_on.get(cid)
-        if sub is not None and in_period(sub) and original.get(cid, False):
-            first_pass[sub][outcome] += 1
+        if decision is not None and sub is not None and in_period(sub):
+            first_passes[sub][decision] += 1
 
-    for d in sorted(set(scrubbed) | set(first_pass)):
-        s, f = scrubbed[d], first_pass[d]
+    for d in sorted(set(scrubbed) | set(first_passes)):
+        s, f = scrubbed[d], first_passes[d]
         n_s, n_f = s["clean"] + s["held"], f["accepted"] + f["rejected"]
         report.daily.append(
             {
@@ -249,12 +252,13 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     )
     n_scrubbed = sum(sum(c.values()) for c in scrubbed.values())
     n_clean = sum(c["clean"] for c in scrubbed.values())
-    n_fp = sum(sum(c.values()) for c in first_pass.values())
-    n_fpa = sum(c["accepted"] for c in first_pass.values())
+    n_fp = sum(sum(c.values()) for c in first_passes.values())
+    n_fpa = sum(c["accepted"] for c in first_passes.values())
     report.totals = {
         "claims_scrubbed": n_scrubbed,
         "clean_claim_rate": round(n_clean / n_scrubbed, 4) if n_scrubbed else None,
         "first_pass_decided": n_fp,
+        "first_pass_accepted": n_fpa,
         "first_pass_acceptance": round(n_fpa / n_fp, 4) if n_fp else None,
         "denials": total,
         "money_at_risk": float(at_risk),
@@ -264,3 +268,13 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         "dead_letters": sum(report.dead_letters.values()),
     }
     return report
+
+
+def _answer(event: dict[str, Any], reasons: ReasonMap) -> tuple[str, str, str | None]:
+    """(kind, code, target state) of a status or remittance event, as the tracker reads it."""
+    if event["event_type"] == "claim_status":
+        code = str(event.get("category_code", ""))
+        return "status", code, STATUS_CATEGORY_STATE.get(code)
+    fields = ("claim_id", "claim_status_code", "adjustments", "paid_amount")
+    denial = Denial.model_validate({k: event[k] for k in fields if k in event})
+    return "remittance", f"CLP02={denial.claim_status_code}", remittance_state(denial, reasons)

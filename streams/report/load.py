@@ -11,6 +11,7 @@ from typing import Any, TextIO
 #: The topics a report reads (the worker's outputs and the answers it tracked).
 REPORT_TOPICS = (
     "claims-submitted",
+    "claim-lifecycle",
     "claims-scrubbed",
     "claim-status",
     "claim-denials",

@@ -156,6 +156,13 @@ class Metrics:
             ["from_state", "to_state"],
             registry=r,
         )
+        self.status_noted = Counter(
+            "claimflow_status_noted_total",
+            "Status answers recorded without changing the claim's state (A0, D0, F3F, E*, ...), by "
+            "category (other: a code outside the X12 list).",
+            ["category"],
+            registry=r,
+        )
         self.anomalies = Counter(
             "claimflow_lifecycle_anomalies_total",
             "Events that did not move a claim forward: late (out of order) or impossible transitions.",

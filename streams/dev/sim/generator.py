@@ -44,6 +44,9 @@ class SimCase:
     claim: dict[str, Any]
     encounter: dict[str, Any]
     defects: list[str] = field(default_factory=list)
+    #: sent to the payer by the practice's own system, not through claimflow's scrubber (claimflow
+    #: only tracks it, from the lifecycle step that system posts)
+    direct: bool = False
 
 
 def _line(
@@ -68,12 +71,18 @@ def generate(
     today: date | None = None,
     world: World | None = None,
     max_diagnoses: int = 2,
+    direct_rate: float = 0.0,
+    weeks: int = 0,
 ) -> list[SimCase]:
     """``n`` cases; ``defect_rate`` of them carry one visible defect, ``hidden_rate`` a hidden one.
 
     Claims carry one or two diagnoses (``max_diagnoses=2``, the demo's mix); a larger
     ``max_diagnoses`` (up to 8) adds up to that many in all, the extra ones comorbidities coded
-    beside the reason for the ECG (the scrub benchmark uses 4).
+    beside the reason for the ECG (the scrub benchmark uses 4). ``direct_rate`` of the cases are
+    sent to the payer by the practice's own system (claimflow tracks them but does not scrub
+    them). With ``weeks`` the dates of service spread over that many weeks before the last month
+    and each claim is submitted a few days after its service (its ``occurred_at``), so the payers'
+    answers, denials and trends spread over time too; without, every claim is submitted now.
     """
     if not 1 <= max_diagnoses <= len(SECONDARY):
         raise ValueError(f"max_diagnoses must be 1..{len(SECONDARY)}")
@@ -81,9 +90,13 @@ def generate(
     rng = world.rng
     today = today or datetime.now(UTC).date()
     cases: list[SimCase] = []
+    now = datetime.now(UTC)
     for i in range(n):
         patient = rng.choice(world.patients)
-        dos = today - timedelta(days=rng.randint(2, 40))
+        if weeks:
+            dos = today - timedelta(days=rng.randint(35, 35 + 7 * weeks))
+        else:
+            dos = today - timedelta(days=rng.randint(2, 40))
         rendering = rng.choice(world.rendering_npis)
         dx = [rng.choice(SUPPORTING)]
         if max_diagnoses == 2:
@@ -143,7 +156,14 @@ def generate(
         for ln in lines:
             ln["diagnosis_pointers"] = list(range(1, min(len(dx), 4) + 1))  # a line points at 4 at most
         claim_id = f"SIM-{seed}-{i:06d}"
-        occurred = datetime.now(UTC).isoformat()
+        if weeks and "late_filing" not in defects:
+            submitted = datetime.combine(dos, datetime.min.time(), UTC) + timedelta(
+                days=rng.randint(1, 6), hours=rng.randint(8, 17), minutes=rng.randint(0, 59)
+            )
+            occurred = min(submitted, now).isoformat()
+        else:
+            occurred = now.isoformat()
+        direct = bool(direct_rate) and rng.random() < direct_rate
         encounter = {
             "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
             "occurred_at": occurred,
@@ -176,9 +196,9 @@ def generate(
             "lines": lines,
             "total_charge": str(sum(Decimal(ln["charge"]) for ln in lines)),
         }
-        cases.append(SimCase(claim, encounter, defects))
+        cases.append(SimCase(claim, encounter, defects, direct))
         if "duplicate" in defects and cases:  # the same service billed again under a new claim id
             dup = dict(claim, claim_id=f"{claim_id}-DUP", event_id=str(uuid.UUID(int=rng.getrandbits(128))))
             cases[-1].defects = [d for d in defects if d != "duplicate"]
-            cases.append(SimCase(dup, encounter, ["duplicate"]))
+            cases.append(SimCase(dup, encounter, ["duplicate"], direct))
     return cases

@@ -11,12 +11,13 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import IO, Any
 
 from kafka import KafkaConsumer, TopicPartition
 
-from schemas import ClaimSubmitted, Encounter
+from schemas import Encounter, ValidClaim
+from schemas.ids import derived_event_id
 from streams.dev.localrun import Bus
 from streams.dev.sim.generator import SimCase
 from streams.dev.sim.payer import Adjudication, PayerModel
@@ -45,7 +46,7 @@ def progress(done: int, total: int, label: str, out: IO[str] = sys.stderr, width
 
 def answers_for(
     adj: Adjudication,
-    claim: ClaimSubmitted,
+    claim: ValidClaim,
     rng: random.Random,
     now: datetime,
     duplicate_rate: float,
@@ -98,9 +99,17 @@ def answers_for(
     return events
 
 
+Schedule = list[tuple[float, int, str, dict[str, Any]]]
+
+
 @dataclass
 class Simulation:
-    """Publishes cases and answers ready claims until every case has an outcome."""
+    """Publishes cases and plays everyone around claimflow until every case has an outcome: the
+    practices (encounters and claims; some sent to payers by their own systems, which claimflow
+    only tracks), the clearinghouse and the payers (277CA and 835 answers to every claim that
+    reaches ``claims-ready``, corrected claims included, in event time after the claim was
+    submitted), and the billing clerks who take resubmission tasks (an appeal is filed and the
+    payer overturns some, paying the claim; the others are written off)."""
 
     bus: Bus
     cases: list[SimCase]
@@ -125,13 +134,13 @@ class Simulation:
         for i, case in enumerate(self.cases, start=1):
             key = case.claim["patient_key"]
             self.bus.send("encounters", key, case.encounter)
-            if self.scrub:
+            if self.scrub and not case.direct:
                 self.bus.send("claims-submitted", key, case.claim)
             if i % 100 == 0 or i == total:
                 progress(i, total, "claims published", self.out)
         self.bus.flush()
 
-    def _answer(self, claim: ClaimSubmitted, schedule: list[tuple[float, int, str, dict[str, Any]]]) -> None:
+    def _answer(self, claim: ValidClaim, schedule: Schedule) -> None:
         enc_raw = self.encounters.get(claim.encounter_id or "")
         encounter = Encounter.model_validate(enc_raw) if enc_raw else None
         root = claim.claim_id.split("-R")[0]
@@ -141,33 +150,98 @@ class Simulation:
         adj = self.payer.adjudicate(claim, encounter, hidden)
         self.stats["answered"] = self.stats.get("answered", 0) + 1
         now = time.monotonic()
-        for delay, topic, ev in answers_for(
+        answers = answers_for(
             adj,
             claim,
             self.rng,
-            datetime.now(UTC),
+            claim.occurred_at,
             self.duplicate_rate,
             self.out_of_order_rate,
             self.time_scale,
-        ):
+        )
+        remit = [delay for delay, topic, _ in answers if topic == "claim-denials"]
+        if remit:  # 277CA answers sent after the 835 that follows them: really out of order
+            late = {
+                ev["event_id"] for delay, topic, ev in answers if topic == "claim-status" and delay > remit[0]
+            }
+            self.stats["answers_sent_late"] = self.stats.get("answers_sent_late", 0) + len(late)
+        for delay, topic, ev in answers:
             heapq.heappush(schedule, (now + delay, id(ev) + len(schedule), topic, ev))
 
+    def _send_direct(self, schedule: Schedule) -> None:
+        """The practice's own system sends these claims straight to the payer and posts the
+        lifecycle step claimflow tracks them by; the payer answers them like any other."""
+        for case in self.cases:
+            if not case.direct:
+                continue
+            claim = ValidClaim.model_validate(case.claim)
+            encounter = Encounter.model_validate(case.encounter)
+            step = step_for(claim, "ready", snapshot=True, encounter=encounter, source="practice-system")
+            self.bus.send("claim-lifecycle", claim.claim_id, json.loads(step.model_dump_json()))
+            self._answer(claim, schedule)
+            self.stats["sent_direct"] = self.stats.get("sent_direct", 0) + 1
+
+    def _work_task(self, task: dict[str, Any], schedule: Schedule) -> None:
+        """A billing clerk takes a task: an appeal is filed (the claim becomes ``appealed``) and the
+        payer decides it a month later: overturned (paid) or upheld (the clerk writes it off)."""
+        if task.get("action") != "appeal":
+            return
+        claim_id, task_id = task["claim_id"], uuid.UUID(task["task_id"])
+        filed = datetime.fromisoformat(task["occurred_at"]) + timedelta(days=3)
+        base = {"claim_id": claim_id, "payer_id": task["payer_id"], "plan_type": task["plan_type"]}
+        appealed = {
+            **base,
+            "event_id": str(derived_event_id(task_id, "sim:appealed")),
+            "occurred_at": filed.isoformat(),
+            "source": "billing-clerk",
+            "stage": "appealed",
+        }
+        now = time.monotonic()
+        heapq.heappush(schedule, (now + 0.2 * self.time_scale, id(appealed), "claim-lifecycle", appealed))
+        decided = filed + timedelta(days=self.rng.uniform(20, 40))
+        if self.payer.overturns(claim_id):
+            answer: dict[str, Any] = {
+                "claim_id": claim_id,
+                "event_id": str(derived_event_id(task_id, "sim:appeal-paid")),
+                "occurred_at": decided.isoformat(),
+                "source": "835",
+                "claim_status_code": "1",
+                "adjustments": [],
+                "remark_codes": [],
+                "paid_amount": str(task["amount_at_stake"]),
+            }
+            topic = "claim-denials"
+            self.stats["appeals_overturned"] = self.stats.get("appeals_overturned", 0) + 1
+        else:
+            answer = {
+                **base,
+                "event_id": str(derived_event_id(task_id, "sim:written-off")),
+                "occurred_at": decided.isoformat(),
+                "source": "billing-clerk",
+                "stage": "written_off",
+            }
+            topic = "claim-lifecycle"
+            self.stats["appeals_upheld"] = self.stats.get("appeals_upheld", 0) + 1
+        heapq.heappush(schedule, (now + 0.8 * self.time_scale, id(answer), topic, answer))
+
     def run(self, timeout: float = 300.0, settle: float = 4.0) -> dict[str, int]:
-        """Publish, then answer every ready claim; returns counts (published, held, ready, answered)."""
+        """Publish, then answer every ready claim and work every task; returns counts (published,
+        held, ready, answered, sent_direct, appeals_overturned, appeals_upheld)."""
         self.publish()
         if not self.scrub:
             return self._baseline_direct()
         consumer = KafkaConsumer(
             bootstrap_servers=self.bus.bootstrap, enable_auto_commit=False, consumer_timeout_ms=200
         )
-        topics = [self.bus.prefix + t for t in ("claims-ready", "claims-held")]
+        topics = [self.bus.prefix + t for t in ("claims-ready", "claims-held", "resubmission-tasks")]
         tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
-        schedule: list[tuple[float, int, str, dict[str, Any]]] = []
+        schedule: Schedule = []
+        self._send_direct(schedule)
         originals = {c.claim["claim_id"] for c in self.cases}
         seen: set[str] = set()
-        outcome: dict[str, str] = {}
+        outcome: dict[str, str] = {c.claim["claim_id"]: "sent_direct" for c in self.cases if c.direct}
         deadline = time.monotonic() + timeout
         last_activity = time.monotonic()
         total = len(originals)
@@ -175,15 +249,27 @@ class Simulation:
             while time.monotonic() < deadline:
                 for msg in self._poll(consumer):
                     item = json.loads(msg.value)
-                    claim = ClaimSubmitted.model_validate(item["claim"])
-                    if claim.event_id.hex in seen:
+                    if msg.topic.endswith("resubmission-tasks"):
+                        if item["task_id"] not in seen:
+                            seen.add(item["task_id"])
+                            self._work_task(item, schedule)
+                            last_activity = time.monotonic()
                         continue
-                    seen.add(claim.event_id.hex)
+                    claim = (
+                        ValidClaim.model_validate(item["claim"])
+                        if msg.topic.endswith("claims-ready")
+                        else None
+                    )
+                    claim_id = item["claim"]["claim_id"]
+                    event_id = item["claim"]["event_id"]
+                    if event_id in seen:
+                        continue
+                    seen.add(event_id)
                     last_activity = time.monotonic()
-                    if msg.topic.endswith("claims-held"):
-                        outcome.setdefault(claim.claim_id, "held")
+                    if claim is None:
+                        outcome.setdefault(claim_id, "held")
                     else:
-                        outcome[claim.claim_id] = "ready"
+                        outcome[claim_id] = "ready"
                         self._answer(claim, schedule)
                 while schedule and schedule[0][0] <= time.monotonic():
                     _, _, topic, ev = heapq.heappop(schedule)
@@ -212,9 +298,9 @@ class Simulation:
 
     def _baseline_direct(self) -> dict[str, int]:
         """No scrubbing: every claim goes straight to the payer; claimflow only tracks it."""
-        schedule: list[tuple[float, int, str, dict[str, Any]]] = []
+        schedule: Schedule = []
         for case in self.cases:
-            claim = ClaimSubmitted.model_validate(case.claim)
+            claim = ValidClaim.model_validate(case.claim)
             step = step_for(claim, "ready", snapshot=True, source="simulator")
             self.bus.send("claim-lifecycle", claim.claim_id, json.loads(step.model_dump_json()))
             self._answer(claim, schedule)
@@ -235,7 +321,7 @@ def baseline_first_pass(cases: list[SimCase], scrubber: Scrubber) -> dict[str, f
     payer = PayerModel(scrubber)
     accepted = denied = 0
     for case in cases:
-        claim = ClaimSubmitted.model_validate(case.claim)
+        claim = ValidClaim.model_validate(case.claim)
         adj = payer.adjudicate(claim, Encounter.model_validate(case.encounter), tuple(case.defects))
         accepted += not adj.rejected
         denied += (not adj.rejected) and adj.denied

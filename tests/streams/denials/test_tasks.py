@@ -9,7 +9,6 @@ import pytest
 
 from schemas import ClaimStatus, Denial
 from streams.denials import PlanContext, attempt_of, load_reason_map, plan_for_denial, plan_for_rejection
-from streams.denials.corrections import fix_ecg_components, fix_ecg_modifiers
 from streams.lifecycle.events import remittance_state
 from streams.scrub import Scrubber
 from tests.builders import DEFAULT_AS_OF, FIXED_TIME, commercial_payer, line, make_claim, make_encounter
@@ -109,20 +108,42 @@ def test_co97_medicare_becomes_a_reopening_without_a_corrected_claim(scrubber: S
     assert "reopening" in task.instructions
 
 
-def test_co4_with_26_on_global_removes_the_modifier(scrubber: Scrubber) -> None:
+def test_co4_on_93000_26_corrects_the_code_to_93010_never_keeps_the_global(scrubber: Scrubber) -> None:
     claim = commercial_claim("93000", mods={1: ["26"]})
     task = plan_for_denial(deny(("CO", "4", "45.00")), ctx(scrubber, claim))
     assert task is not None and task.corrected_claim is not None
-    assert task.corrected_claim.lines[0].modifiers == []
+    corrected = task.corrected_claim.lines[0]
+    assert corrected.procedure_code == "93010" and list(corrected.modifiers) == []
+    assert task.corrected_claim.total_charge <= claim.total_charge
 
 
-def test_split_components_are_merged_into_the_global_code(scrubber: Scrubber) -> None:
+def test_split_components_get_no_mechanical_correction(scrubber: Scrubber) -> None:
     claim = commercial_claim("93005", "93010")
-    lines = fix_ecg_components(claim, scrubber.pack)
-    assert lines is not None and [(ln.procedure_code, ln.charge) for ln in lines] == [
-        ("93000", Decimal("90.00"))
-    ]
-    assert fix_ecg_modifiers(claim, scrubber.pack) is None
+    task = plan_for_denial(deny(("CO", "97", "20.00"), paid="25.00", clp02="1"), ctx(scrubber, claim))
+    assert task is not None and task.corrected_claim is None
+    assert "No mechanical correction applies" in task.instructions
+
+
+def test_co96_is_a_write_off_never_a_patient_bill(scrubber: Scrubber) -> None:
+    task = plan_for_denial(deny(("CO", "96", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert task is not None and task.action == "write_off" and not task.patient_billable
+
+
+def test_pr96_after_an_abn_bills_the_patient(scrubber: Scrubber) -> None:
+    task = plan_for_denial(deny(("PR", "96", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert task is not None and task.action == "bill_patient" and task.patient_billable
+
+
+def test_pr50_with_an_abn_bills_the_patient_co50_appeals(scrubber: Scrubber) -> None:
+    pr = plan_for_denial(deny(("PR", "50", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert pr is not None and pr.action == "bill_patient" and pr.patient_billable
+    co = plan_for_denial(deny(("CO", "50", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert co is not None and co.action == "appeal" and not co.patient_billable
+
+
+def test_an_oa23_prior_payer_adjustment_raises_no_task(scrubber: Scrubber) -> None:
+    remit = deny(("OA", "23", "30.00"), paid="15.00", clp02="2")
+    assert plan_for_denial(remit, ctx(scrubber, make_claim())) is None
 
 
 def test_attempt_limit_stops_the_resubmission_loop(scrubber: Scrubber) -> None:
@@ -153,7 +174,7 @@ def test_rejection_becomes_fix_and_resubmit_due_by_timely_filing(scrubber: Scrub
     st = ClaimStatus(claim_id="CLM-0001", category_code="A7", status_code="562", occurred_at=FIXED_TIME)
     task = plan_for_rejection(st, ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
     assert task is not None and task.action == "fix_and_resubmit" and task.category == "rejection"
-    assert task.due_date == date(2027, 2, 10)  # DOS 2026-02-10 + 365 days
+    assert task.due_date == date(2027, 2, 10)  # DOS 2026-02-10 + one calendar year (Medicare)
     assert (
         plan_for_rejection(ClaimStatus(claim_id="C", category_code="A2"), ctx(scrubber, make_claim())) is None
     )

@@ -150,3 +150,33 @@ def test_the_benchmark_mix_codes_one_to_four_diagnoses_each_pointed_at() -> None
     assert [(c.claim["diagnoses"], c.claim["lines"], c.defects) for c in default] == [
         (c.claim["diagnoses"], c.claim["lines"], c.defects) for c in explicit
     ]
+
+
+def test_with_weeks_services_and_submissions_spread_over_time() -> None:
+    cases = generate(400, seed=13, weeks=6)
+    submitted = {datetime.fromisoformat(c.claim["occurred_at"]).date() for c in cases}
+    assert len(submitted) > 20  # many submission days, not one
+    for case in cases:
+        if "late_filing" in case.defects:
+            continue
+        dos = min(line["service_date"] for line in case.claim["lines"])
+        assert dos < case.claim["occurred_at"][:10]  # submitted after the service
+
+
+def test_some_claims_go_to_the_payer_without_claimflow_scrubbing_them() -> None:
+    cases = generate(1000, seed=14, direct_rate=0.1)
+    share = sum(c.direct for c in cases) / len(cases)
+    assert 0.07 < share < 0.13
+
+    # the default mix (benchmarks, tests) is unchanged by the options
+    def shape(cases: list) -> list:  # type: ignore[type-arg]
+        return [(c.claim["claim_id"], c.claim["lines"], c.claim["diagnoses"], c.defects) for c in cases]
+
+    assert shape(generate(50, seed=14)) == shape(generate(50, seed=14, direct_rate=0.0))
+
+
+def test_payers_overturn_some_appeals_deterministically() -> None:
+    ids = [f"SIM-7-{i:06d}" for i in range(1000)]
+    overturned = [PayerModel.overturns(i) for i in ids]
+    assert 0.5 < sum(overturned) / len(ids) < 0.7
+    assert overturned == [PayerModel.overturns(i) for i in ids]

@@ -1,0 +1,87 @@
+"""The reason-code map: liability by group code (reference §5), every row under every group."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from schemas import Adjustment
+from streams.denials import load_reason_map
+from streams.errors import PackError
+
+REASONS = load_reason_map()
+GROUPS = ("CO", "PI", "OA", "PR")
+
+
+def adj(group: str, carc: str, amount: str = "45.00") -> Adjustment:
+    return Adjustment(group_code=group, reason_code=carc, amount=Decimal(amount))
+
+
+@pytest.mark.parametrize("carc", sorted(REASONS.spec.carcs))
+@pytest.mark.parametrize("group", GROUPS)
+def test_the_group_code_decides_whether_the_patient_may_be_billed(group: str, carc: str) -> None:
+    read = REASONS.classify_one(adj(group, carc))
+    if group == "PR":
+        assert read.patient_billable
+        if read.is_denial:
+            assert read.action == "bill_patient"
+    else:  # CO and PI: the provider absorbs it; OA: never a patient bill either
+        assert not read.patient_billable
+        assert read.action != "bill_patient"
+
+
+@pytest.mark.parametrize(
+    ("group", "carc", "denial", "action"),
+    [
+        ("CO", "96", True, "write_off"),  # non-covered under CO: write off, never bill the patient
+        ("PR", "96", True, "bill_patient"),  # with an ABN: the patient is liable
+        ("CO", "204", True, "write_off"),
+        ("PR", "204", True, "bill_patient"),
+        ("CO", "49", True, "write_off"),  # screening ECG on 93000: write off or recode
+        ("PR", "49", True, "bill_patient"),  # after GY
+        ("CO", "50", True, "appeal"),
+        ("PR", "50", True, "bill_patient"),  # after an ABN (GA)
+        ("OA", "18", True, "write_off"),  # exact duplicate
+        ("OA", "23", False, "write_off"),  # a prior payer's adjudication: not a denial
+        ("CO", "45", False, "write_off"),  # contractual write-down
+        ("PR", "1", False, "bill_patient"),  # deductible: patient share, not a denial
+        ("CO", "B15", True, "fix_and_resubmit"),
+        ("CO", "B20", True, "write_off"),
+        ("CO", "146", True, "replacement_claim"),
+        ("CO", "181", True, "replacement_claim"),
+        ("CO", "182", True, "replacement_claim"),
+        ("CO", "234", True, "write_off"),
+        ("CO", "59", False, "write_off"),
+    ],
+)
+def test_reference_rows(group: str, carc: str, denial: bool, action: str) -> None:
+    read = REASONS.classify_one(adj(group, carc))
+    assert (read.is_denial, read.action) == (denial, action)
+
+
+def test_an_oa_code_the_map_does_not_know_is_not_a_denial() -> None:
+    read = REASONS.classify_one(adj("OA", "B13"))
+    assert not read.is_denial and not read.patient_billable
+
+
+def test_a_co_code_the_map_does_not_know_is_a_denial_a_person_reads() -> None:
+    read = REASONS.classify_one(adj("CO", "B7"))
+    assert read.is_denial and read.rule.category == "unclassified" and read.action == "fix_and_resubmit"
+
+
+def test_a_pr_code_the_map_does_not_know_is_patient_responsibility() -> None:
+    read = REASONS.classify_one(adj("PR", "B7"))
+    assert read.patient_billable and not read.is_denial
+
+
+def test_a_map_that_bills_the_patient_under_co_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "carc.yaml"
+    path.write_text(
+        "version: x\ncarcs:\n  '96': {category: non_covered, label: x, recoverable: false, action: bill_patient}\n"
+    )
+    with pytest.raises(
+        PackError, match=r"carc\.yaml.*\n.*carcs\.96\.action.*bill_patient is never the action"
+    ):
+        load_reason_map(path)
