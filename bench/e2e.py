@@ -36,6 +36,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 
+from schemas.topics import Topic
 from streams.dev.broker import EmbeddedBroker, free_port
 from streams.dev.localrun import WorkerProcess
 from streams.dev.sim.generator import generate
@@ -121,8 +122,8 @@ def claim_items(cases: list[Any], prefix: str) -> list[tuple[str, str, bytes]]:
     items = []
     for case in cases:
         key = case.claim["patient_key"]
-        items.append((f"{prefix}encounters", key, json.dumps(case.encounter).encode()))
-        items.append((f"{prefix}claims-submitted", key, json.dumps(case.claim).encode()))
+        items.append((f"{prefix}{Topic.ENCOUNTERS}", key, json.dumps(case.encounter).encode()))
+        items.append((f"{prefix}{Topic.CLAIMS_SUBMITTED}", key, json.dumps(case.claim).encode()))
     return items
 
 
@@ -139,7 +140,7 @@ def answers(cases: list[Any], prefix: str) -> list[tuple[str, str, bytes]]:
                 "occurred_at": (now + timedelta(hours=i + 1)).isoformat(),
                 "category_code": cat,
             }
-            items.append((f"{prefix}claim-status", cid, json.dumps(ev).encode()))
+            items.append((f"{prefix}{Topic.CLAIM_STATUS}", cid, json.dumps(ev).encode()))
         remit = {
             **base,
             "source": "835",
@@ -150,7 +151,7 @@ def answers(cases: list[Any], prefix: str) -> list[tuple[str, str, bytes]]:
             "remark_codes": [],
             "paid_amount": case.claim["total_charge"],
         }
-        items.append((f"{prefix}claim-denials", cid, json.dumps(remit).encode()))
+        items.append((f"{prefix}{Topic.CLAIM_DENIALS}", cid, json.dumps(remit).encode()))
     return items
 
 

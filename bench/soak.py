@@ -29,6 +29,8 @@ from typing import Any
 from kafka import KafkaProducer
 
 from bench.e2e import answers, claim_items, env_for
+from schemas.topics import Topic
+from streams.agents.catalogue import Table
 from streams.dev.broker import EmbeddedBroker, free_port
 from streams.dev.localrun import WorkerProcess, metric_value
 from streams.dev.sim.generator import generate
@@ -37,8 +39,8 @@ from streams.runtime.settings import load_settings
 from streams.runtime.topic_admin import create_topics
 
 RESULTS = Path(__file__).resolve().parent / "results"
-EXTERNAL = ("encounters", "claims-submitted", "claim-status", "claim-denials")
-ALL_INPUTS = (*EXTERNAL, "claim-lifecycle", "claims-waiting")
+EXTERNAL = (Topic.ENCOUNTERS, Topic.CLAIMS_SUBMITTED, Topic.CLAIM_STATUS, Topic.CLAIM_DENIALS)
+ALL_INPUTS = (*EXTERNAL, Topic.CLAIM_LIFECYCLE, Topic.CLAIMS_WAITING)
 CHUNK = 500  # claims generated at a time
 
 
@@ -83,10 +85,12 @@ class Feeder(threading.Thread):
 
 def sample(worker: WorkerProcess) -> dict[str, float]:
     text = worker.metrics()
-    out = {t: metric_value(text, "claimflow_events_consumed_total", topic=t) for t in ALL_INPUTS}
+    out: dict[str, float] = {
+        t: metric_value(text, "claimflow_events_consumed_total", topic=t) for t in ALL_INPUTS
+    }
     out["tables"] = sum(
         metric_value(text, "claimflow_table_entries", table=t)
-        for t in ("claims", "encounters", "patient-history")
+        for t in (Table.CLAIMS, Table.ENCOUNTERS, Table.PATIENT_HISTORY)
     )
     out["evicted"] = metric_value(text, "claimflow_table_evictions_total")
     return out

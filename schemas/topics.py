@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 from schemas import (
@@ -24,11 +25,33 @@ from schemas import (
 DAY_MS = 24 * 3600 * 1000
 
 
+class Topic(StrEnum):
+    """Logical topic names (the physical name adds ``CLAIMFLOW_TOPIC_PREFIX``). Code names a topic
+    only through this enum; a guard test finds any other spelling of a topic name."""
+
+    ENCOUNTERS = "encounters"
+    CLAIMS_SUBMITTED = "claims-submitted"
+    CLAIM_STATUS = "claim-status"
+    CLAIM_DENIALS = "claim-denials"
+    CLAIMS_SCRUBBED = "claims-scrubbed"
+    CLAIMS_READY = "claims-ready"
+    CLAIMS_HELD = "claims-held"
+    CLAIM_LIFECYCLE = "claim-lifecycle"
+    CLAIMS_WAITING = "claims-waiting"
+    RESUBMISSION_TASKS = "resubmission-tasks"
+    DEAD_LETTERS = "dead-letters"
+    ADJUDICATIONS = "adjudications"
+    DENIAL_TRENDS = "denial-trends"
+    DENIAL_RATES = "denial-rates"
+    X12_INBOUND = "x12-inbound"
+    X12_ACKNOWLEDGMENTS = "x12-acknowledgments"
+
+
 @dataclass(frozen=True)
 class TopicSpec:
     """A topic's logical name, what it carries, how it is keyed and kept."""
 
-    name: str
+    name: Topic
     model: type[Envelope] | None  # None: not an event contract (raw X12, learned rates)
     key: Literal["patient_key", "claim_id", "source", "payer_code"]
     role: Literal["input", "output", "internal"]
@@ -39,7 +62,7 @@ class TopicSpec:
 
 CATALOGUE: tuple[TopicSpec, ...] = (
     TopicSpec(
-        "encounters",
+        Topic.ENCOUNTERS,
         Encounter,
         "patient_key",
         "input",
@@ -47,7 +70,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="what the practice did and documented",
     ),
     TopicSpec(
-        "claims-submitted",
+        Topic.CLAIMS_SUBMITTED,
         ClaimSubmitted,
         "patient_key",
         "input",
@@ -55,7 +78,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="claims from coders, before they leave",
     ),
     TopicSpec(
-        "claim-status",
+        Topic.CLAIM_STATUS,
         ClaimStatus,
         "claim_id",
         "input",
@@ -63,7 +86,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="277CA / 835 / portal status answers",
     ),
     TopicSpec(
-        "claim-denials",
+        Topic.CLAIM_DENIALS,
         Denial,
         "claim_id",
         "input",
@@ -71,7 +94,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="835 remittance decisions with CARC/RARC adjustments",
     ),
     TopicSpec(
-        "claims-scrubbed",
+        Topic.CLAIMS_SCRUBBED,
         ScrubResult,
         "claim_id",
         "output",
@@ -79,7 +102,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="every scrub result with its edits",
     ),
     TopicSpec(
-        "claims-ready",
+        Topic.CLAIMS_READY,
         ClaimReady,
         "claim_id",
         "output",
@@ -87,7 +110,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="clean claims, ready for the clearinghouse",
     ),
     TopicSpec(
-        "claims-held",
+        Topic.CLAIMS_HELD,
         ClaimHeld,
         "claim_id",
         "output",
@@ -95,7 +118,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="claims held with the edits a coder must clear",
     ),
     TopicSpec(
-        "claim-lifecycle",
+        Topic.CLAIM_LIFECYCLE,
         LifecycleEvent,
         "claim_id",
         "internal",
@@ -103,7 +126,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="steps claimflow observed (scrub, resubmission)",
     ),
     TopicSpec(
-        "claims-waiting",
+        Topic.CLAIMS_WAITING,
         ClaimSubmitted,
         "patient_key",
         "internal",
@@ -111,7 +134,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="claims parked until their encounter arrives (grace period)",
     ),
     TopicSpec(
-        "resubmission-tasks",
+        Topic.RESUBMISSION_TASKS,
         ResubmissionTask,
         "claim_id",
         "output",
@@ -119,7 +142,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="denial/rejection work items with corrective action and deadline",
     ),
     TopicSpec(
-        "dead-letters",
+        Topic.DEAD_LETTERS,
         DeadLetter,
         "source",
         "output",
@@ -127,7 +150,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="inputs that could not be processed, with the original bytes",
     ),
     TopicSpec(
-        "adjudications",
+        Topic.ADJUDICATIONS,
         AdjudicationFact,
         "payer_code",
         "internal",
@@ -135,7 +158,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="adjudicated claim lines (payer x code x diagnoses) for the denial trends",
     ),
     TopicSpec(
-        "denial-trends",
+        Topic.DENIAL_TRENDS,
         DenialTrend,
         "payer_code",
         "output",
@@ -143,7 +166,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="denial rates that rose above their own baseline",
     ),
     TopicSpec(
-        "denial-rates",
+        Topic.DENIAL_RATES,
         None,
         "payer_code",
         "internal",
@@ -152,7 +175,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="learned denial rates by payer|code|diagnoses, read whole by every worker",
     ),
     TopicSpec(
-        "x12-inbound",
+        Topic.X12_INBOUND,
         None,
         "source",
         "input",
@@ -160,7 +183,7 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         description="raw X12 interchanges (837P, 277CA, 835); read when CLAIMFLOW_X12_INBOUND is on",
     ),
     TopicSpec(
-        "x12-acknowledgments",
+        Topic.X12_ACKNOWLEDGMENTS,
         None,
         "source",
         "output",
@@ -169,11 +192,19 @@ CATALOGUE: tuple[TopicSpec, ...] = (
     ),
 )
 
-BY_NAME: dict[str, TopicSpec] = {spec.name: spec for spec in CATALOGUE}
+BY_NAME: dict[Topic, TopicSpec] = {spec.name: spec for spec in CATALOGUE}
 
 
-def topic_name(logical: str, prefix: str = "") -> str:
+def topic_name(logical: Topic | str, prefix: str = "") -> str:
     """Physical topic name: the optional ``CLAIMFLOW_TOPIC_PREFIX`` + the logical name."""
     if logical not in BY_NAME:
         raise KeyError(f"unknown topic {logical!r}; known: {', '.join(BY_NAME)}")
     return f"{prefix}{logical}"
+
+
+def logical_name(physical: str, prefix: str = "") -> Topic | None:
+    """The catalogue topic a physical name stands for, or None for a topic outside it."""
+    try:
+        return Topic(physical.removeprefix(prefix))
+    except ValueError:
+        return None

@@ -35,8 +35,8 @@ class ConfigError(ClaimflowError):
     exit_code = ExitCode.CONFIGURATION
 
 
-class PackError(ClaimflowError, ValueError):
-    """A rule pack, payer profile, reason-code map or reference file is invalid; the message
-    names the file and the field."""
+class DataFileError(ClaimflowError, ValueError):
+    """A data file (rule pack, payer profile, reason-code map, CMS reference file) is missing or
+    invalid; the message names the file and the field (``streams.datafiles``)."""
 
     exit_code = ExitCode.CONFIGURATION

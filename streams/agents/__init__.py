@@ -1,4 +1,7 @@
-"""Faust agents: thin layers that decode, call the pure domain, emit and count."""
+"""Faust agents: thin layers that decode, call the pure domain, emit and count.
+
+What each agent reads and the tables they keep are declared in ``streams.agents.catalogue``; the
+worker start-up calls ``register_agents``."""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
 
 
-def register_all(app: ClaimflowApp) -> None:
-    """Attach the agents of the configured stages (``CLAIMFLOW_STAGES``) to the app (imported
-    lazily so the domain never imports Faust)."""
+def register_agents(app: ClaimflowApp) -> None:
+    """Attach the agents of the configured stages (``CLAIMFLOW_STAGES``) to the app (the agent
+    modules import Faust: imported here, so reading the catalogue does not)."""
     from streams.agents import encounters, lifecycle, scrub, trends, x12
 
     stages = app.settings.stages

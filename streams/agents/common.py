@@ -17,6 +17,8 @@ from pydantic import ValidationError
 from schemas import Envelope
 from schemas.codec import DecodeError, SourcePosition, dead_letter, decode, describe_validation_error, encode
 from schemas.outputs import DeadLetterReason
+from schemas.topics import Topic
+from streams.errors import ExitCode
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
@@ -36,15 +38,16 @@ def position(event: EventT) -> SourcePosition:
     return SourcePosition(msg.topic, msg.partition, msg.offset, msg.timestamp, key)
 
 
-def logical_topic(app: ClaimflowApp, physical: str) -> str:
-    return physical.removeprefix(app.settings.topic_prefix)
+def logical_topic(app: ClaimflowApp, physical: str) -> Topic:
+    """The catalogue name of one of claimflow's own topics (an agent reads nothing else)."""
+    return Topic(physical.removeprefix(app.settings.topic_prefix))
 
 
 async def send_dead_letter(app: ClaimflowApp, event: EventT, reason: DeadLetterReason, error: str) -> None:
     pos = position(event)
     payload = event.message.value if isinstance(event.message.value, bytes) else None
     letter = dead_letter(payload, pos, reason, error)
-    await app.topic("dead-letters").send(key=pos.topic.encode(), value=encode(letter))
+    await app.topic(Topic.DEAD_LETTERS).send(key=pos.topic.encode(), value=encode(letter))
     topic = logical_topic(app, pos.topic)
     app.metrics.dead_letters.labels(topic=topic, reason=reason).inc()
     # claim ids and codes only: the payload is in the dead letter, never in the log
@@ -97,7 +100,7 @@ class Outbox:
         self.futures: list[Awaitable[Any]] = []
 
     async def send(
-        self, logical: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
+        self, logical: Topic, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
     ) -> None:
         if logical in self.app.settings.fault_fail_topics:  # fault injection for the tests
             failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -124,7 +127,7 @@ class Outbox:
                 type(failed[0]).__name__,
             )
             logging.shutdown()
-            os._exit(70)
+            os._exit(ExitCode.OUTPUT_UNCONFIRMED)
 
 
 #: work an event's handler puts off to the end of its batch (returned by the handler)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from faust.types import StreamT
 
 from schemas import Encounter
+from streams.agents.catalogue import Agent, Table
 from streams.agents.common import decode_event, guarded
 
 if TYPE_CHECKING:
@@ -18,9 +19,9 @@ if TYPE_CHECKING:
 
 
 def register(app: ClaimflowApp) -> None:
-    table = app.table("encounters")
+    table = app.table(Table.ENCOUNTERS)
 
-    @app.faust.agent(app.topic("encounters"), name="claimflow.encounters")
+    @app.faust.agent(app.inputs(Agent.ENCOUNTERS), name=Agent.ENCOUNTERS.faust_name)
     async def encounters(stream: StreamT[Any]) -> None:
         async for event in stream.events():
 
@@ -36,12 +37,12 @@ def register(app: ClaimflowApp) -> None:
                 if waiter is not None:  # a parked claim is waiting for this encounter
                     waiter.set()
 
-            await guarded(app, "encounters", event, body)
+            await guarded(app, Agent.ENCOUNTERS, event, body)
 
 
 def lookup_raw(app: ClaimflowApp, encounter_id: str) -> dict[str, Any] | None:
     """The stored encounter record, undecoded (for a presence check)."""
-    item: dict[str, Any] | None = app.tables["encounters"].get(encounter_id)
+    item: dict[str, Any] | None = app.tables[Table.ENCOUNTERS].get(encounter_id)
     return item
 
 

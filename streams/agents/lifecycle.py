@@ -1,59 +1,49 @@
-"""Lifecycle tracker (``claim-lifecycle``, ``claim-status``, ``claim-denials``), keyed by claim_id.
+"""Lifecycle agent (``claim-lifecycle``, ``claim-status``, ``claim-denials``), keyed by claim_id.
 
 One agent over the three co-partitioned topics owns the ``claims`` table, so every change to a
-claim's record is applied in one place, in arrival order, without races between agents. Denials
-and rejections become resubmission tasks here (``streams.agents.resubmission``) because a task
-needs the claim's current record (payer, last submitted version, payer claim number). A payer
-answer that arrives before claimflow's own lifecycle step is applied to the state at once and its
-task is planned when the claim becomes known.
+claim's entry is applied in one place, in arrival order, without races between agents. The
+decisions (state, parked answers, resubmission tasks, follow-ups, adjudication facts) are the
+claim tracker's (``streams.lifecycle.tracker``); this agent decodes, loads the entry, calls the
+tracker, stores the entry, emits what it returned and counts.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
-from pydantic import TypeAdapter
 
-from schemas import ClaimStatus, Denial, Encounter, LifecycleEvent, ValidClaim
+from schemas import ClaimStatus, Denial, LifecycleEvent, ResubmissionTask
 from schemas.codec import encode
 from schemas.codes import KNOWN_STATUS_CATEGORIES
+from schemas.topics import Topic
+from streams.agents.catalogue import Agent, Table
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
-from streams.agents.resubmission import emit_tasks, plan_tasks
-from streams.denials.tasks import raises_task
-from streams.lifecycle.events import from_denial, from_lifecycle, from_status
-from streams.lifecycle.machine import Change, ClaimRecord, Outcome, apply
+from streams.denials import TaskPlanner
+from streams.lifecycle.machine import Change, Outcome
+from streams.lifecycle.tracker import Answer, ClaimEntry, Tracker
 from streams.trends import category_key
-from streams.trends.facts import facts_for
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
 
-RECORD = TypeAdapter(ClaimRecord)
-OUTBOX_KEEP = 8
-PARKED_KEEP = 16
-
-
-def load_value(raw: dict[str, Any] | None, claim_id: str) -> dict[str, Any]:
-    if raw is None:
-        return {"record": ClaimRecord(claim_id), "claim": None, "encounter": None, "outbox": {}, "parked": []}
-    return {**raw, "record": RECORD.validate_python(raw["record"])}
-
-
-def dump_value(value: dict[str, Any]) -> dict[str, Any]:
-    return {**value, "record": RECORD.dump_python(value["record"], mode="json")}
+#: each input topic's contract
+CONTRACTS: dict[Topic, type[LifecycleEvent | ClaimStatus | Denial]] = {
+    Topic.CLAIM_LIFECYCLE: LifecycleEvent,
+    Topic.CLAIM_STATUS: ClaimStatus,
+    Topic.CLAIM_DENIALS: Denial,
+}
 
 
 def register(app: ClaimflowApp) -> None:
-    claims = app.table("claims")
+    claims = app.table(Table.CLAIMS)
     metrics = app.metrics
     settings = app.settings
-    channel = app.faust.topic(
-        *(app.topic(name).get_topic_name() for name in ("claim-lifecycle", "claim-status", "claim-denials")),
-        key_serializer="raw",
-        value_serializer="raw",
+    tracker = Tracker(
+        reasons=app.reasons,
+        planner=TaskPlanner(app.scrubber, app.reasons, settings.max_resubmissions),
+        history_limit=settings.lifecycle_history,
     )
 
     def count(outcome: Outcome, topic: str, change: Change) -> None:
@@ -84,7 +74,7 @@ def register(app: ClaimflowApp) -> None:
         if outcome.first_pass_decided is not None:
             metrics.first_pass.labels(payer=payer, outcome=outcome.first_pass_decided).inc()
 
-    def count_answer(payer: str, ev: ClaimStatus | Denial) -> None:
+    def count_answer(payer: str, ev: Answer) -> None:
         if isinstance(ev, ClaimStatus):
             known = ev.category_code in KNOWN_STATUS_CATEGORIES
             metrics.acknowledgments.labels(payer=payer, category=ev.category_code if known else "other").inc()
@@ -104,106 +94,45 @@ def register(app: ClaimflowApp) -> None:
             metrics.payments.labels(payer=payer).inc()
             metrics.paid_amount.labels(payer=payer).inc(float(ev.paid_amount))
 
+    async def send_tasks(outbox: Outbox, tasks: list[ResubmissionTask]) -> None:
+        for task in tasks:
+            await outbox.send(Topic.RESUBMISSION_TASKS, task.claim_id.encode(), encode(task))
+            corrected = task.corrected_claim
+            if corrected is not None and settings.auto_resubmit:
+                # the corrected claim goes back through the scrubber before it leaves
+                await outbox.send(Topic.CLAIMS_SUBMITTED, corrected.patient_key.encode(), encode(corrected))
+
     async def handle(event: EventT, outbox: Outbox) -> None:
         topic = logical_topic(app, event.message.topic)
-        parsed: LifecycleEvent | ClaimStatus | Denial | None
-        if topic == "claim-lifecycle":
-            parsed = await decode_event(app, event, LifecycleEvent)
-        elif topic == "claim-status":
-            parsed = await decode_event(app, event, ClaimStatus)
-        else:
-            parsed = await decode_event(app, event, Denial)
+        parsed = await decode_event(app, event, CONTRACTS[topic])
         if parsed is None:
             return
-        value = load_value(claims.get(parsed.claim_id), parsed.claim_id)
-        if isinstance(parsed, LifecycleEvent):
-            change = from_lifecycle(parsed)
-        elif isinstance(parsed, ClaimStatus):
-            change = from_status(parsed)
-        else:
-            change = from_denial(parsed, app.reasons)
-        if event.message.timestamp:  # when it reached the bus: tells a late answer from a reordered read
-            change = dataclasses.replace(change, received_at=float(event.message.timestamp))
-        outcome = apply(value["record"], change, max_history=settings.lifecycle_history)
-        count(outcome, topic, change)
-        if outcome.result == "duplicate":
-            # at-least-once: what this event produced may not have left before a crash; resend it
-            await emit_tasks(app, outbox, value["outbox"].get(change.event_id, []), count=False)
+        entry = ClaimEntry.decode(claims.get(parsed.claim_id), parsed.claim_id)
+        # when it reached the bus: tells a late answer from one read late
+        received_at = float(event.message.timestamp) if event.message.timestamp else None
+        tracked = tracker.track(entry, parsed, received_at)
+        for outcome, change in tracked.outcomes:
+            count(outcome, topic, change)
+        if not tracked.changed:
+            await send_tasks(outbox, tracked.resend)
             return
-        value["record"] = outcome.record
-        billed: ValidClaim | None = None  # the claim snapshot, validated at most once per event
-
-        def snapshot() -> ValidClaim | None:
-            nonlocal billed
-            if billed is None and value["claim"] is not None:
-                billed = ValidClaim.model_validate(value["claim"])
-            return billed
-
-        if isinstance(parsed, LifecycleEvent):
-            if parsed.claim is not None:
-                billed = parsed.claim
-                value["claim"] = parsed.claim.model_dump(mode="json")
-                value["encounter"] = parsed.encounter.model_dump(mode="json") if parsed.encounter else None
-            answers = [(p["topic"], p["event"]) for p in value["parked"]] if outcome.record.payer_id else []
-            value["parked"] = [] if answers else value["parked"]
-        else:
-            if outcome.record.payer_id is not None:
-                count_answer(outcome.record.payer_id, parsed)
-            answers = [(topic, parsed.model_dump(mode="json"))]
-        tasks = []
-        for answer_topic, answer in answers:
-            ev: ClaimStatus | Denial = (
-                ClaimStatus if answer_topic == "claim-status" else Denial
-            ).model_validate(answer)
-            if outcome.record.payer_id is None:  # the claim is not known yet: plan when it is
-                value["parked"] = [*value["parked"], {"topic": answer_topic, "event": answer}][-PARKED_KEEP:]
-                continue
-            if answer_topic != topic:  # a parked answer, counted now that the payer is known
-                count_answer(outcome.record.payer_id, ev)
-            if not raises_task(ev, app.reasons):  # acknowledgments and payments: nothing to plan
-                continue
-            encounter = Encounter.model_validate(value["encounter"]) if value["encounter"] else None
-            planned = plan_tasks(app, outcome.record, snapshot(), encounter, ev)
-            if planned:
-                # processing lag: from the payer's answer to the task raised for it
-                lag = max(0.0, (datetime.now(UTC) - ev.occurred_at).total_seconds())
-                for _ in planned:
-                    metrics.denial_to_task.observe(lag)
-            tasks.extend(planned)
-        if tasks:
-            value["outbox"] = dict(
-                list(
-                    {**value["outbox"], change.event_id: [t.model_dump(mode="json") for t in tasks]}.items()
-                )[-OUTBOX_KEEP:]
+        payer = tracked.entry.record.payer_id or "unknown"
+        for answer in tracked.answers:
+            count_answer(payer, answer)
+        claims[parsed.claim_id] = tracked.entry.encode()
+        await send_tasks(outbox, tracked.tasks)
+        now = datetime.now(UTC)
+        for task in tracked.tasks:
+            metrics.tasks.labels(payer=task.payer_id, action=task.action).inc()
+            if task.corrected_claim is not None:
+                metrics.corrected_claims.labels(payer=task.payer_id).inc()
+            # processing lag: from the payer's answer to the task raised for it
+            metrics.denial_to_task.observe(max(0.0, (now - task.occurred_at).total_seconds()))
+        for fact in tracked.facts:
+            await outbox.send(
+                Topic.ADJUDICATIONS, category_key(fact.payer_id, fact.procedure_code).encode(), encode(fact)
             )
-            if any(t.corrected_claim is not None for t in tasks):
-                follow = apply(
-                    value["record"],
-                    _resubmitted_change(change),
-                    max_history=settings.lifecycle_history,
-                )
-                count(follow, topic, _resubmitted_change(change))
-                value["record"] = follow.record
-        claims[parsed.claim_id] = dump_value(value)
-        if tasks:
-            await emit_tasks(app, outbox, value["outbox"][change.event_id], count=True)
-        if not isinstance(parsed, LifecycleEvent) and (known := snapshot()) is not None:
-            # the denial trends learn from every adjudication of a claim whose lines are known
-            for fact in facts_for(known, parsed, app.reasons):
-                key = category_key(fact.payer_id, fact.procedure_code).encode()
-                await outbox.send("adjudications", key, encode(fact))
 
-    @app.faust.agent(channel, name="claimflow.lifecycle")
+    @app.faust.agent(app.inputs(Agent.LIFECYCLE), name=Agent.LIFECYCLE.faust_name)
     async def lifecycle(stream: StreamT[Any]) -> None:
-        await batched(app, "lifecycle", stream, handle)
-
-
-def _resubmitted_change(change: Change) -> Change:
-    """The claim's own step once its corrected claim has been sent (derived id: idempotent)."""
-    return Change(
-        event_id=f"{change.event_id}:resubmitted",
-        kind="lifecycle",
-        occurred_at=change.occurred_at,
-        target="resubmitted",
-        code="resubmitted",
-    )
+        await batched(app, Agent.LIFECYCLE, stream, handle)

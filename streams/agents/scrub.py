@@ -14,8 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import UTC, date
-from decimal import Decimal
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
@@ -24,53 +23,22 @@ from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResul
 from schemas.codec import encode
 from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
+from schemas.topics import Topic
+from streams.agents.catalogue import Agent, Table
 from streams.agents.common import Deferred, Outbox, batched, decode_event, guarded
 from streams.agents.encounters import lookup, lookup_raw
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
-from streams.scrub import HistoryEntry
+from streams.scrub import PatientHistory
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
 
 DEADLINE_HEADER = "claimflow-deadline"
-SEEN_PER_PATIENT = 64
-
-
-def _history_from(value: dict[str, Any] | None) -> list[HistoryEntry]:
-    if not value:
-        return []
-    return [
-        HistoryEntry(
-            e[0], e[1], e[2], date.fromisoformat(e[3]), e[4], tuple(e[5]), Decimal(str(e[6])), *e[7:8]
-        )
-        for e in value["entries"]
-    ]
-
-
-def _history_value(old: dict[str, Any] | None, claim: ClaimSubmitted, limit: int) -> dict[str, Any]:
-    """Replace this claim's lines (a corrected resend keeps one copy), keep the newest ``limit``."""
-    entries = [e for e in (old or {}).get("entries", []) if e[0] != claim.claim_id]
-    entries.extend(
-        [
-            h.claim_id,
-            h.payer_id,
-            h.procedure_code,
-            h.service_date.isoformat(),
-            h.rendering_provider_npi,
-            list(h.modifiers),
-            str(h.units),
-            h.encounter_id,
-        ]
-        for h in HistoryEntry.from_claim(claim)
-    )
-    entries.sort(key=lambda e: e[3])
-    seen = [*(old or {}).get("seen", []), str(claim.event_id)][-SEEN_PER_PATIENT:]
-    return {"entries": entries[-limit:], "seen": seen}
 
 
 def register(app: ClaimflowApp) -> None:
-    history = app.table("patient-history")
+    history = app.table(Table.PATIENT_HISTORY)
     metrics = app.metrics
     grace = app.settings.encounter_grace_seconds
     join_wait = min(app.settings.join_wait_seconds, grace)
@@ -79,16 +47,16 @@ def register(app: ClaimflowApp) -> None:
     async def scrub_and_emit(
         claim: ClaimSubmitted, encounter: Encounter | None, outbox: Outbox
     ) -> ScrubResult:
-        old = history.get(claim.patient_key) if claim.patient_key else None
-        redelivered = old is not None and str(claim.event_id) in old["seen"]
+        past = PatientHistory.decode(history.get(claim.patient_key) if claim.patient_key else None)
+        redelivered = past.has_seen(str(claim.event_id))
         as_of = claim.occurred_at.astimezone(UTC).date()
         result = app.scrubber.scrub(
-            claim, as_of, encounter, _history_from(old), now=claim.occurred_at, learned=learned
+            claim, as_of, encounter, past.entries(), now=claim.occurred_at, learned=learned
         )
         if not redelivered and claim.patient_key:
-            history[claim.patient_key] = _history_value(old, claim, app.settings.history_per_patient)
+            history[claim.patient_key] = past.with_claim(claim, app.settings.history_per_patient).encode()
         key = claim.claim_id.encode()
-        await outbox.send("claims-scrubbed", key, encode(result))
+        await outbox.send(Topic.CLAIMS_SCRUBBED, key, encode(result))
         if result.status == "clean":
             out: ClaimReady | ClaimHeld = ClaimReady(
                 event_id=derived_event_id(claim.event_id, "claim_ready"),
@@ -96,7 +64,7 @@ def register(app: ClaimflowApp) -> None:
                 claim=as_valid(claim),
                 warnings=list(result.edits),
             )
-            await outbox.send("claims-ready", key, encode(out))
+            await outbox.send(Topic.CLAIMS_READY, key, encode(out))
         else:
             out = ClaimHeld(
                 event_id=derived_event_id(claim.event_id, "claim_held"),
@@ -104,13 +72,13 @@ def register(app: ClaimflowApp) -> None:
                 claim=claim,
                 edits=list(result.edits),
             )
-            await outbox.send("claims-held", key, encode(out))
+            await outbox.send(Topic.CLAIMS_HELD, key, encode(out))
         stage: LifecycleStage = "ready" if result.status == "clean" else "held"
         # the claim and its encounter travel with "ready" only: corrections need them
         step = step_for(
             claim, stage, edit_count=len(result.edits), snapshot=stage == "ready", encounter=encounter
         )
-        await outbox.send("claim-lifecycle", key, encode(step))
+        await outbox.send(Topic.CLAIM_LIFECYCLE, key, encode(step))
         if not redelivered:  # counted once per claim event, even when redelivered after a crash
             metrics.claims_scrubbed.labels(
                 payer=claim.payer.payer_id or "unknown",
@@ -122,23 +90,23 @@ def register(app: ClaimflowApp) -> None:
                     category=edit.category, rule=edit.rule_id, severity=edit.severity
                 ).inc()
         else:
-            metrics.duplicates.labels(topic="claims-submitted").inc()
+            metrics.duplicates.labels(topic=Topic.CLAIMS_SUBMITTED).inc()
         return result
 
     async def park(event: EventT, claim: ClaimSubmitted, outbox: Outbox) -> None:
         deadline = time.time() + grace
         await outbox.send(
-            "claims-waiting",
+            Topic.CLAIMS_WAITING,
             event.message.key,
             event.message.value or b"",
             [(DEADLINE_HEADER, str(deadline).encode())],
         )
         step = step_for(claim, "received")
-        await outbox.send("claim-lifecycle", claim.claim_id.encode(), encode(step))
+        await outbox.send(Topic.CLAIM_LIFECYCLE, claim.claim_id.encode(), encode(step))
         metrics.claims_waiting.inc()
         metrics.claims_parked.inc()
 
-    @app.faust.agent(app.topic("claims-submitted"), name="claimflow.scrub")
+    @app.faust.agent(app.inputs(Agent.SCRUB), name=Agent.SCRUB.faust_name)
     async def scrub(stream: StreamT[Any]) -> None:
         missing: list[str] = []  # encounter ids the put-off claims of this batch wait for
 
@@ -171,11 +139,11 @@ def register(app: ClaimflowApp) -> None:
             ids, missing[:] = list(missing), []
             await wait_for_encounters(app, ids, join_wait)
 
-        await batched(app, "scrub", stream, handle, give_encounters_a_moment)
+        await batched(app, Agent.SCRUB, stream, handle, give_encounters_a_moment)
 
     @app.faust.agent(
-        app.topic("claims-waiting"),
-        name="claimflow.scrub-waiting",
+        app.inputs(Agent.SCRUB_WAITING),
+        name=Agent.SCRUB_WAITING.faust_name,
         concurrency=app.settings.waiting_concurrency,
     )
     async def waiting(stream: StreamT[Any]) -> None:
@@ -199,7 +167,7 @@ def register(app: ClaimflowApp) -> None:
                 await scrub_and_emit(claim, encounter, outbox)
                 await outbox.confirm()
 
-            await guarded(app, "scrub-waiting", event, body)
+            await guarded(app, Agent.SCRUB_WAITING, event, body)
 
 
 async def wait_for_encounters(app: ClaimflowApp, encounter_ids: list[str], seconds: float) -> None:

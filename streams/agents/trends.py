@@ -18,7 +18,9 @@ from faust.types import EventT, StreamT
 from schemas import AdjudicationFact, DenialTrend
 from schemas.codec import encode
 from schemas.ids import derived_event_id
+from schemas.topics import Topic
 from schemas.trends import TrendScope
+from streams.agents.catalogue import Agent, Table
 from streams.agents.common import Outbox, batched, decode_event
 from streams.trends import (
     NECESSITY_CARCS,
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
     from streams.runtime.broadcast import BroadcastTable
 
-RATES = "denial-rates"
+RATES = Topic.DENIAL_RATES
 
 
 class LearnedRateLookup:
@@ -73,7 +75,7 @@ def read_learned_rates(app: ClaimflowApp) -> None:
 
 
 def register(app: ClaimflowApp) -> None:
-    windows = app.table("denial-windows")
+    windows = app.table(Table.DENIAL_WINDOWS)
     read_learned_rates(app)
     metrics = app.metrics
     s = app.settings
@@ -106,7 +108,7 @@ def register(app: ClaimflowApp) -> None:
                 top_reasons=f.top_reasons,
             )
             await outbox.send(
-                "denial-trends", category_key(fact.payer_id, fact.procedure_code).encode(), encode(trend)
+                Topic.DENIAL_TRENDS, category_key(fact.payer_id, fact.procedure_code).encode(), encode(trend)
             )
             metrics.denial_trends.labels(payer=fact.payer_id, scope=scope, category=f.group).inc()
             value = mark_alerted(value, f.group, fact.adjudicated_on)
@@ -122,7 +124,7 @@ def register(app: ClaimflowApp) -> None:
             windows.get(ckey), fid, fact.adjudicated_on, fact.categories if fact.denied else [], fact.reasons
         )
         if value is None:  # redelivered: counted already
-            metrics.duplicates.labels(topic="adjudications").inc()
+            metrics.duplicates.labels(topic=Topic.ADJUDICATIONS).inc()
             return
         windows[ckey] = await raise_trends(fact, ckey, value, "payer_code_category", outbox)
 
@@ -144,6 +146,6 @@ def register(app: ClaimflowApp) -> None:
             }
             await outbox.send(RATES, dkey.encode(), json.dumps(rate).encode())
 
-    @app.faust.agent(app.topic("adjudications"), name="claimflow.trends")
+    @app.faust.agent(app.inputs(Agent.TRENDS), name=Agent.TRENDS.faust_name)
     async def trends(stream: StreamT[Any]) -> None:
-        await batched(app, "trends", stream, handle)
+        await batched(app, Agent.TRENDS, stream, handle)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from faust.types import EventT, StreamT
 
 from schemas.codec import encode
+from schemas.topics import Topic
+from streams.agents.catalogue import Agent
 from streams.agents.common import Outbox, batched, logical_topic, send_dead_letter
 from streams.x12.ingest import ingest_text
 
@@ -36,7 +38,7 @@ def register(app: ClaimflowApp) -> None:
         result = ingest_text(raw.decode("utf-8", errors="replace"), secret)
         key: Any = event.message.key
         if result.validation.ack999:
-            await outbox.send("x12-acknowledgments", key, result.validation.ack999.encode())
+            await outbox.send(Topic.X12_ACKNOWLEDGMENTS, key, result.validation.ack999.encode())
         if not result.accepted:
             await send_dead_letter(
                 app, event, "x12_rejected", f"{result.transaction}: {result.validation.summary()}"
@@ -47,6 +49,6 @@ def register(app: ClaimflowApp) -> None:
         for problem in result.refused:
             await send_dead_letter(app, event, "schema_violation", f"{result.transaction} claim {problem}")
 
-    @app.faust.agent(app.topic("x12-inbound"), name="claimflow.x12")
+    @app.faust.agent(app.inputs(Agent.X12), name=Agent.X12.faust_name)
     async def x12(stream: StreamT[Any]) -> None:
-        await batched(app, "x12", stream, handle)
+        await batched(app, Agent.X12, stream, handle)

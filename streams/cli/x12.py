@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from schemas import ValidClaim
 from schemas.codec import describe_validation_error, encode
+from schemas.topics import Topic
 from streams.runtime.settings import load_settings
 from streams.x12.claim837 import render_837p
 from streams.x12.ingest import ingest_text
@@ -95,7 +96,7 @@ def _dead_letter(producer: object, prefix: str, path: Path, text: str, error: st
     body = text.encode()
     pos = SourcePosition(f"file:{path.name}", -1, zlib.crc32(body), None, path.name.encode())
     letter = dead_letter(body, pos, "x12_rejected", f"X12 interchange rejected: {error}")
-    producer.send(prefix + "dead-letters", key=pos.topic.encode(), value=encode(letter))  # type: ignore[attr-defined]
+    producer.send(prefix + Topic.DEAD_LETTERS, key=pos.topic.encode(), value=encode(letter))  # type: ignore[attr-defined]
 
 
 def render(args: argparse.Namespace) -> int:

@@ -79,8 +79,8 @@ def drop_bundled_component(claim: ValidClaim, pack: RulePack) -> list[ValidClaim
             if pack.repeat_modifiers.intersection(line.modifiers):
                 continue
             code = line.procedure_code
-            owner = cms.component_of.get(code)
-            if owner is not None and owner in codes:
+            owner = pack.family_of(code)  # a component's own global
+            if owner is not None and owner != code and owner in codes:
                 drop.add(line.line_number)
                 continue
             for column1 in codes - {code}:

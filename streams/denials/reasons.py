@@ -20,14 +20,12 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas import Adjustment
 from schemas.codes import GroupCode
 from schemas.outputs import TaskAction
-from streams.errors import PackError
-from streams.scrub.packs import format_validation
+from streams.datafiles import read_model
 
 
 class _Strict(BaseModel):
@@ -160,11 +158,4 @@ def bundled_reason_map_path() -> Path:
 
 def load_reason_map(path: Path | None = None) -> ReasonMap:
     path = path or bundled_reason_map_path()
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise PackError(f"{path}: cannot read the reason-code map: {exc}") from None
-    try:
-        return ReasonMap(ReasonMapFile.model_validate(raw))
-    except ValidationError as exc:
-        raise PackError(format_validation(path, exc)) from None
+    return ReasonMap(read_model(path, ReasonMapFile))

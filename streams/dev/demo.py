@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from schemas.topics import Topic
 from streams.dev.broker import EmbeddedBroker, free_port
 from streams.dev.localrun import Bus, WorkerProcess
 from streams.dev.sim.generator import generate
@@ -107,10 +108,10 @@ def summary(
         f"redelivered events ignored  {int(_sum(metrics, 'claimflow_duplicate_events_total')):>8}",
         "",
         f"metrics:  {web}/metrics   health: {web}/health",
-        f"topics:   {prefix}claims-submitted → {prefix}claims-scrubbed / {prefix}claims-ready / "
-        f"{prefix}claims-held,",
-        f"          {prefix}claim-status + {prefix}claim-denials → {prefix}resubmission-tasks; "
-        f"bad input → {prefix}dead-letters",
+        f"topics:   {prefix}{Topic.CLAIMS_SUBMITTED} → {prefix}{Topic.CLAIMS_SCRUBBED} / "
+        f"{prefix}{Topic.CLAIMS_READY} / {prefix}{Topic.CLAIMS_HELD},",
+        f"          {prefix}{Topic.CLAIM_STATUS} + {prefix}{Topic.CLAIM_DENIALS} → "
+        f"{prefix}{Topic.RESUBMISSION_TASKS}; bad input → {prefix}{Topic.DEAD_LETTERS}",
         "",
     ]
     return "\n".join(lines)

@@ -158,6 +158,8 @@ class Change:
     replaces_claim_id: str | None = None
     #: when the event reached the bus (its Kafka timestamp, epoch seconds), when known
     received_at: float | None = None
+    #: the topic it came on (events on one topic are in bus order whatever their timestamps)
+    received_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,9 @@ class ClaimRecord:
     seen_event_ids: tuple[str, ...] = ()
     history: tuple[HistoryItem, ...] = ()
     anomalies: int = 0
-    #: the latest bus time (Kafka timestamp) of the events applied to the record
+    #: the latest bus time (Kafka timestamp) of the events applied to the record, and its topic
     latest_received: float | None = None
+    latest_received_on: str | None = None
 
     @property
     def is_original(self) -> bool:
@@ -276,21 +279,32 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     elif (
         prev is not None and target in PREDECESSORS[prev] and (latest is None or change.occurred_at <= latest)
     ):
-        # an A2 older than the F1 already applied: history only. If the A2 was on the bus no later
-        # than that F1 (Kafka timestamps are milliseconds: a tie is not evidence of lateness), the
-        # tracker merely read its topic later (reordered); else it really came late.
+        # an A2 older than the F1 already applied: history only. If the A2 was on the bus before
+        # that F1, the tracker merely read its topic later (reordered); else it really came late.
+        # Kafka timestamps are milliseconds: a tie across two topics is no evidence either way
+        # (reordered), while on one topic the later offset is the later arrival (late).
         on_bus_first = (
             change.received_at is not None
             and record.latest_received is not None
-            and change.received_at <= record.latest_received
+            and (
+                change.received_at < record.latest_received
+                or (
+                    change.received_at == record.latest_received
+                    and change.received_on != record.latest_received_on
+                )
+            )
         )
         result, new_state = ("reordered" if on_bus_first else "late"), prev
     else:
         result, new_state = "impossible", prev
         record = replace(record, anomalies=record.anomalies + 1)
 
-    if change.received_at is not None and result == "applied":
-        record = replace(record, latest_received=max(change.received_at, record.latest_received or 0.0))
+    if (
+        change.received_at is not None
+        and result == "applied"
+        and change.received_at >= (record.latest_received or 0.0)
+    ):
+        record = replace(record, latest_received=change.received_at, latest_received_on=change.received_on)
     item = HistoryItem(change.event_id, change.kind, change.code, target, result, change.occurred_at)
     record = replace(record, state=new_state, history=(*record.history, item)[-max_history:])
     became = new_state if new_state != prev else None

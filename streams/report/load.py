@@ -8,16 +8,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from schemas.topics import BY_NAME, Topic
+
 #: The topics a report reads (the worker's outputs and the answers it tracked).
 REPORT_TOPICS = (
-    "claims-submitted",
-    "claim-lifecycle",
-    "claims-scrubbed",
-    "claim-status",
-    "claim-denials",
-    "resubmission-tasks",
-    "denial-trends",
-    "dead-letters",
+    Topic.CLAIMS_SUBMITTED,
+    Topic.CLAIM_LIFECYCLE,
+    Topic.CLAIMS_SCRUBBED,
+    Topic.CLAIM_STATUS,
+    Topic.CLAIM_DENIALS,
+    Topic.RESUBMISSION_TASKS,
+    Topic.DENIAL_TRENDS,
+    Topic.DEAD_LETTERS,
 )
 
 
@@ -37,9 +39,7 @@ class Progress:
         print(f"  {self.what}: {self.count:,} events", file=self.out, flush=True)
 
 
-def _event_type(topic: str) -> str:
-    from schemas.topics import BY_NAME
-
+def _event_type(topic: Topic) -> str:
     model = BY_NAME[topic].model
     assert model is not None
     return str(model.model_fields["event_type"].default)

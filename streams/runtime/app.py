@@ -1,7 +1,8 @@
 """The one Faust app, built from settings, plus the HTTP listener for /metrics and health.
 
-``ClaimflowApp`` is the entry class: it owns the Faust app, the topics of the catalogue and the
-agents (registered by ``streams.agents``). Faust's own web server is disabled because it binds
+``ClaimflowApp`` is the entry class: it owns the Faust app, the topics of the catalogue, the
+tables and the housekeeping timers; the worker start-up (``streams.runtime.worker``) registers the
+agents (``streams.agents``) on it. Faust's own web server is disabled because it binds
 every interface whatever its host setting; claimflow serves /metrics, /health and /ready from its
 own aiohttp listener bound exactly where ``CLAIMFLOW_WEB_HOST``/``CLAIMFLOW_WEB_PORT`` say.
 """
@@ -17,7 +18,8 @@ from typing import Any
 import faust
 from faust.types import TopicT
 
-from schemas.topics import CATALOGUE, topic_name
+from schemas.topics import CATALOGUE, Topic, topic_name
+from streams.agents.catalogue import INPUTS, Agent, Table
 from streams.denials import load_reason_map
 from streams.runtime import faust_internals as faustfix
 from streams.runtime.broadcast import BroadcastTable
@@ -61,7 +63,7 @@ def broker_credentials(settings: Settings) -> faust.types.auth.CredentialsT | No
     if protocol.startswith("SASL_"):
         return faust.SASLCredentials(
             username=settings.kafka_sasl_username,
-            password=settings.kafka_sasl_password,
+            password=settings.sasl_password(),
             ssl_context=context,
             mechanism=settings.kafka_sasl_mechanism,
         )
@@ -114,13 +116,13 @@ class ClaimflowApp:
         )
         faustfix.install()  # never commit past an in-flight message (faust-streaming #606)
         self.faust = faust.App(settings.app_id, **faust_config(settings))
-        self.tables: dict[str, RetainedTable] = {}
+        self.tables: dict[Table, RetainedTable] = {}
         #: topics every worker reads whole (the learned denial rates), by logical name
-        self.broadcasts: dict[str, BroadcastTable] = {}
+        self.broadcasts: dict[Topic, BroadcastTable] = {}
         #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)
         self.encounter_waiters: dict[str, asyncio.Event] = {}
         self.health = Health(self, settings.stall_seconds)
-        self.topics: dict[str, TopicT] = {
+        self.topics: dict[Topic, TopicT] = {
             spec.name: self.faust.topic(
                 topic_name(spec.name, settings.topic_prefix),
                 key_serializer="raw",
@@ -129,11 +131,21 @@ class ClaimflowApp:
             )
             for spec in CATALOGUE
         }
+        self._schedule_housekeeping()
 
-    def topic(self, logical: str) -> TopicT:
+    def topic(self, logical: Topic) -> TopicT:
         return self.topics[logical]
 
-    def table(self, name: str) -> RetainedTable:
+    def inputs(self, agent: Agent) -> TopicT:
+        """The channel an agent reads: its declared input topics (``streams.agents.catalogue``)."""
+        topics = INPUTS[agent]
+        if len(topics) == 1:
+            return self.topics[topics[0]]
+        return self.faust.topic(
+            *(self.topics[t].get_topic_name() for t in topics), key_serializer="raw", value_serializer="raw"
+        )
+
+    def table(self, name: Table) -> RetainedTable:
         """A changelog-backed table of JSON objects (memory store by default, RocksDB by setting)
         whose entries expire after ``CLAIMFLOW_STATE_RETENTION_DAYS`` without a write."""
         table = self.faust.Table(
@@ -146,7 +158,7 @@ class ClaimflowApp:
         self.tables[name] = retained
         return retained
 
-    def broadcast(self, logical: str, index: Callable[[str], str] | None = None) -> BroadcastTable:
+    def broadcast(self, logical: Topic, index: Callable[[str], str] | None = None) -> BroadcastTable:
         """A topic this worker reads whole, latest value per key, outside the consumer group."""
         table = BroadcastTable(self, logical, index)
         self.broadcasts[logical] = table
@@ -164,11 +176,7 @@ class ClaimflowApp:
                 self.metrics.evictions.labels(table=name).inc(evicted)
             self.metrics.table_entries.labels(table=name).set(len(table))
 
-    def register_agents(self) -> None:
-        from streams.agents import register_all
-
-        register_all(self)
-
+    def _schedule_housekeeping(self) -> None:
         @self.faust.timer(5.0, on_leader=False)
         async def update_health_gauges() -> None:
             self.health.update_gauges()

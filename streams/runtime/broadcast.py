@@ -4,9 +4,7 @@ The denial trends' learned rates are written by whichever worker owns a payer's 
 read by every scrub agent. Faust's ``GlobalTable`` would do this through standby partitions that
 take part in every rebalance and recovery; this reader is a plain aiokafka consumer with no group:
 it assigns every partition, reads from the beginning and keeps following, so the consumer group
-and its rebalances stay as they were. (It replaced a GlobalTable while a loss in the fault test
-was being hunted; the GlobalTable turned out not to be the cause — see README, "Known defect" —
-but the simpler reader was kept.) Values are JSON; an empty value deletes the key.
+and its rebalances stay as they were. Values are JSON; an empty value deletes the key.
 """
 
 from __future__ import annotations
@@ -21,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 
+from schemas.topics import Topic
+
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
 
@@ -31,7 +31,7 @@ class BroadcastTable:
     """Latest value per key of a whole topic; ``index`` (optional) maps a key to a group whose
     presence can be asked cheaply (``has_group``), kept up to date as keys come and go."""
 
-    def __init__(self, app: ClaimflowApp, logical: str, index: Callable[[str], str] | None = None):
+    def __init__(self, app: ClaimflowApp, logical: Topic, index: Callable[[str], str] | None = None):
         self.app = app
         self.topic = app.topic(logical).get_topic_name()
         self.values: dict[str, Any] = {}

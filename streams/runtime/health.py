@@ -12,18 +12,10 @@ import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
+from streams.agents.catalogue import INPUTS
+
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
-
-#: Which agent drains which input topic.
-AGENT_TOPICS: dict[str, tuple[str, ...]] = {
-    "encounters": ("encounters",),
-    "scrub": ("claims-submitted",),
-    "scrub-waiting": ("claims-waiting",),
-    "lifecycle": ("claim-lifecycle", "claim-status", "claim-denials"),
-    "x12": ("x12-inbound",),
-    "trends": ("adjudications",),
-}
 
 
 class Health:
@@ -53,8 +45,8 @@ class Health:
         """Lag per logical input topic over this worker's assigned partitions."""
         consumer: Any = self.app.faust.consumer  # Faust's read positions are not in its public type
         prefix = self.app.settings.topic_prefix
-        inputs = {t for topics in AGENT_TOPICS.values() for t in topics}
-        out = {t: 0 for t in inputs}
+        inputs = {t for topics in INPUTS.values() for t in topics}
+        out: dict[str, int] = {t: 0 for t in inputs}
         try:
             assigned = consumer.assignment()
         except Exception:  # not started yet
@@ -92,7 +84,7 @@ class Health:
             return True, "starting"
         lag = self.lag()
         stuck = []
-        for agent, topics in AGENT_TOPICS.items():
+        for agent, topics in INPUTS.items():
             behind = sum(lag.get(t, 0) for t in topics)
             last = self.progress.get(agent, self.started)
             if behind > 0 and now - last > self.stall_seconds:

@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     kafka_security_protocol: SecurityProtocol = Field(default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
     kafka_sasl_mechanism: SaslMechanism | None = Field(default=None, alias="KAFKA_SASL_MECHANISM")
     kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
-    kafka_sasl_password: str | None = Field(default=None, alias="KAFKA_SASL_PASSWORD", repr=False)
+    kafka_sasl_password: SecretStr | None = Field(default=None, alias="KAFKA_SASL_PASSWORD")
     kafka_ssl_cafile: Path | None = Field(default=None, alias="KAFKA_SSL_CAFILE")
 
     # --- claimflow --------------------------------------------------------------------------
@@ -147,13 +147,17 @@ class Settings(BaseSettings):
         test's explicit environment is never mixed with the process's."""
         return (init_settings,)
 
+    def sasl_password(self) -> str | None:
+        """The SASL password, revealed only to the Kafka clients."""
+        return self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None
+
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
         problems: list[str] = []
         if self.kafka_security_protocol.startswith("SASL_"):
             if self.kafka_sasl_mechanism is None:
                 problems.append("KAFKA_SASL_MECHANISM is required when KAFKA_SECURITY_PROTOCOL is SASL_*")
-            if not self.kafka_sasl_username or not self.kafka_sasl_password:
+            if not self.kafka_sasl_username or not self.sasl_password():
                 problems.append("KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required with SASL")
         elif self.kafka_sasl_mechanism or self.kafka_sasl_username or self.kafka_sasl_password:
             problems.append(
@@ -217,7 +221,7 @@ class Settings(BaseSettings):
         if self.kafka_sasl_mechanism:
             kw["sasl_mechanism"] = self.kafka_sasl_mechanism
             kw["sasl_plain_username"] = self.kafka_sasl_username
-            kw["sasl_plain_password"] = self.kafka_sasl_password
+            kw["sasl_plain_password"] = self.sasl_password()
         if self.kafka_ssl_cafile:
             kw["ssl_cafile"] = str(self.kafka_ssl_cafile)
         return kw

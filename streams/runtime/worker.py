@@ -12,15 +12,14 @@ import time
 
 from faust.worker import Worker
 
+from streams.agents import register_agents
+from streams.errors import ExitCode
 from streams.runtime.app import ClaimflowApp
 from streams.runtime.listener import WebListener
 from streams.runtime.phi_logging import configure_logging, install_phi_filter
 from streams.runtime.settings import Settings
 
 log = logging.getLogger("claimflow")
-
-#: Exit status when a graceful stop overran ``CLAIMFLOW_SHUTDOWN_SECONDS`` (EX_TEMPFAIL).
-EXIT_SHUTDOWN_TIMEOUT = 75
 
 
 def shutdown_watchdog(seconds: float) -> threading.Timer:
@@ -38,7 +37,7 @@ def shutdown_watchdog(seconds: float) -> threading.Timer:
             time.monotonic() - started,
         )
         logging.shutdown()
-        os._exit(EXIT_SHUTDOWN_TIMEOUT)
+        os._exit(ExitCode.SHUTDOWN_TIMEOUT)
 
     timer = threading.Timer(seconds, expire)
     timer.daemon = True
@@ -69,7 +68,7 @@ class ClaimflowWorker(Worker):
 
 def build_worker(settings: Settings) -> tuple[ClaimflowApp, Worker]:
     app = ClaimflowApp(settings)
-    app.register_agents()
+    register_agents(app)
     listener = WebListener(
         settings.web_host, settings.web_port, liveness=app.liveness, readiness=app.readiness
     )

@@ -2,12 +2,14 @@
 
 from streams.scrub.context import HistoryEntry, ScrubContext
 from streams.scrub.engine import Scrubber, scrub
-from streams.scrub.packs import PackError, RulePack, load_packs
+from streams.scrub.history import PatientHistory
+from streams.scrub.packs import DataFileError, RulePack, load_packs
 from streams.scrub.payers import PayerDirectory, PayerProfile, load_payers
 
 __all__ = [
+    "DataFileError",
     "HistoryEntry",
-    "PackError",
+    "PatientHistory",
     "PayerDirectory",
     "PayerProfile",
     "RulePack",

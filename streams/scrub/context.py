@@ -49,6 +49,33 @@ class HistoryEntry:
             if line.service_date is not None
         ]
 
+    def encode(self) -> list[Any]:
+        """The entry as a JSON row (the patient-history table's stored form)."""
+        return [
+            self.claim_id,
+            self.payer_id,
+            self.procedure_code,
+            self.service_date.isoformat(),
+            self.rendering_provider_npi,
+            list(self.modifiers),
+            str(self.units),
+            self.encounter_id,
+        ]
+
+    @classmethod
+    def decode(cls, row: Sequence[Any]) -> HistoryEntry:
+        """An entry from its stored row (rows written before the encounter id have 7 fields)."""
+        return cls(
+            row[0],
+            row[1],
+            row[2],
+            date.fromisoformat(row[3]),
+            row[4],
+            tuple(row[5]),
+            Decimal(str(row[6])),
+            row[7] if len(row) > 7 else None,
+        )
+
 
 T = TypeVar("T")
 

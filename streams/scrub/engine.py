@@ -17,7 +17,7 @@ from schemas import ClaimSubmitted, Encounter, ScrubbableClaim, ScrubEdit, Scrub
 from schemas.base import trusted
 from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
-from streams.errors import PackError
+from streams.errors import DataFileError
 from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack, load_packs
@@ -89,7 +89,7 @@ def check_rules(pack: RulePack) -> None:
         if unknown:
             parts.append(f"rules the engine does not implement: {', '.join(unknown)}")
         where = ", ".join(p.path for p in pack.packs)
-        raise PackError(f"{where}: rules: " + "; ".join(parts))
+        raise DataFileError(f"{where}: rules: " + "; ".join(parts))
 
 
 #: checkers the screen does not answer for: they always run (if their needs are met)

@@ -6,7 +6,7 @@ filing, duplicates, and the coding conventions they read) and procedure families
 (their codes, documentation, medical-necessity lists and family rules). Every pack's rules,
 codes and necessity policies are merged into one ``RulePack``; a rule or a code defined twice is an
 error naming both files. The CMS tables (``streams.scrub.cms``) are part of the loaded pack.
-``load_packs(dir)`` raises ``PackError`` naming the file and the field.
+``load_packs(dir)`` raises ``DataFileError`` naming the file and the field.
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas.codes import PlanType, normalize_icd10, normalize_modifier, normalize_procedure
 from schemas.outputs import EditCategory, Severity
-from streams.errors import PackError
+from streams.datafiles import read_model
+from streams.errors import DataFileError
 from streams.scrub.cms import CmsTables, load_cms
 
-__all__ = ["PackError", "RulePack", "load_packs"]
+__all__ = ["DataFileError", "RulePack", "load_packs"]
 
 
 class _Strict(BaseModel):
@@ -312,14 +312,10 @@ class RulePack:
         pctc = {code: row.pctc for (code, mod), row in cms.fees.rows.items() if mod == ""}
         status_rules = c.fee_status_rules
 
-        def family(code: str) -> frozenset[str]:
-            root = self.family_global.get(code, code)
-            return frozenset({root, *(m for m, g in self.family_global.items() if g == root)})
-
         partners: dict[str, set[str]] = {}
         for code, info in self.codes.items():
             for other in info.same_service_as:
-                mine, theirs = family(code), family(other)
+                mine, theirs = self.family_members(code), self.family_members(other)
                 for member in mine:
                     partners.setdefault(member, set()).update(theirs)
                 for member in theirs:
@@ -366,51 +362,41 @@ class RulePack:
     def is_em(self, code: str) -> bool:
         return code in self.em_singles or any(low <= code <= high for low, high in self.em_ranges)
 
+    def family_of(self, code: str) -> str | None:
+        """The diagnostic-test family a code bills a part of, from the fee schedule: its global
+        code (PC/TC indicator 4 and the components CMS prices it from: 93000 = 93005 + 93010),
+        the code itself when it is billed whole, with 26 or with TC (indicator 1: 71045), or
+        None (no professional/technical split)."""
+        key = self.family_global.get(code)
+        if key is not None:
+            return key
+        return code if self.cms.pctc(code) == 1 else None
+
+    def family_members(self, code: str) -> frozenset[str]:
+        """The codes of a code's family (the code alone when it has none)."""
+        root = self.family_of(code) or code
+        return frozenset({root, *(m for m, g in self.family_global.items() if g == root)})
+
     def same_family(self, a: str, b: str) -> bool:
-        fa = self.family_global.get(a)
-        return fa is not None and fa == self.family_global.get(b) and a != b
+        """Two different codes of one family (a global and its component, or two components)."""
+        fa = self.family_of(a)
+        return fa is not None and a != b and fa == self.family_of(b)
 
     def needs_documentation(self, code: str) -> bool:
         return code in self.documented_codes
 
 
-def _yaml(path: Path) -> object:
-    try:
-        return yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise PackError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise PackError(f"{path}: not valid YAML: {exc}") from None
-
-
-def read_yaml(path: Path) -> object:
-    """A YAML file's data; ``PackError`` naming the file when it is missing or not YAML."""
-    return _yaml(path)
-
-
-def format_validation(path: Path, exc: ValidationError) -> str:
-    lines = [f"{path}: invalid"]
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(p) for p in err["loc"])
-        lines.append(f"  {loc}: {err['msg']}")
-    return "\n".join(lines)
-
-
 def read_pack_file(path: Path) -> PackFile:
-    data = _yaml(path)
-    try:
-        return PackFile.model_validate(data)
-    except ValidationError as exc:
-        raise PackError(format_validation(path, exc)) from None
+    return read_model(path, PackFile)
 
 
 def pack_dirs(rules_dir: Path) -> list[Path]:
     """The pack folders of a rules directory (``core`` first, then by name)."""
     if not rules_dir.is_dir():
-        raise PackError(f"{rules_dir}: rules directory not found")
+        raise DataFileError(f"{rules_dir}: rules directory not found")
     found = sorted(p.parent for p in rules_dir.glob("*/pack.yaml"))
     if not found:
-        raise PackError(f"{rules_dir}: no pack folders (each holds a pack.yaml)")
+        raise DataFileError(f"{rules_dir}: no pack folders (each holds a pack.yaml)")
     return sorted(found, key=lambda p: (p.name != "core", p.name))
 
 
@@ -430,22 +416,22 @@ def load_packs(rules_dir: Path | None = None, cms_dir: Path | None = None) -> Ru
         infos.append(PackInfo(spec.pack_id, spec.version, str(folder)))
         if spec.conventions is not None:
             if conventions is not None:
-                raise PackError(f"{path}: conventions: already defined in {conventions[0]}")
+                raise DataFileError(f"{path}: conventions: already defined in {conventions[0]}")
             conventions = (path, spec.conventions)
         for code, info in spec.codes.items():
             if code in codes:
-                raise PackError(f"{path}: codes.{code}: already defined in {codes[code][0]}")
+                raise DataFileError(f"{path}: codes.{code}: already defined in {codes[code][0]}")
             codes[code] = (path, info)
         for rule_id, rule in spec.rules.items():
             if rule_id in rules:
-                raise PackError(f"{path}: rules.{rule_id}: already defined in {rules[rule_id][0]}")
+                raise DataFileError(f"{path}: rules.{rule_id}: already defined in {rules[rule_id][0]}")
             rules[rule_id] = (path, rule)
         necessity.extend(spec.necessity)
     if conventions is None:
-        raise PackError(f"{directory}: no pack defines the conventions (the core pack does)")
+        raise DataFileError(f"{directory}: no pack defines the conventions (the core pack does)")
     for status, rule_id in conventions[1].fee_status_rules.items():
         if rule_id not in rules:
-            raise PackError(
+            raise DataFileError(
                 f"{conventions[0]}: conventions.fee_status_rules.{status}: unknown rule {rule_id}"
             )
     return RulePack(

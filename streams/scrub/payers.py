@@ -12,9 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from schemas.codes import PlanType, normalize_icd10, normalize_procedure
-from streams.errors import PackError
-from streams.scrub.packs import format_validation
-from streams.scrub.packs import read_yaml as _yaml
+from streams.datafiles import read_yaml, validation_message
+from streams.errors import DataFileError
 
 DEFAULTS_FILE = "_plan_defaults.yaml"
 
@@ -173,31 +172,29 @@ def load_payers(directory: Path) -> PayerDirectory:
     defaults_path = directory / DEFAULTS_FILE
     defaults: dict[str, dict[str, object]] = {}
     if defaults_path.exists():
-        raw = _yaml(defaults_path) or {}
+        raw = read_yaml(defaults_path) or {}
         if not isinstance(raw, dict):
-            raise PackError(f"{defaults_path}: expected a mapping of plan_type -> defaults")
+            raise DataFileError(f"{defaults_path}: expected a mapping of plan_type -> defaults")
         defaults = {str(k): dict(v or {}) for k, v in raw.items()}
         for plan_type, values in defaults.items():
             try:
                 PayerProfile.model_validate({**values, "payer_id": "_", "name": "_", "plan_type": plan_type})
             except ValidationError as exc:
-                raise PackError(
-                    format_validation(defaults_path, exc).replace("invalid", f"invalid ({plan_type})", 1)
-                ) from None
+                raise DataFileError(validation_message(defaults_path, exc, plan_type)) from None
     profiles: dict[str, PayerProfile] = {}
     for path in sorted(directory.glob("*.yaml")):
         if path.name == DEFAULTS_FILE:
             continue
-        raw = _yaml(path)
+        raw = read_yaml(path)
         if not isinstance(raw, dict):
-            raise PackError(f"{path}: expected a mapping with payer_id, name, plan_type")
+            raise DataFileError(f"{path}: expected a mapping with payer_id, name, plan_type")
         merged = {**defaults.get(str(raw.get("plan_type")), {}), **raw}
         try:
             profile = PayerProfile.model_validate(merged)
         except ValidationError as exc:
-            raise PackError(format_validation(path, exc)) from None
+            raise DataFileError(validation_message(path, exc)) from None
         if profile.payer_id in profiles:
-            raise PackError(f"{path}: payer_id {profile.payer_id!r} is defined twice")
+            raise DataFileError(f"{path}: payer_id {profile.payer_id!r} is defined twice")
         profiles[profile.payer_id] = profile
     return PayerDirectory(profiles, defaults)
 

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from schemas import ClaimStatus, Denial, Envelope, read_claim
 from schemas.codec import describe_validation_error
+from schemas.topics import Topic
 from streams.x12.ack277 import statuses_from_277ca
 from streams.x12.claim837 import claims_from_837p
 from streams.x12.remit835 import remittances_from_835
@@ -27,7 +28,7 @@ GUIDES = {"005010X222": "837P", "005010X214": "277CA", "005010X221": "835"}
 class Routed:
     """One event and where it goes: logical topic and key."""
 
-    topic: str
+    topic: Topic
     key: str
     event: Envelope
 
@@ -58,12 +59,12 @@ def _route(raw: dict[str, Any]) -> Routed:
     kind = raw.get("event_type")
     if kind == "denial":
         denial = Denial.model_validate(raw)
-        return Routed("claim-denials", denial.claim_id, denial)
+        return Routed(Topic.CLAIM_DENIALS, denial.claim_id, denial)
     if kind == "claim_status" or "category_code" in raw:
         status = ClaimStatus.model_validate({**raw, "event_type": "claim_status"})
-        return Routed("claim-status", status.claim_id, status)
+        return Routed(Topic.CLAIM_STATUS, status.claim_id, status)
     claim = read_claim(raw)
-    return Routed("claims-submitted", claim.patient_key or claim.claim_id, claim)
+    return Routed(Topic.CLAIMS_SUBMITTED, claim.patient_key or claim.claim_id, claim)
 
 
 def ingest_text(text: str, secret: bytes) -> IngestResult:

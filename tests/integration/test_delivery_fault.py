@@ -8,6 +8,7 @@ import time
 import pytest
 from kafka import KafkaAdminClient
 
+from streams.errors import ExitCode
 from tests.integration.conftest import Deployment, wait_records
 from tests.integration.scenario import submit
 
@@ -26,7 +27,7 @@ def test_failed_output_delivery_stops_the_worker_and_the_claim_is_redone(deploym
         while faulty.proc is not None and faulty.proc.poll() is None:
             assert time.monotonic() < deadline, "the worker kept going past an undelivered output"
             time.sleep(0.2)
-        assert faulty.proc is not None and faulty.proc.returncode == 70
+        assert faulty.proc is not None and faulty.proc.returncode == ExitCode.OUTPUT_UNCONFIRMED
         assert bus.read("claims-ready") == []  # the failed output really was never written
         # and nothing was committed past the claim (its topic holds this one record)
         admin = KafkaAdminClient(bootstrap_servers=bus.bootstrap)

@@ -18,6 +18,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from schemas import Encounter, ValidClaim
 from schemas.ids import derived_event_id
+from schemas.topics import Topic
 from streams.dev.localrun import Bus
 from streams.dev.sim.generator import SimCase
 from streams.dev.sim.payer import Adjudication, PayerModel
@@ -66,7 +67,7 @@ def answers_for(
         "category_code": "A1",
         "status_code": "19",
     }
-    events.append((rng.uniform(0.1, 0.5) * time_scale, "claim-status", a1))
+    events.append((rng.uniform(0.1, 0.5) * time_scale, Topic.CLAIM_STATUS, a1))
     decision = {
         **base,
         "event_id": str(uuid.UUID(int=rng.getrandbits(128))),
@@ -76,7 +77,7 @@ def answers_for(
         "status_code": adj.status_code,
     }
     decision_delay = rng.uniform(0.5, 1.0) * time_scale
-    events.append((decision_delay, "claim-status", decision))
+    events.append((decision_delay, Topic.CLAIM_STATUS, decision))
     if not adj.rejected:
         paid_at = ack_at + timedelta(days=rng.uniform(7, 30))
         remit = {
@@ -92,7 +93,7 @@ def answers_for(
         remit_delay = rng.uniform(1.0, 2.0) * time_scale
         if rng.random() < out_of_order_rate:  # the 835 overtakes the 277CA
             remit_delay = decision_delay * 0.5
-        events.append((remit_delay, "claim-denials", remit))
+        events.append((remit_delay, Topic.CLAIM_DENIALS, remit))
     if rng.random() < duplicate_rate:  # a redelivery with the same event_id
         delay, topic, ev = rng.choice(events)
         events.append((delay + 0.2 * time_scale, topic, ev))
@@ -133,9 +134,9 @@ class Simulation:
         total = len(self.cases)
         for i, case in enumerate(self.cases, start=1):
             key = case.claim["patient_key"]
-            self.bus.send("encounters", key, case.encounter)
+            self.bus.send(Topic.ENCOUNTERS, key, case.encounter)
             if self.scrub and not case.direct:
-                self.bus.send("claims-submitted", key, case.claim)
+                self.bus.send(Topic.CLAIMS_SUBMITTED, key, case.claim)
             if i % 100 == 0 or i == total:
                 progress(i, total, "claims published", self.out)
         self.bus.flush()
@@ -159,10 +160,12 @@ class Simulation:
             self.out_of_order_rate,
             self.time_scale,
         )
-        remit = [delay for delay, topic, _ in answers if topic == "claim-denials"]
+        remit = [delay for delay, topic, _ in answers if topic == Topic.CLAIM_DENIALS]
         if remit:  # 277CA answers sent after the 835 that follows them: really out of order
             late = {
-                ev["event_id"] for delay, topic, ev in answers if topic == "claim-status" and delay > remit[0]
+                ev["event_id"]
+                for delay, topic, ev in answers
+                if topic == Topic.CLAIM_STATUS and delay > remit[0]
             }
             self.stats["answers_sent_late"] = self.stats.get("answers_sent_late", 0) + len(late)
         for delay, topic, ev in answers:
@@ -177,7 +180,7 @@ class Simulation:
             claim = ValidClaim.model_validate(case.claim)
             encounter = Encounter.model_validate(case.encounter)
             step = step_for(claim, "ready", snapshot=True, encounter=encounter, source="practice-system")
-            self.bus.send("claim-lifecycle", claim.claim_id, json.loads(step.model_dump_json()))
+            self.bus.send(Topic.CLAIM_LIFECYCLE, claim.claim_id, json.loads(step.model_dump_json()))
             self._answer(claim, schedule)
             self.stats["sent_direct"] = self.stats.get("sent_direct", 0) + 1
 
@@ -197,7 +200,7 @@ class Simulation:
             "stage": "appealed",
         }
         now = time.monotonic()
-        heapq.heappush(schedule, (now + 0.2 * self.time_scale, id(appealed), "claim-lifecycle", appealed))
+        heapq.heappush(schedule, (now + 0.2 * self.time_scale, id(appealed), Topic.CLAIM_LIFECYCLE, appealed))
         decided = filed + timedelta(days=self.rng.uniform(20, 40))
         if self.payer.overturns(claim_id):
             answer: dict[str, Any] = {
@@ -210,7 +213,7 @@ class Simulation:
                 "remark_codes": [],
                 "paid_amount": str(task["amount_at_stake"]),
             }
-            topic = "claim-denials"
+            topic = Topic.CLAIM_DENIALS
             self.stats["appeals_overturned"] = self.stats.get("appeals_overturned", 0) + 1
         else:
             answer = {
@@ -220,7 +223,7 @@ class Simulation:
                 "source": "billing-clerk",
                 "stage": "written_off",
             }
-            topic = "claim-lifecycle"
+            topic = Topic.CLAIM_LIFECYCLE
             self.stats["appeals_upheld"] = self.stats.get("appeals_upheld", 0) + 1
         heapq.heappush(schedule, (now + 0.8 * self.time_scale, id(answer), topic, answer))
 
@@ -233,7 +236,9 @@ class Simulation:
         consumer = KafkaConsumer(
             bootstrap_servers=self.bus.bootstrap, enable_auto_commit=False, consumer_timeout_ms=200
         )
-        topics = [self.bus.prefix + t for t in ("claims-ready", "claims-held", "resubmission-tasks")]
+        topics = [
+            self.bus.prefix + t for t in (Topic.CLAIMS_READY, Topic.CLAIMS_HELD, Topic.RESUBMISSION_TASKS)
+        ]
         tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
@@ -249,7 +254,7 @@ class Simulation:
             while time.monotonic() < deadline:
                 for msg in self._poll(consumer):
                     item = json.loads(msg.value)
-                    if msg.topic.endswith("resubmission-tasks"):
+                    if msg.topic.endswith(Topic.RESUBMISSION_TASKS):
                         if item["task_id"] not in seen:
                             seen.add(item["task_id"])
                             self._work_task(item, schedule)
@@ -257,7 +262,7 @@ class Simulation:
                         continue
                     claim = (
                         ValidClaim.model_validate(item["claim"])
-                        if msg.topic.endswith("claims-ready")
+                        if msg.topic.endswith(Topic.CLAIMS_READY)
                         else None
                     )
                     claim_id = item["claim"]["claim_id"]
@@ -302,7 +307,7 @@ class Simulation:
         for case in self.cases:
             claim = ValidClaim.model_validate(case.claim)
             step = step_for(claim, "ready", snapshot=True, source="simulator")
-            self.bus.send("claim-lifecycle", claim.claim_id, json.loads(step.model_dump_json()))
+            self.bus.send(Topic.CLAIM_LIFECYCLE, claim.claim_id, json.loads(step.model_dump_json()))
             self._answer(claim, schedule)
         while schedule:
             wait = schedule[0][0] - time.monotonic()

@@ -6,10 +6,10 @@ from datetime import date
 from pathlib import Path
 
 from schemas.codes import looks_like_modifier, looks_like_procedure
-from streams.errors import PackError
+from streams.errors import DataFileError
 
 
-class CmsFileError(PackError):
+class CmsFileError(DataFileError):
     """A CMS file could not be read; the message names the file, the line and the field."""
 
     def __init__(self, path: Path | str, line: int | None, problem: str):

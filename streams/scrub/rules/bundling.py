@@ -1,7 +1,7 @@
 """bundling: a global with its own component, components split by one provider, NCCI pairs, and
 two codes for one service — all per provider (NCCI edits apply to one provider's services).
 
-A diagnostic test's family and part come from the fee schedule (``streams.scrub.cms``): a code
+A diagnostic test's family (``RulePack.family_of``) and part come from the fee schedule: a code
 with PC/TC indicator 4 and the component codes CMS prices it from (93000 = 93005 + 93010), or a
 code with indicator 1 billed whole, with 26 or with TC (71045, 71045-26, 71045-TC). Lines with a
 repeat modifier (76/77) bill a separate test and are left out.
@@ -14,16 +14,6 @@ from collections.abc import Iterator
 from streams.scrub.cms.tables import Part
 from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.registry import Finding, checks
-
-
-def family_key(ctx: ScrubContext, code: str) -> str | None:
-    """The family a code's parts are counted in: its global code (indicator 4 families), the code
-    itself (indicator 1), or None."""
-    pack = ctx.pack
-    key = pack.family_global.get(code)
-    if key is not None:
-        return key
-    return code if pack.cms.pctc(code) == 1 else None
 
 
 def _label(code: str, part: Part, ctx: ScrubContext) -> str:
@@ -39,7 +29,7 @@ def _earlier_parts(ctx: ScrubContext, history: list[HistoryEntry]) -> dict[str, 
     for h in history:
         if repeat.intersection(h.modifiers):
             continue
-        key = family_key(ctx, h.procedure_code)
+        key = ctx.pack.family_of(h.procedure_code)
         part = ctx.pack.cms.part(h.procedure_code, h.modifiers)
         if key is not None and part is not None:
             out.setdefault(key, {}).setdefault(part, _label(h.procedure_code, part, ctx))
@@ -62,7 +52,7 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
             if mods & repeat:
                 continue
             part = cms.part(line.procedure_code, mods)
-            key = family_key(ctx, line.procedure_code) if part is not None else None
+            key = ctx.pack.family_of(line.procedure_code) if part is not None else None
             if key is None or part is None:
                 continue
             here.setdefault(key, {}).setdefault(
@@ -143,7 +133,7 @@ def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
     one tracing billed under both, by the same provider on the same day."""
     pack = ctx.pack
     pairs = {
-        (family_key(ctx, code), family_key(ctx, other)): code
+        (ctx.pack.family_of(code), ctx.pack.family_of(other)): code
         for code, info in pack.codes.items()
         for other in info.same_service_as
     }
@@ -158,14 +148,14 @@ def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
     for day, lines in facts.by_date.items():
         billed: list[tuple[str, str, Part, int | None, frozenset[str]]] = []
         for line, mods in lines:
-            key = family_key(ctx, line.procedure_code)
+            key = ctx.pack.family_of(line.procedure_code)
             part = cms.part(line.procedure_code, mods)
             if key in related and part is not None:
                 billed.append((key, line.procedure_code, part, line.line_number, mods))
         if not billed:
             continue
         for h in ctx.same_day_history(claim, day, same_provider=True):
-            key = family_key(ctx, h.procedure_code)
+            key = ctx.pack.family_of(h.procedure_code)
             part = cms.part(h.procedure_code, h.modifiers)
             if key in related and part is not None:
                 billed.append((key, h.procedure_code, part, None, frozenset(h.modifiers)))

@@ -161,17 +161,17 @@ def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
         if not used or not pack.needs_documentation(line.procedure_code):
             continue
         day = line.service_date
-        family = pack.family_global.get(line.procedure_code, line.procedure_code)
+        family = pack.family_of(line.procedure_code) or line.procedure_code
         here = sum(
             1
             for other in claim.lines
             if other.service_date == day
-            and pack.family_global.get(other.procedure_code, other.procedure_code) == family
+            and (pack.family_of(other.procedure_code) or other.procedure_code) == family
         )
         earlier = [
             h
             for h in ctx.same_day_history(claim, day, same_provider=False)
-            if pack.family_global.get(h.procedure_code, h.procedure_code) == family
+            if (pack.family_of(h.procedure_code) or h.procedure_code) == family
         ]
         same_record = sum(
             1 for h in earlier if claim.encounter_id is not None and h.encounter_id == claim.encounter_id

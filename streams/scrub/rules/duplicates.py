@@ -14,7 +14,6 @@ from collections.abc import Iterator
 
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
-from streams.scrub.rules.bundling import family_key
 
 INTERPRETING = ("global", "professional")
 
@@ -58,11 +57,11 @@ def other_provider_reads(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findi
     for line, mods, part in zip(claim.lines, facts.mods, facts.parts, strict=True):
         if part not in INTERPRETING:
             continue
-        key = family_key(ctx, line.procedure_code)
+        key = ctx.pack.family_of(line.procedure_code)
         if key is None:
             continue
         for h in ctx.same_day_history(claim, line.service_date, same_provider=False):
-            if h.rendering_provider_npi == npi or family_key(ctx, h.procedure_code) != key:
+            if h.rendering_provider_npi == npi or ctx.pack.family_of(h.procedure_code) != key:
                 continue
             if cms.part(h.procedure_code, h.modifiers) not in INTERPRETING:
                 continue  # a tracing billed by someone else (a facility) is the usual split

@@ -9,7 +9,7 @@ import pytest
 
 from schemas import Adjustment
 from streams.denials import load_reason_map
-from streams.errors import PackError
+from streams.errors import DataFileError
 
 REASONS = load_reason_map()
 GROUPS = ("CO", "PI", "OA", "PR")
@@ -82,6 +82,6 @@ def test_a_map_that_bills_the_patient_under_co_is_refused(tmp_path: Path) -> Non
         "version: x\ncarcs:\n  '96': {category: non_covered, label: x, recoverable: false, action: bill_patient}\n"
     )
     with pytest.raises(
-        PackError, match=r"carc\.yaml.*\n.*carcs\.96\.action.*bill_patient is never the action"
+        DataFileError, match=r"carc\.yaml.*\n.*carcs\.96\.action.*bill_patient is never the action"
     ):
         load_reason_map(path)

@@ -158,8 +158,8 @@ def test_any_sequence_of_answers_never_crashes_and_stays_in_known_states(
     assert decided <= 1
 
 
-def _on_bus(change: Change, at: float) -> Change:
-    return replace(change, received_at=at)
+def _on_bus(change: Change, at: float, topic: str = "claim-status") -> Change:
+    return replace(change, received_at=at, received_on=topic)
 
 
 def test_an_older_answer_that_reached_the_bus_later_is_late_and_counted() -> None:
@@ -170,12 +170,24 @@ def test_an_older_answer_that_reached_the_bus_later_is_late_and_counted() -> Non
 
 def test_an_older_answer_on_the_bus_before_the_applied_one_is_only_reordered() -> None:
     """The tracker reads claim-status and claim-denials together: an A2 written before the 835 can
-    be read after it. Expected, not an anomaly (a millisecond tie is no evidence of lateness)."""
-    paid = run(ready(), _on_bus(status("F1", 60), 100.0))
+    be read after it. Expected, not an anomaly (a millisecond tie across topics is no evidence of
+    lateness)."""
+    paid = run(
+        ready(),
+        _on_bus(
+            Change("r-1", "remittance", T0 + timedelta(minutes=60), "paid", "CLP02=1"), 100.0, "claim-denials"
+        ),
+    )
     for on_bus in (99.0, 100.0):
         outcome = apply(paid, _on_bus(status("A2", 2, event_id=f"a2-{on_bus}"), on_bus))
         assert outcome.result == "reordered" and outcome.record.state == "paid"
         assert outcome.record.anomalies == 0
+
+
+def test_on_one_topic_a_millisecond_tie_still_follows_bus_order() -> None:
+    """Same topic, same millisecond: the A2 was written after the F1 (later offset), so it is late."""
+    paid = run(ready(), _on_bus(status("F1", 60), 100.0))
+    assert apply(paid, _on_bus(status("A2", 2), 100.0)).result == "late"
 
 
 @pytest.mark.parametrize("category", ["A0", "D0", "F3F", "F3N", "E1", "A4"])

@@ -65,7 +65,22 @@ def test_scram_sha_512_over_ssl_is_accepted(tmp_path: Path) -> None:
     )
     kw = s.kafka_client_kwargs()
     assert kw["bootstrap_servers"] == ["k1:9093", "k2:9093"] and kw["sasl_mechanism"] == "SCRAM-SHA-512"
-    assert "secret" not in repr(s)
+    assert "secret" not in repr(s) and s.model_dump()["kafka_sasl_password"] != "secret"
+    assert kw["sasl_plain_password"] == "secret"  # revealed to the Kafka client only
+
+
+def test_the_sasl_password_reaches_faust_and_no_log_or_dump() -> None:
+    s = load_settings(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": "k1:9092",
+            "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+            "KAFKA_SASL_MECHANISM": "PLAIN",
+            "KAFKA_SASL_USERNAME": "claimflow",
+            "KAFKA_SASL_PASSWORD": "hunter2",
+        }
+    )
+    assert faust_config(s)["broker_credentials"].password == "hunter2"
+    assert "hunter2" not in repr(s) and "hunter2" not in str(s.model_dump())
 
 
 def test_embedded_profile_applies_broker_workarounds_only_when_asked() -> None:

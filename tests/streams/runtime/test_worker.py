@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from faust.sensors import Monitor
 
+from streams.agents import register_agents
 from streams.runtime.app import ClaimflowApp, faust_config
 from streams.runtime.quiet_monitor import SILENCED, QuietMonitor
 from streams.runtime.settings import ConfigError, load_settings
@@ -18,7 +19,7 @@ BASE = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
 def agents_of(stages: str | None) -> tuple[set[str], set[str], set[str]]:
     env = dict(BASE) if stages is None else {**BASE, "CLAIMFLOW_STAGES": stages}
     app = ClaimflowApp(load_settings(env))
-    app.register_agents()
+    register_agents(app)
     names = {name.rsplit(".", 1)[-1] for name in app.faust.agents}
     return names, set(app.tables), set(app.broadcasts)
 

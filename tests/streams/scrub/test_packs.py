@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.errors import PackError
+from streams.errors import DataFileError
 from streams.scrub import Scrubber
 from streams.scrub.engine import check_rules
 from streams.scrub.packs import bundled_packs_dir, load_packs
@@ -38,7 +38,7 @@ def test_bundled_packs_load_merged_with_the_cms_tables() -> None:
 def test_invalid_field_is_reported_with_file_and_field(packs_copy: Path) -> None:
     path = packs_copy / "core" / "pack.yaml"
     path.write_text(path.read_text().replace("severity: error", "severity: fatal", 1))
-    with pytest.raises(PackError) as info:
+    with pytest.raises(DataFileError) as info:
         load_packs(packs_copy)
     message = str(info.value)
     assert "core/pack.yaml" in message and "rules.CLAIM_UNKNOWN_FIELD.severity" in message
@@ -47,7 +47,7 @@ def test_invalid_field_is_reported_with_file_and_field(packs_copy: Path) -> None
 def test_unknown_category_is_rejected(packs_copy: Path) -> None:
     path = packs_copy / "ecg" / "pack.yaml"
     path.write_text(path.read_text().replace("category: component", "category: billing", 1))
-    with pytest.raises(PackError, match="category"):
+    with pytest.raises(DataFileError, match="category"):
         load_packs(packs_copy)
 
 
@@ -59,7 +59,8 @@ def test_a_rule_defined_in_two_packs_names_both_files(packs_copy: Path) -> None:
     )
     path.write_text(path.read_text() + extra)
     with pytest.raises(
-        PackError, match=r"ecg/pack\.yaml: rules\.CLAIM_TOTAL_MISMATCH: already defined in .*core/pack\.yaml"
+        DataFileError,
+        match=r"ecg/pack\.yaml: rules\.CLAIM_TOTAL_MISMATCH: already defined in .*core/pack\.yaml",
     ):
         load_packs(packs_copy)
 
@@ -72,7 +73,7 @@ def test_rule_missing_from_the_packs_is_named(packs_copy: Path) -> None:
     while end < len(lines) and lines[end].startswith("    "):
         end += 1
     path.write_text("\n".join(lines[:start] + lines[end:]) + "\n")
-    with pytest.raises(PackError, match="rules without a definition: DUP_CLAIM"):
+    with pytest.raises(DataFileError, match="rules without a definition: DUP_CLAIM"):
         Scrubber.load(packs_copy)
 
 
@@ -80,24 +81,24 @@ def test_a_rule_without_its_authority_is_refused(packs_copy: Path) -> None:
     path = packs_copy / "core" / "pack.yaml"
     text = path.read_text().replace('    source: "837P CLM02 = sum of SV102"\n', "", 1)
     path.write_text(text)
-    with pytest.raises(PackError, match=r"rules\.CLAIM_TOTAL_MISMATCH\.source"):
+    with pytest.raises(DataFileError, match=r"rules\.CLAIM_TOTAL_MISMATCH\.source"):
         load_packs(packs_copy)
 
 
 def test_packs_without_conventions_are_refused(packs_copy: Path) -> None:
     shutil.rmtree(packs_copy / "core")
-    with pytest.raises(PackError, match="no pack defines the conventions"):
+    with pytest.raises(DataFileError, match="no pack defines the conventions"):
         load_packs(packs_copy)
 
 
 def test_broken_yaml_names_the_file(packs_copy: Path) -> None:
     (packs_copy / "ecg" / "pack.yaml").write_text("pack_id: [unclosed\n")
-    with pytest.raises(PackError, match=r"ecg/pack\.yaml: not valid YAML"):
+    with pytest.raises(DataFileError, match=r"ecg/pack\.yaml: not valid YAML"):
         load_packs(packs_copy)
 
 
 def test_a_rules_directory_without_packs_is_named(tmp_path: Path) -> None:
-    with pytest.raises(PackError, match="no pack folders"):
+    with pytest.raises(DataFileError, match="no pack folders"):
         load_packs(tmp_path)
 
 
@@ -123,7 +124,7 @@ def test_invalid_payer_profile_names_file_and_field(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text(
         "payer_id: X\nname: X\nplan_type: commercial\ntimely_filing_days: -3\n"
     )
-    with pytest.raises(PackError, match=r"bad\.yaml.*\n.*timely_filing_days"):
+    with pytest.raises(DataFileError, match=r"bad\.yaml.*\n.*timely_filing_days"):
         load_payers(tmp_path)
 
 
@@ -131,7 +132,7 @@ def test_frequency_limit_needs_a_period(tmp_path: Path) -> None:
     (tmp_path / "p.yaml").write_text(
         "payer_id: X\nname: X\nplan_type: commercial\nfrequency_limits:\n  - {code: '93000', count: 1}\n"
     )
-    with pytest.raises(PackError, match="period_days is required"):
+    with pytest.raises(DataFileError, match="period_days is required"):
         load_payers(tmp_path)
 
 
@@ -140,5 +141,5 @@ def test_payer_necessity_list_codes_are_checked(tmp_path: Path) -> None:
         "payer_id: X\nname: X\nplan_type: commercial\nnecessity:\n  lists:\n"
         "    - {applies_to: ['93000'], diagnoses: ['not-a-code']}\n"
     )
-    with pytest.raises(PackError, match=r"p\.yaml.*\n.*necessity\.lists\.0\.diagnoses"):
+    with pytest.raises(DataFileError, match=r"p\.yaml.*\n.*necessity\.lists\.0\.diagnoses"):
         load_payers(tmp_path)

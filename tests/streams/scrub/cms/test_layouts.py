@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.errors import PackError
+from streams.errors import DataFileError
 from streams.scrub.cms import bundled_cms_dir, load_cms
 from streams.scrub.cms.fees import load_fees
 from streams.scrub.cms.hcpcs import load_hcpcs
@@ -79,14 +79,14 @@ def test_ptp_keeps_every_version_of_a_pair_and_applies_the_one_in_force(tmp_path
 def test_a_malformed_ptp_line_names_file_line_and_field(tmp_path: Path, row: str, problem: str) -> None:
     path = tmp_path / "ccipra-v999r0-f1.TXT"
     path.write_text("\n".join([*PTP_2026Q3.read_text().splitlines()[:6], row]) + "\n")
-    with pytest.raises(PackError, match="ccipra-v999r0-f1.TXT" + problem):
+    with pytest.raises(DataFileError, match="ccipra-v999r0-f1.TXT" + problem):
         load_ptp([path])
 
 
 def test_a_file_without_the_ptp_header_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ptp.txt"
     path.write_text("93000\t93010\t\t19960101\t*\t0\tx\n")
-    with pytest.raises(PackError, match="not an NCCI PTP file"):
+    with pytest.raises(DataFileError, match="not an NCCI PTP file"):
         load_ptp([path])
 
 
@@ -125,7 +125,7 @@ def test_a_malformed_mue_row_names_file_line_and_field(tmp_path: Path, row: str,
         + row
         + "\n"
     )
-    with pytest.raises(PackError, match=rf"Eff_01-01-2027\.csv:3: {problem}"):
+    with pytest.raises(DataFileError, match=rf"Eff_01-01-2027\.csv:3: {problem}"):
         load_mue([path])
 
 
@@ -163,7 +163,7 @@ def test_a_pprrvu_file_missing_a_column_names_it(tmp_path: Path) -> None:
     lines = RVU_2025D.read_text().splitlines()
     lines[9] = lines[9].replace(",IND,DAYS,", ",XXX,DAYS,")  # 'PCTC IND' caption broken
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(PackError, match=r"PPRRVU2027_Jan\.csv:10: PPRRVU header lacks PCTC IND"):
+    with pytest.raises(DataFileError, match=r"PPRRVU2027_Jan\.csv:10: PPRRVU header lacks PCTC IND"):
         load_fees([path])
 
 
@@ -172,7 +172,7 @@ def test_a_pprrvu_row_with_a_bad_indicator_names_the_line(tmp_path: Path) -> Non
     lines = RVU_2025D.read_text().splitlines()
     lines[10] = lines[10].replace(",4,XXX,", ",X,XXX,", 1)
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(PackError, match=r"PPRRVU2027_Jan\.csv:11: PCTC IND: 'X' is not 0-9"):
+    with pytest.raises(DataFileError, match=r"PPRRVU2027_Jan\.csv:11: PCTC IND: 'X' is not 0-9"):
         load_fees([path])
 
 
@@ -201,7 +201,7 @@ def test_the_bundled_hcpcs_excerpt_has_the_ippe_screening_codes() -> None:
 def test_a_file_with_no_hcpcs_records_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "HCPC2027_JAN_ANWEB.txt"
     path.write_text("not a HCPCS file\n")
-    with pytest.raises(PackError, match="no HCPCS records"):
+    with pytest.raises(DataFileError, match="no HCPCS records"):
         load_hcpcs([path])
 
 
@@ -219,5 +219,5 @@ def test_a_cms_folder_is_read_by_file_name_and_the_rest_comes_from_the_bundle(tm
 
 
 def test_a_missing_cms_folder_is_named(tmp_path: Path) -> None:
-    with pytest.raises(PackError, match="CLAIMFLOW_CMS_DIR is not a directory"):
+    with pytest.raises(DataFileError, match="CLAIMFLOW_CMS_DIR is not a directory"):
         load_cms(tmp_path / "nowhere")

@@ -1,5 +1,5 @@
 """Adjudication facts: a payer's decision on a claim, one fact per claim line, joined with what
-was billed (code and pointed diagnoses). Pure; the lifecycle agent emits them."""
+was billed (code and pointed diagnoses), for the denial trends. Pure; the claim tracker makes them."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial
 from streams.denials import load_reason_map
-from streams.trends.facts import facts_for
+from streams.lifecycle.facts import facts_for
 from tests.builders import claim_dict, line
 
 REASONS = load_reason_map()

@@ -1,0 +1,249 @@
+"""The claim tracker: one observed event for a claim → the claim's next entry and everything that
+follows from it (pure; the lifecycle agent loads the entry, calls ``track``, stores, emits, counts).
+
+An event is claimflow's own lifecycle step (``claim-lifecycle``), a payer's status answer
+(``claim-status``: 277CA, portal) or a remittance decision (``claim-denials``: 835). Each is reduced
+to a state-machine change and applied (``machine.apply``). Then:
+
+- a payer answer for a claim the tracker does not know yet (its payer unknown) is **parked** on the
+  entry and acted on when claimflow's own step for the claim arrives;
+- a rejection or a denial becomes **resubmission tasks** (the planner), kept on the entry by the
+  event's id so that a redelivered event re-sends the same tasks instead of planning again;
+- a task with a corrected claim moves the claim on to ``resubmitted`` (a **follow-up** change with
+  an id derived from the event's: idempotent);
+- an adjudication of a claim whose lines are known becomes **adjudication facts** for the denial
+  trends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from pydantic import TypeAdapter
+
+from schemas import (
+    AdjudicationFact,
+    ClaimStatus,
+    Denial,
+    Encounter,
+    LifecycleEvent,
+    ResubmissionTask,
+    ValidClaim,
+)
+from schemas.topics import Topic
+from streams.denials.reasons import ReasonMap
+from streams.lifecycle.events import from_denial, from_lifecycle, from_status
+from streams.lifecycle.facts import facts_for
+from streams.lifecycle.machine import Change, ClaimRecord, Outcome, apply
+
+Observed = LifecycleEvent | ClaimStatus | Denial
+Answer = ClaimStatus | Denial
+
+_RECORD = TypeAdapter(ClaimRecord)
+_TOPIC_OF: dict[type, Topic] = {
+    LifecycleEvent: Topic.CLAIM_LIFECYCLE,
+    ClaimStatus: Topic.CLAIM_STATUS,
+    Denial: Topic.CLAIM_DENIALS,
+}
+
+
+class Planner(Protocol):
+    """Plans the resubmission tasks for a payer's answer (``streams.denials.TaskPlanner``)."""
+
+    def could_raise(self, answer: Answer) -> bool: ...
+
+    def plan(
+        self,
+        answer: Answer,
+        *,
+        claim_id: str,
+        payer_id: str | None,
+        plan_type: str | None,
+        payer_claim_number: str | None,
+        claim: ValidClaim | None,
+        encounter: Encounter | None,
+    ) -> list[ResubmissionTask]: ...
+
+
+def answer_topic(answer: Answer) -> Topic:
+    """The topic a payer answer comes on (the name parked answers are stored under)."""
+    return _TOPIC_OF[type(answer)]
+
+
+@dataclass
+class ClaimEntry:
+    """A claim as the tracker keeps it (the ``claims`` table's value): its record, the last
+    claim sent and the encounter it was scrubbed against (for corrections), the tasks each event
+    raised (re-sent on redelivery), and answers parked until the claim is known.
+
+    The claim and the encounter stay in their stored (JSON) form until a plan needs them."""
+
+    record: ClaimRecord
+    claim_json: dict[str, Any] | None = None
+    encounter_json: dict[str, Any] | None = None
+    outbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    parked: list[dict[str, Any]] = field(default_factory=list)
+    _claim: ValidClaim | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def new(cls, claim_id: str) -> ClaimEntry:
+        return cls(ClaimRecord(claim_id))
+
+    @classmethod
+    def decode(cls, stored: dict[str, Any] | None, claim_id: str) -> ClaimEntry:
+        if stored is None:
+            return cls.new(claim_id)
+        return cls(
+            _RECORD.validate_python(stored["record"]),
+            stored.get("claim"),
+            stored.get("encounter"),
+            dict(stored.get("outbox") or {}),
+            list(stored.get("parked") or []),
+        )
+
+    def encode(self) -> dict[str, Any]:
+        return {
+            "record": _RECORD.dump_python(self.record, mode="json"),
+            "claim": self.claim_json,
+            "encounter": self.encounter_json,
+            "outbox": self.outbox,
+            "parked": self.parked,
+        }
+
+    def claim(self) -> ValidClaim | None:
+        """The last claim sent to the payer, validated at most once."""
+        if self._claim is None and self.claim_json is not None:
+            self._claim = ValidClaim.model_validate(self.claim_json)
+        return self._claim
+
+    def encounter(self) -> Encounter | None:
+        return Encounter.model_validate(self.encounter_json) if self.encounter_json else None
+
+    def parked_answers(self) -> list[Answer]:
+        return [
+            (ClaimStatus if p["topic"] == Topic.CLAIM_STATUS else Denial).model_validate(p["event"])
+            for p in self.parked
+        ]
+
+
+@dataclass
+class Tracked:
+    """What one event did to a claim."""
+
+    entry: ClaimEntry
+    #: the state machine's outcomes with their changes: the event's own, then any follow-up
+    outcomes: list[tuple[Outcome, Change]]
+    #: False for a duplicate: nothing to store
+    changed: bool = True
+    #: payer answers acted on now that the claim's payer is known (the event itself, or answers
+    #: parked before), for counting
+    answers: list[Answer] = field(default_factory=list)
+    #: tasks planned for this event (new: to count)
+    tasks: list[ResubmissionTask] = field(default_factory=list)
+    #: a redelivered event: the tasks it raised the first time, to send again (not to count)
+    resend: list[ResubmissionTask] = field(default_factory=list)
+    facts: list[AdjudicationFact] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.outcomes[0][0]
+
+
+@dataclass(frozen=True)
+class Tracker:
+    reasons: ReasonMap
+    planner: Planner
+    history_limit: int = 32
+    #: events whose tasks are kept for a resend on redelivery
+    outbox_keep: int = 8
+    #: answers kept while the claim is unknown
+    parked_keep: int = 16
+
+    def change_for(self, event: Observed, received_at: float | None = None) -> Change:
+        if isinstance(event, LifecycleEvent):
+            change = from_lifecycle(event)
+        elif isinstance(event, ClaimStatus):
+            change = from_status(event)
+        else:
+            change = from_denial(event, self.reasons)
+        return (
+            replace(change, received_at=received_at, received_on=_TOPIC_OF[type(event)])
+            if received_at
+            else change
+        )
+
+    def track(self, entry: ClaimEntry, event: Observed, received_at: float | None = None) -> Tracked:
+        """Apply one event. ``received_at``: when it reached the bus (its Kafka timestamp, epoch
+        seconds), which tells an answer read late from one that came late."""
+        change = self.change_for(event, received_at)
+        outcome = apply(entry.record, change, max_history=self.history_limit)
+        if outcome.result == "duplicate":
+            # at-least-once: what this event produced may not have left before a crash
+            resend = [ResubmissionTask.model_validate(t) for t in entry.outbox.get(change.event_id, [])]
+            return Tracked(entry, [(outcome, change)], changed=False, resend=resend)
+
+        entry = replace(entry, record=outcome.record)
+        tracked = Tracked(entry, [(outcome, change)])
+        known = outcome.record.payer_id is not None
+        if isinstance(event, LifecycleEvent):
+            if event.claim is not None:
+                entry.claim_json = event.claim.model_dump(mode="json")
+                entry._claim = event.claim
+                entry.encounter_json = event.encounter.model_dump(mode="json") if event.encounter else None
+            to_act = entry.parked_answers() if known else []
+            if to_act:
+                entry.parked = []
+        elif known:
+            to_act = [event]
+        else:  # the claim is not known yet: act when it is
+            entry.parked = [
+                *entry.parked,
+                {"topic": answer_topic(event), "event": event.model_dump(mode="json")},
+            ][-self.parked_keep :]
+            to_act = []
+
+        tracked.answers = to_act
+        for answer in to_act:
+            if self.planner.could_raise(answer):
+                tracked.tasks.extend(self._plan(entry, answer))
+        if tracked.tasks:
+            entry.outbox = dict(
+                list(
+                    {
+                        **entry.outbox,
+                        change.event_id: [t.model_dump(mode="json") for t in tracked.tasks],
+                    }.items()
+                )[-self.outbox_keep :]
+            )
+            if any(t.corrected_claim is not None for t in tracked.tasks):
+                follow = resubmitted(change)
+                after = apply(entry.record, follow, max_history=self.history_limit)
+                entry.record = after.record
+                tracked.outcomes.append((after, follow))
+        if not isinstance(event, LifecycleEvent) and (claim := entry.claim()) is not None:
+            tracked.facts = facts_for(claim, event, self.reasons)
+        return tracked
+
+    def _plan(self, entry: ClaimEntry, answer: Answer) -> list[ResubmissionTask]:
+        record = entry.record
+        return self.planner.plan(
+            answer,
+            claim_id=record.claim_id,
+            payer_id=record.payer_id,
+            plan_type=record.plan_type,
+            payer_claim_number=record.payer_claim_number,
+            claim=entry.claim(),
+            encounter=entry.encounter(),
+        )
+
+
+def resubmitted(change: Change) -> Change:
+    """The claim's own step once its corrected claim has been sent (derived id: idempotent)."""
+    return Change(
+        event_id=f"{change.event_id}:resubmitted",
+        kind="lifecycle",
+        occurred_at=change.occurred_at,
+        target="resubmitted",
+        code="resubmitted",
+    )

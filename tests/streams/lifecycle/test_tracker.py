@@ -1,0 +1,159 @@
+"""The claim tracker without a broker: parked answers, tasks, redelivery, follow-ups, facts.
+
+Expected values come from the reference: a 277CA A1/A2 acknowledges/accepts, an 835 with CLP02=1
+and no denial adjustment pays; CO-50 is provider liability (appeal, never a patient bill); CO-4 on a
+93000-26 is a code/modifier mismatch whose mechanical fix is the interpretation code 93010 without
+the modifier; OA-23 (a prior payer's adjudication) is not a denial.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from schemas import ClaimStatus, Denial, LifecycleEvent, ValidClaim
+from streams.denials import TaskPlanner, load_reason_map
+from streams.lifecycle.events import step_for
+from streams.lifecycle.tracker import ClaimEntry, Tracked, Tracker
+from streams.scrub import Scrubber
+from tests.builders import FIXED_TIME, commercial_payer, line, make_claim, make_encounter
+
+REASONS = load_reason_map()
+
+
+@pytest.fixture(scope="module")
+def tracker(scrubber: Scrubber) -> Tracker:
+    return Tracker(REASONS, TaskPlanner(scrubber, REASONS, max_attempts=3))
+
+
+def ready(claim: ValidClaim | None = None) -> LifecycleEvent:
+    claim = claim or ValidClaim.model_validate(make_claim(claim_id="C1").model_dump())
+    return step_for(claim, "ready", snapshot=True, encounter=make_encounter())
+
+
+def status(category: str, minutes: int) -> ClaimStatus:
+    return ClaimStatus(
+        claim_id="C1",
+        category_code=category,
+        payer_claim_number="PCN-1",
+        occurred_at=FIXED_TIME + timedelta(minutes=minutes),
+    )
+
+
+def remit(
+    *adjustments: tuple[str, str, str], paid: str = "0", clp02: str = "4", minutes: int = 600
+) -> Denial:
+    return Denial(
+        claim_id="C1",
+        claim_status_code=clp02,
+        paid_amount=paid,
+        payer_claim_number="PCN-1",
+        adjustments=[{"group_code": g, "reason_code": r, "amount": a} for g, r, a in adjustments],
+        occurred_at=FIXED_TIME + timedelta(minutes=minutes),
+    )
+
+
+def run(tracker: Tracker, *events: LifecycleEvent | ClaimStatus | Denial) -> list[Tracked]:
+    entry = ClaimEntry.new("C1")
+    out = []
+    for event in events:
+        tracked = tracker.track(entry, event)
+        entry = tracked.entry
+        out.append(tracked)
+    return out
+
+
+def test_a_claim_acknowledged_accepted_and_paid_is_first_pass_with_no_task(tracker: Tracker) -> None:
+    steps = run(tracker, ready(), status("A1", 5), status("A2", 60), remit(paid="45.00", clp02="1"))
+    record = steps[-1].entry.record
+    assert record.state == "paid" and record.first_pass == "accepted"
+    assert all(not s.tasks for s in steps)
+    # every payer answer is acted on (counted) once the claim is known
+    assert [len(s.answers) for s in steps] == [0, 1, 1, 1]
+    # the payment is an adjudication of a claim whose line is known: one fact, not denied
+    assert [(f.procedure_code, f.denied) for f in steps[-1].facts] == [("93000", False)]
+    assert steps[1].facts == [] and steps[2].facts == []  # acknowledgments adjudicate nothing
+
+
+def test_co50_raises_an_appeal_task_never_a_patient_bill(tracker: Tracker) -> None:
+    *_, denied = run(tracker, ready(), status("A2", 60), remit(("CO", "50", "45.00")))
+    assert denied.entry.record.state == "denied"
+    [task] = denied.tasks
+    assert task.action == "appeal" and not task.patient_billable
+    assert task.occurred_at == denied.entry.record.adjudicated_at  # dated by the payer's answer
+    [fact] = denied.facts
+    assert fact.denied and fact.categories
+
+
+def test_an_answer_before_the_claim_is_known_is_parked_then_acted_on(tracker: Tracker) -> None:
+    early, known = run(tracker, remit(("CO", "50", "45.00")), ready())
+    assert early.tasks == [] and early.answers == [] and len(early.entry.parked) == 1
+    assert early.entry.record.state == "denied"  # the state moves at once
+    assert [t.action for t in known.tasks] == ["appeal"]
+    assert [type(a) for a in known.answers] == [Denial]  # counted now that the payer is known
+    assert known.entry.parked == []
+
+
+def test_parked_answers_are_bounded(tracker: Tracker) -> None:
+    bounded = Tracker(REASONS, tracker.planner, parked_keep=3)
+    steps = run(bounded, *(status("P1", i) for i in range(10)))
+    assert len(steps[-1].entry.parked) == 3
+
+
+def test_a_redelivered_denial_resends_the_same_task_and_plans_nothing(tracker: Tracker) -> None:
+    denial = remit(("CO", "50", "45.00"))
+    *_, first, again = run(tracker, ready(), denial, denial)
+    assert not again.changed and again.tasks == [] and again.outcome.result == "duplicate"
+    assert [t.task_id for t in again.resend] == [t.task_id for t in first.tasks]
+    assert again.entry.record == first.entry.record
+
+
+def test_co4_on_93000_26_sends_a_corrected_93010_and_moves_the_claim_to_resubmitted(
+    tracker: Tracker,
+) -> None:
+    claim = ValidClaim.model_validate(
+        make_claim(
+            claim_id="C1", payer=commercial_payer(), lines=[line(1, "93000", modifiers=["26"])]
+        ).model_dump()
+    )
+    denial = remit(("CO", "4", "45.00"))
+    *_, denied, again = run(tracker, ready(claim), status("A2", 60), denial, denial)
+    [task] = denied.tasks
+    assert task.corrected_claim is not None
+    [corrected] = task.corrected_claim.lines
+    assert corrected.procedure_code == "93010" and list(corrected.modifiers) == []
+    # the denial, then the claim's own follow-up step once the corrected claim is sent
+    assert [o.became for o, _ in denied.outcomes] == ["denied", "resubmitted"]
+    assert denied.entry.record.state == "resubmitted"
+    # redelivered: the same corrected claim again, no second follow-up
+    assert [t.corrected_claim for t in again.resend] == [task.corrected_claim]
+    assert len(again.outcomes) == 1 and again.entry.record.state == "resubmitted"
+
+
+def test_a_prior_payer_adjustment_is_not_a_denial(tracker: Tracker) -> None:
+    *_, paid = run(tracker, ready(), remit(("OA", "23", "30.00"), paid="15.00", clp02="2"))
+    assert paid.tasks == [] and paid.entry.record.state == "paid"
+
+
+def test_a_rejection_raises_a_fix_task(tracker: Tracker) -> None:
+    *_, rejected = run(tracker, ready(), status("A7", 5))
+    assert rejected.entry.record.state == "rejected" and rejected.entry.record.first_pass == "rejected"
+    assert [t.action for t in rejected.tasks] == ["fix_and_resubmit"]
+
+
+def test_the_entry_round_trips_through_its_stored_form(tracker: Tracker) -> None:
+    *_, last = run(tracker, remit(("CO", "50", "45.00")), ready(), status("A2", 60))
+    stored = last.entry.encode()
+    assert set(stored) == {"record", "claim", "encounter", "outbox", "parked"}
+    again = ClaimEntry.decode(stored, "C1")
+    assert again.encode() == stored
+    claim = again.claim()
+    assert claim is not None and claim.total_charge == Decimal("45.00")
+    assert again.encounter() is not None
+
+
+def test_an_unknown_claim_decodes_as_a_new_entry() -> None:
+    entry = ClaimEntry.decode(None, "C9")
+    assert entry.record.claim_id == "C9" and entry.record.state is None and entry.claim() is None

@@ -1,0 +1,44 @@
+"""A patient's history as the scrub agent stores it: lines encode and decode themselves."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from streams.scrub import HistoryEntry, PatientHistory
+from tests.builders import line, make_claim
+
+
+def test_an_entry_round_trips_through_its_row() -> None:
+    entry = HistoryEntry(
+        "C1", "MCR-JH", "93010", date(2026, 2, 10), "1558598797", ("26",), Decimal("1"), "E1"
+    )
+    assert HistoryEntry.decode(entry.encode()) == entry
+
+
+def test_a_row_written_before_the_encounter_id_decodes_without_it() -> None:
+    row = ["C1", "MCR-JH", "93000", "2026-02-10", "1558598797", [], "1"]
+    assert HistoryEntry.decode(row).encounter_id is None
+
+
+def test_a_claim_is_remembered_and_its_event_seen() -> None:
+    claim = make_claim(claim_id="C1")
+    history = PatientHistory.decode(None).with_claim(claim, limit=10)
+    assert history.has_seen(str(claim.event_id))
+    assert [(e.claim_id, e.procedure_code) for e in history.entries()] == [("C1", "93000")]
+    assert PatientHistory.decode(history.encode()) == history
+
+
+def test_a_corrected_resend_replaces_the_claims_earlier_lines() -> None:
+    first = make_claim(claim_id="C1", lines=[line(1, "93000", modifiers=["26"])])
+    corrected = make_claim(claim_id="C1", lines=[line(1, "93010")])
+    history = PatientHistory().with_claim(first, 10).with_claim(corrected, 10)
+    assert [e.procedure_code for e in history.entries()] == ["93010"]
+
+
+def test_the_newest_lines_by_date_of_service_are_kept() -> None:
+    history = PatientHistory()
+    for i, day in enumerate((20, 5, 12, 1)):
+        claim = make_claim(claim_id=f"C{i}", lines=[line(1, "93000", service_date=date(2026, 1, day))])
+        history = history.with_claim(claim, limit=2)
+    assert [e.service_date.day for e in history.entries()] == [12, 20]
