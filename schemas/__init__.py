@@ -12,6 +12,7 @@ from schemas.claim import (
     as_valid,
     read_claim,
 )
+from schemas.claim_state import ClaimStateRecord, ClaimTransition
 from schemas.encounter import EcgDocumentation, Encounter
 from schemas.outputs import (
     EDIT_CATEGORIES,
@@ -39,6 +40,8 @@ EVENT_MODELS: dict[str, type[Envelope]] = {
         ClaimReady,
         ClaimHeld,
         LifecycleEvent,
+        ClaimTransition,
+        ClaimStateRecord,
         ResubmissionTask,
         DeadLetter,
         AdjudicationFact,
@@ -55,8 +58,10 @@ __all__ = [
     "ClaimHeld",
     "ClaimLine",
     "ClaimReady",
+    "ClaimStateRecord",
     "ClaimStatus",
     "ClaimSubmitted",
+    "ClaimTransition",
     "Contract",
     "DeadLetter",
     "Denial",

@@ -21,6 +21,7 @@ from schemas import (
     ResubmissionTask,
     ScrubResult,
 )
+from schemas.claim_state import ClaimStateRecord, ClaimTransition
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -38,6 +39,8 @@ class Topic(StrEnum):
     CLAIMS_HELD = "claims-held"
     CLAIM_LIFECYCLE = "claim-lifecycle"
     CLAIMS_WAITING = "claims-waiting"
+    CLAIM_TRANSITIONS = "claim-transitions"
+    CLAIM_STATES = "claim-states"
     RESUBMISSION_TASKS = "resubmission-tasks"
     DEAD_LETTERS = "dead-letters"
     ADJUDICATIONS = "adjudications"
@@ -132,6 +135,23 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "internal",
         7 * DAY_MS,
         description="claims parked until their encounter arrives (grace period)",
+    ),
+    TopicSpec(
+        Topic.CLAIM_TRANSITIONS,
+        ClaimTransition,
+        "claim_id",
+        "output",
+        365 * DAY_MS,
+        description="every change the tracker applied to a claim: from/to state, cause, result (no PHI)",
+    ),
+    TopicSpec(
+        Topic.CLAIM_STATES,
+        ClaimStateRecord,
+        "claim_id",
+        "output",
+        365 * DAY_MS,
+        "compact",
+        description="the latest state of every claim, with its history and open tasks (no PHI); compacted",
     ),
     TopicSpec(
         Topic.RESUBMISSION_TASKS,

@@ -23,6 +23,10 @@ class Agent(StrEnum):
     def faust_name(self) -> str:
         return f"claimflow.{self.value}"
 
+    @property
+    def inputs(self) -> tuple[Topic, ...]:
+        return INPUTS[self]
+
 
 #: the input topics each agent drains
 INPUTS: Mapping[Agent, tuple[Topic, ...]] = {

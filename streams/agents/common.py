@@ -6,11 +6,9 @@ import asyncio
 import logging
 import os
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from faust.streams import _current_event
 from faust.types import EventT, StreamT
 from pydantic import ValidationError
 
@@ -19,17 +17,13 @@ from schemas.codec import DecodeError, SourcePosition, dead_letter, decode, desc
 from schemas.outputs import DeadLetterReason
 from schemas.topics import Topic
 from streams.errors import ExitCode
+from streams.runtime.faust_internals import set_current_event
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
 
 M = TypeVar("M", bound=Envelope)
 log = logging.getLogger("claimflow.agents")
-
-
-def set_current_event(event: EventT) -> None:
-    """Make ``event`` Faust's current event (what a table write uses for its changelog partition)."""
-    _current_event.set(weakref.ref(event))
 
 
 def position(event: EventT) -> SourcePosition:

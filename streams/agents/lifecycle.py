@@ -19,10 +19,11 @@ from schemas.codec import encode
 from schemas.codes import KNOWN_STATUS_CATEGORIES
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
+from streams.agents.claims_query import ClaimLookup
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
 from streams.denials import TaskPlanner
 from streams.lifecycle.machine import Change, Outcome
-from streams.lifecycle.tracker import Answer, ClaimEntry, Tracker
+from streams.lifecycle.tracker import Answer, ClaimEntry, Tracked, Tracker
 from streams.trends import category_key
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ def register(app: ClaimflowApp) -> None:
         reasons=app.reasons,
         planner=TaskPlanner(app.scrubber, app.reasons, settings.max_resubmissions),
         history_limit=settings.lifecycle_history,
+        auto_resubmit=settings.auto_resubmit,
     )
 
     def count(outcome: Outcome, topic: str, change: Change) -> None:
@@ -94,6 +96,12 @@ def register(app: ClaimflowApp) -> None:
             metrics.payments.labels(payer=payer).inc()
             metrics.paid_amount.labels(payer=payer).inc(float(ev.paid_amount))
 
+    async def publish_state(outbox: Outbox, tracked: Tracked) -> None:
+        for step in tracked.transitions:
+            await outbox.send(Topic.CLAIM_TRANSITIONS, step.claim_id.encode(), encode(step))
+        if tracked.state is not None:
+            await outbox.send(Topic.CLAIM_STATES, tracked.state.claim_id.encode(), encode(tracked.state))
+
     async def send_tasks(outbox: Outbox, tasks: list[ResubmissionTask]) -> None:
         for task in tasks:
             await outbox.send(Topic.RESUBMISSION_TASKS, task.claim_id.encode(), encode(task))
@@ -114,12 +122,15 @@ def register(app: ClaimflowApp) -> None:
         for outcome, change in tracked.outcomes:
             count(outcome, topic, change)
         if not tracked.changed:
+            # at-least-once: what the event produced may not have left before a crash; again
+            await publish_state(outbox, tracked)
             await send_tasks(outbox, tracked.resend)
             return
         payer = tracked.entry.record.payer_id or "unknown"
         for answer in tracked.answers:
             count_answer(payer, answer)
         claims[parsed.claim_id] = tracked.entry.encode()
+        await publish_state(outbox, tracked)
         await send_tasks(outbox, tracked.tasks)
         now = datetime.now(UTC)
         for task in tracked.tasks:
@@ -132,6 +143,8 @@ def register(app: ClaimflowApp) -> None:
             await outbox.send(
                 Topic.ADJUDICATIONS, category_key(fact.payer_id, fact.procedure_code).encode(), encode(fact)
             )
+
+    app.claim_query = ClaimLookup(app)  # GET /claims/{id} on this worker's listener
 
     @app.faust.agent(app.inputs(Agent.LIFECYCLE), name=Agent.LIFECYCLE.faust_name)
     async def lifecycle(stream: StreamT[Any]) -> None:

@@ -63,9 +63,10 @@ def _k8s_configmaps(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from streams.agents import register_agents
     from streams.runtime.worker import run_worker
 
-    return run_worker(load_settings())
+    return run_worker(load_settings(), register_agents)
 
 
 def _scrub(args: argparse.Namespace) -> int:
@@ -176,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     from streams.cli.report import add_parser as add_report
 
     add_report(sub)
+
+    from streams.cli.claim import add_parser as add_claim
+
+    add_claim(sub)
 
     p = sub.add_parser("demo", help="embedded broker + worker + simulated traffic, then a summary")
     p.add_argument("--claims", type=int, default=2000, help="claims to simulate (default 2000)")

@@ -73,7 +73,7 @@ def summary(
         "",
         "first-pass acceptance (original claims whose first decisive 277CA is A2)",
         f"  with claimflow scrubbing  {_pct(fp_ok, fp_ok + fp_no):>8}   ({int(fp_ok)} of {int(fp_ok + fp_no)})",
-        f"  in the audit report       {_report_rate(report):>8}   (same definition: streams/lifecycle/first_pass.py)",
+        f"  in the audit report       {_report_rate(report):>8}   (read from {prefix}{Topic.CLAIM_STATES})",
         f"  no-scrub baseline         {baseline['first_pass_acceptance']:>8.1%}   "
         f"(every claim straight to the payer)",
         f"  denial rate baseline      {baseline['denial_rate']:>8.1%}   of accepted claims",
@@ -82,6 +82,11 @@ def summary(
     ]
     denials = _by(metrics, "claimflow_denials_total", "group", "carc", "category")
     lines += [f"  {int(v):6d}  {k}" for k, v in denials.items()] or ["  none"]
+    if report is not None and report.get("claims_by_state"):
+        lines.append(f"claims by state ({prefix}{Topic.CLAIM_STATES}: the latest record of each claim)")
+        by_state = report["claims_by_state"]
+        assert isinstance(by_state, dict)
+        lines += [f"  {int(n):6d}  {name}" for name, n in by_state.items()]
     lines.append("resubmission tasks by action")
     tasks = _by(metrics, "claimflow_resubmission_tasks_total", "action")
     lines += [f"  {int(v):6d}  {k}" for k, v in tasks.items()] or ["  none"]

@@ -14,24 +14,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from schemas.claim_state import CauseKind, ClaimState, TransitionResult
 from streams.lifecycle.first_pass import ADJUDICATED_STATES, decisive, is_original
 
-ClaimState = Literal[
-    "received",
-    "held",
-    "ready",
-    "acknowledged",
-    "accepted",
-    "rejected",
-    "pending",
-    "paid",
-    "partially_paid",
-    "denied",
-    "resubmitted",
-    "appealed",
-    "written_off",
-    "closed",
-]
 STATES: tuple[ClaimState, ...] = ClaimState.__args__  # type: ignore[attr-defined]
 
 #: Which state may follow which on a normal path. ``None`` is "no record yet": the first event
@@ -129,13 +114,10 @@ STATUS_CATEGORY_STATE: Mapping[str, ClaimState] = {
     **{f"R{i}": "pending" for i in range(17)},
 }
 
-Kind = Literal["lifecycle", "status", "remittance"]
-#: applied: the state changed (or stayed, as allowed); duplicate: seen before; noted: recorded, acts
-#: on nothing (an A0, a D0, an F3F); caught_up: claimflow's own step behind the payer's answer
-#: (expected); reordered: an older answer that was on the bus before the answers already applied,
-#: read later only because the tracker reads several topics (expected); late: an older answer that
-#: really reached the bus after a newer one (an anomaly); impossible: contradicts the state
-Result = Literal["applied", "duplicate", "late", "impossible", "noted", "caught_up", "reordered"]
+Kind = CauseKind
+#: what one change did (``schemas.claim_state.TransitionResult``), or duplicate: its event was
+#: applied before (a redelivery), nothing changes
+Result = TransitionResult | Literal["duplicate"]
 #: the steps claimflow itself emits for a claim (scrubbing), which make the claim known
 OWN_STEPS = frozenset({"ready", "held", "received"})
 
@@ -164,12 +146,20 @@ class Change:
 
 @dataclass(frozen=True)
 class HistoryItem:
+    """One applied change: the claim's history, and the transition published for it."""
+
     event_id: str
     kind: Kind
     code: str
     target: str | None
     result: Result
     at: datetime
+    from_state: ClaimState | None = None
+    to_state: ClaimState | None = None
+    #: the payment the change reported (an 835's paid amount, an F1's amount)
+    amount: Decimal | None = None
+    #: the first-pass outcome this change decided
+    first_pass: Literal["accepted", "rejected"] | None = None
 
 
 @dataclass(frozen=True)
@@ -305,7 +295,18 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         and change.received_at >= (record.latest_received or 0.0)
     ):
         record = replace(record, latest_received=change.received_at, latest_received_on=change.received_on)
-    item = HistoryItem(change.event_id, change.kind, change.code, target, result, change.occurred_at)
+    item = HistoryItem(
+        change.event_id,
+        change.kind,
+        change.code,
+        target,
+        result,
+        change.occurred_at,
+        prev,
+        new_state,
+        change.amount,
+        decided,
+    )
     record = replace(record, state=new_state, history=(*record.history, item)[-max_history:])
     became = new_state if new_state != prev else None
     return Outcome(record, result, prev, decided, became)

@@ -12,11 +12,15 @@ to a state-machine change and applied (``machine.apply``). Then:
 - a task with a corrected claim moves the claim on to ``resubmitted`` (a **follow-up** change with
   an id derived from the event's: idempotent);
 - an adjudication of a claim whose lines are known becomes **adjudication facts** for the denial
-  trends.
+  trends;
+- every applied change is published as a **transition** (``claim-transitions``) and the claim's
+  latest **state record** (``claim-states``, compacted), both without PHI. A redelivered event
+  publishes the same transitions again (same derived ids) and nothing new.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -31,11 +35,13 @@ from schemas import (
     ResubmissionTask,
     ValidClaim,
 )
+from schemas.claim_state import ClaimStateRecord, ClaimTransition, OpenTask, StateStep
+from schemas.ids import derived_event_id
 from schemas.topics import Topic
 from streams.denials.reasons import ReasonMap
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.facts import facts_for
-from streams.lifecycle.machine import Change, ClaimRecord, Outcome, apply
+from streams.lifecycle.machine import Change, ClaimRecord, HistoryItem, Outcome, apply
 
 Observed = LifecycleEvent | ClaimStatus | Denial
 Answer = ClaimStatus | Denial
@@ -84,6 +90,8 @@ class ClaimEntry:
     encounter_json: dict[str, Any] | None = None
     outbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     parked: list[dict[str, Any]] = field(default_factory=list)
+    #: tasks raised for the claim that nothing has resolved yet (OpenTask, stored form)
+    open_tasks: list[dict[str, Any]] = field(default_factory=list)
     _claim: ValidClaim | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -100,6 +108,7 @@ class ClaimEntry:
             stored.get("encounter"),
             dict(stored.get("outbox") or {}),
             list(stored.get("parked") or []),
+            list(stored.get("open_tasks") or []),
         )
 
     def encode(self) -> dict[str, Any]:
@@ -109,6 +118,7 @@ class ClaimEntry:
             "encounter": self.encounter_json,
             "outbox": self.outbox,
             "parked": self.parked,
+            "open_tasks": self.open_tasks,
         }
 
     def claim(self) -> ValidClaim | None:
@@ -144,6 +154,10 @@ class Tracked:
     #: a redelivered event: the tasks it raised the first time, to send again (not to count)
     resend: list[ResubmissionTask] = field(default_factory=list)
     facts: list[AdjudicationFact] = field(default_factory=list)
+    #: the event's transitions (a redelivered event: the ones it published the first time)
+    transitions: list[ClaimTransition] = field(default_factory=list)
+    #: the claim's state record after the event
+    state: ClaimStateRecord | None = None
 
     @property
     def outcome(self) -> Outcome:
@@ -159,6 +173,8 @@ class Tracker:
     outbox_keep: int = 8
     #: answers kept while the claim is unknown
     parked_keep: int = 16
+    #: corrected claims are sent back through the scrubber (``CLAIMFLOW_AUTO_RESUBMIT``)
+    auto_resubmit: bool = True
 
     def change_for(self, event: Observed, received_at: float | None = None) -> Change:
         if isinstance(event, LifecycleEvent):
@@ -181,7 +197,14 @@ class Tracker:
         if outcome.result == "duplicate":
             # at-least-once: what this event produced may not have left before a crash
             resend = [ResubmissionTask.model_validate(t) for t in entry.outbox.get(change.event_id, [])]
-            return Tracked(entry, [(outcome, change)], changed=False, resend=resend)
+            return Tracked(
+                entry,
+                [(outcome, change)],
+                changed=False,
+                resend=resend,
+                transitions=transitions_of(entry.record, change.event_id),
+                state=state_record(entry, change.event_id),
+            )
 
         entry = replace(entry, record=outcome.record)
         tracked = Tracked(entry, [(outcome, change)])
@@ -216,13 +239,23 @@ class Tracker:
                     }.items()
                 )[-self.outbox_keep :]
             )
-            if any(t.corrected_claim is not None for t in tracked.tasks):
+            if self.auto_resubmit and any(t.corrected_claim is not None for t in tracked.tasks):
                 follow = resubmitted(change)
                 after = apply(entry.record, follow, max_history=self.history_limit)
                 entry.record = after.record
                 tracked.outcomes.append((after, follow))
+            # a corrected claim sent back through the scrubber resolves its task; the rest wait
+            entry.open_tasks = [
+                open_task(t).model_dump(mode="json")
+                for t in tracked.tasks
+                if not (self.auto_resubmit and t.corrected_claim is not None)
+            ]
+        elif any(o.became is not None for o, _ in tracked.outcomes):
+            entry.open_tasks = []  # the claim moved on (appealed, paid, resubmitted, ...)
         if not isinstance(event, LifecycleEvent) and (claim := entry.claim()) is not None:
             tracked.facts = facts_for(claim, event, self.reasons)
+        tracked.transitions = transitions_of(entry.record, change.event_id)
+        tracked.state = state_record(entry, change.event_id)
         return tracked
 
     def _plan(self, entry: ClaimEntry, answer: Answer) -> list[ResubmissionTask]:
@@ -238,12 +271,104 @@ class Tracker:
         )
 
 
+def resubmitted_id(event_id: str) -> str:
+    return f"{event_id}:resubmitted"
+
+
 def resubmitted(change: Change) -> Change:
     """The claim's own step once its corrected claim has been sent (derived id: idempotent)."""
     return Change(
-        event_id=f"{change.event_id}:resubmitted",
+        event_id=resubmitted_id(change.event_id),
         kind="lifecycle",
         occurred_at=change.occurred_at,
         target="resubmitted",
         code="resubmitted",
+    )
+
+
+def _derived(event_id: str, kind: str) -> uuid.UUID:
+    """An output id derived from a change's id (``<uuid>`` or ``<uuid>:<follow-up>``)."""
+    cause, _, follow_up = event_id.partition(":")
+    try:
+        base = uuid.UUID(cause)
+    except ValueError:  # not a contract's id (tests may use names): still deterministic
+        base = uuid.uuid5(uuid.NAMESPACE_URL, f"claimflow:{cause}")
+    return derived_event_id(base, f"{kind}:{follow_up}" if follow_up else kind)
+
+
+def transitions_of(record: ClaimRecord, event_id: str) -> list[ClaimTransition]:
+    """The transitions an event published: its own and the follow-up it caused, rebuilt from the
+    claim's history (so a redelivered event publishes the same ones again)."""
+    ids = (event_id, resubmitted_id(event_id))
+    return [transition(record, item) for item in record.history if item.event_id in ids]
+
+
+def transition(record: ClaimRecord, item: HistoryItem) -> ClaimTransition:
+    return ClaimTransition(
+        event_id=_derived(item.event_id, "claim_transition"),
+        occurred_at=item.at,
+        claim_id=record.claim_id,
+        payer_id=record.payer_id,
+        plan_type=record.plan_type,
+        cause_event_id=item.event_id,
+        cause_kind=item.kind,
+        cause_code=item.code,
+        from_state=item.from_state,
+        to_state=item.to_state,
+        result=item.result,
+        changed=item.to_state != item.from_state,
+        paid_amount=item.amount,
+        first_pass=item.first_pass,
+    )
+
+
+def state_step(item: HistoryItem) -> StateStep:
+    return StateStep(
+        cause_event_id=item.event_id,
+        cause_kind=item.kind,
+        cause_code=item.code,
+        from_state=item.from_state,
+        to_state=item.to_state,
+        result=item.result,
+        at=item.at,
+    )
+
+
+def open_task(task: ResubmissionTask) -> OpenTask:
+    return OpenTask(
+        task_id=task.task_id,
+        action=task.action,
+        category=task.category,
+        priority=task.priority,
+        due_date=task.due_date,
+        reason_codes=task.reason_codes,
+        amount_at_stake=task.amount_at_stake,
+        raised_at=task.occurred_at,
+    )
+
+
+def state_record(entry: ClaimEntry, event_id: str) -> ClaimStateRecord:
+    """The claim's state record (``claim-states``) after the event ``event_id``."""
+    r = entry.record
+    return ClaimStateRecord(
+        event_id=_derived(event_id, "claim_state"),
+        occurred_at=r.updated_at,
+        claim_id=r.claim_id,
+        state=r.state,
+        payer_id=r.payer_id,
+        plan_type=r.plan_type,
+        frequency_code=r.frequency_code,
+        replaces_claim_id=r.replaces_claim_id,
+        original=r.is_original,
+        known=r.known,
+        first_pass=r.first_pass,
+        submission_count=r.submission_count,
+        submitted_at=r.submitted_at,
+        accepted_at=r.accepted_at,
+        adjudicated_at=r.adjudicated_at,
+        updated_at=r.updated_at,
+        paid_amount=r.paid_amount,
+        anomalies=r.anomalies,
+        history=[state_step(item) for item in r.history],
+        open_tasks=[OpenTask.model_validate(t) for t in entry.open_tasks],
     )

@@ -1,8 +1,11 @@
 """Figures of the audit report, computed from events (pure: dicts in, a ``Report`` out).
 
 * clean-claim rate: scrub results that passed, per day of scrubbing;
-* first-pass acceptance, as the tracker and its metric define it (``streams.lifecycle.first_pass``):
-  original claims whose first decisive answer accepted them, per day the claim was submitted;
+* first-pass acceptance: original claims whose first decisive answer accepted them, per day the
+  claim was submitted — read from the tracker's state records (``claim-states``) when the input has
+  them; an export without them is judged by the same definition (``streams.lifecycle.first_pass``)
+  from the payers' answers;
+* claims by state (``claim-states``);
 * denials: 835 adjustments that are denials (contractual write-downs and patient share are not),
   by group-CARC (Pareto) and by payer, with the amounts at stake;
 * top scrub edits with their fixes; resubmission tasks by action and outcome (recovered when the
@@ -18,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from schemas import Adjustment, Denial
+from schemas.topics import Topic
 from streams.denials import ReasonMap
 from streams.lifecycle.events import remittance_state
 from streams.lifecycle.first_pass import first_pass, is_original
@@ -102,16 +106,22 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             edit_counts[edit["rule_id"]] += 1
             edit_info.setdefault(edit["rule_id"], edit)
 
-    # first pass: each claim's answers in time order, judged by the tracker's own definition
     answers = sorted(by_type["claim_status"] + by_type["denial"], key=event_time)
-    by_claim: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
-    seen_ids: set[str] = set()
-    for a in answers:
-        if a["event_id"] in seen_ids:
-            continue
-        seen_ids.add(a["event_id"])
-        by_claim[a["claim_id"]].append(_answer(a, reasons))
-    decided = {cid: first_pass(original.get(cid, False), found) for cid, found in by_claim.items()}
+    states = latest_states(by_type["claim_state"])
+    if states:  # first pass as the tracker decided it
+        decided = {cid: s.get("first_pass") for cid, s in states.items()}
+        for cid, s in states.items():
+            if s.get("submitted_at"):
+                submitted_on.setdefault(cid, event_day({"occurred_at": s["submitted_at"]}))
+    else:  # each claim's answers in time order, judged by the tracker's own definition
+        by_claim: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+        seen_ids: set[str] = set()
+        for a in answers:
+            if a["event_id"] in seen_ids:
+                continue
+            seen_ids.add(a["event_id"])
+            by_claim[a["claim_id"]].append(_answer(a, reasons))
+        decided = {cid: first_pass(original.get(cid, False), found) for cid, found in by_claim.items()}
     first_passes: dict[date, Counter[str]] = defaultdict(Counter)
     for cid, decision in decided.items():
         sub = submitted_on.get(cid)
@@ -260,6 +270,8 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         "first_pass_decided": n_fp,
         "first_pass_accepted": n_fpa,
         "first_pass_acceptance": round(n_fpa / n_fp, 4) if n_fp else None,
+        "first_pass_source": Topic.CLAIM_STATES.value if states else "answers",
+        "claims_by_state": dict(Counter(str(s.get("state")) for s in states.values()).most_common()),
         "denials": total,
         "money_at_risk": float(at_risk),
         "money_recovered": float(recovered_total),
@@ -268,6 +280,24 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         "dead_letters": sum(report.dead_letters.values()),
     }
     return report
+
+
+def latest_states(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The latest state record per claim (a compacted topic may still hold older ones): the last
+    one read (a claim's records are in one partition, in order) unless it is older."""
+    latest: dict[str, dict[str, Any]] = {}
+    for r in records:
+        cid = r["claim_id"]
+        seen = latest.get(cid)
+        if seen is None or _updated(r) >= _updated(seen):
+            latest[cid] = r
+    return latest
+
+
+def _updated(record: dict[str, Any]) -> tuple[datetime, int]:
+    return event_time({"occurred_at": record.get("updated_at") or record["occurred_at"]}), len(
+        record.get("history", [])
+    )
 
 
 def _answer(event: dict[str, Any], reasons: ReasonMap) -> tuple[str, str, str | None]:

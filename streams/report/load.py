@@ -14,6 +14,7 @@ from schemas.topics import BY_NAME, Topic
 REPORT_TOPICS = (
     Topic.CLAIMS_SUBMITTED,
     Topic.CLAIM_LIFECYCLE,
+    Topic.CLAIM_STATES,
     Topic.CLAIMS_SCRUBBED,
     Topic.CLAIM_STATUS,
     Topic.CLAIM_DENIALS,

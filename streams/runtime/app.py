@@ -13,13 +13,12 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import faust
 from faust.types import TopicT
 
 from schemas.topics import CATALOGUE, Topic, topic_name
-from streams.agents.catalogue import INPUTS, Agent, Table
 from streams.denials import load_reason_map
 from streams.runtime import faust_internals as faustfix
 from streams.runtime.broadcast import BroadcastTable
@@ -29,6 +28,10 @@ from streams.runtime.quiet_monitor import QuietMonitor
 from streams.runtime.settings import Settings
 from streams.runtime.tables import RetainedTable
 from streams.scrub import Scrubber
+
+if TYPE_CHECKING:
+    from streams.agents.catalogue import Agent, Table
+    from streams.runtime.listener import ClaimQuery
 
 log = logging.getLogger("claimflow")
 
@@ -83,6 +86,8 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "topic_replication_factor": settings.replication_factor,
         "topic_disable_leader": True,
         "web_enabled": False,
+        # shared with the group by the assignor: where GET /claims/{id} is routed to a key's owner
+        "canonical_url": settings.listener_url,
         "consumer_auto_offset_reset": "earliest",
         "table_cleanup_interval": 30.0,
         "stream_wait_empty": True,
@@ -116,7 +121,11 @@ class ClaimflowApp:
         )
         faustfix.install()  # never commit past an in-flight message (faust-streaming #606)
         self.faust = faust.App(settings.app_id, **faust_config(settings))
-        self.tables: dict[Table, RetainedTable] = {}
+        self.tables: dict[str, RetainedTable] = {}
+        #: the input topics of each agent registered on this worker (health watches their lag)
+        self.agent_inputs: dict[str, tuple[Topic, ...]] = {}
+        #: GET /claims/{id}, when this worker runs the lifecycle stage (set by its agent)
+        self.claim_query: ClaimQuery | None = None
         #: topics every worker reads whole (the learned denial rates), by logical name
         self.broadcasts: dict[Topic, BroadcastTable] = {}
         #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)
@@ -137,8 +146,10 @@ class ClaimflowApp:
         return self.topics[logical]
 
     def inputs(self, agent: Agent) -> TopicT:
-        """The channel an agent reads: its declared input topics (``streams.agents.catalogue``)."""
-        topics = INPUTS[agent]
+        """The channel an agent reads: its declared input topics (``streams.agents.catalogue``),
+        recorded for the health checks."""
+        topics = agent.inputs
+        self.agent_inputs[agent.value] = topics
         if len(topics) == 1:
             return self.topics[topics[0]]
         return self.faust.topic(
@@ -191,8 +202,7 @@ class ClaimflowApp:
     def readiness(self) -> tuple[bool, str]:
         """Ready once partitions are assigned and table recovery has completed."""
         app = self.faust
-        recovery = app.tables.recovery  # type: ignore[attr-defined]
-        if not recovery.completed.is_set() or recovery.in_recovery:
+        if faustfix.tables_recovering(app) is not False:
             return False, "recovering tables"
         if app.rebalancing:
             return False, "rebalancing"

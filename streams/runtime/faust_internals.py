@@ -1,6 +1,10 @@
-"""Fixes for faust-streaming's (0.15.3) offsets, each found by a failing run of ``tests/stress``:
-never commit past a message that was not processed, never skip a record across a rebalance, never
-skip the final commit at shutdown.
+"""Every use of faust-streaming's (0.15.3) internals, in one place: what claimflow reads of Faust's
+private state (read positions, table recovery, partition owners, the current event), the worker's
+hooks on mode's private steps, and four patches. Upgrading Faust means re-checking this module.
+
+The patches fix Faust's offsets, each found by a failing run of ``tests/stress``: never commit past
+a message that was not processed, never skip a record across a rebalance, never skip the final
+commit at shutdown.
 
 The first is for the commit under concurrency (faust-streaming issue #606, open; the proposed fix
 is PR #707).
@@ -55,13 +59,17 @@ Installed once by ``ClaimflowApp``; remove them when Faust ships the fixes.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import weakref
 from typing import Any
 
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from faust.utils.functional import consecutive_numbers
+from faust.worker import Worker
 
 _INSTALLED = False
 log = logging.getLogger("claimflow.faustfix")
@@ -215,3 +223,87 @@ def install() -> None:
         AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign,assignment]
         Consumer.__init__ = consumer_init  # type: ignore[method-assign]
         _INSTALLED = True
+
+
+# --- reading Faust's state (every use of Faust internals outside the patches above is here) ------
+
+
+def key_partition(app: Any, topic: str, key: bytes, default_partitions: int) -> int:
+    """The partition a producer with Kafka's default partitioner (murmur2: Java, kafka-python,
+    aiokafka alike) puts ``key`` in, for a topic this worker consumes."""
+    from kafka.partitioner.default import murmur2
+
+    partitions = None
+    with contextlib.suppress(Exception):  # not started, or metadata not known yet
+        partitions = app.consumer.topic_partitions(topic)
+    return (murmur2(key) & 0x7FFFFFFF) % (partitions or default_partitions)
+
+
+def partition_owner(app: Any, topic: str, partition: int) -> str | None:
+    """The listener URL of the group member assigned ``topic[partition]``, from the assignment
+    Faust's assignor shares with every member (each member's ``canonical_url``); None before the
+    first assignment."""
+    urls: dict[Any, str] = getattr(app.assignor, "_external_tps_url", {}) or {}
+    return urls.get(TP(topic, partition))
+
+
+def is_assigned(app: Any, topic: str, partition: int) -> bool:
+    """Whether this worker is the active owner of ``topic[partition]`` now."""
+    try:
+        return TP(topic, partition) in app.assignor.assigned_actives()
+    except Exception:
+        return False
+
+
+def read_position(consumer: Any, tp: TP) -> int | None:
+    """The next offset this worker reads from ``tp``: after the last one handed to a stream, else
+    the committed offset (Faust keeps both privately; the patched read positions are read with
+    ``dict.get``, which bypasses the ``ReadOffsets.__getitem__`` that hides them from the fetch
+    loop)."""
+    read = consumer._read_offset.get(tp)
+    if read is not None:
+        return int(read) + 1
+    committed = consumer._committed_offset.get(tp)
+    return int(committed) if committed is not None else None
+
+
+def tables_recovering(app: Any) -> bool | None:
+    """True while table recovery runs, False once done, None before it was ever started."""
+    recovery = getattr(app.tables, "recovery", None)
+    if recovery is None:
+        return None
+    return bool(recovery.in_recovery or not recovery.completed.is_set())
+
+
+def recovery_in_progress(app: Any) -> bool:
+    """Table recovery is running now (not: has not started yet)."""
+    recovery = getattr(app.tables, "recovery", None)
+    return bool(recovery is not None and recovery.in_recovery)
+
+
+def set_current_event(event: Any) -> None:
+    """Make ``event`` Faust's current event: a table write goes to its changelog partition."""
+    from faust.streams import _current_event
+
+    _current_event.set(weakref.ref(event))
+
+
+class HookedWorker(Worker):
+    """Faust's worker (mode's) with hooks on two of its private steps: ``after_logging_setup``
+    once it has installed its log handlers, ``on_stop_signal`` when a stop signal arrives (first
+    time only; a second one is mode's forced exit)."""
+
+    def after_logging_setup(self) -> None:
+        """Called once mode has installed its log handlers."""
+
+    def on_stop_signal(self, sig: signal.Signals) -> None:
+        """Called when the first stop signal arrives."""
+
+    def _setup_logging(self) -> None:
+        super()._setup_logging()
+        self.after_logging_setup()
+
+    def _schedule_shutdown(self, sig: signal.Signals) -> None:
+        if not self._signal_stop_time:
+            self.on_stop_signal(sig)
+        super()._schedule_shutdown(sig)

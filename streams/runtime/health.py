@@ -12,7 +12,7 @@ import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
-from streams.agents.catalogue import INPUTS
+from streams.runtime.faust_internals import read_position, recovery_in_progress
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
@@ -29,8 +29,7 @@ class Health:
     def recovery_stuck(self, now: float) -> str | None:
         """Faust's table recovery can hang after a rebalance (a known class of Faust issues): report
         it once recovery has lasted longer than the stall limit, so the orchestrator restarts us."""
-        recovery = getattr(self.app.faust.tables, "recovery", None)
-        if recovery is None or not recovery.in_recovery:
+        if not recovery_in_progress(self.app.faust):
             self.recovering_since = None
             return None
         if self.recovering_since is None:
@@ -45,7 +44,7 @@ class Health:
         """Lag per logical input topic over this worker's assigned partitions."""
         consumer: Any = self.app.faust.consumer  # Faust's read positions are not in its public type
         prefix = self.app.settings.topic_prefix
-        inputs = {t for topics in INPUTS.values() for t in topics}
+        inputs = {t for topics in self.app.agent_inputs.values() for t in topics}
         out: dict[str, int] = {t: 0 for t in inputs}
         try:
             assigned = consumer.assignment()
@@ -59,8 +58,7 @@ class Health:
                 high = consumer.highwater(tp)
             except Exception:
                 continue
-            read = consumer._read_offset.get(tp)
-            position = (read + 1) if read is not None else (consumer._committed_offset.get(tp) or 0)
+            position = read_position(consumer, tp) or 0
             if high is not None and high >= 0:
                 out[logical] += max(0, int(high) - int(position))
         return out
@@ -84,7 +82,7 @@ class Health:
             return True, "starting"
         lag = self.lag()
         stuck = []
-        for agent, topics in INPUTS.items():
+        for agent, topics in self.app.agent_inputs.items():
             behind = sum(lag.get(t, 0) for t in topics)
             last = self.progress.get(agent, self.started)
             if behind > 0 and now - last > self.stall_seconds:

@@ -1,4 +1,5 @@
-"""The worker's HTTP listener: /metrics (Prometheus), /health (liveness), /ready (readiness).
+"""The worker's HTTP listener: /metrics (Prometheus), /health (liveness), /ready (readiness) and
+/claims/{claim_id} (a claim's state, from the worker that owns it).
 
 Bound exactly to CLAIMFLOW_WEB_HOST:CLAIMFLOW_WEB_PORT (loopback by default; 0.0.0.0 only when
 asked, as in containers).
@@ -6,7 +7,9 @@ asked, as in containers).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -14,6 +17,11 @@ from mode import Service
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
 HealthCheck = Callable[[], tuple[bool, str]]
+#: claim_id, forwarded by another worker? -> (HTTP status, JSON body)
+ClaimQuery = Callable[[str, bool], Awaitable[tuple[int, dict[str, Any]]]]
+#: what a claim id may look like in a URL (the contracts' identifiers: no slash, no space)
+CLAIM_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+FORWARDED_HEADER = "X-Claimflow-Forwarded"
 
 
 def _ok() -> tuple[bool, str]:
@@ -28,12 +36,14 @@ class WebListener(Service):
         registry: CollectorRegistry = REGISTRY,
         liveness: HealthCheck = _ok,
         readiness: HealthCheck = _ok,
+        claims: ClaimQuery | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.host, self.port = host, port
         self.registry = registry
         self.liveness, self.readiness = liveness, readiness
+        self.claims = claims
         self._runner: web.AppRunner | None = None
 
     def make_app(self) -> web.Application:
@@ -41,7 +51,17 @@ class WebListener(Service):
         app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/health", self._check(lambda: self.liveness()))
         app.router.add_get("/ready", self._check(lambda: self.readiness()))
+        if self.claims is not None:
+            app.router.add_get("/claims/{claim_id}", self._claim)
         return app
+
+    async def _claim(self, request: web.Request) -> web.Response:
+        claim_id = request.match_info["claim_id"]
+        if not CLAIM_ID.match(claim_id):
+            return web.json_response({"error": "not a claim id"}, status=400)
+        assert self.claims is not None
+        status, body = await self.claims(claim_id, FORWARDED_HEADER in request.headers)
+        return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, indent=1))
 
     async def _metrics(self, request: web.Request) -> web.Response:
         body = generate_latest(self.registry)
@@ -60,7 +80,8 @@ class WebListener(Service):
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
         await site.start()
-        self.log.info("serving /metrics, /health, /ready on http://%s:%s", self.host, self.port)
+        routes = "/metrics, /health, /ready" + (", /claims/{id}" if self.claims else "")
+        self.log.info("serving %s on http://%s:%s", routes, self.host, self.port)
 
     async def on_stop(self) -> None:
         if self._runner is not None:

@@ -7,6 +7,7 @@ Every setting is an environment variable; the names are part of the deployment c
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 from typing import Any, Literal
 
@@ -45,6 +46,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("claimflow-data"), alias="CLAIMFLOW_DATA_DIR")
     web_host: str = Field(default="127.0.0.1", alias="CLAIMFLOW_WEB_HOST")
     web_port: int = Field(default=6066, alias="CLAIMFLOW_WEB_PORT", ge=1, le=65535)
+    advertised_url: str | None = Field(
+        default=None,
+        alias="CLAIMFLOW_ADVERTISED_URL",
+        pattern=r"^https?://[^/\s]+$",
+        description="where the other workers reach this worker's listener (GET /claims/{id} is routed there)",
+    )
     rules_dir: Path | None = Field(default=None, alias="CLAIMFLOW_RULES_DIR")
     payers_dir: Path | None = Field(default=None, alias="CLAIMFLOW_PAYERS_DIR")
     cms_dir: Path | None = Field(
@@ -198,6 +205,15 @@ class Settings(BaseSettings):
     @property
     def patient_key_bytes(self) -> bytes:
         return self.patient_key_secret.get_secret_value().encode()
+
+    @property
+    def listener_url(self) -> str:
+        """This worker's listener as the other workers reach it: ``CLAIMFLOW_ADVERTISED_URL``, else
+        the bound host (the host name when bound to every interface) and port."""
+        if self.advertised_url:
+            return self.advertised_url
+        host = socket.gethostname() if self.web_host in ("0.0.0.0", "::", "") else self.web_host
+        return f"http://{host}:{self.web_port}"
 
     @property
     def embedded(self) -> bool:

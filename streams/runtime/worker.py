@@ -9,12 +9,11 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 
-from faust.worker import Worker
-
-from streams.agents import register_agents
 from streams.errors import ExitCode
 from streams.runtime.app import ClaimflowApp
+from streams.runtime.faust_internals import HookedWorker
 from streams.runtime.listener import WebListener
 from streams.runtime.phi_logging import configure_logging, install_phi_filter
 from streams.runtime.settings import Settings
@@ -45,32 +44,37 @@ def shutdown_watchdog(seconds: float) -> threading.Timer:
     return timer
 
 
-class ClaimflowWorker(Worker):
+class ClaimflowWorker(HookedWorker):
     """Faust's worker with claimflow's PHI filter on every log handler it installs and a bound on
     how long a signalled stop may take."""
 
     shutdown_seconds: float = 20.0
 
-    def _setup_logging(self) -> None:
-        super()._setup_logging()
+    def after_logging_setup(self) -> None:
         # mode leaves the root logger at DEBUG whatever the level asked for: every debug call in
         # aiokafka and Faust would then build (and our filter would format) a record
         level = logging.getLevelName(str(self.loglevel).upper()) if self.loglevel else logging.INFO
         logging.getLogger().setLevel(level if isinstance(level, int) else logging.INFO)
         install_phi_filter()
 
-    def _schedule_shutdown(self, sig: signal.Signals) -> None:
-        if not self._signal_stop_time:
-            log.info("%s received: stopping (bound %.0fs)", sig.name, self.shutdown_seconds)
-            shutdown_watchdog(self.shutdown_seconds)
-        super()._schedule_shutdown(sig)
+    def on_stop_signal(self, sig: signal.Signals) -> None:
+        log.info("%s received: stopping (bound %.0fs)", sig.name, self.shutdown_seconds)
+        shutdown_watchdog(self.shutdown_seconds)
 
 
-def build_worker(settings: Settings) -> tuple[ClaimflowApp, Worker]:
+def build_worker(
+    settings: Settings, register_agents: Callable[[ClaimflowApp], None]
+) -> tuple[ClaimflowApp, ClaimflowWorker]:
+    """The app with the agents ``register_agents`` attaches (``streams.agents.register_agents``),
+    and the worker that runs it with the HTTP listener."""
     app = ClaimflowApp(settings)
     register_agents(app)
     listener = WebListener(
-        settings.web_host, settings.web_port, liveness=app.liveness, readiness=app.readiness
+        settings.web_host,
+        settings.web_port,
+        liveness=app.liveness,
+        readiness=app.readiness,
+        claims=app.claim_query,
     )
     worker = ClaimflowWorker(
         app.faust, listener, loglevel=settings.log_level, quiet=True, redirect_stdouts=False
@@ -88,10 +92,10 @@ def use_event_loop(name: str) -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-def run_worker(settings: Settings) -> int:
+def run_worker(settings: Settings, register_agents: Callable[[ClaimflowApp], None]) -> int:
     configure_logging(settings.log_level)
     use_event_loop(settings.event_loop)
-    _, worker = build_worker(settings)
+    _, worker = build_worker(settings, register_agents)
     log.info(
         "worker starting: app_id=%s broker_profile=%s partitions=%d event_loop=%s",
         settings.app_id,

@@ -44,6 +44,37 @@ def test_first_pass_counts_the_first_decisive_answer_of_original_claims_only() -
     assert report.totals["clean_claim_rate"] == 1.0
 
 
+def state(cid: str, at: str, state: str, first_pass: str | None, **body: Any) -> dict[str, Any]:
+    return ev(
+        "claim_state",
+        at,
+        claim_id=cid,
+        state=state,
+        first_pass=first_pass,
+        original=True,
+        updated_at=at,
+        submitted_at="2026-11-02T09:00:00+00:00",
+        **body,
+    )
+
+
+def test_first_pass_and_states_come_from_the_trackers_state_records_when_present() -> None:
+    events = [
+        scrub("C1", "clean"),
+        scrub("C2", "clean"),
+        # the answers alone would say C2 was accepted: the tracker's record is the source
+        ev("claim_status", "2026-11-03T00:00:00+00:00", claim_id="C2", category_code="A2"),
+        state("C1", "2026-11-03T01:00:00+00:00", "accepted", "accepted"),
+        state("C1", "2026-11-05T00:00:00+00:00", "paid", "accepted"),
+        state("C2", "2026-11-04T00:00:00+00:00", "rejected", "rejected"),
+        state("C2", "2026-11-03T00:00:00+00:00", "ready", None),  # an older record read later
+    ]
+    report = compute(events, *P, REASONS)
+    assert report.totals["first_pass_source"] == "claim-states"
+    assert report.totals["first_pass_decided"] == 2 and report.totals["first_pass_accepted"] == 1
+    assert report.totals["claims_by_state"] == {"paid": 1, "rejected": 1}
+
+
 def test_denials_exclude_contractual_and_patient_share_and_are_ranked() -> None:
     adj = [
         {"group_code": "CO", "reason_code": "45", "amount": "5"},

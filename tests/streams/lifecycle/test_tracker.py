@@ -146,7 +146,7 @@ def test_a_rejection_raises_a_fix_task(tracker: Tracker) -> None:
 def test_the_entry_round_trips_through_its_stored_form(tracker: Tracker) -> None:
     *_, last = run(tracker, remit(("CO", "50", "45.00")), ready(), status("A2", 60))
     stored = last.entry.encode()
-    assert set(stored) == {"record", "claim", "encounter", "outbox", "parked"}
+    assert set(stored) == {"record", "claim", "encounter", "outbox", "parked", "open_tasks"}
     again = ClaimEntry.decode(stored, "C1")
     assert again.encode() == stored
     claim = again.claim()
@@ -154,6 +154,119 @@ def test_the_entry_round_trips_through_its_stored_form(tracker: Tracker) -> None
     assert again.encounter() is not None
 
 
+def test_an_entry_stored_before_open_tasks_existed_still_decodes(tracker: Tracker) -> None:
+    *_, last = run(tracker, ready(), status("A2", 60))
+    stored = last.entry.encode()
+    del stored["open_tasks"]
+    for item in stored["record"]["history"]:  # history items before from/to states were kept
+        for key in ("from_state", "to_state", "amount", "first_pass"):
+            del item[key]
+    again = ClaimEntry.decode(stored, "C1")
+    assert again.record.state == "accepted" and again.open_tasks == []
+
+
 def test_an_unknown_claim_decodes_as_a_new_entry() -> None:
     entry = ClaimEntry.decode(None, "C9")
     assert entry.record.claim_id == "C9" and entry.record.state is None and entry.claim() is None
+
+
+# --- transitions and the state record (claim-transitions, claim-states) ---------------------------
+
+
+def _moves(tracked: Tracked) -> list[tuple[str | None, str | None, str]]:
+    return [(t.from_state, t.to_state, t.result) for t in tracked.transitions]
+
+
+def test_every_applied_event_is_one_transition_and_the_state_follows(tracker: Tracker) -> None:
+    steps = run(tracker, ready(), status("A1", 5), status("A2", 60), remit(paid="45.00", clp02="1"))
+    assert [_moves(s) for s in steps] == [
+        [(None, "ready", "applied")],
+        [("ready", "acknowledged", "applied")],
+        [("acknowledged", "accepted", "applied")],
+        [("accepted", "paid", "applied")],
+    ]
+    assert steps[2].transitions[0].first_pass == "accepted"  # the A2 decides first pass
+    assert steps[3].transitions[0].paid_amount == Decimal("45.00")
+    state = steps[-1].state
+    assert state is not None and state.state == "paid" and state.first_pass == "accepted"
+    assert state.original and state.known and state.open_tasks == []
+    assert [(h.cause_code, h.to_state) for h in state.history] == [
+        ("ready", "ready"),
+        ("A1", "acknowledged"),
+        ("A2", "accepted"),
+        ("CLP02=1", "paid"),
+    ]
+
+
+def test_a_redelivered_answer_publishes_the_same_transition_not_a_second_one(tracker: Tracker) -> None:
+    a2 = status("A2", 60)
+    *_, first, again = run(tracker, ready(), a2, a2)
+    assert [t.event_id for t in again.transitions] == [t.event_id for t in first.transitions]
+    assert again.transitions == first.transitions
+    assert again.state is not None and first.state is not None
+    assert again.state.model_dump() == first.state.model_dump()
+
+
+def test_an_answer_that_came_late_is_a_transition_recorded_as_late(tracker: Tracker) -> None:
+    entry = ClaimEntry.new("C1")
+    for event, on_bus in ((ready(), 1.0), (remit(paid="45.00", clp02="1", minutes=600), 2.0)):
+        entry = tracker.track(entry, event, on_bus).entry
+    late = tracker.track(entry, status("A2", 60), 3.0)  # older than the 835, sent after it
+    assert _moves(late) == [("paid", "paid", "late")] and not late.transitions[0].changed
+
+
+def test_a_denial_leaves_its_task_open_until_the_claim_moves_on(tracker: Tracker) -> None:
+    appealed = step_for(ValidClaim.model_validate(make_claim(claim_id="C1").model_dump()), "appealed")
+    appealed = appealed.model_copy(update={"occurred_at": FIXED_TIME + timedelta(days=3)})
+    *_, denied, after = run(tracker, ready(), remit(("CO", "50", "45.00")), appealed)
+    assert denied.state is not None
+    assert [(t.action, t.reason_codes) for t in denied.state.open_tasks] == [("appeal", ["CO-50"])]
+    assert after.state is not None and after.state.state == "appealed" and after.state.open_tasks == []
+
+
+def test_a_corrected_claim_sent_back_resolves_its_task_unless_resubmission_is_off(tracker: Tracker) -> None:
+    claim = ValidClaim.model_validate(
+        make_claim(
+            claim_id="C1", payer=commercial_payer(), lines=[line(1, "93000", modifiers=["26"])]
+        ).model_dump()
+    )
+    denial = remit(("CO", "4", "45.00"))
+    *_, auto = run(tracker, ready(claim), denial)
+    assert _moves(auto) == [("ready", "denied", "applied"), ("denied", "resubmitted", "applied")]
+    assert auto.state is not None and auto.state.open_tasks == []
+    manual_tracker = Tracker(REASONS, tracker.planner, auto_resubmit=False)
+    *_, manual = run(manual_tracker, ready(claim), denial)
+    assert _moves(manual) == [("ready", "denied", "applied")]
+    assert manual.state is not None and [t.action for t in manual.state.open_tasks] == ["replacement_claim"]
+
+
+PHI_FIELDS = {
+    "patient",
+    "member_id",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "diagnoses",
+    "payer_claim_number",
+}
+
+
+def _keys(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_transitions_and_state_records_carry_no_phi(tracker: Tracker) -> None:
+    steps = run(tracker, ready(), status("A2", 60), remit(("CO", "50", "45.00")))
+    for tracked in steps:
+        assert tracked.state is not None
+        published = [
+            tracked.state.model_dump(mode="json"),
+            *(t.model_dump(mode="json") for t in tracked.transitions),
+        ]
+        assert not (_keys(published) & PHI_FIELDS)
+        text = str(published)
+        assert "PCN-1" not in text and "TEST" not in text and "R07.9" not in text
