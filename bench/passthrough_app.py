@@ -1,19 +1,29 @@
-"""The ceiling for the end-to-end benchmark: a plain Faust agent that forwards every message
-unchanged, on the same broker, partitions and messages as the worker.
+"""Ceilings and floors for the end-to-end benchmark: Faust agents that do no claimflow work, on the
+same broker, partitions and messages as the worker.
 
-``BENCH_PASSTHROUGH=stock`` (default) is Faust as shipped: default producer, ``topic.send`` per
-message, Faust's Monitor, the asyncio loop. ``tuned`` is the same agent with the settings the
-claimflow worker runs with (``streams.runtime.app.faust_config``: producer batching and the quiet monitor;
-uvloop; sends through ``app.producer.send``), so the benchmark shows what the settings are worth
-apart from what claimflow's own work costs.
+``BENCH_PASSTHROUGH`` picks the variant:
 
-``shape`` is the scrub stage's message shape with no claimflow work: with the worker's settings,
-it reads claims (BENCH_IN) and encounters (BENCH_ENCOUNTERS), writes each encounter to a table,
-reads it back and writes a history table entry per claim (two changelog writes), and sends every
-claim unchanged to three topics (BENCH_OUT and two more): the floor of what the stage's contract
-(2 events in, 3 outputs and 2 changelog writes per claim) costs in Faust on this broker.
+* ``stock``: Faust as shipped (default producer, ``topic.send`` per message, Faust's Monitor, the
+  asyncio loop) forwarding every message unchanged: the ceiling (a).
+* ``tuned``: the same agent with the settings the worker runs with
+  (``streams.runtime.app.faust_config``: producer batching, the quiet monitor, uvloop; sends
+  through ``app.producer.send``): (a').
+* ``stage``: the scrub stage's message shape with no claimflow work (b0): with the worker's
+  settings it reads encounters (BENCH_ENCOUNTERS) and claims (BENCH_IN), writes each encounter to a
+  table, reads it back and writes a history entry per claim, and sends every claim unchanged to
+  three topics (BENCH_OUT and BENCH_OUT-2, -3): 2 events in, 3 outputs, 2 changelog writes per claim.
+* ``whole``: the whole worker's message shape with no work (c0): the stage shape, where the third
+  output is a lifecycle step (BENCH_LIFECYCLE) read back by a lifecycle agent that also reads the
+  payers' answers (BENCH_STATUS, BENCH_DENIALS); per lifecycle event one table write and two
+  outputs (a transition, a state record), per remittance one adjudication fact (BENCH_FACTS) read
+  by a trends agent (two table writes, one learned-rate output). The second output (BENCH_OUT-2)
+  stands for ``claims-ready``, which the benchmark's payer answers.
 
-Run as ``python -m bench.passthrough_app worker -l info`` with BENCH_IN/BENCH_OUT/KAFKA_BOOTSTRAP_SERVERS.
+With ``BENCH_LOOP=1`` a passthrough sends to the topic it reads (BENCH_IN): a fixed backlog turns
+into an endless steady load.
+
+Run as ``python -m bench.passthrough_app worker -l info`` with the BENCH_* variables and
+KAFKA_BOOTSTRAP_SERVERS set.
 """
 
 from __future__ import annotations
@@ -25,14 +35,15 @@ from typing import Any
 
 import faust
 
+from streams.agents.catalogue import Table
 from streams.runtime.app import faust_config
+from streams.runtime.faust_internals import set_current_event
 from streams.runtime.settings import load_settings
 from streams.runtime.worker import use_event_loop
 
 settings = load_settings()
 variant = os.environ.get("BENCH_PASSTHROUGH", "stock")
-shape = variant == "shape"
-tuned = variant in ("tuned", "shape")
+tuned = variant != "stock"
 if tuned:
     use_event_loop("uvloop")
     config = faust_config(settings)
@@ -47,8 +58,19 @@ else:
         config["broker_session_timeout"] = settings.broker_session_timeout
 config["datadir"] = os.environ.get("BENCH_DATADIR", "/tmp/claimflow-bench-passthrough")
 app = faust.App(os.environ.get("BENCH_APP_ID", "bench-passthrough"), **config)
-source = app.topic(os.environ["BENCH_IN"], key_serializer="raw", value_serializer="raw")
-sink = app.topic(os.environ["BENCH_OUT"], key_serializer="raw", value_serializer="raw")
+raw: faust.Schema = faust.Schema(key_serializer="raw", value_serializer="raw")
+
+
+def topic(env: str) -> Any:
+    return app.topic(os.environ[env], key_serializer="raw", value_serializer="raw")
+
+
+def table(name: str) -> Any:
+    return app.Table(name, default=None, partitions=settings.partitions, schema=raw)
+
+
+async def send(out: str, key: Any, value: Any, futures: list[Any]) -> None:
+    futures.append(await app.producer.send(out, key, value, None, None, None))
 
 
 if tuned:
@@ -60,34 +82,74 @@ if tuned:
         logging.getLogger().setLevel(logging.INFO)
 
 
-if shape:
-    from streams.agents.common import set_current_event
+if variant in ("stage", "whole"):
+    OUT = os.environ["BENCH_OUT"]
+    encounter_table = table("shape-encounters")
+    history_table = table("shape-history")
+    claim_outputs = [OUT, OUT + "-2", os.environ.get("BENCH_LIFECYCLE", OUT + "-3")]
 
-    raw: faust.Schema = faust.Schema(key_serializer="raw", value_serializer="raw")
-    encounters_in = app.topic(os.environ["BENCH_ENCOUNTERS"], key_serializer="raw", value_serializer="raw")
-    encounter_table = app.Table("shape-encounters", default=None, partitions=settings.partitions, schema=raw)
-    history_table = app.Table("shape-history", default=None, partitions=settings.partitions, schema=raw)
-    outputs = [os.environ["BENCH_OUT"], os.environ["BENCH_OUT"] + "-2", os.environ["BENCH_OUT"] + "-3"]
-
-    @app.agent(encounters_in)
+    @app.agent(topic("BENCH_ENCOUNTERS"))
     async def store_encounters(stream: Any) -> None:
         async for event in stream.events():
             encounter_table[event.key] = event.value
 
-    @app.agent(source)
+    @app.agent(topic("BENCH_IN"))
     async def claims(stream: Any) -> None:
         async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            futures = []
+            futures: list[Any] = []
             for event in events:
                 set_current_event(event)
                 encounter_table.get(event.key)
                 history_table[event.key] = event.value
-                for out in outputs:
-                    futures.append(await app.producer.send(out, event.key, event.value, None, None, None))
+                for out in claim_outputs:
+                    await send(out, event.key, event.value, futures)
             await asyncio.gather(*futures)
 
 
-else:
+if variant == "whole":
+    claims_table = table(Table.CLAIMS)  # the same changelog name as the worker's (what (c) counts)
+    windows_table = table("shape-windows")
+    transitions, states = OUT + "-transitions", OUT + "-states"
+    facts, rates = os.environ["BENCH_FACTS"], OUT + "-rates"
+    denials = os.environ["BENCH_DENIALS"]
+    lifecycle_in = app.topic(
+        os.environ["BENCH_LIFECYCLE"],
+        os.environ["BENCH_STATUS"],
+        denials,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+
+    @app.agent(lifecycle_in)
+    async def lifecycle(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            futures: list[Any] = []
+            for event in events:
+                set_current_event(event)
+                claims_table.get(event.key)
+                claims_table[event.key] = event.value
+                await send(transitions, event.key, event.value, futures)
+                await send(states, event.key, event.value, futures)
+                if event.message.topic == denials:
+                    await send(facts, event.key, event.value, futures)
+            await asyncio.gather(*futures)
+
+    @app.agent(topic("BENCH_FACTS"))
+    async def trends(stream: Any) -> None:
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            futures: list[Any] = []
+            for event in events:
+                set_current_event(event)
+                windows_table.get(event.key)
+                windows_table[event.key] = event.value
+                windows_table[event.key + b"|dx"] = event.value
+                await send(rates, event.key, event.value, futures)
+            await asyncio.gather(*futures)
+
+
+if variant in ("stock", "tuned"):
+    source = topic("BENCH_IN")
+    sink = source if os.environ.get("BENCH_LOOP") else topic("BENCH_OUT")
 
     @app.agent(source)
     async def forward(stream: Any) -> None:

@@ -25,3 +25,14 @@ def derived_event_id(cause: uuid.UUID, kind: str) -> uuid.UUID:
     _set_slot(out, "int", cause.int ^ mask)
     _set_slot(out, "is_safe", _SAFE_UNKNOWN)
     return out
+
+
+def derived_from_text(cause: str, kind: str) -> uuid.UUID:
+    """``derived_event_id`` of an id given as text (a UUID's 32 hex digits, dashes allowed)."""
+    mask = _KIND_MASKS.get(kind)
+    if mask is None:
+        mask = _KIND_MASKS[kind] = uuid.uuid5(uuid.NAMESPACE_URL, f"claimflow:{kind}").int
+    out = _new_uuid(uuid.UUID)
+    _set_slot(out, "int", int(cause.replace("-", ""), 16) ^ mask)
+    _set_slot(out, "is_safe", _SAFE_UNKNOWN)
+    return out

@@ -65,7 +65,7 @@ class ClaimLookup:
             return 404, {"claim_id": claim_id, "error": "no event seen for this claim", "owner": self.url}
         entry = ClaimEntry.decode(stored, claim_id)
         history = entry.record.history
-        record = state_record(entry, history[-1].event_id if history else claim_id)
+        record = state_record(entry, history[-1].event_id if history else claim_id, steps=None)
         return 200, {"owner": self.url, "partition": partition, **record.model_dump(mode="json")}
 
     async def forward(self, claim_id: str, owner: str) -> Answer:

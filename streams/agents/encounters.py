@@ -32,7 +32,8 @@ def register(app: ClaimflowApp) -> None:
                 current = table.get(enc.encounter_id)
                 stamp = enc.occurred_at.timestamp()
                 if current is None or current["ts"] <= stamp:
-                    table[enc.encounter_id] = {"ts": stamp, "encounter": enc.model_dump(mode="json")}
+                    # as JSON text: the changelog's encoder copies a string, it walks an object
+                    table[enc.encounter_id] = {"ts": stamp, "encounter": enc.model_dump_json()}
                 waiter = app.encounter_waiters.pop(enc.encounter_id, None)
                 if waiter is not None:  # a parked claim is waiting for this encounter
                     waiter.set()
@@ -50,4 +51,9 @@ def lookup(app: ClaimflowApp, encounter_id: str | None) -> Encounter | None:
     if not encounter_id:
         return None
     item = lookup_raw(app, encounter_id)
-    return Encounter.model_validate(item["encounter"]) if item else None
+    if not item:
+        return None
+    stored = item["encounter"]  # JSON text; an object in values stored before
+    return (
+        Encounter.model_validate_json(stored) if isinstance(stored, str) else Encounter.model_validate(stored)
+    )

@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING, Any
 from faust.types import EventT, StreamT
 
 from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult, as_valid
-from schemas.codec import encode
+from schemas.codec import encode, encode_spliced
 from schemas.ids import derived_event_id
-from schemas.outputs import LifecycleStage
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
 from streams.agents.common import Deferred, Outbox, batched, decode_event, guarded
@@ -56,29 +55,8 @@ def register(app: ClaimflowApp) -> None:
         if not redelivered and claim.patient_key:
             history[claim.patient_key] = past.with_claim(claim, app.settings.history_per_patient).encode()
         key = claim.claim_id.encode()
-        await outbox.send(Topic.CLAIMS_SCRUBBED, key, encode(result))
-        if result.status == "clean":
-            out: ClaimReady | ClaimHeld = ClaimReady(
-                event_id=derived_event_id(claim.event_id, "claim_ready"),
-                occurred_at=claim.occurred_at,
-                claim=as_valid(claim),
-                warnings=list(result.edits),
-            )
-            await outbox.send(Topic.CLAIMS_READY, key, encode(out))
-        else:
-            out = ClaimHeld(
-                event_id=derived_event_id(claim.event_id, "claim_held"),
-                occurred_at=claim.occurred_at,
-                claim=claim,
-                edits=list(result.edits),
-            )
-            await outbox.send(Topic.CLAIMS_HELD, key, encode(out))
-        stage: LifecycleStage = "ready" if result.status == "clean" else "held"
-        # the claim and its encounter travel with "ready" only: corrections need them
-        step = step_for(
-            claim, stage, edit_count=len(result.edits), snapshot=stage == "ready", encounter=encounter
-        )
-        await outbox.send(Topic.CLAIM_LIFECYCLE, key, encode(step))
+        for topic, value in scrub_outputs(claim, result, encounter):
+            await outbox.send(topic, key, value)
         if not redelivered:  # counted once per claim event, even when redelivered after a crash
             metrics.claims_scrubbed.labels(
                 payer=claim.payer.payer_id or "unknown",
@@ -212,3 +190,38 @@ async def wait_for_encounter(
     if encounter is None and encounter_id and waiter is not None:
         forget_waiter(app, encounter_id, waiter)
     return encounter
+
+
+def scrub_outputs(
+    claim: ClaimSubmitted, result: ScrubResult, encounter: Encounter | None
+) -> list[tuple[Topic, bytes]]:
+    """What a scrub result puts on the bus: the result, the claim ready or held, and the claim's
+    lifecycle step. A ready claim travels twice (``claims-ready``, and with its encounter on the
+    ``ready`` step for the tracker's corrections): it is encoded once and spliced into both."""
+    outputs = [(Topic.CLAIMS_SCRUBBED, encode(result))]
+    if result.status != "clean":
+        held = ClaimHeld(
+            event_id=derived_event_id(claim.event_id, "claim_held"),
+            occurred_at=claim.occurred_at,
+            claim=claim,
+            edits=list(result.edits),
+        )
+        step = step_for(claim, "held", edit_count=len(result.edits))
+        return [*outputs, (Topic.CLAIMS_HELD, encode(held)), (Topic.CLAIM_LIFECYCLE, encode(step))]
+    valid = as_valid(claim)
+    claim_json = valid.model_dump_json().encode()
+    ready = ClaimReady.model_construct(  # parts already valid; the claim is spliced in
+        event_id=derived_event_id(claim.event_id, "claim_ready"),
+        occurred_at=claim.occurred_at,
+        claim=valid,
+        warnings=list(result.edits),
+    )
+    step = step_for(valid, "ready", edit_count=len(result.edits))
+    snapshot = {"claim": claim_json}
+    if encounter is not None:
+        snapshot["encounter"] = encounter.model_dump_json().encode()
+    return [
+        *outputs,
+        (Topic.CLAIMS_READY, encode_spliced(ready, claim=claim_json)),
+        (Topic.CLAIM_LIFECYCLE, encode_spliced(step, **snapshot)),
+    ]

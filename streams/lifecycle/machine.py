@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Literal
 
 from schemas.claim_state import CauseKind, ClaimState, TransitionResult
+from schemas.codes import PlanType
 from streams.lifecycle.first_pass import ADJUDICATED_STATES, decisive, is_original
 
 STATES: tuple[ClaimState, ...] = ClaimState.__args__  # type: ignore[attr-defined]
@@ -132,7 +133,7 @@ class Change:
     target: ClaimState | None  # None: recorded but changes no state (A0, A4, E*)
     code: str = ""  # category code, CLP02 or lifecycle stage
     payer_id: str | None = None
-    plan_type: str | None = None
+    plan_type: PlanType | None = None
     frequency_code: str | None = None
     payer_claim_number: str | None = None
     amount: Decimal | None = None
@@ -152,7 +153,7 @@ class HistoryItem:
     kind: Kind
     code: str
     target: str | None
-    result: Result
+    result: TransitionResult  # a duplicate is never recorded
     at: datetime
     from_state: ClaimState | None = None
     to_state: ClaimState | None = None
@@ -167,7 +168,7 @@ class ClaimRecord:
     claim_id: str
     state: ClaimState | None = None
     payer_id: str | None = None
-    plan_type: str | None = None
+    plan_type: PlanType | None = None
     frequency_code: str = "1"
     replaces_claim_id: str | None = None
     payer_claim_number: str | None = None
@@ -202,63 +203,69 @@ class Outcome:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _decide_first_pass(record: ClaimRecord) -> Literal["accepted", "rejected"] | None:
+def _decide_first_pass(
+    known: bool, original: bool, first_decisive: str | None
+) -> Literal["accepted", "rejected"] | None:
     """First pass (reference §6): an original claim's first decisive acknowledgment.
 
     Decided once both are known: the claim's origin (from claimflow's own lifecycle step, which
     may arrive after the payer's answer) and its first decisive answer. A resubmission
     (frequency 7/8, or a claim that replaces another) is never first pass.
     """
-    if record.first_pass is not None or not record.known or not record.is_original:
+    if not known or not original or first_decisive is None:
         return None
-    return record.first_decisive
+    return "accepted" if first_decisive == "accepted" else "rejected"
 
 
 def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_history: int = 32) -> Outcome:
-    """Apply one change to a claim record. Never raises for odd input: it is recorded instead."""
+    """Apply one change to a claim record. Never raises for odd input: it is recorded instead.
+
+    The new record is built once (the changes are collected first: ``replace`` re-runs the
+    record's ``__init__`` and was the machine's main cost)."""
     prev = record.state
     if change.event_id in record.seen_event_ids:
         return Outcome(record, "duplicate", prev)
     latest = record.updated_at
+    kind, code, target, at = change.kind, change.code, change.target, change.occurred_at
 
     # facts every event may carry, filled in when first known
-    record = replace(
-        record,
-        payer_id=record.payer_id or change.payer_id,
-        plan_type=record.plan_type or change.plan_type,
-        payer_claim_number=change.payer_claim_number or record.payer_claim_number,
-        seen_event_ids=(*record.seen_event_ids, change.event_id)[-max_seen:],
-        updated_at=max(filter(None, (record.updated_at, change.occurred_at))),
-    )
-    if change.kind == "lifecycle" and change.code in OWN_STEPS:
-        record = replace(
-            record,
-            known=True,
-            frequency_code=change.frequency_code or record.frequency_code,
-            replaces_claim_id=change.replaces_claim_id or record.replaces_claim_id,
-            submitted_at=record.submitted_at or change.submitted_at or change.occurred_at,
-            submission_count=record.submission_count + (change.code == "ready"),
-        )
-    if (
-        record.first_decisive is None
-        and (answer := decisive(change.kind, change.code, change.target)) is not None
-    ):
-        record = replace(record, first_decisive=answer)
-    decided = _decide_first_pass(record)
-    if decided is not None:
-        record = replace(record, first_pass=decided)
+    u: dict[str, object] = {
+        "payer_id": record.payer_id or change.payer_id,
+        "plan_type": record.plan_type or change.plan_type,
+        "payer_claim_number": change.payer_claim_number or record.payer_claim_number,
+        "seen_event_ids": (*record.seen_event_ids, change.event_id)[-max_seen:],
+        "updated_at": at if latest is None or at > latest else latest,
+    }
+    own_step = kind == "lifecycle" and code in OWN_STEPS
+    known = record.known
+    frequency_code, replaces = record.frequency_code, record.replaces_claim_id
+    if own_step:
+        known = True
+        frequency_code = change.frequency_code or frequency_code
+        replaces = change.replaces_claim_id or replaces
+        u["known"] = True
+        u["frequency_code"] = frequency_code
+        u["replaces_claim_id"] = replaces
+        u["submitted_at"] = record.submitted_at or change.submitted_at or at
+        u["submission_count"] = record.submission_count + (code == "ready")
+    first_decisive = record.first_decisive
+    if first_decisive is None and (answer := decisive(kind, code, target)) is not None:
+        first_decisive = u["first_decisive"] = answer
+    decided = None
+    if record.first_pass is None:
+        decided = _decide_first_pass(known, is_original(frequency_code, replaces), first_decisive)
+        if decided is not None:
+            u["first_pass"] = decided
 
-    target = change.target
     if target == "accepted" and record.accepted_at is None:
-        record = replace(record, accepted_at=change.occurred_at)
+        u["accepted_at"] = at
     if target in ADJUDICATED_STATES:
-        record = replace(record, adjudicated_at=record.adjudicated_at or change.occurred_at)
+        u["adjudicated_at"] = record.adjudicated_at or at
         if change.amount is not None:
-            record = replace(record, paid_amount=change.amount)
+            u["paid_amount"] = change.amount
 
-    own_step = change.kind == "lifecycle" and change.code in OWN_STEPS
     if target is None:
-        result: Result = "noted"
+        result: TransitionResult = "noted"
         new_state = prev
     elif target in ALLOWED[prev]:
         result, new_state = "applied", target
@@ -266,9 +273,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         # claimflow's own step behind the payer's answer (the answer to claims-ready can arrive
         # before the tracker reads the ready step): expected ordering, not an anomaly
         result, new_state = "caught_up", prev
-    elif (
-        prev is not None and target in PREDECESSORS[prev] and (latest is None or change.occurred_at <= latest)
-    ):
+    elif prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest):
         # an A2 older than the F1 already applied: history only. If the A2 was on the bus before
         # that F1, the tracker merely read its topic later (reordered); else it really came late.
         # Kafka timestamps are milliseconds: a tie across two topics is no evidence either way
@@ -287,26 +292,20 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         result, new_state = ("reordered" if on_bus_first else "late"), prev
     else:
         result, new_state = "impossible", prev
-        record = replace(record, anomalies=record.anomalies + 1)
+        u["anomalies"] = record.anomalies + 1
 
     if (
         change.received_at is not None
         and result == "applied"
         and change.received_at >= (record.latest_received or 0.0)
     ):
-        record = replace(record, latest_received=change.received_at, latest_received_on=change.received_on)
+        u["latest_received"] = change.received_at
+        u["latest_received_on"] = change.received_on
     item = HistoryItem(
-        change.event_id,
-        change.kind,
-        change.code,
-        target,
-        result,
-        change.occurred_at,
-        prev,
-        new_state,
-        change.amount,
-        decided,
+        change.event_id, kind, code, target, result, at, prev, new_state, change.amount, decided
     )
-    record = replace(record, state=new_state, history=(*record.history, item)[-max_history:])
+    u["state"] = new_state
+    u["history"] = (*record.history, item)[-max_history:]
+    record = replace(record, **u)  # type: ignore[arg-type]
     became = new_state if new_state != prev else None
     return Outcome(record, result, prev, decided, became)

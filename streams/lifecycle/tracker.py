@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from schemas import (
     AdjudicationFact,
@@ -35,18 +36,21 @@ from schemas import (
     ResubmissionTask,
     ValidClaim,
 )
+from schemas.base import trusted
 from schemas.claim_state import ClaimStateRecord, ClaimTransition, OpenTask, StateStep
-from schemas.ids import derived_event_id
+from schemas.ids import derived_event_id, derived_from_text
 from schemas.topics import Topic
 from streams.denials.reasons import ReasonMap
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.facts import facts_for
 from streams.lifecycle.machine import Change, ClaimRecord, HistoryItem, Outcome, apply
 
+_RECORD = TypeAdapter(ClaimRecord)
+M = TypeVar("M", bound=BaseModel)
+
 Observed = LifecycleEvent | ClaimStatus | Denial
 Answer = ClaimStatus | Denial
 
-_RECORD = TypeAdapter(ClaimRecord)
 _TOPIC_OF: dict[type, Topic] = {
     LifecycleEvent: Topic.CLAIM_LIFECYCLE,
     ClaimStatus: Topic.CLAIM_STATUS,
@@ -86,8 +90,10 @@ class ClaimEntry:
     The claim and the encounter stay in their stored (JSON) form until a plan needs them."""
 
     record: ClaimRecord
-    claim_json: dict[str, Any] | None = None
-    encounter_json: dict[str, Any] | None = None
+    #: the snapshots as JSON text (stored so: a string costs the changelog's encoder a fraction
+    #: of a nested object); entries stored before hold objects, read alike
+    claim_json: str | dict[str, Any] | None = None
+    encounter_json: str | dict[str, Any] | None = None
     outbox: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     parked: list[dict[str, Any]] = field(default_factory=list)
     #: tasks raised for the claim that nothing has resolved yet (OpenTask, stored form)
@@ -124,11 +130,11 @@ class ClaimEntry:
     def claim(self) -> ValidClaim | None:
         """The last claim sent to the payer, validated at most once."""
         if self._claim is None and self.claim_json is not None:
-            self._claim = ValidClaim.model_validate(self.claim_json)
+            self._claim = _validated(ValidClaim, self.claim_json)
         return self._claim
 
     def encounter(self) -> Encounter | None:
-        return Encounter.model_validate(self.encounter_json) if self.encounter_json else None
+        return _validated(Encounter, self.encounter_json) if self.encounter_json else None
 
     def parked_answers(self) -> list[Answer]:
         return [
@@ -206,14 +212,22 @@ class Tracker:
                 state=state_record(entry, change.event_id),
             )
 
-        entry = replace(entry, record=outcome.record)
+        entry = ClaimEntry(
+            outcome.record,
+            entry.claim_json,
+            entry.encounter_json,
+            entry.outbox,
+            entry.parked,
+            entry.open_tasks,
+            entry._claim,
+        )
         tracked = Tracked(entry, [(outcome, change)])
         known = outcome.record.payer_id is not None
         if isinstance(event, LifecycleEvent):
             if event.claim is not None:
-                entry.claim_json = event.claim.model_dump(mode="json")
+                entry.claim_json = event.claim.model_dump_json()
                 entry._claim = event.claim
-                entry.encounter_json = event.encounter.model_dump(mode="json") if event.encounter else None
+                entry.encounter_json = event.encounter.model_dump_json() if event.encounter else None
             to_act = entry.parked_answers() if known else []
             if to_act:
                 entry.parked = []
@@ -252,7 +266,11 @@ class Tracker:
             ]
         elif any(o.became is not None for o, _ in tracked.outcomes):
             entry.open_tasks = []  # the claim moved on (appealed, paid, resubmitted, ...)
-        if not isinstance(event, LifecycleEvent) and (claim := entry.claim()) is not None:
+        if (
+            not isinstance(event, LifecycleEvent)
+            and adjudicates(event)
+            and (claim := entry.claim()) is not None
+        ):
             tracked.facts = facts_for(claim, event, self.reasons)
         tracked.transitions = transitions_of(entry.record, change.event_id)
         tracked.state = state_record(entry, change.event_id)
@@ -269,6 +287,17 @@ class Tracker:
             claim=entry.claim(),
             encounter=entry.encounter(),
         )
+
+
+def _validated(model: type[M], stored: str | dict[str, Any]) -> M:
+    return model.model_validate_json(stored) if isinstance(stored, str) else model.model_validate(stored)
+
+
+def adjudicates(event: Answer) -> bool:
+    """An 835 decision or a finalized (F) status: what the denial trends learn from."""
+    if isinstance(event, Denial):
+        return True
+    return isinstance(event, ClaimStatus) and event.category_code.startswith("F")
 
 
 def resubmitted_id(event_id: str) -> str:
@@ -289,11 +318,11 @@ def resubmitted(change: Change) -> Change:
 def _derived(event_id: str, kind: str) -> uuid.UUID:
     """An output id derived from a change's id (``<uuid>`` or ``<uuid>:<follow-up>``)."""
     cause, _, follow_up = event_id.partition(":")
+    kind = f"{kind}:{follow_up}" if follow_up else kind
     try:
-        base = uuid.UUID(cause)
+        return derived_from_text(cause, kind)
     except ValueError:  # not a contract's id (tests may use names): still deterministic
-        base = uuid.uuid5(uuid.NAMESPACE_URL, f"claimflow:{cause}")
-    return derived_event_id(base, f"{kind}:{follow_up}" if follow_up else kind)
+        return derived_event_id(uuid.uuid5(uuid.NAMESPACE_URL, f"claimflow:{cause}"), kind)
 
 
 def transitions_of(record: ClaimRecord, event_id: str) -> list[ClaimTransition]:
@@ -303,34 +332,48 @@ def transitions_of(record: ClaimRecord, event_id: str) -> list[ClaimTransition]:
     return [transition(record, item) for item in record.history if item.event_id in ids]
 
 
+# The published records are built from values the machine already holds, typed: assembled without
+# validation (``trusted``: every event builds several; the tests read them back through the
+# contracts).
+
+
 def transition(record: ClaimRecord, item: HistoryItem) -> ClaimTransition:
-    return ClaimTransition(
-        event_id=_derived(item.event_id, "claim_transition"),
-        occurred_at=item.at,
-        claim_id=record.claim_id,
-        payer_id=record.payer_id,
-        plan_type=record.plan_type,
-        cause_event_id=item.event_id,
-        cause_kind=item.kind,
-        cause_code=item.code,
-        from_state=item.from_state,
-        to_state=item.to_state,
-        result=item.result,
-        changed=item.to_state != item.from_state,
-        paid_amount=item.amount,
-        first_pass=item.first_pass,
+    return trusted(
+        ClaimTransition,
+        dict(
+            event_type="claim_transition",
+            schema_version=1,
+            source="claimflow",
+            event_id=_derived(item.event_id, "claim_transition"),
+            occurred_at=item.at,
+            claim_id=record.claim_id,
+            payer_id=record.payer_id,
+            plan_type=record.plan_type,
+            cause_event_id=item.event_id,
+            cause_kind=item.kind,
+            cause_code=item.code,
+            from_state=item.from_state,
+            to_state=item.to_state,
+            result=item.result,
+            changed=item.to_state != item.from_state,
+            paid_amount=item.amount,
+            first_pass=item.first_pass,
+        ),
     )
 
 
 def state_step(item: HistoryItem) -> StateStep:
-    return StateStep(
-        cause_event_id=item.event_id,
-        cause_kind=item.kind,
-        cause_code=item.code,
-        from_state=item.from_state,
-        to_state=item.to_state,
-        result=item.result,
-        at=item.at,
+    return trusted(
+        StateStep,
+        dict(
+            cause_event_id=item.event_id,
+            cause_kind=item.kind,
+            cause_code=item.code,
+            from_state=item.from_state,
+            to_state=item.to_state,
+            result=item.result,
+            at=item.at,
+        ),
     )
 
 
@@ -347,28 +390,41 @@ def open_task(task: ResubmissionTask) -> OpenTask:
     )
 
 
-def state_record(entry: ClaimEntry, event_id: str) -> ClaimStateRecord:
-    """The claim's state record (``claim-states``) after the event ``event_id``."""
+#: history steps on a ``claim-states`` record (the transitions topic has them all; GET /claims shows
+#: every step the tracker keeps)
+STATE_STEPS = 4
+
+
+def state_record(entry: ClaimEntry, event_id: str, steps: int | None = STATE_STEPS) -> ClaimStateRecord:
+    """The claim's state record after the event ``event_id``, with its last ``steps`` history
+    steps (None: all kept)."""
     r = entry.record
-    return ClaimStateRecord(
-        event_id=_derived(event_id, "claim_state"),
-        occurred_at=r.updated_at,
-        claim_id=r.claim_id,
-        state=r.state,
-        payer_id=r.payer_id,
-        plan_type=r.plan_type,
-        frequency_code=r.frequency_code,
-        replaces_claim_id=r.replaces_claim_id,
-        original=r.is_original,
-        known=r.known,
-        first_pass=r.first_pass,
-        submission_count=r.submission_count,
-        submitted_at=r.submitted_at,
-        accepted_at=r.accepted_at,
-        adjudicated_at=r.adjudicated_at,
-        updated_at=r.updated_at,
-        paid_amount=r.paid_amount,
-        anomalies=r.anomalies,
-        history=[state_step(item) for item in r.history],
-        open_tasks=[OpenTask.model_validate(t) for t in entry.open_tasks],
+    history = r.history if steps is None else r.history[-steps:]
+    return trusted(
+        ClaimStateRecord,
+        dict(
+            event_type="claim_state",
+            schema_version=1,
+            source="claimflow",
+            event_id=_derived(event_id, "claim_state"),
+            occurred_at=r.updated_at or datetime.now(UTC),  # set by every applied event
+            claim_id=r.claim_id,
+            state=r.state,
+            payer_id=r.payer_id,
+            plan_type=r.plan_type,
+            frequency_code=r.frequency_code,
+            replaces_claim_id=r.replaces_claim_id,
+            original=r.is_original,
+            known=r.known,
+            first_pass=r.first_pass,
+            submission_count=r.submission_count,
+            submitted_at=r.submitted_at,
+            accepted_at=r.accepted_at,
+            adjudicated_at=r.adjudicated_at,
+            updated_at=r.updated_at,
+            paid_amount=r.paid_amount,
+            anomalies=r.anomalies,
+            history=[state_step(item) for item in history],
+            open_tasks=[OpenTask.model_validate(t) for t in entry.open_tasks],
+        ),
     )

@@ -8,6 +8,7 @@ the modifier; OA-23 (a prior payer's adjudication) is not a denial.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -158,11 +159,15 @@ def test_an_entry_stored_before_open_tasks_existed_still_decodes(tracker: Tracke
     *_, last = run(tracker, ready(), status("A2", 60))
     stored = last.entry.encode()
     del stored["open_tasks"]
+    stored["claim"] = json.loads(stored["claim"])  # snapshots were stored as objects
+    stored["encounter"] = json.loads(stored["encounter"])
     for item in stored["record"]["history"]:  # history items before from/to states were kept
         for key in ("from_state", "to_state", "amount", "first_pass"):
             del item[key]
     again = ClaimEntry.decode(stored, "C1")
     assert again.record.state == "accepted" and again.open_tasks == []
+    claim = again.claim()
+    assert claim is not None and claim.claim_id == "C1" and again.encounter() is not None
 
 
 def test_an_unknown_claim_decodes_as_a_new_entry() -> None:
@@ -270,3 +275,17 @@ def test_transitions_and_state_records_carry_no_phi(tracker: Tracker) -> None:
         assert not (_keys(published) & PHI_FIELDS)
         text = str(published)
         assert "PCN-1" not in text and "TEST" not in text and "R07.9" not in text
+
+
+def test_published_records_read_back_through_their_contracts(tracker: Tracker) -> None:
+    from schemas.claim_state import ClaimStateRecord, ClaimTransition
+    from schemas.codec import decode, encode
+
+    steps = run(tracker, ready(), status("A1", 5), status("A2", 60), remit(("CO", "50", "45.00")))
+    for tracked in steps:
+        for t in tracked.transitions:
+            assert decode(ClaimTransition, encode(t), 1 << 20) == t
+        assert tracked.state is not None
+        assert decode(ClaimStateRecord, encode(tracked.state), 1 << 20) == tracked.state
+    # claim-states carries the newest steps; GET /claims shows all the tracker keeps
+    assert [h.cause_code for h in steps[-1].state.history] == ["ready", "A1", "A2", "CLP02=4"]

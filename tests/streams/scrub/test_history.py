@@ -42,3 +42,10 @@ def test_the_newest_lines_by_date_of_service_are_kept() -> None:
         claim = make_claim(claim_id=f"C{i}", lines=[line(1, "93000", service_date=date(2026, 1, day))])
         history = history.with_claim(claim, limit=2)
     assert [e.service_date.day for e in history.entries()] == [12, 20]
+
+
+def test_a_claim_event_remembered_in_full_before_is_still_recognised() -> None:
+    claim = make_claim(claim_id="C1")
+    stored = {"entries": [], "seen": [str(claim.event_id)]}  # how history was stored before
+    assert PatientHistory.decode(stored).has_seen(str(claim.event_id))
+    assert not PatientHistory.decode(stored).has_seen(str(make_claim().event_id))
