@@ -140,7 +140,8 @@ class ClaimflowApp:
             partitions=self.settings.partitions,
             schema=faust.Schema(key_serializer="json", value_serializer="json"),
         )
-        retained = RetainedTable(table, self.settings.state_retention_days * 86400)
+        applied = self.metrics.changelog_applied.labels(table=name)
+        retained = RetainedTable(table, self.settings.state_retention_days * 86400, on_applied=applied.inc)
         self.tables[name] = retained
         return retained
 
