@@ -56,7 +56,7 @@ class RetainedTable:
         table: Any,
         retention_seconds: float,
         on_applied: Callable[[int], None] | None = None,
-        sweep_budget: int = 50_000,
+        sweep_budget: int = 100_000,
     ):
         self.table = table
         self.retention_seconds = retention_seconds
@@ -115,11 +115,28 @@ class RetainedTable:
         store = self.rocksdb
         if store is not None:
             return self.sweep_rocksdb(store, self.changelog_partitions(assigned), now)
+        data = getattr(self.table, "data", None)
+        if hasattr(data, "expired_keys"):  # claimflow's compact memory store
+            return self.sweep_compact(data, self.changelog_partitions(assigned), now)
         expired = self.expired(now, self.changelog_partitions(assigned))
         for key, partition in expired:
             self.table.send_changelog(partition, key, None, value_serializer="raw")
             del self.table.data[key]
         return len(expired)
+
+    def sweep_compact(self, store: Any, partitions: set[int], now: float) -> int:
+        """The compact memory store's sweep: write stamps only, ``sweep_budget`` entries a sweep."""
+        if not partitions:
+            return 0
+        cutoff = now - self.retention_seconds
+        share = max(1, self.sweep_budget // len(partitions))
+        evicted = 0
+        for partition in sorted(partitions):
+            for key in store.expired_keys(partition, cutoff, share):
+                self.table.send_changelog(partition, key, None, key_serializer="raw", value_serializer="raw")
+                store.evict(partition, key)
+                evicted += 1
+        return evicted
 
     def sweep_rocksdb(self, store: RocksDBStore, partitions: set[int], now: float) -> int:
         """The RocksDB sweep: up to ``sweep_budget`` entries over the active partitions, each
