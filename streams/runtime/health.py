@@ -9,11 +9,14 @@ the signal an orchestrator needs to restart a stuck worker.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
+
+log = logging.getLogger("claimflow.health")
 
 #: Which agent drains which input topic.
 AGENT_TOPICS: dict[str, tuple[str, ...]] = {
@@ -33,6 +36,7 @@ class Health:
         self.started = time.monotonic()
         self.progress: dict[str, float] = {}
         self.recovering_since: float | None = None
+        self._reported_stall = False
 
     def recovery_stuck(self, now: float) -> str | None:
         """Faust's table recovery can hang after a rebalance (a known class of Faust issues): report
@@ -98,5 +102,36 @@ class Health:
             if behind > 0 and now - last > self.stall_seconds:
                 stuck.append(f"{agent} ({behind} behind, idle {now - last:.0f}s)")
         if stuck:
+            if not self._reported_stall:  # once per stall: what the consumer holds and fetches
+                self._reported_stall = True
+                log.warning("stalled: %s; consumer: %s", ", ".join(stuck), self.consumer_state())
             return False, "stalled: " + ", ".join(stuck)
+        self._reported_stall = False
         return True, "ok"
+
+    def consumer_state(self) -> dict[str, Any]:
+        """Where each input partition stands in Faust and aiokafka (topic names and numbers only):
+        assigned, active (fetched) in Faust, paused, held back as buffer-full, flow control, and the
+        partitions with fetched records waiting in aiokafka."""
+        consumer: Any = self.app.faust.consumer
+        prefix = self.app.settings.topic_prefix
+        inputs = {t for topics in AGENT_TOPICS.values() for t in topics}
+
+        def names(tps: Any) -> list[str]:
+            return sorted(
+                f"{tp.topic.removeprefix(prefix)}[{tp.partition}]"
+                for tp in tps or ()
+                if tp.topic.removeprefix(prefix) in inputs
+            )
+
+        state: dict[str, Any] = {}
+        with contextlib.suppress(Exception):
+            state["assigned"] = names(consumer.assignment())
+            state["active"] = names(consumer._active_partitions)
+            state["paused"] = names(consumer._paused_partitions)
+            state["buffered"] = names(consumer._buffered_partitions)
+            state["flow_active"] = bool(consumer.flow_active)
+            state["in_recovery"] = bool(self.app.faust.tables.recovery.in_recovery)  # type: ignore[attr-defined]
+            fetcher = consumer._thread._ensure_consumer()._fetcher
+            state["fetched_waiting"] = names(list(fetcher._records))
+        return state

@@ -11,9 +11,7 @@ from kafka import KafkaAdminClient
 from tests.integration.conftest import Deployment, wait_records
 from tests.integration.scenario import submit
 
-# The restart half can hit the embedded broker's "worker ready but not fetching" stall described
-# in test_worker_group.py; the no-commit assertion above it is what this test is about.
-pytestmark = [pytest.mark.broker, pytest.mark.flaky(reruns=2)]
+pytestmark = pytest.mark.broker
 
 
 def test_failed_output_delivery_stops_the_worker_and_the_claim_is_redone(deployment: Deployment) -> None:
