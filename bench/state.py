@@ -226,7 +226,9 @@ class YearOfClaims:
 def load_year(bs: str, app_id: str, templates: dict[str, Any], n: int) -> dict[str, Any]:
     """Write a year of claims to the changelogs of ``app_id``; counts and bytes per table."""
     year = YearOfClaims(templates, n)
-    producer = KafkaProducer(bootstrap_servers=bs, linger_ms=20, batch_size=1 << 20, acks=1)
+    # batches well under the broker's message size limit: a rejected batch loses its records
+    producer = KafkaProducer(bootstrap_servers=bs, linger_ms=20, batch_size=256 << 10, acks=1)
+    failures: list[BaseException] = []
     held: dict[tuple[str, int], tuple[bytes, bytes]] = {}
     counts = dict.fromkeys(TABLES, 0)
     sizes = dict.fromkeys(TABLES, 0)
@@ -235,7 +237,9 @@ def load_year(bs: str, app_id: str, templates: dict[str, Any], n: int) -> dict[s
         topic = changelog(app_id, table)
         previous = held.get((topic, partition))
         if previous is not None:
-            producer.send(topic, key=previous[0], value=previous[1], partition=partition)
+            producer.send(topic, key=previous[0], value=previous[1], partition=partition).add_errback(
+                failures.append
+            )
         held[(topic, partition)] = (key.encode(), value)
         counts[table] += 1
         sizes[table] += len(value) + len(key)
@@ -244,9 +248,11 @@ def load_year(bs: str, app_id: str, templates: dict[str, Any], n: int) -> dict[s
     producer.flush()
     # the last record of each partition alone: the broker's end offset is right after it
     for (topic, partition), (key, value) in held.items():
-        producer.send(topic, key=key, value=value, partition=partition)
+        producer.send(topic, key=key, value=value, partition=partition).add_errback(failures.append)
         producer.flush()
     producer.close()
+    if failures:
+        raise RuntimeError(f"{len(failures)} changelog records not written: {failures[0]!r}")
     total = sum(counts.values())
     log(
         f"    {total:,} changelog records, {sum(sizes.values()) / 1e6:,.0f} MB in {time.monotonic() - started:.0f}s"
