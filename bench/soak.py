@@ -88,14 +88,22 @@ class Feeder(threading.Thread):
 class ProfiledWorker(WorkerProcess):
     """The worker under ``bench.heap`` (tracemalloc snapshots into ``out``)."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, out: Path, every: float):
+    def __init__(self, env: dict[str, str], log_path: Path, out: Path, every: float, light: bool = False):
         super().__init__(env, log_path, web_port=free_port())
-        self.out, self.every = out, every
+        self.out, self.every, self.light = out, every, light
 
     def start(self, ready_timeout: float = 120.0) -> WorkerProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.heap", str(self.out), "--every", str(self.every)],
+            [
+                sys.executable,
+                "-m",
+                "bench.heap",
+                str(self.out),
+                "--every",
+                str(self.every),
+                *(["--light"] if self.light else []),
+            ],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -123,6 +131,9 @@ def main() -> None:
     parser.add_argument("--retention", type=float, default=120.0, help="table retention, seconds")
     parser.add_argument("--backlog", type=int, default=20_000, help="external events kept ahead")
     parser.add_argument("--heap-profile", type=Path, help="run the worker under tracemalloc, snapshots here")
+    parser.add_argument(
+        "--heap-census", type=Path, help="no tracing: RSS, allocated blocks and objects by type, here"
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "soak.json")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="claimflow-soak-"))
@@ -135,11 +146,16 @@ def main() -> None:
         }
         create_topics(load_settings(env))
         feeder = Feeder(broker.bootstrap, "s.", args.backlog)
-        worker_process = (
-            ProfiledWorker(env, workdir / "worker.log", args.heap_profile, args.every * 2)
-            if args.heap_profile
-            else WorkerProcess(env, workdir / "worker.log", web_port=free_port())
-        )
+        if args.heap_profile or args.heap_census:
+            worker_process: WorkerProcess = ProfiledWorker(
+                env,
+                workdir / "worker.log",
+                args.heap_profile or args.heap_census,
+                args.every * 2,
+                light=bool(args.heap_census),
+            )
+        else:
+            worker_process = WorkerProcess(env, workdir / "worker.log", web_port=free_port())
         with worker_process as worker:
             assert worker.proc is not None
             feeder.start()
