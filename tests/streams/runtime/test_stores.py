@@ -52,7 +52,9 @@ def test_recovered_entries_are_found_in_any_partition_and_expire_by_their_stamp(
     table = FakeTable()
     store = CompactMemoryStore("memory://", SimpleNamespace(), table)
     table.data = store
-    batch = [changelog_event(i % 2, b'"C-%d"' % i, value(i, 1000.0 if i % 3 == 0 else 1950.0)) for i in range(30)]
+    batch = [
+        changelog_event(i % 2, b'"C-%d"' % i, value(i, 1000.0 if i % 3 == 0 else 1950.0)) for i in range(30)
+    ]
     store.apply_changelog_batch(batch, None, None)
     store.apply_changelog_batch([changelog_event(1, b'"C-1"', None)], None, None)  # a tombstone
     assert store._size() == 29
