@@ -4,13 +4,14 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench soak scrub-sample schemas clean help
+.PHONY: demo test lint bench state soak scrub-sample schemas clean help
 
 help:
 	@echo "make demo    - embedded broker + worker + simulator, then a summary"
 	@echo "make test    - the whole test suite (starts its own embedded broker)"
 	@echo "make lint    - ruff + mypy"
-	@echo "make bench   - benchmarks: scrub engine alone, end to end through the broker, then the soak"
+	@echo "make bench   - benchmarks: scrub engine alone, end to end through the broker, state at scale (STATE_CLAIMS), then the soak"
+	@echo "make state   - the state-at-scale benchmark alone (STATE_CLAIMS, default 1000000: about 30 minutes)"
 	@echo "make soak    - the soak run alone (SOAK_EVENTS, default 1000000: about 20 minutes)"
 	@echo "make schemas - regenerate schemas/json from the pydantic contracts"
 
@@ -32,11 +33,17 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy schemas streams bench
 
 SOAK_EVENTS ?= 1000000
+# a year of claims in the tables (bench/state.py): recovery, restart, takeover, scale-out
+STATE_CLAIMS ?= 1000000
 
 bench: $(STAMP)
 	$(PY) -m bench.scrub_engine
 	$(PY) -m bench.e2e
+	$(PY) -m bench.state --claims $(STATE_CLAIMS)
 	$(PY) -m bench.soak --events $(SOAK_EVENTS)
+
+state: $(STAMP)
+	$(PY) -m bench.state --claims $(STATE_CLAIMS)
 
 soak: $(STAMP)
 	$(PY) -m bench.soak --events $(SOAK_EVENTS)

@@ -192,6 +192,47 @@ def env_for(bootstrap: str, prefix: str, workdir: Path) -> dict[str, str]:
     }
 
 
+def produce(bootstrap: str, items: list[tuple[str, str, bytes]]) -> None:
+    p = producer(bootstrap)
+    for topic, key, value in items:
+        p.send(topic, key=key.encode(), value=value)
+    p.flush()
+    p.close()
+
+
+def records(
+    bootstrap: str, topic: str, want: int, timeout: float, proc: subprocess.Popen[bytes] | None = None
+) -> list[tuple[bytes | None, bytes, int]]:
+    """(key, value, timestamp ms) of a whole topic, waiting until ``want`` records are there."""
+    from kafka import TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        consumer_timeout_ms=1000,
+        max_partition_fetch_bytes=8 << 20,
+        fetch_max_bytes=64 << 20,
+    )
+    tps = [
+        TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or range(PARTITIONS))
+    ]
+    consumer.assign(tps)
+    consumer.seek_to_beginning(*tps)
+    out: list[tuple[bytes | None, bytes, int]] = []
+    deadline = time.monotonic() + timeout
+    last_report = 0.0
+    while len(out) < want and time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the process under test exited with {proc.returncode}")
+        for batch in consumer.poll(timeout_ms=500, max_records=5000).values():
+            out.extend((m.key, m.value, m.timestamp) for m in batch)
+        if time.monotonic() - last_report > 5:
+            log(f"    {topic}: {len(out)}/{want}")
+            last_report = time.monotonic()
+    consumer.close()
+    return out
+
+
 def claim_items(cases: list[Any], prefix: str) -> list[tuple[str, str, bytes]]:
     """(topic, key, value) of every case's encounter and claim."""
     items = []

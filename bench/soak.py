@@ -9,7 +9,10 @@ table sizes. Table entries are evicted after ``--retention`` seconds without a w
 per-claim histories are capped by ``CLAIMFLOW_LIFECYCLE_HISTORY`` and per-patient histories by
 ``CLAIMFLOW_HISTORY_PER_PATIENT``.
 
-    python -m bench.soak [--events 1000000] [--every 30] [--retention 120]
+    python -m bench.soak [--events 1000000] [--every 30] [--retention 120] [--heap-profile DIR]
+
+``--heap-profile DIR`` runs the worker under tracemalloc (``bench.heap``): slower, for finding
+what grows, not for the figures.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import threading
@@ -83,6 +87,34 @@ class Feeder(threading.Thread):
         self.producer.close()
 
 
+class ProfiledWorker(WorkerProcess):
+    """The worker under ``bench.heap`` (tracemalloc snapshots into ``out``)."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, out: Path, every: float, light: bool = False):
+        super().__init__(env, log_path, web_port=free_port())
+        self.out, self.every, self.light = out, every, light
+
+    def start(self, ready_timeout: float = 120.0) -> WorkerProcess:
+        log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.heap",
+                str(self.out),
+                "--every",
+                str(self.every),
+                *(["--light"] if self.light else []),
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready(ready_timeout)
+        return self
+
+
 def sample(worker: WorkerProcess) -> dict[str, float]:
     text = worker.metrics()
     out: dict[str, float] = {
@@ -102,6 +134,11 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=30.0, help="seconds between samples")
     parser.add_argument("--retention", type=float, default=120.0, help="table retention, seconds")
     parser.add_argument("--backlog", type=int, default=20_000, help="external events kept ahead")
+    parser.add_argument("--heap-profile", type=Path, help="run the worker under tracemalloc, snapshots here")
+    parser.add_argument(
+        "--heap-census", type=Path, help="no tracing: RSS, allocated blocks and objects by type, here"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS / "soak.json")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="claimflow-soak-"))
     rows: list[dict[str, Any]] = []
@@ -113,7 +150,17 @@ def main() -> None:
         }
         create_topics(load_settings(env))
         feeder = Feeder(broker.bootstrap, "s.", args.backlog)
-        with WorkerProcess(env, workdir / "worker.log", web_port=free_port()) as worker:
+        if args.heap_profile or args.heap_census:
+            worker_process: WorkerProcess = ProfiledWorker(
+                env,
+                workdir / "worker.log",
+                args.heap_profile or args.heap_census,
+                args.every * 2,
+                light=bool(args.heap_census),
+            )
+        else:
+            worker_process = WorkerProcess(env, workdir / "worker.log", web_port=free_port())
+        with worker_process as worker:
             assert worker.proc is not None
             feeder.start()
             start = last_t = time.monotonic()
@@ -169,8 +216,8 @@ def main() -> None:
         "rss_growth_second_half_pct": round(100 * (end - half) / half, 1) if half else None,
         "samples": rows,
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "soak.json").write_text(json.dumps(result, indent=2) + "\n")
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
     print()
     print(f"soak — {result['date']} — {result['machine']}")
     print(f"{result['events']:,} events in {result['minutes']} min")
@@ -178,7 +225,7 @@ def main() -> None:
     print(
         f"RSS: {half:.0f} MB at half-time, {end:.0f} MB at the end ({result['rss_growth_second_half_pct']}%)"
     )
-    print(f"written: {RESULTS / 'soak.json'}")
+    print(f"written: {args.out}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from streams.agents.common import Deferred, Outbox, batched, decode_event, guard
 from streams.agents.encounters import lookup, lookup_raw
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
+from streams.runtime.faust_internals import set_current_event
 from streams.scrub import PatientHistory
 
 if TYPE_CHECKING:
@@ -86,7 +87,9 @@ def register(app: ClaimflowApp) -> None:
 
     @app.faust.agent(app.inputs(Agent.SCRUB), name=Agent.SCRUB.faust_name)
     async def scrub(stream: StreamT[Any]) -> None:
-        missing: list[str] = []  # encounter ids the put-off claims of this batch wait for
+        # the put-off claims of this batch: each one's event (whose partition its encounter is
+        # stored in) and the encounter id it waits for
+        missing: list[tuple[EventT, str]] = []
 
         async def handle(event: EventT, outbox: Outbox) -> Deferred | None:
             claim = await decode_event(app, event, ClaimSubmitted)
@@ -101,7 +104,7 @@ def register(app: ClaimflowApp) -> None:
                 return None
             # The encounter is usually a moment behind on its own topic (always so when both
             # topics have a backlog): look again at the end of the batch before parking the claim.
-            missing.append(claim.encounter_id)
+            missing.append((event, claim.encounter_id))
 
             async def again(outbox: Outbox, claim: ClaimSubmitted = claim) -> None:
                 found = lookup(app, claim.encounter_id)
@@ -148,13 +151,15 @@ def register(app: ClaimflowApp) -> None:
             await guarded(app, Agent.SCRUB_WAITING, event, body)
 
 
-async def wait_for_encounters(app: ClaimflowApp, encounter_ids: list[str], seconds: float) -> None:
-    """Wait until every one of ``encounter_ids`` is stored, or ``seconds`` pass."""
-    waiters = {
-        eid: app.encounter_waiters.setdefault(eid, asyncio.Event())
-        for eid in encounter_ids
-        if lookup_raw(app, eid) is None
-    }
+async def wait_for_encounters(app: ClaimflowApp, wanted: list[tuple[EventT, str]], seconds: float) -> None:
+    """Wait until every encounter of ``wanted`` (the claim event waiting, its encounter id) is
+    stored, or ``seconds`` pass. Each is looked up in its claim event's context: a store that
+    reads only the current event's partition (RocksDB) finds it there."""
+    waiters: dict[str, asyncio.Event] = {}
+    for event, eid in wanted:
+        set_current_event(event)
+        if lookup_raw(app, eid) is None:
+            waiters[eid] = app.encounter_waiters.setdefault(eid, asyncio.Event())
     if not waiters:
         return
     tasks = [asyncio.ensure_future(w.wait()) for w in waiters.values()]

@@ -14,27 +14,29 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _broker(args: argparse.Namespace) -> int:
-    from streams.dev.broker import BrokerNotFound, EmbeddedBroker
+    from streams.dev.broker import BrokerNotFound, EmbeddedBroker, stop_on_signals
 
-    try:
-        broker = EmbeddedBroker(port=args.port, host=args.host).start()
-    except BrokerNotFound as exc:
-        print(f"claimflow broker: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"embedded broker (development only) listening on {broker.bootstrap}; Ctrl-C to stop",
-        file=sys.stderr,
-    )
-    print(
-        f"export KAFKA_BOOTSTRAP_SERVERS={broker.bootstrap} CLAIMFLOW_BROKER_PROFILE=embedded",
-        file=sys.stderr,
-    )
-    try:
-        return broker.wait()
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        broker.stop()
+    broker = EmbeddedBroker(port=args.port, host=args.host)
+    code = 0
+    # the broker runs in its own session (a Ctrl-C in the terminal reaches us, not it): stop it
+    # ourselves on SIGTERM and SIGINT, or a supervisor stopping this command would leak it.
+    # Installed before the broker starts, so no signal finds it running without the handler.
+    with stop_on_signals(broker):
+        try:
+            broker.start()
+        except BrokerNotFound as exc:
+            print(f"claimflow broker: {exc}", file=sys.stderr)
+            return 2
+        print(
+            f"embedded broker (development only) listening on {broker.bootstrap}; Ctrl-C to stop",
+            file=sys.stderr,
+        )
+        print(
+            f"export KAFKA_BOOTSTRAP_SERVERS={broker.bootstrap} CLAIMFLOW_BROKER_PROFILE=embedded",
+            file=sys.stderr,
+        )
+        code = broker.wait()
+    return 0 if broker.stopped_by_signal else code
 
 
 def _topics_create(args: argparse.Namespace) -> int:

@@ -6,13 +6,15 @@ Apache Kafka (or any Kafka-compatible cluster).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 
 class BrokerNotFound(RuntimeError):
@@ -62,6 +64,8 @@ class EmbeddedBroker:
         self.port = port or free_port(host)
         self.log_path = log_path
         self._proc: subprocess.Popen[bytes] | None = None
+        #: set when ``stop_on_signals`` stopped the broker (SIGTERM/SIGINT to the command)
+        self.stopped_by_signal: signal.Signals | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -99,9 +103,16 @@ class EmbeddedBroker:
             proc.kill()
             proc.wait(timeout)
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     def wait(self) -> int:
-        assert self._proc is not None
-        return self._proc.wait()
+        """Wait for the broker process to end (returns at once if it was stopped)."""
+        proc = self._proc
+        if proc is None:
+            return 0
+        return proc.wait()
 
     def __enter__(self) -> EmbeddedBroker:
         return self.start()
@@ -110,3 +121,41 @@ class EmbeddedBroker:
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class Signalled(Exception):
+    """Raised in the main flow by ``stop_on_signals``'s handler (once)."""
+
+
+@contextlib.contextmanager
+def stop_on_signals(
+    broker: EmbeddedBroker, signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT)
+) -> Iterator[EmbeddedBroker]:
+    """Stop ``broker`` when this process gets one of ``signals``, and on leaving the block.
+
+    The broker runs in its own process session, so a signal sent to this process (a supervisor's
+    SIGTERM, a terminal's Ctrl-C) never reaches it: without this the command exited and left the
+    broker running. The first signal interrupts the block; the broker is then stopped (SIGTERM,
+    SIGKILL after 10 s) and reaped while further signals are ignored.
+    """
+    previous = {sig: signal.getsignal(sig) for sig in signals}
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if broker.stopped_by_signal is None:
+            broker.stopped_by_signal = signal.Signals(signum)
+            raise Signalled(signum)
+
+    for sig in signals:
+        signal.signal(sig, handler)
+    try:
+        yield broker
+    except Signalled:
+        pass
+    finally:
+        for sig in signals:
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            broker.stop()
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)

@@ -26,6 +26,7 @@ from streams.runtime.health import Health
 from streams.runtime.metrics import Metrics, default_metrics
 from streams.runtime.quiet_monitor import QuietMonitor
 from streams.runtime.settings import Settings
+from streams.runtime.stores import ClaimflowTable
 from streams.runtime.tables import RetainedTable
 from streams.scrub import Scrubber
 
@@ -91,6 +92,8 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "consumer_auto_offset_reset": "earliest",
         "table_cleanup_interval": 30.0,
         "stream_wait_empty": True,
+        # claimflow's stores: compact values in memory, bounded RocksDB (streams/runtime/stores.py)
+        "Table": ClaimflowTable,
         # Faust's Monitor bookkeeps every event for /stats views claimflow does not serve
         "Monitor": QuietMonitor,
     }
@@ -165,7 +168,8 @@ class ClaimflowApp:
             partitions=self.settings.partitions,
             schema=faust.Schema(key_serializer="json", value_serializer="json"),
         )
-        retained = RetainedTable(table, self.settings.state_retention_days * 86400)
+        applied = self.metrics.changelog_applied.labels(table=name)
+        retained = RetainedTable(table, self.settings.state_retention_days * 86400, on_applied=applied.inc)
         self.tables[name] = retained
         return retained
 

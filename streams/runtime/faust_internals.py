@@ -281,6 +281,35 @@ def recovery_in_progress(app: Any) -> bool:
     return bool(recovery is not None and recovery.in_recovery)
 
 
+def consumer_partitions(app: Any) -> dict[str, Any]:
+    """Where the consumer's partitions stand in Faust and aiokafka (for a stall report): assigned,
+    active (fetched) in Faust, paused, held back as buffer-full, with fetched records waiting in
+    aiokafka; whether flow is active and a table recovery runs. Best effort: what cannot be read
+    is left out."""
+    consumer = app.consumer
+    state: dict[str, Any] = {}
+    with contextlib.suppress(Exception):
+        state["assigned"] = set(consumer.assignment())
+        state["active"] = set(consumer._active_partitions or ())
+        state["paused"] = set(consumer._paused_partitions or ())
+        state["buffered"] = set(consumer._buffered_partitions or ())
+        state["flow_active"] = bool(consumer.flow_active)
+        state["in_recovery"] = recovery_in_progress(app)
+        fetcher = consumer._thread._ensure_consumer()._fetcher
+        state["fetched_waiting"] = set(fetcher._records)
+    return state
+
+
+def rocksdb_active_dbs(store: Any) -> list[Any]:
+    """The RocksDB databases of a Faust RocksDB store's active partitions."""
+    return list(store._dbs_for_actives())
+
+
+def rocksdb_partition_db(store: Any, partition: int) -> Any:
+    """The RocksDB database of one partition of a Faust RocksDB store."""
+    return store._db_for_partition(partition)
+
+
 def set_current_event(event: Any) -> None:
     """Make ``event`` Faust's current event: a table write goes to its changelog partition."""
     from faust.streams import _current_event

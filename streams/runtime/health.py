@@ -9,13 +9,16 @@ the signal an orchestrator needs to restart a stuck worker.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from streams.runtime.faust_internals import read_position, recovery_in_progress
+from streams.runtime.faust_internals import consumer_partitions, read_position, recovery_in_progress
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
+
+log = logging.getLogger("claimflow.health")
 
 
 class Health:
@@ -25,6 +28,7 @@ class Health:
         self.started = time.monotonic()
         self.progress: dict[str, float] = {}
         self.recovering_since: float | None = None
+        self._reported_stall = False
 
     def recovery_stuck(self, now: float) -> str | None:
         """Faust's table recovery can hang after a rebalance (a known class of Faust issues): report
@@ -88,5 +92,28 @@ class Health:
             if behind > 0 and now - last > self.stall_seconds:
                 stuck.append(f"{agent} ({behind} behind, idle {now - last:.0f}s)")
         if stuck:
+            if not self._reported_stall:  # once per stall: what the consumer holds and fetches
+                self._reported_stall = True
+                log.warning("stalled: %s; consumer: %s", ", ".join(stuck), self.consumer_state())
             return False, "stalled: " + ", ".join(stuck)
+        self._reported_stall = False
         return True, "ok"
+
+    def consumer_state(self) -> dict[str, Any]:
+        """Where each input partition stands in Faust and aiokafka (topic names and numbers only):
+        assigned, active (fetched) in Faust, paused, held back as buffer-full, flow control, and the
+        partitions with fetched records waiting in aiokafka."""
+        prefix = self.app.settings.topic_prefix
+        inputs = {t for topics in self.app.agent_inputs.values() for t in topics}
+
+        def names(tps: Any) -> list[str]:
+            return sorted(
+                f"{tp.topic.removeprefix(prefix)}[{tp.partition}]"
+                for tp in tps or ()
+                if tp.topic.removeprefix(prefix) in inputs
+            )
+
+        return {
+            name: names(value) if isinstance(value, (set, frozenset, list, tuple)) else value
+            for name, value in consumer_partitions(self.app.faust).items()
+        }

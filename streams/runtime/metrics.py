@@ -217,6 +217,13 @@ class Metrics:
             ["table"],
             registry=r,
         )
+        self.changelog_applied = Counter(
+            "claimflow_table_changelog_records_applied_total",
+            "Changelog records applied to a table (recovery after a start or rebalance, standby "
+            "reading); with the RocksDB store a restart applies only the changelog tail.",
+            ["table"],
+            registry=r,
+        )
         self.evictions = Counter(
             "claimflow_table_evictions_total",
             "Table entries evicted after CLAIMFLOW_STATE_RETENTION_DAYS without a write.",

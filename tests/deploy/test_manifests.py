@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
 
 from streams.cli.k8s import render
 from streams.runtime.settings import env_var_names
@@ -57,17 +60,19 @@ def test_claimflow_environment_names_match_the_settings_model() -> None:
         assert set(env) <= known, f"{name}: unknown {set(env) - known}"
     settings = yaml.safe_load((DEPLOY / "k8s" / "configmap-settings.yaml").read_text())
     assert set(settings["data"]) <= known
-    deployment = yaml.safe_load((DEPLOY / "k8s" / "deployment.yaml").read_text())
-    container = deployment["spec"]["template"]["spec"]["containers"][0]
-    assert {e["name"] for e in container["env"]} <= known
+    workers = yaml.safe_load((DEPLOY / "k8s" / "statefulset.yaml").read_text())
+    container = workers["spec"]["template"]["spec"]["containers"][0]
+    downward = {e["name"] for e in container["env"] if "fieldRef" in e.get("valueFrom", {})}
+    assert downward == {"POD_IP"}  # the pod's own address, for CLAIMFLOW_ADVERTISED_URL
+    assert {e["name"] for e in container["env"]} - downward <= known
     dockerfile = (DEPLOY / "Dockerfile").read_text()
     for var in re.findall(r"\b(CLAIMFLOW_[A-Z_]+|KAFKA_[A-Z_]+)=", dockerfile):
         assert var in known, var
 
 
 def test_kubernetes_manifests_are_safe_to_roll() -> None:
-    deployment = yaml.safe_load((DEPLOY / "k8s" / "deployment.yaml").read_text())
-    spec = deployment["spec"]
+    workers = yaml.safe_load((DEPLOY / "k8s" / "statefulset.yaml").read_text())
+    spec = workers["spec"]
     settings = yaml.safe_load((DEPLOY / "k8s" / "configmap-settings.yaml").read_text())["data"]
     assert spec["replicas"] <= int(settings["CLAIMFLOW_PARTITIONS"])
     pod = spec["template"]["spec"]
@@ -75,7 +80,11 @@ def test_kubernetes_manifests_are_safe_to_roll() -> None:
     container = pod["containers"][0]
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
-    secret_refs = {e["valueFrom"]["secretKeyRef"]["name"] for e in container["env"] if "valueFrom" in e}
+    secret_refs = {
+        e["valueFrom"]["secretKeyRef"]["name"]
+        for e in container["env"]
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
     assert secret_refs == {"claimflow-kafka"}
     assert "KAFKA_SASL_PASSWORD" not in settings  # credentials only from Secrets
     pdb = yaml.safe_load((DEPLOY / "k8s" / "pdb.yaml").read_text())
@@ -107,3 +116,74 @@ def test_secrets_are_not_baked_into_any_file() -> None:
             continue
         text = path.read_text()
         assert not re.search(r"(?i)(password|secret)\s*:\s*['\"]?[A-Za-z0-9]{6,}", text), path
+
+
+def k8s_documents() -> list[dict]:
+    return [
+        d for p in sorted((DEPLOY / "k8s").glob("*.yaml")) for d in yaml.safe_load_all(p.read_text()) if d
+    ]
+
+
+def test_the_rocksdb_store_runs_as_a_statefulset_with_a_volume_per_pod() -> None:
+    """rocksdb:// keeps the tables on disk: each pod needs its own volume that outlives the pod
+    (a Deployment's emptyDir would be lost on every reschedule)."""
+    settings = yaml.safe_load((DEPLOY / "k8s" / "configmap-settings.yaml").read_text())["data"]
+    workloads = [d for d in k8s_documents() if d["kind"] in ("Deployment", "StatefulSet")]
+    assert len(workloads) == 1, [d["kind"] for d in workloads]
+    workers = workloads[0]
+    pod = workers["spec"]["template"]["spec"]
+    mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert mounts["data"] == settings["CLAIMFLOW_DATA_DIR"]
+    if settings["CLAIMFLOW_STORE"].startswith("rocksdb:"):
+        assert workers["kind"] == "StatefulSet"
+        claims = {c["metadata"]["name"]: c["spec"] for c in workers["spec"]["volumeClaimTemplates"]}
+        assert claims["data"]["accessModes"] == ["ReadWriteOnce"]
+        assert "data" not in {v["name"] for v in pod.get("volumes", [])}, "data must come from the claim"
+        services = {d["metadata"]["name"]: d for d in k8s_documents() if d["kind"] == "Service"}
+        assert services[workers["spec"]["serviceName"]]["spec"]["clusterIP"] == "None"
+    else:  # memory:// rebuilds the tables on every start: nothing to keep
+        assert workers["kind"] == "Deployment"
+
+
+def image_requirements() -> set[str]:
+    """The distributions the image installs: the project's dependencies plus the extras the
+    Dockerfile names (``pip wheel ... '.[extra,...]'``)."""
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wheel = re.search(r"pip wheel[^\n]*?\s'?\.(\[[^\]]*\])?'?\s*$", dockerfile, re.M)
+    assert wheel, "the image must build the project's wheel"
+    extras = [e.strip() for e in (wheel.group(1) or "[]").strip("[]").split(",") if e.strip()]
+    reqs = [*project["dependencies"]]
+    for extra in extras:
+        reqs.extend(project["optional-dependencies"][extra])
+    return {Requirement(r).name.lower() for r in reqs}
+
+
+#: what each Faust store needs installed (faust/stores/rocksdb.py imports rocksdict, or rocksdb)
+STORE_NEEDS = {"memory": ("faust-streaming", "faust"), "rocksdb": ("rocksdict", "rocksdict")}
+
+
+def stores_named() -> dict[str, str]:
+    """Every CLAIMFLOW_STORE value in a manifest or compose file, by file."""
+    named = {}
+    for path in [*DEPLOY.rglob("*.y*ml"), COMPOSE]:
+        for match in re.finditer(r"CLAIMFLOW_STORE:\s*['\"]?([a-z]+)://", path.read_text()):
+            named[f"{path.relative_to(ROOT)}:{match.group(1)}"] = match.group(1)
+    return named
+
+
+def test_every_store_named_in_a_manifest_is_installed_in_the_image() -> None:
+    named = stores_named()
+    assert {"rocksdb", "memory"} <= set(named.values()), named  # the k8s and compose stacks
+    installed = image_requirements()
+    for where, store in named.items():
+        distribution, module = STORE_NEEDS[store]
+        assert distribution in installed, f"{where}: the image does not install {distribution}"
+        importlib.import_module(module)  # and it imports here, from the same requirement
+    from faust.stores import by_url
+
+    for store in set(named.values()):
+        assert by_url(f"{store}://") is not None
+    import faust.stores.rocksdb as rocks
+
+    assert rocks.USE_ROCKSDICT, "faust-streaming finds no RocksDB binding"

@@ -12,9 +12,7 @@ from streams.errors import ExitCode
 from tests.integration.conftest import Deployment, wait_records
 from tests.integration.scenario import submit
 
-# The restart half can hit the embedded broker's "worker ready but not fetching" stall described
-# in test_worker_group.py; the no-commit assertion above it is what this test is about.
-pytestmark = [pytest.mark.broker, pytest.mark.flaky(reruns=2)]
+pytestmark = pytest.mark.broker
 
 
 def test_failed_output_delivery_stops_the_worker_and_the_claim_is_redone(deployment: Deployment) -> None:
@@ -45,7 +43,10 @@ def test_failed_output_delivery_stops_the_worker_and_the_claim_is_redone(deploym
         faulty.stop()
     with deployment.worker("healthy"):
         ready = bus.wait_for("claims-ready", lambda rs: len(rs) >= 1, what="the claim after the restart")
-        assert [r["claim"]["claim_id"] for r in ready] == ["FAULT-1"]
+        # at least once: a record fetched before and again after the start-up seek is processed
+        # twice (README, Delivery guarantees); a second output carries the same identity
+        assert {r["claim"]["claim_id"] for r in ready} == {"FAULT-1"}
+        assert len({r["event_id"] for r in ready}) == 1
         scrubbed = bus.wait_for("claims-scrubbed", lambda rs: len(rs) >= 1)
         # the scrub result from the failed batch may have been written too; it carries the same id
         assert len({r["event_id"] for r in scrubbed}) == 1

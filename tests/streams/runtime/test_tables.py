@@ -25,7 +25,7 @@ class FakeTable:
     def __setitem__(self, key: Any, value: Any) -> None:
         self.data[key] = value
 
-    def send_changelog(self, partition: int, key: Any, value: Any, value_serializer: str = "") -> None:
+    def send_changelog(self, partition: int, key: Any, value: Any, **serializers: str) -> None:
         self.sent.append((partition, key, value))
 
 
@@ -63,3 +63,58 @@ def test_entries_without_a_stamp_are_kept() -> None:
     fake.data = {"legacy": {"record": {}}}
     table = RetainedTable(fake, retention_seconds=1)
     assert table.sweep([TP("app-claims-changelog", 0)], now=2000.0) == 0
+
+
+def test_the_write_stamp_is_read_from_stored_bytes_without_decoding() -> None:
+    from streams.runtime.tables import written_at
+
+    assert written_at(b'{"record": {"_w": 1}, "_p": 2, "_w": 1700000000.25}') == 1700000000.25
+    assert written_at(b'{"a":1,"_w":12}') == 12.0
+    assert written_at(b'{"a": 1}') is None
+    assert written_at(None) is None
+
+
+class FakeRocksStore:
+    """The parts of faust's RocksDB store the sweep uses, over real rocksdict databases."""
+
+    offset_key = b"__faust\0offset__"
+
+    def __init__(self, path: Any) -> None:
+        from rocksdict import Options, Rdict
+
+        self.dbs = {p: Rdict(str(path / f"p{p}"), options=Options(raw_mode=True)) for p in range(2)}
+
+    def _db_for_partition(self, partition: int) -> Any:
+        return self.dbs[partition]
+
+
+def test_the_rocksdb_sweep_resumes_where_it_stopped_and_tombstones_expired_entries(
+    tmp_path: Any, monkeypatch: Any
+) -> None:
+    import json
+
+    import streams.runtime.tables as tables
+
+    store = FakeRocksStore(tmp_path)
+    fake = FakeTable()
+    table = RetainedTable(fake, retention_seconds=100, sweep_budget=10)
+    monkeypatch.setattr(tables.RetainedTable, "rocksdb", property(lambda self: store))
+    for p, db in store.dbs.items():
+        db[store.offset_key] = b"41"
+        for i in range(12):
+            old = i % 3 == 0  # 4 expired per partition
+            value = {"record": {}, PARTITION: p, WRITTEN: 1000.0 if old else 1950.0}
+            db[json.dumps(f"C-{p}-{i:02d}").encode()] = json.dumps(value).encode()
+    assigned = [TP("app-claims-changelog", 0), TP("app-claims-changelog", 1)]
+    total = 0
+    for _ in range(3):  # 5 entries per partition per sweep: 3 sweeps cover 12 (+ the offset key)
+        total += table.sweep(assigned, now=2000.0)
+    assert total == 8
+    assert {(p, k) for p, k, v in fake.sent if v is None} == {
+        (p, json.dumps(f"C-{p}-{i:02d}").encode()) for p in range(2) for i in range(0, 12, 3)
+    }
+    for db in store.dbs.values():
+        assert db[store.offset_key] == b"41"  # never touched
+        assert len(list(db.keys())) == 1 + 8
+    for db in store.dbs.values():
+        db.close()

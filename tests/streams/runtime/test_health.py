@@ -1,0 +1,55 @@
+"""What /health reports when an agent stalls: the consumer's partition state, once per stall."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from faust.types import TP
+
+from streams.runtime.health import Health
+
+
+def fake_app() -> Any:
+    tps = {TP("p.claims-submitted", 0), TP("p.claims-submitted", 1), TP("cf-claims-changelog", 0)}
+    fetcher = SimpleNamespace(_records={TP("p.claims-submitted", 1): object()})
+    consumer = SimpleNamespace(
+        assignment=lambda: tps,
+        highwater=lambda tp: 10,
+        _read_offset={tp: 2 for tp in tps},
+        _committed_offset={},
+        _active_partitions={TP("p.claims-submitted", 0)},
+        _paused_partitions=set(),
+        _buffered_partitions={TP("p.claims-submitted", 1)},
+        flow_active=True,
+        _thread=SimpleNamespace(_ensure_consumer=lambda: SimpleNamespace(_fetcher=fetcher)),
+    )
+    faust = SimpleNamespace(
+        consumer=consumer, tables=SimpleNamespace(recovery=SimpleNamespace(in_recovery=False))
+    )
+    return SimpleNamespace(
+        faust=faust,
+        settings=SimpleNamespace(topic_prefix="p."),
+        metrics=None,
+        agent_inputs={"scrub": ("claims-submitted",)},
+    )
+
+
+def test_a_stall_is_logged_once_with_where_each_input_partition_stands(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    health = Health(fake_app(), stall_seconds=5)
+    health.started -= 60  # past start-up; no agent ever made progress
+    with caplog.at_level(logging.WARNING, logger="claimflow.health"):
+        assert health.liveness()[0] is False
+        assert health.liveness()[0] is False
+    stalls = [r for r in caplog.records if "stalled" in r.getMessage()]
+    assert len(stalls) == 1
+    state = health.consumer_state()
+    assert state["assigned"] == ["claims-submitted[0]", "claims-submitted[1]"]  # inputs only
+    assert state["active"] == ["claims-submitted[0]"]
+    assert state["buffered"] == ["claims-submitted[1]"]
+    assert state["fetched_waiting"] == ["claims-submitted[1]"]
+    assert state["flow_active"] is True and state["in_recovery"] is False
