@@ -132,6 +132,8 @@ class DenialRisk(_Strict):
 
 LiabilityKind = Literal["exclusion", "necessity"]
 MEDICARE_PLANS: tuple[PlanType, ...] = ("medicare", "medicare_advantage")
+#: the fee-schedule status rules the code-validity checker raises (the screen's flagged codes)
+FEE_STATUS_CODE_RULES = ("CODE_PROCEDURE_NOT_IN_FORCE", "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE")
 
 
 class LiabilityModifier(_Strict):
@@ -326,28 +328,22 @@ class RulePack:
             same_service_partners={code: frozenset(others) for code, others in partners.items()},
             status_non_covered=frozenset(
                 code
-                for (code, mod), row in cms.fees.rows.items()
+                for release in cms.fees.releases
+                for (code, mod), row in release.rows.items()
                 if mod == "" and status_rules.get(row.status) == "COV_MEDICARE_NON_COVERED"
             ),
             in_force_flagged=frozenset(
                 code
-                for (code, mod), row in cms.fees.rows.items()
-                if mod == ""
-                and status_rules.get(row.status)
-                in ("CODE_PROCEDURE_NOT_IN_FORCE", "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE")
-            ),
+                for release in cms.fees.releases
+                for (code, mod), row in release.rows.items()
+                if mod == "" and status_rules.get(row.status) in FEE_STATUS_CODE_RULES
+            )
+            | cms.fees.not_everywhere,
             modifier_suspects=frozenset(
                 {*c.component_modifiers, *(m for pair in c.conflicting_modifiers for m in pair)}
                 | {m for m, info in cms.modifiers.items() if info.terminated is not None}
             ),
         )
-        #: column-1 codes by column-2 code on any date, without a global with its own component
-        #: (BUNDLE_GLOBAL_WITH_COMPONENT explains those): where an NCCI edit can fire
-        self.ptp_partners: dict[str, frozenset[str]] = {}
-        for c2, c1s in cms.ptp.partners.items():
-            keep = frozenset(c1 for c1 in c1s if not self.same_family(c1, c2))
-            if keep:
-                self.ptp_partners[c2] = keep
 
     def liability_meaning(self, modifier: str) -> str:
         spec = self.conventions.liability_modifiers.get(modifier)

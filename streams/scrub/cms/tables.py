@@ -14,7 +14,7 @@ from streams.scrub.cms.fees import Family, FeeSchedule, load_fees
 from streams.scrub.cms.hcpcs import HcpcsFile, InForce, load_hcpcs
 from streams.scrub.cms.layout import CmsFileError
 from streams.scrub.cms.modifiers import ModifierInfo, load_modifier_list
-from streams.scrub.cms.mue import Mue, load_mue
+from streams.scrub.cms.mue import MueTable, load_mue
 from streams.scrub.cms.ptp import PtpIndex, load_ptp
 
 log = logging.getLogger("claimflow.scrub")
@@ -58,7 +58,7 @@ def find_files(directory: Path, table: str) -> list[Path]:
 @dataclass
 class CmsTables:
     ptp: PtpIndex
-    mue: dict[str, Mue]
+    mue: MueTable
     fees: FeeSchedule
     hcpcs: HcpcsFile
     modifiers: dict[str, ModifierInfo]

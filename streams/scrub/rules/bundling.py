@@ -107,12 +107,13 @@ def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         present.update(h.procedure_code for h in ctx.same_day_history(claim, day, same_provider=True))
         if len(present) < 2:
             continue
+        ordered = sorted(present)
         for line, mods in lines:
             code = line.procedure_code
-            partners = pack.ptp_partners.get(code)
-            if partners is None or partners.isdisjoint(present):
-                continue
-            for column1 in sorted(partners & present):
+            for column1 in ordered:
+                # a global with its own component: BUNDLE_GLOBAL_WITH_COMPONENT explains it
+                if column1 == code or pack.same_family(column1, code):
+                    continue
                 edit = ptp.in_force(column1, code, day)
                 if edit is None:
                     continue

@@ -2,8 +2,10 @@
 
 Code sets are open: a well-formed CPT/HCPCS code the packs do not list is valid unless a loaded
 CMS file says otherwise — a fee-schedule status that retires it (D, F, G, H) or makes it invalid
-for Medicare (I), a HCPCS Level II termination date before the date of service, or (with the
-official HCPCS file loaded) a Level II code the file does not carry.
+for Medicare (I), a fee-schedule release in force on the date of service that does not list it
+while another release does (added later, or deleted), a HCPCS Level II termination date before
+the date of service, or (with the official HCPCS file loaded) a Level II code the file does not
+carry.
 """
 
 from __future__ import annotations
@@ -34,7 +36,14 @@ def procedure_in_force(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding
     for line in facts.claim.lines:
         code, day, n = line.procedure_code, line.service_date, line.line_number
         base = {"code": code, "line": n, "service_date": day}
-        row = cms.fees.get(code)
+        row, release = cms.fees.on(code, day)
+        if row is None and release is not None:  # another release lists it: added later, or deleted
+            yield Finding(
+                NOT_IN_FORCE,
+                n,
+                {**base, "detail": f"not in the fee schedule's {release.label}", "file": FEE_FILE},
+            )
+            continue
         rule = status_rules.get(row.status) if row is not None else None
         if row is not None and rule == NOT_IN_FORCE:
             yield Finding(

@@ -63,7 +63,7 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
             exclusion = ("COV_NOT_COVERED", base)
         elif (
             medicare
-            and (row := pack.cms.fees.get(code)) is not None
+            and (row := pack.cms.fees.on(code, line.service_date)[0]) is not None
             and pack.conventions.fee_status_rules.get(row.status) == "COV_MEDICARE_NON_COVERED"
         ):
             exclusion = ("COV_MEDICARE_NON_COVERED", base)

@@ -25,8 +25,9 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     for day, lines in facts.by_date.items():
         per_day: dict[str, Decimal] = defaultdict(Decimal)
         last_line: dict[str, int] = {}
+        in_force = values.values_on(day)  # the MUE table in force on the date of service
         for line, _mods in lines:
-            limit = values.get(line.procedure_code)
+            limit = in_force.get(line.procedure_code)
             if limit is None:
                 continue
             if limit.adjudication_indicator == 1:
@@ -50,7 +51,7 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             if h.procedure_code in per_day:
                 per_day[h.procedure_code] += h.units
         for code, units in per_day.items():
-            limit = values[code]
+            limit = in_force[code]
             if units > limit.units:
                 yield Finding(
                     "UNITS_MUE_EXCEEDED",
