@@ -120,6 +120,7 @@ def run_offline_scrub(args: argparse.Namespace, out: IO[str] = sys.stdout, err: 
             Path(args.payers) if args.payers else settings.payers_dir,
             settings.scrub_screen,
             Path(args.cms) if getattr(args, "cms", None) else settings.cms_dir,
+            settings.cms_cache_dir,
         )
     except ClaimflowError as exc:
         print(f"claimflow scrub: {exc}", file=err)

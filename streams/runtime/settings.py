@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         alias="CLAIMFLOW_CMS_DIR",
         description="folder of official CMS files (NCCI PTP, MUE, PPRRVU, HCPCS); bundled excerpts otherwise",
     )
+    cms_cache_dir: Path | None = Field(
+        default=None,
+        alias="CLAIMFLOW_CMS_CACHE_DIR",
+        description="where the compiled form of the CMS files is cached (default: the CMS folder itself)",
+    )
     scrub_screen: bool = Field(
         default=True,
         alias="CLAIMFLOW_SCRUB_SCREEN",
@@ -189,6 +194,7 @@ class Settings(BaseSettings):
             ("CLAIMFLOW_RULES_DIR", self.rules_dir),
             ("CLAIMFLOW_PAYERS_DIR", self.payers_dir),
             ("CLAIMFLOW_CMS_DIR", self.cms_dir),
+            ("CLAIMFLOW_CMS_CACHE_DIR", self.cms_cache_dir),
         ):
             if path is not None and not path.is_dir():
                 problems.append(f"{name}={path} is not a directory")

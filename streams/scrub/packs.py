@@ -396,10 +396,13 @@ def pack_dirs(rules_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: (p.name != "core", p.name))
 
 
-def load_packs(rules_dir: Path | None = None, cms_dir: Path | None = None) -> RulePack:
+def load_packs(
+    rules_dir: Path | None = None, cms_dir: Path | None = None, cms_cache_dir: Path | None = None
+) -> RulePack:
     """Every pack of ``rules_dir`` (default: the bundled packs) merged, with the CMS tables of
-    ``cms_dir`` (default: the bundled excerpts). Whether every rule the engine implements is
-    defined is checked by the engine (``streams.scrub.engine.check_rules``)."""
+    ``cms_dir`` (default: the bundled excerpts; compiled once and cached in ``cms_cache_dir``,
+    default the CMS folder). Whether every rule the engine implements is defined is checked by the
+    engine (``streams.scrub.engine.check_rules``)."""
     directory = rules_dir or bundled_packs_dir()
     infos: list[PackInfo] = []
     conventions: tuple[Path, Conventions] | None = None
@@ -436,7 +439,7 @@ def load_packs(rules_dir: Path | None = None, cms_dir: Path | None = None) -> Ru
         codes={code: info for code, (_, info) in codes.items()},
         rules={rule_id: rule for rule_id, (_, rule) in rules.items()},
         necessity=necessity,
-        cms=load_cms(cms_dir),
+        cms=load_cms(cms_dir, cms_cache_dir),
     )
 
 
