@@ -2,7 +2,8 @@
 
 Generates CMS files of the real size and layout (``bench.cms_generate``: 3 million NCCI PTP rows in
 four parts, 15,000 MUE rows, 16,000 PPRRVU rows, the HCPCS file; seeded, in a temporary folder),
-then, each step in a fresh process so that one does not pay for another's garbage:
+then, each step (the generation too) in a fresh process so that one does not pay for another's
+garbage:
 
 * compile: ``compile_cms`` (what ``claimflow rules compile`` runs), wall time and peak RSS;
 * load: ``load_packs(cms_dir=…)`` as the worker starts (fingerprint of the files, the compiled
@@ -55,9 +56,22 @@ def rss_mb() -> float:
 
 
 def peak_rss_mb() -> float:
-    import resource
+    """The process's peak RSS (``VmHWM``: per address space, so not inherited from the parent
+    across fork and exec as ``ru_maxrss`` is)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")  # pragma: no cover
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def reset_peak_rss() -> None:
+    """Start ``VmHWM`` again from the current RSS (Linux 4.0+; a no-op where not allowed)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:  # pragma: no cover
+        pass
 
 
 # --- the probes, each run in a fresh process ----------------------------------------------------
@@ -66,6 +80,7 @@ def peak_rss_mb() -> float:
 def probe_compile(cms_dir: Path, out: Path) -> dict[str, Any]:
     from streams.scrub.cms.tables import compile_cms
 
+    reset_peak_rss()
     started = time.perf_counter()
     tables, written, size = compile_cms(cms_dir, out)
     seconds = time.perf_counter() - started
@@ -89,6 +104,7 @@ def probe_load(cms_dir: Path, cache_dir: Path) -> dict[str, Any]:
     load_packs()  # everything imported and the bundled packs loaded: only the tables are counted
     gc.collect()
     before = rss_mb()
+    reset_peak_rss()
     started = time.perf_counter()
     pack = load_packs(cms_dir=cms_dir, cms_cache_dir=cache_dir)
     seconds = time.perf_counter() - started
@@ -217,6 +233,10 @@ def main() -> None:
         kind, *rest = args.probe
         if kind == "compile":
             out = probe_compile(Path(rest[0]), Path(rest[1]))
+        elif kind == "generate":
+            from bench.cms_generate import Sizes, generate
+
+            out = generate(Path(rest[0]), Sizes(ptp_rows=int(rest[1])))
         elif kind == "load":
             out = probe_load(Path(rest[0]), Path(rest[1]))
         else:
@@ -229,10 +249,8 @@ def main() -> None:
     cache_dir = work / "cache"
     cache_dir.mkdir()
     try:
-        from bench.cms_generate import Sizes, generate
-
         started = time.perf_counter()
-        generated = generate(cms_dir, Sizes(ptp_rows=args.ptp_rows))
+        generated = _run_probe("generate", str(cms_dir), str(args.ptp_rows))
         print(
             f"CMS tables: generated {generated['ptp_rows']:,} PTP rows, {generated['bytes'] / 1e6:.0f} MB "
             f"of files in {time.perf_counter() - started:.0f} s ({cms_dir})",

@@ -9,6 +9,7 @@ cache folder (``CLAIMFLOW_CMS_CACHE_DIR``): it is used for exactly the files it 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -21,11 +22,17 @@ def compile_command(args: argparse.Namespace) -> int:
     from streams.scrub.cms.tables import compile_cms
 
     started = time.perf_counter()
+    out = Path(args.out)
     try:
-        tables, out, size = compile_cms(Path(args.cms_dir), Path(args.out))
+        if args.out.endswith(("/", os.sep)):  # a folder, perhaps not there yet
+            out.mkdir(parents=True, exist_ok=True)
+        tables, out, size = compile_cms(Path(args.cms_dir), out)
     except ClaimflowError as exc:
         print(f"claimflow rules compile: {exc}", file=sys.stderr)
         return int(exc.exit_code)
+    except OSError as exc:
+        print(f"claimflow rules compile: {out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     seconds = time.perf_counter() - started
     print(
         f"compiled {args.cms_dir} in {seconds:.1f} s: {len(tables.ptp):,} NCCI PTP rows "

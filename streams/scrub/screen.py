@@ -253,7 +253,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             add(same_service_two_codes)
         if em_without_25 and not history_codes.isdisjoint(pack.visit_codes):
             add(visit_needs_25)
-        if not claim_codes.isdisjoint(history_codes) and not claim_codes.isdisjoint(mue_limits):
+        if not claim_codes.isdisjoint(history_codes) and not claim_codes.isdisjoint(pack.cms.mue.codes):
             add(mue)  # units of a code summed over this provider's claims of the day
     limited = payer.frequency_limit_codes
     if limited and not limited.isdisjoint(claim_codes):

@@ -11,8 +11,9 @@ What the rules take from it: the status code (A active, I not valid for Medicare
 D deleted, …), the PC/TC indicator (0 no split, 1 split by 26/TC, 2 professional-only code,
 3 technical-only code, 4 global test-only code with separate component codes, 5-9 others) and the
 global days. Component codes of a global test-only code (93000 → 93005 + 93010) are derived from
-the file: the codes after it with indicators 3 and 2 whose RVUs add up to its own, which is how
-CMS defines indicator 4.
+the file: the codes after it (same three leading characters, before the next global; codes with
+other indicators numbered in between are passed over) with indicators 3 and 2 whose RVUs add up
+to its own, which is how CMS defines indicator 4.
 
 A release is in force from the first day of its quarter (January, April, July, October; read from
 the title line, ``2026 National Physician Fee Schedule Relative Value File July Release``, or the
@@ -153,12 +154,16 @@ class FeeSchedule:
             total = Decimal("0")
             for other in ordered[position[code] + 1 :]:
                 row = self.rows[(other, "")]
-                if other[:3] != code[:3] or row.pctc not in (2, 3):
-                    break
+                if other[:3] != code[:3] or row.pctc == 4:
+                    break  # past the code's range, or the next global
+                if row.pctc not in (2, 3):
+                    continue  # an unrelated code numbered in between
                 (technical if row.pctc == 3 else professional).append(other)
                 total += row.total_rvu
                 if abs(total - target) <= _RVU_TOLERANCE and technical and professional:
                     out[code] = Family(code, tuple(technical), tuple(professional))
+                    break
+                if total > target + _RVU_TOLERANCE:
                     break
         return out
 

@@ -121,6 +121,8 @@ class MueTable:
                 low = self.smallest.get(code)
                 if low is None or mue.units < low:
                     self.smallest[code] = mue.units
+        #: every code with a MUE (a set: ``isdisjoint`` walks the smaller side only with a set)
+        self.codes: frozenset[str] = frozenset(self.smallest)
 
     def __len__(self) -> int:
         return len(self.smallest)

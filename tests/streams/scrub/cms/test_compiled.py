@@ -161,6 +161,9 @@ def test_the_compile_command(generated: Path, tmp_path: Path, capsys: pytest.Cap
     printed = capsys.readouterr().out
     assert f"{SMALL.ptp_rows:,} NCCI PTP rows" in printed and f"written: {out}" in printed
     assert "official files: fees, hcpcs, mue, ptp; bundled excerpts: none" in printed
+    assert main(["rules", "compile", str(generated), f"{tmp_path / 'new'}/"]) == 0  # a folder
+    assert [p.name[:10] for p in (tmp_path / "new").iterdir()] == ["claimflow-"]
+    capsys.readouterr()
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["rules", "compile", str(empty), str(out)]) == 2

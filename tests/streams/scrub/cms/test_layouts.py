@@ -259,6 +259,20 @@ def test_pprrvu_families_come_from_the_rvu_sums() -> None:
     }
 
 
+def test_pprrvu_families_pass_over_codes_numbered_in_between(tmp_path: Path) -> None:
+    """A code with another indicator between a global and its components does not hide them; the
+    next global ends the search."""
+    path = tmp_path / "PPRRVU2025_Oct.csv"
+    lines = RVU_2025D.read_text().splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("93005,"))
+    lines.insert(at, fee_line("93003", "", "A", 0, total="1.00"))
+    lines.append(fee_line("93011", "", "A", 2, total="0.24"))  # after 93010: not needed, not taken
+    path.write_text("\n".join(lines) + "\n")
+    families = load_fees([path]).families()
+    assert (families["93000"].technical, families["93000"].professional) == (("93005",), ("93010",))
+    assert set(families) == {"93000", "93040", "G0403"}
+
+
 def test_pprrvu_2026_with_its_extra_column_reads_like_2025() -> None:
     fees = load_fees([RVU_2026C])
     assert fees.get("0001F").status == "I" and fees.get("0001F").pctc == 9
