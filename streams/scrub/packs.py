@@ -84,6 +84,11 @@ class NecessityPolicy(_Strict):
     screening_codes: list[str] = Field(
         default_factory=list, description="where screening belongs (G0403-G0405)"
     )
+    screening_advice: str = Field(
+        default="",
+        description="what to do with a screening the payer does not cover on these codes (the fix's "
+        "first sentence; default: bill it on the screening codes)",
+    )
 
     @field_validator("supporting_diagnoses", "screening_diagnoses")
     @classmethod
@@ -133,7 +138,11 @@ class DenialRisk(_Strict):
 LiabilityKind = Literal["exclusion", "necessity"]
 MEDICARE_PLANS: tuple[PlanType, ...] = ("medicare", "medicare_advantage")
 #: the fee-schedule status rules the code-validity checker raises (the screen's flagged codes)
-FEE_STATUS_CODE_RULES = ("CODE_PROCEDURE_NOT_IN_FORCE", "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE")
+FEE_STATUS_CODE_RULES = (
+    "CODE_PROCEDURE_NOT_IN_FORCE",
+    "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE",
+    "COV_MEDICARE_BUNDLED",
+)
 
 
 class LiabilityModifier(_Strict):
@@ -148,7 +157,15 @@ class Conventions(_Strict):
 
     facility_places_of_service: list[str]
     consolidated_billing_places_of_service: list[str] = Field(default_factory=list)
-    ncci_override_modifiers: list[str]
+    ncci_associated_modifiers: list[str] = Field(
+        default_factory=list,
+        description="NCCI-associated modifiers: on the column-2 line they bypass an edit with modifier "
+        "indicator 1 (anatomic, global surgery, 27, 91, 59/X{EPSU})",
+    )
+    ncci_override_modifiers: list[str] = Field(
+        description="the distinct-service modifiers (59, XE, XS, XP, XU): bypass only, so one that "
+        "overrides no pair on the claim is an edit"
+    )
     repeat_modifiers: list[str]
     component_modifiers: list[str]
     em_codes: list[str] = Field(description="E/M codes as ranges (99202-99499)")
@@ -172,7 +189,11 @@ class Conventions(_Strict):
     denial_risk: DenialRisk = Field(default_factory=DenialRisk)
 
     @field_validator(
-        "ncci_override_modifiers", "repeat_modifiers", "component_modifiers", "em_only_modifiers"
+        "ncci_associated_modifiers",
+        "ncci_override_modifiers",
+        "repeat_modifiers",
+        "component_modifiers",
+        "em_only_modifiers",
     )
     @classmethod
     def _mods(cls, v: list[str]) -> list[str]:
@@ -287,6 +308,8 @@ class RulePack:
         #: ``core@2026.12.1+ecg@2026.12.1``, stamped on every scrub result
         self.version = "+".join(f"{p.pack_id}@{p.version}" for p in self.packs)
         self.override_modifiers = frozenset(c.ncci_override_modifiers)
+        #: what bypasses an NCCI edit with modifier indicator 1 (on the column-2 line)
+        self.ncci_bypass_modifiers = frozenset(c.ncci_associated_modifiers) | self.override_modifiers
         self.repeat_modifiers = frozenset(c.repeat_modifiers)
         self.component_modifiers = frozenset(c.component_modifiers)
         self.em_only_modifiers = frozenset(c.em_only_modifiers)

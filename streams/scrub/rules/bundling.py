@@ -120,7 +120,7 @@ def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 params = {"column1": column1, "column2": code, "line": line.line_number}
                 if edit.modifier_indicator == 0:
                     yield Finding("BUNDLE_NCCI_NOT_OVERRIDABLE", line.line_number, params)
-                elif not (mods & pack.override_modifiers):
+                elif not (mods & pack.ncci_bypass_modifiers):
                     yield Finding("BUNDLE_NCCI_MODIFIER_NEEDED", line.line_number, params)
 
 

@@ -115,7 +115,7 @@ def test_payer_profiles_merge_plan_defaults() -> None:
     assert acme.timely_filing_days == 90 and acme.em_same_day_requires_25
     # no payer rule behind these two: off for commercial plans unless a payer turns them on
     commercial = payers.get("NOBODY", "commercial", "Some Plan")
-    assert not commercial.screening_ecg_covered and not commercial.em_same_day_requires_25
+    assert not commercial.covers_screening("93000") and not commercial.em_same_day_requires_25
     unknown = payers.get("NOBODY", "medicaid", "Some Medicaid")
     assert unknown.plan_type == "medicaid" and unknown.name == "Some Medicaid"
 
