@@ -251,6 +251,7 @@ def load_cms(directory: Path | None = None, cache_dir: Path | None = None) -> Cm
     tables = read_tables(files, official)
     out = target / cache_name(fp)
     try:
+        target.mkdir(parents=True, exist_ok=True)
         write_tables(tables, out, fp)
     except OSError as exc:
         log.warning(

@@ -81,13 +81,23 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
                         line_no,
                         {"global_code": global_label, "component": comp_label, "service_date": day},
                     )
-            elif "technical" in billed and "professional" in billed:
+            else:
+                # both parts by one provider: on this claim, or one here and one on an earlier claim
+                technical, professional = billed.get("technical"), billed.get("professional")
+                if technical is not None and professional is not None:
+                    labels, line_no = (technical[0], professional[0]), professional[1]
+                elif technical is not None and "professional" in before:
+                    labels, line_no = (technical[0], before["professional"]), technical[1]
+                elif professional is not None and "technical" in before:
+                    labels, line_no = (before["technical"], professional[0]), professional[1]
+                else:
+                    continue
                 yield Finding(
                     "BUNDLE_SPLIT_COMPONENTS",
-                    billed["professional"][1],
+                    line_no,
                     {
-                        "technical": billed["technical"][0],
-                        "professional": billed["professional"][0],
+                        "technical": labels[0],
+                        "professional": labels[1],
                         "global_code": key,
                         "service_date": day,
                         "pctc": cms.pctc(key),

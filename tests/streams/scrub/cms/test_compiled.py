@@ -92,8 +92,7 @@ def test_changed_files_are_compiled_again_and_the_stale_form_removed(tmp_path: P
 
 def test_the_cache_can_live_elsewhere(tmp_path: Path) -> None:
     folder = cms_dir(tmp_path / "cms")
-    cache = tmp_path / "cache"
-    cache.mkdir()
+    cache = tmp_path / "cache" / "cms"  # created on the first load
     tables = load_cms(folder, cache)
     assert tables.compiled is not None and Path(tables.compiled).parent == cache
     assert not list(folder.glob("*.cmstables"))
