@@ -362,6 +362,25 @@ def test_a_file_with_no_hcpcs_records_is_refused(tmp_path: Path) -> None:
         load_hcpcs([path])
 
 
+def test_a_hcpcs_record_with_a_bad_date_names_the_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "HCPC2027_JAN_ANWEB.txt"
+    lines = (bundled_cms_dir() / "HCPC2019_ANWEB.excerpt.txt").read_text(encoding="latin-1").splitlines()
+    record = lines[1]
+    lines[1] = record[:268] + "20091301" + record[276:]  # month 13
+    path.write_text("\n".join(lines) + "\n", encoding="latin-1")
+    with pytest.raises(
+        DataFileError, match=r"HCPC2027_JAN_ANWEB\.txt:2: Code added date: '20091301' is not a calendar date"
+    ):
+        load_hcpcs([path])
+
+
+def test_a_hcpcs_csv_without_its_columns_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "HCPC2027_JAN_ANWEB.csv"
+    path.write_text("HCPC,SEQNUM,RECID\n   A1,0010,7\n")
+    with pytest.raises(DataFileError, match=r"\.csv:1: CSV header lacks ADD DT, HCPC, RECID, TERM DT"):
+        load_hcpcs([path])
+
+
 # --- a folder of official files -----------------------------------------------------------------
 
 
