@@ -104,13 +104,11 @@ def probe_load(cms_dir: Path, cache_dir: Path) -> dict[str, Any]:
     load_packs()  # everything imported and the bundled packs loaded: only the tables are counted
     gc.collect()
     before = rss_mb()
-    reset_peak_rss()
     started = time.perf_counter()
     pack = load_packs(cms_dir=cms_dir, cms_cache_dir=cache_dir)
     seconds = time.perf_counter() - started
     gc.collect()
     after = rss_mb()
-    peak = peak_rss_mb()
     assert pack.cms.compiled is not None, "the compiled form was not used"
     started = time.perf_counter()
     tables = load_compiled(Path(pack.cms.compiled))
@@ -121,7 +119,6 @@ def probe_load(cms_dir: Path, cache_dir: Path) -> dict[str, Any]:
         "compiled_only_seconds": compiled_seconds,
         "rss_mb": after - before,
         "rss_before_mb": before,
-        "peak_rss_mb": peak - before,
         "compiled": pack.cms.compiled,
         "ptp_rows": len(pack.cms.ptp),
     }
@@ -272,12 +269,7 @@ def main() -> None:
             f"the compiled file alone {compiled_seconds:.2f} s",
             flush=True,
         )
-        peak = statistics.median(x["peak_rss_mb"] for x in loads)
-        print(
-            f"  resident memory of the loaded tables: {rss:.0f} MB (target ≤ 200; "
-            f"peak while loading {peak:.0f} MB above the start)",
-            flush=True,
-        )
+        print(f"  resident memory of the loaded tables: {rss:.0f} MB (target ≤ 200)", flush=True)
         engine = _run_probe(
             "engine", str(cms_dir), str(cache_dir), str(args.claims), str(args.rounds), str(args.seconds)
         )
@@ -313,7 +305,6 @@ def main() -> None:
             "load_compiled_file_seconds": round(compiled_seconds, 3),
             "tables_rss_mb": round(rss, 1),
             "tables_rss_mb_runs": [round(x["rss_mb"], 1) for x in loads],
-            "load_peak_rss_above_start_mb": round(statistics.median(x["peak_rss_mb"] for x in loads), 1),
             "engine_claims_per_second": full["median"],
             "engine_claims_per_second_spread": full,
             "engine_rounds": [round(x) for x in engine["full"]],

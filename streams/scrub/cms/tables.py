@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,12 +54,38 @@ def bundled_cms_dir() -> Path:
     return Path(str(resources.files("streams.scrub.cms") / "data"))
 
 
+_PTP_VERSION = re.compile(r"ccipra-v(\d+)r(\d+)", re.IGNORECASE)
+
+
+def _latest_ptp_version(found: list[Path]) -> list[Path]:
+    """The parts of the latest PTP version (``ccipra-v322r0-f1..f4``): every row carries its own
+    dates and deleted edits stay in the file, so the latest quarter answers for earlier dates too
+    (an older quarter's parts left in the folder would only repeat its rows)."""
+    versions = {}
+    for path in found:
+        m = _PTP_VERSION.search(path.name)
+        if m is not None:
+            versions[path] = (int(m.group(1)), int(m.group(2)))
+    if len(set(versions.values())) <= 1:
+        return found
+    latest = max(versions.values())
+    kept = [p for p in found if versions.get(p, latest) == latest]
+    log.info(
+        "CMS tables: NCCI PTP version v%dr%d read; older parts in the folder left out: %s",
+        *latest,
+        ", ".join(p.name for p in found if p not in kept),
+    )
+    return kept
+
+
 def find_files(directory: Path, table: str) -> list[Path]:
     files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
     for match in PATTERNS[table]:
         found = [p for p in files if match(p)]
         if table == "fees" and len(found) > 1:  # 2026 on: nonQPP and QPP variants, same indicators
             found = [p for p in found if "_qpp" not in p.name.lower()] or found[:1]
+        if table == "ptp" and len(found) > 1:
+            found = _latest_ptp_version(found)
         if found:
             return found
     return []

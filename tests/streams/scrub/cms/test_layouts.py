@@ -394,6 +394,17 @@ def test_a_cms_folder_is_read_by_file_name_and_the_rest_comes_from_the_bundle(tm
     assert tables.files["ptp"] == [str(tmp_path / "ccipra-v322r0-f1.TXT")]
 
 
+def test_only_the_latest_ptp_version_of_a_folder_is_read(tmp_path: Path) -> None:
+    """Last quarter's parts left next to this quarter's: the latest version's rows cover every
+    date (each row has its own), so the older ones are left out rather than read twice."""
+    for version in ("v321r0", "v322r0"):
+        for part in (1, 2):
+            shutil.copy(PTP_2026Q3, tmp_path / f"ccipra-{version}-f{part}.TXT")
+    tables = load_cms(tmp_path)
+    assert [Path(p).name for p in tables.files["ptp"]] == ["ccipra-v322r0-f1.TXT", "ccipra-v322r0-f2.TXT"]
+    assert len(tables.ptp) == 32
+
+
 def test_a_missing_cms_folder_is_named(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="CLAIMFLOW_CMS_DIR is not a directory"):
         load_cms(tmp_path / "nowhere")
