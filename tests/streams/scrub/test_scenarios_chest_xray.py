@@ -1,4 +1,4 @@
-"""The second procedure family, chest X-ray (71045-71048), added as data (``packs/chest_xray``, the
+"""The second procedure family, chest X-ray (71045-71048), added as data (``packs/chest-xray``, the
 payer profiles): realistic scenarios, Medicare and commercial, office and facility, clean and
 defective.
 
@@ -390,8 +390,8 @@ def test_the_pack_is_data_only() -> None:
     scrubber loads it from a rules directory like any pack."""
     from streams.scrub.packs import bundled_packs_dir, load_packs
 
-    folder = bundled_packs_dir() / "chest_xray"
+    folder = bundled_packs_dir() / "chest-xray"  # a Kubernetes-safe name: its ConfigMap is named after it
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == ["pack.yaml"]
     pack = load_packs()
-    assert "+chest_xray@" in pack.version
+    assert "+chest-xray@" in pack.version
     assert pack.family_of("71046") == "71046" and pack.cms.pctc("71046") == 1
