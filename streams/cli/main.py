@@ -90,7 +90,13 @@ def _simulate(args: argparse.Namespace) -> int:
         stats = Simulation(
             bus,
             cases,
-            Scrubber.load(settings.rules_dir, settings.payers_dir, settings.scrub_screen, settings.cms_dir),
+            Scrubber.load(
+                settings.rules_dir,
+                settings.payers_dir,
+                settings.scrub_screen,
+                settings.cms_dir,
+                settings.cms_cache_dir,
+            ),
             seed=args.seed,
             scrub=not args.no_scrub,
             time_scale=args.time_scale,
@@ -183,6 +189,10 @@ def build_parser() -> argparse.ArgumentParser:
     from streams.cli.claim import add_parser as add_claim
 
     add_claim(sub)
+
+    from streams.cli.rules import add_parser as add_rules
+
+    add_rules(sub)
 
     p = sub.add_parser("demo", help="embedded broker + worker + simulated traffic, then a summary")
     p.add_argument("--claims", type=int, default=2000, help="claims to simulate (default 2000)")

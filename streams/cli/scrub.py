@@ -120,6 +120,7 @@ def run_offline_scrub(args: argparse.Namespace, out: IO[str] = sys.stdout, err: 
             Path(args.payers) if args.payers else settings.payers_dir,
             settings.scrub_screen,
             Path(args.cms) if getattr(args, "cms", None) else settings.cms_dir,
+            settings.cms_cache_dir,
         )
     except ClaimflowError as exc:
         print(f"claimflow scrub: {exc}", file=err)
@@ -140,9 +141,13 @@ def run_offline_scrub(args: argparse.Namespace, out: IO[str] = sys.stdout, err: 
         history_limit=settings.history_per_patient,
     )
     cms = scrubber.pack.cms
+    source = str(Path(args.cms) if getattr(args, "cms", None) else settings.cms_dir)
+    tables = f"{', '.join(sorted(cms.official))} from {source}" if cms.official else "bundled excerpts"
+    if cms.compiled:
+        tables += f" (compiled: {cms.compiled})"
     print(
         f"rules: {scrubber.pack.version}  screen: {'on' if scrubber.screen else 'off (every checker asked)'}  "
-        f"CMS tables: {', '.join(sorted(cms.official)) + ' from ' + str(settings.cms_dir or args.cms) if cms.official else 'bundled excerpts'}",
+        f"CMS tables: {tables}",
         file=err,
     )
     print_summary(stats, err)

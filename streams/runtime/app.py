@@ -115,7 +115,11 @@ class ClaimflowApp:
         self.settings = settings
         self.metrics = metrics or default_metrics()
         self.scrubber = Scrubber.load(
-            settings.rules_dir, settings.payers_dir, settings.scrub_screen, settings.cms_dir
+            settings.rules_dir,
+            settings.payers_dir,
+            settings.scrub_screen,
+            settings.cms_dir,
+            settings.cms_cache_dir,
         )
         self.reasons = load_reason_map()
         self.metrics.initialise(

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         alias="CLAIMFLOW_CMS_DIR",
         description="folder of official CMS files (NCCI PTP, MUE, PPRRVU, HCPCS); bundled excerpts otherwise",
     )
+    cms_cache_dir: Path | None = Field(
+        default=None,
+        alias="CLAIMFLOW_CMS_CACHE_DIR",
+        description="where the compiled form of the CMS files is cached (default: the CMS folder "
+        "itself; created when missing)",
+    )
     scrub_screen: bool = Field(
         default=True,
         alias="CLAIMFLOW_SCRUB_SCREEN",
@@ -192,6 +198,8 @@ class Settings(BaseSettings):
         ):
             if path is not None and not path.is_dir():
                 problems.append(f"{name}={path} is not a directory")
+        if self.cms_cache_dir is not None and self.cms_cache_dir.exists() and not self.cms_cache_dir.is_dir():
+            problems.append(f"CLAIMFLOW_CMS_CACHE_DIR={self.cms_cache_dir} is not a directory")
         if self.trend_window_days + self.trend_baseline_days > 30:
             problems.append(
                 "CLAIMFLOW_TREND_WINDOW_DAYS + CLAIMFLOW_TREND_BASELINE_DAYS must not exceed 30 (days kept per key)"

@@ -193,8 +193,9 @@ class Scrubber:
         payers_dir: Path | None = None,
         screen: bool = True,
         cms_dir: Path | None = None,
+        cms_cache_dir: Path | None = None,
     ) -> Scrubber:
-        pack = load_packs(rules_dir, cms_dir)
+        pack = load_packs(rules_dir, cms_dir, cms_cache_dir)
         check_rules(pack)
         return cls(pack, load_default_payers(payers_dir), IcdValidator(pack.conventions.icd), screen)
 

@@ -84,6 +84,11 @@ class NecessityPolicy(_Strict):
     screening_codes: list[str] = Field(
         default_factory=list, description="where screening belongs (G0403-G0405)"
     )
+    screening_advice: str = Field(
+        default="",
+        description="what to do with a screening the payer does not cover on these codes (the fix's "
+        "first sentence; default: bill it on the screening codes)",
+    )
 
     @field_validator("supporting_diagnoses", "screening_diagnoses")
     @classmethod
@@ -132,6 +137,12 @@ class DenialRisk(_Strict):
 
 LiabilityKind = Literal["exclusion", "necessity"]
 MEDICARE_PLANS: tuple[PlanType, ...] = ("medicare", "medicare_advantage")
+#: the fee-schedule status rules the code-validity checker raises (the screen's flagged codes)
+FEE_STATUS_CODE_RULES = (
+    "CODE_PROCEDURE_NOT_IN_FORCE",
+    "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE",
+    "COV_MEDICARE_BUNDLED",
+)
 
 
 class LiabilityModifier(_Strict):
@@ -146,7 +157,15 @@ class Conventions(_Strict):
 
     facility_places_of_service: list[str]
     consolidated_billing_places_of_service: list[str] = Field(default_factory=list)
-    ncci_override_modifiers: list[str]
+    ncci_associated_modifiers: list[str] = Field(
+        default_factory=list,
+        description="NCCI-associated modifiers: on the column-2 line they bypass an edit with modifier "
+        "indicator 1 (anatomic, global surgery, 27, 91, 59/X{EPSU})",
+    )
+    ncci_override_modifiers: list[str] = Field(
+        description="the distinct-service modifiers (59, XE, XS, XP, XU): bypass only, so one that "
+        "overrides no pair on the claim is an edit"
+    )
     repeat_modifiers: list[str]
     component_modifiers: list[str]
     em_codes: list[str] = Field(description="E/M codes as ranges (99202-99499)")
@@ -170,7 +189,11 @@ class Conventions(_Strict):
     denial_risk: DenialRisk = Field(default_factory=DenialRisk)
 
     @field_validator(
-        "ncci_override_modifiers", "repeat_modifiers", "component_modifiers", "em_only_modifiers"
+        "ncci_associated_modifiers",
+        "ncci_override_modifiers",
+        "repeat_modifiers",
+        "component_modifiers",
+        "em_only_modifiers",
     )
     @classmethod
     def _mods(cls, v: list[str]) -> list[str]:
@@ -285,6 +308,8 @@ class RulePack:
         #: ``core@2026.12.1+ecg@2026.12.1``, stamped on every scrub result
         self.version = "+".join(f"{p.pack_id}@{p.version}" for p in self.packs)
         self.override_modifiers = frozenset(c.ncci_override_modifiers)
+        #: what bypasses an NCCI edit with modifier indicator 1 (on the column-2 line)
+        self.ncci_bypass_modifiers = frozenset(c.ncci_associated_modifiers) | self.override_modifiers
         self.repeat_modifiers = frozenset(c.repeat_modifiers)
         self.component_modifiers = frozenset(c.component_modifiers)
         self.em_only_modifiers = frozenset(c.em_only_modifiers)
@@ -326,28 +351,22 @@ class RulePack:
             same_service_partners={code: frozenset(others) for code, others in partners.items()},
             status_non_covered=frozenset(
                 code
-                for (code, mod), row in cms.fees.rows.items()
+                for release in cms.fees.releases
+                for (code, mod), row in release.rows.items()
                 if mod == "" and status_rules.get(row.status) == "COV_MEDICARE_NON_COVERED"
             ),
             in_force_flagged=frozenset(
                 code
-                for (code, mod), row in cms.fees.rows.items()
-                if mod == ""
-                and status_rules.get(row.status)
-                in ("CODE_PROCEDURE_NOT_IN_FORCE", "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE")
-            ),
+                for release in cms.fees.releases
+                for (code, mod), row in release.rows.items()
+                if mod == "" and status_rules.get(row.status) in FEE_STATUS_CODE_RULES
+            )
+            | cms.fees.not_everywhere,
             modifier_suspects=frozenset(
                 {*c.component_modifiers, *(m for pair in c.conflicting_modifiers for m in pair)}
                 | {m for m, info in cms.modifiers.items() if info.terminated is not None}
             ),
         )
-        #: column-1 codes by column-2 code on any date, without a global with its own component
-        #: (BUNDLE_GLOBAL_WITH_COMPONENT explains those): where an NCCI edit can fire
-        self.ptp_partners: dict[str, frozenset[str]] = {}
-        for c2, c1s in cms.ptp.partners.items():
-            keep = frozenset(c1 for c1 in c1s if not self.same_family(c1, c2))
-            if keep:
-                self.ptp_partners[c2] = keep
 
     def liability_meaning(self, modifier: str) -> str:
         spec = self.conventions.liability_modifiers.get(modifier)
@@ -400,10 +419,13 @@ def pack_dirs(rules_dir: Path) -> list[Path]:
     return sorted(found, key=lambda p: (p.name != "core", p.name))
 
 
-def load_packs(rules_dir: Path | None = None, cms_dir: Path | None = None) -> RulePack:
+def load_packs(
+    rules_dir: Path | None = None, cms_dir: Path | None = None, cms_cache_dir: Path | None = None
+) -> RulePack:
     """Every pack of ``rules_dir`` (default: the bundled packs) merged, with the CMS tables of
-    ``cms_dir`` (default: the bundled excerpts). Whether every rule the engine implements is
-    defined is checked by the engine (``streams.scrub.engine.check_rules``)."""
+    ``cms_dir`` (default: the bundled excerpts; compiled once and cached in ``cms_cache_dir``,
+    default the CMS folder). Whether every rule the engine implements is defined is checked by the
+    engine (``streams.scrub.engine.check_rules``)."""
     directory = rules_dir or bundled_packs_dir()
     infos: list[PackInfo] = []
     conventions: tuple[Path, Conventions] | None = None
@@ -440,7 +462,7 @@ def load_packs(rules_dir: Path | None = None, cms_dir: Path | None = None) -> Ru
         codes={code: info for code, (_, info) in codes.items()},
         rules={rule_id: rule for rule_id, (_, rule) in rules.items()},
         necessity=necessity,
-        cms=load_cms(cms_dir),
+        cms=load_cms(cms_dir, cms_cache_dir),
     )
 
 

@@ -104,7 +104,16 @@ class PayerProfile(BaseModel):
     )
     necessity: PayerNecessity | None = None
     accepts_replacement_claims: bool = True
-    screening_ecg_covered: bool = False
+    screening_covered_codes: list[str] = Field(
+        default_factory=list,
+        description="codes on which the payer covers a screening test (supported by screening "
+        "diagnoses only); by default it does not",
+    )
+    screening_ecg_covered: bool = Field(
+        default=False,
+        description="older name: the payer covers a screening test on every code with a necessity "
+        "policy (use screening_covered_codes)",
+    )
     em_same_day_requires_25: bool = False
     requires_mbi: bool = False
     reopening_days: int = Field(default=365, ge=1)
@@ -132,7 +141,11 @@ class PayerProfile(BaseModel):
         """Codes with a frequency limit at this payer (computed once per profile)."""
         return frozenset(limit.code for limit in self.frequency_limits)
 
-    @field_validator("non_covered_codes", "prior_authorization_codes")
+    def covers_screening(self, code: str) -> bool:
+        """Whether the payer covers a screening test billed on ``code``."""
+        return self.screening_ecg_covered or code in self.screening_covered_codes
+
+    @field_validator("non_covered_codes", "prior_authorization_codes", "screening_covered_codes")
     @classmethod
     def _codes(cls, v: list[str]) -> list[str]:
         return [normalize_procedure(c) for c in v]

@@ -114,7 +114,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
     medicare = payer.plan_type in pack.medicare_plans
     payer_lists = payer.necessity.by_code if payer.necessity is not None else None
     pctc_of = screen.pctc
-    mue_limits = pack.cms.mue
+    mue_limits = pack.cms.mue.smallest  # MUE tables by date: the smallest value of a code
     hcpcs = pack.cms.hcpcs.codes
     hcpcs_official = "hcpcs" in pack.cms.official
     known_mods = pack.cms.modifiers
@@ -195,7 +195,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             if (span is not None and not span.on(day)) or (span is None and hcpcs_official):
                 add(procedure_in_force)
         limit = mue_limits.get(code)
-        if limit is not None and line.units > limit.units:
+        if limit is not None and line.units > limit:
             add(mue)
         if mods:
             for mod in mods:
@@ -253,7 +253,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             add(same_service_two_codes)
         if em_without_25 and not history_codes.isdisjoint(pack.visit_codes):
             add(visit_needs_25)
-        if not claim_codes.isdisjoint(history_codes) and not claim_codes.isdisjoint(mue_limits):
+        if not claim_codes.isdisjoint(history_codes) and not claim_codes.isdisjoint(pack.cms.mue.codes):
             add(mue)  # units of a code summed over this provider's claims of the day
     limited = payer.frequency_limit_codes
     if limited and not limited.isdisjoint(claim_codes):
@@ -318,10 +318,12 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
 
 def _ncci_partners(pack: RulePack, codes: set[str], others: set[str]) -> bool:
     """Whether a code in ``codes`` is column 2 of a PTP pair whose column 1 is in ``others``, on
-    any date (``RulePack.ptp_partners`` leaves out the pairs ``ncci_pairs`` skips)."""
-    partners = pack.ptp_partners
+    any date, leaving out a global with its own component (the pairs ``ncci_pairs`` skips)."""
+    ptp = pack.cms.ptp
+    if not ptp:
+        return False
     for code in codes:
-        column1 = partners.get(code)
-        if column1 is not None and not column1.isdisjoint(others):
-            return True
+        for other in others:
+            if other != code and ptp.pair_exists(other, code) and not pack.same_family(other, code):
+                return True
     return False

@@ -187,3 +187,15 @@ def test_every_store_named_in_a_manifest_is_installed_in_the_image() -> None:
     import faust.stores.rocksdb as rocks
 
     assert rocks.USE_ROCKSDICT, "faust-streaming finds no RocksDB binding"
+
+
+def test_every_bundled_rule_pack_is_mounted_in_the_workers() -> None:
+    packs = sorted(p.parent.name for p in (ROOT / "streams" / "scrub" / "packs").glob("*/pack.yaml"))
+    pod = yaml.safe_load((DEPLOY / "k8s" / "statefulset.yaml").read_text())["spec"]["template"]["spec"]
+    volumes = {v["name"]: v.get("configMap", {}).get("name") for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+    for pack in packs:
+        volume = mounts.get(f"/etc/claimflow/rules/{pack}")
+        assert volume is not None, f"pack {pack} is not mounted under /etc/claimflow/rules"
+        assert volumes[volume] == f"claimflow-rules-{pack}"
+        assert (DEPLOY / "k8s" / f"configmap-rules-{pack}.yaml").is_file()

@@ -8,7 +8,10 @@
 
 ``load_cms(directory)`` reads whichever of them a folder holds (``CLAIMFLOW_CMS_DIR``: the
 official quarterly files), falling back to the small bundled defaults (``data/``) for the others.
-Errors name the file, the line and the field.
+Errors name the file, the line and the field. The official files (millions of NCCI pairs) are read
+once: their compiled form (``compiled.py``; ``claimflow rules compile``, or written on the first
+load, ``CLAIMFLOW_CMS_CACHE_DIR``) is what later starts load, for exactly the files it was
+compiled from.
 """
 
 from streams.scrub.cms.tables import CmsTables, bundled_cms_dir, load_cms

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from schemas.codes import looks_like_modifier, looks_like_procedure
 from streams.errors import DataFileError
@@ -53,3 +54,17 @@ def read_text(path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         return raw.decode("latin-1")
+
+
+#: a UTF-8 byte-order mark as a Latin-1 reading shows it
+BOM_LATIN1 = "\xef\xbb\xbf"
+
+
+def open_text(path: Path) -> TextIO:
+    """A CMS file for reading line by line (the big ones are not read whole): Latin-1, which
+    reads any byte (codes, dates and indicators are ASCII); CRLF and LF line ends alike. The caller
+    drops ``BOM_LATIN1`` from the first line."""
+    try:
+        return path.open("r", encoding="latin-1", newline=None)
+    except OSError as exc:
+        raise CmsFileError(path, None, f"cannot be read: {exc.strerror or exc}") from None

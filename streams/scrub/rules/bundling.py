@@ -81,13 +81,23 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
                         line_no,
                         {"global_code": global_label, "component": comp_label, "service_date": day},
                     )
-            elif "technical" in billed and "professional" in billed:
+            else:
+                # both parts by one provider: on this claim, or one here and one on an earlier claim
+                technical, professional = billed.get("technical"), billed.get("professional")
+                if technical is not None and professional is not None:
+                    labels, line_no = (technical[0], professional[0]), professional[1]
+                elif technical is not None and "professional" in before:
+                    labels, line_no = (technical[0], before["professional"]), technical[1]
+                elif professional is not None and "technical" in before:
+                    labels, line_no = (before["technical"], professional[0]), professional[1]
+                else:
+                    continue
                 yield Finding(
                     "BUNDLE_SPLIT_COMPONENTS",
-                    billed["professional"][1],
+                    line_no,
                     {
-                        "technical": billed["technical"][0],
-                        "professional": billed["professional"][0],
+                        "technical": labels[0],
+                        "professional": labels[1],
                         "global_code": key,
                         "service_date": day,
                         "pctc": cms.pctc(key),
@@ -107,19 +117,20 @@ def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         present.update(h.procedure_code for h in ctx.same_day_history(claim, day, same_provider=True))
         if len(present) < 2:
             continue
+        ordered = sorted(present)
         for line, mods in lines:
             code = line.procedure_code
-            partners = pack.ptp_partners.get(code)
-            if partners is None or partners.isdisjoint(present):
-                continue
-            for column1 in sorted(partners & present):
+            for column1 in ordered:
+                # a global with its own component: BUNDLE_GLOBAL_WITH_COMPONENT explains it
+                if column1 == code or pack.same_family(column1, code):
+                    continue
                 edit = ptp.in_force(column1, code, day)
                 if edit is None:
                     continue
                 params = {"column1": column1, "column2": code, "line": line.line_number}
                 if edit.modifier_indicator == 0:
                     yield Finding("BUNDLE_NCCI_NOT_OVERRIDABLE", line.line_number, params)
-                elif not (mods & pack.override_modifiers):
+                elif not (mods & pack.ncci_bypass_modifiers):
                     yield Finding("BUNDLE_NCCI_MODIFIER_NEEDED", line.line_number, params)
 
 

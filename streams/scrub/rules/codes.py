@@ -1,9 +1,12 @@
-"""code_validity: ICD-10-CM valid and billable on the date of service; procedure codes in force.
+"""code_validity: ICD-10-CM valid and billable on the date of service; procedure codes in force
+and, for Medicare, paid separately (fee-schedule status B and P: bundled into other services).
 
 Code sets are open: a well-formed CPT/HCPCS code the packs do not list is valid unless a loaded
 CMS file says otherwise — a fee-schedule status that retires it (D, F, G, H) or makes it invalid
-for Medicare (I), a HCPCS Level II termination date before the date of service, or (with the
-official HCPCS file loaded) a Level II code the file does not carry.
+for Medicare (I), a fee-schedule release in force on the date of service that does not list it
+while another release does (added later, or deleted), a HCPCS Level II termination date before
+the date of service, or (with the official HCPCS file loaded) a Level II code the file does not
+carry.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from streams.scrub.registry import Finding, checks
 
 NOT_IN_FORCE = "CODE_PROCEDURE_NOT_IN_FORCE"
 NOT_FOR_MEDICARE = "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE"
+BUNDLED = "COV_MEDICARE_BUNDLED"
 FEE_FILE = "CMS physician fee schedule RVU file"
 HCPCS_FILE = "CMS HCPCS Level II file"
 
@@ -25,7 +29,7 @@ def _level_two(code: str) -> bool:
     return code[:1].isalpha()
 
 
-@checks(NOT_IN_FORCE, NOT_FOR_MEDICARE)
+@checks(NOT_IN_FORCE, NOT_FOR_MEDICARE, BUNDLED)
 def procedure_in_force(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
     cms = pack.cms
@@ -34,7 +38,14 @@ def procedure_in_force(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding
     for line in facts.claim.lines:
         code, day, n = line.procedure_code, line.service_date, line.line_number
         base = {"code": code, "line": n, "service_date": day}
-        row = cms.fees.get(code)
+        row, release = cms.fees.on(code, day)
+        if row is None and release is not None:  # another release lists it: added later, or deleted
+            yield Finding(
+                NOT_IN_FORCE,
+                n,
+                {**base, "detail": f"not in the fee schedule's {release.label}", "file": FEE_FILE},
+            )
+            continue
         rule = status_rules.get(row.status) if row is not None else None
         if row is not None and rule == NOT_IN_FORCE:
             yield Finding(
@@ -43,6 +54,8 @@ def procedure_in_force(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding
             continue
         if rule == NOT_FOR_MEDICARE and medicare:
             yield Finding(NOT_FOR_MEDICARE, n, base)
+        elif rule == BUNDLED and medicare and row is not None:
+            yield Finding(BUNDLED, n, {**base, "status": row.status})
         if not _level_two(code):
             continue
         span = cms.hcpcs.codes.get(code)

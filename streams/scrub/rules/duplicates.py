@@ -1,7 +1,7 @@
 """duplicate: the same service billed again, by the same provider or as another provider's read.
 
-* An exact duplicate: the same code, date of service, payer and rendering provider on another claim
-  (a repeat with 76/77 is not one).
+* An exact duplicate: the same code (and part of it: global, -26, -TC), date of service, payer and
+  rendering provider on another claim (a repeat with 76/77 is not one).
 * Another provider's interpretation the same day: a second read of a diagnostic test (global or
   professional part) by a different physician needs 77; when both claims reference the same
   encounter it is a second read of the same tracing, which Medicare pays once — an error without
@@ -24,15 +24,19 @@ def duplicates(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         return
     claim = facts.claim
     repeat_mods = ctx.pack.repeat_modifiers
+    part = ctx.pack.cms.part
     payer_id = claim.payer.payer_id
-    for line, mods in zip(claim.lines, facts.mods, strict=True):
+    for line, mods, mine in zip(claim.lines, facts.mods, facts.parts, strict=True):
         if mods & repeat_mods:
             continue
+        # the same part of the code (71046-TC then 71046-26 is a split, not a duplicate: bundling)
         other = next(
             (
                 h.claim_id
                 for h in ctx.same_day_history(claim, line.service_date, same_provider=True)
-                if h.procedure_code == line.procedure_code and h.payer_id == payer_id
+                if h.procedure_code == line.procedure_code
+                and h.payer_id == payer_id
+                and part(h.procedure_code, h.modifiers) == mine
             ),
             None,
         )

@@ -82,12 +82,14 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
             if not used:
                 continue
             code = line.procedure_code
-            overridable = any(
-                edit.modifier_indicator == 1
-                and edit.active_on(day)
-                and (edit.column1 if edit.column2 == code else edit.column2) in present
-                for edit in ptp.touching(code)
-            )
+            overridable = False
+            for other in present:
+                if other == code:
+                    continue
+                edit = ptp.in_force(other, code, day) or ptp.in_force(code, other, day)
+                if edit is not None and edit.modifier_indicator == 1:
+                    overridable = True
+                    break
             if not overridable:
                 for mod in sorted(used):
                     yield Finding(

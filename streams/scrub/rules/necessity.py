@@ -19,7 +19,20 @@ from collections.abc import Iterator
 
 from schemas.codes import looks_like_icd10
 from streams.scrub.context import ClaimFacts, ScrubContext
+from streams.scrub.packs import NecessityPolicy
 from streams.scrub.registry import Finding, checks
+
+
+def _screening_advice(policy: NecessityPolicy) -> str:
+    """The first sentence of a not-covered screening's fix: the policy's own, or where screening
+    belongs (its screening codes)."""
+    if policy.screening_advice:
+        return policy.screening_advice
+    codes = policy.screening_codes
+    if codes:
+        where = codes[0] if len(codes) == 1 else f"{codes[0]}-{codes[-1]}"
+        return f"Bill the screening on {where} where the payer covers it there."
+    return "The payer does not cover a screening test on this code."
 
 
 @checks(
@@ -63,7 +76,7 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
             exclusion = ("COV_NOT_COVERED", base)
         elif (
             medicare
-            and (row := pack.cms.fees.get(code)) is not None
+            and (row := pack.cms.fees.on(code, line.service_date)[0]) is not None
             and pack.conventions.fee_status_rules.get(row.status) == "COV_MEDICARE_NON_COVERED"
         ):
             exclusion = ("COV_MEDICARE_NON_COVERED", base)
@@ -81,7 +94,7 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
                 if supported:
                     pass
                 elif screening_only:
-                    if not payer.screening_ecg_covered:
+                    if not payer.covers_screening(code):
                         assert policy is not None
                         exclusion = (
                             "NEC_SCREENING_NOT_COVERED",
@@ -89,11 +102,7 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
                                 **base,
                                 "dx": ", ".join(pointed),
                                 "authority": policy.policy.authority,
-                                "screening_codes": "-".join(
-                                    (policy.policy.screening_codes[0], policy.policy.screening_codes[-1])
-                                )
-                                if policy.policy.screening_codes
-                                else "the screening codes",
+                                "screening_advice": _screening_advice(policy.policy),
                             },
                         )
                 elif payer_list is not None and strict:

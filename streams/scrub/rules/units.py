@@ -25,8 +25,9 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     for day, lines in facts.by_date.items():
         per_day: dict[str, Decimal] = defaultdict(Decimal)
         last_line: dict[str, int] = {}
+        in_force = values.values_on(day)  # the MUE table in force on the date of service
         for line, _mods in lines:
-            limit = values.get(line.procedure_code)
+            limit = in_force.get(line.procedure_code)
             if limit is None:
                 continue
             if limit.adjudication_indicator == 1:
@@ -50,7 +51,7 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             if h.procedure_code in per_day:
                 per_day[h.procedure_code] += h.units
         for code, units in per_day.items():
-            limit = values[code]
+            limit = in_force[code]
             if units > limit.units:
                 yield Finding(
                     "UNITS_MUE_EXCEEDED",
@@ -68,21 +69,25 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 
 @checks("UNITS_REPEAT_WITHOUT_MODIFIER", needs=("multi_line",))
 def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    """The same code twice on one day of a claim: the second line needs 76/77 (E/M aside)."""
+    """The same code (and the same part of it: global, -26, -TC) twice on one day of a claim: the
+    second line needs 76/77 (E/M aside)."""
     if facts.single_line:
         return
     pack = ctx.pack
+    part = pack.cms.part
     repeat_mods = pack.repeat_modifiers
     for day, lines in facts.by_date.items():
-        seen: dict[str, int] = defaultdict(int)
+        seen: dict[tuple[str, str | None], int] = defaultdict(int)
         for line, mods in lines:
             code = line.procedure_code
             if pack.is_em(code):
                 continue
-            seen[code] += 1
-            if seen[code] > 1 and not (mods & repeat_mods):
+            # 71046 and 71046-26 bill two parts, not one X-ray twice (bundling explains them)
+            key = (code, part(code, mods))
+            seen[key] += 1
+            if seen[key] > 1 and not (mods & repeat_mods):
                 yield Finding(
                     "UNITS_REPEAT_WITHOUT_MODIFIER",
                     line.line_number,
-                    {"code": code, "count": seen[code], "service_date": day},
+                    {"code": code, "count": seen[key], "service_date": day},
                 )

@@ -115,7 +115,7 @@ def test_payer_profiles_merge_plan_defaults() -> None:
     assert acme.timely_filing_days == 90 and acme.em_same_day_requires_25
     # no payer rule behind these two: off for commercial plans unless a payer turns them on
     commercial = payers.get("NOBODY", "commercial", "Some Plan")
-    assert not commercial.screening_ecg_covered and not commercial.em_same_day_requires_25
+    assert not commercial.covers_screening("93000") and not commercial.em_same_day_requires_25
     unknown = payers.get("NOBODY", "medicaid", "Some Medicaid")
     assert unknown.plan_type == "medicaid" and unknown.name == "Some Medicaid"
 
@@ -143,3 +143,15 @@ def test_payer_necessity_list_codes_are_checked(tmp_path: Path) -> None:
     )
     with pytest.raises(DataFileError, match=r"p\.yaml.*\n.*necessity\.lists\.0\.diagnoses"):
         load_payers(tmp_path)
+
+
+def test_pack_folder_names_fit_kubernetes_names() -> None:
+    """Each pack is mounted from a ConfigMap named claimflow-rules-<folder> (``claimflow k8s
+    configmaps``): a DNS-1123 label, so lower-case letters, digits and '-' only."""
+    import re
+
+    from streams.scrub.packs import pack_dirs
+
+    for folder in pack_dirs(bundled_packs_dir()):
+        name = f"claimflow-rules-{folder.name}"
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63, name

@@ -529,6 +529,7 @@ NEEDS_CMS_ROWS = {
     "UNITS_MUE_LINE_EXCEEDED",
     "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE",
     "COV_MEDICARE_NON_COVERED",
+    "COV_MEDICARE_BUNDLED",
 }
 
 
@@ -564,9 +565,13 @@ def with_cms_rows(tmp_path_factory: pytest.TempPathFactory, _loaded: Scrubber) -
     modifier indicator 0 and one deleted in 2025, a MAI-1 MUE, and fee schedule statuses I and N."""
     folder = cms_dir(
         tmp_path_factory.mktemp("cms"),
-        ptp=[("93000", "99213", "20200101", "*", 0), ("93010", "93041", "19960101", "20251231", 1)],
+        ptp=[
+            ("93000", "99213", "20200101", "*", 0),
+            ("93010", "93041", "19960101", "20251231", 1),
+            ("93005", "99214", "20200101", "*", 1),
+        ],
         mue=[("93000", 1, 1)],
-        fees=[("G0999", "", "I", 9), ("99999", "", "N", 0)],
+        fees=[("G0999", "", "I", 9), ("99999", "", "N", 0), ("99998", "", "B", 0)],
     )
     loaded = Scrubber.load(cms_dir=folder)
     return Scrubber(loaded.pack, _loaded.payers, loaded.icd)
@@ -644,6 +649,94 @@ def test_fee_schedule_status_n_is_a_medicare_exclusion_gy_makes_it_a_warning(wit
     )
     assert "COV_MEDICARE_NON_COVERED" not in fired(with_gy)
     assert "COV_BILLED_FOR_DENIAL" in fired(with_gy) and with_gy.status == "clean"
+
+
+def test_fee_schedule_status_b_is_never_paid_on_its_own_by_medicare(with_cms_rows: Scrubber) -> None:
+    medicare = scrub_case(with_cms_rows, claim={"lines": [line(1, "99998")]}, encounter=MISSING)
+    assert "COV_MEDICARE_BUNDLED" in fired(medicare) and medicare.status == "clean"  # a warning
+    edit = next(e for e in medicare.edits if e.rule_id == "COV_MEDICARE_BUNDLED")
+    assert edit.source == "CMS physician fee schedule RVU file: status code B"
+    commercial = scrub_case(
+        with_cms_rows,
+        claim={"payer": BLUEPEAK, "patient": COMMERCIAL, "lines": [line(1, "99998")]},
+        encounter=MISSING,
+    )
+    assert "COV_MEDICARE_BUNDLED" not in fired(commercial)
+
+
+def test_an_ncci_associated_modifier_bypasses_an_indicator_1_pair(with_cms_rows: Scrubber) -> None:
+    """NCCI Policy Manual ch. I: 25 on the E/M (column 2) bypasses the pair like 59/XU would; an
+    anatomic or global-surgery modifier is not an unused distinct-service modifier."""
+    bare = scrub_case(with_cms_rows, claim={"lines": [line(1, "93005"), line(2, "99214", charge="150.00")]})
+    assert "BUNDLE_NCCI_MODIFIER_NEEDED" in fired(bare)
+    for modifier in ("25", "XU", "59"):
+        marked = scrub_case(
+            with_cms_rows,
+            claim={"lines": [line(1, "93005"), line(2, "99214", modifiers=[modifier], charge="150.00")]},
+        )
+        assert not {"BUNDLE_NCCI_MODIFIER_NEEDED", "MOD_OVERRIDE_WITHOUT_PAIR", "MOD_EM_ONLY"} & fired(
+            marked
+        ), modifier
+    # 76 is not NCCI-associated
+    repeat = scrub_case(
+        with_cms_rows,
+        claim={"lines": [line(1, "93005"), line(2, "99214", modifiers=["76"], charge="150.00")]},
+    )
+    assert "BUNDLE_NCCI_MODIFIER_NEEDED" in fired(repeat)
+    # RT on a line with no pair is laterality, not an override looking for its pair
+    lateral = scrub_case(
+        with_cms_rows,
+        claim={"place_of_service": "22", "lines": [line(1, "71046", modifiers=["26", "RT"])]},
+        encounter=MISSING,
+    )
+    assert "MOD_OVERRIDE_WITHOUT_PAIR" not in fired(lateral)
+
+
+def test_fee_schedule_releases_apply_by_date_of_service(tmp_path: Path, _loaded: Scrubber) -> None:
+    """With the October 2025 and January 2026 releases loaded, a code the January release does
+    not list (here 93041, removed for the test) is not in force for a 2026 date of service."""
+    folder = cms_dir(tmp_path / "cms")
+    lines = (folder / "PPRRVU2025_Oct.excerpt.csv").read_text().splitlines()
+    lines[0] = lines[0].replace("2025 National", "2026 National").replace("October", "January")
+    (folder / "PPRRVU2026_Jan_nonQPP.csv").write_text(
+        "\n".join(ln for ln in lines if not ln.startswith("93041,")) + "\n"
+    )
+    loaded = Scrubber.load(cms_dir=folder)
+    scrubber = Scrubber(loaded.pack, _loaded.payers, loaded.icd)
+    result = scrub_case(scrubber, claim={"lines": [line(1, "93041")]})
+    edit = next(e for e in result.edits if e.rule_id == "CODE_PROCEDURE_NOT_IN_FORCE")
+    assert "not in the fee schedule's 2026 January release" in edit.message
+    before = scrub_case(
+        scrubber,
+        claim={"lines": [line(1, "93041", service_date=date(2025, 12, 1))]},
+        as_of=date(2025, 12, 20),
+    )
+    assert "CODE_PROCEDURE_NOT_IN_FORCE" not in fired(before)
+
+
+def test_mue_tables_apply_by_date_of_service(tmp_path: Path, _loaded: Scrubber) -> None:
+    """The bundled table (no date) and a July 2026 table in which 93005 allows 1 unit (made up)."""
+    folder = cms_dir(tmp_path / "cms")
+    bundled = (folder / "mue_practitioner.csv").read_text().splitlines()
+    header = bundled[:5]
+    (folder / "MCR_MUE_PractitionerServices_Eff_07-01-2026.csv").write_text(
+        "\n".join([*header, "93005,1,2 Date of Service Edit: Policy,Code Descriptor / CPT Instruction"])
+        + "\n"
+    )
+    loaded = Scrubber.load(cms_dir=folder)
+    scrubber = Scrubber(loaded.pack, _loaded.payers, loaded.icd)
+    encounter = {"ecg_fields": {"interpretation_documented": False, "report_signed": False}}
+    february = scrub_case(scrubber, claim={"lines": [line(1, "93005", units=2)]}, encounter=encounter)
+    assert not {"UNITS_MUE_EXCEEDED", "UNITS_MUE_LINE_EXCEEDED"} & fired(february)
+    august = date(2026, 8, 3)
+    later = scrub_case(
+        scrubber,
+        claim={"lines": [line(1, "93005", units=2, service_date=august)]},
+        encounter=encounter,
+        as_of=date(2026, 8, 20),
+    )
+    edit = next(e for e in later.edits if e.rule_id == "UNITS_MUE_EXCEEDED")
+    assert edit.source == "MUE practitioner, MAI 2 (Date of Service Edit: Policy)"
 
 
 def test_a_payer_list_that_is_not_strict_only_warns(scrubber: Scrubber) -> None:
