@@ -261,6 +261,7 @@ class Run:
     rate: float  # counted outputs per second in the window
     rss_mb: float
     short: bool = False  # the backlog ran out before the window ended
+    cpu: float = float("nan")  # CPU time of the process under test / wall time, over the window
 
 
 @dataclass
@@ -283,8 +284,18 @@ class Stage:
             "rounds": [round(r) for r in self.rates],
             "spread": [round(min(self.rates)), round(max(self.rates))] if self.runs else [],
             "peak_rss_mb": round(max((r.rss_mb for r in self.runs), default=0)),
+            "cpu_busy": round(statistics.median(r.cpu for r in self.runs), 2) if self.runs else None,
             "short_rounds": sum(r.short for r in self.runs),
         }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -306,7 +317,8 @@ def measure(
     counts: Callable[[bytes | None, bytes | None], str | None] | None = None,
     since_ms: int = 0,
     timeout: float = 300.0,
-) -> tuple[float, bool, float]:
+    on_steady: Callable[[], None] | None = None,
+) -> tuple[float, bool, float, float]:
     """The rate of counted records on ``topic`` (a topic of this run only) stamped in the window
     [steady + warmup, steady + warmup + seconds], where *steady* is the first second of three in a
     row with output (a group's first join and rebalance can pause a worker after its first records).
@@ -315,12 +327,23 @@ def measure(
     returned too). ``counts`` names the
     item a record completes (each counted once), or None for a record that does not count."""
     steady = follow_until_steady(bootstrap, topic, proc, counts, since_ms, timeout)
+    if on_steady is not None:
+        on_steady()
     end_wall = steady / 1000 + warmup + seconds + 1.5
+    cpu_from = (steady / 1000 + warmup, None)  # CPU over the window: sampled at its start and end
+    cpu_at: list[tuple[float, float]] = []
     while time.time() < end_wall:
+        now = time.time()
+        if not cpu_at and now >= cpu_from[0]:
+            cpu_at.append((now, cpu_seconds(proc.pid)))
         if proc.poll() is not None:
             raise RuntimeError(f"the process under test exited with {proc.returncode}")
         time.sleep(min(1.0, max(0.05, end_wall - time.time())))
     rss = peak_rss_mb(proc.pid)
+    busy = float("nan")
+    if cpu_at:
+        (t0, c0), t1 = cpu_at[0], time.time()
+        busy = (cpu_seconds(proc.pid) - c0) / (t1 - t0) if t1 > t0 else float("nan")
     stop(proc)
     stamps = [s for s, _ in read(bootstrap, topic, counts, since_ms)]
     lo, hi = steady + warmup * 1000, steady + (warmup + seconds) * 1000
@@ -329,7 +352,7 @@ def measure(
     end = min(hi, last)
     window = (end - lo) / 1000
     n = sum(1 for s in stamps if lo <= s <= end)
-    return (n / window if window > 0 else 0.0), short, rss
+    return (n / window if window > 0 else 0.0), short, rss, busy
 
 
 def follow_until_steady(
@@ -530,15 +553,23 @@ class Bench:
         kind: str | None,
         counts: Callable[[bytes | None, bytes | None], str | None] | None = None,
         since_ms: int = 0,
+        on_steady: Callable[[], None] | None = None,
     ) -> Run:
         try:
-            rate, short, rss = measure(
-                self.bs, topic, proc, self.args.warmup, self.args.seconds, counts, since_ms
+            rate, short, rss, busy = measure(
+                self.bs,
+                topic,
+                proc,
+                self.args.warmup,
+                self.args.seconds,
+                counts,
+                since_ms,
+                on_steady=on_steady,
             )
         finally:
             if proc.poll() is None:
                 stop(proc)
-        run = Run(rate, rss, short)
+        run = Run(rate, rss, short, busy)
         if short and kind is not None:  # the next rounds get a backlog that lasts
             self.backlog[kind] *= 2
         return run
@@ -601,31 +632,19 @@ class Bench:
                 f"{prefix}{Topic.CLAIMS_SUBMITTED}",
             )
         proc = self._worker(prefix, f"{tag}-{r}", tree, CLAIMFLOW_STAGES="scrub")
-        spy = None
-        if self.args.profile_to:
-            spy = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "py-spy"),
-                    "record",
-                    "--pid",
-                    str(proc.pid),
-                    "--duration",
-                    str(int(self.args.warmup + self.args.seconds)),
-                    "--rate",
-                    "100",
-                    "--format",
-                    "raw",
-                    "--nonblocking",
-                    "--output",
-                    str(self.args.profile_to),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+        spies: list[subprocess.Popen[bytes]] = []
+
+        def profile() -> None:  # the steady state only: start-up and imports left out
+            if self.args.profile_to:
+                spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(proc.pid)]
+                spy += ["--duration", str(int(self.args.seconds)), "--rate", "100", "--format", "raw"]
+                spy += ["--output", str(self.args.profile_to)]
+                spies.append(subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+
         try:
-            return self._run(proc, f"{prefix}{Topic.CLAIMS_SCRUBBED}", "b")
+            return self._run(proc, f"{prefix}{Topic.CLAIMS_SCRUBBED}", "b", on_steady=profile)
         finally:
-            if spy is not None:
+            for spy in spies:
                 spy.wait(60)
 
     # (c0) and (c): the whole worker's shape, and the whole worker, with a payer answering
@@ -678,23 +697,35 @@ class Bench:
 
 # --- the profile ----------------------------------------------------------------------------------
 
-#: where a sample of the scrub stage belongs (first match, innermost frame first)
+#: where a sample of the scrub stage belongs: the innermost frame that matches one of these (a frame
+#: reads "function (path:line)")
 CATEGORIES: list[tuple[str, str]] = [
-    ("scrub engine (rules)", "streams/scrub/"),
-    ("decode + validate input", "schemas/codec.py:.*decode|model_validate_json"),
-    ("build + encode outputs", "schemas/codec.py:.*encode|model_dump|step_for|as_valid|derived_event_id"),
-    ("tables (our values, changelog)", "streams/runtime/tables.py|faust/tables|history.py|PatientHistory"),
-    ("encounter join", "agents/encounters.py|wait_for_encounter"),
-    ("metrics", "prometheus_client|agents/common.py:.*guarded"),
-    ("Faust/aiokafka: produce", "aiokafka/producer|faust/transport/producer|aiokafka/conn|asyncio/streams"),
+    ("scrub engine (rules)", r"\(streams/scrub/(?!history)"),
+    ("decode + validate inputs", r"^decode \(.*schemas/codec|validate_json|model_validate "),
+    (
+        "build + encode outputs",
+        r"encode(_spliced)? \(.*schemas/codec|model_dump|scrub_outputs|step_for|as_valid|schemas/ids",
+    ),
+    (
+        "tables (values, stores, changelog)",
+        r"streams/runtime/(tables|stores)\.py|faust/tables/|faust/stores/|scrub/history\.py|zlib",
+    ),
+    ("encounter join (look-ups, waits)", r"agents/encounters\.py|wait_for_encounter"),
+    ("metrics", r"prometheus_client"),
+    (
+        "Faust/aiokafka: produce",
+        r"aiokafka/producer|faust/transport/producer|aiokafka/conn|asyncio/streams|uvloop",
+    ),
     (
         "Faust/aiokafka: consume",
-        "faust/transport/consumer|aiokafka/consumer|faust/streams|faust/transport/conductor",
+        r"faust/transport/consumer|aiokafka/consumer|faust/streams\.py|faust/transport/conductor|faust/agents",
     ),
 ]
+_PATTERNS = [(name, re.compile(pattern)) for name, pattern in CATEGORIES]
 
 
 def profile_split(path: Path) -> list[tuple[str, float]]:
+    """Shares of py-spy samples (raw format) by category, each sample by its innermost matching frame."""
     totals: Counter[str] = Counter()
     n = 0
     for line in path.read_text().splitlines():
@@ -703,14 +734,13 @@ def profile_split(path: Path) -> list[tuple[str, float]]:
             continue
         samples = int(count)
         n += samples
-        frames = stack.split(";")[::-1]
-        for name, pattern in CATEGORIES:
-            rx = re.compile(pattern)
-            if any(rx.search(f) for f in frames):
+        for frame in reversed(stack.split(";")):
+            name = next((name for name, rx in _PATTERNS if rx.search(frame)), None)
+            if name is not None:
                 totals[name] += samples
                 break
         else:
-            totals["other (event loop, Faust, Python)"] += samples
+            totals["other (event loop, Python)"] += samples
     return [(k, v / n) for k, v in totals.most_common()] if n else []
 
 
@@ -839,11 +869,12 @@ def main() -> None:
         f"{PARTITIONS} partitions, claims of ~{bench.claims.size:.0f} B; {args.rounds} interleaved rounds "
         f"of {args.seconds:.0f} s (after {args.warmup:.0f} s warm-up) per stage"
     )
-    print(f"{'stage':<44}{'median/s':>10}{'spread':>18}{'peak RSS':>10}")
+    print(f"{'stage':<44}{'median/s':>10}{'spread':>18}{'peak RSS':>10}{'CPU busy':>10}")
     for stage in stages.values():
         s = stage.summary()
         spread = f"{s['spread'][0]:,}–{s['spread'][1]:,}" if s["spread"] else ""
-        print(f"{stage.label:<44}{stage.median:>10,.0f}{spread:>18}{s['peak_rss_mb']:>8}MB")
+        busy = f"{s['cpu_busy']:.0%}" if s["cpu_busy"] is not None and s["cpu_busy"] == s["cpu_busy"] else "—"
+        print(f"{stage.label:<44}{stage.median:>10,.0f}{spread:>18}{s['peak_rss_mb']:>8}MB{busy:>10}")
     for k, v in result["ratios"].items():
         print(f"  {k:<40}{v:>8.2f}")
     for k, v in result["own_work"].items():
