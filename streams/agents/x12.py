@@ -48,7 +48,7 @@ def register(app: ClaimflowApp) -> None:
             if outcome.ack:
                 await outbox.send(Topic.X12_ACKNOWLEDGMENTS, key, outcome.ack.encode())
         for routed in result.events:
-            await outbox.send(routed.topic, routed.key.encode(), encode(routed.event))
+            await outbox.send(routed.topic, routed.key.encode(), routed.payload)
         pos = position(event)
         for refusal in result.refused:
             error = f"{refusal.transaction} {refusal.item}: {refusal.reason}"

@@ -126,7 +126,7 @@ def _write_acks(path: Path, acks: Path | None, result: IngestResult) -> list[str
 
 def _publish(publisher: Publisher, path: Path, body: bytes, result: IngestResult) -> None:
     for routed in result.events:
-        publisher.send(routed.topic, routed.key.encode(), encode(routed.event))
+        publisher.send(routed.topic, routed.key.encode(), routed.payload)
     for refusal in result.refused:
         error = f"{refusal.transaction} {refusal.item}: {refusal.reason}"
         publisher.dead_letter(path.name, refusal.payload, "schema_violation", error)
@@ -187,7 +187,7 @@ def ingest(args: argparse.Namespace) -> int:
             tally.refused += len(result.refused)
             if publisher is None:
                 for routed in result.events:
-                    sys.stdout.write(encode(routed.event).decode() + "\n")
+                    sys.stdout.write(routed.payload.decode() + "\n")
             else:
                 _publish(publisher, path, body, result)
         if publisher is not None:

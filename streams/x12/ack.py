@@ -159,7 +159,7 @@ def ack_999(
             continue
         groups += 1
         gcn = str(groups)
-        gs = result.interchange.segments[group.start]
+        gs = result.interchange.segment(group.start)
         segs.append(
             [
                 "GS",

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 
 from streams.x12.segments import Delimiters, Interchange, Segment
 
@@ -36,24 +37,25 @@ class SetView:
 
     @property
     def set_control(self) -> str:
-        return self.interchange.segments[self.start].get(2)
+        return self.interchange.segment(self.start).get(2)
 
     def __iter__(self) -> Iterator[tuple[int, Segment, str]]:
         """(index, segment, loop id) of every segment from ST to SE."""
-        segments, loops = self.interchange.segments, self.loops
+        raw, loops, element = self.interchange.raw, self.loops, self.interchange.delimiters.element
         for i in range(self.start, self.end + 1):
-            yield i, segments[i], loops[i]
+            yield i, Segment(raw[i - 1].split(element)), loops[i]
 
     def event_id(self, kind: str, spans: Iterable[tuple[int, int]], ordinal: int = 0) -> uuid.UUID:
         """The id of an event made of the segments in ``spans`` ((first, last) index pairs)."""
-        isa = self.interchange.segments[0]
+        isa = self.interchange.isa
         digest = hashlib.sha256()
-        segments = self.interchange.segments
-        comp = self.interchange.delimiters.component
+        raw = self.interchange.raw
+        d = self.interchange.delimiters
         for first, last in spans:
-            for i in range(first, last + 1):  # delimiters are not content: the same data, the same id
-                digest.update("\x1f".join(segments[i].elements).replace(comp, "\x1d").encode())
-                digest.update(b"\x1e")
+            # delimiters are not content: the same data, the same id
+            text = "\x1e".join(raw[first - 1 : last]).replace(d.element, "\x1f").replace(d.component, "\x1d")
+            digest.update(text.encode())
+            digest.update(b"\x1e")
         key = "|".join(
             (
                 kind,
@@ -68,17 +70,24 @@ class SetView:
         return uuid.uuid5(EVENT_NAMESPACE, key)
 
 
+@lru_cache(maxsize=4096)
 def parse_date(value: str) -> date | None:
+    """CCYYMMDD as a date (None when it is not one). Dates repeat: cached."""
+    if len(value) < 8 or not value[:8].isdigit():
+        return None
     try:
-        return datetime.strptime(value[:8], "%Y%m%d").date()
+        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
     except ValueError:
         return None
 
 
 def parse_datetime(day: str, time: str = "") -> datetime | None:
     """CCYYMMDD and HHMM[SS] as a UTC datetime (None when the date cannot be read)."""
-    raw_time = (time + "000000")[:6] if time.isdigit() else "000000"
-    try:
-        return datetime.strptime(day[:8] + raw_time, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    except ValueError:
+    d = parse_date(day)
+    if d is None:
         return None
+    t = (time + "000000")[:6] if time.isdigit() else "000000"
+    try:
+        return datetime(d.year, d.month, d.day, int(t[:2]), int(t[2:4]), int(t[4:6]), tzinfo=UTC)
+    except ValueError:
+        return datetime(d.year, d.month, d.day, tzinfo=UTC)

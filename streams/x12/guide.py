@@ -143,6 +143,7 @@ class CompositeNode:
 
 class SegmentNode:
     __slots__ = (
+        "cache",
         "children",
         "eq",
         "id",
@@ -154,6 +155,7 @@ class SegmentNode:
         "parent",
         "pos",
         "qualifier",
+        "required_from",
         "syntax",
         "usage",
     )
@@ -169,6 +171,14 @@ class SegmentNode:
             for c in s.children
         ]
         self.syntax = [(syn[0], [int(i) for i in syn[1:]]) for syn in s.syntax]
+        #: for a segment with n elements, the children after them that are required (an absent
+        #: situational element or composite is never a finding)
+        self.required_from = [
+            [c for c in self.children[n:] if c.usage == "R"] for n in range(len(self.children) + 1)
+        ]
+        #: (component separator, elements) → the segment's findings: segments repeat (LX, SV1,
+        #: DTP, SBR, payer and provider names); bounded
+        self.cache: dict[tuple[str, ...], Any] = {}
         self.key = keys.setdefault(s.x12path.format(), len(keys))
         self.eq = (s.id, parent.id)  # pyx12 compares nodes by id and parent id
         self.parent = parent
@@ -181,6 +191,7 @@ class SegmentNode:
         else:
             child, ele_idx, sub_idx = resolved
             self.qualifier = (ele_idx, sub_idx, frozenset(c for c in child._valid_codes_set if c is not None))
+            QUALIFIERS.setdefault(self.id, set()).add((ele_idx, sub_idx))
 
 
 class LoopNode:
@@ -268,6 +279,9 @@ class PathKeys(dict[str, int]):
 
 
 _PATHS = PathKeys()
+#: segment id → where the guides look for the qualifier that tells same-id segments apart
+#: (element, component): what decides whether a segment can match a node
+QUALIFIERS: dict[str, set[tuple[int, int | None]]] = {}
 
 
 @lru_cache(maxsize=16)

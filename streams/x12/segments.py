@@ -12,7 +12,7 @@ other interchanges of the file are read all the same.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 #: ISA element widths (ISA01..ISA16): the ISA is fixed width, 106 characters with its terminator
 ISA_WIDTHS = (2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1)
@@ -62,21 +62,42 @@ class Segment:
         return f"<Segment {self.elements[0]} ({len(self.elements) - 1} elements)>"
 
 
-@dataclass
 class Interchange:
-    """One ISA ... IEA interchange of a file (``number`` counts interchanges in the file from 1)."""
+    """One ISA ... IEA interchange of a file (``number`` counts interchanges in the file from 1).
 
-    delimiters: Delimiters
-    segments: list[Segment] = field(default_factory=list)
-    number: int = 1
-    notes: list[str] = field(default_factory=list)  # formatting oddities that changed nothing
+    Its segments are kept as their text (formatting removed) and split into elements when asked
+    for: a 5 MB file is ~270,000 segments, and their element lists would cost far more memory
+    than the text while only one is needed at a time."""
+
+    __slots__ = ("delimiters", "isa", "notes", "number", "raw")
+
+    def __init__(
+        self,
+        delimiters: Delimiters,
+        isa: Segment,
+        raw: list[str],
+        number: int = 1,
+        notes: list[str] | None = None,
+    ):
+        self.delimiters = delimiters
+        self.isa = isa
+        self.raw = raw  # every segment after the ISA, as text
+        self.number = number
+        self.notes = notes or []
+
+    def __len__(self) -> int:
+        return len(self.raw) + 1
+
+    def segment(self, index: int) -> Segment:
+        """Segment ``index`` (0 is the ISA)."""
+        return self.isa if index == 0 else Segment(self.raw[index - 1].split(self.delimiters.element))
+
+    @property
+    def segments(self) -> list[Segment]:
+        return [self.isa, *(Segment(r.split(self.delimiters.element)) for r in self.raw)]
 
     def of(self, segment_id: str) -> list[Segment]:
         return [s for s in self.segments if s.id == segment_id]
-
-    @property
-    def isa(self) -> Segment:
-        return self.segments[0]
 
 
 @dataclass
@@ -235,11 +256,6 @@ def _read_body(
     delimiters = (term, element, d.component)
     leading = "".join(c for c in _FORMATTING if c not in delimiters)
     trailing = "".join(c for c in "\r\n" if c not in delimiters)
-    segments = [isa]
-    notes: list[str] = []
-    offset = start
-    parts = text[start:].split(term)
-    last = len(parts) - 1
 
     def wrong_terminator() -> EnvelopeFailure | None:
         actual = _actual_terminator(text[start:], d)
@@ -254,31 +270,29 @@ def _read_body(
             d,
         )
 
-    for i, raw in enumerate(parts):
-        next_offset = offset + len(raw) + 1
-        seg = raw.lstrip(leading).rstrip(trailing)
-        if not seg:
-            offset = next_offset
-            continue
-        elements = seg.split(element)
-        seg_id = elements[0]
-        if len(segments) == 1 and (seg_id not in ("GS", "TA1", "IEA") or term not in text[start:]):
-            failure = wrong_terminator()
-            if failure is not None:
-                return failure, len(text)
-        if i == last:
-            notes.append(
-                f"the last segment ({seg_id if _SEGMENT_ID.match(seg_id) else '?'}) has no terminator"
-            )
-        segments.append(Segment(elements))
-        if seg_id == "IEA":
-            return Interchange(d, segments, number, notes), next_offset
-        offset = next_offset
-    failure = wrong_terminator()
-    if failure is not None:
-        return failure, len(text)
-    cut = bool(notes) and notes[-1].startswith("the last segment")
-    complete = len(segments) - (1 if cut else 0)
+    # the IEA that ends this interchange: after a terminator (and formatting), before its own
+    iea = re.compile(re.escape(term) + f"[{re.escape(leading)}]*IEA" + re.escape(element)).search(
+        text, start - 1
+    )
+    notes: list[str] = []
+    if iea is None:
+        end = len(text)
+    else:
+        stop = text.find(term, iea.end())
+        end = len(text) if stop < 0 else stop + 1
+        if stop < 0:
+            notes.append("the last segment (IEA) has no terminator")
+    raws = text[start:end].split(term)
+    body = [raw for raw in (r.lstrip(leading).rstrip(trailing) for r in raws) if raw]
+    first = body[0].split(element, 1)[0] if body else ""
+    if first not in ("GS", "TA1", "IEA") or (iea is None and body):
+        failure = wrong_terminator()
+        if failure is not None:
+            return failure, len(text)
+    if iea is not None and body and body[-1].split(element, 1)[0] == "IEA":
+        return Interchange(d, isa, body, number, notes), end
+    cut = bool(raws[-1].strip(leading)) if raws else False
+    complete = len(body) + 1 - (1 if cut else 0)
     return EnvelopeFailure(
         f"the interchange ends without an IEA segment: the file stops after {complete} segments"
         f"{', in the middle of the next one' if cut else ''} (truncated?)",

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from streams.x12.guide import (
     ACKNOWLEDGMENTS,
+    QUALIFIERS,
     CompositeNode,
     ElementNode,
     Guide,
@@ -302,8 +303,7 @@ def check_segment(node: SegmentNode, seg: Segment, d: Delimiters) -> SegmentErro
             errors = check_element(child, value)
         for code, message in errors:
             out.append((code, message, child))
-    for i in range(min(n, count), count):
-        child = children[i]
+    for child in node.required_from[min(n, count)]:
         if type(child) is CompositeNode:
             out.extend(_check_composite(child, None))
         else:
@@ -315,6 +315,27 @@ def check_segment(node: SegmentNode, seg: Segment, d: Delimiters) -> SegmentErro
         if broken is not None:
             out.append(("10" if kind == "E" else "2", broken, None))
     return out
+
+
+_NOTHING: tuple[tuple[str, str] | None, SegmentErrors] = (None, [])
+
+
+def checked(
+    node: SegmentNode, seg: Segment, d: Delimiters, raw: str
+) -> tuple[tuple[str, str] | None, SegmentErrors]:
+    """(what the reader says of the segment, what its guide node says), through the node's cache
+    (keyed by the segment's text and the delimiters it was split with)."""
+    key = (d.element, d.component, raw)
+    cache = node.cache
+    found = cache.get(key)
+    if found is None:
+        problem = _segment_problem(seg)
+        errors = check_segment(node, seg, d)
+        found = _NOTHING if problem is None and not errors else (problem, errors)
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 def _check_composite(node: CompositeNode, parts: list[str] | None) -> SegmentErrors:
@@ -394,6 +415,10 @@ class Walker:
         self.pending: list[WalkError] = []
         self.ancestors: list[frozenset[int]] = []
         self.scans: dict[tuple[int, int], list[LoopNode | SegmentNode]] = {}
+        #: (node, segment id, what the segment can match on) → the route: for each loop scanned,
+        #: the index of the child found (or None) and the children before it whose absence the walk
+        #: must note. The scan order is the guide's: only the counter checks are done again
+        self.routes: dict[tuple[int, str, tuple[str | None, ...]], list[Any]] = {}
 
     def use(self, guide: Guide) -> None:
         self.ancestors = guide.paths.ancestors
@@ -438,21 +463,91 @@ class Walker:
     def walk(
         self, node: SegmentNode, seg: Segment, seg_count: int, comp: str
     ) -> tuple[SegmentNode | None, list[WalkError]]:
+        """pyx12's walk from ``node`` to the node of ``seg``: up through the loops, scanning each
+        from where the walk is; the route depends only on the node and what the segment can
+        match on, so it is planned once per (node, segment shape) and replayed, counters and all."""
         self.missing = []
         self.pending = []
-        orig = node
-        pos = node.pos
-        loop = node.parent
+        key = (id(node), seg.elements[0], self._shape(seg, comp))
+        route = self.routes.get(key)
+        if route is None:
+            if len(self.routes) > 100_000:
+                self.routes.clear()
+            route = self.routes[key] = self._route(node, seg, comp)
+        counts = self.counts
+        for loop, scan, index, effects, again in route:
+            for skipped in effects:
+                if type(skipped) is SegmentNode:
+                    if counts.get(skipped.key, 0) < 1:
+                        self.missing.append(
+                            _Missing(
+                                "3",
+                                f"required segment {skipped.id} ({skipped.name}) is missing",
+                                skipped,
+                                seg_count,
+                            )
+                        )
+                else:
+                    assert type(skipped) is LoopNode
+                    self._not_entered(skipped, seg_count)
+            if index is not None:
+                return self._take(loop, scan[index], again, seg, seg_count, comp), self.pending
+        self.pending.append(("1", self._not_found(node, seg), node, seg.elements[0], seg_count))
+        return None, self.pending
+
+    def _route(self, node: SegmentNode, seg: Segment, comp: str) -> list[Any]:
+        """For each loop the walk scans: (loop, its scan, the index of the child found or None,
+        the children before it whose absence is noted, whether the segment found also starts a
+        new iteration of the loop)."""
+        out = []
+        pos, loop = node.pos, node.parent
         while True:
-            found = self._scan_loop(loop, pos, seg, orig, seg_count, comp)
-            if found is not None:
-                return found[0], self.pending
-            if loop.is_root:
-                self.pending.append(("1", self._not_found(orig, seg), orig, seg.elements[0], seg_count))
-                return None, self.pending
+            scan = self._scan(loop, pos)
+            index, effects = self._plan(scan, seg, comp)
+            again = False
+            if index is not None and type(scan[index]) is SegmentNode and not loop.is_root:
+                child = scan[index]
+                # pyx12 takes a segment that is also its loop's first for a new iteration of the
+                # loop; a first segment that may itself repeat (PLB, first and only segment of the
+                # 835 footer) is a repeat of the segment: the guide allows many PLBs
+                again = not (child is loop.first_seg and child.max_use > 1) and self._could_enter(
+                    loop, seg, comp
+                )
+            out.append((loop, scan, index, effects, again))
+            if index is not None or loop.is_root:
+                return out
             pos = loop.pos
             assert loop.parent is not None
             loop = loop.parent
+
+    def _take(
+        self,
+        loop: LoopNode,
+        child: LoopNode | SegmentNode,
+        again: bool,
+        seg: Segment,
+        seg_count: int,
+        comp: str,
+    ) -> SegmentNode | None:
+        """What pyx12 does once the scan of ``loop`` found ``child`` for the segment."""
+        if type(child) is LoopNode:
+            matched = self._loop_matches(child, seg, seg_count, comp)  # its own side effects, as pyx12
+            assert matched
+            return self._enter(child, seg, seg_count, comp)
+        assert type(child) is SegmentNode
+        if again:
+            self._loop_matches(loop, seg, seg_count, comp)  # its side effects, as pyx12
+            return self._enter(loop, seg, seg_count, comp)
+        if not loop.is_root:
+            self._not_entered(loop, seg_count)  # what pyx12's failed check of the loop notes
+        counts = self.counts
+        counts[child.key] = counts.get(child.key, 0) + 1
+        self._check_segment_usage(child, seg, seg_count)
+        if self.missing:
+            eq = child.eq
+            self.missing = [m for m in self.missing if m.node.eq != eq]
+            self._flush(child.pos)
+        return child
 
     @staticmethod
     def _not_found(orig: SegmentNode, seg: Segment) -> str:
@@ -473,40 +568,63 @@ class Walker:
             loop = loop.parent
         return f"{sid} is not expected after {orig.id} (loop {orig.loop_id}): out of order, or not part of this guide"
 
-    def _scan_loop(
-        self, loop: LoopNode, pos: int, seg: Segment, orig: SegmentNode, seg_count: int, comp: str
-    ) -> tuple[SegmentNode | None] | None:
-        counts = self.counts
-        for child in self._scan(loop, pos):
+    @staticmethod
+    def _shape(seg: Segment, comp: str) -> tuple[str | None, ...]:
+        """The values ``matches`` reads from a segment: its qualifiers wherever a guide looks."""
+        elements = seg.elements
+        out: list[str | None] = []
+        for position, sub in QUALIFIERS.get(elements[0], ()):
+            if position >= len(elements):
+                out.append(None)
+            elif sub is None:
+                out.append(elements[position].rstrip(comp))
+            else:
+                parts = elements[position].split(comp)
+                out.append(parts[sub - 1] if sub <= len(parts) else None)
+        return tuple(out)
+
+    def _plan(
+        self, scan: list[LoopNode | SegmentNode], seg: Segment, comp: str
+    ) -> tuple[int | None, tuple[LoopNode | SegmentNode, ...]]:
+        effects: list[LoopNode | SegmentNode] = []
+        for i, child in enumerate(scan):
             if type(child) is SegmentNode:
                 if self.matches(child, seg, comp):
-                    # pyx12 takes a segment that is also its loop's first for a new iteration of the
-                    # loop; a first segment that may itself repeat (PLB, first and only segment of
-                    # the 835 footer) is a repeat of the segment: the guide allows many PLBs
-                    repeat_of_segment = child is loop.first_seg and child.max_use > 1
-                    if (
-                        not loop.is_root
-                        and not repeat_of_segment
-                        and self._loop_matches(loop, seg, seg_count, comp)
-                    ):
-                        return (self._enter(loop, seg, seg_count, comp),)
-                    counts[child.key] = counts.get(child.key, 0) + 1
-                    self._check_segment_usage(child, seg, seg_count)
-                    eq = child.eq
-                    self.missing = [m for m in self.missing if m.node.eq != eq]
-                    self._flush(child.pos)
-                    return (child,)
-                if child.usage == "R" and counts.get(child.key, 0) < 1:
-                    self.missing.append(
-                        _Missing(
-                            "3", f"required segment {child.id} ({child.name}) is missing", child, seg_count
-                        )
-                    )
+                    return i, tuple(effects)
+                if child.usage == "R":
+                    effects.append(child)
             else:
                 assert type(child) is LoopNode
-                if self._loop_matches(child, seg, seg_count, comp):
-                    return (self._enter(child, seg, seg_count, comp),)
-        return None
+                if self._could_enter(child, seg, comp):
+                    return i, tuple(effects)
+                effects.append(child)
+        return None, tuple(effects)
+
+    def _could_enter(self, loop: LoopNode, seg: Segment, comp: str) -> bool:
+        """``_loop_matches`` without its side effects."""
+        first = loop.first
+        if first is None:
+            return False
+        if type(first) is LoopNode:
+            return any(type(c) is LoopNode and self._could_enter(c, seg, comp) for c in loop.children)
+        assert type(first) is SegmentNode
+        return self.matches(first, seg, comp)
+
+    def _not_entered(self, loop: LoopNode, seg_count: int) -> None:
+        """The side effects of ``_loop_matches`` for a loop the segment does not start."""
+        first = loop.first
+        if first is None:
+            return
+        if type(first) is LoopNode:
+            for child in loop.children:
+                if type(child) is LoopNode:
+                    self._not_entered(child, seg_count)
+            return
+        if loop.usage == "R" and self.counts.get(loop.key, 0) < 1:
+            assert type(first) is SegmentNode
+            self.missing.append(
+                _Missing("3", f"required loop {loop.id} ({loop.name}) is missing", first, seg_count)
+            )
 
     def _loop_matches(self, loop: LoopNode, seg: Segment, seg_count: int, comp: str) -> bool:
         first = loop.first
@@ -654,7 +772,7 @@ class _Run:
     """The state of one interchange's validation (see ``validate``)."""
 
     def __init__(self, interchange: Interchange):
-        self.result = InterchangeResult(interchange, loops=[""] * len(interchange.segments))
+        self.result = InterchangeResult(interchange, loops=[""] * len(interchange))
         self.d = interchange.delimiters
         self.walker = Walker()
         self.group: GroupResult | None = None
@@ -790,7 +908,7 @@ class _Run:
                 position = el.position if el is not None else 0
                 st.codes.append(({1: "6", 2: "7"}.get(position, "5"), message))
 
-    def segment(self, index: int, seg: Segment) -> None:
+    def segment(self, index: int, seg: Segment, raw: str) -> None:
         sid = seg.elements[0]
         group, state, guide, node = self.group, self.state, self.guide, self.node
         assert group is not None
@@ -824,18 +942,15 @@ class _Run:
                         f"SE01 says {seg.get(1) or 'nothing'} segments; the transaction set has {seg_count + 1}",
                     )
                 )
-        problem = _segment_problem(seg)
+        numbering: tuple[str, str] | None = None
         if sid == "HL":
             state.hl_count += 1
             if _int(seg.get(1)) != state.hl_count:
-                problem = problem or (
-                    "8",
-                    f"HL01 should be {state.hl_count} (HL segments are numbered in order)",
-                )
+                numbering = ("8", f"HL01 should be {state.hl_count} (HL segments are numbered in order)")
             if seg.get(2) != "":
                 parent = _int(seg.get(2))
-                if parent is None or parent not in state.hl_stack:
-                    problem = problem or ("8", "HL02 does not name an earlier HL that can be its parent")
+                if (parent is None or parent not in state.hl_stack) and numbering is None:
+                    numbering = ("8", "HL02 does not name an earlier HL that can be its parent")
                 while state.hl_stack and parent != state.hl_stack[-1]:
                     state.hl_stack.pop()
             state.hl_stack.append(state.hl_count)
@@ -845,19 +960,22 @@ class _Run:
             elif sid == "LX":
                 state.lx_count += 1
                 if seg.get(1) != str(state.lx_count):
-                    problem = problem or (
+                    numbering = (
                         "8",
                         f"LX01 should be {state.lx_count} (service lines are numbered from 1 in each claim)",
                     )
         found, errors = self.walker.walk(node, seg, seg_count, self.d.component)
-        self._apply_walk(state, errors)
-        loop = found.loop_id if found is not None else ""
+        if errors:
+            self._apply_walk(state, errors)
         if found is not None:
             self.node = found
+            loop = found.loop_id
             self.result.loops[index] = loop
-            errors_here = check_segment(found, seg, self.d)
+            problem, errors_here = checked(found, seg, self.d, raw)
         else:
-            errors_here = []
+            loop = ""
+            problem, errors_here = _segment_problem(seg), []
+        problem = problem or numbering
         if problem is not None or errors_here:
             finding = state.finding(sid, seg_count, loop)
             if problem is not None:
@@ -887,10 +1005,10 @@ class _Run:
 def validate(interchange: Interchange) -> InterchangeResult:
     """Validate every functional group of ``interchange`` against its own guide."""
     run = _Run(interchange)
-    segments = interchange.segments
-    run.isa(segments[0])
-    for index in range(1, len(segments)):
-        seg = segments[index]
+    run.isa(interchange.isa)
+    element = interchange.delimiters.element
+    for index, raw in enumerate(interchange.raw, start=1):
+        seg = Segment(raw.split(element))
         sid = seg.elements[0]
         if sid == "IEA":
             run.iea(index, seg)
@@ -907,7 +1025,7 @@ def validate(interchange: Interchange) -> InterchangeResult:
         elif sid == "ST":
             run.st(index, seg)
         else:
-            run.segment(index, seg)
+            run.segment(index, seg, raw)
     if run.group is not None:
-        run.close_group(len(segments), True)
+        run.close_group(len(interchange), True)
     return run.result
