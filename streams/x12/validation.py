@@ -411,6 +411,9 @@ class Walker:
 
     def __init__(self) -> None:
         self.counts: dict[int, int] = {}
+        #: loop key → the keys counted under it since it was last entered (pyx12 scans every
+        #: counter for the loop's path on each loop entry; this finds them directly)
+        self.under: dict[int, set[int]] = {}
         self.missing: list[_Missing] = []
         self.pending: list[WalkError] = []
         self.ancestors: list[frozenset[int]] = []
@@ -424,16 +427,35 @@ class Walker:
         self.ancestors = guide.paths.ancestors
 
     # counters --------------------------------------------------------------------------------
-    def reset_under(self, key: int) -> None:
-        ancestors = self.ancestors
+    def count(self, key: int) -> int:
+        """Count one more of ``key``; returns the new count."""
         counts = self.counts
-        for k in [k for k in counts if key in ancestors[k]]:
-            del counts[k]
+        n = counts.get(key)
+        if n is not None:
+            counts[key] = n + 1
+            return n + 1
+        counts[key] = 1
+        under = self.under
+        for ancestor in self.ancestors[key]:
+            keys = under.get(ancestor)
+            if keys is None:
+                under[ancestor] = {key}
+            else:
+                keys.add(key)
+        return 1
+
+    def reset_under(self, key: int) -> None:
+        """Forget the counts under a loop's path (pyx12's ``reset_to_node``)."""
+        keys = self.under.pop(key, None)
+        if keys:
+            counts = self.counts
+            for k in keys:
+                counts.pop(k, None)
 
     def force_loop_start(self, loop: LoopNode, first: SegmentNode) -> None:
         self.reset_under(loop.key)
-        self.counts[loop.key] = self.counts.get(loop.key, 0) + 1
-        self.counts[first.key] = self.counts.get(first.key, 0) + 1
+        self.count(loop.key)
+        self.count(first.key)
 
     # matching --------------------------------------------------------------------------------
     @staticmethod
@@ -540,9 +562,9 @@ class Walker:
             return self._enter(loop, seg, seg_count, comp)
         if not loop.is_root:
             self._not_entered(loop, seg_count)  # what pyx12's failed check of the loop notes
-        counts = self.counts
-        counts[child.key] = counts.get(child.key, 0) + 1
-        self._check_segment_usage(child, seg, seg_count)
+        used = self.count(child.key)
+        if child.usage == "N" or used > child.max_use:
+            self._check_segment_usage(child, seg, seg_count)
         if self.missing:
             eq = child.eq
             self.missing = [m for m in self.missing if m.node.eq != eq]
@@ -648,7 +670,7 @@ class Walker:
         first = loop.first_seg
         if first is not None and self.matches(first, seg, comp):
             self._check_loop_usage(loop, seg, seg_count)
-            self.counts[first.key] = self.counts.get(first.key, 0) + 1
+            self.count(first.key)
             self._flush(None)
             return first
         for child in loop.children:
@@ -687,7 +709,7 @@ class Walker:
             )
             return
         self.reset_under(loop.key)
-        count = self.counts[loop.key] = self.counts.get(loop.key, 0) + 1
+        count = self.count(loop.key)
         if count > loop.max_repeat:
             self.pending.append(
                 (
