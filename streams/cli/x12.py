@@ -52,7 +52,8 @@ class Tally:
     verdicts: dict[str, int] = field(default_factory=dict)
     events: int = 0
     refused: int = 0
-    not_delivered: int = 0
+    not_delivered: int = 0  # records the broker did not confirm
+    unpublished: int = 0  # files whose events the producer refused to take
 
     def add(self, verdict: str) -> None:
         self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
@@ -188,8 +189,12 @@ def ingest(args: argparse.Namespace) -> int:
             if publisher is None:
                 for routed in result.events:
                     sys.stdout.write(routed.payload.decode() + "\n")
-            else:
+                continue
+            try:
                 _publish(publisher, path, body, result)
+            except Exception as exc:  # the producer refused (buffer full, broker gone): say so, go on
+                print(f"    not published: {type(exc).__name__}: {exc}", file=sys.stderr)
+                tally.unpublished += 1
         if publisher is not None:
             tally.not_delivered = publisher.close()
             publisher = None
@@ -200,9 +205,13 @@ def ingest(args: argparse.Namespace) -> int:
         where = "published" if args.publish else "written to stdout"
         refused = f", {tally.refused} refused by the contracts" + (" (dead-lettered)" if args.publish else "")
         print(f"{tally.files} file(s): {verdicts}; {tally.events} events {where}{refused}", file=sys.stderr)
-        if tally.not_delivered:
-            print(f"{tally.not_delivered} record(s) could not be delivered to the bus", file=sys.stderr)
-    if tally.not_delivered:
+        if tally.not_delivered or tally.unpublished:
+            print(
+                f"{tally.not_delivered} record(s) could not be delivered to the bus, "
+                f"{tally.unpublished} file(s) could not be published",
+                file=sys.stderr,
+            )
+    if tally.not_delivered or tally.unpublished:
         return int(ExitCode.OUTPUT_UNCONFIRMED)
     return int(ExitCode.REJECTED) if tally.failed or tally.refused else int(ExitCode.OK)
 
