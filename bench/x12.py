@@ -6,11 +6,14 @@ batches are (~5.5 MB, ~210,000 segments). Measured on it, in the same run:
 
 * ``ingest_text`` in process — read, every group checked against its guide, mapped, every event
   validated against its contract and encoded, the 999 written: rounds of whole-file ingests, each
-  round at least ``--round-seconds`` long; claims/s per round, median and spread;
+  round at least ``--round-seconds`` long; claims/s per round, median and spread; in one process
+  and with the transaction sets checked and mapped in two forked processes (what the command does
+  on two CPUs), rounds interleaved;
 * the guide check alone (read + validate), same rounds, and pyx12's validation of the same file
   (``x12n_document``, what claimflow used before) once, in a child process: the ratio;
 * the command end to end (``claimflow x12 ingest FILE --acks DIR`` in a child process, its events
-  read by the parent): wall time with start-up, and its peak memory (VmHWM); pyx12's likewise;
+  read by the parent), ``--jobs 1`` and ``--jobs 2``: wall time with start-up, and its peak memory
+  (VmHWM); pyx12's likewise;
 * where the time goes (cProfile of one ingest).
 
 Writes bench/results/x12.json.
@@ -120,16 +123,22 @@ def main() -> None:
     def ingest() -> None:
         ingest_text(text, SECRET)
 
+    def ingest_two() -> None:
+        ingest_text(text, SECRET, workers=2)
+
     def check() -> None:
         for interchange in read(text):
             validate(interchange)  # type: ignore[arg-type]
 
     # interleaved: a round of each, then again, so both see the same machine
     ingest_rounds: list[tuple[float, float, int]] = []
+    two_rounds: list[tuple[float, float, int]] = []
     check_rounds: list[tuple[float, float, int]] = []
     for _ in range(args.rounds):
         ingest_rounds += timed_rounds(ingest, 1, args.round_seconds)
+        two_rounds += timed_rounds(ingest_two, 1, args.round_seconds)
         check_rounds += timed_rounds(check, 1, args.round_seconds)
+    two_rates = [args.claims / s for s, _, _ in two_rounds]
     rates = [args.claims / s for s, _, _ in ingest_rounds]
     cpu_rates = [args.claims / c for _, c, _ in ingest_rounds]
     per_ingest = [s for s, _, _ in ingest_rounds]
@@ -138,7 +147,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "batch-837p.x12"
         path.write_text(text)
-        cmd_wall, cmd_rss, _ = child(COMMAND_CHILD, "x12", "ingest", str(path), "--acks", tmp)
+        cmd_wall, cmd_rss, _ = child(COMMAND_CHILD, "x12", "ingest", str(path), "--acks", tmp, "--jobs", "1")
+        two_wall, two_rss, _ = child(COMMAND_CHILD, "x12", "ingest", str(path), "--acks", tmp, "--jobs", "2")
         pyx12: dict[str, Any] = {}
         if not args.no_pyx12:
             _, rss, out = child(PYX12_CHILD, str(path))
@@ -170,8 +180,17 @@ def main() -> None:
             "max": round(max(cpu_rates)),
         },
         "seconds_per_file": round(statistics.median(per_ingest), 2),
+        "two_processes": {
+            "claims_per_second_median": round(statistics.median(two_rates)),
+            "min": round(min(two_rates)),
+            "max": round(max(two_rates)),
+            "vs_one_process": round(statistics.median(two_rates) / statistics.median(rates), 2),
+        },
         "guide_check_seconds": round(statistics.median(per_check), 2),
-        "command": {"wall_seconds": round(cmd_wall, 2), "peak_rss_mb": cmd_rss},
+        "command": {
+            "one_process": {"wall_seconds": round(cmd_wall, 2), "peak_rss_mb": cmd_rss},
+            "two_processes": {"wall_seconds": round(two_wall, 2), "parent_peak_rss_mb": two_rss},
+        },
         "pyx12": pyx12,
         "target": {"claims_per_second": 3000, "peak_rss_mb": 300},
     }
@@ -182,11 +201,19 @@ def main() -> None:
         f"(rounds {', '.join(f'{r:,.0f}' for r in rates)}; {report['seconds_per_file']} s per file; target 3,000)"
     )
     print(
+        f"  two processes (the command's default on 2 CPUs): {report['two_processes']['claims_per_second_median']:,} "
+        f"claims/s median (rounds {', '.join(f'{r:,.0f}' for r in two_rates)}; "
+        f"{report['two_processes']['vs_one_process']}x one process)"
+    )
+    print(
         f"  CPU: {report['claims_per_cpu_second']['median']:,} claims per CPU-second median "
         f"(rounds {', '.join(f'{r:,.0f}' for r in cpu_rates)})"
     )
     print(f"  guide check alone (read + validate): {report['guide_check_seconds']} s per file")
-    print(f"  the command, start-up included: {cmd_wall:.1f} s, peak RSS {cmd_rss} MB (target <= 300 MB)")
+    print(
+        f"  the command, start-up included: {cmd_wall:.1f} s, peak RSS {cmd_rss} MB with --jobs 1 (target <= 300 MB); "
+        f"{two_wall:.1f} s with --jobs 2 (parent {two_rss} MB)"
+    )
     if pyx12:
         print(
             f"  pyx12's validation of the same file: {pyx12['validation_seconds']} s, peak RSS "

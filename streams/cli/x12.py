@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -167,7 +168,9 @@ def ingest(args: argparse.Namespace) -> int:
                 tally.add("unreadable")
                 continue
             try:
-                result = ingest_text(body.decode("utf-8", errors="replace"), settings.patient_key_bytes, now)
+                result = ingest_text(
+                    body.decode("utf-8", errors="replace"), settings.patient_key_bytes, now, args.jobs
+                )
             except Exception as exc:  # a claimflow defect must not stop the batch
                 print(
                     f"[{i}/{len(files)}] {path.name}: failed: claimflow could not process it "
@@ -252,6 +255,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--acks",
         metavar="DIR",
         help="where to write the 999s and TA1s (created if missing; default: beside each file)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        metavar="N",
+        help="check and map a large interchange's transaction sets in N processes (default: 2, or 1 on one CPU)",
     )
     p.set_defaults(func=ingest)
     p = xsub.add_parser(

@@ -1,5 +1,5 @@
 """Acknowledgments: the 999 for an interchange that was read, the TA1 for one whose envelope
-failed. Both say what claimclaimflow decided, nothing more and nothing less.
+failed. Both say what claimflow decided, nothing more and nothing less.
 
 The 999 (005010X231A1) has one functional group per health care group of the interchange, each
 with one ST*999: AK1 names the group, one AK2 ... IK5 per transaction set (IK3/IK4 for the

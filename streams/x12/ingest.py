@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,7 +35,7 @@ from streams.x12.context import SetView
 from streams.x12.guide import GUIDES
 from streams.x12.remit835 import remittances_from_835
 from streams.x12.segments import EnvelopeFailure, Interchange, read
-from streams.x12.validation import GroupResult, InterchangeResult, SetResult, validate
+from streams.x12.validation import GroupResult, InterchangeResult, SetResult, set_alone, validate
 
 Verdict = Literal["accepted", "partly accepted", "rejected", "skipped"]
 #: how many problems of one transaction set are listed (the 999 has them all)
@@ -194,39 +196,105 @@ def _where(group: GroupResult, gi: int, st: SetResult | None = None) -> str:
     return f"{label}, transaction set {st.control or '?'}" if st is not None else label
 
 
-def _map_set(
-    interchange: Interchange, result: InterchangeResult, group: GroupResult, st: SetResult, secret: bytes,
-    outcome: InterchangeOutcome, where: str,
-) -> str:  # fmt: skip
-    """Map one accepted set; returns its acknowledgment code (A, E, or R if mapping failed)."""
-    view = SetView(interchange, result.loops, st.start, st.end, group.control)
+@dataclass
+class SetOutput:
+    """What mapping one accepted transaction set gave."""
+
+    code: str  # A (every item taken), E (some refused by the contracts), R (the mapping failed)
+    events: list[Routed] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _map(view: SetView, transaction: str, secret: bytes) -> SetOutput:
     try:
-        raws = MAPPERS[group.transaction](view, secret)
+        raws = MAPPERS[transaction](view, secret)
     except Exception as exc:  # a claimflow defect: the set is not taken, the file goes on
-        outcome.problems.append(
-            f"{where}: claimflow could not map it ({type(exc).__name__}); nothing was taken"
+        return SetOutput(
+            "R", problems=[f"claimflow could not map it ({type(exc).__name__}); nothing was taken"]
         )
-        return "R"
-    outcome.notes.extend(f"{where}: {note}" for note in dict.fromkeys(view.notes))
-    refused = 0
+    out = SetOutput("A", notes=list(dict.fromkeys(view.notes)))
     for raw in raws:
         try:
-            outcome.events.append(route(raw))
+            out.events.append(route(raw))
         except ValidationError as exc:
-            refused += 1
             payload = json.dumps(raw, default=str).encode()
-            outcome.refused.append(
-                Refusal(
-                    group.transaction, _item(group.transaction, raw), describe_validation_error(exc), payload
-                )
+            out.refused.append(
+                Refusal(transaction, _item(transaction, raw), describe_validation_error(exc), payload)
             )
-    return "E" if refused else "A"
+    if out.refused:
+        out.code = "E"
+    return out
+
+
+# ----------------------------------------------------------------------------- set by set, in parallel
+
+#: an interchange at least this long is checked and mapped set by set in worker processes when the
+#: caller allows several (the command does; the agent does not)
+PARALLEL_SEGMENTS = 20_000
+#: what the forked workers read (set before the pool forks: never pickled)
+_SHARED: tuple[Interchange, bytes] | None = None
+
+
+def _set_job(job: tuple[int, int, int, str, str]) -> tuple[SetResult, list[str], SetOutput | None]:
+    """Check one set on its own and map it when accepted (runs in a worker process)."""
+    gs, start, end, transaction, control = job
+    assert _SHARED is not None
+    interchange, secret = _SHARED
+    alone, offset = set_alone(interchange, gs, start, end)
+    result = validate(alone)
+    (st,) = result.groups[0].sets
+    output = None
+    if not st.rejected:
+        output = _map(SetView(alone, result.loops, st.start, st.end, control), transaction, secret)
+    loops = result.loops[2 : 2 + end - start + 1]
+    st.start, st.end = st.start + offset, st.end + offset
+    return st, loops, output
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _parallel(
+    interchange: Interchange, result: InterchangeResult, secret: bytes, workers: int
+) -> dict[int, SetOutput | None]:
+    """Check and map every set of the supported groups in ``workers`` forked processes; the sets'
+    results and loops are merged into ``result``. Returns each set's output by ``id`` of its result."""
+    global _SHARED
+    todo = [
+        (group, st)
+        for group in result.groups
+        if group.supported
+        for st in group.sets
+        if not any(code in ("1", "6") for code, _ in st.codes)
+    ]
+    outputs: dict[int, SetOutput | None] = {}
+    if not todo:
+        return outputs
+    jobs = [(group.start, st.start, st.end, group.transaction, group.control) for group, st in todo]
+    _SHARED = (interchange, secret)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=context) as pool:
+            done = list(pool.map(_set_job, jobs))
+    finally:
+        _SHARED = None
+    for (_group, st), (checked, loops, output) in zip(todo, done, strict=True):
+        st.codes.extend(c for c in checked.codes if c not in st.codes)
+        st.findings = checked.findings
+        result.loops[st.start : st.start + len(loops)] = loops
+        outputs[id(st)] = output
+    return outputs
 
 
 def _interchange(
-    interchange: Interchange, text: str, secret: bytes, now: datetime | None
+    interchange: Interchange, text: str, secret: bytes, now: datetime | None, workers: int = 1
 ) -> InterchangeOutcome:
-    result = validate(interchange)
+    parallel = workers > 1 and len(interchange) >= PARALLEL_SEGMENTS and _can_fork()
+    result = validate(interchange, check_sets=not parallel)
+    outputs = _parallel(interchange, result, secret, workers) if parallel and result.envelope_ok else {}
     outcome = InterchangeOutcome(interchange.number, "rejected")
     outcome.notes.extend(interchange.notes)
     outcome.transactions = list(dict.fromkeys(g.transaction for g in result.groups)) or ["empty interchange"]
@@ -273,9 +341,18 @@ def _interchange(
                 group_verdicts.append(SetVerdict(st, "R"))
                 rejected += 1
                 continue
-            code = _map_set(interchange, result, group, st, secret, outcome, at)
-            group_verdicts.append(SetVerdict(st, code))
-            if code == "R":
+            if parallel:
+                output = outputs.get(id(st))
+                assert output is not None
+            else:
+                view = SetView(interchange, result.loops, st.start, st.end, group.control)
+                output = _map(view, group.transaction, secret)
+            outcome.events.extend(output.events)
+            outcome.refused.extend(output.refused)
+            outcome.notes.extend(f"{at}: {note}" for note in output.notes)
+            outcome.problems.extend(f"{at}: {problem}" for problem in output.problems)
+            group_verdicts.append(SetVerdict(st, output.code))
+            if output.code == "R":
                 rejected += 1
             else:
                 accepted += 1
@@ -310,13 +387,15 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def ingest_text(text: str, secret: bytes, now: datetime | None = None) -> IngestResult:
-    """Every interchange of a file: verdicts, events, refusals and acknowledgments."""
+def ingest_text(text: str, secret: bytes, now: datetime | None = None, workers: int = 1) -> IngestResult:
+    """Every interchange of a file: verdicts, events, refusals and acknowledgments. With
+    ``workers`` > 1, a large interchange's transaction sets are checked and mapped in that many
+    forked processes (same verdicts, same events, in the same order)."""
     with _gc_paused():
-        return _ingest(text, secret, now)
+        return _ingest(text, secret, now, workers)
 
 
-def _ingest(text: str, secret: bytes, now: datetime | None) -> IngestResult:
+def _ingest(text: str, secret: bytes, now: datetime | None, workers: int) -> IngestResult:
     outcomes: list[InterchangeOutcome] = []
     for item in read(text):
         if isinstance(item, EnvelopeFailure):
@@ -327,5 +406,5 @@ def _ingest(text: str, secret: bytes, now: datetime | None) -> IngestResult:
                 outcome.notes.append("no acknowledgment: the ISA that would address it could not be read")
             outcomes.append(outcome)
             continue
-        outcomes.append(_interchange(item, text, secret, now))
+        outcomes.append(_interchange(item, text, secret, now, workers))
     return IngestResult(outcomes)

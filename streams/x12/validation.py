@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from streams.x12.guide import (
     ACKNOWLEDGMENTS,
@@ -31,7 +31,6 @@ from streams.x12.guide import (
 )
 from streams.x12.segments import Delimiters, Interchange, Segment
 
-Ack = Literal["A", "E", "R"]
 _CACHE_LIMIT = 4096
 _N = re.compile(r"-?[0-9]+")
 _R = re.compile(r"-?[0-9]*(\.[0-9]+)?")
@@ -80,17 +79,10 @@ class SetResult:
     end: int = -1  # index of the SE (or of the last segment read)
     codes: list[tuple[str, str]] = field(default_factory=list)  # IK502.. and their meaning
     findings: list[SegmentFinding] = field(default_factory=list)
-    noted: list[tuple[int, str]] = field(default_factory=list)  # claimflow's own (segment index, message)
 
     @property
     def rejected(self) -> bool:
         return bool(self.codes) or any(f.codes or f.elements for f in self.findings)
-
-    @property
-    def ack(self) -> Ack:
-        if self.rejected:
-            return "R"
-        return "E" if self.noted else "A"
 
     def problems(self) -> list[str]:
         out = [message for _, message in self.codes]
@@ -114,21 +106,6 @@ class GroupResult:
     declared_sets: int = 0  # GE01
     sets: list[SetResult] = field(default_factory=list)
     codes: list[tuple[str, str]] = field(default_factory=list)  # AK905.. and their meaning
-
-    @property
-    def accepted_sets(self) -> list[SetResult]:
-        if self.codes or not self.supported:
-            return []
-        return [s for s in self.sets if not s.rejected]
-
-    @property
-    def ack(self) -> Literal["A", "E", "P", "R"]:
-        accepted = self.accepted_sets
-        if not accepted:
-            return "R"
-        if len(accepted) < len(self.sets):
-            return "P"
-        return "E" if any(s.noted for s in accepted) else "A"
 
     def problems(self) -> list[str]:
         return [message for _, message in self.codes]
@@ -793,7 +770,8 @@ def _envelope_codes(
 class _Run:
     """The state of one interchange's validation (see ``validate``)."""
 
-    def __init__(self, interchange: Interchange):
+    def __init__(self, interchange: Interchange, check_sets: bool = True):
+        self.check_sets = check_sets
         self.result = InterchangeResult(interchange, loops=[""] * len(interchange))
         self.d = interchange.delimiters
         self.walker = Walker()
@@ -922,6 +900,9 @@ class _Run:
                 )
             )
             return
+        if not self.check_sets:  # the envelope only: the set is checked on its own (``validate_set``)
+            state.skip = True
+            return
         found, errors = self.walker.walk(self.node, seg, 1, self.d.component)
         self._apply_walk(state, errors)
         if found is not None:
@@ -1024,9 +1005,11 @@ class _Run:
             target.codes.append((code, message))
 
 
-def validate(interchange: Interchange) -> InterchangeResult:
-    """Validate every functional group of ``interchange`` against its own guide."""
-    run = _Run(interchange)
+def validate(interchange: Interchange, check_sets: bool = True) -> InterchangeResult:
+    """Validate every functional group of ``interchange`` against its own guide. With
+    ``check_sets=False`` only the envelope is checked (ISA/IEA, GS/GE, ST/SE boundaries and
+    control numbers): each transaction set is then checked on its own by ``validate_set``."""
+    run = _Run(interchange, check_sets)
     run.isa(interchange.isa)
     element = interchange.delimiters.element
     for index, raw in enumerate(interchange.raw, start=1):
@@ -1051,3 +1034,16 @@ def validate(interchange: Interchange) -> InterchangeResult:
     if run.group is not None:
         run.close_group(len(interchange), True)
     return run.result
+
+
+def set_alone(interchange: Interchange, gs: int, start: int, end: int) -> tuple[Interchange, int]:
+    """One transaction set of ``interchange`` (segments ``start``..``end``, its group's GS at
+    ``gs``) as an interchange of its own, and the offset from its indexes to the original's. The
+    walk from a GS to its first ST is the walk from a previous SE to the next ST: a set checked
+    alone finds what it finds in place."""
+    d = interchange.delimiters
+    gs_raw = interchange.raw[gs - 1]
+    control = gs_raw.split(d.element)[6] if gs_raw.count(d.element) >= 6 else ""
+    raw = [gs_raw, *interchange.raw[start - 1 : end], f"GE{d.element}1{d.element}{control}"]
+    raw.append(f"IEA{d.element}1{d.element}{interchange.isa.get(13)}")
+    return Interchange(d, interchange.isa, raw, interchange.number), start - 2

@@ -4,17 +4,21 @@ end with a verdict per file, the acknowledgments, the summary and an honest exit
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import streams.cli.x12 as cli_x12
+import streams.x12.ingest as ingest_module
 from streams.cli.main import main
 from streams.errors import ExitCode
-from tests.streams.x12.samples import DATA, variety
+from streams.x12.ingest import ingest_text
+from tests.streams.x12.samples import DATA, SECRET, variety
 from tests.streams.x12.test_acks import parse_999
 
 CLAIMS = (DATA / "claims-837p.x12").read_text()
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict], str]:
@@ -70,10 +74,10 @@ def test_an_unexpected_failure_on_one_file_is_that_files_verdict(
 ) -> None:
     real = cli_x12.ingest_text
 
-    def flaky(text: str, secret: bytes, now: object = None) -> object:
+    def flaky(text: str, secret: bytes, now: object = None, workers: int = 1) -> object:
         if "GS*HP*" in text:
             raise RuntimeError("simulated defect with data 19500401 in the message")
-        return real(text, secret, now)  # type: ignore[arg-type]
+        return real(text, secret, now, workers)  # type: ignore[arg-type]
 
     monkeypatch.setattr(cli_x12, "ingest_text", flaky)
     inbound = tmp_path / "in"
@@ -123,3 +127,22 @@ def test_render_837p_turns_a_corrected_claim_from_a_task_into_a_valid_837p(
     (tmp_path / "rendered.x12").write_text(text)
     code, events, _ = run(capsys, "ingest", str(tmp_path / "rendered.x12"))
     assert code == ExitCode.OK and [e["claim_id"] for e in events] == ["X12-CLM-003"]
+
+
+@pytest.mark.parametrize(
+    "name", ["invalid-837p.x12", "mixed-groups.x12", "reversal-835.x12", "lines-277ca.x12"]
+)
+def test_checking_sets_in_parallel_processes_changes_nothing(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command checks and maps a large interchange's sets in worker processes: the same
+    verdicts, findings, events (in order) and acknowledgments as one process."""
+    text = (DATA / name).read_text() + CLAIMS.replace("000000101", "000000102")  # two interchanges
+    one = ingest_text(text, SECRET, NOW)
+    monkeypatch.setattr(ingest_module, "PARALLEL_SEGMENTS", 0)
+    two = ingest_text(text, SECRET, NOW, workers=2)
+    assert [i.verdict for i in two.interchanges] == [i.verdict for i in one.interchanges]
+    assert two.problems == one.problems and two.notes == one.notes
+    assert [r.payload for r in two.events] == [r.payload for r in one.events]
+    assert [r.reason for r in two.refused] == [r.reason for r in one.refused]
+    assert two.acks("999") == one.acks("999") and two.acks("TA1") == one.acks("TA1")
