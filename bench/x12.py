@@ -7,8 +7,8 @@ batches are (~5.5 MB, ~210,000 segments). Measured on it, in the same run:
 * ``ingest_text`` in process — read, every group checked against its guide, mapped, every event
   validated against its contract and encoded, the 999 written: rounds of whole-file ingests, each
   round at least ``--round-seconds`` long; claims/s per round, median and spread; in one process
-  and with the transaction sets checked and mapped in two forked processes (what the command does
-  on two CPUs), rounds interleaved;
+  and with the transaction sets checked and mapped in two forked processes (``--jobs 2``), rounds
+  interleaved;
 * the guide check alone (read + validate), same rounds, and pyx12's validation of the same file
   (``x12n_document``, what claimflow used before) once, in a child process: the ratio;
 * the command end to end (``claimflow x12 ingest FILE --acks DIR`` in a child process, its events
@@ -201,7 +201,7 @@ def main() -> None:
         f"(rounds {', '.join(f'{r:,.0f}' for r in rates)}; {report['seconds_per_file']} s per file; target 3,000)"
     )
     print(
-        f"  two processes (the command's default on 2 CPUs): {report['two_processes']['claims_per_second_median']:,} "
+        f"  two processes (--jobs 2): {report['two_processes']['claims_per_second_median']:,} "
         f"claims/s median (rounds {', '.join(f'{r:,.0f}' for r in two_rates)}; "
         f"{report['two_processes']['vs_one_process']}x one process)"
     )

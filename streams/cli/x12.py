@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -259,9 +258,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--jobs",
         type=int,
-        default=min(2, os.cpu_count() or 1),
+        default=1,
         metavar="N",
-        help="check and map a large interchange's transaction sets in N processes (default: 2, or 1 on one CPU)",
+        help="check and map a large interchange's transaction sets in N processes (default 1: on a "
+        "shared machine more processes were slower; worth it where CPUs are free)",
     )
     p.set_defaults(func=ingest)
     p = xsub.add_parser(

@@ -267,14 +267,18 @@ class PathKeys(dict[str, int]):
     def __init__(self) -> None:
         super().__init__()
         self.ancestors: list[frozenset[int]] = []
+        #: the key of the nearest path above each key (-1 at the top)
+        self.parents: list[int] = []
 
     def setdefault(self, path: str, default: int | None = None) -> int:
         key = self.get(path)
         if key is None:
             key = self[path] = len(self.ancestors)
             parts = path.split("/")
-            prefixes = ("/".join(parts[:i]) for i in range(2, len(parts)))
+            prefixes = ["/".join(parts[:i]) for i in range(2, len(parts))]
             self.ancestors.append(frozenset(self[p] for p in prefixes if p in self))
+            above = [self[p] for p in prefixes if p in self]
+            self.parents.append(above[-1] if above else -1)
         return key
 
 

@@ -388,9 +388,11 @@ class Walker:
 
     def __init__(self) -> None:
         self.counts: dict[int, int] = {}
-        #: loop key → the keys counted under it since it was last entered (pyx12 scans every
-        #: counter for the loop's path on each loop entry; this finds them directly)
+        #: key → the keys right under it counted since it was last entered, loops included even
+        #: when not counted themselves (pyx12 scans every counter for the loop's path on each loop
+        #: entry; this finds them directly)
         self.under: dict[int, set[int]] = {}
+        self.parents: list[int] = []
         self.missing: list[_Missing] = []
         self.pending: list[WalkError] = []
         self.ancestors: list[frozenset[int]] = []
@@ -402,6 +404,7 @@ class Walker:
 
     def use(self, guide: Guide) -> None:
         self.ancestors = guide.paths.ancestors
+        self.parents = guide.paths.parents
 
     # counters --------------------------------------------------------------------------------
     def count(self, key: int) -> int:
@@ -412,22 +415,26 @@ class Walker:
             counts[key] = n + 1
             return n + 1
         counts[key] = 1
-        under = self.under
-        for ancestor in self.ancestors[key]:
-            keys = under.get(ancestor)
-            if keys is None:
-                under[ancestor] = {key}
-            else:
+        under, parents = self.under, self.parents
+        parent = parents[key]
+        while parent >= 0:  # register the key under its parent, and the parent under its own
+            keys = under.get(parent)
+            if keys is not None:
                 keys.add(key)
+                break
+            under[parent] = {key}
+            key, parent = parent, parents[parent]
         return 1
 
     def reset_under(self, key: int) -> None:
         """Forget the counts under a loop's path (pyx12's ``reset_to_node``)."""
         keys = self.under.pop(key, None)
         if keys:
-            counts = self.counts
+            counts, under = self.counts, self.under
             for k in keys:
                 counts.pop(k, None)
+                if k in under:
+                    self.reset_under(k)
 
     def force_loop_start(self, loop: LoopNode, first: SegmentNode) -> None:
         self.reset_under(loop.key)
