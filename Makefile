@@ -10,7 +10,7 @@ help:
 	@echo "make demo    - embedded broker + worker + simulator, then a summary"
 	@echo "make test    - the whole test suite (starts its own embedded broker)"
 	@echo "make lint    - ruff + mypy"
-	@echo "make bench   - benchmarks: scrub engine alone, the CMS tables at full size, end to end through the broker, state at scale (STATE_CLAIMS), then the soak"
+	@echo "make bench   - benchmarks: scrub engine alone, the CMS tables at full size, X12 ingest, end to end through the broker, state at scale (STATE_CLAIMS), then the soak"
 	@echo "make state   - the state-at-scale benchmark alone (STATE_CLAIMS, default 1000000: about 45 minutes)"
 	@echo "make soak    - the soak run alone (SOAK_EVENTS, default 1000000: about 20 minutes)"
 	@echo "make schemas - regenerate schemas/json from the pydantic contracts"
@@ -39,6 +39,7 @@ STATE_CLAIMS ?= 1000000
 bench: $(STAMP)
 	$(PY) -m bench.scrub_engine
 	$(PY) -m bench.cms_tables
+	$(PY) -m bench.x12
 	$(PY) -m bench.e2e
 	$(PY) -m bench.state --claims $(STATE_CLAIMS)
 	$(PY) -m bench.soak --events $(SOAK_EVENTS)

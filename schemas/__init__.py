@@ -25,7 +25,14 @@ from schemas.outputs import (
     ScrubEdit,
     ScrubResult,
 )
-from schemas.status import Adjustment, ClaimStatus, Denial
+from schemas.status import (
+    Adjustment,
+    ClaimStatus,
+    Denial,
+    LineStatus,
+    ProviderAdjustment,
+    ProviderAdjustmentItem,
+)
 from schemas.trends import AdjudicationFact, DenialTrend
 
 #: Every event model, by its ``event_type``; JSON Schema files are exported for each.
@@ -36,6 +43,7 @@ EVENT_MODELS: dict[str, type[Envelope]] = {
         ClaimSubmitted,
         ClaimStatus,
         Denial,
+        ProviderAdjustment,
         ScrubResult,
         ClaimReady,
         ClaimHeld,
@@ -70,9 +78,12 @@ __all__ = [
     "Encounter",
     "Envelope",
     "LifecycleEvent",
+    "LineStatus",
     "OtherPayer",
     "Patient",
     "Payer",
+    "ProviderAdjustment",
+    "ProviderAdjustmentItem",
     "ResubmissionTask",
     "ScrubEdit",
     "ScrubResult",

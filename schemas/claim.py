@@ -27,6 +27,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -209,6 +210,10 @@ class ClaimLine(Contract):
     service_date: LooseDate = None
     service_end_date: LooseDate = Field(default=None, description="last day of a date range (DTP*472*RD8)")
     diagnosis_pointers: Annotated[Sequence[LooseInt], NullableList] = Field(default_factory=list)
+    line_control_number: LooseOptionalText = Field(
+        default=None,
+        description="line item control number (837P REF*6R): how a 277CA (REF*FJ) or an 835 names the line",
+    )
 
     @property
     def last_service_date(self) -> date | None:
@@ -236,6 +241,9 @@ class ValidClaimLine(ScrubbableLine):
     diagnosis_pointers: Sequence[Annotated[StrictInt, Field(ge=1, le=MAX_DIAGNOSES)]] = Field(
         default_factory=list, max_length=MAX_POINTERS
     )
+    line_control_number: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=50)] | None, BeforeValidator(_optional_text)
+    ] = None
 
     @model_validator(mode="after")
     def _range(self) -> ValidClaimLine:

@@ -1,11 +1,15 @@
-"""Payer and clearinghouse answers (topics ``claim-status`` and ``claim-denials``, keyed by ``claim_id``)."""
+"""Payer and clearinghouse answers (topics ``claim-status`` and ``claim-denials``, keyed by
+``claim_id``), and the payer's provider-level adjustments (``provider-adjustments``, keyed by
+``provider_id``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from schemas.base import Contract, Envelope
 from schemas.codes import STATUS_CATEGORY_RE, GroupCode, Identifier, Money
@@ -18,6 +22,27 @@ def _upper(value: object) -> object:
 CategoryCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=STATUS_CATEGORY_RE)]
 ReasonCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z0-9]{1,5}$")]
 RemarkCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{1,2}[0-9]{1,4}$")]
+#: an amount as the payer sent it: negative when it takes money back (a reversal, CLP02 22)
+SignedMoney = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+
+
+class LineStatus(Contract):
+    """One service line's status inside a claim's status answer (277CA loop 2220D). It says what
+    happened to that line only: a rejected line in an accepted claim leaves the claim accepted."""
+
+    line_control_number: str | None = Field(
+        default=None,
+        max_length=50,
+        description="the line item control number the 837P sent (REF*6R), echoed in REF*FJ",
+    )
+    procedure_code: str | None = Field(default=None, max_length=48, description="SVC01-2")
+    modifiers: Sequence[str] = Field(default_factory=list, max_length=4, description="SVC01-3..6")
+    charge: Money | None = Field(default=None, description="SVC02, the line's charge")
+    units: Decimal | None = Field(default=None, description="SVC07, the units of service")
+    service_date: date | None = Field(default=None, description="DTP*472 (first day of a range)")
+    service_end_date: date | None = Field(default=None, description="last day of a DTP*472 range")
+    category_code: CategoryCode = Field(description="the line's STC01-1 status category")
+    status_code: Annotated[str, StringConstraints(max_length=8)] = ""
 
 
 class ClaimStatus(Envelope):
@@ -32,13 +57,21 @@ class ClaimStatus(Envelope):
     )
     status_code: Annotated[str, StringConstraints(max_length=8)] = ""
     amount: Money | None = None
+    line_statuses: Sequence[LineStatus] = Field(
+        default_factory=list,
+        max_length=999,
+        description="the service lines this answer names one by one (277CA 2220D); the claim's own "
+        "state follows category_code only",
+    )
 
 
 class Adjustment(Contract):
     line_number: int | None = Field(default=None, ge=1, description="null = claim level")
     group_code: GroupCode
     reason_code: ReasonCode = Field(description="CARC")
-    amount: Money
+    amount: SignedMoney = Field(
+        description="as the payer sent it (CAS03): negative when an adjustment is taken back"
+    )
 
 
 class Denial(Envelope):
@@ -51,6 +84,56 @@ class Denial(Envelope):
     claim_status_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}$")] = Field(
         description="835 CLP02: 1/2/3 processed, 4 denied, 22 reversal"
     )
-    adjustments: list[Adjustment] = Field(default_factory=list, max_length=200)
+    adjustments: list[Adjustment] = Field(
+        default_factory=list,
+        max_length=200,
+        description="this decision's adjustments (a reversal has none: see reversed_adjustments)",
+    )
+    reversed_adjustments: list[Adjustment] = Field(
+        default_factory=list,
+        max_length=200,
+        description="reversal (CLP02 22) only: the adjustments of the decision it takes back, signed "
+        "as the payer sent them (negative)",
+    )
     remark_codes: list[RemarkCode] = Field(default_factory=list, max_length=50)
-    paid_amount: Money = Field(default=Decimal("0"))
+    paid_amount: SignedMoney = Field(
+        default=Decimal("0"), description="CLP04; negative in a reversal (the payment taken back)"
+    )
+
+    @model_validator(mode="after")
+    def _reversal(self) -> Denial:
+        if self.claim_status_code == "22" and self.adjustments:
+            raise ValueError(
+                "a reversal (CLP02 22) carries the adjustments it takes back in reversed_adjustments"
+            )
+        if self.claim_status_code != "22" and self.reversed_adjustments:
+            raise ValueError("reversed_adjustments belong to a reversal (CLP02 22) only")
+        return self
+
+
+class ProviderAdjustmentItem(Contract):
+    reason_code: Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z0-9]{2}$")] = Field(
+        description="PLB03-1 (e.g. WO overpayment recovery, L6 interest, 72 authorized return, FB "
+        "forwarding balance, CS adjustment)"
+    )
+    reference: str | None = Field(
+        default=None, max_length=50, description="PLB03-2: what it refers to (a claim, an invoice)"
+    )
+    amount: SignedMoney = Field(
+        description="PLB04: positive reduces the payment to the provider, negative increases it"
+    )
+
+
+class ProviderAdjustment(Envelope):
+    """A provider-level adjustment of a remittance (835 PLB): money the payer adds to or takes from
+    the payment for reasons that belong to no single claim. Never a claim denial."""
+
+    event_type: Literal["provider_adjustment"] = "provider_adjustment"
+    source: str = Field(default="835", min_length=1, max_length=64)
+    provider_id: Identifier = Field(description="PLB01: the payee's provider identifier (NPI or TIN)")
+    payer_id: str | None = Field(default=None, max_length=80, description="the payer (835 TRN03 or N1*PR)")
+    fiscal_period_end: date = Field(description="PLB02: the last day of the provider's fiscal period")
+    payment_trace_number: str | None = Field(
+        default=None, max_length=50, description="TRN02: the check or EFT trace number of the payment"
+    )
+    adjustments: list[ProviderAdjustmentItem] = Field(min_length=1, max_length=6)

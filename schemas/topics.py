@@ -18,6 +18,7 @@ from schemas import (
     Encounter,
     Envelope,
     LifecycleEvent,
+    ProviderAdjustment,
     ResubmissionTask,
     ScrubResult,
 )
@@ -34,6 +35,7 @@ class Topic(StrEnum):
     CLAIMS_SUBMITTED = "claims-submitted"
     CLAIM_STATUS = "claim-status"
     CLAIM_DENIALS = "claim-denials"
+    PROVIDER_ADJUSTMENTS = "provider-adjustments"
     CLAIMS_SCRUBBED = "claims-scrubbed"
     CLAIMS_READY = "claims-ready"
     CLAIMS_HELD = "claims-held"
@@ -56,7 +58,7 @@ class TopicSpec:
 
     name: Topic
     model: type[Envelope] | None  # None: not an event contract (raw X12, learned rates)
-    key: Literal["patient_key", "claim_id", "source", "payer_code"]
+    key: Literal["patient_key", "claim_id", "source", "payer_code", "provider_id"]
     role: Literal["input", "output", "internal"]
     retention_ms: int
     cleanup_policy: Literal["delete", "compact"] = "delete"
@@ -95,6 +97,15 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "input",
         90 * DAY_MS,
         description="835 remittance decisions with CARC/RARC adjustments",
+    ),
+    TopicSpec(
+        Topic.PROVIDER_ADJUSTMENTS,
+        ProviderAdjustment,
+        "provider_id",
+        "output",
+        365 * DAY_MS,
+        description="835 provider-level adjustments (PLB): money added to or taken from a payment, "
+        "not tied to one claim",
     ),
     TopicSpec(
         Topic.CLAIMS_SCRUBBED,

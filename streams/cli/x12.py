@@ -1,23 +1,37 @@
-"""``claimflow x12 ingest`` and ``claimflow x12 render-837p``."""
+"""``claimflow x12 ingest`` and ``claimflow x12 render-837p``.
+
+``ingest`` reads every file it is given (a folder stands for the files in it), each on its own:
+whatever goes wrong with one file — unreadable bytes, a broken envelope, an unexpected error —
+becomes that file's verdict and the next file is read. Each file gets a line with its verdict and
+the findings a person can act on (segments, positions, loops and elements, never values), its
+acknowledgments are written beside it (``FILE.999``, ``FILE.ta1``) or into ``--acks``, the summary
+is always printed, and the exit status says whether anything was rejected or refused
+(``ExitCode.REJECTED``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import zlib
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from schemas import ValidClaim
-from schemas.codec import describe_validation_error, encode
+from schemas.codec import SourcePosition, dead_letter, describe_validation_error, encode
 from schemas.topics import Topic
+from streams.errors import ExitCode
 from streams.runtime.settings import load_settings
 from streams.x12.claim837 import render_837p
-from streams.x12.ingest import ingest_text
+from streams.x12.ingest import IngestResult, ingest_text
 from streams.x12.profile import load_profile
+
+#: findings listed per file (the acknowledgment has them all)
+MAX_LISTED = 10
 
 
 def expand(paths: list[str]) -> list[Path]:
@@ -32,71 +46,176 @@ def expand(paths: list[str]) -> list[Path]:
     return out
 
 
-def ingest(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    files = expand(args.files)
-    producer = None
-    if args.publish:
+@dataclass
+class Tally:
+    files: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+    events: int = 0
+    refused: int = 0
+    not_delivered: int = 0  # records the broker did not confirm
+    unpublished: int = 0  # files whose events the producer refused to take
+
+    def add(self, verdict: str) -> None:
+        self.verdicts[verdict] = self.verdicts.get(verdict, 0) + 1
+
+    @property
+    def failed(self) -> int:
+        return sum(n for v, n in self.verdicts.items() if v not in ("accepted", "skipped"))
+
+
+class Publisher:
+    """Events, refused items and rejected files to the bus (kafka-python), delivery checked."""
+
+    def __init__(self, settings: Any):
         from kafka import KafkaProducer
 
-        producer = KafkaProducer(bootstrap_servers=settings.require_bootstrap().split(","), linger_ms=10)
-    rejected = 0
-    totals = {"events": 0, "refused": 0}
+        self.prefix = settings.topic_prefix
+        self.producer = KafkaProducer(**settings.kafka_client_kwargs(), linger_ms=10, acks="all")
+        self.futures: list[Any] = []
+
+    def send(self, topic: str, key: bytes, value: bytes) -> None:
+        self.futures.append(self.producer.send(self.prefix + topic, key=key, value=value))
+
+    def dead_letter(self, name: str, payload: bytes, reason: str, error: str) -> None:
+        """A file (or an item of one) kept on ``dead-letters``: no offsets, the source names the file."""
+        position = SourcePosition(f"file:{name}", -1, -1, None, name.encode())
+        letter = dead_letter(payload, position, reason, error)  # type: ignore[arg-type]
+        self.send(Topic.DEAD_LETTERS, position.topic.encode(), encode(letter))
+
+    def close(self) -> int:
+        """Flush and close; returns how many records could not be delivered."""
+        try:
+            self.producer.flush(timeout=60)
+        finally:
+            failed = 0
+            for future in self.futures:
+                try:
+                    future.get(timeout=0)
+                except Exception:
+                    failed += 1
+            self.producer.close(timeout=10)
+        return failed
+
+
+def _report(i: int, n: int, path: Path, result: IngestResult) -> None:
+    print(f"[{i}/{n}] {path.name}: {result.summary()}", file=sys.stderr)
+    problems = result.problems
+    for problem in problems[:MAX_LISTED]:
+        print(f"    {problem}", file=sys.stderr)
+    if len(problems) > MAX_LISTED:
+        print(f"    ... and {len(problems) - MAX_LISTED} more (see the acknowledgment)", file=sys.stderr)
+    for refusal in result.refused[:MAX_LISTED]:
+        print(f"    refused: {refusal.item}: {refusal.reason}", file=sys.stderr)
+    for note in result.notes[:3]:
+        print(f"    note: {note}", file=sys.stderr)
+
+
+def _write_acks(path: Path, acks: Path | None, result: IngestResult) -> list[str]:
+    """Write ``FILE.999`` / ``FILE.ta1``; returns the problems met (the file's verdict stands)."""
+    problems = []
+    for kind, suffix in (("999", ".999"), ("TA1", ".ta1")):
+        text = result.acks(kind)  # type: ignore[arg-type]
+        if not text:
+            continue
+        target = (acks or path.parent) / f"{path.name}{suffix}"
+        try:
+            target.write_text(text)
+        except OSError as exc:
+            problems.append(f"cannot write {target}: {exc.strerror}")
+    return problems
+
+
+def _publish(publisher: Publisher, path: Path, body: bytes, result: IngestResult) -> None:
+    for routed in result.events:
+        publisher.send(routed.topic, routed.key.encode(), routed.payload)
+    for refusal in result.refused:
+        error = f"{refusal.transaction} {refusal.item}: {refusal.reason}"
+        publisher.dead_letter(path.name, refusal.payload, "schema_violation", error)
+    if result.verdict in ("rejected", "partly accepted") and result.problems:
+        error = f"X12 interchange {result.verdict}: {'; '.join(result.problems[:5])}"
+        publisher.dead_letter(path.name, body, "x12_rejected", error)
+
+
+def ingest(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    acks = Path(args.acks) if args.acks else None
+    if acks is not None:
+        try:
+            acks.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(f"claimflow x12 ingest: cannot use --acks {acks}: {exc.strerror or exc}", file=sys.stderr)
+            return int(ExitCode.CONFIGURATION)
+    files = expand(args.files)
+    publisher: Publisher | None = None
+    if args.publish:
+        try:
+            publisher = Publisher(settings)
+        except Exception as exc:  # kafka-python: NoBrokersAvailable and friends
+            print(
+                f"claimflow x12 ingest: cannot reach the broker: {type(exc).__name__}: {exc}", file=sys.stderr
+            )
+            return int(ExitCode.CONFIGURATION)
+    tally = Tally()
+    now = datetime.now(UTC)
     try:
         for i, path in enumerate(files, start=1):
+            tally.files += 1
             try:
-                text = path.read_text(errors="replace")
+                body = path.read_bytes()
             except OSError as exc:
-                print(f"[{i}/{len(files)}] {path}: cannot read: {exc.strerror}", file=sys.stderr)
-                rejected += 1
+                print(f"[{i}/{len(files)}] {path.name}: unreadable: {exc.strerror or exc}", file=sys.stderr)
+                tally.add("unreadable")
                 continue
-            result = ingest_text(text, settings.patient_key_bytes)
-            print(f"[{i}/{len(files)}] {path.name}: {result.summary()}", file=sys.stderr)
-            for problem in result.refused:
-                print(f"    refused: {problem}", file=sys.stderr)
-            if result.validation.ack999:
-                ack = (Path(args.acks) if args.acks else path.parent) / f"{path.name}.999"
-                ack.write_text(result.validation.ack999)
-            if not result.accepted:
-                rejected += 1
-                for error in result.validation.errors[:10]:
-                    print(f"    {error}", file=sys.stderr)
-                if producer is not None:
-                    _dead_letter(producer, settings.topic_prefix, path, text, result.validation.summary())
-                continue
-            totals["events"] += len(result.events)
-            totals["refused"] += len(result.refused)
-            for routed in result.events:
-                payload = encode(routed.event)
-                if producer is None:
-                    sys.stdout.write(payload.decode() + "\n")
-                else:
-                    producer.send(
-                        settings.topic_prefix + routed.topic, key=routed.key.encode(), value=payload
+            try:
+                result = ingest_text(
+                    body.decode("utf-8", errors="replace"), settings.patient_key_bytes, now, args.jobs
+                )
+            except Exception as exc:  # a claimflow defect must not stop the batch
+                print(
+                    f"[{i}/{len(files)}] {path.name}: failed: claimflow could not process it "
+                    f"({type(exc).__name__}); nothing was taken from it",
+                    file=sys.stderr,
+                )
+                tally.add("failed")
+                if publisher is not None:
+                    publisher.dead_letter(
+                        path.name, body, "processing_error", f"x12 ingest: {type(exc).__name__}"
                     )
-        if producer is not None:
-            producer.flush()
+                continue
+            tally.add(result.verdict)
+            _report(i, len(files), path, result)
+            for problem in _write_acks(path, acks, result):
+                print(f"    {problem}", file=sys.stderr)
+            tally.events += len(result.events)
+            tally.refused += len(result.refused)
+            if publisher is None:
+                for routed in result.events:
+                    sys.stdout.write(routed.payload.decode() + "\n")
+                continue
+            try:
+                _publish(publisher, path, body, result)
+            except Exception as exc:  # the producer refused (buffer full, broker gone): say so, go on
+                print(f"    not published: {type(exc).__name__}: {exc}", file=sys.stderr)
+                tally.unpublished += 1
+        if publisher is not None:
+            tally.not_delivered = publisher.close()
+            publisher = None
     finally:
-        if producer is not None:
-            producer.close()
-    where = "published" if producer is not None else "written to stdout"
-    print(
-        f"{len(files)} interchange(s): {len(files) - rejected} accepted, {rejected} rejected; "
-        f"{totals['events']} events {where}, {totals['refused']} refused by the contracts",
-        file=sys.stderr,
-    )
-    return 1 if rejected else 0
-
-
-def _dead_letter(producer: object, prefix: str, path: Path, text: str, error: str) -> None:
-    """A rejected file is kept whole on ``dead-letters``, like any bad input (no offsets: it never
-    was on a topic; the source names the file)."""
-    from schemas.codec import SourcePosition, dead_letter
-
-    body = text.encode()
-    pos = SourcePosition(f"file:{path.name}", -1, zlib.crc32(body), None, path.name.encode())
-    letter = dead_letter(body, pos, "x12_rejected", f"X12 interchange rejected: {error}")
-    producer.send(prefix + Topic.DEAD_LETTERS, key=pos.topic.encode(), value=encode(letter))  # type: ignore[attr-defined]
+        if publisher is not None:
+            tally.not_delivered = publisher.close()
+        verdicts = ", ".join(f"{n} {v}" for v, n in sorted(tally.verdicts.items())) or "nothing read"
+        where = "published" if args.publish else "written to stdout"
+        refused = f", {tally.refused} refused by the contracts" + (" (dead-lettered)" if args.publish else "")
+        print(f"{tally.files} file(s): {verdicts}; {tally.events} events {where}{refused}", file=sys.stderr)
+        if tally.not_delivered or tally.unpublished:
+            print(
+                f"{tally.not_delivered} record(s) could not be delivered to the bus, "
+                f"{tally.unpublished} file(s) could not be published",
+                file=sys.stderr,
+            )
+    if tally.not_delivered or tally.unpublished:
+        return int(ExitCode.OUTPUT_UNCONFIRMED)
+    return int(ExitCode.REJECTED) if tally.failed or tally.refused else int(ExitCode.OK)
 
 
 def render(args: argparse.Namespace) -> int:
@@ -116,22 +235,34 @@ def render(args: argparse.Namespace) -> int:
             except ValueError as exc:
                 detail = describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
                 print(f"line {n}: not a claim: {detail}", file=sys.stderr)
-                return 2
+                return int(ExitCode.CONFIGURATION)
     if not claims:
         print("no claims to render", file=sys.stderr)
-        return 2
+        return int(ExitCode.CONFIGURATION)
     sys.stdout.write(render_837p(claims, profile, args.control_number, datetime.now(UTC)))
     print(f"{len(claims)} claim(s) rendered as one 837P interchange", file=sys.stderr)
-    return 0
+    return int(ExitCode.OK)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     x12 = sub.add_parser("x12", help="X12 bridge: 837P/277CA/835 files in, 837P out")
     xsub = x12.add_subparsers(dest="x12_command", required=True)
-    p = xsub.add_parser("ingest", help="validate interchanges (pyx12) and turn them into events")
+    p = xsub.add_parser("ingest", help="check interchanges against their guides and turn them into events")
     p.add_argument("files", nargs="+", metavar="FILE", help="interchange files or folders of them")
     p.add_argument("--publish", action="store_true", help="publish to the topics instead of stdout")
-    p.add_argument("--acks", metavar="DIR", help="where to write the 999s (default: beside each file)")
+    p.add_argument(
+        "--acks",
+        metavar="DIR",
+        help="where to write the 999s and TA1s (created if missing; default: beside each file)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="check and map a large interchange's transaction sets in N processes (default 1: on a "
+        "shared machine more processes were slower; worth it where CPUs are free)",
+    )
     p.set_defaults(func=ingest)
     p = xsub.add_parser(
         "render-837p", help="ClaimSubmitted JSON lines (or tasks with corrected claims) → 837P"

@@ -3,6 +3,11 @@
 The claim is matched by the patient control number the 837P sent (TRN02 in 2200D, which is
 claimflow's ``claim_id``); the payer's claim number comes from REF*1K. STC01 is
 category:status[:entity]; STC02 the status date; STC04 the claim amount.
+
+Service lines the answer names one by one (loop 2220D: SVC, its own STC, REF*FJ — the line item
+control number the 837P sent in REF*6R — and DTP*472) travel as ``line_statuses`` of the claim's
+first status event: what happened to a line never becomes the claim's status (a claim accepted
+with one line rejected stays accepted).
 """
 
 from __future__ import annotations
@@ -10,45 +15,102 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from streams.x12.claim837 import event_id
-from streams.x12.segments import Interchange
+from streams.x12.context import SetView, parse_date, parse_datetime
+
+#: levels above the claim whose segments identify the answer (for the event id)
+_LEVELS = ("20", "21", "19", "PT")
 
 
-def statuses_from_277ca(interchange: Interchange) -> list[dict[str, Any]]:
-    d = interchange.delimiters
+def statuses_from_277ca(view: SetView) -> list[dict[str, Any]]:
+    comp = view.delimiters.component
     out: list[dict[str, Any]] = []
-    st_control = ""
-    level = ""
+    answered = datetime.now(UTC)
+    spans: dict[str, tuple[int, int]] = {}
+    level_start: tuple[str, int] | None = None
     claim_id = ""
-    current: list[dict[str, Any]] = []  # the STCs of the current claim (REF*1K may follow them)
-    bht_date = ""
-    for seg in interchange.segments:
-        sid = seg.id
-        if sid == "ST":
-            st_control = seg.get(2)
-        elif sid == "BHT":
-            bht_date = seg.get(4)
+    claim_start = 0
+    statuses: list[dict[str, Any]] = []  # the claim-level statuses of the current 2200D loop
+    lines: list[dict[str, Any]] = []
+    line: dict[str, Any] | None = None
+    payer_claim_number: str | None = None
+
+    def finish(end: int) -> None:
+        nonlocal statuses, lines, line, payer_claim_number, claim_id
+        context = [spans[level] for level in _LEVELS if level in spans]
+        for ordinal, status in enumerate(statuses):
+            status["event_id"] = str(view.event_id("277CA", [*context, (claim_start, end)], ordinal))
+            if payer_claim_number:
+                status["payer_claim_number"] = payer_claim_number
+            out.append(status)
+        if statuses and lines:
+            statuses[0]["line_statuses"] = lines
+        elif lines:
+            view.notes.append("service line statuses without a claim status were left out")
+        statuses, lines, line, payer_claim_number, claim_id = [], [], None, None, ""
+
+    def close_level(before: int) -> None:
+        nonlocal level_start
+        if level_start is not None:
+            spans[level_start[0]] = (level_start[1], before)
+            level_start = None
+
+    for index, seg, loop in view:
+        sid = seg.elements[0]
+        if sid == "BHT":
+            answered = parse_datetime(seg.get(4), seg.get(5)) or answered
         elif sid == "HL":
-            level, claim_id, current = seg.get(3), "", []
-        elif sid == "TRN" and level == "PT" and seg.get(1) == "2":
-            claim_id, current = seg.get(2), []
-        elif sid == "STC" and level == "PT" and claim_id:
-            category, status, *_ = [*seg.components(1, d), ""]
-            day = seg.get(2) or bht_date
-            at = datetime.strptime(day[:8], "%Y%m%d").replace(tzinfo=UTC) if day else datetime.now(UTC)
-            event = {
-                "event_id": str(event_id("277CA", interchange, st_control, f"{claim_id}|{len(out)}")),
-                "occurred_at": at.isoformat(),
-                "source": "277CA",
-                "claim_id": claim_id,
-                "category_code": category,
-                "status_code": status,
-            }
-            if seg.get(4):
-                event["amount"] = seg.get(4)
-            out.append(event)
-            current.append(event)
-        elif sid == "REF" and level == "PT" and seg.get(1) == "1K":
-            for event in current:
-                event["payer_claim_number"] = seg.get(2)
+            finish(index - 1)
+            close_level(index - 1)
+            level = seg.get(3)
+            for name in _LEVELS[_LEVELS.index(level) :] if level in _LEVELS else ():
+                spans.pop(name, None)
+            level_start = (level, index)
+        elif sid == "SE":
+            finish(index - 1)
+        elif loop == "2200D":
+            if sid == "TRN":
+                finish(index - 1)
+                close_level(index - 1)
+                claim_id, claim_start = seg.get(2), index
+            elif sid == "STC" and claim_id:
+                category, status = [*seg.get(1).split(comp), "", ""][:2]
+                at = parse_datetime(seg.get(2)) or answered
+                event: dict[str, Any] = {
+                    "event_type": "claim_status",
+                    "occurred_at": at.isoformat(),
+                    "source": "277CA",
+                    "claim_id": claim_id,
+                    "category_code": category,
+                    "status_code": status,
+                }
+                if seg.get(4):
+                    event["amount"] = seg.get(4)
+                statuses.append(event)
+            elif sid == "REF" and seg.get(1) == "1K":
+                payer_claim_number = seg.get(2)
+        elif loop == "2220D":
+            if sid == "SVC":
+                procedure = seg.get(1).split(comp)
+                line = {
+                    "procedure_code": procedure[1] if len(procedure) > 1 else None,
+                    "modifiers": [m for m in procedure[2:6] if m],
+                    "charge": seg.get(2) or None,
+                    "units": seg.get(7) or None,
+                    "category_code": "",
+                }
+                lines.append(line)
+            elif line is None:
+                continue
+            elif sid == "STC":
+                category, status = [*seg.get(1).split(comp), "", ""][:2]
+                line.update(category_code=category, status_code=status)
+            elif sid == "REF" and seg.get(1) == "FJ":
+                line["line_control_number"] = seg.get(2)
+            elif sid == "DTP" and seg.get(1) == "472":
+                first, _, last = seg.get(3).partition("-")
+                start, end = parse_date(first), parse_date(last) if last else None
+                line["service_date"] = start.isoformat() if start else None
+                if end is not None:
+                    line["service_end_date"] = end.isoformat()
+    finish(view.end - 1)
     return out

@@ -1,32 +1,45 @@
 """837P (005010X222A1) ↔ ``ClaimSubmitted``.
 
 What the contract carries travels both ways: claim id (CLM01, the patient control number),
-encounter id (REF*EA, medical record number), member (2010BA NM1*IL, DMG), payer (2010BB, plan
-type from SBR09), billing / rendering / referring NPIs, place of service and frequency (CLM05),
-original claim number (REF*F8), prior authorisation (REF*G1), diagnoses (HI), lines (LX/SV1/DTP*472)
-and the total (CLM02). ``occurred_at`` is BHT04/05 (UTC, to the second). Not carried by X12:
-``replaces_claim_id`` (claimflow's own link between a corrected claim and its original) and the
-event id, which on ingest is derived from the interchange and the claim (re-ingesting a file
-yields the same events, so the worker applies them once).
+encounter id (REF*EA, medical record number), member (2010BA NM1*IL, DMG; a dependent's name and
+birth date from 2010CA), payer (2010BB, plan type from SBR09, its place in the order of payment
+from SBR01), billing / rendering / referring NPIs (2010AA, 2310B, 2310A), place of service and
+frequency (CLM05), original claim number (2300 REF*F8), prior authorisation (REF*G1), diagnoses
+(HI), lines (LX, SV1 with the units as a decimal and their basis UN or MJ, DTP*472 as a day or a
+range, REF*6R) and the total (CLM02). ``occurred_at`` is BHT04/05 (UTC, to the second).
+
+Coordination of benefits (loops 2320/2330: another payer's adjudication of this claim) becomes
+``other_payers`` — that payer's id and name (2330B), plan type and place in the order (2320 SBR),
+its claim number (2330B REF*F8), what it paid (AMT*D), the patient's remaining liability
+(AMT*EAF), its adjudication date (DTP*573) and its claim-level adjustments (2320 CAS). Nothing in
+those loops ever becomes the claim's own subscriber, payer, providers or claim numbers: each
+segment is read in the loop the guide's walk placed it in.
+
+Not carried by X12: ``replaces_claim_id`` (claimflow's own link between a corrected claim and its
+original) and the event id (derived from content on ingest, see ``streams.x12.context``). Not
+rendered back: ``other_payers`` (the guide requires the other subscriber's name and id in 2330A,
+which the contract does not carry).
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from schemas import ValidClaim
 from schemas.pseudonym import pseudonymous_key
+from streams.x12.context import SetView, parse_date, parse_datetime
 from streams.x12.profile import X12Profile
-from streams.x12.segments import Delimiters, Interchange, Segment, render
+from streams.x12.segments import Delimiters, Segment, render
 
 IMPLEMENTATION = "005010X222A1"
-EVENT_NAMESPACE = uuid.UUID("6f1c1d1e-8a5e-4f8e-9a57-0c5d3b7e8a37")
 
 FILING_INDICATOR = {"medicare": "MB", "medicare_advantage": "16", "medicaid": "MC", "commercial": "CI"}
 PLAN_TYPE = {"MB": "medicare", "MA": "medicare", "16": "medicare_advantage", "MC": "medicaid"}
+#: claim-level loops of another payer: nothing in them is the claim's own
+COB_LOOPS = frozenset({"2320", "2330A", "2330B", "2330C", "2330D", "2330E", "2330F", "2330G"})
+GROUP_CODES = frozenset({"CO", "PR", "OA", "PI"})
 
 
 def money(value: Decimal) -> str:
@@ -34,34 +47,18 @@ def money(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def event_id(kind: str, interchange: Interchange, st_control: str, key: str) -> uuid.UUID:
-    isa = interchange.segments[0]
-    return uuid.uuid5(EVENT_NAMESPACE, f"{kind}|{isa.get(6).strip()}|{isa.get(13)}|{st_control}|{key}")
+def quantity(value: Decimal) -> str:
+    """Units as X12 writes decimals: no exponent, no trailing zeros (1.5, 2, 0.25)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # ---------------------------------------------------------------------------------------- render
 
 
-def transaction(claim: ValidClaim, profile: X12Profile, st_control: str) -> list[list[str]]:
-    d = Delimiters()
-    at = claim.occurred_at.astimezone(UTC)
-    patient, payer = claim.patient, claim.payer
+def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> list[list[str]]:
+    """Loop 2300 and its 2310/2400 loops."""
     segs: list[list[str]] = [
-        ["ST", "837", st_control, IMPLEMENTATION],
-        ["BHT", "0019", "00", claim.claim_id[:30], at.strftime("%Y%m%d"), at.strftime("%H%M%S"), "CH"],
-        ["NM1", "41", "2", profile.submitter_name, "", "", "", "", "46", profile.submitter_id],
-        ["PER", "IC", profile.contact_name, "TE", profile.contact_phone],
-        ["NM1", "40", "2", profile.receiver_name, "", "", "", "", "46", profile.receiver_id],
-        ["HL", "1", "", "20", "1"],
-        ["NM1", "85", "2", profile.billing_provider_name, "", "", "", "", "XX", claim.billing_provider_npi],
-        ["N3", profile.billing_address],
-        ["N4", profile.billing_city, profile.billing_state, profile.billing_zip],
-        ["REF", "EI", profile.billing_tax_id],
-        ["HL", "2", "1", "22", "0"],
-        ["SBR", "P", "18", "", "", "", "", "", "", FILING_INDICATOR[payer.plan_type]],
-        ["NM1", "IL", "1", patient.last_name, patient.first_name, "", "", "", "MI", patient.member_id],
-        ["DMG", "D8", patient.birth_date.strftime("%Y%m%d"), patient.sex],
-        ["NM1", "PR", "2", payer.name, "", "", "", "", "PI", payer.payer_id],
         [
             "CLM",
             claim.claim_id,
@@ -93,54 +90,100 @@ def transaction(claim: ValidClaim, profile: X12Profile, st_control: str) -> list
         procedure = d.component.join(["HC", ln.procedure_code, *ln.modifiers])
         pointers = d.component.join(str(p) for p in ln.diagnosis_pointers) or "1"
         segs.append(["LX", str(ln.line_number)])
-        segs.append(["SV1", procedure, money(ln.charge), "UN", str(ln.units), "", "", pointers])
-        segs.append(["DTP", "472", "D8", ln.service_date.strftime("%Y%m%d")])
+        segs.append(["SV1", procedure, money(ln.charge), ln.unit_basis, quantity(ln.units), "", "", pointers])
+        if ln.service_end_date is not None:
+            span = f"{ln.service_date:%Y%m%d}-{ln.service_end_date:%Y%m%d}"
+            segs.append(["DTP", "472", "RD8", span])
+        else:
+            segs.append(["DTP", "472", "D8", ln.service_date.strftime("%Y%m%d")])
+        if ln.line_control_number:
+            segs.append(["REF", "6R", ln.line_control_number])
+    return segs
+
+
+def _subscriber_segments(claim: ValidClaim, hl: int, parent: int) -> list[list[str]]:
+    patient, payer = claim.patient, claim.payer
+    return [
+        ["HL", str(hl), str(parent), "22", "0"],
+        ["SBR", claim.payer_responsibility, "18", "", "", "", "", "", "", FILING_INDICATOR[payer.plan_type]],
+        ["NM1", "IL", "1", patient.last_name, patient.first_name, "", "", "", "MI", patient.member_id],
+        ["DMG", "D8", patient.birth_date.strftime("%Y%m%d"), patient.sex],
+        ["NM1", "PR", "2", payer.name, "", "", "", "", "PI", payer.payer_id],
+    ]
+
+
+def _billing_segments(npi: str, profile: X12Profile, hl: int) -> list[list[str]]:
+    return [
+        ["HL", str(hl), "", "20", "1"],
+        ["NM1", "85", "2", profile.billing_provider_name, "", "", "", "", "XX", npi],
+        ["N3", profile.billing_address],
+        ["N4", profile.billing_city, profile.billing_state, profile.billing_zip],
+        ["REF", "EI", profile.billing_tax_id],
+    ]
+
+
+def transaction(
+    claims: list[ValidClaim], profile: X12Profile, st_control: str, reference: str, at: datetime
+) -> list[list[str]]:
+    """One 837P transaction set holding ``claims`` (one subscriber HL each, under one billing
+    provider HL per run of claims with the same billing NPI)."""
+    d = Delimiters()
+    at = at.astimezone(UTC)
+    segs: list[list[str]] = [
+        ["ST", "837", st_control, IMPLEMENTATION],
+        ["BHT", "0019", "00", reference[:30], at.strftime("%Y%m%d"), at.strftime("%H%M%S"), "CH"],
+        ["NM1", "41", "2", profile.submitter_name, "", "", "", "", "46", profile.submitter_id],
+        ["PER", "IC", profile.contact_name, "TE", profile.contact_phone],
+        ["NM1", "40", "2", profile.receiver_name, "", "", "", "", "46", profile.receiver_id],
+    ]
+    hl = 0
+    billing_hl = 0
+    billing_npi: str | None = None
+    for claim in claims:
+        if claim.billing_provider_npi != billing_npi:
+            hl += 1
+            billing_hl, billing_npi = hl, claim.billing_provider_npi
+            segs.extend(_billing_segments(claim.billing_provider_npi, profile, hl))
+        hl += 1
+        segs.extend(_subscriber_segments(claim, hl, billing_hl))
+        segs.extend(_claim_segments(claim, profile, d))
     segs.append(["SE", str(len(segs) + 1), st_control])
     return segs
 
 
 def render_837p(
-    claims: list[ValidClaim], profile: X12Profile, control_number: int, now: datetime | None = None
+    claims: list[ValidClaim],
+    profile: X12Profile,
+    control_number: int,
+    now: datetime | None = None,
+    per_transaction: int = 1,
 ) -> str:
-    """One interchange (ISA/GS) with one 837P transaction per claim."""
+    """One interchange (ISA/GS). With ``per_transaction=1`` (the default) each claim is its own
+    transaction set, its BHT carrying the claim's id and time; otherwise up to that many claims
+    share one (as clearinghouse batches do; the guide recommends at most 5,000)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     icn = f"{control_number % 1_000_000_000:09d}"
     gcn = str(control_number % 1_000_000_000 or 1)
     segs: list[list[str]] = [
         [
-            "ISA",
-            "00",
-            " " * 10,
-            "00",
-            " " * 10,
-            "ZZ",
-            f"{profile.sender_id:<15}",
-            "ZZ",
-            f"{profile.receiver_id:<15}",
-            now.strftime("%y%m%d"),
-            now.strftime("%H%M"),
-            "^",
-            "00501",
-            icn,
-            "0",
-            profile.usage,
-            ":",
+            "ISA", "00", " " * 10, "00", " " * 10, "ZZ", f"{profile.sender_id:<15}", "ZZ",
+            f"{profile.receiver_id:<15}", now.strftime("%y%m%d"), now.strftime("%H%M"), "^", "00501",
+            icn, "0", profile.usage, ":",
         ],
         [
-            "GS",
-            "HC",
-            profile.sender_id,
-            profile.receiver_id,
-            now.strftime("%Y%m%d"),
-            now.strftime("%H%M"),
-            gcn,
-            "X",
-            IMPLEMENTATION,
+            "GS", "HC", profile.sender_id, profile.receiver_id, now.strftime("%Y%m%d"),
+            now.strftime("%H%M"), gcn, "X", IMPLEMENTATION,
         ],
-    ]
-    for i, claim in enumerate(claims, start=1):
-        segs.extend(transaction(claim, profile, f"{i:04d}"))
-    segs.append(["GE", str(len(claims)), gcn])
+    ]  # fmt: skip
+    sets = 0
+    for start in range(0, len(claims), max(1, per_transaction)):
+        batch = claims[start : start + max(1, per_transaction)]
+        sets += 1
+        if per_transaction == 1:
+            segs.extend(transaction(batch, profile, f"{sets:04d}", batch[0].claim_id, batch[0].occurred_at))
+        else:
+            segs.extend(transaction(batch, profile, f"{sets:04d}", f"BATCH{icn}{sets:04d}", now))
+    segs.append(["GE", str(sets), gcn])
     segs.append(["IEA", "1", icn])
     return render(segs)
 
@@ -148,111 +191,213 @@ def render_837p(
 # ----------------------------------------------------------------------------------------- parse
 
 
-def _date(value: str) -> date:
-    return datetime.strptime(value[:8], "%Y%m%d").date()
+def _decimal(value: str) -> str | None:
+    """A decimal element as text the contract reads exactly (None when absent or unreadable)."""
+    if not value:
+        return None
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        return None
+    return value
 
 
-def _bht_time(bht: Segment) -> datetime:
-    raw_time = (bht.get(5) + "000000")[:6]
-    return datetime.strptime(bht.get(4) + raw_time, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+def _adjustments(cas: Segment, notes: list[str]) -> list[dict[str, Any]]:
+    out = []
+    group = cas.get(1)
+    for start in range(2, 19, 3):  # CAS02/03/04, 05/06/07, ... up to six reasons
+        reason, amount = cas.get(start), cas.get(start + 1)
+        if not reason:
+            continue
+        if group not in GROUP_CODES:
+            notes.append(
+                f"an other payer's CAS with group {group} (corrections and reversals) is not carried"
+            )
+            continue
+        out.append({"group_code": group, "reason_code": reason, "amount": amount or "0"})
+    return out
 
 
-def claims_from_837p(interchange: Interchange, secret: bytes) -> list[dict[str, Any]]:
-    """Every CLM as a ``ClaimSubmitted``-shaped dict (validated by the caller, so one bad claim
-    becomes one dead letter, not a lost file)."""
-    d = interchange.delimiters
+class _Claim837:
+    """The parts of the 837P hierarchy a claim inherits, as the walk goes: the billing provider
+    (2000A), the subscriber and payer (2000B), a dependent patient (2000C), and the span of each
+    level's own segments (its HL up to its first child HL or claim) for the claim's event id."""
+
+    def __init__(self) -> None:
+        self.billing_npi = ""
+        self.subscriber: dict[str, Any] = {}
+        self.dependent: dict[str, Any] = {}
+        self.payer: dict[str, Any] = {}
+        self.responsibility = "P"
+        self.plan_type = "commercial"
+        self.spans: dict[str, tuple[int, int]] = {}
+        self.open: tuple[str, int] | None = None
+
+    def close_level(self, before: int) -> None:
+        if self.open is not None:
+            level, start = self.open
+            self.spans[level] = (start, before)
+            self.open = None
+
+    def enter_level(self, level: str, index: int) -> None:
+        self.close_level(index - 1)
+        # a new level ends the levels below it
+        drop = {"20": ("20", "22", "23"), "22": ("22", "23"), "23": ("23",)}.get(level, (level,))
+        for name in drop:
+            self.spans.pop(name, None)
+        if level in ("20", "22"):
+            self.dependent = {}
+        self.open = (level, index)
+
+    def claim_spans(self, start: int, end: int) -> list[tuple[int, int]]:
+        return [self.spans[level] for level in ("20", "22", "23") if level in self.spans] + [(start, end)]
+
+
+def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
+    """Every CLM of one accepted 837P transaction set as a ``ClaimSubmitted``-shaped dict
+    (validated by the caller: one claim the contract refuses is reported on its own)."""
+    d = view.delimiters
+    comp = d.component
     out: list[dict[str, Any]] = []
-    st_control = ""
-    occurred_at: datetime | None = None
-    billing_npi = ""
-    subscriber: dict[str, Any] = {}
-    payer: dict[str, Any] = {}
-    plan_type = "commercial"
+    ctx = _Claim837()
+    occurred_at = datetime.now(UTC)
     claim: dict[str, Any] | None = None
+    claim_start = 0
     line: dict[str, Any] | None = None
-    hl_level = ""
+    other: dict[str, Any] | None = None
 
-    def finish() -> None:
-        nonlocal claim, line
+    def finish(end: int) -> None:
+        nonlocal claim, line, other
         if claim is not None:
-            claim["rendering_provider_npi"] = claim.get("rendering_provider_npi") or billing_npi
+            if "rendering_provider_npi" not in claim:
+                claim["rendering_provider_npi"] = ctx.billing_npi
+            claim["event_id"] = str(view.event_id("837P", ctx.claim_spans(claim_start, end)))
             out.append(claim)
-        claim, line = None, None
+        claim, line, other = None, None, None
 
-    for seg in interchange.segments:
-        sid = seg.id
-        if sid == "ST":
-            finish()
-            st_control = seg.get(2)
-        elif sid == "BHT":
-            occurred_at = _bht_time(seg)
+    for index, seg, loop in view:
+        sid = seg.elements[0]
+        if sid == "BHT":
+            occurred_at = parse_datetime(seg.get(4), seg.get(5)) or occurred_at
         elif sid == "HL":
-            finish()
-            hl_level = seg.get(3)
-        elif sid == "NM1":
-            entity = seg.get(1)
-            if entity == "85":
-                billing_npi = seg.get(9)
-            elif entity == "IL":
-                subscriber = {"member_id": seg.get(9), "last_name": seg.get(3), "first_name": seg.get(4)}
-            elif entity == "QC" and hl_level == "23":  # a dependent patient: their name, same member
-                subscriber = {**subscriber, "last_name": seg.get(3), "first_name": seg.get(4)}
-            elif entity == "PR":
-                payer = {"payer_id": seg.get(9), "name": seg.get(3)}
-            elif entity == "82" and claim is not None and line is None:
-                claim["rendering_provider_npi"] = seg.get(9)
-            elif entity == "DN" and claim is not None and line is None:
-                claim["referring_provider_npi"] = seg.get(9)
-        elif sid == "SBR":
-            plan_type = PLAN_TYPE.get(seg.get(9), "commercial")
-        elif sid == "DMG" and claim is None:
-            subscriber = {**subscriber, "birth_date": _date(seg.get(2)).isoformat(), "sex": seg.get(3) or "U"}
-        elif sid == "CLM":
-            finish()
-            pos, _, freq = ([*seg.components(5, d), "", "", ""])[:3]
-            claim_id = seg.get(1)
-            full_payer = {**payer, "plan_type": plan_type}
+            finish(index - 1)
+            ctx.enter_level(seg.get(3), index)
+        elif sid == "SE":
+            finish(index - 1)
+        elif loop == "2000B" and sid == "SBR":
+            ctx.responsibility = seg.get(1) or "P"
+            ctx.plan_type = PLAN_TYPE.get(seg.get(9), "commercial")
+        elif loop == "2010AA" and sid == "NM1":
+            ctx.billing_npi = seg.get(9) if seg.get(8) == "XX" else ""
+        elif loop == "2010BA":
+            if sid == "NM1":
+                ctx.subscriber = {"member_id": seg.get(9), "last_name": seg.get(3), "first_name": seg.get(4)}
+            elif sid == "DMG":
+                ctx.subscriber.update(birth_date=seg.get(2), sex=seg.get(3))
+        elif loop == "2010BB" and sid == "NM1":
+            ctx.payer = {"payer_id": seg.get(9), "name": seg.get(3)}
+        elif loop == "2010CA":  # a dependent patient: their name and birth date, the subscriber's member id
+            if sid == "NM1":
+                ctx.dependent.update(last_name=seg.get(3), first_name=seg.get(4))
+            elif sid == "DMG":
+                ctx.dependent.update(birth_date=seg.get(2), sex=seg.get(3))
+        elif sid == "CLM" and loop == "2300":
+            finish(index - 1)
+            ctx.close_level(index - 1)
+            claim_start = index
+            pos, _, freq = [*seg.get(5).split(comp), "", "", ""][:3]
+            patient = {**ctx.subscriber, **ctx.dependent}
+            birth = parse_date(patient.get("birth_date", ""))
+            patient["birth_date"] = birth.isoformat() if birth else patient.get("birth_date") or None
+            patient["sex"] = patient.get("sex") or "U"
             claim = {
-                "event_id": str(event_id("837P", interchange, st_control, claim_id)),
-                "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+                "occurred_at": occurred_at.isoformat(),
                 "source": "x12-837p",
-                "claim_id": claim_id,
+                "claim_id": seg.get(1),
                 "patient_key": pseudonymous_key(
-                    payer.get("payer_id", ""), subscriber.get("member_id", ""), secret
+                    ctx.payer.get("payer_id", ""), ctx.subscriber.get("member_id", ""), secret
                 ),
-                "patient": dict(subscriber),
-                "payer": full_payer,
-                "billing_provider_npi": billing_npi,
+                "patient": patient,
+                "payer": {**ctx.payer, "plan_type": ctx.plan_type},
+                "payer_responsibility": ctx.responsibility,
+                "billing_provider_npi": ctx.billing_npi,
                 "place_of_service": pos,
                 "frequency_code": freq or "1",
                 "diagnoses": [],
                 "lines": [],
+                "other_payers": [],
                 "total_charge": seg.get(2),
             }
-        elif sid == "REF" and claim is not None and line is None:
-            field = {"F8": "original_claim_number", "G1": "prior_authorization", "EA": "encounter_id"}
-            if seg.get(1) in field:
-                claim[field[seg.get(1)]] = seg.get(2)
-        elif sid == "HI" and claim is not None:
-            for element in seg.elements[1:]:
-                qualifier, _, code = element.partition(d.component)
-                if qualifier in ("ABK", "ABF", "BK", "BF") and code:
-                    claim["diagnoses"].append(code.split(d.component)[0])
-        elif sid == "LX" and claim is not None:
-            line = {"line_number": int(seg.get(1) or len(claim["lines"]) + 1)}
-            claim["lines"].append(line)
-        elif sid == "SV1" and line is not None:
-            procedure = seg.components(1, d)
-            line.update(
-                procedure_code=procedure[1] if len(procedure) > 1 else "",
-                modifiers=[m for m in procedure[2:6] if m],
-                charge=seg.get(2),
-                units=int(Decimal(seg.get(4) or "1")),
-                diagnosis_pointers=[int(p) for p in seg.components(7, d) if p.isdigit()],
-            )
-        elif sid == "DTP" and line is not None and seg.get(1) == "472":
-            line["service_date"] = _date(seg.get(3)).isoformat()
-        elif sid == "SE":
-            finish()
-    finish()
+        elif claim is None:
+            continue
+        elif loop == "2300":
+            if sid == "REF":
+                name = {"F8": "original_claim_number", "G1": "prior_authorization", "EA": "encounter_id"}.get(
+                    seg.get(1)
+                )
+                if name:
+                    claim[name] = seg.get(2)
+            elif sid == "HI":
+                for element in seg.elements[1:]:
+                    qualifier, _, code = element.partition(comp)
+                    if qualifier in ("ABK", "ABF", "BK", "BF") and code:
+                        claim["diagnoses"].append(code.split(comp)[0])
+        elif loop == "2310A" and sid == "NM1":
+            claim["referring_provider_npi"] = seg.get(9) if seg.get(8) == "XX" else ""
+        elif loop == "2310B" and sid == "NM1":
+            claim["rendering_provider_npi"] = seg.get(9) if seg.get(8) == "XX" else ""
+        elif loop in COB_LOOPS:
+            if loop == "2320" and sid == "SBR":
+                other = {
+                    "responsibility": seg.get(1) or "U",
+                    "plan_type": PLAN_TYPE.get(seg.get(9), "commercial"),
+                    "adjustments": [],
+                }
+                claim["other_payers"].append(other)
+            elif other is None:
+                continue
+            elif loop == "2320":
+                if sid == "CAS":
+                    other["adjustments"].extend(_adjustments(seg, view.notes))
+                elif sid == "AMT" and seg.get(1) in ("D", "EAF"):
+                    other["paid_amount" if seg.get(1) == "D" else "patient_responsibility"] = _decimal(
+                        seg.get(2)
+                    )
+            elif loop == "2330B":
+                if sid == "NM1":
+                    other["payer_id"] = seg.get(9) or None
+                    other["name"] = seg.get(3) or None
+                elif sid == "REF" and seg.get(1) == "F8":
+                    other["claim_number"] = seg.get(2)
+                elif sid == "DTP" and seg.get(1) == "573":
+                    day = parse_date(seg.get(3))
+                    other["adjudicated_on"] = day.isoformat() if day else None
+        elif loop == "2400":
+            if sid == "LX":
+                line = {"line_number": int(seg.get(1)) if seg.get(1).isdigit() else len(claim["lines"]) + 1}
+                claim["lines"].append(line)
+            elif line is None:
+                continue
+            elif sid == "SV1":
+                procedure = seg.get(1).split(comp)
+                line.update(
+                    procedure_code=procedure[1] if len(procedure) > 1 else "",
+                    modifiers=[m for m in procedure[2:6] if m],
+                    charge=seg.get(2),
+                    unit_basis=seg.get(3) or "UN",
+                    units=_decimal(seg.get(4)) or "1",
+                    diagnosis_pointers=[int(p) for p in seg.get(7).split(comp) if p.isdigit()],
+                )
+            elif sid == "DTP" and seg.get(1) == "472":
+                if seg.get(2) == "RD8":
+                    first, _, last = seg.get(3).partition("-")
+                    start, end = parse_date(first), parse_date(last)
+                    line["service_date"] = start.isoformat() if start else first
+                    line["service_end_date"] = end.isoformat() if end else last
+                else:
+                    day = parse_date(seg.get(3))
+                    line["service_date"] = day.isoformat() if day else seg.get(3)
+            elif sid == "REF" and seg.get(1) == "6R":
+                line["line_control_number"] = seg.get(2)
+    finish(view.end - 1)
     return out

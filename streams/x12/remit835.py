@@ -1,10 +1,20 @@
-"""835 (005010X221A1) → remittance events, one per CLP (claim payment).
+"""835 (005010X221A1) → remittance events: one per CLP (claim payment), one per PLB.
 
-A CLP with adjustments (CAS at claim level, or at line level inside its SVC loops) or with status
-4 (denied) / 22 (reversal) becomes a ``Denial`` event: the lifecycle tracker derives paid, partially
-paid or denied from it, and the resubmission agent plans tasks for its CARCs. A CLP paid in full
-without adjustments becomes a ``ClaimStatus`` F1 (finalized/payment) with the paid amount.
-Remark codes (RARCs) come from MOA (outpatient), MIA (inpatient) and LQ*HE (line level).
+A CLP with adjustments (CAS at claim level, or at line level inside its SVC loops; the line is the
+SVC's position in the claim) or with status 4 (denied) becomes a ``Denial``: the lifecycle tracker
+derives paid, partially paid or denied from it, and the resubmission agent plans tasks for its
+CARCs. A CLP paid in full without adjustments becomes a ``ClaimStatus`` F1 (finalized/payment)
+with the paid amount. Remark codes (RARCs) come from MOA (outpatient), MIA (inpatient) and LQ*HE
+(line level).
+
+A reversal (CLP02 22: the payer takes a decision back, with the original amounts negated) becomes
+a ``Denial`` with status 22, the negative paid amount, and the adjustments it takes back in
+``reversed_adjustments`` (never in ``adjustments``: a reversal denies nothing). The correction
+that usually follows it (a new CLP for the same claim) is an ordinary decision.
+
+Each PLB (provider-level adjustment: interest, overpayment recovery, forwarding balance; any
+number of them, the guide lets PLB repeat) becomes a ``ProviderAdjustment`` on
+``provider-adjustments`` — money for the provider's account, never a claim denial.
 """
 
 from __future__ import annotations
@@ -12,8 +22,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from streams.x12.claim837 import event_id
-from streams.x12.segments import Interchange, Segment
+from streams.x12.context import SetView, parse_date, parse_datetime
+from streams.x12.segments import Segment
 
 MOA_REMARKS = (3, 4, 5, 6, 7)
 MIA_REMARKS = (5, 20, 21, 22, 23)
@@ -35,18 +45,53 @@ def _adjustments(cas: Segment, line_number: int | None) -> list[dict[str, Any]]:
     return out
 
 
-def remittances_from_835(interchange: Interchange) -> list[dict[str, Any]]:
+def _provider_adjustment(
+    plb: Segment, view: SetView, header: tuple[int, int], index: int, ordinal: int, payment: dict[str, Any]
+) -> dict[str, Any]:
+    comp = view.delimiters.component
+    items = []
+    for start in range(3, 15, 2):  # PLB03/04 ... PLB13/14
+        if not plb.get(start):
+            continue
+        reason, _, reference = plb.get(start).partition(comp)
+        items.append(
+            {"reason_code": reason, "reference": reference or None, "amount": plb.get(start + 1) or "0"}
+        )
+    period_end = parse_date(plb.get(2))
+    return {
+        "event_type": "provider_adjustment",
+        "event_id": str(view.event_id("835-PLB", [header, (index, index)], ordinal)),
+        "occurred_at": payment["occurred_at"],
+        "source": "835",
+        "provider_id": plb.get(1),
+        "payer_id": payment.get("payer_id"),
+        "fiscal_period_end": period_end.isoformat() if period_end else plb.get(2),
+        "payment_trace_number": payment.get("trace"),
+        "adjustments": items,
+    }
+
+
+def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
+    """The events of one accepted 835 transaction set, in order."""
     out: list[dict[str, Any]] = []
-    st_control = ""
-    produced = ""
+    payment: dict[str, Any] = {"occurred_at": datetime.now(UTC).isoformat()}
+    header_end = view.start
     claim: dict[str, Any] | None = None
+    claim_start = 0
+    claims = 0
+    plbs = 0
     line_number: int | None = None
 
-    def finish() -> None:
+    def finish(end: int) -> None:
         nonlocal claim
         if claim is None:
             return
-        if claim["adjustments"] or claim["claim_status_code"] in ("4", "22"):
+        claim["event_id"] = str(view.event_id("835", [(view.start, header_end), (claim_start, end)], claims))
+        status = claim["claim_status_code"]
+        if status == "22":
+            claim["reversed_adjustments"], claim["adjustments"] = claim["adjustments"], []
+            out.append(claim)
+        elif claim["adjustments"] or status == "4":
             out.append(claim)
         else:
             out.append(
@@ -58,35 +103,35 @@ def remittances_from_835(interchange: Interchange) -> list[dict[str, Any]]:
                     "claim_id": claim["claim_id"],
                     "payer_claim_number": claim.get("payer_claim_number"),
                     "category_code": "F1",
-                    "status_code": "65" if claim["claim_status_code"] == "1" else "",
+                    "status_code": "65" if status == "1" else "",
                     "amount": claim["paid_amount"],
                 }
             )
         claim = None
 
-    for seg in interchange.segments:
-        sid = seg.id
-        if sid == "ST":
-            finish()
-            st_control = seg.get(2)
-        elif sid == "BPR" and seg.get(16):
-            produced = seg.get(16)
-        elif sid == "DTM" and seg.get(1) == "405":
-            produced = seg.get(2)
-        elif sid == "CLP":
-            finish()
-            at = (
-                datetime.strptime(produced[:8], "%Y%m%d").replace(tzinfo=UTC)
-                if produced
-                else datetime.now(UTC)
-            )
-            claim_id = seg.get(1)
+    for index, seg, loop in view:
+        sid = seg.elements[0]
+        if loop in ("HEADER", "1000A", "1000B"):
+            header_end = index
+            if sid == "BPR" and seg.get(16):
+                payment["occurred_at"] = (parse_datetime(seg.get(16)) or datetime.now(UTC)).isoformat()
+            elif sid == "DTM" and seg.get(1) == "405":
+                payment["occurred_at"] = (parse_datetime(seg.get(2)) or datetime.now(UTC)).isoformat()
+            elif sid == "TRN":
+                payment["trace"] = seg.get(2) or None
+                payment.setdefault("payer_id", seg.get(3) or None)
+            elif sid == "REF" and loop == "1000A" and seg.get(1) == "2U":
+                payment["payer_id"] = seg.get(2) or payment.get("payer_id")
+            continue
+        if sid == "CLP":
+            finish(index - 1)
+            claims += 1
+            claim_start = index
             claim = {
                 "event_type": "denial",
-                "event_id": str(event_id("835", interchange, st_control, f"{claim_id}|{len(out)}")),
-                "occurred_at": at.isoformat(),
+                "occurred_at": payment["occurred_at"],
                 "source": "835",
-                "claim_id": claim_id,
+                "claim_id": seg.get(1),
                 "claim_status_code": seg.get(2),
                 "paid_amount": seg.get(4) or "0",
                 "adjustments": [],
@@ -95,19 +140,23 @@ def remittances_from_835(interchange: Interchange) -> list[dict[str, Any]]:
             if seg.get(7):
                 claim["payer_claim_number"] = seg.get(7)
             line_number = None
+        elif sid == "PLB":
+            finish(index - 1)
+            plbs += 1
+            out.append(_provider_adjustment(seg, view, (view.start, header_end), index, plbs, payment))
+        elif sid in ("SE", "LX"):
+            finish(index - 1)
         elif claim is None:
             continue
         elif sid == "SVC":
             line_number = (line_number or 0) + 1
         elif sid == "CAS":
-            claim["adjustments"].extend(_adjustments(seg, line_number))
+            claim["adjustments"].extend(_adjustments(seg, line_number if loop == "2110" else None))
         elif sid == "MOA":
             claim["remark_codes"].extend(seg.get(i) for i in MOA_REMARKS if seg.get(i))
         elif sid == "MIA":
             claim["remark_codes"].extend(seg.get(i) for i in MIA_REMARKS if seg.get(i))
         elif sid == "LQ" and seg.get(1) == "HE":
             claim["remark_codes"].append(seg.get(2))
-        elif sid in ("SE", "PLB"):
-            finish()
-    finish()
+    finish(view.end - 1)
     return out

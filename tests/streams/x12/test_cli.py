@@ -1,0 +1,156 @@
+"""``claimflow x12``: a folder of real-world files, one of them broken in every way, is read to the
+end with a verdict per file, the acknowledgments, the summary and an honest exit status."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import streams.cli.x12 as cli_x12
+import streams.x12.ingest as ingest_module
+from streams.cli.main import main
+from streams.errors import ExitCode
+from streams.x12.ingest import ingest_text
+from tests.streams.x12.samples import DATA, SECRET, variety
+from tests.streams.x12.test_acks import parse_999
+
+CLAIMS = (DATA / "claims-837p.x12").read_text()
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict], str]:
+    code = main(["x12", *args])
+    out, err = capsys.readouterr()
+    return code, [json.loads(line) for line in out.splitlines()], err
+
+
+def folder(tmp_path: Path) -> Path:
+    inbound = tmp_path / "inbound"
+    inbound.mkdir()
+    (inbound / "01-claims.x12").write_text(CLAIMS)
+    (inbound / "02-gs835-st837.x12").write_text(CLAIMS.replace("*X*005010X222A1~", "*X*005010X221A1~", 1))
+    (inbound / "03-bom.x12").write_bytes(b"\xef\xbb\xbf\r\n\r\n" + (DATA / "ack-277ca.x12").read_bytes())
+    (inbound / "04-truncated.x12").write_text(CLAIMS[:900])
+    (inbound / "05-notes.txt").write_text("not an interchange\n")
+    (inbound / "06-remit.x12").write_text((DATA / "reversal-835.x12").read_text())
+    (inbound / ".hidden").write_text("skipped")
+    return inbound
+
+
+def test_a_folder_with_broken_files_in_the_middle_is_read_to_the_end(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    acks = tmp_path / "acks" / "2026-11-27"  # missing: created
+    code, events, err = run(capsys, "ingest", str(folder(tmp_path)), "--acks", str(acks))
+    assert code == ExitCode.REJECTED
+    lines = [line for line in err.splitlines() if line.startswith("[")]
+    assert [line.split(":")[0] for line in lines] == [
+        "[1/6] 01-claims.x12", "[2/6] 02-gs835-st837.x12", "[3/6] 03-bom.x12",
+        "[4/6] 04-truncated.x12", "[5/6] 05-notes.txt", "[6/6] 06-remit.x12",
+    ]  # fmt: skip
+    assert "01-claims.x12: 837P: accepted, 3 claim_submitted" in err
+    assert "ST01 is 837 but GS08 names the 835 guide (transaction 835)" in err
+    assert "03-bom.x12: 277CA: accepted, 2 claim_status" in err
+    assert "04-truncated.x12: unreadable: rejected" in err and "ends without an IEA" in err
+    assert "05-notes.txt: unreadable: rejected" in err and "Traceback" not in err
+    assert "6 file(s): 3 accepted, 3 rejected; 10 events written to stdout, 0 refused by the contracts" in err
+    assert (
+        sorted(e["event_type"] for e in events)
+        == ["claim_status"] * 2 + ["claim_submitted"] * 3 + ["denial"] * 3 + ["provider_adjustment"] * 2
+    )
+    written = sorted(p.name for p in acks.iterdir())
+    assert written == [
+        "01-claims.x12.999", "02-gs835-st837.x12.999", "03-bom.x12.999", "04-truncated.x12.ta1", "06-remit.x12.999",
+    ]  # fmt: skip
+    # every 999 written says the file's verdict
+    for name, ak9 in [
+        ("01-claims.x12", "A"),
+        ("02-gs835-st837.x12", "R"),
+        ("03-bom.x12", "A"),
+        ("06-remit.x12", "A"),
+    ]:
+        (ack,) = parse_999((acks / f"{name}.999").read_text())
+        assert ack["ak9"] == ak9 and set(ack["sets"].values()) == {ak9}, name
+    assert "*R*023~" in (acks / "04-truncated.x12.ta1").read_text()
+
+
+def test_an_unexpected_failure_on_one_file_is_that_files_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = cli_x12.ingest_text
+
+    def flaky(text: str, secret: bytes, now: object = None, workers: int = 1) -> object:
+        if "GS*HP*" in text:
+            raise RuntimeError("simulated defect with data 19500401 in the message")
+        return real(text, secret, now, workers)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli_x12, "ingest_text", flaky)
+    inbound = tmp_path / "in"
+    inbound.mkdir()
+    (inbound / "a.x12").write_text(CLAIMS)
+    (inbound / "b.x12").write_text((DATA / "remit-835.x12").read_text())
+    (inbound / "c.x12").write_text(CLAIMS)
+    code, events, err = run(capsys, "ingest", str(inbound))
+    assert code == ExitCode.REJECTED and len(events) == 6
+    assert (
+        "[2/3] b.x12: failed: claimflow could not process it (RuntimeError); nothing was taken from it" in err
+    )
+    assert "19500401" not in err and "3 file(s): 2 accepted, 1 failed" in err
+
+
+def test_a_clean_folder_exits_zero_and_writes_acks_beside_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "claims.x12").write_text(CLAIMS)
+    code, events, _err = run(capsys, "ingest", str(tmp_path / "claims.x12"))
+    assert code == ExitCode.OK and len(events) == 3
+    assert (tmp_path / "claims.x12.999").read_text().count("AK9*A*3*3*3~") == 1
+
+
+def test_an_acks_folder_that_cannot_be_made_is_reported_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "claims.x12").write_text(CLAIMS)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, events, err = run(capsys, "ingest", str(tmp_path / "claims.x12"), "--acks", str(blocker / "acks"))
+    assert code == ExitCode.CONFIGURATION and not events
+    assert err.startswith("claimflow x12 ingest: cannot use --acks") and "Traceback" not in err
+
+
+def test_render_837p_turns_a_corrected_claim_from_a_task_into_a_valid_837p(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corrected = variety()[2]
+    source = tmp_path / "tasks.jsonl"
+    source.write_text(
+        json.dumps({"task_id": "t-1", "corrected_claim": corrected.model_dump(mode="json")}) + "\n"
+    )
+    assert main(["x12", "render-837p", str(source)]) == ExitCode.OK
+    text = capsys.readouterr().out
+    assert "REF*F8*ACME261120003~" in text and "CLM*X12-CLM-003*45***22:B:7*" in text
+    (tmp_path / "rendered.x12").write_text(text)
+    code, events, _ = run(capsys, "ingest", str(tmp_path / "rendered.x12"))
+    assert code == ExitCode.OK and [e["claim_id"] for e in events] == ["X12-CLM-003"]
+
+
+@pytest.mark.parametrize(
+    "name", ["invalid-837p.x12", "mixed-groups.x12", "reversal-835.x12", "lines-277ca.x12"]
+)
+def test_checking_sets_in_parallel_processes_changes_nothing(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command checks and maps a large interchange's sets in worker processes: the same
+    verdicts, findings, events (in order) and acknowledgments as one process."""
+    text = (DATA / name).read_text() + CLAIMS.replace("000000101", "000000102")  # two interchanges
+    one = ingest_text(text, SECRET, NOW)
+    monkeypatch.setattr(ingest_module, "PARALLEL_SEGMENTS", 0)
+    two = ingest_text(text, SECRET, NOW, workers=2)
+    assert [i.verdict for i in two.interchanges] == [i.verdict for i in one.interchanges]
+    assert two.problems == one.problems and two.notes == one.notes
+    assert [r.payload for r in two.events] == [r.payload for r in one.events]
+    assert [r.reason for r in two.refused] == [r.reason for r in one.refused]
+    assert two.acks("999") == one.acks("999") and two.acks("TA1") == one.acks("TA1")

@@ -1,0 +1,269 @@
+"""What real files carry, mapped faithfully: coordination of benefits, units and date ranges,
+line-level answers, reversals and corrections, provider-level adjustments — and what the tracker
+makes of them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from schemas import ClaimStatus, ClaimSubmitted, Denial, ProviderAdjustment, ValidClaim
+from schemas.pseudonym import pseudonymous_key
+from streams.denials.reasons import load_reason_map
+from streams.denials.tasks import raises_task
+from streams.lifecycle.events import from_denial, from_lifecycle, from_status, step_for
+from streams.lifecycle.machine import ClaimRecord, apply
+from streams.x12.claim837 import render_837p
+from streams.x12.ingest import IngestResult, ingest_text
+from streams.x12.profile import X12Profile
+from streams.x12.segments import parse
+from tests.streams.x12.samples import BILLING, DATA, RENDERING, SECRET, interchange, remit_835, variety
+
+NOT_CARRIED = {"event_id", "replaces_claim_id", "source"}
+REASONS = load_reason_map()
+
+
+def ingest(name: str) -> IngestResult:
+    result = ingest_text((DATA / name).read_text(), SECRET)
+    assert result.verdict == "accepted", result.problems
+    return result
+
+
+def events(result: IngestResult) -> list:
+    return [r.event for r in result.events]
+
+
+def rendered(claims: list[ClaimSubmitted], per_transaction: int = 1) -> str:
+    valid = [ValidClaim.model_validate(c.model_dump()) for c in claims]
+    return render_837p(valid, X12Profile(), 42, datetime(2026, 11, 12, 9, 30, tzinfo=UTC), per_transaction)
+
+
+# -------------------------------------------------------------------------------------- 837P
+
+
+def test_coordination_of_benefits_stays_out_of_the_claims_own_fields() -> None:
+    secondary, same_subscriber, other_subscriber = events(ingest("cob-837p.x12"))
+    assert all(isinstance(c, ValidClaim) for c in (secondary, same_subscriber, other_subscriber))
+    assert secondary.payer.payer_id == "ACME" and secondary.payer_responsibility == "S"
+    assert secondary.patient.member_id == "XJK000000001" and secondary.patient.first_name == "ALEX"
+    assert secondary.original_claim_number is None  # 2330B REF*F8 is the primary payer's claim number
+    assert secondary.rendering_provider_npi == RENDERING  # 2330D NM1*82 without an NPI changes nothing
+    assert secondary.patient_key == pseudonymous_key("ACME", "XJK000000001", SECRET)
+    (primary,) = secondary.other_payers
+    assert primary.model_dump(exclude={"adjustments"}) == {
+        "payer_id": "MCR-JH",
+        "name": "MEDICARE PART B",
+        "plan_type": "medicare",
+        "responsibility": "P",
+        "claim_number": "MCR2611150042",
+        "paid_amount": Decimal("60"),
+        "patient_responsibility": Decimal("25"),
+        "adjudicated_on": date(2026, 11, 15),
+    }
+    assert [(a.group_code, a.reason_code, a.amount) for a in primary.adjustments] == [
+        ("PR", "1", Decimal("20")), ("PR", "2", Decimal("5")), ("CO", "45", Decimal("115")),
+    ]  # fmt: skip
+    # the next claim of the same subscriber inherits the subscriber and payer, not the other payer
+    assert same_subscriber.other_payers == [] and same_subscriber.payer == secondary.payer
+    assert same_subscriber.patient == secondary.patient and same_subscriber.rendering_provider_npi == BILLING
+    # the next subscriber is who their own loops say
+    assert (
+        other_subscriber.patient.member_id == "2EG4TE5MK74"
+        and other_subscriber.patient.birth_date == date(1950, 4, 1)
+    )
+    assert other_subscriber.payer.plan_type == "medicare" and other_subscriber.payer_responsibility == "P"
+
+
+def test_units_keep_their_basis_decimals_and_date_ranges() -> None:
+    (claim,) = events(ingest("units-837p.x12"))
+    assert isinstance(claim, ValidClaim)
+    anesthesia, range_line, half = claim.lines
+    assert (anesthesia.unit_basis, anesthesia.units, anesthesia.modifiers) == (
+        "MJ",
+        Decimal("61"),
+        ["QK", "QS"],
+    )
+    assert (range_line.units, range_line.service_date, range_line.service_end_date) == (
+        Decimal("1.5"), date(2026, 11, 3), date(2026, 11, 7),
+    )  # fmt: skip
+    assert (half.units, half.service_date, half.service_end_date) == (
+        Decimal(".5"),
+        date(2026, 11, 10),
+        date(2026, 11, 10),
+    )
+    assert [ln.line_control_number for ln in claim.lines] == ["UNITS-001-1", "UNITS-001-2", "UNITS-001-3"]
+    # a dependent patient (2000C): their name and birth date, the subscriber's member id
+    assert (claim.patient.first_name, claim.patient.birth_date, claim.patient.member_id) == (
+        "JAMIE", date(2010, 6, 15), "XJK000000001",
+    )  # fmt: skip
+
+
+def test_837p_to_events_to_837p_keeps_every_field_and_the_text() -> None:
+    originals = variety()
+    text = rendered(originals)
+    assert "SV1*HC:00142:QK*45*MJ*61***1~" in text and "SV1*HC:97110*45*UN*1.5***1~" in text
+    assert "DTP*472*RD8*20261103-20261107~" in text and "REF*6R*CF-006-3~" in text and "SBR*S*18*" in text
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems  # the guide check passes
+    back = events(result)
+    assert [type(c) for c in back] == [ValidClaim] * len(originals)
+    for before, after in zip(originals, back, strict=True):
+        assert after.model_dump(exclude=NOT_CARRIED) == before.model_dump(exclude=NOT_CARRIED)
+    again = render_837p(back, X12Profile(), 42, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
+    assert again == text
+
+
+def test_a_batch_of_claims_in_one_transaction_set_maps_back_to_the_same_claims() -> None:
+    originals = variety()
+    text = rendered(originals, per_transaction=4)
+    assert text.count("ST*837*") == 2
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems
+    for before, after in zip(originals, events(result), strict=True):
+        assert after.model_dump(exclude=NOT_CARRIED | {"occurred_at"}) == before.model_dump(
+            exclude=NOT_CARRIED | {"occurred_at"}
+        )
+
+
+def test_the_sample_file_renders_back_byte_for_byte() -> None:
+    original = (DATA / "claims-837p.x12").read_text()
+    claims = events(ingest("claims-837p.x12"))
+    again = render_837p(claims, X12Profile(), 101, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
+    assert again == original
+
+
+def test_a_claim_with_a_typo_is_published_for_the_scrubber_to_hold() -> None:
+    text = (
+        (DATA / "claims-837p.x12")
+        .read_text()
+        .replace("SV1*HC:93000*45*UN*1***1~", "SV1*HC:9300*45*UN*1***1~", 1)
+    )
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted" and len(result.events) == 3 and not result.refused
+    typo = result.events[0].event
+    assert type(typo) is ClaimSubmitted and typo.lines[0].procedure_code == "9300"
+
+
+# ------------------------------------------------------------------------------------- 277CA
+
+
+def test_a_rejected_service_line_travels_with_the_claims_status_and_leaves_it_accepted() -> None:
+    accepted, rejected = events(ingest("lines-277ca.x12"))
+    assert isinstance(accepted, ClaimStatus) and isinstance(rejected, ClaimStatus)
+    assert (accepted.claim_id, accepted.category_code, accepted.payer_claim_number) == (
+        "LINES-CLM-001", "A2", "ACME261120301",
+    )  # fmt: skip
+    first, second = accepted.line_statuses
+    assert (first.line_control_number, first.category_code, first.procedure_code) == (
+        "LINES-001-1",
+        "A2",
+        "93000",
+    )
+    assert (second.line_control_number, second.category_code, second.status_code) == (
+        "LINES-001-2",
+        "A7",
+        "453",
+    )
+    assert (second.units, second.service_date, second.service_end_date, second.modifiers) == (
+        Decimal("1.5"), date(2026, 11, 3), date(2026, 11, 7), ["GP"],
+    )  # fmt: skip
+    assert (rejected.category_code, rejected.line_statuses) == ("A3", [])
+    # the tracker: the claim is accepted on the first pass, whatever one of its lines was
+    claim = variety()[0]
+    record = apply(ClaimRecord(accepted.claim_id), from_lifecycle(step_for(claim, "ready"))).record
+    outcome = apply(record, from_status(accepted))
+    assert outcome.record.state == "accepted" and outcome.first_pass_decided == "accepted"
+    assert not raises_task(accepted, REASONS)
+
+
+# --------------------------------------------------------------------------------------- 835
+
+
+def test_a_reversal_and_its_correction_are_decisions_the_tracker_applies() -> None:
+    paid, reversal, correction, *_plbs = events(ingest("reversal-835.x12"))
+    assert isinstance(paid, Denial) and paid.claim_status_code == "1"
+    assert isinstance(reversal, Denial) and reversal.claim_status_code == "22"
+    assert reversal.paid_amount == Decimal("-80") and reversal.adjustments == []
+    assert [(a.group_code, a.reason_code, a.amount, a.line_number) for a in reversal.reversed_adjustments] == [
+        ("PR", "2", Decimal("-20"), None), ("CO", "45", Decimal("0"), 1),
+    ]  # fmt: skip
+    assert isinstance(correction, Denial) and (correction.claim_status_code, correction.paid_amount) == (
+        "1",
+        70,
+    )
+    assert reversal.claim_id == correction.claim_id and reversal.event_id != correction.event_id
+    # a reversal denies nothing: no task; the claim goes back to adjudication, then the correction
+    assert not raises_task(reversal, REASONS)
+    record = apply(ClaimRecord("RMT-CLM-002"), from_denial(
+        Denial(claim_id="RMT-CLM-002", claim_status_code="1", paid_amount=Decimal("80")), REASONS
+    )).record  # fmt: skip
+    assert record.state == "paid"
+    after_reversal = apply(record, from_denial(reversal, REASONS))
+    assert (after_reversal.result, after_reversal.record.state) == ("applied", "pending")
+    after_correction = apply(after_reversal.record, from_denial(correction, REASONS))
+    assert (after_correction.result, after_correction.record.state) == ("applied", "paid")
+    assert after_correction.record.paid_amount == Decimal("70")
+
+
+def test_each_plb_is_a_provider_level_adjustment_not_a_claim_denial() -> None:
+    result = ingest("reversal-835.x12")
+    plbs = [r for r in result.events if r.topic == "provider-adjustments"]
+    assert [r.key for r in plbs] == [BILLING, BILLING]
+    first, second = (r.event for r in plbs)
+    assert isinstance(first, ProviderAdjustment) and isinstance(second, ProviderAdjustment)
+    assert (first.payer_id, first.payment_trace_number, first.fiscal_period_end) == (
+        "ACME", "EFT261125777", date(2026, 12, 31),
+    )  # fmt: skip
+    assert [(a.reason_code, a.reference, a.amount) for a in first.adjustments] == [
+        ("WO", "ACME260901009", Decimal("45.5")), ("L6", None, Decimal("-2.1")),
+    ]  # fmt: skip
+    assert [(a.reason_code, a.amount) for a in second.adjustments] == [("72", Decimal("-30"))]
+    assert not any(isinstance(r.event, Denial) and r.event.claim_id == BILLING for r in result.events)
+
+
+def test_a_claim_paid_in_full_becomes_a_paid_status() -> None:
+    by_claim = {r.event.claim_id: r for r in ingest("remit-835.x12").events}  # type: ignore[attr-defined]
+    paid = by_claim["X12-CLM-004"]
+    assert paid.topic == "claim-status" and isinstance(paid.event, ClaimStatus)
+    assert (paid.event.category_code, paid.event.amount) == ("F1", 45)
+    denied = by_claim["X12-CLM-003"].event
+    assert isinstance(denied, Denial) and denied.remark_codes == ["N20", "M80"]
+    assert [(a.group_code, a.reason_code, a.line_number) for a in denied.adjustments] == [("CO", "97", 2)]
+
+
+# ----------------------------------------------------------------------------------- event ids
+
+
+def test_the_same_file_twice_yields_the_same_event_ids() -> None:
+    for name in ("cob-837p.x12", "reversal-835.x12", "lines-277ca.x12"):
+        text = (DATA / name).read_text()
+        assert [r.event.event_id for r in ingest_text(text, SECRET).events] == [
+            r.event.event_id for r in ingest_text(text, SECRET).events
+        ]
+
+
+def test_two_remittances_that_reuse_control_numbers_and_claim_ids_never_collide() -> None:
+    """Two different 835s, same ISA13/GS06/ST02 and the same patient control numbers (CLP01)."""
+    first = interchange([("HP", "005010X221A1", "603", [remit_835()])], "000000603", "ACMEHEALTH")
+    second = interchange(
+        [("HP", "005010X221A1", "603", [remit_835(paid="140", trace="EFT261202888", claim_paid="70")])],
+        "000000603",
+        "ACMEHEALTH",
+    )
+    a, b = ingest_text(first, SECRET), ingest_text(second, SECRET)
+    assert a.verdict == b.verdict == "accepted"
+    assert [r.event.claim_id for r in a.events if r.topic == "claim-denials"] == [  # type: ignore[attr-defined]
+        r.event.claim_id
+        for r in b.events
+        if r.topic == "claim-denials"  # type: ignore[attr-defined]
+    ]
+    assert not {r.event.event_id for r in a.events} & {r.event.event_id for r in b.events}
+
+
+def test_the_same_claim_in_another_interchange_is_another_event() -> None:
+    text = (DATA / "claims-837p.x12").read_text()
+    again = text.replace("000000101", "000000102")
+    assert parse(again).isa.get(13) == "000000102"
+    assert not {r.event.event_id for r in ingest_text(text, SECRET).events} & {
+        r.event.event_id for r in ingest_text(again, SECRET).events
+    }
