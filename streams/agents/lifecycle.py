@@ -21,13 +21,14 @@ from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
 from streams.agents.claims_query import ClaimLookup
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
-from streams.denials import TaskPlanner
+from streams.denials import ReasonMap, TaskPlanner
 from streams.lifecycle.machine import Change, Outcome
 from streams.lifecycle.tracker import Answer, ClaimEntry, Tracked, Tracker
 from streams.trends import category_key
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
+    from streams.runtime.metrics import Metrics
 
 #: each input topic's contract
 CONTRACTS: dict[Topic, type[LifecycleEvent | ClaimStatus | Denial]] = {
@@ -35,6 +36,30 @@ CONTRACTS: dict[Topic, type[LifecycleEvent | ClaimStatus | Denial]] = {
     Topic.CLAIM_STATUS: ClaimStatus,
     Topic.CLAIM_DENIALS: Denial,
 }
+
+
+def count_answer(metrics: Metrics, reasons: ReasonMap, payer: str, ev: Answer) -> None:
+    """Count a payer's answer once its claim's payer is known. Counters only go up: a negative
+    amount (a reversal's, or a CAS correcting an earlier one) is not counted as money."""
+    if isinstance(ev, ClaimStatus):
+        known = ev.category_code in KNOWN_STATUS_CATEGORIES
+        metrics.acknowledgments.labels(payer=payer, category=ev.category_code if known else "other").inc()
+        return
+    for c in reasons.classify(ev.adjustments):
+        if c.is_denial:
+            metrics.denials.labels(
+                payer=payer,
+                group=c.adjustment.group_code,
+                carc=c.adjustment.reason_code,
+                category=c.rule.category,
+            ).inc()
+            if c.adjustment.amount > 0:
+                metrics.denied_amount.labels(payer=payer, category=c.rule.category).inc(
+                    float(c.adjustment.amount)
+                )
+    if ev.paid_amount > 0:
+        metrics.payments.labels(payer=payer).inc()
+        metrics.paid_amount.labels(payer=payer).inc(float(ev.paid_amount))
 
 
 def register(app: ClaimflowApp) -> None:
@@ -76,26 +101,6 @@ def register(app: ClaimflowApp) -> None:
         if outcome.first_pass_decided is not None:
             metrics.first_pass.labels(payer=payer, outcome=outcome.first_pass_decided).inc()
 
-    def count_answer(payer: str, ev: Answer) -> None:
-        if isinstance(ev, ClaimStatus):
-            known = ev.category_code in KNOWN_STATUS_CATEGORIES
-            metrics.acknowledgments.labels(payer=payer, category=ev.category_code if known else "other").inc()
-            return
-        for c in app.reasons.classify(ev.adjustments):
-            if c.is_denial:
-                metrics.denials.labels(
-                    payer=payer,
-                    group=c.adjustment.group_code,
-                    carc=c.adjustment.reason_code,
-                    category=c.rule.category,
-                ).inc()
-                metrics.denied_amount.labels(payer=payer, category=c.rule.category).inc(
-                    float(c.adjustment.amount)
-                )
-        if ev.paid_amount > 0:
-            metrics.payments.labels(payer=payer).inc()
-            metrics.paid_amount.labels(payer=payer).inc(float(ev.paid_amount))
-
     async def publish_state(outbox: Outbox, tracked: Tracked) -> None:
         for step in tracked.transitions:
             await outbox.send(Topic.CLAIM_TRANSITIONS, step.claim_id.encode(), encode(step))
@@ -128,7 +133,7 @@ def register(app: ClaimflowApp) -> None:
             return
         payer = tracked.entry.record.payer_id or "unknown"
         for answer in tracked.answers:
-            count_answer(payer, answer)
+            count_answer(metrics, app.reasons, payer, answer)
         claims[parsed.claim_id] = tracked.entry.encode()
         await publish_state(outbox, tracked)
         await send_tasks(outbox, tracked.tasks)

@@ -121,6 +121,8 @@ Kind = CauseKind
 Result = TransitionResult | Literal["duplicate"]
 #: the steps claimflow itself emits for a claim (scrubbing), which make the claim known
 OWN_STEPS = frozenset({"ready", "held", "received"})
+#: the code of an 835 reversal (CLP02 22): the payer takes back its decision on the claim
+REVERSAL_CODE = "CLP02=22"
 
 
 @dataclass(frozen=True)
@@ -264,10 +266,17 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         if change.amount is not None:
             u["paid_amount"] = change.amount
 
+    reversal = kind == "remittance" and code == REVERSAL_CODE
+    if reversal and change.amount is not None:
+        # the payment taken back (CLP04 is negative in a reversal); never below nothing paid
+        u["paid_amount"] = max(Decimal("0"), record.paid_amount + change.amount)
+
     if target is None:
         result: TransitionResult = "noted"
         new_state = prev
-    elif target in ALLOWED[prev]:
+    elif target in ALLOWED[prev] or (reversal and prev in ADJUDICATED_STATES):
+        # a reversal takes back whatever the payer decided (a payment, a partial payment or a
+        # denial): the claim is in adjudication again until the corrected decision arrives
         result, new_state = "applied", target
     elif own_step and prev is not None and target in PREDECESSORS[prev]:
         # claimflow's own step behind the payer's answer (the answer to claims-ready can arrive

@@ -294,9 +294,11 @@ def _validated(model: type[M], stored: str | dict[str, Any]) -> M:
 
 
 def adjudicates(event: Answer) -> bool:
-    """An 835 decision or a finalized (F) status: what the denial trends learn from."""
+    """An 835 decision or a finalized (F) status: what the denial trends learn from. A reversal
+    (CLP02 22) decides nothing: it takes a decision back, and the corrected one that follows is
+    the fact."""
     if isinstance(event, Denial):
-        return True
+        return event.claim_status_code != "22"
     return isinstance(event, ClaimStatus) and event.category_code.startswith("F")
 
 

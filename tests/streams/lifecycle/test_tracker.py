@@ -289,3 +289,52 @@ def test_published_records_read_back_through_their_contracts(tracker: Tracker) -
         assert decode(ClaimStateRecord, encode(tracked.state), 1 << 20) == tracked.state
     # claim-states carries the newest steps; GET /claims shows all the tracker keeps
     assert [h.cause_code for h in steps[-1].state.history] == ["ready", "A1", "A2", "CLP02=4"]
+
+
+def reversal(paid: str, *taken_back: tuple[str, str, str], minutes: int) -> Denial:
+    """An 835 reversal (CLP02 22): the payer takes its decision back, amounts negated."""
+    return Denial(
+        claim_id="C1",
+        claim_status_code="22",
+        paid_amount=paid,
+        payer_claim_number="PCN-1",
+        reversed_adjustments=[{"group_code": g, "reason_code": r, "amount": a} for g, r, a in taken_back],
+        occurred_at=FIXED_TIME + timedelta(minutes=minutes),
+    )
+
+
+def test_a_reversed_payment_takes_the_money_back_and_the_corrected_denial_is_the_fact(
+    tracker: Tracker,
+) -> None:
+    *_, paid, reversed_, corrected = run(
+        tracker,
+        ready(),
+        status("A2", 60),
+        remit(paid="45.00", clp02="1"),
+        reversal("-45.00", minutes=800),
+        remit(("CO", "50", "45.00"), minutes=801),
+    )
+    assert paid.entry.record.paid_amount == Decimal("45.00")
+    record = reversed_.entry.record
+    assert record.state == "pending" and record.paid_amount == 0 and record.anomalies == 0
+    # a reversal decides nothing: no trend fact, no task
+    assert reversed_.facts == [] and reversed_.tasks == []
+    assert corrected.entry.record.state == "denied"
+    assert [t.action for t in corrected.tasks] == ["appeal"]
+    assert [f.denied for f in corrected.facts] == [True]
+
+
+def test_a_reversed_denial_reopens_adjudication_and_closes_the_denials_task(tracker: Tracker) -> None:
+    *_, denied, reversed_, paid = run(
+        tracker,
+        ready(),
+        status("A2", 60),
+        remit(("CO", "50", "45.00")),
+        reversal("0", ("CO", "50", "-45.00"), minutes=800),
+        remit(paid="45.00", clp02="1", minutes=801),
+    )
+    assert denied.state is not None and [t.action for t in denied.state.open_tasks] == ["appeal"]
+    assert reversed_.entry.record.state == "pending" and reversed_.entry.record.anomalies == 0
+    assert reversed_.state is not None and reversed_.state.open_tasks == []
+    assert reversed_.tasks == [] and reversed_.facts == []
+    assert paid.entry.record.state == "paid" and paid.entry.record.paid_amount == Decimal("45.00")
