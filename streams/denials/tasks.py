@@ -15,6 +15,7 @@ from schemas import ClaimStatus, ClaimSubmitted, Denial, ResubmissionTask, Scrub
 from schemas.claim import ValidClaimLine
 from schemas.ids import derived_event_id
 from schemas.outputs import TaskAction
+from schemas.status import LineStatus
 from streams.denials.corrections import CORRECTIONS
 from streams.denials.reasons import UNMAPPED, Classified, ReasonMap
 from streams.scrub.packs import RulePack
@@ -24,6 +25,9 @@ Priority = Literal["urgent", "high", "normal", "low"]
 Rescrub = Callable[[ClaimSubmitted], Sequence[ScrubEdit]]
 
 _ATTEMPT_RE = re.compile(r"-R(\d+)$")
+
+#: the task category of service lines rejected in an accepted claim
+LINE_REJECTION = "line_rejection"
 
 REJECTION_TEXT = {
     "A3": "returned as unprocessable",
@@ -156,10 +160,15 @@ def _task(
     )
 
 
+def rejected_lines(status: ClaimStatus) -> list[LineStatus]:
+    """The service lines a 277CA rejects one by one (loop 2220D) in a claim it did not reject."""
+    return [ls for ls in status.line_statuses if ls.category_code in REJECTION_TEXT]
+
+
 def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:
     """Cheap pre-check: could this answer become a task (a rejection, or a denial)?"""
     if isinstance(answer, ClaimStatus):
-        return answer.category_code in REJECTION_TEXT
+        return answer.category_code in REJECTION_TEXT or bool(rejected_lines(answer))
     return answer.claim_status_code == "4" or any(c.is_denial for c in reasons.classify(answer.adjustments))
 
 
@@ -256,7 +265,7 @@ def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTas
     """A3/A6/A7/A8: the claim never entered adjudication (not 'filed'): fix and resubmit."""
     text = REJECTION_TEXT.get(status.category_code)
     if text is None:
-        return None
+        return plan_for_line_rejection(status, ctx)
     amount = ctx.claim.total_charge if ctx.claim is not None else (status.amount or Decimal("0"))
     detail = f" (status code {status.status_code})" if status.status_code else ""
     return _task(
@@ -272,5 +281,52 @@ def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTas
         amount=amount,
         instructions="Correct the claim per the 277CA status and resubmit it as an original claim "
         "(a rejected claim was never filed, so no replacement frequency code).",
+        decided_on=status.occurred_at.date(),
+    )
+
+
+def _billed_line(status_line: LineStatus, claim: ValidClaim | None) -> ValidClaimLine | None:
+    """The claim's line a 277CA line status names: by its line item control number (REF*6R echoed
+    in REF*FJ), else by procedure code when only one line has it."""
+    if claim is None:
+        return None
+    if status_line.line_control_number:
+        for billed in claim.lines:
+            if billed.line_control_number == status_line.line_control_number:
+                return billed
+    same_code = [b for b in claim.lines if b.procedure_code == status_line.procedure_code]
+    return same_code[0] if len(same_code) == 1 else None
+
+
+def plan_for_line_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTask | None:
+    """Service lines rejected in an accepted claim (277CA 2220D): the claim goes on to adjudication
+    without them, so they were never filed. They are corrected and billed on a new original claim;
+    the accepted claim is not replaced."""
+    lines = rejected_lines(status)
+    if not lines:
+        return None
+    named, codes, amount = [], [], Decimal("0")
+    for ls in lines:
+        billed = _billed_line(ls, ctx.claim)
+        code = ls.procedure_code or (billed.procedure_code if billed else "") or "a service line"
+        where = f"line {billed.line_number} " if billed else ""
+        named.append(f"{where}{code} ({REJECTION_TEXT[ls.category_code]})")
+        codes.append(f"{ls.category_code}:{ls.status_code}".rstrip(":"))
+        charge = ls.charge if ls.charge is not None else (billed.charge if billed else None)
+        amount += charge or Decimal("0")
+    return _task(
+        ctx,
+        status.event_id,
+        action="fix_and_resubmit",
+        root_cause="Service lines rejected while the claim was accepted: " + "; ".join(named) + ".",
+        category=LINE_REJECTION,
+        reason_codes=codes,
+        remark_codes=[],
+        recoverable=True,
+        patient_billable=False,
+        amount=amount,
+        instructions="The claim goes on to adjudication without these lines (a rejected line was "
+        "never filed): correct them per the 277CA line status and bill them on a new original claim. "
+        "Do not send a replacement of the accepted claim.",
         decided_on=status.occurred_at.date(),
     )

@@ -41,6 +41,7 @@ from schemas.claim_state import ClaimStateRecord, ClaimTransition, OpenTask, Sta
 from schemas.ids import derived_event_id, derived_from_text
 from schemas.topics import Topic
 from streams.denials.reasons import ReasonMap
+from streams.denials.tasks import LINE_REJECTION
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.facts import facts_for
 from streams.lifecycle.machine import Change, ClaimRecord, HistoryItem, Outcome, apply
@@ -265,7 +266,9 @@ class Tracker:
                 if not (self.auto_resubmit and t.corrected_claim is not None)
             ]
         elif any(o.became is not None for o, _ in tracked.outcomes):
-            entry.open_tasks = []  # the claim moved on (appealed, paid, resubmitted, ...)
+            # the claim moved on (appealed, paid, resubmitted, ...); lines rejected in an accepted
+            # claim still wait for their own new claim whatever the claim's state
+            entry.open_tasks = [t for t in entry.open_tasks if t.get("category") == LINE_REJECTION]
         if (
             not isinstance(event, LifecycleEvent)
             and adjudicates(event)

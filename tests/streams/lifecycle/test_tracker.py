@@ -338,3 +338,47 @@ def test_a_reversed_denial_reopens_adjudication_and_closes_the_denials_task(trac
     assert reversed_.state is not None and reversed_.state.open_tasks == []
     assert reversed_.tasks == [] and reversed_.facts == []
     assert paid.entry.record.state == "paid" and paid.entry.record.paid_amount == Decimal("45.00")
+
+
+def test_a_line_rejected_in_an_accepted_claim_raises_a_task_for_that_line_only(tracker: Tracker) -> None:
+    lines = [line(1, "93005", charge="30.00"), line(2, "93010", charge="15.00")]
+    lines[1]["line_control_number"] = "LN-2"
+    claim = ValidClaim.model_validate(
+        make_claim(claim_id="C1", lines=lines, total_charge="45.00").model_dump()
+    )
+    accepted = ClaimStatus(
+        claim_id="C1",
+        category_code="A2",
+        payer_claim_number="PCN-1",
+        occurred_at=FIXED_TIME + timedelta(minutes=60),
+        line_statuses=[
+            {
+                "line_control_number": "LN-2",
+                "procedure_code": "93010",
+                "category_code": "A7",
+                "status_code": "454",
+            }
+        ],
+    )
+    _, acked, paid = run(tracker, ready(claim), accepted, remit(paid="30.00", clp02="1"))
+    record = acked.entry.record
+    assert record.state == "accepted" and record.first_pass == "accepted"  # the claim was not rejected
+    [task] = acked.tasks
+    assert task.action == "fix_and_resubmit" and task.category == "line_rejection"
+    assert task.reason_codes == ["A7:454"] and task.amount_at_stake == Decimal("15.00")
+    assert "line 2 93010" in task.root_cause and not task.patient_billable
+    assert task.corrected_claim is None  # billed on a new original claim, not a replacement
+    # the rejected line still waits for its new claim after the accepted lines are paid
+    assert paid.entry.record.state == "paid"
+    assert paid.state is not None and [t.category for t in paid.state.open_tasks] == ["line_rejection"]
+
+
+def test_a_status_whose_lines_are_all_accepted_raises_nothing(tracker: Tracker) -> None:
+    accepted = ClaimStatus(
+        claim_id="C1",
+        category_code="A2",
+        occurred_at=FIXED_TIME + timedelta(minutes=60),
+        line_statuses=[{"procedure_code": "93000", "category_code": "A2"}],
+    )
+    _, acked = run(tracker, ready(), accepted)
+    assert acked.tasks == [] and acked.entry.record.state == "accepted"
