@@ -766,8 +766,8 @@ def main() -> None:
     args.profile_to = None
     workdir = Path(tempfile.mkdtemp(prefix="claimflow-bench-"))
     keys = [s.strip() for s in args.stages.split(",") if s.strip()]
-    if args.baseline:
-        keys += ["b_base", "c_base"]
+    if args.baseline:  # the baseline of each of (b) and (c) that runs
+        keys += [f"{k}_base" for k in ("b", "c") if k in keys]
     labels = {
         "a": "(a) Faust passthrough, stock",
         "a'": "(a') passthrough, worker's settings",

@@ -170,7 +170,7 @@ class ClaimflowApp:
             name,
             default=None,
             partitions=self.settings.partitions,
-            schema=faust.Schema(key_serializer="json", value_serializer="json"),
+            schema=faust.Schema(key_serializer="json", value_serializer="raw"),  # values: RetainedTable
         )
         applied = self.metrics.changelog_applied.labels(table=name)
         retained = RetainedTable(table, self.settings.state_retention_days * 86400, on_applied=applied.inc)

@@ -32,6 +32,7 @@ from typing import Any
 from faust.stores.rocksdb import Store as RocksDBStore
 from faust.streams import current_event
 from faust.types import TP
+from pydantic_core import from_json, to_json
 
 from streams.runtime import faust_internals
 
@@ -51,7 +52,10 @@ def written_at(raw: bytes | None) -> float | None:
 
 
 class RetainedTable:
-    """A Faust table of JSON objects with per-entry write stamps (see the module docstring)."""
+    """A Faust table of JSON objects with per-entry write stamps (see the module docstring).
+
+    The Faust table underneath holds raw bytes: a value is encoded to JSON once per write (not once
+    for the store and again for the changelog) and decoded on read."""
 
     def __init__(
         self,
@@ -80,7 +84,10 @@ class RetainedTable:
         return data if isinstance(data, RocksDBStore) else None
 
     def get(self, key: Any, default: Any = None) -> Any:
-        return self.table.get(key, default)
+        raw = self.table.get(key)
+        if raw is None:
+            return default
+        return from_json(raw) if isinstance(raw, (bytes, bytearray)) else raw
 
     def __len__(self) -> int:
         store = self.rocksdb
@@ -94,7 +101,9 @@ class RetainedTable:
     def __setitem__(self, key: Any, value: dict[str, Any]) -> None:
         event = current_event()
         partition = event.message.partition if event is not None else None
-        self.table[key] = {**value, PARTITION: partition, WRITTEN: time.time()}
+        # encoded once here: the store keeps these bytes and the changelog record is the same bytes
+        # (the table's values are raw; JSON as before, so changelogs written earlier still read)
+        self.table[key] = to_json({**value, PARTITION: partition, WRITTEN: time.time()})
 
     def changelog_partitions(self, assigned: Iterable[TP]) -> set[int]:
         topic = self.table.changelog_topic.get_topic_name()
@@ -103,7 +112,8 @@ class RetainedTable:
     def expired(self, now: float, partitions: set[int]) -> list[tuple[Any, int]]:
         cutoff = now - self.retention_seconds
         out = []
-        for key, value in list(self.table.data.items()):
+        for key, stored in list(self.table.data.items()):
+            value = from_json(stored) if isinstance(stored, (bytes, bytearray)) else stored
             if not isinstance(value, dict):
                 continue
             partition = value.get(PARTITION)
