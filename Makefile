@@ -35,12 +35,14 @@ lint: $(STAMP)
 SOAK_EVENTS ?= 1000000
 # a year of claims in the tables (bench/state.py): recovery, restart, takeover, scale-out
 STATE_CLAIMS ?= 1000000
+# e.g. E2E_ARGS="--baseline ../old-checkout --rounds 5" (bench/e2e.py --help)
+E2E_ARGS ?=
 
 bench: $(STAMP)
 	$(PY) -m bench.scrub_engine
 	$(PY) -m bench.cms_tables
 	$(PY) -m bench.x12
-	$(PY) -m bench.e2e
+	$(PY) -m bench.e2e --profile --profile-whole $(E2E_ARGS)
 	$(PY) -m bench.state --claims $(STATE_CLAIMS)
 	$(PY) -m bench.soak --events $(SOAK_EVENTS)
 

@@ -632,20 +632,26 @@ class Bench:
                 f"{prefix}{Topic.CLAIMS_SUBMITTED}",
             )
         proc = self._worker(prefix, f"{tag}-{r}", tree, CLAIMFLOW_STAGES="scrub")
+        profile, spies = self._spy(proc)
+        try:
+            return self._run(proc, f"{prefix}{Topic.CLAIMS_SCRUBBED}", "b", on_steady=profile)
+        finally:
+            for spy in spies:
+                spy.wait(60)
+
+    def _spy(self, proc: subprocess.Popen[bytes]) -> tuple[Callable[[], None], list[subprocess.Popen[bytes]]]:
+        """A py-spy recording of ``proc`` started once it is steady (start-up and imports left out),
+        when this run is the profiled one (``args.profile_to``)."""
         spies: list[subprocess.Popen[bytes]] = []
 
-        def profile() -> None:  # the steady state only: start-up and imports left out
+        def profile() -> None:
             if self.args.profile_to:
                 spy = [str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(proc.pid)]
                 spy += ["--duration", str(int(self.args.seconds)), "--rate", "100", "--format", "raw"]
                 spy += ["--output", str(self.args.profile_to)]
                 spies.append(subprocess.Popen(spy, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
 
-        try:
-            return self._run(proc, f"{prefix}{Topic.CLAIMS_SCRUBBED}", "b", on_steady=profile)
-        finally:
-            for spy in spies:
-                spy.wait(60)
+        return profile, spies
 
     # (c0) and (c): the whole worker's shape, and the whole worker, with a payer answering
     def whole(self, r: int, shape: bool, tree: Path = ROOT, tag: str = "c") -> Run:
@@ -686,13 +692,16 @@ class Bench:
         else:
             proc = self._worker(prefix, app_id, tree)
             ready = f"{prefix}{Topic.CLAIMS_READY}"
+        profile, spies = self._spy(proc)
         payer = Payer(self.bs, ready, status, denials)
         payer.start()
         try:
-            return self._run(proc, f"{app_id}-claims-changelog", "c", counts=paid)
+            return self._run(proc, f"{app_id}-claims-changelog", "c", counts=paid, on_steady=profile)
         finally:
             payer.stopped.set()
             payer.join(10)
+            for spy in spies:
+                spy.wait(60)
 
 
 # --- the profile ----------------------------------------------------------------------------------
@@ -711,6 +720,8 @@ CATEGORIES: list[tuple[str, str]] = [
         r"streams/runtime/(tables|stores)\.py|faust/tables/|faust/stores/|scrub/history\.py|zlib",
     ),
     ("encounter join (look-ups, waits)", r"agents/encounters\.py|wait_for_encounter"),
+    ("claim tracker (lifecycle, tasks)", r"\(streams/(lifecycle|denials)/"),
+    ("denial trends", r"\(streams/trends/|agents/trends\.py"),
     ("metrics", r"prometheus_client"),
     (
         "Faust/aiokafka: produce",
@@ -761,6 +772,7 @@ def main() -> None:
     parser.add_argument("--stages", default="a,a',b0,b,c0,c", help="which stages, in round order")
     parser.add_argument("--baseline", type=Path, help="another checkout: adds (b_base) and (c_base)")
     parser.add_argument("--profile", action="store_true", help="py-spy profile of one more (b) run")
+    parser.add_argument("--profile-whole", action="store_true", help="py-spy profile of one more (c) run")
     parser.add_argument("--out", type=Path, default=RESULTS / "e2e.json")
     args = parser.parse_args()
     args.profile_to = None
@@ -803,11 +815,17 @@ def main() -> None:
                     f"  round {r + 1} {stages[key].label:<42} {run.rate:>9,.0f}/s{'  (backlog ran out)' if run.short else ''}"
                 )
         split: list[tuple[str, float]] = []
+        whole_split: list[tuple[str, float]] = []
         if args.profile:
             args.profile_to = workdir / "scrub-stage.pyspy"
             log("  profile: one more (b) run under py-spy ...")
             bench.scrub_stage(args.rounds)
             split = profile_split(args.profile_to)
+        if args.profile_whole:
+            args.profile_to = workdir / "whole-worker.pyspy"
+            log("  profile: one more (c) run under py-spy ...")
+            bench.whole(args.rounds, shape=False)
+            whole_split = profile_split(args.profile_to)
 
     def m(key: str) -> float:
         return stages[key].median if key in stages else float("nan")
@@ -860,6 +878,8 @@ def main() -> None:
     result["own_work"] = {k: round(v) for k, v in own.items() if v == v}
     if split:
         result["scrub_stage_profile"] = {k: round(v, 3) for k, v in split}
+    if whole_split:
+        result["whole_worker_profile"] = {k: round(v, 3) for k, v in whole_split}
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
 
@@ -879,10 +899,11 @@ def main() -> None:
         print(f"  {k:<40}{v:>8.2f}")
     for k, v in result["own_work"].items():
         print(f"  own work: {k:<30}{v:>8} µs")
-    if split:
-        print("where the scrub stage's time goes (py-spy samples of one (b) run):")
-        for k, v in split:
-            print(f"  {v:6.1%}  {k}")
+    for title, shares in (("the scrub stage's", split), ("the whole worker's", whole_split)):
+        if shares:
+            print(f"where {title} time goes (py-spy samples of one more run):")
+            for k, v in shares:
+                print(f"  {v:6.1%}  {k}")
     print(f"written: {args.out}")
 
 

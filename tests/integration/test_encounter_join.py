@@ -42,8 +42,12 @@ def test_claims_a_moment_ahead_of_their_encounters_join_without_parking(deployme
         submit(bus, "JOIN-NEVER", encounter=False)  # its encounter never comes
         bus.flush()
         deadline = time.monotonic() + 30
-        while consumed(worker.metrics()) < 14 and time.monotonic() < deadline:
-            time.sleep(0.05)  # until the claims were handled and wait at the end of their batch
+        # until claims were handled and wait at the end of their batch. Not until all of them: the
+        # agent takes its next batch only after this one's wait, so when the broker hands the
+        # claims over in two batches the second is read once the first has given up waiting
+        while consumed(worker.metrics()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
         for claim in ahead:
             send_encounter(bus, claim)
         bus.flush()
@@ -65,5 +69,7 @@ def test_claims_a_moment_ahead_of_their_encounters_join_without_parking(deployme
     assert parked == {"JOIN-NEVER"}  # the twelve joined within the wait, none was parked
     assert metric(text, "claimflow_claims_parked_total") == 1
     late = metric(text, "claimflow_encounter_late_joins_total") - late_before
-    assert late == 12  # joined at the end of their batch
+    # joined at the end of their batch (all twelve when they came in one batch; a claim of a
+    # later batch finds its encounter already stored)
+    assert 1 <= late <= 12
     assert metric(text, "claimflow_encounter_grace_expired_total") == 1

@@ -10,7 +10,7 @@ from decimal import Decimal
 from schemas import ClaimStatus, ClaimSubmitted, Denial, ProviderAdjustment, ValidClaim
 from schemas.pseudonym import pseudonymous_key
 from streams.denials.reasons import load_reason_map
-from streams.denials.tasks import raises_task
+from streams.denials.tasks import raises_task, rejected_lines
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status, step_for
 from streams.lifecycle.machine import ClaimRecord, apply
 from streams.x12.claim837 import render_837p
@@ -173,7 +173,9 @@ def test_a_rejected_service_line_travels_with_the_claims_status_and_leaves_it_ac
     record = apply(ClaimRecord(accepted.claim_id), from_lifecycle(step_for(claim, "ready"))).record
     outcome = apply(record, from_status(accepted))
     assert outcome.record.state == "accepted" and outcome.first_pass_decided == "accepted"
-    assert not raises_task(accepted, REASONS)
+    # ... and its rejected line, never filed, asks for a new claim of its own (a line task)
+    assert raises_task(accepted, REASONS)
+    assert [ls.line_control_number for ls in rejected_lines(accepted)] == ["LINES-001-2"]
 
 
 # --------------------------------------------------------------------------------------- 835
