@@ -144,6 +144,8 @@ def seed_templates(bs: str, workdir: Path, n: int) -> dict[str, Any]:
     for key, raw in claims.items():
         value = json.loads(raw)
         claim = value.get("claim")
+        if isinstance(claim, str):  # the claim snapshot is kept as JSON text
+            claim = json.loads(claim)
         if claim and len(value["record"].get("history", [])) >= 4 and claim.get("encounter_id"):
             enc_key = json.dumps(claim["encounter_id"], separators=(",", ":")).encode()
             if enc_key in encounters:
