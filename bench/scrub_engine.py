@@ -12,17 +12,16 @@ off), where the time goes (cProfile), and writes bench/results/scrub_engine.json
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import platform
-import pstats
 import statistics
 import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.profiling import print_top
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -153,17 +152,12 @@ def main() -> None:
         f"asked per claim (of {len(CHECKERS)}); asking every checker instead: {every_checker_rate:,.0f} claims/s"
     )
     if not args.no_profile:
-        prof = cProfile.Profile()
-        prof.enable()
-        for claim, enc, hist in inputs[:5000]:
-            scrubber.scrub(claim, as_of, enc, hist, learned=learned)
-        prof.disable()
-        buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)
-        top = [ln for ln in buf.getvalue().splitlines() if ln.strip()][-13:]
-        print("  where the time goes (cProfile, tottime, 5,000 claims):")
-        for ln in top:
-            print("   ", ln[:150])
+
+        def scrub_some() -> None:
+            for claim, enc, hist in inputs[:5000]:
+                scrubber.scrub(claim, as_of, enc, hist, learned=learned)
+
+        print_top(scrub_some, "cProfile, tottime, 5,000 claims")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "scrub_engine.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"  written: {RESULTS / 'scrub_engine.json'}")

@@ -24,12 +24,9 @@ Writes bench/results/x12.json.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
 import platform
-import pstats
 import statistics
 import subprocess
 import sys
@@ -38,6 +35,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from bench.profiling import print_top
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SECRET = b"bench-x12-secret-key-0001"
@@ -221,16 +220,7 @@ def main() -> None:
         )
     print(f"  machine: {os.cpu_count()} CPUs, load average {report['load_average_1m']} (shared)")
     if not args.no_profile:
-        prof = cProfile.Profile()
-        prof.enable()
-        ingest()
-        prof.disable()
-        buf = io.StringIO()
-        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)
-        top = [ln for ln in buf.getvalue().splitlines() if ln.strip()][-13:]
-        print("  where the time goes (cProfile of one ingest, tottime):")
-        for ln in top:
-            print("   ", ln[:150])
+        print_top(ingest, "cProfile of one ingest, tottime")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "x12.json").write_text(json.dumps(report, indent=2) + "\n")
     print(f"  written: {RESULTS / 'x12.json'}")
