@@ -200,19 +200,24 @@ def produce(bootstrap: str, items: list[tuple[str, str, bytes]]) -> None:
     p.close()
 
 
+def topic_reader(bootstrap: str, **options: Any) -> KafkaConsumer:
+    """A consumer outside any group for reading whole topics (assigned partitions, big fetches)."""
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=8 << 20,
+        fetch_max_bytes=64 << 20,
+        **options,
+    )
+
+
 def records(
     bootstrap: str, topic: str, want: int, timeout: float, proc: subprocess.Popen[bytes] | None = None
 ) -> list[tuple[bytes | None, bytes, int]]:
     """(key, value, timestamp ms) of a whole topic, waiting until ``want`` records are there."""
     from kafka import TopicPartition
 
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        consumer_timeout_ms=1000,
-        max_partition_fetch_bytes=8 << 20,
-        fetch_max_bytes=64 << 20,
-    )
+    consumer = topic_reader(bootstrap, consumer_timeout_ms=1000)
     tps = [
         TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or range(PARTITIONS))
     ]
@@ -370,12 +375,7 @@ def follow_until_steady(
     from kafka import TopicPartition
 
     deadline = time.monotonic() + timeout
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        max_partition_fetch_bytes=8 << 20,
-        fetch_max_bytes=64 << 20,
-    )
+    consumer = topic_reader(bootstrap)
     buckets: Counter[int] = Counter()
     done: set[str] = set()
     assigned = False
@@ -427,13 +427,7 @@ def read(
     first ``limit`` read)."""
     from kafka import TopicPartition
 
-    consumer = KafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        consumer_timeout_ms=1500,
-        max_partition_fetch_bytes=8 << 20,
-        fetch_max_bytes=64 << 20,
-    )
+    consumer = topic_reader(bootstrap, consumer_timeout_ms=1500)
     try:
         parts = consumer.partitions_for_topic(topic)
         if not parts:

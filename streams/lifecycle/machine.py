@@ -24,22 +24,8 @@ STATES: tuple[ClaimState, ...] = ClaimState.__args__  # type: ignore[attr-define
 #: seen for a claim may be any of these (an 835 can arrive before claimflow's own lifecycle step).
 ALLOWED: Mapping[ClaimState | None, frozenset[ClaimState]] = {
     None: frozenset(STATES),
-    "received": frozenset(
-        {
-            "received",
-            "held",
-            "ready",
-            "acknowledged",
-            "accepted",
-            "rejected",
-            "pending",
-            "paid",
-            "partially_paid",
-            "denied",
-            "written_off",
-            "closed",
-        }
-    ),
+    # before claimflow scrubbed it (a parked claim): anything but a follow-up of a decision
+    "received": frozenset(STATES) - {"resubmitted", "appealed"},
     "held": frozenset({"held", "ready", "written_off", "closed", "resubmitted"}),
     "ready": frozenset(
         {

@@ -260,15 +260,13 @@ class Tracker:
                 entry.record = after.record
                 tracked.outcomes.append((after, follow))
             # a corrected claim sent back through the scrubber resolves its task; the rest wait
-            entry.open_tasks = [
+            entry.open_tasks = lines_waiting(entry.open_tasks) + [
                 open_task(t).model_dump(mode="json")
                 for t in tracked.tasks
                 if not (self.auto_resubmit and t.corrected_claim is not None)
             ]
         elif any(o.became is not None for o, _ in tracked.outcomes):
-            # the claim moved on (appealed, paid, resubmitted, ...); lines rejected in an accepted
-            # claim still wait for their own new claim whatever the claim's state
-            entry.open_tasks = [t for t in entry.open_tasks if t.get("category") == LINE_REJECTION]
+            entry.open_tasks = lines_waiting(entry.open_tasks)  # the claim moved on
         if (
             not isinstance(event, LifecycleEvent)
             and adjudicates(event)
@@ -294,6 +292,12 @@ class Tracker:
 
 def _validated(model: type[M], stored: str | dict[str, Any]) -> M:
     return model.model_validate_json(stored) if isinstance(stored, str) else model.model_validate(stored)
+
+
+def lines_waiting(open_tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The open tasks a claim's next step leaves open: lines rejected in an accepted claim wait
+    for their own new claim whatever the claim does (a state change or a new task closes the rest)."""
+    return [t for t in open_tasks if t.get("category") == LINE_REJECTION]
 
 
 def adjudicates(event: Answer) -> bool:

@@ -382,3 +382,19 @@ def test_a_status_whose_lines_are_all_accepted_raises_nothing(tracker: Tracker) 
     )
     _, acked = run(tracker, ready(), accepted)
     assert acked.tasks == [] and acked.entry.record.state == "accepted"
+
+
+def test_a_rejected_lines_task_stays_open_beside_a_later_denials_task(tracker: Tracker) -> None:
+    lines = [line(1, "93005", charge="30.00"), line(2, "93010", charge="15.00")]
+    claim = ValidClaim.model_validate(
+        make_claim(claim_id="C1", lines=lines, total_charge="45.00").model_dump()
+    )
+    accepted = ClaimStatus(
+        claim_id="C1",
+        category_code="A2",
+        occurred_at=FIXED_TIME + timedelta(minutes=60),
+        line_statuses=[{"procedure_code": "93010", "category_code": "A7", "status_code": "454"}],
+    )
+    *_, denied = run(tracker, ready(claim), accepted, remit(("CO", "50", "30.00")))
+    assert denied.state is not None
+    assert sorted(t.category for t in denied.state.open_tasks) == ["line_rejection", "medical_necessity"]
