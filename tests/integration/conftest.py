@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,20 @@ def wait_records(
         if done(records) or time.monotonic() > deadline:
             return records
         time.sleep(0.5)
+
+
+def wait_tracked_ready(deployment: Deployment, claim_ids: Iterable[str], timeout: float = 60.0) -> None:
+    """Wait until the tracker has applied claimflow's own ready step for each claim. The tracker
+    reads that step on its own topic, so a payer answer sent straight after ``claims-ready`` can be
+    read first (the step then arrives "caught up"). Scenarios that assert on the order of a claim's
+    history answer only after this."""
+    wanted = set(claim_ids)
+
+    def done(records: dict[str, Any]) -> bool:
+        return all(records.get(cid, {}).get("state") == "ready" for cid in wanted)
+
+    if not done(wait_records(deployment, done, timeout)):
+        pytest.fail(f"the tracker never had {sorted(wanted)} ready")
 
 
 def supervise(worker: WorkerProcess, restarts: list[str], stop_timeout: float = 20.0) -> None:

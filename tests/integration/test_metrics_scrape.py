@@ -15,7 +15,7 @@ import pytest
 
 from streams.dev.broker import free_port
 from tests.debian import debian_binary
-from tests.integration.conftest import Deployment, metric_value
+from tests.integration.conftest import Deployment, metric_value, wait_tracked_ready
 from tests.integration.scenario import status, submit
 
 pytestmark = pytest.mark.broker
@@ -76,6 +76,7 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
                 submit(bus, cid)
             bus.flush()
             bus.wait_for("claims-ready", lambda rs: len(rs) >= 4, what="4 ready claims")
+            wait_tracked_ready(deployment, ("PR-1", "PR-2", "PR-3", "PR-4"))
             for cid in ("PR-1", "PR-2", "PR-3"):
                 status(bus, cid, "A2")
             redelivered = status(bus, "PR-4", "A7", code="562")

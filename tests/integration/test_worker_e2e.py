@@ -15,7 +15,7 @@ from streams.dev.localrun import count_where
 from streams.lifecycle.events import step_for
 from streams.scrub.packs import bundled_packs_dir
 from tests.builders import claim_dict, line, make_claim, make_encounter
-from tests.integration.conftest import Deployment, deploy, metric_value, wait_records
+from tests.integration.conftest import Deployment, deploy, metric_value, wait_records, wait_tracked_ready
 from tests.integration.scenario import (
     COMMERCIAL_PATIENT,
     denial,
@@ -88,6 +88,16 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         assert all(r["source_topic"].endswith("claims-submitted") and r["payload_b64"] for r in dead)
 
         # --- phase 2: payer answers ----------------------------------------------------------
+        answered = (
+            "E2E-CLEAN",
+            "E2E-DUPSTATUS",
+            "E2E-F1FIRST",
+            "E2E-CO50",
+            "E2E-CO97COM",
+            "E2E-CO97MCR",
+            "E2E-REJECT",
+        )
+        wait_tracked_ready(deployment, answered)
         t0 = now()
         status(bus, "E2E-CLEAN", "A1", at=t0)
         status(bus, "E2E-CLEAN", "A2", at=t0 + timedelta(seconds=1))
@@ -167,6 +177,7 @@ def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
             submit(bus, "RJ-1", payer=BLUEPEAK)
             bus.flush()
             bus.wait_for("claims-ready", lambda rs: len(rs) >= 2, what="2 ready claims")
+            wait_tracked_ready(deployment, ("AC-1", "RJ-1"))
             t0 = now()
             status(bus, "AC-1", "A2", at=t0)
             denial(
@@ -254,6 +265,7 @@ def test_denials_by_group_code_corrections_that_change_the_code_and_unacted_stat
             submit(bus, claim_id)
         bus.flush()
         bus.wait_for("claims-ready", lambda rs: len(rs) >= 3, what="3 ready claims")
+        wait_tracked_ready(deployment, ("GRP-CO4", "GRP-CO96", "GRP-OA23", "GRP-D0"))
         status(bus, "GRP-CO4", "A2", at=t0)
         denial(
             bus,
