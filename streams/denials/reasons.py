@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas import Adjustment
 from schemas.codes import GroupCode
@@ -44,6 +44,8 @@ class CarcRule(_Strict):
     correction: str | None = None
     root_cause: str = ""
     instructions: str = ""
+    #: the words for a Medicare reopening where ``instructions`` speak of a corrected claim
+    medicare_instructions: str = ""
     patient_instructions: str = ""
 
     @field_validator("action", "medicare_action")
@@ -55,6 +57,20 @@ class CarcRule(_Strict):
                 "the patient is billed only under PR (patient_action)"
             )
         return v
+
+    @model_validator(mode="after")
+    def _medicare_words_fit_the_action(self) -> CarcRule:
+        if (
+            self.medicare_action is not None
+            and self.medicare_action != self.action
+            and "corrected claim" in self.instructions
+            and not self.medicare_instructions
+        ):
+            raise ValueError(
+                f"medicare_instructions: required when medicare_action ({self.medicare_action}) differs "
+                "from action and the instructions speak of a corrected claim (Medicare Part B takes none)"
+            )
+        return self
 
 
 class RemarkRule(_Strict):
@@ -118,8 +134,12 @@ class Classified:
 
     @property
     def instructions(self) -> str:
-        if self.patient_billable and self.rule.patient_instructions:
-            return self.rule.patient_instructions
+        if self.patient_billable:
+            # liability follows the group code: never the CO words of the same reason code
+            return self.rule.patient_instructions or (
+                f"The payer assigned the amount to the patient ({self.label}, {self.rule.label}): "
+                "bill the patient per the plan and the contract."
+            )
         return self.rule.instructions or self.rule.label
 
 

@@ -169,7 +169,9 @@ def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:
     """Cheap pre-check: could this answer become a task (a rejection, or a denial)?"""
     if isinstance(answer, ClaimStatus):
         return answer.category_code in REJECTION_TEXT or bool(rejected_lines(answer))
-    return answer.claim_status_code == "4" or any(c.is_denial for c in reasons.classify(answer.adjustments))
+    if not answer.adjustments:
+        return answer.claim_status_code == "4"  # denied, and nothing says why: a person reads it
+    return any(c.is_denial for c in reasons.classify(answer.adjustments))
 
 
 def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None:
@@ -179,7 +181,9 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
     an OA adjustment that is not a denial such as a prior payer's adjudication)."""
     classified = ctx.reasons.classify(denial.adjustments)
     denials = [c for c in classified if c.is_denial]
-    if not denials and denial.claim_status_code != "4":
+    if not denials and (denial.claim_status_code != "4" or classified):
+        # a CLP02 4 with adjustments none of which is a denial (OA-23, a prior payer's
+        # adjudication; patient share) raises nothing; one that nothing explains asks a person
         return None
     primary: Classified | None = max(denials, key=lambda c: c.adjustment.amount) if denials else None
     rule = primary.rule if primary is not None else UNMAPPED
@@ -190,8 +194,10 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         amount = max(Decimal("0"), ctx.claim.total_charge - denial.paid_amount)
     is_medicare = ctx.payer.plan_type == "medicare"
     action: TaskAction = primary.action if primary is not None else rule.action
+    lead = primary.instructions if primary is not None else (rule.instructions or rule.label)
     if not patient_billable and is_medicare and rule.medicare_action:
         action = rule.medicare_action
+        lead = rule.medicare_instructions or lead
     notes: list[str] = []
     appealable = True
     for code in denial.remark_codes:
@@ -238,11 +244,7 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
                     + "; ".join(e.rule_id for e in edits)
                 )
         elif action == "reopening":
-            notes.append(
-                "Medicare Part B takes no corrected claims: request a reopening with the correction "
-                f"({'; '.join(ln.procedure_code for ln in fix)})."
-            )
-    lead = primary.instructions if primary is not None else (rule.instructions or rule.label)
+            notes.append(f"The correction: {'; '.join(ln.procedure_code for ln in fix)}.")
     instructions = " ".join([lead, *notes]).strip()
     return _task(
         ctx,

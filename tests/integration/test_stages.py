@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import Deployment, wait_records
+from tests.integration.conftest import Deployment, wait_records, wait_tracked_ready
 from tests.integration.scenario import denial, status, submit
 
 pytestmark = pytest.mark.broker
@@ -22,8 +22,7 @@ def test_a_scrub_deployment_and_a_tracker_deployment_work_as_one_worker(deployme
         submit(bus, "STAGE-HELD", ecg={"interpretation_documented": False, "report_signed": False})
         submit(bus, "STAGE-DENIED")
         bus.flush()
-        records = wait_records(deployment, lambda r: {"STAGE-CLEAN", "STAGE-DENIED"} <= r.keys(), 60)
-        assert records["STAGE-CLEAN"]["state"] == "ready"
+        wait_tracked_ready(deployment, ("STAGE-CLEAN", "STAGE-DENIED"))
         for cid in ("STAGE-CLEAN", "STAGE-DENIED"):
             status(bus, cid, "A2")
         denial(bus, "STAGE-DENIED", [{"group_code": "CO", "reason_code": "50", "amount": "45.00"}])

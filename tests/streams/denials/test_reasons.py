@@ -85,3 +85,14 @@ def test_a_map_that_bills_the_patient_under_co_is_refused(tmp_path: Path) -> Non
         DataFileError, match=r"carc\.yaml.*\n.*carcs\.96\.action.*bill_patient is never the action"
     ):
         load_reason_map(path)
+
+
+def test_a_medicare_reopening_worded_as_a_corrected_claim_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "carc.yaml"
+    path.write_text(
+        "version: x\ncarcs:\n  '182': {category: modifier, label: x, recoverable: true,"
+        " action: replacement_claim, medicare_action: reopening,"
+        " instructions: 'Correct the modifier and send a corrected claim.'}\n"
+    )
+    with pytest.raises(DataFileError, match=r"carc\.yaml.*\n.*carcs\.182.*medicare_instructions: required"):
+        load_reason_map(path)

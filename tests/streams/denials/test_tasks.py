@@ -146,6 +146,59 @@ def test_an_oa23_prior_payer_adjustment_raises_no_task(scrubber: Scrubber) -> No
     assert plan_for_denial(remit, ctx(scrubber, make_claim())) is None
 
 
+@pytest.mark.parametrize(
+    "adjustments",
+    [
+        [("OA", "23", "45.00")],  # the prior payer's adjudication explains the whole amount
+        [("OA", "23", "40.00"), ("PR", "2", "5.00")],
+    ],
+)
+def test_a_denied_status_whose_adjustments_are_no_denial_raises_no_task(
+    scrubber: Scrubber, adjustments
+) -> None:
+    """Reference 5: an unmapped OA adjustment (OA-23) is not a denial and raises no task, whatever
+    CLP02 says; a CLP02 4 with no adjustment at all still asks a person (nothing explains it)."""
+    from streams.denials.tasks import raises_task
+
+    assert plan_for_denial(deny(*adjustments, clp02="4"), ctx(scrubber, make_claim())) is None
+    assert not raises_task(deny(*adjustments, clp02="4"), REASONS)
+    unexplained = plan_for_denial(deny(clp02="4"), ctx(scrubber, make_claim()))
+    assert unexplained is not None and unexplained.category == "unclassified"
+    assert raises_task(deny(clp02="4"), REASONS)
+
+
+@pytest.mark.parametrize("carc", ["29", "16", "97", "119"])
+def test_a_patient_responsibility_adjustment_never_reads_as_a_write_off(
+    scrubber: Scrubber, carc: str
+) -> None:
+    """Liability follows the group code: under PR the task bills the patient, and its words must
+    not tell the coder the patient cannot be billed (the CO wording of the same reason code)."""
+    task = plan_for_denial(deny(("PR", carc, "45.00")), ctx(scrubber, make_claim()))
+    assert task is not None and task.action == "bill_patient" and task.patient_billable
+    assert "cannot be billed" not in task.instructions and "Write off" not in task.instructions
+
+
+@pytest.mark.parametrize(("carc", "modifier"), [("49", "GY"), ("50", "GA")])
+def test_a_patient_bill_names_the_modifier_to_check_not_one_the_claim_may_lack(
+    scrubber: Scrubber, carc: str, modifier: str
+) -> None:
+    """PR-49/PR-50 make the patient liable only with GY / a signed ABN (GA): the task asks to check
+    it rather than stating the claim was billed with it."""
+    task = plan_for_denial(deny(("PR", carc, "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert task is not None and task.action == "bill_patient"
+    assert f"Billed with {modifier}" not in task.instructions and modifier in task.instructions
+    assert "check" in task.instructions.lower()
+
+
+@pytest.mark.parametrize("carc", ["146", "181", "182", "16"])
+def test_a_medicare_reopening_is_never_worded_as_a_corrected_claim(scrubber: Scrubber, carc: str) -> None:
+    task = plan_for_denial(deny(("CO", carc, "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert task is not None
+    if task.action == "reopening":
+        assert "reopening" in task.instructions
+        assert "corrected claim" not in task.instructions.replace("takes no corrected claims", "")
+
+
 def test_attempt_limit_stops_the_resubmission_loop(scrubber: Scrubber) -> None:
     claim = commercial_claim("93000", "93010").model_copy(update={"claim_id": "CLM-0001-R2"})
     task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, claim, claim_id="CLM-0001-R2"))
