@@ -32,6 +32,7 @@ from schemas.status import (
     LineStatus,
     ProviderAdjustment,
     ProviderAdjustmentItem,
+    StatusDetail,
 )
 from schemas.trends import AdjudicationFact, DenialTrend
 
@@ -88,6 +89,7 @@ __all__ = [
     "ScrubEdit",
     "ScrubResult",
     "ScrubbableClaim",
+    "StatusDetail",
     "ValidClaim",
     "as_valid",
     "read_claim",

@@ -17,6 +17,14 @@ _ICD_RE = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
 _PROC_RE = re.compile(r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")
 _MOD_RE = re.compile(r"^[0-9A-Z]{2}$")
 _NPI_RE = re.compile(r"^[0-9]{10}$")
+#: in front of a diagnosis sent as ICD-9-CM (837P HI qualifiers BK/BF): kept as sent, never
+#: reshaped as ICD-10-CM, so the scrubber can name the code set
+ICD9_PREFIX = "ICD-9 "
+
+
+def is_icd9(value: str) -> bool:
+    """Whether a diagnosis was sent in the ICD-9-CM code set (see ``ICD9_PREFIX``)."""
+    return value.startswith(ICD9_PREFIX)
 
 
 def looks_like_icd10(value: str) -> bool:

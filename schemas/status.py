@@ -26,6 +26,19 @@ RemarkCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r
 SignedMoney = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
 
 
+EntityCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z0-9]{2,3}$")]
+StatusCode = Annotated[str, StringConstraints(max_length=8)]
+
+
+class StatusDetail(Contract):
+    """A further status the payer gives in the same STC (277CA STC10, STC11): category, status
+    and the entity it is about."""
+
+    category_code: CategoryCode
+    status_code: StatusCode = ""
+    entity_code: EntityCode | None = None
+
+
 class LineStatus(Contract):
     """One service line's status inside a claim's status answer (277CA loop 2220D). It says what
     happened to that line only: a rejected line in an accepted claim leaves the claim accepted."""
@@ -42,7 +55,13 @@ class LineStatus(Contract):
     service_date: date | None = Field(default=None, description="DTP*472 (first day of a range)")
     service_end_date: date | None = Field(default=None, description="last day of a DTP*472 range")
     category_code: CategoryCode = Field(description="the line's STC01-1 status category")
-    status_code: Annotated[str, StringConstraints(max_length=8)] = ""
+    status_code: StatusCode = ""
+    entity_code: EntityCode | None = Field(
+        default=None, description="STC01-3: whom the status is about (e.g. 82 rendering provider, QC patient)"
+    )
+    more_statuses: Sequence[StatusDetail] = Field(
+        default_factory=list, max_length=2, description="STC10 and STC11: further statuses for the line"
+    )
 
 
 class ClaimStatus(Envelope):
@@ -55,7 +74,14 @@ class ClaimStatus(Envelope):
     category_code: CategoryCode = Field(
         description="X12 claim status category: A0-A8, P0-P5, F0-F4, R0-R16, E0-E4"
     )
-    status_code: Annotated[str, StringConstraints(max_length=8)] = ""
+    status_code: StatusCode = ""
+    entity_code: EntityCode | None = Field(
+        default=None,
+        description="STC01-3: whom the status is about (e.g. 85 billing provider, IL subscriber)",
+    )
+    more_statuses: Sequence[StatusDetail] = Field(
+        default_factory=list, max_length=2, description="STC10 and STC11: further statuses for the claim"
+    )
     amount: Money | None = None
     line_statuses: Sequence[LineStatus] = Field(
         default_factory=list,

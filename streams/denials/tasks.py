@@ -36,6 +36,39 @@ REJECTION_TEXT = {
     "A8": "conflicting or inconsistent fields",
 }
 
+#: whom a 277CA status is about (STC01-3, X12 entity identifier codes; our own short labels)
+ENTITY_LABELS = {
+    "03": "the dependent",
+    "40": "the receiver",
+    "41": "the submitter",
+    "77": "the service location",
+    "82": "the rendering provider",
+    "85": "the billing provider",
+    "87": "the pay-to provider",
+    "DK": "the ordering provider",
+    "DN": "the referring provider",
+    "IL": "the subscriber",
+    "PR": "the payer",
+    "QC": "the patient",
+}
+
+
+def status_codes(status: ClaimStatus | LineStatus) -> list[str]:
+    """Every status the answer gives (STC01, then STC10 and STC11) as category:status[:entity]."""
+    parts = [status, *status.more_statuses]
+    return [":".join(c for c in (p.category_code, p.status_code, p.entity_code or "") if c) for p in parts]
+
+
+def _about(status: ClaimStatus | LineStatus) -> str:
+    """What the further statuses and entities add, for the root cause."""
+    said = []
+    for part in (status, *status.more_statuses):
+        code = ":".join(c for c in (part.category_code, part.status_code) if c)
+        entity = part.entity_code
+        label = ENTITY_LABELS.get(entity or "", f"entity {entity}") if entity else ""
+        said.append(f"{code} about {label}" if label else code)
+    return "; ".join(said)
+
 
 @dataclass(frozen=True)
 class PlanContext:
@@ -269,14 +302,16 @@ def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTas
     if text is None:
         return plan_for_line_rejection(status, ctx)
     amount = ctx.claim.total_charge if ctx.claim is not None else (status.amount or Decimal("0"))
-    detail = f" (status code {status.status_code})" if status.status_code else ""
+    detail = (
+        f" ({_about(status)})" if status.status_code or status.entity_code or status.more_statuses else ""
+    )
     return _task(
         ctx,
         status.event_id,
         action="fix_and_resubmit",
         root_cause=f"Rejected by the clearinghouse/payer: {text}{detail}.",
         category="rejection",
-        reason_codes=[f"{status.category_code}:{status.status_code}".rstrip(":")],
+        reason_codes=status_codes(status),
         remark_codes=[],
         recoverable=True,
         patient_billable=False,
@@ -312,8 +347,8 @@ def plan_for_line_rejection(status: ClaimStatus, ctx: PlanContext) -> Resubmissi
         billed = _billed_line(ls, ctx.claim)
         code = ls.procedure_code or (billed.procedure_code if billed else "") or "a service line"
         where = f"line {billed.line_number} " if billed else ""
-        named.append(f"{where}{code} ({REJECTION_TEXT[ls.category_code]})")
-        codes.append(f"{ls.category_code}:{ls.status_code}".rstrip(":"))
+        named.append(f"{where}{code} ({REJECTION_TEXT[ls.category_code]}: {_about(ls)})")
+        codes.extend(status_codes(ls))
         charge = ls.charge if ls.charge is not None else (billed.charge if billed else None)
         amount += charge or Decimal("0")
     return _task(

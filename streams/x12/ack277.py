@@ -2,7 +2,9 @@
 
 The claim is matched by the patient control number the 837P sent (TRN02 in 2200D, which is
 claimflow's ``claim_id``); the payer's claim number comes from REF*1K. STC01 is
-category:status[:entity]; STC02 the status date; STC04 the claim amount.
+category:status[:entity]; STC02 the status date; STC04 the claim amount; STC10 and STC11 further
+statuses of the same answer (often what exactly was wrong: A3:21 "missing or invalid
+information", then A3:153:82 "the rendering provider's identifier").
 
 Service lines the answer names one by one (loop 2220D: SVC, its own STC, REF*FJ — the line item
 control number the 837P sent in REF*6R — and DTP*472) travel as ``line_statuses`` of the claim's
@@ -19,6 +21,20 @@ from streams.x12.context import SetView, parse_date, parse_datetime
 
 #: levels above the claim whose segments identify the answer (for the event id)
 _LEVELS = ("20", "21", "19", "PT")
+
+
+def _status(composite: str, comp: str) -> dict[str, Any]:
+    """An STC health care claim status composite (category:status:entity[:code list])."""
+    category, status, entity = [*composite.split(comp), "", "", ""][:3]
+    out: dict[str, Any] = {"category_code": category, "status_code": status}
+    if entity:
+        out["entity_code"] = entity
+    return out
+
+
+def _more_statuses(seg: Any, comp: str) -> list[dict[str, Any]]:
+    """STC10 and STC11: the further statuses of the same answer."""
+    return [_status(seg.get(n), comp) for n in (10, 11) if seg.get(n)]
 
 
 def statuses_from_277ca(view: SetView) -> list[dict[str, Any]]:
@@ -73,16 +89,16 @@ def statuses_from_277ca(view: SetView) -> list[dict[str, Any]]:
                 close_level(index - 1)
                 claim_id, claim_start = seg.get(2), index
             elif sid == "STC" and claim_id:
-                category, status = [*seg.get(1).split(comp), "", ""][:2]
                 at = parse_datetime(seg.get(2)) or answered
                 event: dict[str, Any] = {
                     "event_type": "claim_status",
                     "occurred_at": at.isoformat(),
                     "source": "277CA",
                     "claim_id": claim_id,
-                    "category_code": category,
-                    "status_code": status,
+                    **_status(seg.get(1), comp),
                 }
+                if more := _more_statuses(seg, comp):
+                    event["more_statuses"] = more
                 if seg.get(4):
                     event["amount"] = seg.get(4)
                 statuses.append(event)
@@ -102,8 +118,9 @@ def statuses_from_277ca(view: SetView) -> list[dict[str, Any]]:
             elif line is None:
                 continue
             elif sid == "STC":
-                category, status = [*seg.get(1).split(comp), "", ""][:2]
-                line.update(category_code=category, status_code=status)
+                line.update(_status(seg.get(1), comp))
+                if more := _more_statuses(seg, comp):
+                    line["more_statuses"] = more
             elif sid == "REF" and seg.get(1) == "FJ":
                 line["line_control_number"] = seg.get(2)
             elif sid == "DTP" and seg.get(1) == "472":

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from schemas import ValidClaim
+from schemas.codes import ICD9_PREFIX
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
 from streams.x12.profile import X12Profile
@@ -340,8 +341,12 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
             elif sid == "HI":
                 for element in seg.elements[1:]:
                     qualifier, _, code = element.partition(comp)
-                    if qualifier in ("ABK", "ABF", "BK", "BF") and code:
+                    if qualifier in ("ABK", "ABF") and code:
                         claim["diagnoses"].append(code.split(comp)[0])
+                    elif qualifier in ("BK", "BF") and code:
+                        # ICD-9-CM, not valid for services since 2015-10-01: kept as sent, marked,
+                        # so the scrubber holds the claim naming the code (never reshaped as ICD-10)
+                        claim["diagnoses"].append(f"{ICD9_PREFIX}{code.split(comp)[0]}")
         elif loop == "2310A" and sid == "NM1":
             claim["referring_provider_npi"] = seg.get(9) if seg.get(8) == "XX" else ""
         elif loop == "2310B" and sid == "NM1":

@@ -55,6 +55,21 @@ FUNCTIONAL_IDS = {
     "IN": "810 (invoice)",
     "PO": "850 (purchase order)",
 }
+#: where pyx12's map is stricter than the guide it encodes (map file → node path → usage). X214's
+#: own examples 1 and 3 (a payer accepting and rejecting claims) carry a billing provider level
+#: (2000C) with no 2200C trace or status, and production 277CAs (New York Medicaid's) carry the
+#: 2200C trace with no provider-level status: both are given only when the payer has them.
+_2200C = "/ISA_LOOP/GS_LOOP/ST_LOOP/DETAIL/2000A/2000B/2000C/2200C"
+USAGE_CORRECTIONS: dict[str, dict[str, str]] = {
+    "277.5010.X214.xml": {_2200C: "S", f"{_2200C}/STC": "S"},
+}
+#: external code lists maintained outside X12 and republished several times a year (remark codes,
+#: claim status and category codes, places of service, entity and service type codes): pyx12's
+#: copies are frozen at its release (remark codes end at N734; N781 has been in use since 2017),
+#: so a value of the right form passes the guide check and the domain decides what it means
+LIVING_CODE_LISTS = frozenset(
+    {"remark_code", "claim_status", "claim_status_cat", "pos", "entity_id", "service_type"}
+)
 CONTROL_MAP = "x12.control.00501.xml"
 #: pyx12's default character set ("E", extended) for 005010: what an AN or ID value may contain
 _AN_INVALID = re.compile(r"""[^A-Z0-9!"&'()*+,\-\./:;?= a-z%~@\[\]_{}\\|<>^`#$]""", re.S | re.ASCII)
@@ -114,7 +129,9 @@ class ElementNode:
         self.external: frozenset[str] | None = None
         if e.external_codes is not None:
             codes = root.ext_codes.codes.get(e.external_codes)
-            excluded = e.external_codes in root.ext_codes.exclude_list
+            excluded = (
+                e.external_codes in root.ext_codes.exclude_list or e.external_codes in LIVING_CODE_LISTS
+            )
             self.external = None if excluded or codes is None else frozenset(codes["codes"])
             if excluded or codes is None:  # not checked: any value passes
                 self.codes = None
@@ -294,6 +311,8 @@ def load(map_file: str, name: str = "", st01: str = "") -> Guide:
     root = LoopNode(m, m, None, _PATHS)
     guide = Guide(name or m.id or map_file, map_file, root, None, st01, _PATHS)  # type: ignore[arg-type]
     guide.gs = guide.node("/ISA_LOOP/GS_LOOP/GS")
+    for path, usage in USAGE_CORRECTIONS.get(map_file, {}).items():
+        guide.node(path).usage = usage
     return guide
 
 

@@ -1,9 +1,11 @@
 """835 (005010X221A1) → remittance events: one per CLP (claim payment), one per PLB.
 
 A CLP with adjustments (CAS at claim level, or at line level inside its SVC loops; the line is the
-SVC's position in the claim) or with status 4 (denied) becomes a ``Denial``: the lifecycle tracker
-derives paid, partially paid or denied from it, and the resubmission agent plans tasks for its
-CARCs. A CLP paid in full without adjustments becomes a ``ClaimStatus`` F1 (finalized/payment)
+SVC's position in the claim), with status 4 (denied) or with any status but 1 (2/3 processed as
+secondary/tertiary, 19-21 processed and forwarded to the next payer: the status says whether the
+next payer was already billed) becomes a ``Denial``: the lifecycle tracker derives paid, partially
+paid or denied from it, and the resubmission agent plans tasks for its CARCs. A CLP processed as
+primary (1) and paid in full without adjustments becomes a ``ClaimStatus`` F1 (finalized/payment)
 with the paid amount. Remark codes (RARCs) come from MOA (outpatient), MIA (inpatient) and LQ*HE
 (line level).
 
@@ -91,7 +93,9 @@ def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
         if status == "22":
             claim["reversed_adjustments"], claim["adjustments"] = claim["adjustments"], []
             out.append(claim)
-        elif claim["adjustments"] or status == "4":
+        elif claim["adjustments"] or status != "1":
+            # denied (4), or processed otherwise than as the only primary (2, 3 as secondary or
+            # tertiary; 19-21 forwarded to the next payer): the decision keeps its CLP02
             out.append(claim)
         else:
             out.append(
@@ -103,7 +107,7 @@ def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
                     "claim_id": claim["claim_id"],
                     "payer_claim_number": claim.get("payer_claim_number"),
                     "category_code": "F1",
-                    "status_code": "65" if status == "1" else "",
+                    "status_code": "65",  # paid
                     "amount": claim["paid_amount"],
                 }
             )

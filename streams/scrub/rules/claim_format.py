@@ -20,6 +20,7 @@ from schemas.claim import MAX_DIAGNOSES, MAX_LINES, MAX_POINTERS, PAYER_RESPONSI
 from schemas.codec import describe_validation_error
 from schemas.codes import (
     PLAN_TYPES,
+    is_icd9,
     looks_like_icd10,
     looks_like_modifier,
     looks_like_npi,
@@ -61,6 +62,7 @@ FORMAT_RULES = (
     "PROVIDER_NPI_FORMAT",
     "CODE_PROCEDURE_INVALID",
     "CODE_ICD_MALFORMED",
+    "CODE_ICD9",
     "MOD_MALFORMED",
     "MOD_TOO_MANY",
 )
@@ -122,7 +124,9 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
     elif len(claim.diagnoses) > MAX_DIAGNOSES:
         add(Finding("CLAIM_TOO_MANY_DIAGNOSES", None, {"count": len(claim.diagnoses)}))
     for position, dx in enumerate(claim.diagnoses, start=1):
-        if not looks_like_icd10(dx):
+        if is_icd9(dx):
+            add(Finding("CODE_ICD9", None, {"position": position}))
+        elif not looks_like_icd10(dx):
             add(Finding("CODE_ICD_MALFORMED", None, {"position": position}))
 
     # service lines

@@ -147,6 +147,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "CODE_PROCEDURE_INVALID": ({"claim": {"lines": [bad("procedure_code", "9300")]}}, {}),
     "CODE_ICD_MALFORMED": ({"claim": {"diagnoses": ["RO7.9"]}}, {}),  # the letter O for a zero
+    # ICD-9-CM 786.50 (chest pain) as an 837P's HI*BK:78650 carries it
+    "CODE_ICD9": ({"claim": {"diagnoses": ["ICD-9 78650"]}}, {}),
     "MOD_MALFORMED": ({"claim": {"lines": [bad("modifiers", ["7"])]}}, {}),
     "MOD_TOO_MANY": (
         {"claim": {"lines": [bad("modifiers", ["GC", "Q6", "KX", "AQ", "CR"])]}},

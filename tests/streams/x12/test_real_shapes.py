@@ -1,0 +1,205 @@
+"""Shapes found in other projects' public X12 samples and in the implementation guides' own
+examples, which the bridge once refused or misread (written here from the shape, with fake
+people): a remark code newer than pyx12's code list, a payer's 277CA without provider-level status,
+further statuses in STC10/STC11, a remittance processed as secondary or forwarded, ICD-9 codes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from schemas import ClaimStatus, ClaimSubmitted, Denial
+from streams.denials import PlanContext, load_reason_map, plan_for_rejection
+from streams.denials.tasks import raises_task
+from streams.lifecycle.events import from_denial, from_lifecycle, step_for
+from streams.lifecycle.machine import ClaimRecord, apply
+from streams.scrub import Scrubber
+from streams.x12.ingest import IngestResult, ingest_text
+from tests.builders import DEFAULT_AS_OF, FIXED_TIME
+from tests.streams.x12.samples import BILLING, DATA, SECRET, interchange, variety
+
+REASONS = load_reason_map()
+
+
+def accepted(text: str) -> IngestResult:
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems
+    return result
+
+
+def remittance(*claim_loops: list[str]) -> str:
+    body = [
+        "BPR*I*100*C*ACH*CCP*01*999999992*DA*123456789*1512345678**01*999999992*DA*987654321*20261125",
+        "TRN*1*EFT261125900*1512345678",
+        "DTM*405*20261125",
+        "N1*PR*ACME HEALTH",
+        "N3*1 PAYER WAY",
+        "N4*SPRINGFIELD*IL*627010002",
+        "REF*2U*ACME",
+        "PER*BL*PROVIDER SERVICES*TE*5555550199",
+        f"N1*PE*DEMO CARDIOLOGY GROUP*XX*{BILLING}",
+        "LX*1",
+    ]
+    for loop in claim_loops:
+        body.extend(loop)
+    return interchange([("HP", "005010X221A1", "901", [body])], "000000901")
+
+
+def claim_loop(claim_id: str, clp02: str, paid: str, *extra: str, cas: str | None = None) -> list[str]:
+    return [
+        f"CLP*{claim_id}*{clp02}*100*{paid}**12*ACME26112590{claim_id[-1]}*11*1",
+        *([cas] if cas else []),
+        "NM1*QC*1*SAMPLE*ALEX****MI*XJK000000001",
+        *extra,
+        f"SVC*HC:93000*100*{paid}**1",
+        "DTM*472*20261110",
+    ]
+
+
+# --------------------------------------------------------------------------------------- 835
+
+
+def test_a_remark_code_newer_than_pyx12s_list_is_read_not_a_reason_to_refuse_the_remittance() -> None:
+    """RARCs are republished three times a year (N781 has been in use since 2017; pyx12's list
+    ends at N734): refusing the 835 would lose every claim and payment in it."""
+    text = remittance(claim_loop("RARC-1", "4", "0", "MOA***N781", cas="CAS*CO*16*100"))
+    (denial,) = [r.event for r in accepted(text).events]
+    assert isinstance(denial, Denial) and denial.remark_codes == ["N781"]
+
+
+@pytest.mark.parametrize(
+    ("clp02", "meaning"),
+    [("2", "processed as secondary"), ("3", "processed as tertiary"), ("19", "primary, forwarded")],
+)
+def test_a_claim_paid_in_full_otherwise_than_as_sole_primary_keeps_its_remittance_status(
+    clp02: str, meaning: str
+) -> None:
+    """CLP02 says whether the next payer was billed already (19-21: the payer forwarded the claim):
+    the decision keeps it, and the tracker still reads a payment in full."""
+    (event,) = [r.event for r in accepted(remittance(claim_loop("FWD-1", clp02, "100"))).events]
+    assert isinstance(event, Denial), meaning
+    assert (event.claim_status_code, event.paid_amount, event.adjustments) == (clp02, Decimal("100"), [])
+    record = apply(ClaimRecord("FWD-1"), from_lifecycle(step_for(variety()[0], "ready"))).record
+    assert apply(record, from_denial(event, REASONS)).record.state == "paid"
+    assert not raises_task(event, REASONS)  # a payment in full asks nothing of anyone
+
+
+# ------------------------------------------------------------------------------------- 277CA
+
+ANSWER_TOP = [
+    "BHT*0085*08*277CA901*20261120*0930*TH",
+    "HL*1**20*1",
+    "NM1*PR*2*ACME HEALTH*****PI*ACME",
+    "TRN*1*901",
+    "DTP*050*D8*20261120",
+    "DTP*009*D8*20261120",
+    "HL*2*1*21*1",
+    "NM1*41*2*DEMO BILLING SERVICE*****46*SUBMIT01",
+    "TRN*2*20261120BATCH9",
+    "STC*A1:20*20261120*WQ*100",
+    "QTY*90*1",
+    "AMT*YU*100",
+    "HL*3*2*19*1",
+    f"NM1*85*2*DEMO CARDIOLOGY GROUP*****XX*{BILLING}",
+]
+PATIENT = [
+    "HL*4*3*PT",
+    "NM1*QC*1*SAMPLE*ALEX****MI*XJK000000001",
+]
+
+
+def answer(provider_level: list[str], claim_level: list[str]) -> str:
+    body = [*ANSWER_TOP, *provider_level, *PATIENT, *claim_level]
+    return interchange([("HN", "005010X214", "902", [body])], "000000902")
+
+
+@pytest.mark.parametrize(
+    "provider_level",
+    [
+        [],  # the guide's own examples: no 2200C at all
+        ["TRN*1*1107000000000135FF"],  # a state Medicaid payer's: the trace without a status
+        ["TRN*1*0", "STC*A1:19**WQ*100"],  # the full loop
+    ],
+    ids=["no-2200C", "trace-only", "trace-and-status"],
+)
+def test_a_277ca_without_a_provider_level_status_is_read(provider_level: list[str]) -> None:
+    claim_level = [
+        "TRN*2*RT-CLM-001",
+        "STC*A2:20*20261120*WQ*100",
+        "REF*1K*ACME261120901",
+        "DTP*472*D8*20261110",
+    ]
+    (status,) = [r.event for r in accepted(answer(provider_level, claim_level)).events]
+    assert isinstance(status, ClaimStatus)
+    assert (status.claim_id, status.category_code, status.payer_claim_number) == (
+        "RT-CLM-001",
+        "A2",
+        "ACME261120901",
+    )
+
+
+def test_further_statuses_and_whom_they_are_about_reach_the_rejection_task(scrubber: Scrubber) -> None:
+    """STC01-3 names the entity (82: the rendering provider) and STC10/STC11 add statuses (here
+    what exactly was wrong with it): the coder's task carries all of them."""
+    claim_level = [
+        "TRN*2*RT-CLM-002",
+        "STC*A3:21:82*20261120*U*100*******A3:153:82",
+        "DTP*472*D8*20261110",
+        "SVC*HC:93000*100*****1",
+        "STC*A3:122*20261120*U*******A3:153:82*A3:562",
+        "DTP*472*D8*20261110",
+    ]
+    (status,) = [r.event for r in accepted(answer([], claim_level)).events]
+    assert isinstance(status, ClaimStatus)
+    assert (status.category_code, status.status_code, status.entity_code) == ("A3", "21", "82")
+    assert [(s.category_code, s.status_code, s.entity_code) for s in status.more_statuses] == [
+        ("A3", "153", "82")
+    ]
+    (line,) = status.line_statuses
+    assert [(s.category_code, s.status_code, s.entity_code) for s in line.more_statuses] == [
+        ("A3", "153", "82"),
+        ("A3", "562", None),
+    ]
+    ctx = PlanContext(
+        claim_id="RT-CLM-002",
+        payer=scrubber.payers.get("ACME", "commercial"),
+        claim=None,
+        payer_claim_number=None,
+        as_of=DEFAULT_AS_OF,
+        now=FIXED_TIME,
+        reasons=REASONS,
+        pack=scrubber.pack,
+        max_attempts=3,
+    )
+    task = plan_for_rejection(status, ctx)
+    assert task is not None and task.action == "fix_and_resubmit"
+    assert task.reason_codes == ["A3:21:82", "A3:153:82"]
+    assert "rendering provider" in task.root_cause
+
+
+def test_an_earlier_277ca_without_entity_or_further_statuses_reads_as_before() -> None:
+    text = (DATA / "lines-277ca.x12").read_text()
+    statuses = [r.event for r in accepted(text).events]
+    assert all(isinstance(s, ClaimStatus) and s.entity_code is None and not s.more_statuses for s in statuses)
+
+
+# --------------------------------------------------------------------------------------- 837P
+
+
+def test_icd9_diagnoses_are_kept_as_sent_and_held_never_reshaped_as_icd10(scrubber: Scrubber) -> None:
+    """HI qualifiers BK/BF carry ICD-9-CM. An ICD-9 E-code such as E849.0 (place of occurrence),
+    sent undotted as E8490, has the shape of an ICD-10-CM code (it would read E84.90, a cystic
+    fibrosis code): the claim must say the code set is wrong, not carry a diagnosis nobody made."""
+    text = (DATA / "claims-837p.x12").read_text()
+    first_hi = next(seg for seg in text.split("~") if seg.strip().startswith("HI*"))
+    text = text.replace(first_hi, first_hi.split("HI*")[0] + "HI*BK:4280*BF:E8490", 1)
+    result = accepted(text)
+    claim = result.events[0].event
+    assert type(claim) is ClaimSubmitted
+    assert claim.diagnoses == ["ICD-9 4280", "ICD-9 E8490"]
+    outcome = scrubber.scrub(claim, DEFAULT_AS_OF, None)
+    assert outcome.status == "held"
+    icd9 = [e for e in outcome.edits if e.rule_id == "CODE_ICD9"]
+    assert len(icd9) == 2 and all("ICD-10-CM" in e.fix for e in icd9)
+    assert not any(e.rule_id == "CODE_ICD_MALFORMED" for e in outcome.edits)
