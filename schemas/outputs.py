@@ -118,6 +118,7 @@ TaskAction = Literal[
     "rebill_other_payer",
     "request_authorization",
     "fix_and_resubmit",
+    "send_information",
 ]
 TASK_ACTIONS: tuple[str, ...] = TaskAction.__args__  # type: ignore[attr-defined]
 

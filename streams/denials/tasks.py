@@ -35,6 +35,11 @@ REJECTION_TEXT = {
     "A7": "invalid information",
     "A8": "conflicting or inconsistent fields",
 }
+#: 277 categories by which the payer asks the provider for something before it decides: P3
+#: (pending, waiting for provider information) and R0-R16 (requests for information: R4
+#: documentation, R9 medical necessity, ...)
+INFORMATION_REQUESTS = frozenset({"P3", *(f"R{i}" for i in range(17))})
+INFORMATION_REQUEST = "information_request"
 
 #: whom a 277CA status is about (STC01-3, X12 entity identifier codes; our own short labels)
 ENTITY_LABELS = {
@@ -118,6 +123,8 @@ def due_date(action: TaskAction, ctx: PlanContext, decided_on: date) -> date | N
         return decided_on + timedelta(days=ctx.payer.appeal_days)
     if action == "bill_patient":
         return decided_on + timedelta(days=30)
+    if action == "send_information":
+        return decided_on + timedelta(days=ctx.payer.information_request_days)
     return None  # write_off: nothing to chase
 
 
@@ -201,7 +208,11 @@ def rejected_lines(status: ClaimStatus) -> list[LineStatus]:
 def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:
     """Cheap pre-check: could this answer become a task (a rejection, or a denial)?"""
     if isinstance(answer, ClaimStatus):
-        return answer.category_code in REJECTION_TEXT or bool(rejected_lines(answer))
+        return (
+            answer.category_code in REJECTION_TEXT
+            or answer.category_code in INFORMATION_REQUESTS
+            or bool(rejected_lines(answer))
+        )
     if not answer.adjustments:
         return answer.claim_status_code == "4"  # denied, and nothing says why: a person reads it
     return any(c.is_denial for c in reasons.classify(answer.adjustments))
@@ -297,8 +308,12 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
 
 
 def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTask | None:
-    """A3/A6/A7/A8: the claim never entered adjudication (not 'filed'): fix and resubmit."""
+    """A3/A6/A7/A8: the claim never entered adjudication (not 'filed'): fix and resubmit. P3 and
+    R* are the payer's requests for information; service lines rejected in an accepted claim
+    have their own task."""
     text = REJECTION_TEXT.get(status.category_code)
+    if text is None and status.category_code in INFORMATION_REQUESTS:
+        return plan_for_information_request(status, ctx)
     if text is None:
         return plan_for_line_rejection(status, ctx)
     amount = ctx.claim.total_charge if ctx.claim is not None else (status.amount or Decimal("0"))
@@ -317,7 +332,41 @@ def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTas
         patient_billable=False,
         amount=amount,
         instructions="Correct the claim per the 277CA status and resubmit it as an original claim "
-        "(a rejected claim was never filed, so no replacement frequency code).",
+        "(a rejected claim was never filed, so no replacement frequency code)." + _filing_passed(ctx, status),
+        decided_on=status.occurred_at.date(),
+    )
+
+
+def _filing_passed(ctx: PlanContext, status: ClaimStatus) -> str:
+    """The words for a rejection that comes after the payer's filing limit has passed."""
+    deadline = _filing_deadline(ctx)
+    if deadline is None or deadline >= status.occurred_at.date():
+        return ""
+    return (
+        f" The filing limit ({ctx.payer.filing_limit()} from the date of service) passed on "
+        f"{deadline.isoformat()}: a resubmission will be denied for timely filing (CO-29) unless you "
+        "hold proof the claim was filed in time; otherwise write it off (the patient cannot be billed)."
+    )
+
+
+def plan_for_information_request(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTask:
+    """P3 / R*: the payer asks for something (documentation, medical records, a corrected
+    detail) before it decides. Unanswered by its deadline, the claim is denied for it."""
+    amount = ctx.claim.total_charge if ctx.claim is not None else (status.amount or Decimal("0"))
+    return _task(
+        ctx,
+        status.event_id,
+        action="send_information",
+        root_cause=f"The payer asks for information before it decides ({_about(status)}).",
+        category=INFORMATION_REQUEST,
+        reason_codes=status_codes(status),
+        remark_codes=[],
+        recoverable=True,
+        patient_billable=False,
+        amount=amount,
+        instructions="Send the payer what the status asks for (R4: documentation, R9: the medical "
+        "necessity, R3: claim or line detail, ...) through its channel for additional documentation, "
+        "by the due date: unanswered, the claim is denied for want of it. Do not resubmit the claim.",
         decided_on=status.occurred_at.date(),
     )
 

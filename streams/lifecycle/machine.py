@@ -42,12 +42,15 @@ ALLOWED: Mapping[ClaimState | None, frozenset[ClaimState]] = {
         }
     ),
     "acknowledged": frozenset(
-        {"acknowledged", "accepted", "rejected", "pending", "paid", "partially_paid", "denied"}
+        {"acknowledged", "accepted", "rejected", "pending", "paid", "partially_paid", "denied", "closed"}
     ),
-    "accepted": frozenset({"pending", "paid", "partially_paid", "denied"}),
-    "pending": frozenset({"pending", "accepted", "paid", "partially_paid", "denied"}),
+    # a payer's rejection (A3/A6/A7/A8) after a clearinghouse's acceptance: not in adjudication
+    # (newer answers only); F0/F4 finalize without a payment
+    "accepted": frozenset({"pending", "paid", "partially_paid", "denied", "rejected", "closed"}),
+    "pending": frozenset({"pending", "accepted", "paid", "partially_paid", "denied", "rejected", "closed"}),
     "rejected": frozenset({"held", "ready", "resubmitted", "written_off", "closed"}),
-    "paid": frozenset({"closed", "pending", "appealed"}),
+    # back to pending only by a reversal (CLP02 22), never by a pending status
+    "paid": frozenset({"closed", "appealed"}),
     "partially_paid": frozenset({"paid", "resubmitted", "appealed", "written_off", "closed", "denied"}),
     "denied": frozenset({"resubmitted", "appealed", "written_off", "closed", "paid", "partially_paid"}),
     "resubmitted": frozenset({"closed"}),
@@ -109,6 +112,9 @@ Result = TransitionResult | Literal["duplicate"]
 OWN_STEPS = frozenset({"ready", "held", "received"})
 #: the code of an 835 reversal (CLP02 22): the payer takes back its decision on the claim
 REVERSAL_CODE = "CLP02=22"
+#: states in which the payer has decided (or the claim has left the payer's queue): a pending or
+#: information-request status no longer moves the claim
+SETTLED_STATES = frozenset({*ADJUDICATED_STATES, "appealed", "resubmitted", "written_off", "closed"})
 
 
 @dataclass(frozen=True)
@@ -191,6 +197,13 @@ class Outcome:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def last_decision_at(record: ClaimRecord) -> datetime | None:
+    """When the payer's decision in force was made: the latest adjudication applied (within the
+    record's bounded history)."""
+    times = [h.at for h in record.history if h.result == "applied" and h.to_state in ADJUDICATED_STATES]
+    return max(times) if times else None
+
+
 def _decide_first_pass(
     known: bool, original: bool, first_decisive: str | None
 ) -> Literal["accepted", "rejected"] | None:
@@ -245,30 +258,29 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         if decided is not None:
             u["first_pass"] = decided
 
-    if target == "accepted" and record.accepted_at is None:
-        u["accepted_at"] = at
-    if target in ADJUDICATED_STATES:
-        u["adjudicated_at"] = record.adjudicated_at or at
-        if change.amount is not None:
-            u["paid_amount"] = change.amount
-
     reversal = kind == "remittance" and code == REVERSAL_CODE
-    if reversal and change.amount is not None:
-        # the payment taken back (CLP04 is negative in a reversal); never below nothing paid
-        u["paid_amount"] = max(Decimal("0"), record.paid_amount + change.amount)
-
+    decision_at = last_decision_at(record)
+    older = prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest)
+    result: TransitionResult
     if target is None:
-        result: TransitionResult = "noted"
-        new_state = prev
-    elif target in ALLOWED[prev] or (reversal and prev in ADJUDICATED_STATES):
+        result, new_state = "noted", prev
+    elif reversal and prev in ADJUDICATED_STATES:
         # a reversal takes back whatever the payer decided (a payment, a partial payment or a
-        # denial): the claim is in adjudication again until the corrected decision arrives
+        # denial): the claim is in adjudication again until the corrected decision arrives; one
+        # older than the decision in force (its correction was read first) takes nothing back
+        late = decision_at is not None and at < decision_at
+        result, new_state = ("late", prev) if late else ("applied", target)
+    elif own_step and code == "ready" and prev == "rejected" and latest is not None and at <= latest:
+        # claimflow's ready step read after the payer rejected what it sent (a resubmission's
+        # step is newer than the rejection): the claim stays rejected, its fix task open
+        result, new_state = "caught_up", prev
+    elif target in ALLOWED[prev] and not (target == "rejected" and prev is not None and older):
         result, new_state = "applied", target
     elif own_step and prev is not None and target in PREDECESSORS[prev]:
         # claimflow's own step behind the payer's answer (the answer to claims-ready can arrive
         # before the tracker reads the ready step): expected ordering, not an anomaly
         result, new_state = "caught_up", prev
-    elif prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest):
+    elif older:
         # an A2 older than the F1 already applied: history only. If the A2 was on the bus before
         # that F1, the tracker merely read its topic later (reordered); else it really came late.
         # Kafka timestamps are milliseconds: a tie across two topics is no evidence either way
@@ -285,9 +297,30 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             )
         )
         result, new_state = ("reordered" if on_bus_first else "late"), prev
+    elif target == prev and kind == "remittance" and (decision_at is None or at >= decision_at):
+        # a newer decision of the same kind (a corrected remittance): it is the one in force
+        result, new_state = "applied", prev
+    elif target == prev or (kind == "status" and target == "pending" and prev in SETTLED_STATES):
+        # the same answer again under another id (a clearinghouse's A2 then the payer's, a 277
+        # F2 then the 835), or a pending / information-request status after the payer decided:
+        # recorded, the decision stands
+        result, new_state = "noted", prev
     else:
         result, new_state = "impossible", prev
         u["anomalies"] = record.anomalies + 1
+
+    # what the event says of the claim's dates and money counts only when the machine took it
+    if result != "impossible":
+        if target == "accepted" and record.accepted_at is None:
+            u["accepted_at"] = at
+        if target in ADJUDICATED_STATES:
+            u["adjudicated_at"] = record.adjudicated_at or at
+    if result == "applied":
+        if reversal and change.amount is not None:
+            # the payment taken back (CLP04 is negative in a reversal); never below nothing paid
+            u["paid_amount"] = max(Decimal("0"), record.paid_amount + change.amount)
+        elif target in ADJUDICATED_STATES and change.amount is not None:
+            u["paid_amount"] = change.amount
 
     if (
         change.received_at is not None

@@ -242,8 +242,11 @@ class Tracker:
             to_act = []
 
         tracked.answers = to_act
+        # an answer older than the decision already applied (late, or read late) is history: what
+        # it asked for was superseded (a denial older than the payment), so it raises no task
+        superseded = outcome.result in ("late", "reordered")
         for answer in to_act:
-            if self.planner.could_raise(answer):
+            if self.planner.could_raise(answer) and not (superseded and answer is event):
                 tracked.tasks.extend(self._plan(entry, answer))
         if tracked.tasks:
             entry.outbox = dict(

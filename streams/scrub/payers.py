@@ -118,6 +118,12 @@ class PayerProfile(BaseModel):
     requires_mbi: bool = False
     reopening_days: int = Field(default=365, ge=1)
     appeal_days: int = Field(default=120, ge=1)
+    information_request_days: int = Field(
+        default=30,
+        ge=1,
+        description="days to answer the payer's request for information (277 R*, P3) before it "
+        "decides without it (Medicare: 45 days for an additional documentation request)",
+    )
     covered_codes: list[str] | None = Field(default=None, description="whitelist; null = all known codes")
     non_covered_codes: list[str] = Field(default_factory=list)
     prior_authorization_codes: list[str] = Field(default_factory=list)

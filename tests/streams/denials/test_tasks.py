@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -231,6 +231,21 @@ def test_rejection_becomes_fix_and_resubmit_due_by_timely_filing(scrubber: Scrub
     assert (
         plan_for_rejection(ClaimStatus(claim_id="C", category_code="A2"), ctx(scrubber, make_claim())) is None
     )
+
+
+def test_a_rejection_after_the_filing_limit_says_a_resubmission_will_be_denied(scrubber: Scrubber) -> None:
+    """A rejected claim was never filed: once the payer's limit from the date of service has
+    passed (Medicare: one calendar year), resending it earns CO-29, which the task must say."""
+    late = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)  # DOS 2026-02-10: the limit was 2027-02-10
+    st = ClaimStatus(claim_id="CLM-0001", category_code="A7", status_code="562", occurred_at=late)
+    task = plan_for_rejection(st, ctx(scrubber, make_claim(), "MCR-JH", "medicare", now=late))
+    assert task is not None and task.due_date == date(2027, 2, 10)
+    assert "CO-29" in task.instructions and "2027-02-10" in task.instructions
+    in_time = plan_for_rejection(
+        ClaimStatus(claim_id="CLM-0001", category_code="A7", occurred_at=FIXED_TIME),
+        ctx(scrubber, make_claim(), "MCR-JH", "medicare"),
+    )
+    assert in_time is not None and "CO-29" not in in_time.instructions
 
 
 def test_task_ids_are_deterministic_for_a_redelivered_denial(scrubber: Scrubber) -> None:

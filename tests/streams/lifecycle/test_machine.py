@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -227,3 +228,98 @@ def test_a_reversal_and_a_denial_before_any_277_through_both_definitions() -> No
     assert record.first_pass is None == first_pass(True, [("remittance", "CLP02=22", "pending")])
     record = run(ready(), denied)
     assert record.first_pass == "accepted" == first_pass(True, [("remittance", "CLP02=4", "denied")])
+
+
+# --- answers in the order real payers and clearinghouses send them ---------------------------
+
+
+def remittance(
+    target: str, minutes: int, amount: str, clp02: str = "1", event_id: str | None = None
+) -> Change:
+    return Change(
+        event_id or f"r-{clp02}-{minutes}",
+        "remittance",
+        T0 + timedelta(minutes=minutes),
+        target,  # type: ignore[arg-type]
+        f"CLP02={clp02}",
+        amount=Decimal(amount),
+    )
+
+
+@pytest.mark.parametrize("category", ["P1", "P3", "R4", "R9"])
+def test_a_pending_or_information_request_status_never_reopens_a_decided_claim(category: str) -> None:
+    """Reference 4: P* is pending, R* a request for information; only a reversal (CLP02 22) takes
+    a decision back. A newer one is recorded, an older one is late: the claim stays paid."""
+    paid = run(ready(), status("A2", 1), remittance("paid", 60, "45.00"))
+    newer = apply(paid, status(category, 120))
+    assert (newer.result, newer.record.state, newer.record.paid_amount) == ("noted", "paid", Decimal("45.00"))
+    older = apply(paid, status(category, 30))
+    assert older.result == "late" and older.record.state == "paid" and older.record.anomalies == 0
+
+
+def test_a_decision_the_machine_refuses_moves_no_money() -> None:
+    paid = run(ready(), status("A2", 1), remittance("paid", 60, "45.00"))
+    outcome = apply(paid, status("A7", 120))
+    assert outcome.result == "impossible" and outcome.record.paid_amount == Decimal("45.00")
+    older = apply(paid, remittance("partially_paid", 30, "10.00", clp02="2"))
+    assert older.result != "applied" and older.record.paid_amount == Decimal("45.00")
+
+
+def test_a_payer_rejection_after_a_clearinghouse_acceptance_rejects_the_claim() -> None:
+    """A3/A6/A7/A8 are rejections, not in adjudication: an A7 newer than the A2 leaves the claim
+    rejected (first pass stays what the first decisive answer said); an older one is late."""
+    record = run(ready(), status("A2", 1), status("A7", 5))
+    assert (record.state, record.first_pass, record.anomalies) == ("rejected", "accepted", 0)
+    record = run(ready(), status("P1", 1), status("A7", 5))
+    assert (record.state, record.first_pass) == ("rejected", "rejected")
+    outcome = apply(run(ready(), status("A2", 5)), status("A7", 1))
+    assert outcome.result == "late" and outcome.record.state == "accepted"
+
+
+def test_claimflows_ready_step_read_after_the_rejection_leaves_the_claim_rejected() -> None:
+    rejected = run(status("A7", 5))
+    behind = apply(rejected, ready())
+    assert (behind.result, behind.record.state, behind.record.first_pass) == (
+        "caught_up",
+        "rejected",
+        "rejected",
+    )
+    # the coder's fix, sent again under the same claim id, is a newer ready step
+    again = apply(behind.record, ready("l-ready-2", T0 + timedelta(hours=2)))
+    assert (again.result, again.record.state, again.record.submission_count) == ("applied", "ready", 2)
+
+
+@pytest.mark.parametrize("category", ["F0", "F4"])
+def test_a_finalized_status_without_payment_closes_an_accepted_or_pending_claim(category: str) -> None:
+    assert run(ready(), status("A2", 1), status(category, 60)).state == "closed"
+    assert run(ready(), status("P1", 1), status(category, 60)).state == "closed"
+
+
+def test_the_same_answer_again_under_another_id_is_noted_not_an_anomaly() -> None:
+    twice = run(ready(), status("A2", 1), status("A2", 2))
+    assert twice.state == "accepted" and twice.anomalies == 0 and twice.history[-1].result == "noted"
+    rejected_twice = run(ready(), status("A7", 1), status("A6", 2))
+    assert rejected_twice.state == "rejected" and rejected_twice.anomalies == 0
+    # a 277 F2 (denied), then the 835 with the denial's details
+    denied = run(ready(), status("A2", 1), status("F2", 50), remittance("denied", 60, "0", clp02="4"))
+    assert denied.state == "denied" and denied.anomalies == 0
+
+
+def test_a_corrected_remittance_is_the_decision_in_force_and_an_older_reversal_takes_nothing_back() -> None:
+    """Paid 45; the payer reverses (t+700) and corrects to 30 (t+701); the tracker reads the
+    correction before the reversal."""
+    paid = run(ready(), status("A2", 1), remittance("paid", 60, "45.00"))
+    corrected = apply(paid, remittance("paid", 701, "30.00", event_id="r-correction"))
+    assert (corrected.result, corrected.record.paid_amount) == ("applied", Decimal("30.00"))
+    reversal = apply(corrected.record, remittance("pending", 700, "-45.00", clp02="22"))
+    assert reversal.result == "late"
+    assert (reversal.record.state, reversal.record.paid_amount) == ("paid", Decimal("30.00"))
+    # in order, the reversal takes the payment back and the correction puts it right
+    in_order = run(
+        ready(),
+        status("A2", 1),
+        remittance("paid", 60, "45.00"),
+        remittance("pending", 700, "-45.00", clp02="22"),
+        remittance("paid", 701, "30.00", event_id="r-correction"),
+    )
+    assert (in_order.state, in_order.paid_amount) == ("paid", Decimal("30.00"))

@@ -398,3 +398,40 @@ def test_a_rejected_lines_task_stays_open_beside_a_later_denials_task(tracker: T
     *_, denied = run(tracker, ready(claim), accepted, remit(("CO", "50", "30.00")))
     assert denied.state is not None
     assert sorted(t.category for t in denied.state.open_tasks) == ["line_rejection", "medical_necessity"]
+
+
+def test_a_denial_older_than_the_payment_in_force_raises_no_task(tracker: Tracker) -> None:
+    """An answer older than the decision already applied is history: a CO-50 dated before the
+    payment the claim already has asks nobody to appeal a paid claim."""
+    *_, paid, older = run(
+        tracker,
+        ready(),
+        status("A2", 60),
+        remit(paid="45.00", clp02="1", minutes=600),
+        remit(("CO", "50", "45.00"), minutes=300),
+    )
+    assert paid.entry.record.state == "paid" and older.outcome.result in ("late", "reordered")
+    assert older.tasks == [] and older.entry.record.paid_amount == Decimal("45.00")
+    assert len(older.answers) == 1  # still counted: the payer did decide so, once
+
+
+@pytest.mark.parametrize("category", ["R4", "R9", "P3"])
+def test_a_request_for_information_raises_a_task_to_answer_it(tracker: Tracker, category: str) -> None:
+    """Reference 4: R0-R16 are requests for information (R4 documentation, R9 medical
+    necessity), P3 waits for the provider's information: someone must send it."""
+    *_, asked = run(tracker, ready(), status("A2", 60), status(category, 120))
+    [task] = asked.tasks
+    assert task.action == "send_information" and task.category == "information_request"
+    assert not task.patient_billable and task.reason_codes == [category]
+    # Medicare (the claim's payer): an additional documentation request is answered within 45 days
+    assert task.due_date == (FIXED_TIME + timedelta(minutes=120)).date() + timedelta(days=45)
+    assert asked.entry.record.state == "pending"
+    # the decision that follows closes it
+    paid = run(tracker, ready(), status("A2", 60), status(category, 120), remit(paid="45.00", clp02="1"))[-1]
+    assert paid.entry.open_tasks == []
+
+
+@pytest.mark.parametrize("category", ["A1", "P1", "A0", "D0"])
+def test_statuses_that_ask_nothing_raise_no_task(tracker: Tracker, category: str) -> None:
+    *_, answered = run(tracker, ready(), status(category, 60))
+    assert answered.tasks == []

@@ -4,7 +4,7 @@ makes of them."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial, ProviderAdjustment, ValidClaim
@@ -196,8 +196,11 @@ def test_a_reversal_and_its_correction_are_decisions_the_tracker_applies() -> No
     assert reversal.claim_id == correction.claim_id and reversal.event_id != correction.event_id
     # a reversal denies nothing: no task; the claim goes back to adjudication, then the correction
     assert not raises_task(reversal, REASONS)
+    # the payment it reverses was made two weeks before (an earlier remittance)
+    earlier = reversal.occurred_at - timedelta(days=14)
     record = apply(ClaimRecord("RMT-CLM-002"), from_denial(
-        Denial(claim_id="RMT-CLM-002", claim_status_code="1", paid_amount=Decimal("80")), REASONS
+        Denial(claim_id="RMT-CLM-002", claim_status_code="1", paid_amount=Decimal("80"), occurred_at=earlier),
+        REASONS,
     )).record  # fmt: skip
     assert record.state == "paid"
     after_reversal = apply(record, from_denial(reversal, REASONS))
