@@ -16,7 +16,7 @@ from streams.scrub.engine import Scrubber
 class TaskPlanner:
     scrubber: Scrubber
     reasons: ReasonMap
-    max_attempts: int
+    max_resubmissions: int
 
     def could_raise(self, answer: ClaimStatus | Denial) -> bool:
         """Cheap pre-check: acknowledgments and plain payments raise nothing."""
@@ -50,7 +50,7 @@ class TaskPlanner:
             now=now,
             reasons=self.reasons,
             pack=scrubber.pack,
-            max_attempts=self.max_attempts,
+            max_resubmissions=self.max_resubmissions,
             # the encounter the claim was scrubbed against, when the tracker has it (a claim sent
             # by a practice's own system may come without): the corrected claim's documentation
             # is then unverified, not missing

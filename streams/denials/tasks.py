@@ -87,7 +87,7 @@ class PlanContext:
     now: datetime
     reasons: ReasonMap
     pack: RulePack
-    max_attempts: int
+    max_resubmissions: int
     rescrub: Rescrub | None = None
 
 
@@ -266,8 +266,11 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         fix = CORRECTIONS[rule.correction](ctx.claim, ctx.pack)
         if fix is None:
             notes.append("No mechanical correction applies: review the claim.")
-        elif attempt >= ctx.max_attempts:
-            notes.append(f"Attempt limit ({ctx.max_attempts}) reached: a person must review this claim.")
+        elif attempt > ctx.max_resubmissions:
+            # the corrected claim would be resubmission number ``attempt`` (the original is 1)
+            notes.append(
+                f"Resubmission limit ({ctx.max_resubmissions}) reached: a person must review this claim."
+            )
         elif action == "replacement_claim" and not ctx.payer_claim_number:
             notes.append("The payer claim number is unknown: a replacement claim needs it (REF*F8).")
         elif action == "replacement_claim":

@@ -43,9 +43,11 @@ def remittance_state(ev: Denial, reasons: ReasonMap) -> ClaimState:
     """835 decision → state. PR-1/2/3 and contractual write-downs are not denials."""
     if ev.claim_status_code == "22":
         return "pending"  # reversal: the payment was taken back, the claim is back in adjudication
-    if ev.claim_status_code == "4":
-        return "denied"
     denied = any(c.is_denial for c in reasons.classify(ev.adjustments))
+    if ev.claim_status_code == "4" and (denied or not ev.adjustments):
+        # CLP02 4 whose adjustments are none of them a denial (all patient share, a prior
+        # payer's adjudication): processed with nothing to pay, not denied
+        return "denied"
     if ev.paid_amount > 0:
         return "partially_paid" if denied else "paid"
     return "denied" if denied else "paid"

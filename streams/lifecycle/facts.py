@@ -14,9 +14,14 @@ def facts_for(claim: ValidClaim, answer: Denial | ClaimStatus, reasons: ReasonMa
     """Facts for an adjudication (an 835 decision, or a finalized F-status); none otherwise."""
     if isinstance(answer, ClaimStatus) and not answer.category_code.startswith("F"):
         return []
-    denied_claim = isinstance(answer, Denial) and answer.claim_status_code == "4"
     denials = (
         [c for c in reasons.classify(answer.adjustments) if c.is_denial] if isinstance(answer, Denial) else []
+    )
+    # CLP02 4 is a denial unless its adjustments say otherwise (PR-1 only, OA-23 only: not denials)
+    denied_claim = (
+        isinstance(answer, Denial)
+        and answer.claim_status_code == "4"
+        and (bool(denials) or not answer.adjustments)
     )
     out = []
     for line in claim.lines:

@@ -55,9 +55,24 @@ ALLOWED: Mapping[ClaimState | None, frozenset[ClaimState]] = {
     "denied": frozenset({"resubmitted", "appealed", "written_off", "closed", "paid", "partially_paid"}),
     "resubmitted": frozenset({"closed"}),
     "appealed": frozenset({"paid", "partially_paid", "denied", "written_off", "closed"}),
-    "written_off": frozenset({"closed"}),
-    "closed": frozenset(),
+    # a payment after a write-off or after the claim was closed is money recovered
+    "written_off": frozenset({"closed", "paid", "partially_paid"}),
+    "closed": frozenset({"paid", "partially_paid"}),
 }
+#: transitions against the usual flow: taken only from a newer answer (an older one is late)
+NEWER_ONLY: frozenset[tuple[ClaimState | None, ClaimState]] = frozenset(
+    {
+        ("accepted", "rejected"),
+        ("pending", "rejected"),
+        ("written_off", "paid"),
+        ("written_off", "partially_paid"),
+        ("closed", "paid"),
+        ("closed", "partially_paid"),
+    }
+)
+#: what the billing company does after a decision: a step older than the decision in force
+#: follows a decision that no longer stands
+FOLLOW_UPS = frozenset({"appealed", "resubmitted", "written_off"})
 
 
 def _predecessors() -> dict[ClaimState, frozenset[ClaimState]]:
@@ -115,6 +130,8 @@ REVERSAL_CODE = "CLP02=22"
 #: states in which the payer has decided (or the claim has left the payer's queue): a pending or
 #: information-request status no longer moves the claim
 SETTLED_STATES = frozenset({*ADJUDICATED_STATES, "appealed", "resubmitted", "written_off", "closed"})
+#: where a status leaves a claim that the payer has not decided yet
+QUEUE_STATES = frozenset({"acknowledged", "accepted", "pending"})
 
 
 @dataclass(frozen=True)
@@ -264,17 +281,23 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     result: TransitionResult
     if target is None:
         result, new_state = "noted", prev
-    elif reversal and prev in ADJUDICATED_STATES:
+    elif reversal and (prev in ADJUDICATED_STATES or (prev in SETTLED_STATES and record.paid_amount > 0)):
         # a reversal takes back whatever the payer decided (a payment, a partial payment or a
-        # denial): the claim is in adjudication again until the corrected decision arrives; one
-        # older than the decision in force (its correction was read first) takes nothing back
-        late = decision_at is not None and at < decision_at
-        result, new_state = ("late", prev) if late else ("applied", target)
+        # denial): the claim is in adjudication again until the corrected decision arrives. A
+        # claim already replaced, written off or closed keeps its state; the money goes back. One
+        # older than the decision in force (its correction was read first) takes nothing back.
+        if decision_at is not None and at < decision_at:
+            result, new_state = "late", prev
+        else:
+            result, new_state = "applied", target if prev in ADJUDICATED_STATES else prev
     elif own_step and code == "ready" and prev == "rejected" and latest is not None and at <= latest:
         # claimflow's ready step read after the payer rejected what it sent (a resubmission's
         # step is newer than the rejection): the claim stays rejected, its fix task open
         result, new_state = "caught_up", prev
-    elif target in ALLOWED[prev] and not (target == "rejected" and prev is not None and older):
+    elif target in FOLLOW_UPS and decision_at is not None and at < decision_at:
+        # an appeal (or write-off) step older than the payer's decision in force, read after it
+        result, new_state = ("caught_up" if kind == "lifecycle" else "late"), prev
+    elif target in ALLOWED[prev] and not ((prev, target) in NEWER_ONLY and older):
         result, new_state = "applied", target
     elif own_step and prev is not None and target in PREDECESSORS[prev]:
         # claimflow's own step behind the payer's answer (the answer to claims-ready can arrive
@@ -300,10 +323,10 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     elif target == prev and kind == "remittance" and (decision_at is None or at >= decision_at):
         # a newer decision of the same kind (a corrected remittance): it is the one in force
         result, new_state = "applied", prev
-    elif target == prev or (kind == "status" and target == "pending" and prev in SETTLED_STATES):
+    elif target == prev or (kind == "status" and target in QUEUE_STATES and prev in SETTLED_STATES):
         # the same answer again under another id (a clearinghouse's A2 then the payer's, a 277
-        # F2 then the 835), or a pending / information-request status after the payer decided:
-        # recorded, the decision stands
+        # F2 then the 835), or an acknowledgment, acceptance, pending or information-request
+        # status after the payer decided: recorded, the decision stands
         result, new_state = "noted", prev
     else:
         result, new_state = "impossible", prev

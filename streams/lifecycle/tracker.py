@@ -242,12 +242,19 @@ class Tracker:
             to_act = []
 
         tracked.answers = to_act
+        moved = outcome.became is not None
         # an answer older than the decision already applied (late, or read late) is history: what
         # it asked for was superseded (a denial older than the payment), so it raises no task
-        superseded = outcome.result in ("late", "reordered")
+        # one the machine refused (impossible: counted as an anomaly) raises none either
+        superseded = outcome.result in ("late", "reordered", "impossible")
         for answer in to_act:
             if self.planner.could_raise(answer) and not (superseded and answer is event):
                 tracked.tasks.extend(self._plan(entry, answer))
+        if tracked.tasks and entry.open_tasks:
+            # the same request again (a clearinghouse's A7 then the payer's, an R4 repeated):
+            # the task already open stands, no second one in the work queue
+            asked = {(t.get("category"), tuple(t.get("reason_codes") or ())) for t in entry.open_tasks}
+            tracked.tasks = [t for t in tracked.tasks if (t.category, tuple(t.reason_codes)) not in asked]
         if tracked.tasks:
             entry.outbox = dict(
                 list(
@@ -262,8 +269,10 @@ class Tracker:
                 after = apply(entry.record, follow, max_history=self.history_limit)
                 entry.record = after.record
                 tracked.outcomes.append((after, follow))
-            # a corrected claim sent back through the scrubber resolves its task; the rest wait
-            entry.open_tasks = lines_waiting(entry.open_tasks) + [
+            # a corrected claim sent back through the scrubber resolves its task; the rest wait,
+            # beside the tasks already open (those the claim's move closed apart)
+            kept = lines_waiting(entry.open_tasks) if moved else entry.open_tasks
+            entry.open_tasks = kept + [
                 open_task(t).model_dump(mode="json")
                 for t in tracked.tasks
                 if not (self.auto_resubmit and t.corrected_claim is not None)

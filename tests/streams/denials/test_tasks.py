@@ -26,7 +26,7 @@ def ctx(scrubber: Scrubber, claim, payer_id: str = "BLUEPEAK", plan: str = "comm
         now=FIXED_TIME,
         reasons=REASONS,
         pack=scrubber.pack,
-        max_attempts=3,
+        max_resubmissions=3,
         rescrub=lambda c: scrubber.scrub(c, DEFAULT_AS_OF, make_encounter()).edits,
     )
     defaults.update(kw)
@@ -68,6 +68,9 @@ def commercial_claim(*codes: str, mods: dict[int, list[str]] | None = None):
         ([("CO", "50", "45.00")], "0", "1", "denied"),
         ([("CO", "50", "45.00")], "0", "4", "denied"),
         ([], "0", "22", "pending"),
+        ([], "0", "4", "denied"),  # denied, nothing says why
+        ([("PR", "1", "45.00")], "0", "4", "paid"),  # all to the deductible: processed, not denied
+        ([("OA", "23", "45.00")], "0", "4", "paid"),  # the prior payer's adjudication covers it
     ],
 )
 def test_remittance_decides_the_state(adjustments, paid, clp02, state) -> None:
@@ -199,11 +202,16 @@ def test_a_medicare_reopening_is_never_worded_as_a_corrected_claim(scrubber: Scr
         assert "corrected claim" not in task.instructions.replace("takes no corrected claims", "")
 
 
-def test_attempt_limit_stops_the_resubmission_loop(scrubber: Scrubber) -> None:
-    claim = commercial_claim("93000", "93010").model_copy(update={"claim_id": "CLM-0001-R2"})
-    task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, claim, claim_id="CLM-0001-R2"))
-    assert task is not None and task.corrected_claim is None and task.attempt == 3
-    assert "Attempt limit" in task.instructions
+def test_the_resubmission_limit_allows_that_many_corrected_claims_then_stops(scrubber: Scrubber) -> None:
+    """CLAIMFLOW_MAX_RESUBMISSIONS=3: R1, R2 and R3 may be sent; a denial of R3 goes to a person."""
+    third = commercial_claim("93000", "93010").model_copy(update={"claim_id": "CLM-0001-R2"})
+    task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, third, claim_id="CLM-0001-R2"))
+    assert task is not None and task.corrected_claim is not None
+    assert task.corrected_claim.claim_id == "CLM-0001-R3"
+    fourth = commercial_claim("93000", "93010").model_copy(update={"claim_id": "CLM-0001-R3"})
+    task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, fourth, claim_id="CLM-0001-R3"))
+    assert task is not None and task.corrected_claim is None and task.attempt == 4
+    assert "Resubmission limit (3) reached" in task.instructions
 
 
 def test_ma130_turns_the_task_into_a_new_claim(scrubber: Scrubber) -> None:

@@ -70,3 +70,14 @@ def test_redelivered_answers_yield_the_same_fact_ids() -> None:
     again = facts_for(two_line_claim(), answer, REASONS)
     assert [f.event_id for f in first] == [f.event_id for f in again]
     assert all(f.denied and f.categories == ["unspecified"] for f in first)
+
+
+def test_a_denied_status_is_a_denial_fact_unless_its_adjustments_say_otherwise() -> None:
+    """Reference 5: PR-1/2/3 are patient share and OA-23 a prior payer's adjudication, not
+    denials, whatever CLP02 says; a CLP02 4 with nothing to explain it is a denial."""
+    deductible = denial([{"group_code": "PR", "reason_code": "1", "amount": "90.00"}], clp02="4", paid="0")
+    prior_payer = denial([{"group_code": "OA", "reason_code": "23", "amount": "90.00"}], clp02="4", paid="0")
+    for answer in (deductible, prior_payer):
+        assert not any(f.denied for f in facts_for(two_line_claim(), answer, REASONS))
+    bare = facts_for(two_line_claim(), denial([], clp02="4", paid="0"), REASONS)
+    assert all(f.denied and f.categories == ["unspecified"] for f in bare)

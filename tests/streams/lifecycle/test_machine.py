@@ -323,3 +323,42 @@ def test_a_corrected_remittance_is_the_decision_in_force_and_an_older_reversal_t
         remittance("paid", 701, "30.00", event_id="r-correction"),
     )
     assert (in_order.state, in_order.paid_amount) == ("paid", Decimal("30.00"))
+
+
+def test_a_reversal_takes_the_money_back_from_a_replaced_written_off_or_closed_claim() -> None:
+    """The payer reverses the original when it pays the replacement (frequency 7): the original,
+    already resubmitted, keeps its state and gives the money back."""
+    paid = run(ready(), status("A2", 1), remittance("partially_paid", 60, "45.00"))
+    for follow_up in ("resubmitted", "written_off", "closed"):
+        settled = apply(
+            paid, Change(f"l-{follow_up}", "lifecycle", T0 + timedelta(minutes=61), follow_up, follow_up)
+        )
+        assert settled.record.state == follow_up
+        reversed_ = apply(settled.record, remittance("pending", 700, "-45.00", clp02="22"))
+        assert reversed_.result == "applied" and reversed_.record.anomalies == 0
+        assert (reversed_.record.state, reversed_.record.paid_amount) == (follow_up, Decimal("0"))
+
+
+@pytest.mark.parametrize("settled", ["written_off", "closed"])
+def test_a_payment_after_a_write_off_or_a_close_is_recovered_money(settled: str) -> None:
+    denied = run(ready(), status("A2", 1), remittance("denied", 60, "0", clp02="4"))
+    off = apply(denied, Change("l-off", "lifecycle", T0 + timedelta(minutes=90), settled, settled)).record
+    paid = apply(off, remittance("paid", 900, "45.00", event_id="r-late-payment"))
+    assert (paid.result, paid.record.state, paid.record.paid_amount) == ("applied", "paid", Decimal("45.00"))
+    older = apply(off, remittance("paid", 30, "45.00", event_id="r-older"))
+    assert older.result == "late" and older.record.state == settled
+
+
+def test_an_appeal_step_older_than_the_decision_in_force_is_caught_up() -> None:
+    """The clerk's appeal step (day 4) read after the payer's new decision (day 34)."""
+    denied = run(ready(), status("A2", 1), remittance("denied", 60, "0", clp02="4"))
+    overturned = apply(denied, remittance("paid", 60 * 24 * 34, "45.00", event_id="r-overturned")).record
+    step = Change("l-appealed", "lifecycle", T0 + timedelta(days=4), "appealed", "appealed")
+    outcome = apply(overturned, step)
+    assert (outcome.result, outcome.record.state) == ("caught_up", "paid")
+
+
+def test_an_acceptance_after_the_payment_is_noted() -> None:
+    paid = run(ready(), status("A2", 1), remittance("paid", 60, "45.00"))
+    outcome = apply(paid, status("A2", 120, event_id="s-A2-again"))
+    assert (outcome.result, outcome.record.state, outcome.record.anomalies) == ("noted", "paid", 0)

@@ -26,7 +26,7 @@ REASONS = load_reason_map()
 
 @pytest.fixture(scope="module")
 def tracker(scrubber: Scrubber) -> Tracker:
-    return Tracker(REASONS, TaskPlanner(scrubber, REASONS, max_attempts=3))
+    return Tracker(REASONS, TaskPlanner(scrubber, REASONS, max_resubmissions=3))
 
 
 def ready(claim: ValidClaim | None = None) -> LifecycleEvent:
@@ -435,3 +435,26 @@ def test_a_request_for_information_raises_a_task_to_answer_it(tracker: Tracker, 
 def test_statuses_that_ask_nothing_raise_no_task(tracker: Tracker, category: str) -> None:
     *_, answered = run(tracker, ready(), status(category, 60))
     assert answered.tasks == []
+
+
+def test_an_answer_the_machine_refuses_raises_no_task_and_leaves_open_tasks_alone(tracker: Tracker) -> None:
+    *_, paid, refused = run(
+        tracker, ready(), status("A2", 60), remit(paid="45.00", clp02="1", minutes=600), status("A7", 900)
+    )
+    assert refused.outcome.result == "impossible" and refused.tasks == []
+    assert refused.entry.open_tasks == paid.entry.open_tasks
+
+
+def test_a_new_request_keeps_the_tasks_already_open(tracker: Tracker) -> None:
+    """Denied with an appeal open, then the payer asks for documentation: both wait."""
+    *_, denied, asked = run(
+        tracker, ready(), status("A2", 60), remit(("CO", "50", "45.00")), status("R4", 700)
+    )
+    assert [t["action"] for t in denied.entry.open_tasks] == ["appeal"]
+    assert [t["action"] for t in asked.entry.open_tasks] == ["appeal", "send_information"]
+
+
+def test_the_same_request_again_under_another_id_opens_no_second_task(tracker: Tracker) -> None:
+    *_, first, again = run(tracker, ready(), status("A7", 60), status("A7", 61))
+    assert len(first.tasks) == 1 and again.tasks == []
+    assert len(again.entry.open_tasks) == 1

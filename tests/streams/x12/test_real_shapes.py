@@ -170,7 +170,7 @@ def test_further_statuses_and_whom_they_are_about_reach_the_rejection_task(scrub
         now=FIXED_TIME,
         reasons=REASONS,
         pack=scrubber.pack,
-        max_attempts=3,
+        max_resubmissions=3,
     )
     task = plan_for_rejection(status, ctx)
     assert task is not None and task.action == "fix_and_resubmit"
