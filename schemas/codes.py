@@ -8,6 +8,7 @@ must fix, not a broken event.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -20,6 +21,38 @@ _NPI_RE = re.compile(r"^[0-9]{10}$")
 #: in front of a diagnosis sent as ICD-9-CM (837P HI qualifiers BK/BF): kept as sent, never
 #: reshaped as ICD-10-CM, so the scrubber can name the code set
 ICD9_PREFIX = "ICD-9 "
+
+
+#: what an 837P element may carry: X12's extended character set (upper and lower case letters,
+#: digits, space and ! " & ' ( ) + , - . / ; ? = % @ [ ] _ { } \\ | < > # $) without the delimiters
+#: claimflow writes (* element, : component, ~ segment, ^ repetition)
+_X12_UNSAFE = re.compile(r"[^A-Za-z0-9!\"&'()+,\-./;?= %@\[\]_{}\\|<>#$]")
+#: the 837P's maximum length of the elements claim values go to (005010X222A1)
+X12_MAX_LENGTHS = {
+    "claim_id": 38,  # CLM01, the patient control number
+    "patient.last_name": 60,  # NM103
+    "patient.first_name": 35,  # NM104
+    "patient.member_id": 80,  # NM109
+    "payer.name": 60,  # NM103
+    "payer.payer_id": 80,  # NM109
+    "prior_authorization": 50,  # REF02
+    "original_claim_number": 50,  # REF02
+    "encounter_id": 50,  # REF02
+    "line_control_number": 50,  # REF02 (2400 REF*6R)
+}
+
+
+def x12_text(value: str) -> str:
+    """A value as an 837P carries it: accented letters written without their accents (JOSÉ →
+    JOSE), as clearinghouses do; anything else left as it is for ``x12_unsafe`` to judge."""
+    if value.isascii():
+        return value
+    return "".join(c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c))
+
+
+def x12_unsafe(value: str) -> bool:
+    """Whether a value holds a character an 837P cannot carry (after ``x12_text``)."""
+    return _X12_UNSAFE.search(x12_text(value)) is not None
 
 
 def is_icd9(value: str) -> bool:

@@ -26,7 +26,7 @@ from schemas.codec import SourcePosition, dead_letter, describe_validation_error
 from schemas.topics import Topic
 from streams.errors import ExitCode
 from streams.runtime.settings import load_settings
-from streams.x12.claim837 import render_837p
+from streams.x12.claim837 import render_837p, unwritable
 from streams.x12.ingest import IngestResult, ingest_text
 from streams.x12.profile import load_profile
 
@@ -223,24 +223,38 @@ def render(args: argparse.Namespace) -> int:
     profile = load_profile(Path(args.profile) if args.profile else settings.x12_profile)
     source = sys.stdin if args.claims == "-" else open(args.claims)  # noqa: SIM115
     claims: list[ValidClaim] = []
+    left_out = 0
     with source:
         for n, line in enumerate(source, start=1):
             if not line.strip():
                 continue
             try:
                 raw = json.loads(line)
-                claims.append(
-                    ValidClaim.model_validate(raw.get("corrected_claim") or raw.get("claim") or raw)
-                )
+                if isinstance(raw, dict) and "task_id" in raw and not raw.get("corrected_claim"):
+                    print(f"line {n}: a task without a corrected claim, nothing to send", file=sys.stderr)
+                    continue
+                claim = ValidClaim.model_validate(raw.get("corrected_claim") or raw.get("claim") or raw)
             except ValueError as exc:
                 detail = describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
                 print(f"line {n}: not a claim: {detail}", file=sys.stderr)
                 return int(ExitCode.CONFIGURATION)
+            if problems := unwritable(claim):
+                # X12 has no escape: such a claim is corrected at the source, never sent mangled
+                print(
+                    f"line {n}: left out, cannot be written as an 837P: {'; '.join(problems)}",
+                    file=sys.stderr,
+                )
+                left_out += 1
+                continue
+            claims.append(claim)
     if not claims:
         print("no claims to render", file=sys.stderr)
-        return int(ExitCode.CONFIGURATION)
+        return int(ExitCode.REJECTED if left_out else ExitCode.CONFIGURATION)
     sys.stdout.write(render_837p(claims, profile, args.control_number, datetime.now(UTC)))
     print(f"{len(claims)} claim(s) rendered as one 837P interchange", file=sys.stderr)
+    if left_out:
+        print(f"{left_out} claim(s) left out (see above)", file=sys.stderr)
+        return int(ExitCode.REJECTED)
     return int(ExitCode.OK)
 
 

@@ -26,6 +26,7 @@ from streams.scrub.packs import RulePack
 from streams.scrub.registry import Checker
 from streams.scrub.rules.bundling import global_and_components, ncci_pairs, same_service_two_codes
 from streams.scrub.rules.claim_data import (
+    fits_an_837p,
     frequency_code,
     line_fields,
     mbi_is_valid,
@@ -33,6 +34,7 @@ from streams.scrub.rules.claim_data import (
     patient,
     providers,
     total_matches_lines,
+    x12_suspect,
 )
 from streams.scrub.rules.codes import diagnoses_valid, procedure_in_force
 from streams.scrub.rules.denial_risk import learned_denial_risk
@@ -63,6 +65,7 @@ SCREENED: frozenset[Checker] = frozenset(
         frequency_code,
         patient,
         providers,
+        fits_an_837p,
         procedure_in_force,
         diagnoses_valid,
         learned_denial_risk,
@@ -286,6 +289,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         payer.requires_mbi and member_id and not mbi_is_valid(member_id)
     ):
         add(patient)
+    if x12_suspect(claim):
+        add(fits_an_837p)
     referring = claim.referring_provider_npi
     npis = (claim.billing_provider_npi, claim.rendering_provider_npi)
     if not npis_valid(npis if referring is None else (*npis, referring)):

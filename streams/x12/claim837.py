@@ -19,6 +19,9 @@ Not carried by X12: ``replaces_claim_id`` (claimflow's own link between a correc
 original) and the event id (derived from content on ingest, see ``streams.x12.context``). Not
 rendered back: ``other_payers`` (the guide requires the other subscriber's name and id in 2330A,
 which the contract does not carry).
+
+Written out, lines are numbered from 1 in LX, REF*F8 goes with frequency 7/8 only, accented
+letters lose their accents; a claim with a value X12 cannot carry (``unwritable``) is refused.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from schemas import ValidClaim
-from schemas.codes import ICD9_PREFIX
+from schemas.codes import ICD9_PREFIX, X12_MAX_LENGTHS, x12_text, x12_unsafe
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
 from streams.x12.profile import X12Profile
@@ -57,6 +60,33 @@ def quantity(value: Decimal) -> str:
 # ---------------------------------------------------------------------------------------- render
 
 
+def unwritable(claim: ValidClaim) -> list[str]:
+    """What keeps a claim out of an 837P (the scrubber holds such a claim: CLAIM_X12_UNSAFE,
+    CLAIM_X12_TOO_LONG): a value with a delimiter or a character outside X12's set, or longer than
+    its element. Names the fields, never the values."""
+    values: list[tuple[str, str | None]] = [
+        ("claim_id", claim.claim_id),
+        ("patient.last_name", claim.patient.last_name),
+        ("patient.first_name", claim.patient.first_name),
+        ("patient.member_id", claim.patient.member_id),
+        ("payer.name", claim.payer.name),
+        ("payer.payer_id", claim.payer.payer_id),
+        ("prior_authorization", claim.prior_authorization),
+        ("original_claim_number", claim.original_claim_number),
+        ("encounter_id", claim.encounter_id),
+        *(("line_control_number", ln.line_control_number) for ln in claim.lines),
+    ]
+    out = []
+    for field, value in values:
+        if not value:
+            continue
+        if x12_unsafe(value):
+            out.append(f"{field} holds a character an 837P cannot carry")
+        if len(x12_text(value)) > X12_MAX_LENGTHS[field]:
+            out.append(f"{field} is longer than its {X12_MAX_LENGTHS[field]} characters")
+    return out
+
+
 def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> list[list[str]]:
     """Loop 2300 and its 2310/2400 loops."""
     segs: list[list[str]] = [
@@ -75,7 +105,8 @@ def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> li
     ]
     if claim.prior_authorization:
         segs.append(["REF", "G1", claim.prior_authorization])
-    if claim.original_claim_number:
+    if claim.original_claim_number and claim.frequency_code in ("7", "8"):
+        # the payer's claim number, for a replacement or a void only (2300 REF*F8)
         segs.append(["REF", "F8", claim.original_claim_number])
     if claim.encounter_id:
         segs.append(["REF", "EA", claim.encounter_id])
@@ -87,10 +118,10 @@ def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> li
     if claim.rendering_provider_npi != claim.billing_provider_npi:
         last, first = profile.provider_name(claim.rendering_provider_npi)
         segs.append(["NM1", "82", "1", last, first, "", "", "", "XX", claim.rendering_provider_npi])
-    for ln in sorted(claim.lines, key=lambda x: x.line_number):
+    for number, ln in enumerate(sorted(claim.lines, key=lambda x: x.line_number), start=1):
         procedure = d.component.join(["HC", ln.procedure_code, *ln.modifiers])
         pointers = d.component.join(str(p) for p in ln.diagnosis_pointers) or "1"
-        segs.append(["LX", str(ln.line_number)])
+        segs.append(["LX", str(number)])  # 1, 2, 3... in the set whatever the claim's numbering
         segs.append(["SV1", procedure, money(ln.charge), ln.unit_basis, quantity(ln.units), "", "", pointers])
         if ln.service_end_date is not None:
             span = f"{ln.service_date:%Y%m%d}-{ln.service_end_date:%Y%m%d}"
@@ -107,9 +138,20 @@ def _subscriber_segments(claim: ValidClaim, hl: int, parent: int) -> list[list[s
     return [
         ["HL", str(hl), str(parent), "22", "0"],
         ["SBR", claim.payer_responsibility, "18", "", "", "", "", "", "", FILING_INDICATOR[payer.plan_type]],
-        ["NM1", "IL", "1", patient.last_name, patient.first_name, "", "", "", "MI", patient.member_id],
+        [
+            "NM1",
+            "IL",
+            "1",
+            x12_text(patient.last_name),
+            x12_text(patient.first_name),
+            "",
+            "",
+            "",
+            "MI",
+            patient.member_id,
+        ],
         ["DMG", "D8", patient.birth_date.strftime("%Y%m%d"), patient.sex],
-        ["NM1", "PR", "2", payer.name, "", "", "", "", "PI", payer.payer_id],
+        ["NM1", "PR", "2", x12_text(payer.name), "", "", "", "", "PI", payer.payer_id],
     ]
 
 
@@ -162,6 +204,9 @@ def render_837p(
     """One interchange (ISA/GS). With ``per_transaction=1`` (the default) each claim is its own
     transaction set, its BHT carrying the claim's id and time; otherwise up to that many claims
     share one (as clearinghouse batches do; the guide recommends at most 5,000)."""
+    for claim in claims:
+        if problems := unwritable(claim):
+            raise ValueError(f"claim {claim.claim_id!r} cannot be written as an 837P: " + "; ".join(problems))
     now = (now or datetime.now(UTC)).astimezone(UTC)
     icn = f"{control_number % 1_000_000_000:09d}"
     gcn = str(control_number % 1_000_000_000 or 1)

@@ -6,7 +6,8 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from schemas.codes import looks_like_npi
+from schemas import ScrubbableClaim
+from schemas.codes import X12_MAX_LENGTHS, looks_like_npi, x12_text, x12_unsafe
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
 
@@ -106,6 +107,46 @@ def patient(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         yield Finding("PATIENT_BIRTH_DATE_INVALID", None, {})
     if ctx.payer.requires_mbi and person.member_id and not mbi_is_valid(person.member_id):
         yield Finding("PATIENT_MBI_FORMAT", None, {})
+
+
+def x12_values(claim: ScrubbableClaim) -> list[tuple[str, str | None, int | None]]:
+    """The claim's free-text values an 837P carries: (field, value, line number or None)."""
+    return [
+        ("claim_id", claim.claim_id, None),
+        ("patient.last_name", claim.patient.last_name, None),
+        ("patient.first_name", claim.patient.first_name, None),
+        ("patient.member_id", claim.patient.member_id, None),
+        ("payer.name", claim.payer.name, None),
+        ("payer.payer_id", claim.payer.payer_id, None),
+        ("prior_authorization", claim.prior_authorization, None),
+        ("original_claim_number", claim.original_claim_number, None),
+        ("encounter_id", claim.encounter_id, None),
+        *(("line_control_number", ln.line_control_number, ln.line_number) for ln in claim.lines),
+    ]
+
+
+def x12_suspect(claim: ScrubbableClaim) -> bool:
+    """Cheap screen for ``fits_an_837p``: true whenever it might fire (one pass over the text)."""
+    values = x12_values(claim)
+    if any(v is not None and len(v) > X12_MAX_LENGTHS[f] for f, v, _ in values):
+        return True
+    text = " ".join(v for _, v, _ in values if v)
+    return not text.isascii() or x12_unsafe(text)
+
+
+@checks("CLAIM_X12_UNSAFE", "CLAIM_X12_TOO_LONG")
+def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """Every value that goes into the 837P can be written there: no delimiter or control
+    character, none beyond the element's maximum length (an accented letter is written without
+    its accent). X12 has no escape: such a claim cannot leave."""
+    for field, value, line in x12_values(facts.claim):
+        if not value:
+            continue
+        if x12_unsafe(value):
+            yield Finding("CLAIM_X12_UNSAFE", line, {"field": field})
+        limit = X12_MAX_LENGTHS[field]
+        if len(x12_text(value)) > limit:
+            yield Finding("CLAIM_X12_TOO_LONG", line, {"field": field, "max": limit})
 
 
 @checks("PROVIDER_NPI_INVALID")

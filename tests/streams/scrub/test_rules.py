@@ -147,6 +147,12 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "CODE_PROCEDURE_INVALID": ({"claim": {"lines": [bad("procedure_code", "9300")]}}, {}),
     "CODE_ICD_MALFORMED": ({"claim": {"diagnoses": ["RO7.9"]}}, {}),  # the letter O for a zero
+    # values an 837P cannot carry: a delimiter in a name, a claim id over CLM01's 38 characters
+    "CLAIM_X12_UNSAFE": (
+        {"claim": {"patient": {**PATIENT, "last_name": "O*BRIEN"}}},
+        {"claim": {"patient": {**PATIENT, "last_name": "O'BRIEN-MÜLLER"}}},
+    ),
+    "CLAIM_X12_TOO_LONG": ({"claim": {"claim_id": "C" * 39}}, {"claim": {"claim_id": "C" * 38}}),
     # ICD-9-CM 786.50 (chest pain) as an 837P's HI*BK:78650 carries it
     "CODE_ICD9": ({"claim": {"diagnoses": ["ICD-9 78650"]}}, {}),
     "MOD_MALFORMED": ({"claim": {"lines": [bad("modifiers", ["7"])]}}, {}),

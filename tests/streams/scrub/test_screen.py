@@ -98,11 +98,12 @@ def cases(draw: st.DrawFn) -> tuple[ClaimSubmitted, Encounter | None, list[Histo
             frequency_code=draw(st.sampled_from(["1", "1", "7", "8"])),
             original_claim_number=draw(st.none() | st.just("PCN-1")),
             replaces_claim_id=draw(st.none() | st.just("C-0")),
-            prior_authorization=draw(st.none() | st.just("AUTH-1")),
+            prior_authorization=draw(st.none() | st.just("AUTH-1") | st.just("AUTH-" + "9" * 50)),
             patient={
                 "member_id": draw(st.sampled_from(["1EG4TE5MK73", "XJK123456789", "1EG4TE5MK7"])),
                 "first_name": "TEST",
-                "last_name": "PATIENT",
+                # an accent is written without it; a delimiter cannot be written at all
+                "last_name": draw(st.sampled_from(["PATIENT", "PATIENT", "MÜLLER", "O*BRIEN"])),
                 "birth_date": draw(st.sampled_from(["1950-04-01", (BASE + timedelta(days=2)).isoformat()])),
                 "sex": "F",
             },

@@ -137,6 +137,31 @@ def test_render_837p_turns_a_corrected_claim_from_a_task_into_a_valid_837p(
     assert code == ExitCode.OK and [e["claim_id"] for e in events] == ["X12-CLM-003"]
 
 
+def test_render_837p_leaves_out_what_cannot_be_sent_and_says_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A task with nothing to send is skipped; a claim with a delimiter in a name (X12 has no
+    escape) is left out, named by field, and the exit status says some were; the rest go out."""
+    good, starred = variety()[0], variety()[1]
+    bad = starred.model_copy(update={"patient": starred.patient.model_copy(update={"last_name": "O*BRIEN"})})
+    source = tmp_path / "mixed.jsonl"
+    source.write_text(
+        "\n".join(
+            [
+                json.dumps({"task_id": "t-write-off", "corrected_claim": None}),
+                json.dumps(bad.model_dump(mode="json")),
+                json.dumps(good.model_dump(mode="json")),
+            ]
+        )
+        + "\n"
+    )
+    assert main(["x12", "render-837p", str(source)]) == ExitCode.REJECTED
+    out, err = capsys.readouterr()
+    assert "line 1: a task without a corrected claim" in err
+    assert "line 2: left out" in err and "patient.last_name" in err and "O*BRIEN" not in err
+    assert f"CLM*{good.claim_id}*" in out and bad.claim_id not in out
+
+
 @pytest.mark.parametrize(
     "name", ["invalid-837p.x12", "mixed-groups.x12", "reversal-835.x12", "lines-277ca.x12"]
 )

@@ -9,15 +9,17 @@ from decimal import Decimal
 
 import pytest
 
-from schemas import ClaimStatus, ClaimSubmitted, Denial
+from schemas import ClaimStatus, ClaimSubmitted, Denial, ValidClaim
 from streams.denials import PlanContext, load_reason_map, plan_for_rejection
 from streams.denials.tasks import raises_task
 from streams.lifecycle.events import from_denial, from_lifecycle, step_for
 from streams.lifecycle.machine import ClaimRecord, apply
 from streams.scrub import Scrubber
+from streams.x12.claim837 import render_837p, unwritable
 from streams.x12.ingest import IngestResult, ingest_text
+from streams.x12.profile import X12Profile
 from tests.builders import DEFAULT_AS_OF, FIXED_TIME
-from tests.streams.x12.samples import BILLING, DATA, SECRET, interchange, variety
+from tests.streams.x12.samples import AT, BILLING, DATA, SECRET, interchange, variety
 
 REASONS = load_reason_map()
 
@@ -203,3 +205,43 @@ def test_icd9_diagnoses_are_kept_as_sent_and_held_never_reshaped_as_icd10(scrubb
     icd9 = [e for e in outcome.edits if e.rule_id == "CODE_ICD9"]
     assert len(icd9) == 2 and all("ICD-10-CM" in e.fix for e in icd9)
     assert not any(e.rule_id == "CODE_ICD_MALFORMED" for e in outcome.edits)
+
+
+# ------------------------------------------------------------------------------ 837P written out
+
+
+def test_an_837p_written_out_numbers_its_lines_from_one_and_carries_f8_only_on_replacements() -> None:
+    """2400 LX01 counts the lines of the claim from 1; 2300 REF*F8 (the payer's claim number) goes
+    with frequency 7 or 8 only."""
+    base = variety()[1]  # three lines
+    lines = [ln.model_copy(update={"line_number": n}) for ln, n in zip(base.lines, (3, 1, 5), strict=True)]
+    original = ValidClaim.model_validate(
+        {**base.model_dump(), "lines": [ln.model_dump() for ln in lines], "original_claim_number": "PCN-OLD"}
+    )
+    text = render_837p([original], X12Profile(), 7, AT)
+    assert [seg for seg in text.replace("\n", "").split("~") if seg.startswith("LX*")] == [
+        "LX*1",
+        "LX*2",
+        "LX*3",
+    ]
+    assert "REF*F8*" not in text and ":B:1*" in text
+    replacement = original.model_copy(update={"frequency_code": "7"})
+    assert "REF*F8*PCN-OLD~" in render_837p([replacement], X12Profile(), 8, AT)
+    assert accepted(text).verdict == "accepted"
+
+
+def test_accented_names_are_written_without_accents_and_delimiters_are_never_written() -> None:
+    base = variety()[0]
+    accented = base.model_copy(
+        update={
+            "patient": base.patient.model_copy(update={"first_name": "JOSÉ", "last_name": "MÜLLER-ÉLISE"})
+        }
+    )
+    text = render_837p([accented], X12Profile(), 9, AT)
+    assert "*MULLER-ELISE*JOSE*" in text and text.isascii()
+    (claim,) = [r.event for r in accepted(text).events]
+    assert (claim.patient.first_name, claim.patient.last_name) == ("JOSE", "MULLER-ELISE")
+    starred = base.model_copy(update={"patient": base.patient.model_copy(update={"last_name": "STAR*NAME"})})
+    assert unwritable(starred) == ["patient.last_name holds a character an 837P cannot carry"]
+    with pytest.raises(ValueError, match=r"patient\.last_name"):
+        render_837p([starred], X12Profile(), 10, AT)
