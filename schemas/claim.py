@@ -196,6 +196,35 @@ class OtherPayer(Contract):
     adjustments: list[Adjustment] = Field(
         default_factory=list, max_length=99, description="its claim-level adjustments (2320 CAS)"
     )
+    relationship: str | None = Field(
+        default=None,
+        max_length=2,
+        description="the patient's relationship to that payer's subscriber (2320 SBR02: 18 self, 01 "
+        "spouse, 19 child, G8 other, 21 unknown)",
+    )
+    subscriber_member_id: str | None = Field(
+        default=None, max_length=80, description="that payer's subscriber's member id (2330A NM109)"
+    )
+    subscriber_last_name: str | None = Field(
+        default=None, max_length=60, description="that payer's subscriber's last name (2330A NM103)"
+    )
+    subscriber_first_name: str | None = Field(
+        default=None, max_length=35, description="that payer's subscriber's first name (2330A NM104)"
+    )
+
+    def cob_missing(self) -> list[str]:
+        """What an 837P's COB loops need and this payer lacks: 2330A (that payer's subscriber:
+        member id and last name) and 2330B (the payer: id and name) are required in each 2320."""
+        return [
+            name
+            for name, value in (
+                ("subscriber_member_id", self.subscriber_member_id),
+                ("subscriber_last_name", self.subscriber_last_name),
+                ("payer_id", self.payer_id),
+                ("name", self.name),
+            )
+            if not value
+        ]
 
 
 class ClaimLine(Contract):

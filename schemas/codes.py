@@ -39,6 +39,13 @@ X12_MAX_LENGTHS = {
     "original_claim_number": 50,  # REF02
     "encounter_id": 50,  # REF02
     "line_control_number": 50,  # REF02 (2400 REF*6R)
+    # another payer's (2320/2330): its subscriber (2330A NM1*IL), itself (2330B), its claim number
+    "subscriber_member_id": 80,
+    "subscriber_last_name": 60,
+    "subscriber_first_name": 35,
+    "payer_id": 80,
+    "name": 60,
+    "claim_number": 50,
 }
 
 

@@ -16,9 +16,9 @@ those loops ever becomes the claim's own subscriber, payer, providers or claim n
 segment is read in the loop the guide's walk placed it in.
 
 Not carried by X12: ``replaces_claim_id`` (claimflow's own link between a corrected claim and its
-original) and the event id (derived from content on ingest, see ``streams.x12.context``). Not
-rendered back: ``other_payers`` (the guide requires the other subscriber's name and id in 2330A,
-which the contract does not carry).
+original) and the event id (derived from content on ingest, see ``streams.x12.context``).
+``other_payers`` are written back as 2320/2330A/2330B when each names the other payer and its
+subscriber (2330A NM1*IL, which the guide requires; read on ingest).
 
 Written out, lines are numbered from 1 in LX, REF*F8 goes with frequency 7/8 only, accented
 letters lose their accents; a claim with a value X12 cannot carry (``unwritable``) is refused.
@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from schemas import ValidClaim
+from schemas import Adjustment, OtherPayer, ValidClaim
 from schemas.codes import ICD9_PREFIX, X12_MAX_LENGTHS, x12_text, x12_unsafe
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
@@ -77,13 +77,30 @@ def unwritable(claim: ValidClaim) -> list[str]:
         *(("line_control_number", ln.line_control_number) for ln in claim.lines),
     ]
     out = []
+    for n, other in enumerate(claim.other_payers):
+        where = f"other_payers[{n}]"
+        missing = other.cob_missing()  # 2330A and 2330B are required in a 2320 loop
+        if missing:
+            out.append(f"{where} lacks what its COB loops need: {', '.join(missing)}")
+        values += [
+            (f"{where}.{name}", value)
+            for name, value in (
+                ("subscriber_member_id", other.subscriber_member_id),
+                ("subscriber_last_name", other.subscriber_last_name),
+                ("subscriber_first_name", other.subscriber_first_name),
+                ("payer_id", other.payer_id),
+                ("name", other.name),
+                ("claim_number", other.claim_number),
+            )
+        ]
     for field, value in values:
         if not value:
             continue
         if x12_unsafe(value):
             out.append(f"{field} holds a character an 837P cannot carry")
-        if len(x12_text(value)) > X12_MAX_LENGTHS[field]:
-            out.append(f"{field} is longer than its {X12_MAX_LENGTHS[field]} characters")
+        limit = X12_MAX_LENGTHS.get(field.rpartition(".")[2] if field.startswith("other_payers") else field)
+        if limit is not None and len(x12_text(value)) > limit:
+            out.append(f"{field} is longer than its {limit} characters")
     return out
 
 
@@ -118,6 +135,8 @@ def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> li
     if claim.rendering_provider_npi != claim.billing_provider_npi:
         last, first = profile.provider_name(claim.rendering_provider_npi)
         segs.append(["NM1", "82", "1", last, first, "", "", "", "XX", claim.rendering_provider_npi])
+    for other in claim.other_payers:
+        segs.extend(_other_payer_segments(other, d))
     for number, ln in enumerate(sorted(claim.lines, key=lambda x: x.line_number), start=1):
         procedure = d.component.join(["HC", ln.procedure_code, *ln.modifiers])
         pointers = d.component.join(str(p) for p in ln.diagnosis_pointers) or "1"
@@ -130,6 +149,40 @@ def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> li
             segs.append(["DTP", "472", "D8", ln.service_date.strftime("%Y%m%d")])
         if ln.line_control_number:
             segs.append(["REF", "6R", ln.line_control_number])
+    return segs
+
+
+def _other_payer_segments(other: OtherPayer, d: Delimiters) -> list[list[str]]:
+    """Loops 2320/2330A/2330B: another payer of the claim, its subscriber and what it decided
+    (``unwritable`` has checked that the subscriber and the payer are named)."""
+    segs: list[list[str]] = [
+        [
+            "SBR", other.responsibility, other.relationship or "21", "", "", "", "", "", "",
+            FILING_INDICATOR.get(other.plan_type or "", "ZZ"),
+        ],
+    ]  # fmt: skip
+    by_group: dict[str, list[Adjustment]] = {}
+    for adjustment in other.adjustments:
+        if adjustment.line_number is None:
+            by_group.setdefault(adjustment.group_code, []).append(adjustment)
+    for group, adjustments in by_group.items():
+        for start in range(0, len(adjustments), 6):  # six reason/amount/quantity triples a CAS
+            triples = [[a.reason_code, money(a.amount), ""] for a in adjustments[start : start + 6]]
+            segs.append(["CAS", group, *(e for t in triples for e in t)])
+    if other.paid_amount is not None:
+        segs.append(["AMT", "D", money(other.paid_amount)])
+    if other.patient_responsibility is not None:
+        segs.append(["AMT", "EAF", money(other.patient_responsibility)])
+    segs.append(["OI", "", "", "Y", "", "", "Y"])  # benefits assigned, information released (as CLM08/09)
+    segs.append([
+        "NM1", "IL", "1", x12_text(other.subscriber_last_name or ""), x12_text(other.subscriber_first_name or ""),
+        "", "", "", "MI", other.subscriber_member_id or "",
+    ])  # fmt: skip
+    segs.append(["NM1", "PR", "2", x12_text(other.name or ""), "", "", "", "", "PI", other.payer_id or ""])
+    if other.adjudicated_on is not None:
+        segs.append(["DTP", "573", "D8", other.adjudicated_on.strftime("%Y%m%d")])
+    if other.claim_number:
+        segs.append(["REF", "F8", other.claim_number])
     return segs
 
 
@@ -402,6 +455,7 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                     "responsibility": seg.get(1) or "U",
                     "plan_type": PLAN_TYPE.get(seg.get(9), "commercial"),
                     "adjustments": [],
+                    "relationship": seg.get(2) or None,
                 }
                 claim["other_payers"].append(other)
             elif other is None:
@@ -413,6 +467,10 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                     other["paid_amount" if seg.get(1) == "D" else "patient_responsibility"] = _decimal(
                         seg.get(2)
                     )
+            elif loop == "2330A" and sid == "NM1":
+                other["subscriber_last_name"] = seg.get(3) or None
+                other["subscriber_first_name"] = seg.get(4) or None
+                other["subscriber_member_id"] = seg.get(9) or None
             elif loop == "2330B":
                 if sid == "NM1":
                     other["payer_id"] = seg.get(9) or None

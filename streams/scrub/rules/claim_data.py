@@ -122,19 +122,42 @@ def x12_values(claim: ScrubbableClaim) -> list[tuple[str, str | None, int | None
         ("original_claim_number", claim.original_claim_number, None),
         ("encounter_id", claim.encounter_id, None),
         *(("line_control_number", ln.line_control_number, ln.line_number) for ln in claim.lines),
+        *(
+            (f"other_payers[{n}].{name}", value, None)
+            for n, other in enumerate(claim.other_payers)
+            for name, value in (
+                ("subscriber_member_id", other.subscriber_member_id),
+                ("subscriber_last_name", other.subscriber_last_name),
+                ("subscriber_first_name", other.subscriber_first_name),
+                ("payer_id", other.payer_id),
+                ("name", other.name),
+                ("claim_number", other.claim_number),
+            )
+        ),
     ]
+
+
+def _limit(field: str) -> int:
+    return X12_MAX_LENGTHS[field.rpartition(".")[2] if field.startswith("other_payers") else field]
+
+
+def cob_gaps(claim: ScrubbableClaim) -> list[tuple[int, list[str]]]:
+    """Other payers whose COB loops cannot be written (``OtherPayer.cob_missing``)."""
+    return [(n, missing) for n, other in enumerate(claim.other_payers) if (missing := other.cob_missing())]
 
 
 def x12_suspect(claim: ScrubbableClaim) -> bool:
     """Cheap screen for ``fits_an_837p``: true whenever it might fire (one pass over the text)."""
+    if claim.other_payers and cob_gaps(claim):
+        return True
     values = x12_values(claim)
-    if any(v is not None and len(v) > X12_MAX_LENGTHS[f] for f, v, _ in values):
+    if any(v is not None and len(v) > _limit(f) for f, v, _ in values):
         return True
     text = " ".join(v for _, v, _ in values if v)
     return not text.isascii() or x12_unsafe(text)
 
 
-@checks("CLAIM_X12_UNSAFE", "CLAIM_X12_TOO_LONG")
+@checks("CLAIM_X12_UNSAFE", "CLAIM_X12_TOO_LONG", "CLAIM_COB_INCOMPLETE")
 def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """Every value that goes into the 837P can be written there: no delimiter or control
     character, none beyond the element's maximum length (an accented letter is written without
@@ -144,9 +167,11 @@ def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             continue
         if x12_unsafe(value):
             yield Finding("CLAIM_X12_UNSAFE", line, {"field": field})
-        limit = X12_MAX_LENGTHS[field]
+        limit = _limit(field)
         if len(x12_text(value)) > limit:
             yield Finding("CLAIM_X12_TOO_LONG", line, {"field": field, "max": limit})
+    for n, missing in cob_gaps(facts.claim):
+        yield Finding("CLAIM_COB_INCOMPLETE", None, {"position": n + 1, "missing": ", ".join(missing)})
 
 
 @checks("PROVIDER_NPI_INVALID")

@@ -38,6 +38,17 @@ PATIENT = {
     "birth_date": "1950-04-01",
     "sex": "F",
 }
+#: a primary payer's adjudication as a secondary claim carries it (2320/2330A/2330B)
+PRIMARY_FOR_COB = {
+    "payer_id": "MCR-JH",
+    "name": "MEDICARE PART B",
+    "plan_type": "medicare",
+    "responsibility": "P",
+    "paid_amount": "36.00",
+    "subscriber_member_id": "1EG4TE5MK73",
+    "subscriber_last_name": "PATIENT",
+    "subscriber_first_name": "TEST",
+}
 TWELVE_DX = [
     "R07.9",
     "I10",
@@ -151,6 +162,15 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "CLAIM_X12_UNSAFE": (
         {"claim": {"patient": {**PATIENT, "last_name": "O*BRIEN"}}},
         {"claim": {"patient": {**PATIENT, "last_name": "O'BRIEN-MÜLLER"}}},
+    ),
+    "CLAIM_COB_INCOMPLETE": (
+        {
+            "claim": {
+                "payer_responsibility": "S",
+                "other_payers": [{**PRIMARY_FOR_COB, "subscriber_member_id": None}],
+            }
+        },
+        {"claim": {"payer_responsibility": "S", "other_payers": [PRIMARY_FOR_COB]}},
     ),
     "CLAIM_X12_TOO_LONG": ({"claim": {"claim_id": "C" * 39}}, {"claim": {"claim_id": "C" * 38}}),
     # ICD-9-CM 786.50 (chest pain) as an 837P's HI*BK:78650 carries it

@@ -59,6 +59,11 @@ def test_coordination_of_benefits_stays_out_of_the_claims_own_fields() -> None:
         "paid_amount": Decimal("60"),
         "patient_responsibility": Decimal("25"),
         "adjudicated_on": date(2026, 11, 15),
+        # the primary payer's subscriber (2330A): the patient's spouse, never the claim's subscriber
+        "relationship": "01",
+        "subscriber_member_id": "1EG4TE5MK73",
+        "subscriber_last_name": "SAMPLE",
+        "subscriber_first_name": "JORDAN",
     }
     assert [(a.group_code, a.reason_code, a.amount) for a in primary.adjustments] == [
         ("PR", "1", Decimal("20")), ("PR", "2", Decimal("5")), ("CO", "45", Decimal("115")),

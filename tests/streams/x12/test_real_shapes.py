@@ -245,3 +245,42 @@ def test_accented_names_are_written_without_accents_and_delimiters_are_never_wri
     assert unwritable(starred) == ["patient.last_name holds a character an 837P cannot carry"]
     with pytest.raises(ValueError, match=r"patient\.last_name"):
         render_837p([starred], X12Profile(), 10, AT)
+
+
+def test_a_secondary_claim_goes_out_with_the_primary_payers_adjudication() -> None:
+    """2320/2330A/2330B are required when another payer has adjudicated the claim: without them
+    the secondary payer cannot coordinate benefits and denies. Written out and read back, the
+    other payer's decision is unchanged."""
+    claims = [
+        ValidClaim.model_validate(r.event.model_dump())
+        for r in accepted((DATA / "cob-837p.x12").read_text()).events
+    ]
+    secondary = claims[0]
+    (primary,) = secondary.other_payers
+    assert (primary.subscriber_member_id, primary.subscriber_last_name, primary.relationship) == (
+        "1EG4TE5MK73",
+        "SAMPLE",
+        "01",
+    )
+    text = render_837p([secondary], X12Profile(), 11, AT)
+    segments = [seg for seg in text.replace("\n", "").split("~")]
+    cob = segments[segments.index("SBR*P*01*******MB") : segments.index("LX*1")]
+    assert cob == [
+        "SBR*P*01*******MB",
+        "CAS*PR*1*20**2*5",
+        "CAS*CO*45*115",
+        "AMT*D*60",
+        "AMT*EAF*25",
+        "OI***Y***Y",
+        "NM1*IL*1*SAMPLE*JORDAN****MI*1EG4TE5MK73",
+        "NM1*PR*2*MEDICARE PART B*****PI*MCR-JH",
+        "DTP*573*D8*20261115",
+        "REF*F8*MCR2611150042",
+    ]
+    (again,) = [r.event for r in accepted(text).events]
+    assert again.other_payers == secondary.other_payers
+    # without the other subscriber's identity (2330A) the loops cannot be written: left out
+    anonymous = secondary.model_copy(
+        update={"other_payers": [primary.model_copy(update={"subscriber_member_id": None})]}
+    )
+    assert unwritable(anonymous) == ["other_payers[0] lacks what its COB loops need: subscriber_member_id"]
