@@ -421,3 +421,32 @@ def as_valid(claim: ClaimSubmitted) -> ValidClaim:
     if isinstance(claim, ValidClaim):
         return claim
     return ValidClaim.model_validate(claim.model_dump(mode="json"))
+
+
+def x12_values(claim: ScrubbableClaim) -> list[tuple[str, str | None, int | None]]:
+    """The claim's free-text values an 837P carries, as (field, value, line number or None): what
+    the scrubber and the 837P writer both check against X12's characters and lengths."""
+    return [
+        ("claim_id", claim.claim_id, None),
+        ("patient.last_name", claim.patient.last_name, None),
+        ("patient.first_name", claim.patient.first_name, None),
+        ("patient.member_id", claim.patient.member_id, None),
+        ("payer.name", claim.payer.name, None),
+        ("payer.payer_id", claim.payer.payer_id, None),
+        ("prior_authorization", claim.prior_authorization, None),
+        ("original_claim_number", claim.original_claim_number, None),
+        ("encounter_id", claim.encounter_id, None),
+        *(("line_control_number", ln.line_control_number, ln.line_number) for ln in claim.lines),
+        *(
+            (f"other_payers[{n}].{name}", value, None)
+            for n, other in enumerate(claim.other_payers)
+            for name, value in (
+                ("subscriber_member_id", other.subscriber_member_id),
+                ("subscriber_last_name", other.subscriber_last_name),
+                ("subscriber_first_name", other.subscriber_first_name),
+                ("payer_id", other.payer_id),
+                ("name", other.name),
+                ("claim_number", other.claim_number),
+            )
+        ),
+    ]

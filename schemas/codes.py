@@ -49,6 +49,11 @@ X12_MAX_LENGTHS = {
 }
 
 
+def x12_limit(field: str) -> int:
+    """The 837P's maximum length for a claim field (``other_payers[n].name`` → ``name``)."""
+    return X12_MAX_LENGTHS[field.rpartition(".")[2] if field.startswith("other_payers") else field]
+
+
 def x12_text(value: str) -> str:
     """A value as an 837P carries it: accented letters written without their accents (JOSÉ →
     JOSE), as clearinghouses do; anything else left as it is for ``x12_unsafe`` to judge."""

@@ -31,7 +31,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from schemas import Adjustment, OtherPayer, ValidClaim
-from schemas.codes import ICD9_PREFIX, X12_MAX_LENGTHS, x12_text, x12_unsafe
+from schemas.claim import x12_values
+from schemas.codes import ICD9_PREFIX, x12_limit, x12_text, x12_unsafe
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
 from streams.x12.profile import X12Profile
@@ -64,43 +65,18 @@ def unwritable(claim: ValidClaim) -> list[str]:
     """What keeps a claim out of an 837P (the scrubber holds such a claim: CLAIM_X12_UNSAFE,
     CLAIM_X12_TOO_LONG): a value with a delimiter or a character outside X12's set, or longer than
     its element. Names the fields, never the values."""
-    values: list[tuple[str, str | None]] = [
-        ("claim_id", claim.claim_id),
-        ("patient.last_name", claim.patient.last_name),
-        ("patient.first_name", claim.patient.first_name),
-        ("patient.member_id", claim.patient.member_id),
-        ("payer.name", claim.payer.name),
-        ("payer.payer_id", claim.payer.payer_id),
-        ("prior_authorization", claim.prior_authorization),
-        ("original_claim_number", claim.original_claim_number),
-        ("encounter_id", claim.encounter_id),
-        *(("line_control_number", ln.line_control_number) for ln in claim.lines),
+    out = [
+        f"other_payers[{n}] lacks what its COB loops need: {', '.join(missing)}"
+        for n, other in enumerate(claim.other_payers)
+        if (missing := other.cob_missing())  # 2330A and 2330B are required in a 2320 loop
     ]
-    out = []
-    for n, other in enumerate(claim.other_payers):
-        where = f"other_payers[{n}]"
-        missing = other.cob_missing()  # 2330A and 2330B are required in a 2320 loop
-        if missing:
-            out.append(f"{where} lacks what its COB loops need: {', '.join(missing)}")
-        values += [
-            (f"{where}.{name}", value)
-            for name, value in (
-                ("subscriber_member_id", other.subscriber_member_id),
-                ("subscriber_last_name", other.subscriber_last_name),
-                ("subscriber_first_name", other.subscriber_first_name),
-                ("payer_id", other.payer_id),
-                ("name", other.name),
-                ("claim_number", other.claim_number),
-            )
-        ]
-    for field, value in values:
+    for field, value, _ in x12_values(claim):
         if not value:
             continue
         if x12_unsafe(value):
             out.append(f"{field} holds a character an 837P cannot carry")
-        limit = X12_MAX_LENGTHS.get(field.rpartition(".")[2] if field.startswith("other_payers") else field)
-        if limit is not None and len(x12_text(value)) > limit:
-            out.append(f"{field} is longer than its {limit} characters")
+        if len(x12_text(value)) > x12_limit(field):
+            out.append(f"{field} is longer than its {x12_limit(field)} characters")
     return out
 
 

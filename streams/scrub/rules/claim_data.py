@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from schemas import ScrubbableClaim
-from schemas.codes import X12_MAX_LENGTHS, looks_like_npi, x12_text, x12_unsafe
+from schemas.claim import x12_values
+from schemas.codes import looks_like_npi, x12_limit, x12_text, x12_unsafe
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
 
@@ -109,38 +110,6 @@ def patient(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         yield Finding("PATIENT_MBI_FORMAT", None, {})
 
 
-def x12_values(claim: ScrubbableClaim) -> list[tuple[str, str | None, int | None]]:
-    """The claim's free-text values an 837P carries: (field, value, line number or None)."""
-    return [
-        ("claim_id", claim.claim_id, None),
-        ("patient.last_name", claim.patient.last_name, None),
-        ("patient.first_name", claim.patient.first_name, None),
-        ("patient.member_id", claim.patient.member_id, None),
-        ("payer.name", claim.payer.name, None),
-        ("payer.payer_id", claim.payer.payer_id, None),
-        ("prior_authorization", claim.prior_authorization, None),
-        ("original_claim_number", claim.original_claim_number, None),
-        ("encounter_id", claim.encounter_id, None),
-        *(("line_control_number", ln.line_control_number, ln.line_number) for ln in claim.lines),
-        *(
-            (f"other_payers[{n}].{name}", value, None)
-            for n, other in enumerate(claim.other_payers)
-            for name, value in (
-                ("subscriber_member_id", other.subscriber_member_id),
-                ("subscriber_last_name", other.subscriber_last_name),
-                ("subscriber_first_name", other.subscriber_first_name),
-                ("payer_id", other.payer_id),
-                ("name", other.name),
-                ("claim_number", other.claim_number),
-            )
-        ),
-    ]
-
-
-def _limit(field: str) -> int:
-    return X12_MAX_LENGTHS[field.rpartition(".")[2] if field.startswith("other_payers") else field]
-
-
 def cob_gaps(claim: ScrubbableClaim) -> list[tuple[int, list[str]]]:
     """Other payers whose COB loops cannot be written (``OtherPayer.cob_missing``)."""
     return [(n, missing) for n, other in enumerate(claim.other_payers) if (missing := other.cob_missing())]
@@ -151,7 +120,7 @@ def x12_suspect(claim: ScrubbableClaim) -> bool:
     if claim.other_payers and cob_gaps(claim):
         return True
     values = x12_values(claim)
-    if any(v is not None and len(v) > _limit(f) for f, v, _ in values):
+    if any(v is not None and len(v) > x12_limit(f) for f, v, _ in values):
         return True
     text = " ".join(v for _, v, _ in values if v)
     return not text.isascii() or x12_unsafe(text)
@@ -167,7 +136,7 @@ def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             continue
         if x12_unsafe(value):
             yield Finding("CLAIM_X12_UNSAFE", line, {"field": field})
-        limit = _limit(field)
+        limit = x12_limit(field)
         if len(x12_text(value)) > limit:
             yield Finding("CLAIM_X12_TOO_LONG", line, {"field": field, "max": limit})
     for n, missing in cob_gaps(facts.claim):

@@ -227,10 +227,8 @@ def units_837p() -> list[str]:
     ]
 
 
-def remit_835(
-    paid: str = "150", trace: str = "EFT261125777", claim_paid: str = "80", correction_paid: str = "70"
-) -> list[str]:
-    """A payment, a reversal (CLP02 22, amounts negated) and its correction, and two PLBs."""
+def remit_header(paid: str, trace: str) -> list[str]:
+    """An 835's payment, payer and payee (ACME pays the demo group), up to the first LX."""
     total = f"{float(paid):g}"
     return [
         f"BPR*I*{total}*C*ACH*CCP*01*999999992*DA*123456789*1512345678**01*999999992*DA*987654321*20261125",
@@ -243,6 +241,15 @@ def remit_835(
         "PER*BL*PROVIDER SERVICES*TE*5555550199",
         f"N1*PE*DEMO CARDIOLOGY GROUP*XX*{BILLING}",
         "LX*1",
+    ]
+
+
+def remit_835(
+    paid: str = "150", trace: str = "EFT261125777", claim_paid: str = "80", correction_paid: str = "70"
+) -> list[str]:
+    """A payment, a reversal (CLP02 22, amounts negated) and its correction, and two PLBs."""
+    return [
+        *remit_header(paid, trace),
         f"CLP*RMT-CLM-001*1*100*{claim_paid}*20*12*ACME261120101*11*1",
         "CAS*PR*2*20",
         "NM1*QC*1*SAMPLE*ALEX****MI*XJK000000001",

@@ -19,7 +19,7 @@ from streams.x12.claim837 import render_837p, unwritable
 from streams.x12.ingest import IngestResult, ingest_text
 from streams.x12.profile import X12Profile
 from tests.builders import DEFAULT_AS_OF, FIXED_TIME
-from tests.streams.x12.samples import AT, BILLING, DATA, SECRET, interchange, variety
+from tests.streams.x12.samples import AT, BILLING, DATA, SECRET, interchange, remit_header, variety
 
 REASONS = load_reason_map()
 
@@ -31,18 +31,7 @@ def accepted(text: str) -> IngestResult:
 
 
 def remittance(*claim_loops: list[str]) -> str:
-    body = [
-        "BPR*I*100*C*ACH*CCP*01*999999992*DA*123456789*1512345678**01*999999992*DA*987654321*20261125",
-        "TRN*1*EFT261125900*1512345678",
-        "DTM*405*20261125",
-        "N1*PR*ACME HEALTH",
-        "N3*1 PAYER WAY",
-        "N4*SPRINGFIELD*IL*627010002",
-        "REF*2U*ACME",
-        "PER*BL*PROVIDER SERVICES*TE*5555550199",
-        f"N1*PE*DEMO CARDIOLOGY GROUP*XX*{BILLING}",
-        "LX*1",
-    ]
+    body = remit_header("100", "EFT261125900")
     for loop in claim_loops:
         body.extend(loop)
     return interchange([("HP", "005010X221A1", "901", [body])], "000000901")
