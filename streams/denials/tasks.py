@@ -118,7 +118,7 @@ def due_date(action: TaskAction, ctx: PlanContext, decided_on: date) -> date | N
     ):
         return _filing_deadline(ctx) or decided_on + timedelta(days=30)
     if action == "reopening":
-        return decided_on + timedelta(days=ctx.payer.reopening_days)
+        return ctx.payer.reopening_deadline(decided_on)
     if action in ("appeal", "request_authorization"):
         return decided_on + timedelta(days=ctx.payer.appeal_days)
     if action == "bill_patient":

@@ -117,6 +117,12 @@ class PayerProfile(BaseModel):
     em_same_day_requires_25: bool = False
     requires_mbi: bool = False
     reopening_days: int = Field(default=365, ge=1)
+    reopening_months: int | None = Field(
+        default=None,
+        ge=1,
+        description="reopening window in calendar months (Medicare: 12, one year from the initial "
+        "determination); takes precedence over reopening_days",
+    )
     appeal_days: int = Field(default=120, ge=1)
     information_request_days: int = Field(
         default=30,
@@ -135,6 +141,12 @@ class PayerProfile(BaseModel):
         if self.timely_filing_months is not None:
             return add_months(service_date, self.timely_filing_months)
         return service_date + timedelta(days=self.timely_filing_days)
+
+    def reopening_deadline(self, decided_on: date) -> date:
+        """The last day to ask for a reopening of a decision made on ``decided_on``."""
+        if self.reopening_months is not None:
+            return add_months(decided_on, self.reopening_months)
+        return decided_on + timedelta(days=self.reopening_days)
 
     def filing_limit(self) -> str:
         """The filing limit in words, e.g. '12 months' or '90 days'."""

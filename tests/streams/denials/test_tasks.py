@@ -256,6 +256,15 @@ def test_a_rejection_after_the_filing_limit_says_a_resubmission_will_be_denied(s
     assert in_time is not None and "CO-29" not in in_time.instructions
 
 
+def test_a_medicare_reopening_is_due_one_calendar_year_after_the_decision(scrubber: Scrubber) -> None:
+    """Reference 5: a reopening within 1 year of the initial determination (calendar, as timely
+    filing: a decision of 2027-06-01 may be reopened until 2028-06-01, a leap year between)."""
+    decided = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+    denial = deny(("CO", "97", "45.00")).model_copy(update={"occurred_at": decided})
+    task = plan_for_denial(denial, ctx(scrubber, make_claim(), "MCR-JH", "medicare", now=decided))
+    assert task is not None and task.action == "reopening" and task.due_date == date(2028, 6, 1)
+
+
 def test_task_ids_are_deterministic_for_a_redelivered_denial(scrubber: Scrubber) -> None:
     d = deny(("CO", "50", "45.00"))
     a = plan_for_denial(d, ctx(scrubber, make_claim()))
