@@ -120,8 +120,8 @@ def normalize_modifier(value: object) -> str:
 
 
 def _check_npi_shape(value: str) -> str:
-    if not _NPI_RE.match(value):
-        raise ValueError(f"{value!r} is not a 10-digit NPI")
+    if not looks_like_npi(value):
+        raise ValueError(f"{value!r} is not an NPI (10 digits, the first 1 or 2)")
     return value
 
 
@@ -132,7 +132,8 @@ def _strip(value: object) -> object:
 IcdCode = Annotated[str, BeforeValidator(normalize_icd10)]
 ProcedureCode = Annotated[str, BeforeValidator(normalize_procedure)]
 Modifier = Annotated[str, BeforeValidator(normalize_modifier)]
-# Shape only (10 digits); the Luhn check digit is a scrub edit so a typo is explained, not dropped.
+# Shape only (10 digits, the first 1 or 2); the Luhn check digit is a scrub edit so a typo is
+# explained, not dropped.
 Npi = Annotated[str, BeforeValidator(_strip), AfterValidator(_check_npi_shape)]
 PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]

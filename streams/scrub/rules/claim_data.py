@@ -28,7 +28,7 @@ def mbi_is_valid(member_id: str) -> bool:
 @lru_cache(maxsize=65536)
 def npi_is_valid(npi: str) -> bool:
     """NPI check digit: Luhn over the 9 leading digits with the 80840 prefix (reference §3)."""
-    if not looks_like_npi(npi):
+    if not looks_like_npi(npi) or npi[0] not in "12":  # an NPI starts with 1 or 2 (reference 3)
         return False
     total = 24  # the 80840 prefix's contribution to the Luhn sum
     for i, ch in enumerate(reversed(npi[:9])):
@@ -152,5 +152,7 @@ def providers(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         ("rendering", claim.rendering_provider_npi),
         ("referring", claim.referring_provider_npi),
     ):
+        if role == "rendering" and npi == claim.billing_provider_npi:
+            continue  # no rendering provider of its own (837P 2310B absent): one defect, said once
         if npi is not None and looks_like_npi(npi) and not npi_is_valid(npi):
             yield Finding("PROVIDER_NPI_INVALID", None, {"role": role})

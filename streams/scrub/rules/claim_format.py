@@ -12,6 +12,7 @@ typed in the wrong field).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from pydantic import ValidationError
 
@@ -31,6 +32,8 @@ from streams.scrub.registry import Finding, register_rules
 SEXES = ("F", "M", "U")
 _PAYER_ID = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 FREQUENCIES = ("1", "7", "8")
+#: services from this day are coded in ICD-10-CM, those before it in ICD-9-CM (45 CFR 162.1002)
+ICD10_EFFECTIVE = date(2015, 10, 1)
 
 FORMAT_RULES = (
     "CLAIM_UNKNOWN_FIELD",
@@ -63,6 +66,7 @@ FORMAT_RULES = (
     "CODE_PROCEDURE_INVALID",
     "CODE_ICD_MALFORMED",
     "CODE_ICD9",
+    "CODE_ICD9_NOT_CHECKED",
     "MOD_MALFORMED",
     "MOD_TOO_MANY",
 )
@@ -106,6 +110,8 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
         if npi is None:
             if required:
                 add(Finding("PROVIDER_NPI_MISSING", None, {"role": role}))
+        elif role == "rendering" and npi == claim.billing_provider_npi:
+            continue  # no rendering provider of its own: the billing NPI's edit says it
         elif not looks_like_npi(npi):
             add(Finding("PROVIDER_NPI_FORMAT", None, {"role": role}))
 
@@ -123,9 +129,16 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
         add(Finding("CLAIM_NO_DIAGNOSIS", None, {}))
     elif len(claim.diagnoses) > MAX_DIAGNOSES:
         add(Finding("CLAIM_TOO_MANY_DIAGNOSES", None, {"count": len(claim.diagnoses)}))
+    readable_dates = [ln.service_date for ln in claim.lines if ln.service_date is not None]
+    before_icd10 = bool(readable_dates) and min(readable_dates) < ICD10_EFFECTIVE
     for position, dx in enumerate(claim.diagnoses, start=1):
         if is_icd9(dx):
-            add(Finding("CODE_ICD9", None, {"position": position}))
+            # ICD-9-CM is the code set of a service before 2015-10-01, and wrong after it
+            add(
+                Finding(
+                    "CODE_ICD9_NOT_CHECKED" if before_icd10 else "CODE_ICD9", None, {"position": position}
+                )
+            )
         elif not looks_like_icd10(dx):
             add(Finding("CODE_ICD_MALFORMED", None, {"position": position}))
 

@@ -11,6 +11,14 @@ from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
 
 _PART_FOR_MODIFIER: dict[str, Part] = {"26": "professional", "TC": "technical"}
+#: ambulance origin/destination modifiers are formed from two of these place letters, origin first
+#: (RH: residence to hospital); the HCPCS modifier file does not list every pair (CMS Claims
+#: Processing Manual, chapter 15, section 30.A)
+_AMBULANCE_PLACES = frozenset("DEGHIJNPRSX")
+
+
+def ambulance_origin_destination(mod: str) -> bool:
+    return len(mod) == 2 and mod[0] in _AMBULANCE_PLACES and mod[1] in _AMBULANCE_PLACES
 
 
 @checks(
@@ -35,7 +43,8 @@ def modifier_validity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
                 continue  # MOD_MALFORMED (the format step)
             info = cms.modifier(mod)
             if info is None:
-                yield Finding("MOD_UNKNOWN", n, {"modifier": mod, "line": n})
+                if not ambulance_origin_destination(mod):
+                    yield Finding("MOD_UNKNOWN", n, {"modifier": mod, "line": n})
                 continue
             if info.terminated is not None and line.service_date > info.terminated:
                 yield Finding("MOD_RETIRED", n, {"modifier": mod, "line": n, "terminated": info.terminated})

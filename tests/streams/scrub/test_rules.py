@@ -13,10 +13,19 @@ from typing import Any
 
 import pytest
 
+from schemas import read_claim
 from streams.scrub import Scrubber
 from streams.scrub.registry import RULES
 from streams.trends.windows import LearnedRate
-from tests.builders import INVALID_NPI, VALID_NPIS, commercial_payer, line
+from tests.builders import (
+    DEFAULT_AS_OF,
+    INVALID_NPI,
+    VALID_NPIS,
+    claim_dict,
+    commercial_payer,
+    line,
+    make_encounter,
+)
 from tests.streams.scrub.cms_files import cms_dir
 from tests.streams.scrub.helpers import MISSING, fired, scrub_case
 
@@ -175,6 +184,16 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "CLAIM_X12_TOO_LONG": ({"claim": {"claim_id": "C" * 39}}, {"claim": {"claim_id": "C" * 38}}),
     # ICD-9-CM 786.50 (chest pain) as an 837P's HI*BK:78650 carries it
     "CODE_ICD9": ({"claim": {"diagnoses": ["ICD-9 78650"]}}, {}),
+    # ... which was the right code set for a service before 2015-10-01: a warning, unchecked
+    "CODE_ICD9_NOT_CHECKED": (
+        {
+            "claim": {
+                "diagnoses": ["ICD-9 78650"],
+                "lines": [line(1, "93000", service_date=date(2015, 9, 30))],
+            }
+        },
+        {"claim": {"lines": [line(1, "93000", service_date=date(2015, 9, 30))]}},
+    ),
     "MOD_MALFORMED": ({"claim": {"lines": [bad("modifiers", ["7"])]}}, {}),
     "MOD_TOO_MANY": (
         {"claim": {"lines": [bad("modifiers", ["GC", "Q6", "KX", "AQ", "CR"])]}},
@@ -936,3 +955,40 @@ def test_the_bundled_cms_excerpts_are_read_from_their_published_layouts(tmp_path
     loaded = Scrubber.load(cms_dir=folder)
     assert len(loaded.pack.cms.ptp) == len(Scrubber.load().pack.cms.ptp)
     assert loaded.pack.cms.official == frozenset({"ptp", "mue", "fees", "hcpcs"})
+
+
+@pytest.mark.parametrize("npi", ["9876543210", "0100000009", "3000000007"])
+def test_an_npi_that_does_not_start_with_1_or_2_is_held_whatever_its_check_digit(
+    scrubber: Scrubber, npi: str
+) -> None:
+    """Reference 3: 10 digits, first digit 1 or 2, then the check digit."""
+    claim = read_claim(claim_dict(billing_provider_npi=npi))
+    result = scrubber.scrub(claim, DEFAULT_AS_OF, make_encounter())
+    assert result.status == "held"
+    assert [(e.rule_id, e.category) for e in result.edits if e.category == "provider"] == [
+        ("PROVIDER_NPI_FORMAT", "provider")
+    ]
+
+
+def test_a_claim_without_a_rendering_provider_of_its_own_hears_of_a_bad_npi_once(scrubber: Scrubber) -> None:
+    """An 837P without 2310B renders under the billing NPI: one wrong number, one edit."""
+    bad = "1234567890"  # fails the check digit (reference 3)
+    for npi_fields in (
+        {"billing_provider_npi": bad, "rendering_provider_npi": bad},
+        {"billing_provider_npi": "12345678", "rendering_provider_npi": "12345678"},
+    ):
+        claim = read_claim(claim_dict(**npi_fields))
+        result = scrubber.scrub(
+            claim, DEFAULT_AS_OF, make_encounter(ecg_fields={"interpreting_provider_npi": None})
+        )
+        provider_edits = [e for e in result.edits if e.rule_id.startswith("PROVIDER_NPI")]
+        assert len(provider_edits) == 1 and "billing" in provider_edits[0].message
+
+
+@pytest.mark.parametrize("modifier", ["RH", "HR", "SH", "NH", "RX"])
+def test_ambulance_origin_destination_modifiers_are_real_modifiers(scrubber: Scrubber, modifier: str) -> None:
+    """An ambulance line carries origin and destination (residence, hospital, SNF, ...) as a
+    two-letter modifier: every pair is valid (CMS Claims Processing Manual ch. 15, 30.A)."""
+    claim = read_claim(claim_dict(lines=[line(1, "A0429", modifiers=[modifier])], diagnoses=["S72.001A"]))
+    result = scrubber.scrub(claim, DEFAULT_AS_OF, None)
+    assert "MOD_UNKNOWN" not in {e.rule_id for e in result.edits}
