@@ -112,16 +112,18 @@ class Denial(Envelope):
     )
     adjustments: list[Adjustment] = Field(
         default_factory=list,
-        max_length=200,
+        max_length=2000,
         description="this decision's adjustments (a reversal has none: see reversed_adjustments)",
     )
     reversed_adjustments: list[Adjustment] = Field(
         default_factory=list,
-        max_length=200,
+        max_length=2000,
         description="reversal (CLP02 22) only: the adjustments of the decision it takes back, signed "
         "as the payer sent them (negative)",
     )
-    remark_codes: list[RemarkCode] = Field(default_factory=list, max_length=50)
+    remark_codes: list[RemarkCode] = Field(
+        default_factory=list, max_length=200, description="RARCs of the claim and its lines, each once"
+    )
     paid_amount: SignedMoney = Field(
         default=Decimal("0"), description="CLP04; negative in a reversal (the payment taken back)"
     )

@@ -27,6 +27,10 @@ from schemas.codes import GroupCode
 from schemas.outputs import TaskAction
 from streams.datafiles import read_model
 
+#: 835 CLP02 25, predetermination pricing only: the payer's estimate before the service, no
+#: decision on a claim (no state, no task, no trend fact)
+PREDETERMINATION = "25"
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -170,6 +174,15 @@ class ReasonMap:
 
     def classify(self, adjustments: list[Adjustment]) -> list[Classified]:
         return [self.classify_one(adj) for adj in adjustments]
+
+    def explained_without_denial(self, adjustments: list[Adjustment]) -> bool:
+        """Adjustments that all say, by codes the map knows, that the amount is no denial: patient
+        share (PR-1/2/3), a prior payer's adjudication (OA-23), a contractual write-down. What
+        turns a CLP02 4 into a claim processed with nothing to pay; an unknown code explains
+        nothing (the payer's "denied" stands)."""
+        return bool(adjustments) and all(
+            adj.reason_code in self.spec.carcs and not self.classify_one(adj).is_denial for adj in adjustments
+        )
 
 
 def bundled_reason_map_path() -> Path:

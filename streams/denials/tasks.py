@@ -17,7 +17,7 @@ from schemas.ids import derived_event_id
 from schemas.outputs import TaskAction
 from schemas.status import LineStatus
 from streams.denials.corrections import CORRECTIONS
-from streams.denials.reasons import UNMAPPED, Classified, ReasonMap
+from streams.denials.reasons import PREDETERMINATION, UNMAPPED, Classified, ReasonMap
 from streams.scrub.packs import RulePack
 from streams.scrub.payers import PayerProfile
 
@@ -213,8 +213,10 @@ def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:
             or answer.category_code in INFORMATION_REQUESTS
             or bool(rejected_lines(answer))
         )
-    if not answer.adjustments:
-        return answer.claim_status_code == "4"  # denied, and nothing says why: a person reads it
+    if answer.claim_status_code == PREDETERMINATION:
+        return False  # an estimate: nothing to act on yet
+    if answer.claim_status_code == "4" and not reasons.explained_without_denial(answer.adjustments):
+        return True  # denied, and nothing the map knows says otherwise: a person reads it
     return any(c.is_denial for c in reasons.classify(answer.adjustments))
 
 
@@ -223,10 +225,14 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
     code (CO/PI: the provider's action, never a patient bill; PR: the patient may be billed).
     Returns None when nothing was denied (a payment with patient share, a contractual write-down,
     an OA adjustment that is not a denial such as a prior payer's adjudication)."""
+    if denial.claim_status_code == PREDETERMINATION:
+        return None  # an estimate before the service, not a decision on a claim
     classified = ctx.reasons.classify(denial.adjustments)
     denials = [c for c in classified if c.is_denial]
-    if not denials and (denial.claim_status_code != "4" or classified):
-        # a CLP02 4 with adjustments none of which is a denial (OA-23, a prior payer's
+    if not denials and (
+        denial.claim_status_code != "4" or ctx.reasons.explained_without_denial(denial.adjustments)
+    ):
+        # a CLP02 4 whose adjustments the map reads as no denial (OA-23, a prior payer's
         # adjudication; patient share) raises nothing; one that nothing explains asks a person
         return None
     primary: Classified | None = max(denials, key=lambda c: c.adjustment.amount) if denials else None

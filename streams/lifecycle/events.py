@@ -8,7 +8,7 @@ from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEve
 from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
-from streams.denials.reasons import ReasonMap
+from streams.denials.reasons import PREDETERMINATION, ReasonMap
 from streams.lifecycle.machine import STATUS_CATEGORY_STATE, Change, ClaimState
 
 
@@ -39,12 +39,15 @@ def from_status(ev: ClaimStatus) -> Change:
     )
 
 
-def remittance_state(ev: Denial, reasons: ReasonMap) -> ClaimState:
-    """835 decision → state. PR-1/2/3 and contractual write-downs are not denials."""
+def remittance_state(ev: Denial, reasons: ReasonMap) -> ClaimState | None:
+    """835 decision → state (None: no decision). PR-1/2/3 and contractual write-downs are not
+    denials."""
+    if ev.claim_status_code == PREDETERMINATION:
+        return None  # an estimate, recorded only
     if ev.claim_status_code == "22":
         return "pending"  # reversal: the payment was taken back, the claim is back in adjudication
     denied = any(c.is_denial for c in reasons.classify(ev.adjustments))
-    if ev.claim_status_code == "4" and (denied or not ev.adjustments):
+    if ev.claim_status_code == "4" and (denied or not reasons.explained_without_denial(ev.adjustments)):
         # CLP02 4 whose adjustments are none of them a denial (all patient share, a prior
         # payer's adjudication): processed with nothing to pay, not denied
         return "denied"

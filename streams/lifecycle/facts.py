@@ -21,7 +21,7 @@ def facts_for(claim: ValidClaim, answer: Denial | ClaimStatus, reasons: ReasonMa
     denied_claim = (
         isinstance(answer, Denial)
         and answer.claim_status_code == "4"
-        and (bool(denials) or not answer.adjustments)
+        and (bool(denials) or not reasons.explained_without_denial(answer.adjustments))
     )
     out = []
     for line in claim.lines:

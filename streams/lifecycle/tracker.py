@@ -40,7 +40,7 @@ from schemas.base import trusted
 from schemas.claim_state import ClaimStateRecord, ClaimTransition, OpenTask, StateStep
 from schemas.ids import derived_event_id, derived_from_text
 from schemas.topics import Topic
-from streams.denials.reasons import ReasonMap
+from streams.denials.reasons import PREDETERMINATION, ReasonMap
 from streams.denials.tasks import LINE_REJECTION
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.facts import facts_for
@@ -317,7 +317,7 @@ def adjudicates(event: Answer) -> bool:
     (CLP02 22) decides nothing: it takes a decision back, and the corrected one that follows is
     the fact."""
     if isinstance(event, Denial):
-        return event.claim_status_code != "22"
+        return event.claim_status_code not in ("22", PREDETERMINATION)
     return isinstance(event, ClaimStatus) and event.category_code.startswith("F")
 
 

@@ -51,9 +51,11 @@ class SetView:
         digest = hashlib.sha256()
         raw = self.interchange.raw
         d = self.interchange.delimiters
+        # delimiters are not content: the same data, the same id (one simultaneous mapping: a
+        # sender's delimiters may themselves be the stand-ins, 0x1D and 0x1F)
+        neutral = str.maketrans({d.element: "\x1f", d.component: "\x1d"})
         for first, last in spans:
-            # delimiters are not content: the same data, the same id
-            text = "\x1e".join(raw[first - 1 : last]).replace(d.element, "\x1f").replace(d.component, "\x1d")
+            text = "\x1e".join(raw[first - 1 : last]).translate(neutral)
             digest.update(text.encode())
             digest.update(b"\x1e")
         key = "|".join(

@@ -89,6 +89,8 @@ def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
         if claim is None:
             return
         claim["event_id"] = str(view.event_id("835", [(view.start, header_end), (claim_start, end)], claims))
+        # a remark repeated on many lines (LQ*HE) is one remark of the decision
+        claim["remark_codes"] = list(dict.fromkeys(claim["remark_codes"]))
         status = claim["claim_status_code"]
         if status == "22":
             claim["reversed_adjustments"], claim["adjustments"] = claim["adjustments"], []

@@ -233,6 +233,13 @@ def read(text: str) -> Reading:
                 out.append(EnvelopeFailure(f"not an X12 interchange: {_describe_start(text[pos:])}", "022"))
             break
         isa = _read_isa(text, pos)
+        if isinstance(isa, EnvelopeFailure) and any(c in text[pos : pos + 128] for c in "\r\n"):
+            # a file wrapped at a fixed width (80 columns: line breaks inside segments, even inside
+            # the ISA) whose segment terminator is not a line break: the breaks are not data
+            unwrapped = text[:pos] + text[pos:].replace("\r", "").replace("\n", "")
+            again = _read_isa(unwrapped, pos)
+            if not isinstance(again, EnvelopeFailure) and again[0].segment not in "\r\n":
+                text, n, isa = unwrapped, len(unwrapped), again
         if isinstance(isa, EnvelopeFailure):
             isa.number = number
             out.append(isa)

@@ -816,7 +816,18 @@ class _Run:
         else:
             # ISA16 is the component separator itself: the ISA is never split into components
             whole = Delimiters(self.d.element, self.d.element, self.d.repetition, self.d.segment)
-            codes.extend(_envelope_codes(control().node("/ISA_LOOP/ISA"), seg, whole, _ISA_CODES, "022"))
+            # ISA11 and ISA16 are delimiters, not data: a sender may pick control characters for
+            # them (pharmacy benefit managers' ERAs use 0x1D-0x1F), checked here as printable ones
+            elements = list(seg.elements)
+            for position, stand_in in ((11, "^"), (16, ":")):
+                if (
+                    position < len(elements)
+                    and len(elements[position]) == 1
+                    and _CONTROL.match(elements[position])
+                ):
+                    elements[position] = stand_in
+            checked = Segment(elements)
+            codes.extend(_envelope_codes(control().node("/ISA_LOOP/ISA"), checked, whole, _ISA_CODES, "022"))
 
     def iea(self, index: int, seg: Segment) -> None:
         if self.group is not None:

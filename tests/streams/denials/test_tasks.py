@@ -71,6 +71,7 @@ def commercial_claim(*codes: str, mods: dict[int, list[str]] | None = None):
         ([], "0", "4", "denied"),  # denied, nothing says why
         ([("PR", "1", "45.00")], "0", "4", "paid"),  # all to the deductible: processed, not denied
         ([("OA", "23", "45.00")], "0", "4", "paid"),  # the prior payer's adjudication covers it
+        ([("OA", "252", "45.00")], "0", "4", "denied"),  # an OA code the map does not know explains nothing
     ],
 )
 def test_remittance_decides_the_state(adjustments, paid, clp02, state) -> None:
@@ -168,6 +169,9 @@ def test_a_denied_status_whose_adjustments_are_no_denial_raises_no_task(
     unexplained = plan_for_denial(deny(clp02="4"), ctx(scrubber, make_claim()))
     assert unexplained is not None and unexplained.category == "unclassified"
     assert raises_task(deny(clp02="4"), REASONS)
+    # an OA code the map does not know (OA-252: documentation needed) explains nothing either
+    unknown = plan_for_denial(deny(("OA", "252", "45.00"), clp02="4"), ctx(scrubber, make_claim()))
+    assert unknown is not None and unknown.category == "unclassified"
 
 
 @pytest.mark.parametrize("carc", ["29", "16", "97", "119"])

@@ -458,3 +458,11 @@ def test_the_same_request_again_under_another_id_opens_no_second_task(tracker: T
     *_, first, again = run(tracker, ready(), status("A7", 60), status("A7", 61))
     assert len(first.tasks) == 1 and again.tasks == []
     assert len(again.entry.open_tasks) == 1
+
+
+def test_a_predetermination_is_an_estimate_not_a_decision(tracker: Tracker) -> None:
+    """835 CLP02 25 (predetermination pricing only): the payer prices a service before it is
+    done; the claim's state, tasks and denial trends do not move."""
+    *_, estimate = run(tracker, ready(), status("A2", 60), remit(("CO", "50", "45.00"), clp02="25"))
+    assert estimate.outcome.result == "noted" and estimate.entry.record.state == "accepted"
+    assert estimate.tasks == [] and estimate.facts == []

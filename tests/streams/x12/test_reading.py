@@ -32,6 +32,28 @@ def test_other_delimiters_are_read_from_the_isa() -> None:
     assert ids("\n".join([isa, *body])) == ids(CLAIMS)
 
 
+def test_control_characters_as_delimiters_are_delimiters_not_data() -> None:
+    """Pharmacy benefit managers' ERAs use 0x1D (element), 0x1F (component) and 0x1E (segment):
+    X12 lets a sender pick any character its data does not use."""
+    remit = (DATA / "reversal-835.x12").read_text()
+    lines = remit.splitlines()
+    isa = lines[0].replace("*", "\x1d").replace(":~", "\x1f\x1e")
+    body = [line.replace("*", "\x1d").replace(":", "\x1f").replace("~", "\x1e") for line in lines[1:]]
+    text = "".join([isa, *body])
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems
+    assert ids(text) == ids(remit)
+
+
+def test_a_file_wrapped_at_80_columns_is_read_as_if_it_were_not() -> None:
+    """Line breaks inside segments, even inside the ISA, when the terminator is not a line break."""
+    one_line = CLAIMS.replace("\n", "")
+    wrapped = "\r\n".join(one_line[i : i + 80] for i in range(0, len(one_line), 80)) + "\r\n"
+    result = ingest_text(wrapped, SECRET)
+    assert result.verdict == "accepted", result.problems
+    assert ids(wrapped) == ids(CLAIMS)
+
+
 def test_a_wrong_segment_terminator_is_named_as_such() -> None:
     lines = CLAIMS.splitlines()
     text = lines[0] + "\n" + "\n".join(line.rstrip("~") for line in lines[1:]) + "\n"

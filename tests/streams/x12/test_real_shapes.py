@@ -273,3 +273,19 @@ def test_a_secondary_claim_goes_out_with_the_primary_payers_adjudication() -> No
         update={"other_payers": [primary.model_copy(update={"subscriber_member_id": None})]}
     )
     assert unwritable(anonymous) == ["other_payers[0] lacks what its COB loops need: subscriber_member_id"]
+
+
+def test_a_long_remittance_keeps_its_decision_whole() -> None:
+    """60 service lines, each with a CAS and the same two line remarks (LQ*HE): the claim's
+    decision carries every adjustment and each remark once, never refused for its size."""
+    lines: list[str] = []
+    for _ in range(60):
+        lines += ["SVC*HC:93005*10*8**1", "DTM*472*20261110", "CAS*CO*45*2", "LQ*HE*N30", "LQ*HE*MA01"]
+    loop = [
+        "CLP*LONG-1*1*600*480**12*ACME261125999*11*1",
+        "NM1*QC*1*SAMPLE*ALEX****MI*XJK000000001",
+        *lines,
+    ]
+    (decision,) = [r.event for r in accepted(remittance(loop)).events]
+    assert isinstance(decision, Denial)
+    assert len(decision.adjustments) == 60 and decision.remark_codes == ["N30", "MA01"]
