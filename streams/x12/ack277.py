@@ -19,6 +19,12 @@ from typing import Any
 
 from streams.x12.context import SetView, parse_date, parse_datetime
 
+#: statuses above the claim: a rejection there rejects every claim below it (listed or not)
+_ABOVE_CLAIMS = {
+    "2200B": "the whole batch (information receiver level)",
+    "2200C": "a billing provider's claims",
+}
+_REJECTIONS = frozenset({"A3", "A6", "A7", "A8"})
 #: levels above the claim whose segments identify the answer (for the event id)
 _LEVELS = ("20", "21", "19", "PT")
 
@@ -83,6 +89,14 @@ def statuses_from_277ca(view: SetView) -> list[dict[str, Any]]:
             level_start = (level, index)
         elif sid == "SE":
             finish(index - 1)
+        elif sid == "STC" and loop in _ABOVE_CLAIMS:
+            status = seg.get(1)
+            if status.split(comp)[0] in _REJECTIONS:
+                # no claim is listed under a rejected receiver or provider: the note says it
+                view.notes.append(
+                    f"the payer rejected {_ABOVE_CLAIMS[loop]} ({loop} STC {status.replace(comp, ':')}): "
+                    "none of its claims entered adjudication; correct and send them again"
+                )
         elif loop == "2200D":
             if sid == "TRN":
                 finish(index - 1)

@@ -59,9 +59,23 @@ FUNCTIONAL_IDS = {
 #: own examples 1 and 3 (a payer accepting and rejecting claims) carry a billing provider level
 #: (2000C) with no 2200C trace or status, and production 277CAs (New York Medicaid's) carry the
 #: 2200C trace with no provider-level status: both are given only when the payer has them.
-_2200C = "/ISA_LOOP/GS_LOOP/ST_LOOP/DETAIL/2000A/2000B/2000C/2200C"
+#: A payer that rejects a whole batch at the information receiver (2200B STC) lists no billing
+#: provider under it (2000B HL04 0, no 2000C); one that rejects a billing provider (2200C STC)
+#: lists no patients under it (2000C HL04 0, no 2000D): X214 allows both.
+_2000B = "/ISA_LOOP/GS_LOOP/ST_LOOP/DETAIL/2000A/2000B"
+_2000C = f"{_2000B}/2000C"
+_2200C = f"{_2000C}/2200C"
 USAGE_CORRECTIONS: dict[str, dict[str, str]] = {
-    "277.5010.X214.xml": {_2200C: "S", f"{_2200C}/STC": "S"},
+    "277.5010.X214.xml": {
+        _2200C: "S",
+        f"{_2200C}/STC": "S",
+        _2000C: "S",
+        f"{_2000C}/2000D": "S",
+    },
+}
+#: element codes pyx12's map leaves out (map file → (segment path, element position) → codes)
+CODE_CORRECTIONS: dict[str, dict[tuple[str, int], frozenset[str]]] = {
+    "277.5010.X214.xml": {(f"{_2000C}/HL", 4): frozenset({"0", "1"})},
 }
 #: external code lists maintained outside X12 and republished several times a year (remark codes,
 #: claim status and category codes, places of service, entity and service type codes): pyx12's
@@ -313,6 +327,9 @@ def load(map_file: str, name: str = "", st01: str = "") -> Guide:
     guide.gs = guide.node("/ISA_LOOP/GS_LOOP/GS")
     for path, usage in USAGE_CORRECTIONS.get(map_file, {}).items():
         guide.node(path).usage = usage
+    for (path, position), codes in CODE_CORRECTIONS.get(map_file, {}).items():
+        element = next(c for c in guide.node(path).children if getattr(c, "position", None) == position)
+        element.codes = codes
     return guide
 
 

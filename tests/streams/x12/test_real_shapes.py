@@ -289,3 +289,38 @@ def test_a_long_remittance_keeps_its_decision_whole() -> None:
     (decision,) = [r.event for r in accepted(remittance(loop)).events]
     assert isinstance(decision, Denial)
     assert len(decision.adjustments) == 60 and decision.remark_codes == ["N30", "MA01"]
+
+
+def test_a_batch_or_provider_rejected_above_the_claims_is_read_and_said() -> None:
+    """X214: a payer rejecting the whole batch at the information receiver (2000B HL04 0, no
+    billing provider below) or one billing provider (2000C HL04 0, no patient below) lists no
+    claim: the answer is read, and the note tells that those claims never entered adjudication."""
+    batch = [
+        *ANSWER_TOP[:6],
+        "HL*2*1*21*0",
+        "NM1*41*2*DEMO BILLING SERVICE*****46*SUBMIT01",
+        "TRN*2*20261120BATCH9",
+        "STC*A3:24:41*20261120*U*100",
+        "QTY*AA*1",
+        "AMT*YY*100",
+    ]
+    result = accepted(interchange([("HN", "005010X214", "903", [batch])], "000000903"))
+    assert result.events == []
+    assert any("whole batch" in note and "A3:24:41" in note for note in result.notes)
+    provider = [
+        *ANSWER_TOP[:12],
+        "HL*3*2*19*0",
+        f"NM1*85*2*DEMO CARDIOLOGY GROUP*****XX*{BILLING}",
+        "TRN*1*0",
+        "STC*A3:24:85**U*100",
+        "HL*4*2*19*1",
+        "NM1*85*2*OTHER GROUP*****XX*1558598797",
+        "HL*5*4*PT",
+        "NM1*QC*1*SAMPLE*ALEX****MI*XJK000000001",
+        "TRN*2*RT-CLM-009",
+        "STC*A2:20*20261120*WQ*100",
+        "DTP*472*D8*20261110",
+    ]
+    result = accepted(interchange([("HN", "005010X214", "904", [provider])], "000000904"))
+    assert [(e.event.claim_id, e.event.category_code) for e in result.events] == [("RT-CLM-009", "A2")]
+    assert any("billing provider" in note and "A3:24:85" in note for note in result.notes)

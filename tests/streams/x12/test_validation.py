@@ -6,11 +6,13 @@ import io
 import json
 import logging
 import random
+from collections.abc import Iterator
 
 import pytest
 import pyx12.params
 import pyx12.x12n_document
 
+import streams.x12.guide as guide_module
 from streams.x12.ingest import ingest_text
 from streams.x12.segments import Interchange, read
 from streams.x12.validation import validate
@@ -128,6 +130,20 @@ def test_the_valid_samples_are_valid_for_both(name: str) -> None:
 WALK_CODES = {"3", "4", "5"}
 
 
+@pytest.fixture()
+def pyx12s_own_maps(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The guides exactly as pyx12's maps say, without claimflow's documented corrections (where
+    the maps are stricter than the implementation guides: ``streams.x12.guide``), so the walker
+    itself is compared; the corrections have their own tests (test_real_shapes)."""
+    monkeypatch.setattr(guide_module, "USAGE_CORRECTIONS", {})
+    monkeypatch.setattr(guide_module, "CODE_CORRECTIONS", {})
+    monkeypatch.setattr(guide_module, "LIVING_CODE_LISTS", frozenset())
+    guide_module.load.cache_clear()
+    yield
+    guide_module.load.cache_clear()
+
+
+@pytest.mark.usefixtures("pyx12s_own_maps")
 def test_the_compiled_guides_find_what_pyx12_finds_in_broken_files() -> None:
     """Same verdict, same element findings (IK4 codes at the same positions) and the same walk
     findings on files broken in every way a mutation can break them."""
