@@ -95,7 +95,7 @@ def summary(
         at_risk, recovered = report.get("money_at_risk") or 0, report.get("money_recovered") or 0
         lines.append(
             f"money at risk / recovered   ${float(str(at_risk)):>10,.2f} / ${float(str(recovered)):,.2f}   "
-            "(recovered: paid after a task, by appeal or corrected claim)"
+            "(recovered: paid by a later decision after a task, at most its stake)"
         )
     lines.append(
         f"claims sent by practices' own systems {stats.get('sent_direct', 0)} (tracked, not scrubbed); "

@@ -8,12 +8,14 @@
 * claims by state (``claim-states``);
 * denials: 835 adjustments that are denials (contractual write-downs and patient share are not),
   by group-CARC (Pareto) and by payer, with the amounts at stake;
-* top scrub edits with their fixes; resubmission tasks by action and outcome (recovered when the
-  claim, or its corrected claim, was paid after the task); money at risk and recovered.
+* top scrub edits with their fixes; resubmission tasks by action and outcome (recovered when a
+  later decision paid the claim, or its corrected claim); money at risk (what the tasks had at
+  stake) and recovered (paid by a later decision, at most each task's stake).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
@@ -54,6 +56,17 @@ class Report:
         out = asdict(self)
         out["period_from"], out["period_to"] = self.period_from.isoformat(), self.period_to.isoformat()
         return out
+
+
+#: what an edit's words may carry of one claim: its dates (of service, of birth: HIPAA identifiers)
+#: and other claims' ids; the report's example shows the words without them
+_DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_CLAIM_IDS = re.compile(r"\b(claims?) [A-Za-z0-9][\w./-]*")
+
+
+def masked(message: str) -> str:
+    """An edit's message with the claim's own values masked (the report holds no patient data)."""
+    return _CLAIM_IDS.sub(r"\1 [claim]", _DATES.sub("[date]", message))
 
 
 def compute(events: list[dict[str, Any]], period_from: date, period_to: date, reasons: ReasonMap) -> Report:
@@ -150,7 +163,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     payer_count: Counter[str] = Counter()
     payer_amount: dict[str, Decimal] = defaultdict(Decimal)
     at_risk = Decimal("0")
-    payments: list[tuple[datetime, str, Decimal]] = []
+    payments: list[tuple[datetime, str, Decimal, str]] = []  # (when, claim, amount, answer's event id)
     seen_answers: set[str] = set()
     for a in answers:
         if a["event_id"] in seen_answers:
@@ -158,10 +171,10 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         seen_answers.add(a["event_id"])
         if a["event_type"] == "claim_status":
             if a["category_code"].startswith("F") and a.get("amount"):
-                payments.append((event_time(a), a["claim_id"], Decimal(str(a["amount"]))))
+                payments.append((event_time(a), a["claim_id"], Decimal(str(a["amount"])), a["event_id"]))
             continue
         if Decimal(str(a.get("paid_amount", "0"))) > 0:
-            payments.append((event_time(a), a["claim_id"], Decimal(str(a["paid_amount"]))))
+            payments.append((event_time(a), a["claim_id"], Decimal(str(a["paid_amount"])), a["event_id"]))
         if not in_period(event_day(a)):
             continue
         for cl in reasons.classify([Adjustment.model_validate(x) for x in a.get("adjustments", [])]):
@@ -174,7 +187,6 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             payer = payer_of.get(a["claim_id"], "unknown")
             payer_count[payer] += 1
             payer_amount[payer] += cl.adjustment.amount
-            at_risk += cl.adjustment.amount
     total = sum(reason_count.values())
     running = 0
     for key, n in reason_count.most_common():
@@ -204,17 +216,25 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         claims = {t["claim_id"]}
         if t.get("corrected_claim"):
             claims.add(t["corrected_claim"]["claim_id"])
-        after = event_time(t)
-        recovered = sum((amt for at, cid, amt in payments if cid in claims and at >= after), Decimal("0"))
-        if recovered > 0:
+        after, cause = event_time(t), str(t.get("cause_event_id", ""))
+        at_stake = Decimal(str(t.get("amount_at_stake", "0")))
+        at_risk += at_stake
+        # money recovered: what a later decision paid on the claim (or its corrected claim), never
+        # the payment of the answer that raised the task, and at most what the task had at stake
+        paid_after = sum(
+            (amt for at, cid, amt, eid in payments if cid in claims and at > after and eid != cause),
+            Decimal("0"),
+        )
+        recovered = min(paid_after, at_stake)
+        if t["action"] == "write_off":
+            outcome = "written_off"  # nothing to recover: the provider absorbs it
+        elif recovered > 0:
             outcome = "recovered"
             recovered_total += recovered
-        elif t["action"] == "write_off":
-            outcome = "written_off"
         else:
             outcome = "open"
         by_action[t["action"]][outcome] += 1
-        stake[t["action"]] += Decimal(str(t.get("amount_at_stake", "0")))
+        stake[t["action"]] += at_stake
     for action, outcomes in sorted(by_action.items(), key=lambda kv: -sum(kv[1].values())):
         report.tasks.append(
             {
@@ -233,7 +253,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             "category": edit_info[rule]["category"],
             "severity": edit_info[rule]["severity"],
             "count": n,
-            "message": edit_info[rule]["message"],
+            "message": masked(edit_info[rule]["message"]),
             "fix": edit_info[rule]["fix"],
         }
         for rule, n in edit_counts.most_common(15)

@@ -91,7 +91,7 @@ def test_denials_exclude_contractual_and_patient_share_and_are_ranked() -> None:
     assert [(r["reason"], r["count"]) for r in report.denials_by_reason] == [("CO-97", 2), ("CO-11", 1)]
     assert report.denials_by_reason[-1]["cumulative_share"] == 1.0
     assert report.denials_by_payer == [{"payer": "ACME", "count": 3, "amount": 135.0}]
-    assert report.totals["money_at_risk"] == 135.0
+    assert report.totals["money_at_risk"] == 0.0  # at risk is what tasks have at stake: none raised
 
 
 def test_a_task_is_recovered_when_its_claim_is_paid_afterwards() -> None:
@@ -129,6 +129,52 @@ def test_a_task_is_recovered_when_its_claim_is_paid_afterwards() -> None:
     assert report.totals["money_recovered"] == 45.0
 
 
+def test_money_recovered_is_what_a_later_decision_paid_at_most_the_tasks_stake() -> None:
+    """A partial payment that raised a task (CO-97 on one line, the other line paid) recovers
+    nothing by itself; the corrected claim's payment counts up to what the task had at stake."""
+    partial = ev(
+        "denial", "2026-11-10T00:00:00+00:00", claim_id="C1", claim_status_code="1", paid_amount="150",
+        adjustments=[{"group_code": "CO", "reason_code": "97", "amount": "45", "line_number": 2}],
+    )  # fmt: skip
+    task = ev(
+        "resubmission_task", "2026-11-10T00:00:00+00:00", task_id="T1", claim_id="C1",
+        action="replacement_claim", amount_at_stake="45", cause_event_id=partial["event_id"],
+        corrected_claim={"claim_id": "C1-R1"},
+    )  # fmt: skip
+    corrected_paid = ev(
+        "denial", "2026-11-25T00:00:00+00:00", claim_id="C1-R1", claim_status_code="1", paid_amount="195",
+        adjustments=[],
+    )  # fmt: skip
+    report = compute([scrub("C1", "clean"), partial, task], *P, REASONS)
+    assert report.tasks[0]["open"] == 1 and report.totals["money_recovered"] == 0.0
+    assert report.totals["money_at_risk"] == 45.0
+    report = compute([scrub("C1", "clean"), partial, task, corrected_paid], *P, REASONS)
+    assert report.tasks[0]["recovered"] == 1 and report.totals["money_recovered"] == 45.0
+
+
 def test_events_outside_the_period_are_left_out() -> None:
     report = compute([scrub("C1", "held", at="2026-10-01T00:00:00+00:00")], *P, REASONS)
     assert report.totals["claims_scrubbed"] == 0 and report.daily == []
+
+
+def test_an_edits_example_words_carry_no_dates_or_other_claims() -> None:
+    """Dates of service are HIPAA identifiers: the report's example of an edit masks them, and the
+    ids of the patient's other claims."""
+    edit = {
+        "rule_id": "DUP_CLAIM",
+        "category": "duplicate",
+        "severity": "error",
+        "message": "93000 on 2026-10-09 was already billed on claim SIM-7-000192 for this patient.",
+        "fix": "Do not send it twice.",
+    }
+    result = ev(
+        "scrub_result",
+        "2026-11-02T10:00:00+00:00",
+        claim_id="C1",
+        payer_id="ACME",
+        status="held",
+        edits=[edit],
+    )
+    report = compute([result], *P, REASONS)
+    (top,) = report.top_edits
+    assert top["message"] == "93000 on [date] was already billed on claim [claim] for this patient."
