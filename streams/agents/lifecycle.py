@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from faust.types import EventT, StreamT
 
 from schemas import ClaimStatus, Denial, LifecycleEvent, ResubmissionTask
+from schemas.claim_state import ClaimState
 from schemas.codec import encode
 from schemas.codes import KNOWN_STATUS_CATEGORIES
 from schemas.topics import Topic
@@ -22,6 +23,7 @@ from streams.agents.catalogue import Agent, Table
 from streams.agents.claims_query import ClaimLookup
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
 from streams.denials import ReasonMap, TaskPlanner
+from streams.lifecycle.first_pass import ADJUDICATED_STATES
 from streams.lifecycle.machine import Change, Outcome
 from streams.lifecycle.tracker import Answer, ClaimEntry, Tracked, Tracker
 from streams.trends import category_key
@@ -62,6 +64,21 @@ def count_answer(metrics: Metrics, reasons: ReasonMap, payer: str, ev: Answer) -
         metrics.paid_amount.labels(payer=payer).inc(float(ev.paid_amount))
 
 
+def adjudication_counted(outcome: Outcome, payer_was_known: bool) -> ClaimState | None:
+    """The decision to count in ``claimflow_claims_adjudicated_total`` for this outcome, under the
+    claim's payer (once per decision), or None. A decision read before the claim is known (the
+    payer's answer came first) waits for the payer: it is counted when claimflow's own step makes
+    the payer known, never under "unknown"."""
+    record = outcome.record
+    if record.payer_id is None:
+        return None
+    if outcome.became in ADJUDICATED_STATES:
+        return outcome.became
+    if not payer_was_known and record.state in ADJUDICATED_STATES:
+        return record.state
+    return None
+
+
 def register(app: ClaimflowApp) -> None:
     claims = app.table(Table.CLAIMS)
     metrics = app.metrics
@@ -73,7 +90,7 @@ def register(app: ClaimflowApp) -> None:
         auto_resubmit=settings.auto_resubmit,
     )
 
-    def count(outcome: Outcome, topic: str, change: Change) -> None:
+    def count(outcome: Outcome, topic: str, change: Change, payer_was_known: bool) -> None:
         record = outcome.record
         payer = record.payer_id or "unknown"
         if outcome.result == "duplicate":
@@ -84,8 +101,8 @@ def register(app: ClaimflowApp) -> None:
         elif outcome.result == "noted" and change.kind == "status":
             category = change.code if change.code in KNOWN_STATUS_CATEGORIES else "other"
             metrics.status_noted.labels(category=category).inc()
-        if outcome.became in ("paid", "partially_paid", "denied"):
-            metrics.claims_adjudicated.labels(payer=payer, outcome=outcome.became).inc()
+        if (decided := adjudication_counted(outcome, payer_was_known)) is not None:
+            metrics.claims_adjudicated.labels(payer=payer, outcome=decided).inc()
         if outcome.became is not None:
             metrics.transitions.labels(
                 from_state=outcome.previous_state or "none", to_state=outcome.became
@@ -124,8 +141,10 @@ def register(app: ClaimflowApp) -> None:
         # when it reached the bus: tells a late answer from one read late
         received_at = float(event.message.timestamp) if event.message.timestamp else None
         tracked = tracker.track(entry, parsed, received_at)
+        known = entry.record.payer_id is not None
         for outcome, change in tracked.outcomes:
-            count(outcome, topic, change)
+            count(outcome, topic, change, known)
+            known = known or outcome.record.payer_id is not None
         if not tracked.changed:
             # at-least-once: what the event produced may not have left before a crash; again
             await publish_state(outbox, tracked)
