@@ -325,23 +325,44 @@ def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTas
         return plan_for_information_request(status, ctx)
     if text is None:
         return plan_for_line_rejection(status, ctx)
-    amount = ctx.claim.total_charge if ctx.claim is not None else (status.amount or Decimal("0"))
     detail = (
         f" ({_about(status)})" if status.status_code or status.entity_code or status.more_statuses else ""
     )
-    return _task(
+    return _claim_status_task(
+        status,
         ctx,
-        status.event_id,
         action="fix_and_resubmit",
         root_cause=f"Rejected by the clearinghouse/payer: {text}{detail}.",
         category="rejection",
+        instructions="Correct the claim per the 277CA status and resubmit it as an original claim "
+        "(a rejected claim was never filed, so no replacement frequency code)." + _filing_passed(ctx, status),
+    )
+
+
+def _claim_status_task(
+    status: ClaimStatus,
+    ctx: PlanContext,
+    *,
+    action: TaskAction,
+    root_cause: str,
+    category: str,
+    instructions: str,
+) -> ResubmissionTask:
+    """The task for a claim-level 277 answer (a rejection, a request for information): the
+    claim's whole charge at stake, every status the answer gives as its reason codes."""
+    amount = ctx.claim.total_charge if ctx.claim is not None else (status.amount or Decimal("0"))
+    return _task(
+        ctx,
+        status.event_id,
+        action=action,
+        root_cause=root_cause,
+        category=category,
         reason_codes=status_codes(status),
         remark_codes=[],
         recoverable=True,
         patient_billable=False,
         amount=amount,
-        instructions="Correct the claim per the 277CA status and resubmit it as an original claim "
-        "(a rejected claim was never filed, so no replacement frequency code)." + _filing_passed(ctx, status),
+        instructions=instructions,
         decided_on=status.occurred_at.date(),
     )
 
@@ -361,22 +382,15 @@ def _filing_passed(ctx: PlanContext, status: ClaimStatus) -> str:
 def plan_for_information_request(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTask:
     """P3 / R*: the payer asks for something (documentation, medical records, a corrected
     detail) before it decides. Unanswered by its deadline, the claim is denied for it."""
-    amount = ctx.claim.total_charge if ctx.claim is not None else (status.amount or Decimal("0"))
-    return _task(
+    return _claim_status_task(
+        status,
         ctx,
-        status.event_id,
         action="send_information",
         root_cause=f"The payer asks for information before it decides ({_about(status)}).",
         category=INFORMATION_REQUEST,
-        reason_codes=status_codes(status),
-        remark_codes=[],
-        recoverable=True,
-        patient_billable=False,
-        amount=amount,
         instructions="Send the payer what the status asks for (R4: documentation, R9: the medical "
         "necessity, R3: claim or line detail, ...) through its channel for additional documentation, "
         "by the due date: unanswered, the claim is denied for want of it. Do not resubmit the claim.",
-        decided_on=status.occurred_at.date(),
     )
 
 

@@ -276,7 +276,8 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             u["first_pass"] = decided
 
     reversal = kind == "remittance" and code == REVERSAL_CODE
-    decision_at = last_decision_at(record)
+    # when the decision in force was made: only remittances and follow-up steps ask (a history scan)
+    decision_at = last_decision_at(record) if kind == "remittance" or target in FOLLOW_UPS else None
     older = prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest)
     result: TransitionResult
     if target is None:

@@ -197,13 +197,14 @@ def test_a_patient_bill_names_the_modifier_to_check_not_one_the_claim_may_lack(
     assert "check" in task.instructions.lower()
 
 
-@pytest.mark.parametrize("carc", ["146", "181", "182", "16"])
+@pytest.mark.parametrize("carc", ["146", "181", "182", "4", "97"])
 def test_a_medicare_reopening_is_never_worded_as_a_corrected_claim(scrubber: Scrubber, carc: str) -> None:
+    """Reference 5: Medicare Part B accepts no corrected claims; these CARCs are fixed by a
+    reopening there, and the words must say so."""
     task = plan_for_denial(deny(("CO", carc, "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
-    assert task is not None
-    if task.action == "reopening":
-        assert "reopening" in task.instructions
-        assert "corrected claim" not in task.instructions.replace("takes no corrected claims", "")
+    assert task is not None and task.action == "reopening"
+    assert "reopening" in task.instructions
+    assert "corrected claim" not in task.instructions.replace("takes no corrected claims", "")
 
 
 def test_the_resubmission_limit_allows_that_many_corrected_claims_then_stops(scrubber: Scrubber) -> None:
