@@ -13,7 +13,7 @@ stopped, reading only the ``_w`` stamp from the stored bytes — a year of claim
 decoded whole on the event loop. The entry count then comes from RocksDB's own estimate.
 
 Every table also counts the changelog records it applies (recovery after a start or a rebalance,
-and standby reading): ``claimflow_table_changelog_records_applied_total``. With RocksDB a
+in bulk or by Faust, and standby reading): ``claimflow_table_changelog_records_applied_total``. With RocksDB a
 restarted worker applies only the changelog tail written since it stopped.
 
 Eviction policy: least recently *written* first, by age only. The default retention (400 days) is
@@ -77,6 +77,9 @@ class RetainedTable:
                 on_applied(len(batch))
 
             table.apply_changelog_batch = counted
+            store = table.data
+            if hasattr(store, "on_applied"):  # claimflow's stores: their bulk reads count too
+                store.on_applied = on_applied
 
     @property
     def rocksdb(self) -> RocksDBStore | None:

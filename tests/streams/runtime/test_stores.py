@@ -44,8 +44,11 @@ class FakeTable:
         self.sent.append((partition, key, value))
 
 
-def changelog_event(partition: int, key: bytes, raw: bytes | None) -> Any:
-    return SimpleNamespace(message=SimpleNamespace(partition=partition, key=key, value=raw, topic="t"))
+def changelog_event(partition: int, key: bytes, raw: bytes | None, offset: int = 0) -> Any:
+    message = SimpleNamespace(
+        partition=partition, key=key, value=raw, topic="t", offset=offset, tp=TP("t", partition)
+    )
+    return SimpleNamespace(message=message)
 
 
 def test_recovered_entries_are_found_in_any_partition_and_expire_by_their_stamp() -> None:

@@ -1,0 +1,168 @@
+"""Table recovery in bulk against the embedded broker: a store brings its newly assigned changelog
+partitions up to date itself and reports the last offset it applied, so Faust's recovery reads only
+what follows.
+
+Expected values come from what a compacted changelog means — the latest value per key, a
+tombstone removes the key — not from the reader's code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from faust.types import TP
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from yarl import URL
+
+from streams.dev.broker import EmbeddedBroker
+from streams.runtime.changelog_reader import consumer_options, read_changelogs, rebalance_deadline
+from streams.runtime.stores import CompactMemoryStore
+
+pytestmark = pytest.mark.broker
+
+PARTITIONS = 3
+
+
+def fake_app(bootstrap: str, rebalance_timeout: float = 60.0) -> Any:
+    conf = SimpleNamespace(
+        broker=[URL(f"kafka://{bootstrap}")],
+        broker_client_id="claimflow-test",
+        broker_credentials=None,
+        ssl_context=None,
+        broker_rebalance_timeout=rebalance_timeout,
+    )
+    return SimpleNamespace(conf=conf, in_transaction=False)
+
+
+def fake_table(topic: str) -> Any:
+    return SimpleNamespace(name="claims", changelog_topic=SimpleNamespace(get_topic_name=lambda: topic))
+
+
+def changelog(broker: EmbeddedBroker, writes: list[tuple[int, bytes, bytes | None]]) -> str:
+    """A changelog topic holding ``writes`` (partition, key, value; None: tombstone), in order."""
+    topic = f"app-{uuid.uuid4().hex[:8]}-claims-changelog"
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, batch_size=0)  # one record a request
+    for partition, key, value in writes:
+        producer.send(topic, key=key, value=value, partition=partition).get(10)
+    producer.close()
+    return topic
+
+
+def year(n: int) -> list[tuple[int, bytes, bytes | None]]:
+    """Keys written, rewritten and deleted across partitions."""
+    writes: list[tuple[int, bytes, bytes | None]] = []
+    for i in range(n):
+        writes.append((i % PARTITIONS, b'"C-%d"' % i, b'{"state":"submitted","n":%d,"_w":1.0}' % i))
+    for i in range(0, n, 3):
+        writes.append((i % PARTITIONS, b'"C-%d"' % i, b'{"state":"paid","n":%d,"_w":2.0}' % i))
+    for i in range(0, n, 5):
+        writes.append((i % PARTITIONS, b'"C-%d"' % i, None))
+    return writes
+
+
+def latest(writes: list[tuple[int, bytes, bytes | None]]) -> dict[int, dict[bytes, bytes]]:
+    out: dict[int, dict[bytes, bytes]] = {p: {} for p in range(PARTITIONS)}
+    for partition, key, value in writes:
+        if value is None:
+            out[partition].pop(key, None)
+        else:
+            out[partition][key] = value
+    return out
+
+
+def offsets_per_partition(writes: list[tuple[int, bytes, bytes | None]]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for partition, _, _ in writes:
+        counts[partition] = counts.get(partition, 0) + 1
+    return {p: c - 1 for p, c in counts.items()}
+
+
+def test_a_memory_store_reads_its_newly_assigned_partitions_whole_and_reports_their_last_offsets(
+    broker: EmbeddedBroker,
+) -> None:
+    writes = year(60)
+    topic = changelog(broker, writes)
+    table = fake_table(topic)
+    store = CompactMemoryStore("memory://", fake_app(broker.bootstrap), table)
+    applied: list[int] = []
+    store.on_applied = applied.append
+    tps = {TP(topic, p) for p in range(PARTITIONS)}
+    other = TP("app-source-topic", 0)  # a stream partition is not the store's business
+
+    asyncio.run(store.on_rebalance(tps | {other}, set(), tps | {other}))
+
+    expected = latest(writes)
+    for p in range(PARTITIONS):
+        assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]
+    assert sum(applied) == len(writes)
+    last = offsets_per_partition(writes)
+    assert {tp.partition: store.persisted_offset(tp) for tp in tps} == last  # Faust resumes after these
+    assert store.persisted_offset(other) is None
+
+    # a rebalance that keeps the partitions reads nothing again (the tables are already there)
+    applied.clear()
+    asyncio.run(store.on_rebalance(tps, set(), set()))
+    assert applied == []
+
+
+def test_a_partition_assigned_again_is_read_afresh_not_merged_with_what_it_held() -> None:
+    store = CompactMemoryStore("memory://", fake_app("127.0.0.1:1"), fake_table("t"))
+    store.partitions[0] = {b'"C-stale"': store.packer.pack(b'{"_w":1.0}')}
+    store.set_persisted_offset(TP("t", 0), 41)
+    # dropped when the worker no longer holds it, with its offset (nothing survives the process)
+    asyncio.run(store.on_recovery_completed(set(), set()))
+    assert 0 not in store.partitions and store.persisted_offset(TP("t", 0)) is None
+
+
+def test_a_read_from_an_offset_applies_only_the_records_after_it(broker: EmbeddedBroker) -> None:
+    writes = year(30)
+    topic = changelog(broker, writes)
+    got: list[tuple[int, int]] = []
+
+    def apply(partition: int, records: Any) -> None:
+        got.extend((partition, r.offset) for r in records)
+
+    last = offsets_per_partition(writes)
+    starts: dict[TP, int | None] = {TP(topic, 0): 5, TP(topic, 1): None}
+    read = asyncio.run(
+        read_changelogs(consumer_options(fake_app(broker.bootstrap)), starts, apply, time.monotonic() + 60)
+    )
+
+    assert [o for p, o in got if p == 0] == list(range(5, last[0] + 1))
+    assert [o for p, o in got if p == 1] == list(range(last[1] + 1))
+    assert not [o for p, o in got if p == 2]  # not asked for
+    assert read == {TP(topic, 0): last[0], TP(topic, 1): last[1]}
+
+
+def test_a_read_out_of_time_reports_only_what_it_applied(broker: EmbeddedBroker) -> None:
+    writes = year(30)
+    topic = changelog(broker, writes)
+    got: dict[int, list[int]] = {}
+
+    def apply(partition: int, records: Any) -> None:
+        got.setdefault(partition, []).extend(r.offset for r in records)
+
+    starts: dict[TP, int | None] = {TP(topic, p): None for p in range(PARTITIONS)}
+    read = asyncio.run(
+        read_changelogs(consumer_options(fake_app(broker.bootstrap)), starts, apply, time.monotonic())
+    )
+    # no time at all: nothing applied, nothing claimed; Faust's recovery reads every record
+    assert got == {} and read == {}
+
+
+def test_one_rebalance_shares_one_budget_across_the_tables_and_a_new_rebalance_starts_another() -> None:
+    app = fake_app("127.0.0.1:1", rebalance_timeout=100.0)
+    before = time.monotonic()
+    first = rebalance_deadline(app, generation_id=7)
+    assert before + 75 <= first <= time.monotonic() + 75  # three quarters of the rebalance timeout
+    assert rebalance_deadline(app, generation_id=7) == first  # the next table's store: same deadline
+    assert rebalance_deadline(app, generation_id=8) >= first  # a new rebalance: a new budget
