@@ -4,6 +4,10 @@ The lag of an input topic is, over this worker's assigned partitions, the broker
 the next offset the worker will read (Faust's own read positions). ``/health`` fails when a topic
 has had lag for longer than ``CLAIMFLOW_STALL_SECONDS`` without its agent finishing an event —
 the signal an orchestrator needs to restart a stuck worker.
+
+A worker rebuilding its tables is making progress as long as it applies changelog records (the
+bulk read at assignment, then Faust's recovery): neither a long recovery nor the input lag that
+builds up meanwhile is a stall, only ``CLAIMFLOW_STALL_SECONDS`` without a record applied.
 """
 
 from __future__ import annotations
@@ -29,17 +33,38 @@ class Health:
         self.progress: dict[str, float] = {}
         self.recovering_since: float | None = None
         self._reported_stall = False
+        #: changelog records applied so far, and when that count last moved
+        self._applied = 0.0
+        self.applied_at = float("-inf")  # none yet
+
+    def note_recovery_progress(self, now: float) -> None:
+        metrics = self.app.metrics
+        if metrics is None:
+            return
+        total = sum(
+            sample.value
+            for family in metrics.changelog_applied.collect()
+            for sample in family.samples
+            if sample.name.endswith("_total")
+        )
+        if total != self._applied:
+            self._applied = total
+            self.applied_at = now
 
     def recovery_stuck(self, now: float) -> str | None:
         """Faust's table recovery can hang after a rebalance (a known class of Faust issues): report
-        it once recovery has lasted longer than the stall limit, so the orchestrator restarts us."""
+        it once recovery has applied no changelog record for longer than the stall limit, so the
+        orchestrator restarts us."""
+        self.note_recovery_progress(now)
         if not recovery_in_progress(self.app.faust):
             self.recovering_since = None
             return None
         if self.recovering_since is None:
             self.recovering_since = now
-        elapsed = now - self.recovering_since
-        return f"table recovery running for {elapsed:.0f}s" if elapsed > self.stall_seconds else None
+        idle = now - max(self.recovering_since, self.applied_at)
+        if idle > self.stall_seconds:
+            return f"table recovery running for {now - self.recovering_since:.0f}s, no record applied for {idle:.0f}s"
+        return None
 
     def touch(self, agent: str) -> None:
         self.progress[agent] = time.monotonic()
@@ -88,7 +113,8 @@ class Health:
         stuck = []
         for agent, topics in self.app.agent_inputs.items():
             behind = sum(lag.get(t, 0) for t in topics)
-            last = self.progress.get(agent, self.started)
+            # tables being rebuilt (records applied) hold every agent back: progress, not a stall
+            last = max(self.progress.get(agent, self.started), self.applied_at)
             if behind > 0 and now - last > self.stall_seconds:
                 stuck.append(f"{agent} ({behind} behind, idle {now - last:.0f}s)")
         if stuck:

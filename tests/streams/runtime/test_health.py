@@ -53,3 +53,44 @@ def test_a_stall_is_logged_once_with_where_each_input_partition_stands(
     assert state["buffered"] == ["claims-submitted[1]"]
     assert state["fetched_waiting"] == ["claims-submitted[1]"]
     assert state["flow_active"] is True and state["in_recovery"] is False
+
+
+class AppliedCounter:
+    """The shape of ``claimflow_table_changelog_records_applied_total`` as prometheus_client
+    collects it."""
+
+    def __init__(self) -> None:
+        self.value = 0.0
+
+    def collect(self) -> list[Any]:
+        samples = [
+            SimpleNamespace(name="claimflow_table_changelog_records_applied_total", value=self.value),
+            SimpleNamespace(name="claimflow_table_changelog_records_applied_created", value=1.7e9),
+        ]
+        return [SimpleNamespace(samples=samples)]
+
+
+def test_a_worker_rebuilding_its_tables_longer_than_the_stall_limit_is_alive_while_records_apply() -> None:
+    app = fake_app()
+    applied = AppliedCounter()
+    app.metrics = SimpleNamespace(changelog_applied=applied)
+    health = Health(app, stall_seconds=5)
+    health.started -= 60  # a long cold start: inputs have lag, no agent has run yet
+    applied.value = 1_000_000.0  # the bulk read (or Faust's recovery) is applying records
+    assert health.liveness() == (True, "ok")
+    app.faust.tables.recovery.in_recovery = True  # then Faust's recovery, still applying
+    health.recovering_since = health.started
+    applied.value += 5000
+    assert health.liveness() == (True, "ok")
+    # nothing applied for longer than the stall limit: a stuck recovery, restart it
+    health.applied_at -= 10
+    alive, why = health.liveness()
+    assert alive is False and "no record applied" in why
+
+
+def test_inputs_with_lag_and_no_records_applied_is_still_a_stall() -> None:
+    app = fake_app()
+    app.metrics = SimpleNamespace(changelog_applied=AppliedCounter())
+    health = Health(app, stall_seconds=5)
+    health.started -= 60  # and no changelog record was ever applied
+    assert health.liveness()[0] is False
