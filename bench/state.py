@@ -352,9 +352,6 @@ def state_env(bs: str, workdir: Path, prefix: str, store: str, data: str) -> dic
             "CLAIMFLOW_LOG_LEVEL": "INFO",
             # a year of state takes longer than the default stall limit to recover cold
             "CLAIMFLOW_STALL_SECONDS": "3600",
-            # the production profile's rebalance timeout (Kafka's 300 s), not the embedded
-            # profile's 60 s: the bulk recovery of a year of claims takes ¾ of it at most
-            "CLAIMFLOW_BROKER_REBALANCE_TIMEOUT": "300",
         }
     )
     return env

@@ -49,14 +49,11 @@ EMBEDDED_PROFILE: dict[str, Any] = {
     "table_standby_replicas": 0,
 }
 
-#: Production defaults: producer batching (Faust's defaults give ~14-message batches), and the
-#: rebalance timeout of Kafka's own consumer (max.poll.interval.ms, 300 s): a member recovering a
-#: year of claims in bulk in its assignment callback rejoins a rebalance within it.
+#: Production defaults: producer batching (Faust's defaults give ~14-message batches).
 KAFKA_PROFILE: dict[str, Any] = {
     "producer_linger_ms": 10,
     "producer_max_batch_size": 262144,
     "processing_guarantee": "at_least_once",
-    "broker_rebalance_timeout": 300.0,
 }
 
 
@@ -97,6 +94,8 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "stream_wait_empty": True,
         # claimflow's stores: compact values in memory, bounded RocksDB (streams/runtime/stores.py)
         "Table": ClaimflowTable,
+        # table recovery reads the changelogs in bulk first (streams/runtime/changelog_reader.py)
+        "TableManager": faustfix.ClaimflowTableManager,
         # Faust's Monitor bookkeeps every event for /stats views claimflow does not serve
         "Monitor": QuietMonitor,
     }
@@ -104,8 +103,6 @@ def faust_config(settings: Settings) -> dict[str, Any]:
     if settings.broker_session_timeout is not None:
         config["broker_session_timeout"] = settings.broker_session_timeout
         config["broker_heartbeat_interval"] = max(1.0, settings.broker_session_timeout / 5)
-    if settings.broker_rebalance_timeout is not None:
-        config["broker_rebalance_timeout"] = settings.broker_rebalance_timeout
     return config
 
 

@@ -1,22 +1,20 @@
-"""Table recovery in bulk: a store reads its newly assigned changelog partitions itself, with a
-consumer of its own outside the consumer group, before Faust's recovery starts.
+"""Table recovery in bulk: the changelog partitions a worker must rebuild are read with a consumer
+of its own, outside the consumer group, and applied straight into the stores.
 
 Why: Faust's recovery hands every changelog record through the app's consumer, the topic
 conductor, an ``Event`` and an asyncio queue with a timeout, one record at a time: about 300 µs a
 record on the benchmark machine, so a year of claims (2.25 M changelog records) took more than
 ten minutes to recover while the worker's partitions stood idle. Read here, the records are
-applied as fetched, thousands at a time, straight into the store.
+applied as fetched, thousands at a time.
 
-How it fits Faust: the store reports, per changelog partition, the offset of the last record it
-applied (``persisted_offset``, as Faust's RocksDB store does for what it has on disk), so Faust's
-recovery seeks past it and reads only what follows — normally nothing. Every record is applied
-either here or by Faust, in offset order, never twice out of order.
-
-Bounded: stores run this in the group's partition-assignment callback, and a member that is slow
-to rejoin holds up a rebalance of the whole group for up to the group's rebalance timeout. The read
-stops ¾ of ``broker_rebalance_timeout`` after the rebalance's first read began (one budget for
-all the worker's tables); Faust's recovery reads whatever is left. A failed read (broker error) is logged and left to Faust's recovery too:
-the store then reports nothing read for those partitions.
+How it fits Faust (``streams.runtime.faust_internals.BulkRecovery``): at the start of each table
+recovery — in Faust's recovery task, after the assignment callback has returned, so the group's
+heartbeats go on and a new rebalance cancels the read — every assigned changelog partition is read
+from the offset its store has (``persisted_offset`` + 1; the memory store after a start: the
+beginning) to the end offset it had when the read began. The stores advance their persisted offset
+with every batch, so what they hold is always exactly the changelog up to that offset: Faust's
+recovery then seeks past it and reads only what was written meanwhile (normally nothing), and a
+read cut short by a rebalance resumes where it stopped.
 
 Logs carry table names, partitions and counts only, never keys or values (patient data).
 """
@@ -26,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.structs import TopicPartition
@@ -35,34 +33,26 @@ from faust.types import TP
 
 log = logging.getLogger("claimflow.recovery")
 
-#: share of the group's rebalance timeout a bulk read may take inside the assignment callback
-BUDGET_SHARE = 0.75
 #: records handed to the store at a time: short enough that heartbeats and the listener keep
 #: their turn on the event loop between batches (a few ms of work each)
 MAX_RECORDS = 2000
-#: empty fetches in a row after which a partition short of its end offset is left to Faust
-#: (a broker whose end offset counts records it does not return)
+#: empty fetches in a row (1 s each) after which partitions short of their end offset are left to
+#: Faust's recovery (a broker that stopped answering, or an end offset it does not deliver up to)
 EMPTY_FETCHES = 3
 PROGRESS_SECONDS = 10.0
 
-Apply = Callable[[int, Sequence[ConsumerRecord[bytes, bytes]]], None]
+#: ``apply(tp, records)``: records of one changelog partition, in offset order
+Apply = Callable[[TP, Sequence[ConsumerRecord[bytes, bytes]]], None]
 
 
-#: per app: the rebalance (generation) being recovered and when its bulk reads must stop — one
-#: budget for all the tables of a worker, whose stores are called one after another
-_deadlines: dict[int, tuple[int, float]] = {}
+class BulkStore(Protocol):
+    """A table store that takes changelog records in bulk (claimflow's stores)."""
 
+    def persisted_offset(self, tp: TP) -> int | None: ...
 
-def rebalance_deadline(app: Any, generation_id: int) -> float:
-    """When the bulk reads of this rebalance must stop (``time.monotonic()``): ¾ of the group's
-    rebalance timeout after the first store of the rebalance began."""
-    known = _deadlines.get(id(app))
-    if known is None or known[0] != generation_id:
-        known = _deadlines[id(app)] = (
-            generation_id,
-            time.monotonic() + float(app.conf.broker_rebalance_timeout) * BUDGET_SHARE,
-        )
-    return known[1]
+    def set_persisted_offset(self, tp: TP, offset: int) -> None: ...
+
+    def apply_records(self, partition: int, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None: ...
 
 
 def consumer_options(app: Any) -> dict[str, Any]:
@@ -87,21 +77,22 @@ async def read_changelogs(
     options: Mapping[str, Any],
     starts: Mapping[TP, int | None],
     apply: Apply,
-    deadline: float,
-    label: str = "",
+    deadline: float | None = None,
 ) -> dict[TP, int]:
     """Read each partition of ``starts`` from its start offset (None: the beginning) up to its end
-    offset as it was when the read began, handing the records to ``apply(partition, records)`` in
-    offset order. Returns the offset of the last record read per partition (absent: nothing read;
-    a partition left early keeps what it read). Stops at ``deadline`` (``time.monotonic()``)."""
+    offset as it was when the read began, handing the records to ``apply(tp, records)`` in offset
+    order. Returns the offset up to which each partition was read (its consumer position − 1:
+    past any transaction markers; absent: nothing read). Stops at ``deadline``
+    (``time.monotonic()``, None: none) with what it read."""
     if not starts:
         return {}
     began = time.monotonic()
+    deadline = float("inf") if deadline is None else deadline
     consumer = AIOKafkaConsumer(**options)
-    await consumer.start()
     read: dict[TP, int] = {}
     records = 0
     try:
+        await consumer.start()
         tps = [TopicPartition(tp.topic, tp.partition) for tp in starts]
         consumer.assign(tps)
         for tp in tps:
@@ -124,7 +115,7 @@ async def read_changelogs(
             empty = 0 if batch else empty + 1
             for tp, chunk in batch.items():
                 if chunk:
-                    apply(tp.partition, chunk)
+                    apply(TP(tp.topic, tp.partition), chunk)
                     records += len(chunk)
             for tp in list(remaining):
                 position = await consumer.position(tp)
@@ -135,26 +126,24 @@ async def read_changelogs(
                     consumer.pause(tp)
             if empty >= EMPTY_FETCHES:
                 log.warning(
-                    "changelog read %s: no records for %d fetches short of the end offsets; "
-                    "Faust's recovery reads the rest",
-                    label,
+                    "changelog read: no records for %d fetches short of the end offsets of %d "
+                    "partitions; Faust's recovery reads the rest",
                     EMPTY_FETCHES,
+                    len(remaining),
                 )
                 break
             if time.monotonic() >= next_progress:
                 next_progress += PROGRESS_SECONDS
                 log.info(
-                    "changelog read %s: %d records in %.0fs, %d partitions to go",
-                    label,
+                    "changelog read: %d records in %.0fs, %d partitions to go",
                     records,
                     time.monotonic() - began,
                     len(remaining),
                 )
         if remaining and time.monotonic() >= deadline:
             log.warning(
-                "changelog read %s: stopped after %.0fs (the rebalance's budget) with %d partitions short "
-                "of their end; Faust's recovery reads the rest",
-                label,
+                "changelog read: stopped after %.0fs with %d partitions short of their end; "
+                "Faust's recovery reads the rest",
                 time.monotonic() - began,
                 len(remaining),
             )
@@ -162,11 +151,30 @@ async def read_changelogs(
         await consumer.stop()
     seconds = time.monotonic() - began
     log.info(
-        "changelog read %s: %d records from %d partitions in %.1fs (%.0f records/s)",
-        label,
+        "changelog read: %d records from %d partitions in %.1fs (%.0f records/s)",
         records,
         len(starts),
         seconds,
         records / seconds if seconds > 0 else 0.0,
     )
+    return read
+
+
+async def bring_up_to_date(
+    options: Mapping[str, Any], stores: Mapping[TP, BulkStore], deadline: float | None = None
+) -> dict[TP, int]:
+    """Each store's changelog partitions read from its persisted offset + 1 (none: the beginning)
+    to the end, applied in batches; the persisted offsets then stand where each read stopped.
+    Returns those offsets (absent: nothing read)."""
+    starts: dict[TP, int | None] = {}
+    for tp, store in stores.items():
+        persisted = store.persisted_offset(tp)
+        starts[tp] = None if persisted is None else persisted + 1
+
+    def apply(tp: TP, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        stores[tp].apply_records(tp.partition, records)
+
+    read = await read_changelogs(options, starts, apply, deadline)
+    for tp, offset in read.items():
+        stores[tp].set_persisted_offset(tp, offset)  # past transaction markers, if any
     return read

@@ -55,6 +55,13 @@ position is kept but never used to drop a message or invent a gap: a message fet
 delivered twice, and the idempotent agents recognise the replay.
 
 Installed once by ``ClaimflowApp``; remove them when Faust ships the fixes.
+
+Apart from the fixes, ``BulkRecovery`` (Faust's ``Recovery`` with the table manager that makes it,
+``ClaimflowTableManager``) reads the changelogs in bulk at the start of each table recovery
+(``streams/runtime/changelog_reader.py``): it overrides ``_build_offsets``, the step where Faust
+turns the stores' persisted offsets into its read positions, and lifts Faust's request timeout
+around that step only (a year of claims takes longer than one request; a new rebalance or a stop
+still cancels it at once).
 """
 
 from __future__ import annotations
@@ -65,11 +72,15 @@ import signal
 import weakref
 from typing import Any
 
+from faust.tables.manager import TableManager
+from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from faust.utils.functional import consecutive_numbers
 from faust.worker import Worker
+
+from streams.runtime.changelog_reader import bring_up_to_date, consumer_options
 
 _INSTALLED = False
 log = logging.getLogger("claimflow.faustfix")
@@ -336,3 +347,42 @@ class HookedWorker(Worker):
         if not self._signal_stop_time:
             self.on_stop_signal(sig)
         super()._schedule_shutdown(sig)
+
+
+class BulkRecovery(Recovery):
+    """Faust's table recovery, which first brings every assigned changelog partition whose store
+    takes records in bulk up to the changelog's end (see ``streams/runtime/changelog_reader.py``)."""
+
+    async def _build_offsets(self, consumer: Any, tps: set[TP], destination: Any, title: str) -> None:
+        if title == "active":  # the first of the two calls of a recovery: actives and standbys
+            await self._read_in_bulk()
+        await super()._build_offsets(consumer, tps, destination, title)
+
+    async def _read_in_bulk(self) -> None:
+        stores: dict[TP, Any] = {}
+        for tp in self.active_tps | self.standby_tps:
+            table: Any = self.tp_to_table[tp]
+            if getattr(table.data, "bulk", False):
+                stores[tp] = table.data
+        if not stores:
+            return
+        read = await bring_up_to_date(consumer_options(self.app), stores)
+        for tp, offset in read.items():
+            offsets = self.active_offsets if tp in self.active_tps else self.standby_offsets
+            if offsets.get(tp) is None or offsets[tp] < offset:
+                offsets[tp] = offset
+
+    async def _wait(self, coro: Any, timeout: Any = None) -> None:
+        if getattr(coro, "cr_code", None) is BulkRecovery._build_offsets.__code__:
+            timeout = None  # the bulk read: as long as it takes (a rebalance or a stop ends it)
+        await super()._wait(coro, timeout=timeout)
+
+
+class ClaimflowTableManager(TableManager):
+    """Faust's table manager with ``BulkRecovery`` as its recovery service."""
+
+    @property
+    def recovery(self) -> Recovery:
+        if self._recovery is None:
+            self._recovery = BulkRecovery(self.app, self, beacon=self.beacon, loop=self.loop)
+        return self._recovery

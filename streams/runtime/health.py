@@ -5,9 +5,10 @@ the next offset the worker will read (Faust's own read positions). ``/health`` f
 has had lag for longer than ``CLAIMFLOW_STALL_SECONDS`` without its agent finishing an event —
 the signal an orchestrator needs to restart a stuck worker.
 
-A worker rebuilding its tables is making progress as long as it applies changelog records (the
-bulk read at assignment, then Faust's recovery): neither a long recovery nor the input lag that
-builds up meanwhile is a stall, only ``CLAIMFLOW_STALL_SECONDS`` without a record applied.
+A worker rebuilding its tables is making progress as long as its table recovery applies changelog
+records (the bulk read, then Faust's): neither a long recovery nor the input lag that builds up
+meanwhile is a stall, only ``CLAIMFLOW_STALL_SECONDS`` without a record applied. Records applied
+outside a recovery (standby copies of other workers' writes) are not the agents' progress.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class Health:
         )
         if total != self._applied:
             self._applied = total
-            self.applied_at = now
+            if recovery_in_progress(self.app.faust):
+                self.applied_at = now
 
     def recovery_stuck(self, now: float) -> str | None:
         """Faust's table recovery can hang after a rebalance (a known class of Faust issues): report

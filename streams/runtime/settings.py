@@ -86,17 +86,6 @@ class Settings(BaseSettings):
         le=300,
         description="consumer-group session timeout in seconds (Faust default 60; embedded profile 8)",
     )
-    broker_rebalance_timeout: float | None = Field(
-        default=None,
-        alias="CLAIMFLOW_BROKER_REBALANCE_TIMEOUT",
-        ge=10,
-        le=3600,
-        description=(
-            "how long the group waits for its members to rejoin in a rebalance, in seconds (Faust "
-            "default 60; kafka profile 300, Kafka's own default); table recovery in bulk takes at most "
-            "three quarters of it"
-        ),
-    )
     encounter_grace_seconds: float = Field(default=30.0, alias="CLAIMFLOW_ENCOUNTER_GRACE_SECONDS", ge=0)
     join_wait_seconds: float = Field(
         default=0.2,

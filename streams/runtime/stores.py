@@ -10,10 +10,10 @@ read, as the RocksDB store does; ``stamp`` is the value's ``_w`` write time as 8
 retention sweep never decompresses. Reads look in the current
 event's partition first, then in the others. The changelog records are unchanged (plain JSON).
 
-**Recovery in bulk** (both stores): when changelog partitions are newly assigned, the store reads
-them itself (``streams/runtime/changelog_reader.py``: the memory store from the beginning, RocksDB
-from the offset it has on disk) and reports the last offset it applied as its persisted offset, so
-Faust's record-at-a-time recovery only reads what the bulk read left.
+**Recovery in bulk** (both stores): ``apply_records`` takes a batch of changelog records from the
+bulk read (``streams/runtime/changelog_reader.py``, run by ``faust_internals.BulkRecovery``) and
+advances the partition's persisted offset with it — the memory store in memory, RocksDB in the
+same write batch — so Faust's record-at-a-time recovery only reads what the bulk read left.
 
 **rocksdb://** — Faust opens one RocksDB per table partition with a 2 GiB block cache and 3 × 64
 MiB write buffers each: with 4 tables and a dozen partitions that is tens of GiB of potential
@@ -22,7 +22,6 @@ memory. ``ROCKSDB_OPTIONS`` bounds each database (see deploy/README.md, Sizing).
 
 from __future__ import annotations
 
-import logging
 import struct
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -37,10 +36,7 @@ from faust.streams import current_event
 from faust.types import TP, EventT
 from yarl import URL
 
-from streams.runtime.changelog_reader import consumer_options, read_changelogs, rebalance_deadline
 from streams.runtime.tables import written_at
-
-log = logging.getLogger("claimflow.recovery")
 
 #: per partition database: 2 write buffers of 8 MiB and a 16 MiB block cache (Faust: 3 × 64 MiB, 2 GiB)
 ROCKSDB_OPTIONS: dict[str, int] = {
@@ -120,6 +116,8 @@ class CompactMemoryStore(SerializedStore):
         self._offsets: dict[TP, int] = {}
         #: called with the number of changelog records applied (claimflow's applied counter)
         self.on_applied: Callable[[int], None] | None = None
+        #: takes changelog records in bulk (``apply_records``)
+        self.bulk = True
 
     # -- where a key lives -------------------------------------------------------------------
     def _event_partition(self) -> int | None:
@@ -201,7 +199,8 @@ class CompactMemoryStore(SerializedStore):
 
     def apply_records(self, partition: int, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         """Records of the bulk read, in offset order (a record without a key is not a table entry:
-        skipped, as nothing could ever read it)."""
+        skipped, as nothing could ever read it); the partition then holds the changelog up to the
+        last one's offset."""
         part = self.partitions.setdefault(partition, {})
         pack = self.packer.pack
         for record in records:
@@ -212,6 +211,8 @@ class CompactMemoryStore(SerializedStore):
                 part.pop(key, None)
             else:
                 part[key] = pack(record.value)
+        last = records[-1]
+        self.set_persisted_offset(TP(last.topic, partition), last.offset)
         if self.on_applied is not None:
             self.on_applied(len(records))
 
@@ -228,29 +229,14 @@ class CompactMemoryStore(SerializedStore):
     async def on_rebalance(
         self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
     ) -> None:
-        """Newly assigned changelog partitions start empty and are read in bulk from the beginning."""
+        """Newly assigned changelog partitions start empty (whatever this process held of them
+        before is stale): the recovery reads them from the beginning."""
         topic = self.table.changelog_topic.get_topic_name()
-        fresh = {tp for tp in newly_assigned if tp.topic == topic}
-        if not fresh:
-            return
-        for tp in fresh:
-            self.partitions[tp.partition] = {}
-            self._offsets.pop(tp, None)
-            self._sweep_pending.pop(tp.partition, None)
-        try:
-            read = await read_changelogs(
-                consumer_options(self.app),
-                dict.fromkeys(fresh),
-                self.apply_records,
-                rebalance_deadline(self.app, generation_id),
-                label=self.table.name,
-            )
-        except Exception:  # any failure: Faust's recovery reads these partitions instead
-            log.exception("changelog read of table %s failed; Faust's recovery reads it", self.table.name)
-            for tp in fresh:
+        for tp in newly_assigned:
+            if tp.topic == topic:
                 self.partitions[tp.partition] = {}
-            return
-        self._offsets.update(read)
+                self._offsets.pop(tp, None)
+                self._sweep_pending.pop(tp.partition, None)
 
     def reset_state(self) -> None: ...
 
@@ -296,39 +282,16 @@ class CompactMemoryStore(SerializedStore):
 
 
 class BulkRocksDBStore(RocksDBStore):
-    """Faust's RocksDB store whose newly assigned partitions are brought up to date in bulk: from
-    the offset on disk (an empty directory: the beginning) to the changelog's end, written in one
-    RocksDB write batch per fetch together with the new persisted offset."""
+    """Faust's RocksDB store that also takes changelog records in bulk: one RocksDB write batch per
+    fetch, together with the new persisted offset (the recovery reads from the offset on disk; an
+    empty directory: from the beginning)."""
 
     def __init__(self, url: str | URL, app: Any, table: Any, **kwargs: Any) -> None:
         super().__init__(url, app, table, **kwargs)
         #: called with the number of changelog records applied by the bulk read
         self.on_applied: Callable[[int], None] | None = None
-
-    async def on_rebalance(
-        self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
-    ) -> None:
-        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
-        topic = self.table.changelog_topic.get_topic_name()
-        fresh = {tp for tp in newly_assigned if tp.topic == topic}
-        if not fresh or not self.use_rocksdict:
-            return
-        starts: dict[TP, int | None] = {}
-        for tp in fresh:
-            persisted = self.persisted_offset(tp)
-            starts[tp] = None if persisted is None else persisted + 1
-        try:
-            await read_changelogs(
-                consumer_options(self.app),
-                starts,
-                self.apply_records,
-                rebalance_deadline(self.app, generation_id),
-                label=self.table.name,
-            )
-        except Exception:  # what was written is consistent with its offset on disk
-            log.exception(
-                "changelog read of table %s failed; Faust's recovery reads the rest", self.table.name
-            )
+        #: takes changelog records in bulk (``apply_records``; the python-rocksdb binding: no)
+        self.bulk = bool(self.use_rocksdict)
 
     def apply_records(self, partition: int, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         batch = faust_rocksdb.rocksdict.WriteBatch(raw_mode=True)

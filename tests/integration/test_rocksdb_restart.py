@@ -64,6 +64,8 @@ def test_a_restarted_rocksdb_worker_reads_only_the_changelog_tail(
         w2.start()
         cold = applied(w2.metrics())
         assert cold == before, "a worker with an empty RocksDB directory recovers the whole changelog"
+        # in bulk, with a consumer of its own (streams/runtime/changelog_reader.py), not record by record
+        assert f"changelog read: {before} records" in w2.log_path.read_text(errors="replace")
         for cid in later:
             submit(bus, cid)
             status(bus, cid, "A2")

@@ -1,5 +1,5 @@
-"""Table recovery in bulk against the embedded broker: a store brings its newly assigned changelog
-partitions up to date itself and reports the last offset it applied, so Faust's recovery reads only
+"""Table recovery in bulk against the embedded broker: the stores are brought up to the changelogs'
+end from their persisted offsets and report the last offset applied, so Faust's recovery reads only
 what follows.
 
 Expected values come from what a compacted changelog means — the latest value per key, a
@@ -21,7 +21,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from yarl import URL
 
 from streams.dev.broker import EmbeddedBroker
-from streams.runtime.changelog_reader import consumer_options, read_changelogs, rebalance_deadline
+from streams.runtime.changelog_reader import bring_up_to_date, consumer_options, read_changelogs
 from streams.runtime.stores import CompactMemoryStore
 
 pytestmark = pytest.mark.broker
@@ -29,13 +29,12 @@ pytestmark = pytest.mark.broker
 PARTITIONS = 3
 
 
-def fake_app(bootstrap: str, rebalance_timeout: float = 60.0) -> Any:
+def fake_app(bootstrap: str) -> Any:
     conf = SimpleNamespace(
         broker=[URL(f"kafka://{bootstrap}")],
         broker_client_id="claimflow-test",
         broker_credentials=None,
         ssl_context=None,
-        broker_rebalance_timeout=rebalance_timeout,
     )
     return SimpleNamespace(conf=conf, in_transaction=False)
 
@@ -86,32 +85,57 @@ def offsets_per_partition(writes: list[tuple[int, bytes, bytes | None]]) -> dict
     return {p: c - 1 for p, c in counts.items()}
 
 
-def test_a_memory_store_reads_its_newly_assigned_partitions_whole_and_reports_their_last_offsets(
+def test_a_memory_store_is_brought_up_to_date_whole_and_then_reports_its_last_offsets(
     broker: EmbeddedBroker,
 ) -> None:
     writes = year(60)
     topic = changelog(broker, writes)
-    table = fake_table(topic)
-    store = CompactMemoryStore("memory://", fake_app(broker.bootstrap), table)
+    store = CompactMemoryStore("memory://", fake_app(broker.bootstrap), fake_table(topic))
     applied: list[int] = []
     store.on_applied = applied.append
     tps = {TP(topic, p) for p in range(PARTITIONS)}
-    other = TP("app-source-topic", 0)  # a stream partition is not the store's business
 
-    asyncio.run(store.on_rebalance(tps | {other}, set(), tps | {other}))
+    read = asyncio.run(
+        bring_up_to_date(consumer_options(fake_app(broker.bootstrap)), dict.fromkeys(tps, store))
+    )
 
     expected = latest(writes)
     for p in range(PARTITIONS):
         assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]
     assert sum(applied) == len(writes)
     last = offsets_per_partition(writes)
+    assert {tp.partition: offset for tp, offset in read.items()} == last
     assert {tp.partition: store.persisted_offset(tp) for tp in tps} == last  # Faust resumes after these
-    assert store.persisted_offset(other) is None
 
-    # a rebalance that keeps the partitions reads nothing again (the tables are already there)
+    # up to date: a second recovery reads nothing
     applied.clear()
-    asyncio.run(store.on_rebalance(tps, set(), set()))
+    asyncio.run(bring_up_to_date(consumer_options(fake_app(broker.bootstrap)), dict.fromkeys(tps, store)))
     assert applied == []
+
+
+def test_a_store_holding_part_of_a_changelog_reads_only_what_follows(broker: EmbeddedBroker) -> None:
+    writes = year(30)
+    topic = changelog(broker, writes)
+    app = fake_app(broker.bootstrap)
+    store = CompactMemoryStore("memory://", app, fake_table(topic))
+    tps = {TP(topic, p) for p in range(PARTITIONS)}
+    asyncio.run(bring_up_to_date(consumer_options(app), dict.fromkeys(tps, store)))
+    # more written while this worker was away (a cut-short read resumes the same way)
+    more = [(i % PARTITIONS, b'"C-%d"' % i, b'{"state":"denied","_w":3.0}') for i in range(0, 30, 2)]
+    more += [(1, b'"C-1"', None)]
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, batch_size=0)
+    for partition, key, value in more:
+        producer.send(topic, key=key, value=value, partition=partition).get(10)
+    producer.close()
+    applied: list[int] = []
+    store.on_applied = applied.append
+
+    asyncio.run(bring_up_to_date(consumer_options(app), dict.fromkeys(tps, store)))
+
+    assert sum(applied) == len(more)
+    expected = latest(writes + more)
+    for p in range(PARTITIONS):
+        assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]
 
 
 def test_a_partition_assigned_again_is_read_afresh_not_merged_with_what_it_held() -> None:
@@ -121,6 +145,14 @@ def test_a_partition_assigned_again_is_read_afresh_not_merged_with_what_it_held(
     # dropped when the worker no longer holds it, with its offset (nothing survives the process)
     asyncio.run(store.on_recovery_completed(set(), set()))
     assert 0 not in store.partitions and store.persisted_offset(TP("t", 0)) is None
+    # held across a rebalance it keeps what it has; assigned anew it starts empty, from offset 0
+    store.partitions[1] = {b'"C-kept"': store.packer.pack(b'{"_w":1.0}')}
+    store.set_persisted_offset(TP("t", 1), 7)
+    store.partitions[2] = {b'"C-stale"': store.packer.pack(b'{"_w":1.0}')}
+    store.set_persisted_offset(TP("t", 2), 9)
+    asyncio.run(store.on_rebalance({TP("t", 1), TP("t", 2)}, set(), {TP("t", 2)}))
+    assert b'"C-kept"' in store.partitions[1] and store.persisted_offset(TP("t", 1)) == 7
+    assert store.partitions[2] == {} and store.persisted_offset(TP("t", 2)) is None
 
 
 def test_a_read_from_an_offset_applies_only_the_records_after_it(broker: EmbeddedBroker) -> None:
@@ -128,8 +160,8 @@ def test_a_read_from_an_offset_applies_only_the_records_after_it(broker: Embedde
     topic = changelog(broker, writes)
     got: list[tuple[int, int]] = []
 
-    def apply(partition: int, records: Any) -> None:
-        got.extend((partition, r.offset) for r in records)
+    def apply(tp: TP, records: Any) -> None:
+        got.extend((tp.partition, r.offset) for r in records)
 
     last = offsets_per_partition(writes)
     starts: dict[TP, int | None] = {TP(topic, 0): 5, TP(topic, 1): None}
@@ -148,8 +180,8 @@ def test_a_read_out_of_time_reports_only_what_it_applied(broker: EmbeddedBroker)
     topic = changelog(broker, writes)
     got: dict[int, list[int]] = {}
 
-    def apply(partition: int, records: Any) -> None:
-        got.setdefault(partition, []).extend(r.offset for r in records)
+    def apply(tp: TP, records: Any) -> None:
+        got.setdefault(tp.partition, []).extend(r.offset for r in records)
 
     starts: dict[TP, int | None] = {TP(topic, p): None for p in range(PARTITIONS)}
     read = asyncio.run(
@@ -157,12 +189,3 @@ def test_a_read_out_of_time_reports_only_what_it_applied(broker: EmbeddedBroker)
     )
     # no time at all: nothing applied, nothing claimed; Faust's recovery reads every record
     assert got == {} and read == {}
-
-
-def test_one_rebalance_shares_one_budget_across_the_tables_and_a_new_rebalance_starts_another() -> None:
-    app = fake_app("127.0.0.1:1", rebalance_timeout=100.0)
-    before = time.monotonic()
-    first = rebalance_deadline(app, generation_id=7)
-    assert before + 75 <= first <= time.monotonic() + 75  # three quarters of the rebalance timeout
-    assert rebalance_deadline(app, generation_id=7) == first  # the next table's store: same deadline
-    assert rebalance_deadline(app, generation_id=8) >= first  # a new rebalance: a new budget

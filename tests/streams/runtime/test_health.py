@@ -76,16 +76,26 @@ def test_a_worker_rebuilding_its_tables_longer_than_the_stall_limit_is_alive_whi
     app.metrics = SimpleNamespace(changelog_applied=applied)
     health = Health(app, stall_seconds=5)
     health.started -= 60  # a long cold start: inputs have lag, no agent has run yet
-    applied.value = 1_000_000.0  # the bulk read (or Faust's recovery) is applying records
+    app.faust.tables.recovery.in_recovery = True
+    health.recovering_since = health.started  # recovering for a minute, applying all along
+    applied.value = 1_000_000.0
     assert health.liveness() == (True, "ok")
-    app.faust.tables.recovery.in_recovery = True  # then Faust's recovery, still applying
-    health.recovering_since = health.started
     applied.value += 5000
     assert health.liveness() == (True, "ok")
     # nothing applied for longer than the stall limit: a stuck recovery, restart it
     health.applied_at -= 10
     alive, why = health.liveness()
     assert alive is False and "no record applied" in why
+
+
+def test_standby_records_applied_outside_a_recovery_do_not_hide_a_stuck_agent() -> None:
+    app = fake_app()
+    applied = AppliedCounter()
+    app.metrics = SimpleNamespace(changelog_applied=applied)
+    health = Health(app, stall_seconds=5)
+    health.started -= 60
+    applied.value = 700.0  # other workers' writes, copied as standbys; no recovery running
+    assert health.liveness()[0] is False
 
 
 def test_inputs_with_lag_and_no_records_applied_is_still_a_stall() -> None:

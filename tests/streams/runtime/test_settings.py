@@ -92,23 +92,6 @@ def test_embedded_profile_applies_broker_workarounds_only_when_asked() -> None:
     assert real["producer_max_batch_size"] > 1 and "broker_session_timeout" not in real
 
 
-def test_the_group_waits_as_long_as_kafka_itself_for_a_member_recovering_its_tables() -> None:
-    # Kafka's consumer rejoins within max.poll.interval.ms (300 s); the bulk recovery runs in the
-    # assignment callback for at most three quarters of it
-    real = faust_config(load_settings({"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092"}))
-    assert real["broker_rebalance_timeout"] == 300.0
-    embedded = faust_config(
-        load_settings({"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "CLAIMFLOW_BROKER_PROFILE": "embedded"})
-    )
-    assert "broker_rebalance_timeout" not in embedded  # Faust's 60 s
-    asked = faust_config(
-        load_settings({"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092", "CLAIMFLOW_BROKER_REBALANCE_TIMEOUT": "900"})
-    )
-    assert asked["broker_rebalance_timeout"] == 900.0
-    with pytest.raises(ConfigError, match="CLAIMFLOW_BROKER_REBALANCE_TIMEOUT"):
-        load_settings({"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092", "CLAIMFLOW_BROKER_REBALANCE_TIMEOUT": "1"})
-
-
 def test_every_documented_variable_is_known() -> None:
     names = env_var_names()
     for documented in (
