@@ -9,7 +9,7 @@ applied as fetched, thousands at a time.
 
 How it fits Faust (``streams.runtime.faust_internals.BulkRecovery``): at the start of each table
 recovery — in Faust's recovery task, after the assignment callback has returned, so the group's
-heartbeats go on and a new rebalance cancels the read — every assigned changelog partition is read
+heartbeats go on and a new rebalance cancels the read — every active changelog partition is read
 from the offset its store has (``persisted_offset`` + 1; the memory store after a start: the
 beginning) to the end offset it had when the read began. The stores advance their persisted offset
 with every batch, so what they hold is always exactly the changelog up to that offset: Faust's
@@ -43,6 +43,10 @@ PROGRESS_SECONDS = 10.0
 
 #: ``apply(tp, records)``: records of one changelog partition, in offset order
 Apply = Callable[[TP, Sequence[ConsumerRecord[bytes, bytes]]], None]
+
+
+class Superseded(Exception):
+    """The assignment changed during a read: it applied nothing after the change."""
 
 
 class BulkStore(Protocol):
@@ -161,20 +165,29 @@ async def read_changelogs(
 
 
 async def bring_up_to_date(
-    options: Mapping[str, Any], stores: Mapping[TP, BulkStore], deadline: float | None = None
+    options: Mapping[str, Any],
+    stores: Mapping[TP, BulkStore],
+    current: Callable[[], bool] = lambda: True,
+    deadline: float | None = None,
 ) -> dict[TP, int]:
     """Each store's changelog partitions read from its persisted offset + 1 (none: the beginning)
     to the end, applied in batches; the persisted offsets then stand where each read stopped.
-    Returns those offsets (absent: nothing read)."""
+    Returns those offsets (absent: nothing read). Before every batch ``current()`` says whether
+    the assignment the read was for still stands; when it does not, ``Superseded`` is raised and
+    nothing more is applied."""
     starts: dict[TP, int | None] = {}
     for tp, store in stores.items():
         persisted = store.persisted_offset(tp)
         starts[tp] = None if persisted is None else persisted + 1
 
     def apply(tp: TP, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        if not current():
+            raise Superseded()
         stores[tp].apply_records(tp.partition, records)
 
     read = await read_changelogs(options, starts, apply, deadline)
+    if not current():
+        raise Superseded()
     for tp, offset in read.items():
         stores[tp].set_persisted_offset(tp, offset)  # past transaction markers, if any
     return read

@@ -61,7 +61,7 @@ Apart from the fixes, ``BulkRecovery`` (Faust's ``Recovery`` with the table mana
 (``streams/runtime/changelog_reader.py``): it overrides ``_build_offsets``, the step where Faust
 turns the stores' persisted offsets into its read positions, and lifts Faust's request timeout
 around that step only (a year of claims takes longer than one request; a new rebalance or a stop
-still cancels it at once).
+still cancels it at once, and a revocation stops it before its next batch).
 """
 
 from __future__ import annotations
@@ -73,14 +73,14 @@ import weakref
 from typing import Any
 
 from faust.tables.manager import TableManager
-from faust.tables.recovery import Recovery
+from faust.tables.recovery import RebalanceAgain, Recovery
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from faust.utils.functional import consecutive_numbers
 from faust.worker import Worker
 
-from streams.runtime.changelog_reader import bring_up_to_date, consumer_options
+from streams.runtime.changelog_reader import Superseded, bring_up_to_date, consumer_options
 
 _INSTALLED = False
 log = logging.getLogger("claimflow.faustfix")
@@ -350,31 +350,65 @@ class HookedWorker(Worker):
 
 
 class BulkRecovery(Recovery):
-    """Faust's table recovery, which first brings every assigned changelog partition whose store
-    takes records in bulk up to the changelog's end (see ``streams/runtime/changelog_reader.py``)."""
+    """Faust's table recovery, which first brings the active changelog partitions whose store takes
+    records in bulk up to the changelog's end (see ``streams/runtime/changelog_reader.py``).
+
+    Standby partitions are left to Faust (it reads them after the streams resume): a cold pod is
+    ready as soon as its own partitions are. A rebalance starting during the read (partitions
+    revoked or assigned) stops it before its next batch — the stores keep a consistent prefix of
+    each changelog — and the recovery of the new assignment resumes from there."""
+
+    #: moved on every revocation and assignment: a read of an older epoch applies nothing more
+    _epoch = 0
+    #: the next ``_wait`` is the bulk read's: no request timeout (set by the active highwaters step)
+    _unbounded = False
+
+    def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        self._epoch += 1
+        super().on_partitions_revoked(revoked)
+
+    async def on_rebalance(
+        self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
+    ) -> None:
+        self._epoch += 1
+        await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
+
+    async def _build_highwaters(self, consumer: Any, tps: set[TP], destination: Any, title: str) -> None:
+        await super()._build_highwaters(consumer, tps, destination, title)
+        if title == "active":  # Faust's next step builds the active offsets: the bulk read first
+            self._unbounded = True
 
     async def _build_offsets(self, consumer: Any, tps: set[TP], destination: Any, title: str) -> None:
-        if title == "active":  # the first of the two calls of a recovery: actives and standbys
+        if title == "active":
             await self._read_in_bulk()
         await super()._build_offsets(consumer, tps, destination, title)
 
     async def _read_in_bulk(self) -> None:
         stores: dict[TP, Any] = {}
-        for tp in self.active_tps | self.standby_tps:
+        for tp in self.active_tps:
             table: Any = self.tp_to_table[tp]
             if getattr(table.data, "bulk", False):
                 stores[tp] = table.data
         if not stores:
             return
-        read = await bring_up_to_date(consumer_options(self.app), stores)
+        epoch = self._epoch
+        try:
+            read = await bring_up_to_date(
+                consumer_options(self.app), stores, current=lambda: self._epoch == epoch
+            )
+        except Superseded:
+            raise RebalanceAgain() from None
         for tp, offset in read.items():
-            offsets = self.active_offsets if tp in self.active_tps else self.standby_offsets
-            if offsets.get(tp) is None or offsets[tp] < offset:
-                offsets[tp] = offset
+            if self.active_offsets.get(tp) is None or self.active_offsets[tp] < offset:
+                self.active_offsets[tp] = offset
+            # the highwaters were taken before the read: a record written since is read, not missing
+            if self.active_highwaters.get(tp) is None or self.active_highwaters[tp] < offset:
+                self.active_highwaters[tp] = offset
 
     async def _wait(self, coro: Any, timeout: Any = None) -> None:
-        if getattr(coro, "cr_code", None) is BulkRecovery._build_offsets.__code__:
-            timeout = None  # the bulk read: as long as it takes (a rebalance or a stop ends it)
+        if self._unbounded:  # the bulk read: as long as it takes (a rebalance or a stop ends it)
+            self._unbounded = False
+            timeout = None
         await super()._wait(coro, timeout=timeout)
 
 

@@ -21,7 +21,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from yarl import URL
 
 from streams.dev.broker import EmbeddedBroker
-from streams.runtime.changelog_reader import bring_up_to_date, consumer_options, read_changelogs
+from streams.runtime.changelog_reader import Superseded, bring_up_to_date, consumer_options, read_changelogs
 from streams.runtime.stores import CompactMemoryStore
 
 pytestmark = pytest.mark.broker
@@ -189,3 +189,29 @@ def test_a_read_out_of_time_reports_only_what_it_applied(broker: EmbeddedBroker)
     )
     # no time at all: nothing applied, nothing claimed; Faust's recovery reads every record
     assert got == {} and read == {}
+
+
+def test_a_read_superseded_by_a_rebalance_stops_with_each_store_holding_a_prefix_up_to_its_offset(
+    broker: EmbeddedBroker,
+) -> None:
+    writes = year(60)
+    topic = changelog(broker, writes)
+    app = fake_app(broker.bootstrap)
+    store = CompactMemoryStore("memory://", app, fake_table(topic))
+    tps = {TP(topic, p) for p in range(PARTITIONS)}
+    answers = iter([True])  # the assignment stands for one batch, then a rebalance starts
+
+    with pytest.raises(Superseded):
+        asyncio.run(
+            bring_up_to_date(
+                consumer_options(app), dict.fromkeys(tps, store), current=lambda: next(answers, False)
+            )
+        )
+
+    held = [p for p in range(PARTITIONS) if store.partitions.get(p)]
+    assert len(held) == 1  # one batch applied, nothing after the change
+    for p in range(PARTITIONS):
+        offset = store.persisted_offset(TP(topic, p))
+        mine = [w for w in writes if w[0] == p]
+        expected = latest(mine[: offset + 1])[p] if offset is not None else {}
+        assert {k: store.packer.unpack(v) for k, v in store.partitions.get(p, {}).items()} == expected
