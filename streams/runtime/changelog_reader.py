@@ -33,8 +33,8 @@ from faust.types import TP
 
 log = logging.getLogger("claimflow.recovery")
 
-#: records handed to the store at a time: short enough that heartbeats and the listener keep
-#: their turn on the event loop between batches (a few ms of work each)
+#: records handed to the stores at a time: short enough that heartbeats and the listener keep
+#: their turn on the event loop between batches (some tens of ms of work each)
 MAX_RECORDS = 2000
 #: empty fetches in a row (1 s each) after which partitions short of their end offset are left to
 #: Faust's recovery (a broker that stopped answering, or an end offset it does not deliver up to)
