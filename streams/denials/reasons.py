@@ -184,6 +184,12 @@ class ReasonMap:
             adj.reason_code in self.spec.carcs and not self.classify_one(adj).is_denial for adj in adjustments
         )
 
+    def denies_claim(self, claim_status_code: str | None, adjustments: list[Adjustment]) -> bool:
+        """An 835 claim payment that denies the claim: CLP02 4, unless its adjustments all say, by
+        codes the map knows, that nothing is denied (PR-1 only, OA-23 only). A denial adjustment
+        always leaves it denied (it explains nothing away)."""
+        return claim_status_code == "4" and not self.explained_without_denial(adjustments)
+
 
 def bundled_reason_map_path() -> Path:
     return Path(str(resources.files("streams.denials") / "carc.yaml"))

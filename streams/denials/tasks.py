@@ -215,7 +215,7 @@ def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:
         )
     if answer.claim_status_code == PREDETERMINATION:
         return False  # an estimate: nothing to act on yet
-    if answer.claim_status_code == "4" and not reasons.explained_without_denial(answer.adjustments):
+    if reasons.denies_claim(answer.claim_status_code, answer.adjustments):
         return True  # denied, and nothing the map knows says otherwise: a person reads it
     return any(c.is_denial for c in reasons.classify(answer.adjustments))
 
@@ -229,9 +229,7 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         return None  # an estimate before the service, not a decision on a claim
     classified = ctx.reasons.classify(denial.adjustments)
     denials = [c for c in classified if c.is_denial]
-    if not denials and (
-        denial.claim_status_code != "4" or ctx.reasons.explained_without_denial(denial.adjustments)
-    ):
+    if not denials and not ctx.reasons.denies_claim(denial.claim_status_code, denial.adjustments):
         # a CLP02 4 whose adjustments the map reads as no denial (OA-23, a prior payer's
         # adjudication; patient share) raises nothing; one that nothing explains asks a person
         return None

@@ -47,9 +47,9 @@ def remittance_state(ev: Denial, reasons: ReasonMap) -> ClaimState | None:
     if ev.claim_status_code == "22":
         return "pending"  # reversal: the payment was taken back, the claim is back in adjudication
     denied = any(c.is_denial for c in reasons.classify(ev.adjustments))
-    if ev.claim_status_code == "4" and (denied or not reasons.explained_without_denial(ev.adjustments)):
-        # CLP02 4 whose adjustments are none of them a denial (all patient share, a prior
-        # payer's adjudication): processed with nothing to pay, not denied
+    if reasons.denies_claim(ev.claim_status_code, ev.adjustments):
+        # (a CLP02 4 whose adjustments are none of them a denial — all patient share, a prior
+        # payer's adjudication — is processed with nothing to pay, not denied)
         return "denied"
     if ev.paid_amount > 0:
         return "partially_paid" if denied else "paid"

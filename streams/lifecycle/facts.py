@@ -17,11 +17,8 @@ def facts_for(claim: ValidClaim, answer: Denial | ClaimStatus, reasons: ReasonMa
     denials = (
         [c for c in reasons.classify(answer.adjustments) if c.is_denial] if isinstance(answer, Denial) else []
     )
-    # CLP02 4 is a denial unless its adjustments say otherwise (PR-1 only, OA-23 only: not denials)
-    denied_claim = (
-        isinstance(answer, Denial)
-        and answer.claim_status_code == "4"
-        and (bool(denials) or not reasons.explained_without_denial(answer.adjustments))
+    denied_claim = isinstance(answer, Denial) and reasons.denies_claim(
+        answer.claim_status_code, answer.adjustments
     )
     out = []
     for line in claim.lines:

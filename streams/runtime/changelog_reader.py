@@ -81,17 +81,15 @@ async def read_changelogs(
     options: Mapping[str, Any],
     starts: Mapping[TP, int | None],
     apply: Apply,
-    deadline: float | None = None,
 ) -> dict[TP, int]:
     """Read each partition of ``starts`` from its start offset (None: the beginning) up to its end
     offset as it was when the read began, handing the records to ``apply(tp, records)`` in offset
     order. Returns the offset up to which each partition was read (its consumer position − 1:
-    past any transaction markers; absent: nothing read). Stops at ``deadline``
-    (``time.monotonic()``, None: none) with what it read."""
+    past any transaction markers; absent: nothing read). A read that stalls (no records for
+    ``EMPTY_FETCHES`` fetches) stops with what it read."""
     if not starts:
         return {}
     began = time.monotonic()
-    deadline = float("inf") if deadline is None else deadline
     consumer = AIOKafkaConsumer(**options)
     read: dict[TP, int] = {}
     records = 0
@@ -114,7 +112,7 @@ async def read_changelogs(
                 consumer.pause(tp)
         empty = 0
         next_progress = began + PROGRESS_SECONDS
-        while remaining and time.monotonic() < deadline:
+        while remaining:
             batch = await consumer.getmany(timeout_ms=1000, max_records=MAX_RECORDS)
             empty = 0 if batch else empty + 1
             for tp, chunk in batch.items():
@@ -144,13 +142,6 @@ async def read_changelogs(
                     time.monotonic() - began,
                     len(remaining),
                 )
-        if remaining and time.monotonic() >= deadline:
-            log.warning(
-                "changelog read: stopped after %.0fs with %d partitions short of their end; "
-                "Faust's recovery reads the rest",
-                time.monotonic() - began,
-                len(remaining),
-            )
     finally:
         await consumer.stop()
     seconds = time.monotonic() - began
@@ -168,7 +159,6 @@ async def bring_up_to_date(
     options: Mapping[str, Any],
     stores: Mapping[TP, BulkStore],
     current: Callable[[], bool] = lambda: True,
-    deadline: float | None = None,
 ) -> dict[TP, int]:
     """Each store's changelog partitions read from its persisted offset + 1 (none: the beginning)
     to the end, applied in batches; the persisted offsets then stand where each read stopped.
@@ -185,7 +175,7 @@ async def bring_up_to_date(
             raise Superseded()
         stores[tp].apply_records(tp.partition, records)
 
-    read = await read_changelogs(options, starts, apply, deadline)
+    read = await read_changelogs(options, starts, apply)
     if not current():
         raise Superseded()
     for tp, offset in read.items():

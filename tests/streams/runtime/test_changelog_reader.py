@@ -9,7 +9,6 @@ tombstone removes the key — not from the reader's code.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from types import SimpleNamespace
 from typing import Any
@@ -165,30 +164,12 @@ def test_a_read_from_an_offset_applies_only_the_records_after_it(broker: Embedde
 
     last = offsets_per_partition(writes)
     starts: dict[TP, int | None] = {TP(topic, 0): 5, TP(topic, 1): None}
-    read = asyncio.run(
-        read_changelogs(consumer_options(fake_app(broker.bootstrap)), starts, apply, time.monotonic() + 60)
-    )
+    read = asyncio.run(read_changelogs(consumer_options(fake_app(broker.bootstrap)), starts, apply))
 
     assert [o for p, o in got if p == 0] == list(range(5, last[0] + 1))
     assert [o for p, o in got if p == 1] == list(range(last[1] + 1))
     assert not [o for p, o in got if p == 2]  # not asked for
     assert read == {TP(topic, 0): last[0], TP(topic, 1): last[1]}
-
-
-def test_a_read_out_of_time_reports_only_what_it_applied(broker: EmbeddedBroker) -> None:
-    writes = year(30)
-    topic = changelog(broker, writes)
-    got: dict[int, list[int]] = {}
-
-    def apply(tp: TP, records: Any) -> None:
-        got.setdefault(tp.partition, []).extend(r.offset for r in records)
-
-    starts: dict[TP, int | None] = {TP(topic, p): None for p in range(PARTITIONS)}
-    read = asyncio.run(
-        read_changelogs(consumer_options(fake_app(broker.bootstrap)), starts, apply, time.monotonic())
-    )
-    # no time at all: nothing applied, nothing claimed; Faust's recovery reads every record
-    assert got == {} and read == {}
 
 
 def test_a_read_superseded_by_a_rebalance_stops_with_each_store_holding_a_prefix_up_to_its_offset(
