@@ -52,7 +52,7 @@ from typing import Any
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner.default import murmur2
 
-from bench.e2e import answers, claim_items, env_for, produce, records
+from bench.e2e import answers, claim_items, cpu_seconds, env_for, produce, records
 from schemas.topics import Topic
 from streams.agents.catalogue import Table
 from streams.dev.broker import EmbeddedBroker, free_port
@@ -393,7 +393,9 @@ def assigned_changelog_partitions(worker: WorkerProcess) -> int:
 # -- 6. scale-out ------------------------------------------------------------------------------
 
 
-def scaleout_round(bs: str, workdir: Path, tag: str, cases: list[Any], workers: int) -> dict[str, float]:
+def scaleout_round(
+    bs: str, workdir: Path, tag: str, cases: list[Any], workers: int, broker_pid: int | None = None
+) -> dict[str, float]:
     prefix = f"{tag}."
     env = env_for(bs, prefix, workdir)
     create_topics(load_settings(env))
@@ -410,6 +412,11 @@ def scaleout_round(bs: str, workdir: Path, tag: str, cases: list[Any], workers: 
                 if workers == 1 or (min(parts) > 0 and len(set(parts)) == 1):
                     break
         time.sleep(6)  # the assigned-partitions gauge is refreshed every 5 s
+        # CPU over the round (cores busy): the workers, the broker, and this process producing the
+        # load and polling the counters, so that what is left of the machine is visible
+        pids = [w.proc.pid for w in running if w.proc is not None]
+        wall0, driver0 = time.monotonic(), time.process_time()
+        workers0, broker0 = sum(cpu_seconds(p) for p in pids), cpu_seconds(broker_pid) if broker_pid else 0.0
         produce(bs, claim_items(cases, prefix) + answers(cases, prefix))
         n = len(cases)
         # wait on the workers' own counters (cheap), read the outputs once they are done: a reader
@@ -423,6 +430,12 @@ def scaleout_round(bs: str, workdir: Path, tag: str, cases: list[Any], workers: 
             done = sum(sum(float(v) for v in _CONSUMED.findall(w.metrics())) for w in running)
             if done >= events:
                 break
+        wall = time.monotonic() - wall0
+        cpu = {
+            "workers": (sum(cpu_seconds(p) for p in pids) - workers0) / wall,
+            "broker": ((cpu_seconds(broker_pid) - broker0) / wall) if broker_pid else float("nan"),
+            "driver": (time.process_time() - driver0) / wall,
+        }
         time.sleep(2.0)
         scrubbed = records(bs, f"{prefix}{Topic.CLAIMS_SCRUBBED}", n, timeout=300)
         cl = records(bs, changelog(env["CLAIMFLOW_APP_ID"], Table.CLAIMS), 4 * n, timeout=300)
@@ -431,17 +444,23 @@ def scaleout_round(bs: str, workdir: Path, tag: str, cases: list[Any], workers: 
             w.stop()
     stamps = sorted([ts for *_, ts in scrubbed] + [ts for *_, ts in cl])
     span = (stamps[-1] - stamps[0]) / 1000
-    return {"claims_per_second": n / span, "seconds": span}
+    return {"claims_per_second": n / span, "seconds": span, **{f"cpu_{k}": v for k, v in cpu.items()}}
 
 
-def scaleout(bs: str, workdir: Path, claims: int, rounds: int) -> dict[str, Any]:
+def scaleout(
+    bs: str, workdir: Path, claims: int, rounds: int, broker_pid: int | None = None
+) -> dict[str, Any]:
     cases = generate(claims, seed=8, defect_rate=0.2)
     runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
     for r in range(rounds):
         for workers in (1, 2) if r % 2 == 0 else (2, 1):
             log(f"scale-out round {r + 1}/{rounds}: {workers} worker(s), {len(cases)} claims ...")
-            result = scaleout_round(bs, workdir, f"so{r}w{workers}", cases, workers)
-            log(f"    {result['claims_per_second']:,.0f} claims/s over {result['seconds']:.0f}s")
+            result = scaleout_round(bs, workdir, f"so{r}w{workers}", cases, workers, broker_pid)
+            log(
+                f"    {result['claims_per_second']:,.0f} claims/s over {result['seconds']:.0f}s; cores busy: "
+                f"workers {result['cpu_workers']:.2f}, broker {result['cpu_broker']:.2f}, "
+                f"load {result['cpu_driver']:.2f}"
+            )
             runs[workers].append(result)
     one = statistics.median(x["claims_per_second"] for x in runs[1])
     two = statistics.median(x["claims_per_second"] for x in runs[2])
@@ -459,6 +478,14 @@ def scaleout(bs: str, workdir: Path, claims: int, rounds: int) -> dict[str, Any]
         "median_two": round(two),
         "ratio": round(two / one, 3),
         "ratio_per_round": [round(x, 3) for x in ratios],
+        # median cores busy over the rounds (2 cores here): the workers, the broker, the load
+        "cores_busy": {
+            label: {
+                part: round(statistics.median(x[f"cpu_{part}"] for x in runs[count]), 2)
+                for part in ("workers", "broker", "driver")
+            }
+            for label, count in (("one", 1), ("two", 2))
+        },
     }
 
 
@@ -489,12 +516,13 @@ def main() -> None:
     if args.only_scaleout:
         with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
             result["scaleout"] = scaleout(
-                broker.bootstrap, workdir, args.scaleout_claims, args.scaleout_rounds
+                broker.bootstrap, workdir, args.scaleout_claims, args.scaleout_rounds, broker.pid
             )
         result["scaleout_ratio"] = result["scaleout"]["ratio"]
         s = result["scaleout"]
         print(
-            f"scale-out: one worker {s['one_worker_claims_per_second']} claims/s, two {s['two_workers_claims_per_second']}: ratio {s['ratio']}"
+            f"scale-out: one worker {s['one_worker_claims_per_second']} claims/s, two "
+            f"{s['two_workers_claims_per_second']}: ratio {s['ratio']}; cores busy {s['cores_busy']}"
         )
         args.out.write_text(json.dumps(result, indent=2) + "\n")
         return
@@ -608,7 +636,7 @@ def main() -> None:
 
         # 6. scale-out --------------------------------------------------------------------------
         if not args.skip_scaleout:
-            result["scaleout"] = scaleout(bs, workdir, args.scaleout_claims, args.scaleout_rounds)
+            result["scaleout"] = scaleout(bs, workdir, args.scaleout_claims, args.scaleout_rounds, broker.pid)
             result["scaleout_ratio"] = result["scaleout"]["ratio"]
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
@@ -640,7 +668,8 @@ def main() -> None:
         s = result["scaleout"]
         print(
             f"scale-out: one worker {s['one_worker_claims_per_second']} claims/s, two "
-            f"{s['two_workers_claims_per_second']}: ratio {s['ratio']} (per round {s['ratio_per_round']})"
+            f"{s['two_workers_claims_per_second']}: ratio {s['ratio']} (per round {s['ratio_per_round']}); "
+            f"cores busy {s['cores_busy']}"
         )
     print(f"written: {args.out}")
 
