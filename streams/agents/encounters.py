@@ -21,28 +21,22 @@ if TYPE_CHECKING:
 def register(app: ClaimflowApp) -> None:
     table = app.table(Table.ENCOUNTERS)
 
-    async def store(event: Any) -> None:
-        enc = await decode_event(app, event, Encounter)
-        if enc is None:
-            return
-        current = table.get(enc.encounter_id)
-        stamp = enc.occurred_at.timestamp()
-        if current is None or current["ts"] <= stamp:
-            # as JSON text: the changelog's encoder copies a string, it walks an object
-            table[enc.encounter_id] = {"ts": stamp, "encounter": enc.model_dump_json()}
-        waiter = app.encounter_waiters.pop(enc.encounter_id, None)
-        if waiter is not None:  # a claim is waiting for this encounter
-            waiter.set()
-
     @app.faust.agent(app.inputs(Agent.ENCOUNTERS), name=Agent.ENCOUNTERS.faust_name)
     async def encounters(stream: StreamT[Any]) -> None:
         async for event in stream.events():
 
             async def body(event: Any = event) -> None:
-                try:
-                    await store(event)
-                finally:  # handled, whatever it held: a claim's join waits only while this is behind
-                    app.encounters_read[event.message.partition] = event.message.offset
+                enc = await decode_event(app, event, Encounter)
+                if enc is None:
+                    return
+                current = table.get(enc.encounter_id)
+                stamp = enc.occurred_at.timestamp()
+                if current is None or current["ts"] <= stamp:
+                    # as JSON text: the changelog's encoder copies a string, it walks an object
+                    table[enc.encounter_id] = {"ts": stamp, "encounter": enc.model_dump_json()}
+                waiter = app.encounter_waiters.pop(enc.encounter_id, None)
+                if waiter is not None:  # a parked claim is waiting for this encounter
+                    waiter.set()
 
             await guarded(app, Agent.ENCOUNTERS, event, body)
 

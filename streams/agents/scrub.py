@@ -1,11 +1,8 @@
 """Scrub agent (``claims-submitted``, ``claims-waiting``): join, scrub, emit.
 
 A claim whose encounter has not arrived waits at the end of its batch, once per batch, for up to
-``CLAIMFLOW_JOIN_WAIT_SECONDS`` (the encounter is usually a moment behind on its own topic), and
-again while the encounter agent is still moving through what the broker held of that encounters
-partition when the wait began (after a backlog the claims run ahead of their encounters by whole
-fetches), never longer than the grace period; if it is still missing the claim is parked on
-``claims-waiting`` (same key, same partition) and scrubbed
+``CLAIMFLOW_JOIN_WAIT_SECONDS`` (the encounter is usually a moment behind on its own topic); if it
+is still missing the claim is parked on ``claims-waiting`` (same key, same partition) and scrubbed
 as soon as the encounter shows up, or without it once the grace period
 (``CLAIMFLOW_ENCOUNTER_GRACE_SECONDS``) ends; the documentation edits then say it is missing.
 Parking never blocks ``claims-submitted``: every claim waits the same grace, so the parked queue
@@ -17,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +28,7 @@ from streams.agents.common import Deferred, Outbox, batched, decode_event, guard
 from streams.agents.encounters import lookup, lookup_raw
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
-from streams.runtime.faust_internals import buffer_crowded, set_current_event
+from streams.runtime.faust_internals import set_current_event
 from streams.scrub import PatientHistory
 
 if TYPE_CHECKING:
@@ -91,7 +87,6 @@ def register(app: ClaimflowApp) -> None:
 
     @app.faust.agent(app.inputs(Agent.SCRUB), name=Agent.SCRUB.faust_name)
     async def scrub(stream: StreamT[Any]) -> None:
-        crowded = buffer_crowded(stream)
         # the put-off claims of this batch: each one's event (whose partition its encounter is
         # stored in) and the encounter id it waits for
         missing: list[tuple[EventT, str]] = []
@@ -123,7 +118,7 @@ def register(app: ClaimflowApp) -> None:
 
         async def give_encounters_a_moment() -> None:
             ids, missing[:] = list(missing), []
-            await wait_for_encounters(app, ids, join_wait, grace, crowded)
+            await wait_for_encounters(app, ids, join_wait)
 
         await batched(app, Agent.SCRUB, stream, handle, give_encounters_a_moment)
 
@@ -156,64 +151,22 @@ def register(app: ClaimflowApp) -> None:
             await guarded(app, Agent.SCRUB_WAITING, event, body)
 
 
-#: how long the encounter agent may read nothing while it is behind before a wait gives up on it:
-#: the broker may hold a fetch (Faust asks for up to 1.5 s), so records can come in bursts
-READER_PATIENCE_SECONDS = 1.5
-
-
-def never() -> bool:
-    return False
-
-
-async def wait_for_encounters(
-    app: ClaimflowApp,
-    wanted: list[tuple[EventT, str]],
-    seconds: float,
-    longest: float = 0.0,
-    crowded: Callable[[], bool] = never,
-) -> None:
+async def wait_for_encounters(app: ClaimflowApp, wanted: list[tuple[EventT, str]], seconds: float) -> None:
     """Wait until every encounter of ``wanted`` (the claim event waiting, its encounter id) is
-    stored, or until it is no longer worth waiting: ``seconds``, then on while the encounter agent
-    has not yet read what the broker held of those claims' encounters partitions when the wait
-    began and is still moving (it read some within ``READER_PATIENCE_SECONDS``, or within the last
-    ``seconds`` while ``crowded()``); ``longest`` at most. An encounter sent before its claim is
-    then still to come: after a backlog (a restart, an outage) the claims run ahead of their
-    encounters by whole fetches, and parking them would cost three more messages each. While the
-    waiting agent's own input buffer is crowded the consumer may hold the encounters back until
-    its claims are taken, so a reader that stops moving is not waited for.
-
-    Each is looked up in its claim event's context: a store that reads only the current event's
-    partition (RocksDB) finds it there."""
+    stored, or ``seconds`` pass. Each is looked up in its claim event's context: a store that
+    reads only the current event's partition (RocksDB) finds it there."""
     waiters: dict[str, asyncio.Event] = {}
-    partitions: set[int] = set()
     for event, eid in wanted:
         set_current_event(event)
         if lookup_raw(app, eid) is None:
             waiters[eid] = app.encounter_waiters.setdefault(eid, asyncio.Event())
-            partitions.add(event.message.partition)
     if not waiters:
         return
-    # what the broker held of each partition's encounters, as this worker last heard
-    held = {p: high for p in partitions if (high := app.encounters_highwater(p)) is not None}
-    moved = time.monotonic()
-    give_up = moved + max(seconds, longest)
-    read = {p: app.encounters_read.get(p, -1) for p in held}
-    pending = {asyncio.ensure_future(w.wait()) for w in waiters.values()}
+    tasks = [asyncio.ensure_future(w.wait()) for w in waiters.values()]
     try:
-        while pending:
-            _, pending = await asyncio.wait(
-                pending, timeout=min(seconds, max(0.0, give_up - time.monotonic()))
-            )
-            clock, last = time.monotonic(), read
-            read = {p: app.encounters_read.get(p, -1) for p in held}
-            behind = [p for p, high in held.items() if read[p] < high - 1]
-            if any(read[p] > last[p] for p in behind):
-                moved = clock
-            patience = seconds if crowded() else max(seconds, READER_PATIENCE_SECONDS)
-            if not behind or clock - moved >= patience - 1e-3 or clock >= give_up:
-                break  # read up to what was there, or not moving: what is missing is not coming now
+        await asyncio.wait(tasks, timeout=seconds)
     finally:
-        for task in pending:
+        for task in tasks:
             task.cancel()
         for eid, waiter in waiters.items():
             forget_waiter(app, eid, waiter)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import faust
-from faust.types import TP, TopicT
+from faust.types import TopicT
 
 from schemas.topics import CATALOGUE, Topic, topic_name
 from streams.denials import load_reason_map
@@ -139,9 +139,6 @@ class ClaimflowApp:
         self.broadcasts: dict[Topic, BroadcastTable] = {}
         #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)
         self.encounter_waiters: dict[str, asyncio.Event] = {}
-        #: encounters partition -> offset of the last event the encounter agent has handled (a
-        #: claim's join waits while this is still short of what the broker held)
-        self.encounters_read: dict[int, int] = {}
         self.health = Health(self, settings.stall_seconds)
         self.topics: dict[Topic, TopicT] = {
             spec.name: self.faust.topic(
@@ -156,16 +153,6 @@ class ClaimflowApp:
 
     def topic(self, logical: Topic) -> TopicT:
         return self.topics[logical]
-
-    def encounters_highwater(self, partition: int) -> int | None:
-        """The broker's highwater of an ``encounters`` partition as this worker last heard it (from
-        its fetches), or None when the partition is not assigned here or not fetched yet."""
-        tp = TP(self.topics[Topic.ENCOUNTERS].get_topic_name(), partition)
-        try:
-            high = self.faust.consumer.highwater(tp)
-        except Exception:  # not assigned to this worker, or the consumer is not started
-            return None
-        return int(high) if high is not None and high >= 0 else None
 
     def inputs(self, agent: Agent) -> TopicT:
         """The channel an agent reads: its declared input topics (``streams.agents.catalogue``),

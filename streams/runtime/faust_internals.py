@@ -70,7 +70,6 @@ import contextlib
 import logging
 import signal
 import weakref
-from collections.abc import Callable
 from typing import Any
 
 from faust.tables.manager import TableManager
@@ -320,17 +319,6 @@ def rocksdb_active_dbs(store: Any) -> list[Any]:
 def rocksdb_partition_db(store: Any, partition: int) -> Any:
     """The RocksDB database of one partition of a Faust RocksDB store."""
     return store._db_for_partition(partition)
-
-
-def buffer_crowded(stream: Any) -> Callable[[], bool]:
-    """Whether an agent's input buffer is over Faust's high-pressure mark (Faust then stops handing
-    that agent more records, and the consumer can hold back fetches of other partitions until the
-    buffered ones are taken). A stream without that shape is never crowded."""
-    queue = getattr(getattr(stream, "channel", None), "queue", None)
-    high = getattr(queue, "pressure_high_size", None)
-    if queue is None or not isinstance(high, int):
-        return lambda: False
-    return lambda: bool(queue.qsize() >= high)
 
 
 def set_current_event(event: Any) -> None:

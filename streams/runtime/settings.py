@@ -94,8 +94,7 @@ class Settings(BaseSettings):
         le=5,
         description=(
             "how long a batch's claims without their encounter wait for it before they are parked "
-            "(once per batch, and again while their encounters partition is still being read up to "
-            "what the broker held, within the grace period; 0 parks at once)"
+            "(once per batch; 0 parks at once)"
         ),
     )
     batch_size: int = Field(default=200, alias="CLAIMFLOW_BATCH_SIZE", ge=1, le=10000)

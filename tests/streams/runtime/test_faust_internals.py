@@ -240,25 +240,3 @@ def test_the_library_behaviours_the_fixes_rely_on_are_still_there() -> None:
     assert "if offset and offset > 0:" in inspect.getsource(AIOKafkaConsumer.seek_to_committed)
     # Faust's commit() still returns without committing while another commit runs
     assert "maybe_wait_for_commit_to_finish" in inspect.getsource(Consumer.commit)
-
-
-def test_an_agents_input_buffer_is_crowded_from_fausts_high_pressure_mark() -> None:
-    import faust
-
-    from streams.runtime.faust_internals import buffer_crowded
-
-    app = faust.App("crowded-test", broker="kafka://localhost:1", stream_buffer_maxsize=10)
-    channel = app.topic("claims-submitted").clone(is_iterator=True)
-    stream = app.stream(channel)
-    crowded = buffer_crowded(stream)
-    queue = stream.channel.queue
-    assert not crowded()
-    while queue.qsize() < queue.pressure_high_size:  # 10 / 1.25: Faust stops handing it records
-        queue.put_nowait(object())
-    assert crowded()
-
-
-def test_a_stream_of_another_shape_is_never_crowded() -> None:
-    from streams.runtime.faust_internals import buffer_crowded
-
-    assert buffer_crowded(SimpleNamespace())() is False
