@@ -127,6 +127,11 @@ class Denial(Envelope):
     paid_amount: SignedMoney = Field(
         default=Decimal("0"), description="CLP04; negative in a reversal (the payment taken back)"
     )
+    charge_amount: SignedMoney | None = Field(
+        default=None,
+        description="CLP03: the claim's billed charges; negative in a reversal. When absent, the 835's "
+        "balance gives it: paid_amount plus every adjustment",
+    )
 
     @model_validator(mode="after")
     def _reversal(self) -> Denial:

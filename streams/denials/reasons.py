@@ -155,6 +155,14 @@ class ReasonMap:
     def carc(self, code: str) -> CarcRule | None:
         return self.spec.carcs.get(code)
 
+    @property
+    def denial_categories(self) -> list[str]:
+        """Every reason category a denial adjustment can be counted under: the map's denial rows
+        (under CO/PI, PR or OA) and the one of a code the map does not know."""
+        rows = self.spec.carcs.values()
+        found = {r.category for r in rows if r.denial or r.oa_denial}
+        return sorted(found | {UNMAPPED.category})
+
     def remark(self, code: str) -> RemarkRule | None:
         return self.spec.remarks.get(code)
 

@@ -127,6 +127,7 @@ class ClaimflowApp:
         self.metrics.initialise(
             [(p.payer_id, p.plan_type) for p in self.scrubber.payers.profiles.values()],
             [spec.name for spec in CATALOGUE if spec.role != "output"],
+            self.reasons.denial_categories,
         )
         faustfix.install()  # never commit past an in-flight message (faust-streaming #606)
         self.faust = faust.App(settings.app_id, **faust_config(settings))

@@ -8,6 +8,7 @@ member ids, names or dates.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
@@ -130,6 +131,20 @@ class Metrics:
             "claimflow_denied_amount_usd_total",
             "Amount denied (USD) by payer and reason category.",
             ["payer", "category"],
+            registry=r,
+        )
+        self.denied_claims = Counter(
+            "claimflow_denied_claims_total",
+            "Payer decisions denying all or part of a claim, once per reason category among their "
+            "denial adjustments (a decision denied for two categories counts under both).",
+            ["payer", "category"],
+            registry=r,
+        )
+        self.remitted_charges = Counter(
+            "claimflow_remitted_charges_usd_total",
+            "Billed charges (USD) of the claims payers decided on an 835 (CLP03), by payer: the "
+            "denominator of the denial rate by dollars.",
+            ["payer"],
             registry=r,
         )
         self.claims_adjudicated = Counter(
@@ -259,16 +274,22 @@ class Metrics:
             )
         return pair
 
-    def initialise(self, payers: list[tuple[str, str]], topics: list[str]) -> None:
+    def initialise(
+        self, payers: list[tuple[str, str]], topics: list[str], denial_categories: Sequence[str] = ()
+    ) -> None:
         """Create the series for known payers and topics at 0, so rates see their first event
         (a series born at 1 hides that increment from increase() and rate())."""
         for payer, plan_type in payers:
+            for category in denial_categories:
+                self.denied_claims.labels(payer=payer, category=category)
+                self.denied_amount.labels(payer=payer, category=category)
             for outcome in ("accepted", "rejected"):
                 self.first_pass.labels(payer=payer, outcome=outcome)
             for result in ("clean", "held"):
                 self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)
             for outcome in ("paid", "partially_paid", "denied"):
                 self.claims_adjudicated.labels(payer=payer, outcome=outcome)
+            self.remitted_charges.labels(payer=payer)
         for topic in topics:
             self.events_consumed.labels(topic=topic)
             self.consumer_lag.labels(topic=topic)

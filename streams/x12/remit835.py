@@ -140,6 +140,7 @@ def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
                 "claim_id": seg.get(1),
                 "claim_status_code": seg.get(2),
                 "paid_amount": seg.get(4) or "0",
+                "charge_amount": seg.get(3) or None,
                 "adjustments": [],
                 "remark_codes": [],
             }

@@ -117,11 +117,13 @@ def denial(
     clp02: str = "4",
     remarks: list[str] | None = None,
     at: datetime | None = None,
+    charge: str | None = None,
 ) -> dict[str, Any]:
     ev = {
         "event_id": str(uuid.uuid4()),
         "occurred_at": (at or now()).isoformat(),
         "source": "835",
+        "charge_amount": charge,
         "claim_id": claim_id,
         "payer_claim_number": f"PCN-{claim_id}",
         "claim_status_code": clp02,

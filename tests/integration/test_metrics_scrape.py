@@ -1,5 +1,6 @@
-"""A real Prometheus server scrapes a worker; the recording rule for first-pass acceptance gives
-the value the scripted scenario implies (a redelivered status included), and no PHI shows up."""
+"""A real Prometheus server scrapes a worker; the recording rules for first-pass acceptance and the
+denial rates by count and by dollars give the values the scripted scenario implies (a redelivered
+status included), and no PHI shows up."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from streams.dev.broker import free_port
 from tests.debian import debian_binary
 from tests.integration.conftest import Deployment, metric_value, wait_tracked_ready
-from tests.integration.scenario import status, submit
+from tests.integration.scenario import denial, status, submit
 
 pytestmark = pytest.mark.broker
 
@@ -99,6 +100,28 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
             assert value is not None and abs(value - expected) < 1e-6, value
             overall = query(port, "claimflow_first_pass_acceptance:ratio_1h")
             assert overall and abs(float(overall[0]["value"][1]) - expected) < 1e-6
+            # the payer decides the three accepted claims, $45 each: PR-1 paid in full, PR-2 denied
+            # (CO-50), PR-3 paid $30 with $15 bundled (CO-97): by count 2 of 3 claims denied in all
+            # or part, by dollars $60 of $135
+            denial(bus, "PR-1", [], paid="45", clp02="1", charge="45")
+            denial(bus, "PR-2", [{"group_code": "CO", "reason_code": "50", "amount": "45"}], charge="45")
+            bundled = {"group_code": "CO", "reason_code": "97", "amount": "15", "line_number": 1}
+            denial(bus, "PR-3", [bundled], paid="30", clp02="1", charge="45")
+            bus.flush()
+            for rule, wanted in (
+                ('payer:claimflow_denial_rate:ratio_1d{payer="MCR-JH"}', 2 / 3),
+                ('payer:claimflow_denial_rate_dollars:ratio_1d{payer="MCR-JH"}', 60 / 135),
+            ):
+                deadline = time.monotonic() + 60
+                value = None
+                while time.monotonic() < deadline:
+                    result = query(port, rule)
+                    if result:
+                        value = float(result[0]["value"][1])
+                        if abs(value - wanted) < 1e-6:
+                            break
+                    time.sleep(1)
+                assert value is not None and abs(value - wanted) < 1e-6, (rule, value)
         finally:
             prom.terminate()
             prom.wait(20)

@@ -96,3 +96,11 @@ def test_a_medicare_reopening_worded_as_a_corrected_claim_is_refused(tmp_path: P
     )
     with pytest.raises(DataFileError, match=r"carc\.yaml.*\n.*carcs\.182.*medicare_instructions: required"):
         load_reason_map(path)
+
+
+def test_the_denial_categories_are_those_a_denial_can_be_counted_under() -> None:
+    """What the denial-rate series are created for: the map's denial rows and an unknown code's,
+    never patient share or a contractual write-down."""
+    categories = load_reason_map().denial_categories
+    assert {"medical_necessity", "bundling", "modifier", "unclassified"} <= set(categories)
+    assert not {"patient_share", "contractual", "patient_responsibility"} & set(categories)

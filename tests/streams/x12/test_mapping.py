@@ -241,6 +241,18 @@ def test_a_claim_paid_in_full_becomes_a_paid_status() -> None:
     assert [(a.group_code, a.reason_code, a.line_number) for a in denied.adjustments] == [("CO", "97", 2)]
 
 
+def test_each_remittance_decision_carries_the_claims_billed_charges() -> None:
+    """CLP03 (the charges the decision is about) is the denial rate's denominator by dollars; it is
+    read as sent, not rebuilt from the adjustments (this sample's first line has no CAS)."""
+    by_claim = {r.event.claim_id: r.event for r in ingest("remit-835.x12").events}  # type: ignore[attr-defined]
+    partial, denied = by_claim["X12-CLM-001"], by_claim["X12-CLM-003"]
+    assert isinstance(partial, Denial) and partial.charge_amount == Decimal("45")
+    assert isinstance(denied, Denial) and denied.charge_amount == Decimal("90")
+    _paid, reversal, correction, *_plbs = events(ingest("reversal-835.x12"))
+    assert isinstance(reversal, Denial) and reversal.charge_amount == Decimal("-100")
+    assert isinstance(correction, Denial) and correction.charge_amount == Decimal("100")
+
+
 # ----------------------------------------------------------------------------------- event ids
 
 
