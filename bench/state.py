@@ -21,7 +21,10 @@
    volumes); one is SIGKILLed; seconds until the survivor has processed an 835 sent to each of the
    dead worker's partitions, and records it applied.
 6. **Scale-out**: one worker versus two in the same group on the same pre-loaded traffic and
-   partitions, interleaved rounds, throughput from output record timestamps; the ratio of medians.
+   partitions, interleaved rounds, throughput from output record timestamps; the ratio of medians,
+   the CPU of every process (cores busy), and in the same run the machine's own ceiling (two
+   CPU-bound processes against one, ``bench/machine.py``). ``--compare-standby`` adds two workers
+   keeping no standby table copies as a third configuration per round.
 
 Records applied come from the worker's ``claimflow_table_changelog_records_applied_total``; cold
 recovery speed is records applied divided by the time from the first record applied to /ready.
@@ -53,6 +56,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner.default import murmur2
 
 from bench.e2e import answers, claim_items, cpu_seconds, env_for, produce, records
+from bench.machine import two_process_ratio
 from schemas.topics import Topic
 from streams.agents.catalogue import Table
 from streams.dev.broker import EmbeddedBroker, free_port
@@ -394,10 +398,18 @@ def assigned_changelog_partitions(worker: WorkerProcess) -> int:
 
 
 def scaleout_round(
-    bs: str, workdir: Path, tag: str, cases: list[Any], workers: int, broker_pid: int | None = None
+    bs: str,
+    workdir: Path,
+    tag: str,
+    cases: list[Any],
+    workers: int,
+    broker_pid: int | None = None,
+    standby: int | None = None,
 ) -> dict[str, float]:
     prefix = f"{tag}."
     env = env_for(bs, prefix, workdir)
+    if standby is not None:
+        env["CLAIMFLOW_TABLE_STANDBY_REPLICAS"] = str(standby)
     create_topics(load_settings(env))
     running = [WorkerProcess(env, workdir / f"{tag}-w{i}.log", web_port=free_port()) for i in range(workers)]
     try:
@@ -448,45 +460,73 @@ def scaleout_round(
 
 
 def scaleout(
-    bs: str, workdir: Path, claims: int, rounds: int, broker_pid: int | None = None
+    bs: str,
+    workdir: Path,
+    claims: int,
+    rounds: int,
+    broker_pid: int | None = None,
+    compare_standby: bool = False,
 ) -> dict[str, Any]:
+    """One worker against two in one group, interleaved rounds on the same claims; with
+    ``compare_standby`` a third configuration per round: two workers keeping no standby copies
+    (``CLAIMFLOW_TABLE_STANDBY_REPLICAS=0``), to show what the standby work costs the second worker."""
     cases = generate(claims, seed=8, defect_rate=0.2)
-    runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+    #: label → (workers, standby replicas: None is the kafka profile's, Faust's default 1)
+    configs: dict[str, tuple[int, int | None]] = {"one": (1, None), "two": (2, None)}
+    if compare_standby:
+        configs["two_no_standby"] = (2, 0)
+    runs: dict[str, list[dict[str, float]]] = {label: [] for label in configs}
     for r in range(rounds):
-        for workers in (1, 2) if r % 2 == 0 else (2, 1):
-            log(f"scale-out round {r + 1}/{rounds}: {workers} worker(s), {len(cases)} claims ...")
-            result = scaleout_round(bs, workdir, f"so{r}w{workers}", cases, workers, broker_pid)
+        order = list(configs) if r % 2 == 0 else list(reversed(configs))
+        for label in order:
+            workers, standby = configs[label]
+            log(f"scale-out round {r + 1}/{rounds}: {label} ({workers} worker(s)), {len(cases)} claims ...")
+            tag = f"so{r}{label.replace('_', '')}"
+            measured = scaleout_round(bs, workdir, tag, cases, workers, broker_pid, standby)
             log(
-                f"    {result['claims_per_second']:,.0f} claims/s over {result['seconds']:.0f}s; cores busy: "
-                f"workers {result['cpu_workers']:.2f}, broker {result['cpu_broker']:.2f}, "
-                f"load {result['cpu_driver']:.2f}"
+                f"    {measured['claims_per_second']:,.0f} claims/s over {measured['seconds']:.0f}s; cores busy: "
+                f"workers {measured['cpu_workers']:.2f}, broker {measured['cpu_broker']:.2f}, "
+                f"load {measured['cpu_driver']:.2f}"
             )
-            runs[workers].append(result)
-    one = statistics.median(x["claims_per_second"] for x in runs[1])
-    two = statistics.median(x["claims_per_second"] for x in runs[2])
-    ratios = [b["claims_per_second"] / a["claims_per_second"] for a, b in zip(runs[1], runs[2], strict=True)]
-    return {
+            runs[label].append(measured)
+    median = {label: statistics.median(x["claims_per_second"] for x in rs) for label, rs in runs.items()}
+
+    def per_round(label: str) -> list[float]:
+        return [
+            round(b["claims_per_second"] / a["claims_per_second"], 3)
+            for a, b in zip(runs["one"], runs[label], strict=True)
+        ]
+
+    result: dict[str, Any] = {
         "claims_per_round": len(cases),
         "rounds": rounds,
-        "one_worker_claims_per_second": [round(x["claims_per_second"]) for x in runs[1]],
-        "two_workers_claims_per_second": [round(x["claims_per_second"]) for x in runs[2]],
-        "round_seconds": {
-            "one": [round(x["seconds"], 1) for x in runs[1]],
-            "two": [round(x["seconds"], 1) for x in runs[2]],
-        },
-        "median_one": round(one),
-        "median_two": round(two),
-        "ratio": round(two / one, 3),
-        "ratio_per_round": [round(x, 3) for x in ratios],
+        "table_standby_replicas": 1,  # the kafka profile's (Faust's default), for "two"
+        "one_worker_claims_per_second": [round(x["claims_per_second"]) for x in runs["one"]],
+        "two_workers_claims_per_second": [round(x["claims_per_second"]) for x in runs["two"]],
+        "round_seconds": {label: [round(x["seconds"], 1) for x in rs] for label, rs in runs.items()},
+        "median_one": round(median["one"]),
+        "median_two": round(median["two"]),
+        "ratio": round(median["two"] / median["one"], 3),
+        "ratio_per_round": per_round("two"),
         # median cores busy over the rounds (2 cores here): the workers, the broker, the load
         "cores_busy": {
             label: {
-                part: round(statistics.median(x[f"cpu_{part}"] for x in runs[count]), 2)
+                part: round(statistics.median(x[f"cpu_{part}"] for x in rs), 2)
                 for part in ("workers", "broker", "driver")
             }
-            for label, count in (("one", 1), ("two", 2))
+            for label, rs in runs.items()
         },
     }
+    # the machine's own ceiling in the same run: two CPU-bound processes against one, no broker
+    result["machine"] = two_process_ratio(log=log)
+    if compare_standby:
+        result["two_workers_no_standby_claims_per_second"] = [
+            round(x["claims_per_second"]) for x in runs["two_no_standby"]
+        ]
+        result["median_two_no_standby"] = round(median["two_no_standby"])
+        result["ratio_no_standby"] = round(median["two_no_standby"] / median["one"], 3)
+        result["ratio_no_standby_per_round"] = per_round("two_no_standby")
+    return result
 
 
 # -- main --------------------------------------------------------------------------------------
@@ -496,8 +536,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="claimflow state at scale")
     parser.add_argument("--claims", type=int, default=1_000_000)
     parser.add_argument("--templates", type=int, default=1500, help="simulated claims for the templates")
-    parser.add_argument("--scaleout-claims", type=int, default=7000)
+    parser.add_argument(
+        "--scaleout-claims",
+        type=int,
+        default=12000,
+        help="claims per round: ≥ 20 s even for two workers here",
+    )
     parser.add_argument("--scaleout-rounds", type=int, default=3)
+    parser.add_argument(
+        "--compare-standby",
+        action="store_true",
+        help="the scale-out also runs two workers without standby copies (a third configuration per round)",
+    )
     parser.add_argument("--skip-scaleout", action="store_true")
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--only-scaleout", action="store_true", help="the scale-out rounds alone")
@@ -516,7 +566,12 @@ def main() -> None:
     if args.only_scaleout:
         with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
             result["scaleout"] = scaleout(
-                broker.bootstrap, workdir, args.scaleout_claims, args.scaleout_rounds, broker.pid
+                broker.bootstrap,
+                workdir,
+                args.scaleout_claims,
+                args.scaleout_rounds,
+                broker.pid,
+                args.compare_standby,
             )
         result["scaleout_ratio"] = result["scaleout"]["ratio"]
         s = result["scaleout"]
@@ -524,6 +579,12 @@ def main() -> None:
             f"scale-out: one worker {s['one_worker_claims_per_second']} claims/s, two "
             f"{s['two_workers_claims_per_second']}: ratio {s['ratio']}; cores busy {s['cores_busy']}"
         )
+        print(f"the machine: two CPU-bound processes / one {s['machine']['ratio']}")
+        if "ratio_no_standby" in s:
+            print(
+                f"two workers without standby copies {s['two_workers_no_standby_claims_per_second']}: "
+                f"ratio {s['ratio_no_standby']}"
+            )
         args.out.write_text(json.dumps(result, indent=2) + "\n")
         return
     with EmbeddedBroker(log_path=workdir / "broker.log") as broker:
@@ -636,7 +697,9 @@ def main() -> None:
 
         # 6. scale-out --------------------------------------------------------------------------
         if not args.skip_scaleout:
-            result["scaleout"] = scaleout(bs, workdir, args.scaleout_claims, args.scaleout_rounds, broker.pid)
+            result["scaleout"] = scaleout(
+                bs, workdir, args.scaleout_claims, args.scaleout_rounds, broker.pid, args.compare_standby
+            )
             result["scaleout_ratio"] = result["scaleout"]["ratio"]
     args.out.parent.mkdir(exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

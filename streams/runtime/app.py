@@ -103,6 +103,8 @@ def faust_config(settings: Settings) -> dict[str, Any]:
     if settings.broker_session_timeout is not None:
         config["broker_session_timeout"] = settings.broker_session_timeout
         config["broker_heartbeat_interval"] = max(1.0, settings.broker_session_timeout / 5)
+    if settings.table_standby_replicas is not None:
+        config["table_standby_replicas"] = settings.table_standby_replicas
     return config
 
 

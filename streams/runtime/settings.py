@@ -86,6 +86,17 @@ class Settings(BaseSettings):
         le=300,
         description="consumer-group session timeout in seconds (Faust default 60; embedded profile 8)",
     )
+    table_standby_replicas: int | None = Field(
+        default=None,
+        alias="CLAIMFLOW_TABLE_STANDBY_REPLICAS",
+        ge=0,
+        le=5,
+        description=(
+            "standby copies of each table partition kept warm by other workers of the group (Faust "
+            "default 1; embedded profile 0): a takeover then reads no changelog, and each worker "
+            "applies the others' table writes"
+        ),
+    )
     encounter_grace_seconds: float = Field(default=30.0, alias="CLAIMFLOW_ENCOUNTER_GRACE_SECONDS", ge=0)
     join_wait_seconds: float = Field(
         default=0.2,

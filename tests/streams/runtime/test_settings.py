@@ -92,6 +92,19 @@ def test_embedded_profile_applies_broker_workarounds_only_when_asked() -> None:
     assert real["producer_max_batch_size"] > 1 and "broker_session_timeout" not in real
 
 
+def test_standby_replicas_follow_the_profile_unless_set() -> None:
+    """Faust keeps one standby copy by default (kafka profile), none with the embedded broker; the
+    setting overrides either."""
+    real = faust_config(load_settings({"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092"}))
+    assert "table_standby_replicas" not in real  # Faust's own default (1)
+    embedded = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "CLAIMFLOW_BROKER_PROFILE": "embedded"}
+    assert faust_config(load_settings(embedded))["table_standby_replicas"] == 0
+    none = load_settings({"KAFKA_BOOTSTRAP_SERVERS": "kafka:9092", "CLAIMFLOW_TABLE_STANDBY_REPLICAS": "0"})
+    assert faust_config(none)["table_standby_replicas"] == 0
+    two = load_settings({**embedded, "CLAIMFLOW_TABLE_STANDBY_REPLICAS": "2"})
+    assert faust_config(two)["table_standby_replicas"] == 2
+
+
 def test_every_documented_variable_is_known() -> None:
     names = env_var_names()
     for documented in (
