@@ -10,7 +10,6 @@ tracker, stores the entry, emits what it returned and counts.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
@@ -25,6 +24,7 @@ from streams.agents.claims_query import ClaimLookup
 from streams.agents.common import Outbox, batched, decode_event, logical_topic
 from streams.denials import ReasonMap, TaskPlanner
 from streams.denials.reasons import PREDETERMINATION
+from streams.lifecycle.events import remitted_charge
 from streams.lifecycle.first_pass import ADJUDICATED_STATES
 from streams.lifecycle.machine import Change, Outcome
 from streams.lifecycle.tracker import Answer, ClaimEntry, Tracked, Tracker
@@ -40,22 +40,6 @@ CONTRACTS: dict[Topic, type[LifecycleEvent | ClaimStatus | Denial]] = {
     Topic.CLAIM_STATUS: ClaimStatus,
     Topic.CLAIM_DENIALS: Denial,
 }
-
-
-def remitted_charge(ev: Answer) -> Decimal:
-    """The billed charges of the claim a payer decided on an 835, or 0 when the answer is no such
-    decision. A CLP paid in full without adjustments arrives as an F1 status carrying the paid
-    amount (then equal to the charges); a decision carries CLP03, or the 835's balance gives it
-    (CLP03 = CLP04 + every CAS amount of the claim and its lines). A reversal (22) takes a decision
-    back and a predetermination (25) decides nothing: neither is a decision to count."""
-    if isinstance(ev, ClaimStatus):
-        paid_in_full = ev.category_code == "F1" and ev.source == "835"
-        return (ev.amount or Decimal("0")) if paid_in_full else Decimal("0")
-    if ev.claim_status_code in ("22", PREDETERMINATION):
-        return Decimal("0")
-    if ev.charge_amount is not None:
-        return ev.charge_amount
-    return ev.paid_amount + sum((a.amount for a in ev.adjustments), Decimal("0"))
 
 
 def count_answer(metrics: Metrics, reasons: ReasonMap, payer: str, ev: Answer) -> None:

@@ -56,6 +56,22 @@ def remittance_state(ev: Denial, reasons: ReasonMap) -> ClaimState | None:
     return "denied" if denied else "paid"
 
 
+def remitted_charge(ev: ClaimStatus | Denial) -> Decimal:
+    """The billed charges of the claim a payer decided on an 835, or 0 when the answer is no such
+    decision. A CLP paid in full without adjustments arrives as an F1 status carrying the paid
+    amount (then equal to the charges); a decision carries CLP03, or the 835's balance gives it
+    (CLP03 = CLP04 + every CAS amount of the claim and its lines). A reversal (22) takes a decision
+    back and a predetermination (25) decides nothing: neither is a decision to count."""
+    if isinstance(ev, ClaimStatus):
+        paid_in_full = ev.category_code == "F1" and ev.source == "835"
+        return (ev.amount or Decimal("0")) if paid_in_full else Decimal("0")
+    if ev.claim_status_code in ("22", PREDETERMINATION):
+        return Decimal("0")
+    if ev.charge_amount is not None:
+        return ev.charge_amount
+    return ev.paid_amount + sum((a.amount for a in ev.adjustments), Decimal("0"))
+
+
 def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
     return Change(
         event_id=str(ev.event_id),

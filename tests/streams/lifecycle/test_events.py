@@ -1,0 +1,50 @@
+"""What an 835 decision says about the charges it decided (the denial rate's denominator by
+dollars): CLP03 as sent, or the 835's balance (CLP03 = CLP04 + every CAS amount)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from schemas import ClaimStatus, Denial
+from streams.lifecycle.events import remitted_charge
+from tests.builders import FIXED_TIME
+
+
+def decision(clp02: str, paid: str, *cas: tuple[str, str, str], charge: str | None = None) -> Denial:
+    adjustments = [{"group_code": g, "reason_code": r, "amount": a} for g, r, a in cas]
+    key = "reversed_adjustments" if clp02 == "22" else "adjustments"
+    body: dict[str, Any] = {
+        "claim_id": "C1",
+        "claim_status_code": clp02,
+        "paid_amount": paid,
+        key: adjustments,
+    }
+    return Denial.model_validate({**body, "charge_amount": charge, "occurred_at": FIXED_TIME})
+
+
+@pytest.mark.parametrize(
+    ("answer", "charges"),
+    [
+        (decision("1", "80", ("CO", "45", "20"), charge="100"), "100"),
+        (decision("1", "80", ("CO", "45", "15"), ("PR", "2", "5")), "100"),  # the balance
+        (decision("4", "0", ("CO", "50", "45")), "45"),
+        (decision("2", "30", ("OA", "23", "70")), "100"),  # processed as secondary
+        (decision("22", "-80", ("PR", "2", "-20"), charge="-100"), "0"),  # a reversal decides nothing
+        (decision("25", "0", ("CO", "50", "45"), charge="45"), "0"),  # an estimate decides nothing
+    ],
+)
+def test_the_charges_a_remittance_decided(answer: Denial, charges: str) -> None:
+    assert remitted_charge(answer) == Decimal(charges)
+
+
+def test_only_a_payment_in_full_on_the_835_carries_charges_among_statuses() -> None:
+    def status(category: str, source: str) -> ClaimStatus:
+        body = {"claim_id": "C1", "category_code": category, "amount": "45", "source": source}
+        return ClaimStatus.model_validate({**body, "occurred_at": FIXED_TIME})
+
+    assert remitted_charge(status("F1", "835")) == Decimal("45")
+    assert remitted_charge(status("F1", "277CA")) == 0  # a status, not the remittance
+    assert remitted_charge(status("A2", "277CA")) == 0
