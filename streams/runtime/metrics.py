@@ -275,7 +275,7 @@ class Metrics:
         return pair
 
     def initialise(
-        self, payers: list[tuple[str, str]], topics: list[str], denial_categories: Sequence[str] = ()
+        self, payers: list[tuple[str, str]], topics: list[str], denial_categories: Sequence[str]
     ) -> None:
         """Create the series for known payers and topics at 0, so rates see their first event
         (a series born at 1 hides that increment from increase() and rate())."""

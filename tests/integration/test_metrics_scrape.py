@@ -36,6 +36,20 @@ def query(port: int, promql: str) -> list[dict]:
     return body["data"]["result"]
 
 
+def wait_for_value(port: int, promql: str, wanted: float, timeout: float = 60.0) -> None:
+    """Poll Prometheus until ``promql`` gives ``wanted`` (rules are evaluated every second)."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        result = query(port, promql)
+        if result:
+            value = float(result[0]["value"][1])
+            if abs(value - wanted) < 1e-6:
+                return
+        time.sleep(1)
+    pytest.fail(f"{promql} = {value}, expected {wanted}")
+
+
 def test_prometheus_recording_rule_reports_first_pass_acceptance(
     deployment: Deployment, tmp_path: Path
 ) -> None:
@@ -88,16 +102,7 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
                 assert time.monotonic() < deadline, "the worker never decided four first passes"
                 time.sleep(0.5)
             expected = 0.75
-            deadline = time.monotonic() + 60
-            value = None
-            while time.monotonic() < deadline:
-                result = query(port, 'payer:claimflow_first_pass_acceptance:ratio_1h{payer="MCR-JH"}')
-                if result:
-                    value = float(result[0]["value"][1])
-                    if abs(value - expected) < 1e-6:
-                        break
-                time.sleep(1)
-            assert value is not None and abs(value - expected) < 1e-6, value
+            wait_for_value(port, 'payer:claimflow_first_pass_acceptance:ratio_1h{payer="MCR-JH"}', expected)
             overall = query(port, "claimflow_first_pass_acceptance:ratio_1h")
             assert overall and abs(float(overall[0]["value"][1]) - expected) < 1e-6
             # the payer decides the three accepted claims, $45 each: PR-1 paid in full, PR-2 denied
@@ -108,20 +113,8 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
             bundled = {"group_code": "CO", "reason_code": "97", "amount": "15", "line_number": 1}
             denial(bus, "PR-3", [bundled], paid="30", clp02="1", charge="45")
             bus.flush()
-            for rule, wanted in (
-                ('payer:claimflow_denial_rate:ratio_1d{payer="MCR-JH"}', 2 / 3),
-                ('payer:claimflow_denial_rate_dollars:ratio_1d{payer="MCR-JH"}', 60 / 135),
-            ):
-                deadline = time.monotonic() + 60
-                value = None
-                while time.monotonic() < deadline:
-                    result = query(port, rule)
-                    if result:
-                        value = float(result[0]["value"][1])
-                        if abs(value - wanted) < 1e-6:
-                            break
-                    time.sleep(1)
-                assert value is not None and abs(value - wanted) < 1e-6, (rule, value)
+            wait_for_value(port, 'payer:claimflow_denial_rate:ratio_1d{payer="MCR-JH"}', 2 / 3)
+            wait_for_value(port, 'payer:claimflow_denial_rate_dollars:ratio_1d{payer="MCR-JH"}', 60 / 135)
         finally:
             prom.terminate()
             prom.wait(20)
