@@ -80,7 +80,7 @@ from faust.types import TP
 from faust.utils.functional import consecutive_numbers
 from faust.worker import Worker
 
-from streams.runtime.changelog_reader import Superseded, bring_up_to_date, consumer_options
+from streams.runtime.changelog_reader import StandbyReader, Superseded, bring_up_to_date, consumer_options
 
 _INSTALLED = False
 log = logging.getLogger("claimflow.faustfix")
@@ -353,25 +353,71 @@ class BulkRecovery(Recovery):
     """Faust's table recovery, which first brings the active changelog partitions whose store takes
     records in bulk up to the changelog's end (see ``streams/runtime/changelog_reader.py``).
 
-    Standby partitions are left to Faust (it reads them after the streams resume): a cold pod is
-    ready as soon as its own partitions are. A rebalance starting during the read (partitions
-    revoked or assigned) stops it before its next batch — the stores keep a consistent prefix of
-    each changelog — and the recovery of the new assignment resumes from there."""
+    A rebalance starting during the read (partitions revoked or assigned) stops it before its next
+    batch — the stores keep a consistent prefix of each changelog — and the recovery of the new
+    assignment resumes from there.
+
+    Standby partitions of such stores are kept from Faust (which would follow them through the
+    worker's consumer, record by record) and followed by a ``StandbyReader`` once the recovery is
+    complete: a cold pod is ready as soon as its own partitions are. The reader is cancelled the
+    moment partitions are revoked or assigned, before Faust's recovery of the new assignment reads
+    the stores' offsets; the standby partitions still count as the tables' (``on_recovery_completed``
+    keeps them) and stay paused in the worker's consumer."""
 
     #: moved on every revocation and assignment: a read of an older epoch applies nothing more
     _epoch = 0
     #: the next ``_wait`` is the bulk read's: no request timeout (set by the active highwaters step)
     _unbounded = False
+    #: standby partitions whose store takes records in bulk (this assignment's), and their reader
+    _bulk_standbys: dict[TP, Any] | None = None
+    _standby_reader: StandbyReader | None = None
 
     def on_partitions_revoked(self, revoked: set[TP]) -> None:
         self._epoch += 1
+        self._stop_standby_reader()
         super().on_partitions_revoked(revoked)
 
     async def on_rebalance(
         self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
     ) -> None:
         self._epoch += 1
+        self._stop_standby_reader()
+        self._bulk_standbys = {}
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
+
+    def add_standby(self, table: Any, tp: TP) -> None:
+        if getattr(table.data, "bulk", False):
+            if self._bulk_standbys is None:
+                self._bulk_standbys = {}
+            self._bulk_standbys[tp] = table.data
+            self.tp_to_table[tp] = table
+            self.standbys_for_table[table].add(tp)
+        else:
+            super().add_standby(table, tp)
+
+    def revoke(self, tp: TP) -> None:
+        if self._bulk_standbys:
+            self._bulk_standbys.pop(tp, None)
+        super().revoke(tp)
+
+    async def on_recovery_completed(self, generation_id: int = 0) -> None:
+        epoch = self._epoch
+        await super().on_recovery_completed(generation_id)
+        if self._bulk_standbys and epoch == self._epoch and self.app.consumer_generation_id == generation_id:
+            self._standby_reader = StandbyReader(consumer_options(self.app), self._bulk_standbys)
+            self._standby_reader.start()
+            self.tables.on_standbys_ready()  # followed from here on (Faust's flag is informational)
+
+    def _stop_standby_reader(self) -> None:
+        reader, self._standby_reader = self._standby_reader, None
+        if reader is not None:
+            reader.cancel()
+
+    async def on_stop(self) -> None:
+        reader, self._standby_reader = self._standby_reader, None
+        if reader is not None:
+            await reader.stop()
+        await super().on_stop()
 
     async def _build_highwaters(self, consumer: Any, tps: set[TP], destination: Any, title: str) -> None:
         await super()._build_highwaters(consumer, tps, destination, title)

@@ -9,6 +9,12 @@ A worker rebuilding its tables is making progress as long as its table recovery 
 records (the bulk read, then Faust's): neither a long recovery nor the input lag that builds up
 meanwhile is a stall, only ``CLAIMFLOW_STALL_SECONDS`` without a record applied. Records applied
 outside a recovery (standby copies of other workers' writes) are not the agents' progress.
+
+A rebalance restarts every agent's clock: from the revocation until the partitions are assigned
+again and their positions known, Faust holds no read position for them (the lag then reads as the
+whole partition), and no agent can run. A worker that had been idle and caught up is not stalled
+because a rebalance began (a crashed peer's partitions arriving after a quiet night); a rebalance
+that does not finish within ``CLAIMFLOW_STALL_SECONDS`` still is.
 """
 
 from __future__ import annotations
@@ -37,6 +43,15 @@ class Health:
         #: changelog records applied so far, and when that count last moved
         self._applied = 0.0
         self.applied_at = float("-inf")  # none yet
+        #: Faust's count of rebalances started, and when this worker last saw it move
+        self._rebalances = 0
+        self.rebalanced_at = float("-inf")  # none yet
+
+    def note_rebalance(self, now: float) -> None:
+        count = getattr(self.app.faust, "rebalancing_count", 0)
+        if count != self._rebalances:
+            self._rebalances = count
+            self.rebalanced_at = now
 
     def note_recovery_progress(self, now: float) -> None:
         metrics = self.app.metrics
@@ -95,7 +110,9 @@ class Health:
         return out
 
     def update_gauges(self) -> dict[str, int]:
-        self.recovery_stuck(time.monotonic())
+        now = time.monotonic()
+        self.note_rebalance(now)
+        self.recovery_stuck(now)
         lag = self.lag()
         metrics = self.app.metrics
         for topic, value in lag.items():
@@ -111,12 +128,14 @@ class Health:
             return False, f"stalled: {stuck_recovery}"
         if now - self.started < self.stall_seconds:
             return True, "starting"
+        self.note_rebalance(now)
         lag = self.lag()
         stuck = []
         for agent, topics in self.app.agent_inputs.items():
             behind = sum(lag.get(t, 0) for t in topics)
-            # tables being rebuilt (records applied) hold every agent back: progress, not a stall
-            last = max(self.progress.get(agent, self.started), self.applied_at)
+            # tables being rebuilt (records applied) hold every agent back: progress, not a stall;
+            # a rebalance restarts the clock
+            last = max(self.progress.get(agent, self.started), self.applied_at, self.rebalanced_at)
             if behind > 0 and now - last > self.stall_seconds:
                 stuck.append(f"{agent} ({behind} behind, idle {now - last:.0f}s)")
         if stuck:

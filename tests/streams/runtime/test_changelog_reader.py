@@ -20,7 +20,13 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from yarl import URL
 
 from streams.dev.broker import EmbeddedBroker
-from streams.runtime.changelog_reader import Superseded, bring_up_to_date, consumer_options, read_changelogs
+from streams.runtime.changelog_reader import (
+    StandbyReader,
+    Superseded,
+    bring_up_to_date,
+    consumer_options,
+    read_changelogs,
+)
 from streams.runtime.stores import CompactMemoryStore
 
 pytestmark = pytest.mark.broker
@@ -196,3 +202,91 @@ def test_a_read_superseded_by_a_rebalance_stops_with_each_store_holding_a_prefix
         mine = [w for w in writes if w[0] == p]
         expected = latest(mine[: offset + 1])[p] if offset is not None else {}
         assert {k: store.packer.unpack(v) for k, v in store.partitions.get(p, {}).items()} == expected
+
+
+def produce(bootstrap: str, topic: str, writes: list[tuple[int, bytes, bytes | None]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, batch_size=0)
+    for partition, key, value in writes:
+        producer.send(topic, key=key, value=value, partition=partition).get(10)
+    producer.close()
+
+
+async def until(condition: Any, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+def test_a_standby_copy_follows_its_changelog_as_written_and_applies_nothing_once_cancelled(
+    broker: EmbeddedBroker,
+) -> None:
+    before = year(30)
+    topic = changelog(broker, before)
+    app = fake_app(broker.bootstrap)
+    store = CompactMemoryStore("memory://", app, fake_table(topic))
+    applied: list[int] = []
+    store.on_applied = applied.append
+    tps = {TP(topic, p) for p in range(PARTITIONS)}
+    # the other worker goes on writing while this one keeps the standby copy
+    during = [(i % PARTITIONS, b'"C-%d"' % i, b'{"state":"appealed","_w":4.0}') for i in range(0, 30, 4)]
+    during += [(2, b'"C-2"', None), (0, b'"C-new"', b'{"state":"submitted","_w":5.0}')]
+    after = [(p, b'"C-late-%d"' % p, b'{"state":"submitted","_w":6.0}') for p in range(PARTITIONS)]
+
+    def holds(writes: list[tuple[int, bytes, bytes | None]]) -> bool:
+        last = offsets_per_partition(writes)
+        return all(store.persisted_offset(TP(topic, p)) == last[p] for p in last)
+
+    async def scenario() -> StandbyReader:
+        reader = StandbyReader(consumer_options(app), dict.fromkeys(tps, store))
+        reader.start()
+        await until(lambda: holds(before))  # a new standby copy: read from the beginning
+        await asyncio.to_thread(produce, broker.bootstrap, topic, during)
+        await until(lambda: holds(before + during))
+        assert reader.cancel() is not None
+        await asyncio.to_thread(produce, broker.bootstrap, topic, after)
+        await asyncio.sleep(1.5)  # longer than a standby fetch waits
+        return reader
+
+    reader = asyncio.run(scenario())
+
+    expected = latest(before + during)  # nothing of ``after``: applied only while it ran
+    for p in range(PARTITIONS):
+        assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]
+    assert sum(applied) == reader.records == len(before) + len(during)
+    # promoted to active by the rebalance that cancelled it: the recovery reads only the tail
+    applied.clear()
+    asyncio.run(bring_up_to_date(consumer_options(app), dict.fromkeys(tps, store)))
+    assert sum(applied) == len(after)
+    for p in range(PARTITIONS):
+        assert store.packer.unpack(store.partitions[p][b'"C-late-%d"' % p]) == after[p][2]
+
+
+def test_a_standby_reader_that_fails_starts_again_from_the_stores_offsets(broker: EmbeddedBroker) -> None:
+    writes = year(12)
+    topic = changelog(broker, writes)
+    app = fake_app(broker.bootstrap)
+    store = CompactMemoryStore("memory://", app, fake_table(topic))
+    tps = {TP(topic, p) for p in range(PARTITIONS)}
+    calls = {"n": 0}
+    apply = store.apply_records
+
+    def failing_once(partition: int, records: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise OSError("disk full")
+        apply(partition, records)
+
+    store.apply_records = failing_once  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        reader = StandbyReader(consumer_options(app), dict.fromkeys(tps, store))
+        reader.start()
+        last = offsets_per_partition(writes)
+        await until(lambda: all(store.persisted_offset(TP(topic, p)) == last[p] for p in last), timeout=60)
+        await reader.stop()
+
+    asyncio.run(scenario())
+    expected = latest(writes)
+    for p in range(PARTITIONS):
+        assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]

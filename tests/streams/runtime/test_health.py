@@ -104,3 +104,21 @@ def test_inputs_with_lag_and_no_records_applied_is_still_a_stall() -> None:
     health = Health(app, stall_seconds=5)
     health.started -= 60  # and no changelog record was ever applied
     assert health.liveness()[0] is False
+
+
+def test_a_rebalance_after_a_quiet_spell_is_not_a_stall_but_one_that_never_ends_is() -> None:
+    app = fake_app()
+    app.faust.rebalancing_count = 1
+    health = Health(app, stall_seconds=5)
+    health.started -= 3600
+    for agent in app.agent_inputs:  # caught up an hour ago, idle since
+        health.progress[agent] = health.started
+    # a peer crashed: its partitions are revoked and reassigned; meanwhile Faust holds no read
+    # position for them, so the whole partition reads as lag
+    app.faust.consumer._read_offset = {}
+    app.faust.rebalancing_count = 2
+    assert health.liveness() == (True, "ok")
+    # the rebalance never completes (no agent runs): a stall once the limit has passed
+    health.rebalanced_at -= 10
+    alive, why = health.liveness()
+    assert alive is False and "scrub" in why
