@@ -128,6 +128,8 @@ def register(app: ClaimflowApp) -> None:
                 )
         if outcome.first_pass_decided is not None:
             metrics.first_pass.labels(payer=payer, outcome=outcome.first_pass_decided).inc()
+        if outcome.first_scrub_decided is not None:
+            metrics.clean_claim.labels(payer=payer, outcome=outcome.first_scrub_decided).inc()
 
     async def publish_state(outbox: Outbox, tracked: Tracked) -> None:
         for step in tracked.transitions:

@@ -59,6 +59,8 @@ def summary(
 ) -> str:
     clean = _sum(metrics, "claimflow_claims_scrubbed_total", result="clean")
     held = _sum(metrics, "claimflow_claims_scrubbed_total", result="held")
+    first_clean = _sum(metrics, "claimflow_clean_claim_total", outcome="clean")
+    first_held = _sum(metrics, "claimflow_clean_claim_total", outcome="held")
     fp_ok = _sum(metrics, "claimflow_first_pass_total", outcome="accepted")
     fp_no = _sum(metrics, "claimflow_first_pass_total", outcome="rejected")
     lines = [
@@ -69,7 +71,8 @@ def summary(
         f"claims scrubbed             {int(clean + held):>8}   (includes automatic corrected claims)",
         f"  clean (sent to payer)     {int(clean):>8}",
         f"  held with edits           {int(held):>8}",
-        f"clean-claim rate            {_pct(clean, clean + held):>8}",
+        f"clean-claim rate            {_pct(first_clean, first_clean + first_held):>8}   "
+        f"(original claims by their first scrub: {int(first_clean)} of {int(first_clean + first_held)})",
         "",
         "first-pass acceptance (original claims whose first decisive 277CA is A2)",
         f"  with claimflow scrubbing  {_pct(fp_ok, fp_ok + fp_no):>8}   ({int(fp_ok)} of {int(fp_ok + fp_no)})",

@@ -9,7 +9,10 @@ from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
 from streams.denials.reasons import PREDETERMINATION, ReasonMap
-from streams.lifecycle.machine import STATUS_CATEGORY_STATE, Change, ClaimState
+from streams.lifecycle.machine import SCRUB_STEPS, STATUS_CATEGORY_STATE, Change, ClaimState
+
+#: the ``source`` of claimflow's own lifecycle steps (a practice's own system posts its own)
+SCRUBBER = "claimflow"
 
 
 def from_lifecycle(ev: LifecycleEvent) -> Change:
@@ -24,6 +27,7 @@ def from_lifecycle(ev: LifecycleEvent) -> Change:
         frequency_code=ev.frequency_code,
         submitted_at=ev.submitted_at,
         replaces_claim_id=ev.replaces_claim_id,
+        scrubbed=ev.source == SCRUBBER and ev.stage in SCRUB_STEPS,
     )
 
 

@@ -125,6 +125,8 @@ Kind = CauseKind
 Result = TransitionResult | Literal["duplicate"]
 #: the steps claimflow itself emits for a claim (scrubbing), which make the claim known
 OWN_STEPS = frozenset({"ready", "held", "received"})
+#: claimflow's own steps that are scrub results, and what each says of the scrub
+SCRUB_STEPS: Mapping[str, Literal["clean", "held"]] = {"ready": "clean", "held": "held"}
 #: the code of an 835 reversal (CLP02 22): the payer takes back its decision on the claim
 REVERSAL_CODE = "CLP02=22"
 #: states in which the payer has decided (or the claim has left the payer's queue): a pending or
@@ -154,6 +156,8 @@ class Change:
     received_at: float | None = None
     #: the topic it came on (events on one topic are in bus order whatever their timestamps)
     received_on: str | None = None
+    #: a scrub result of claimflow's (its own ``ready`` or ``held`` step for a claim it scrubbed)
+    scrubbed: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,8 @@ class ClaimRecord:
     submission_count: int = 0  # times sent to the payer (ready steps)
     first_decisive: Literal["accepted", "rejected"] | None = None  # first decisive answer seen
     first_pass: Literal["accepted", "rejected"] | None = None
+    #: how claimflow's first scrub of the claim went (the clean-claim rate's: no manual touch)
+    first_scrub: Literal["clean", "held"] | None = None
     submitted_at: datetime | None = None
     accepted_at: datetime | None = None
     adjudicated_at: datetime | None = None
@@ -211,6 +217,8 @@ class Outcome:
     previous_state: ClaimState | None
     first_pass_decided: Literal["accepted", "rejected"] | None = None
     became: ClaimState | None = None  # the new state when it changed
+    #: an original claim's first scrub, decided by this change (counted once in the clean-claim rate)
+    first_scrub_decided: Literal["clean", "held"] | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -274,6 +282,13 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         decided = _decide_first_pass(known, is_original(frequency_code, replaces), first_decisive)
         if decided is not None:
             u["first_pass"] = decided
+    first_scrub = None
+    if change.scrubbed and own_step and code in SCRUB_STEPS and record.first_scrub is None:
+        # clean-claim rate (reference §6): a claim passes "with no manual touch" only if its first
+        # scrub passed; sent again after a coder's fix it is the same claim, held
+        u["first_scrub"] = first_scrub = SCRUB_STEPS[code]
+        if not is_original(frequency_code, replaces):  # a resubmission is not a claim of its own
+            first_scrub = None
 
     reversal = kind == "remittance" and code == REVERSAL_CODE
     # when the decision in force was made: only remittances and follow-up steps ask (a history scan)
@@ -360,4 +375,4 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     u["history"] = (*record.history, item)[-max_history:]
     record = replace(record, **u)  # type: ignore[arg-type]
     became = new_state if new_state != prev else None
-    return Outcome(record, result, prev, decided, became)
+    return Outcome(record, result, prev, decided, became, first_scrub_decided=first_scrub)

@@ -1,6 +1,7 @@
 """Figures of the audit report, computed from events (pure: dicts in, a ``Report`` out).
 
-* clean-claim rate: scrub results that passed, per day of scrubbing;
+* clean-claim rate: original claims whose first scrub passed, per day of that scrub (each claim
+  once: a claim held and scrubbed again after its fix counts as held);
 * first-pass acceptance: original claims whose first decisive answer accepted them, per day the
   claim was submitted — read from the tracker's state records (``claim-states``) when the input has
   them; an export without them is judged by the same definition (``streams.lifecycle.first_pass``)
@@ -104,17 +105,25 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     def in_period(d: date) -> bool:
         return period_from <= d <= period_to
 
-    # clean-claim rate per day (latest result per claim event)
+    # clean-claim rate per day (reference §6: passing every edit with no manual touch): each
+    # original claim once, on the day of its first scrub, by how that scrub went — a claim held,
+    # fixed and scrubbed again is one claim, held; a replacement claim is a resubmission
     scrubbed: dict[date, Counter[str]] = defaultdict(Counter)
+    first_scrub: dict[str, dict[str, Any]] = {}
+    for r in sorted(by_type["scrub_result"], key=event_time):
+        if original.get(r["claim_id"], True):
+            first_scrub.setdefault(r["claim_id"], r)
+    for r in first_scrub.values():
+        if in_period(d := event_day(r)):
+            scrubbed[d][r["status"]] += 1
+    # the edits: every scrub's (a held claim's edits count again if they fire again)
     edit_counts: Counter[str] = Counter()
     edit_info: dict[str, dict[str, Any]] = {}
     seen_results: set[str] = set()
     for r in by_type["scrub_result"]:
-        d = event_day(r)
-        if not in_period(d) or r["event_id"] in seen_results:
+        if not in_period(event_day(r)) or r["event_id"] in seen_results:
             continue
         seen_results.add(r["event_id"])
-        scrubbed[d][r["status"]] += 1
         for edit in r.get("edits", []):
             edit_counts[edit["rule_id"]] += 1
             edit_info.setdefault(edit["rule_id"], edit)

@@ -109,6 +109,14 @@ class Metrics:
             ["payer", "outcome"],
             registry=r,
         )
+        self.clean_claim = Counter(
+            "claimflow_clean_claim_total",
+            "Original claims by their first scrub, once each: clean (passed every error-level edit, "
+            "no manual touch) or held. Clean-claim rate = clean / (clean + held); a claim held, "
+            "fixed and scrubbed again stays held (claimflow_claims_scrubbed_total counts every scrub).",
+            ["payer", "outcome"],
+            registry=r,
+        )
         self.acknowledgments = Counter(
             "claimflow_acknowledgments_total",
             "Claim status answers by payer and X12 category code.",
@@ -287,6 +295,7 @@ class Metrics:
                 self.first_pass.labels(payer=payer, outcome=outcome)
             for result in ("clean", "held"):
                 self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)
+                self.clean_claim.labels(payer=payer, outcome=result)
             for outcome in ("paid", "partially_paid", "denied"):
                 self.claims_adjudicated.labels(payer=payer, outcome=outcome)
             self.remitted_charges.labels(payer=payer)

@@ -115,6 +115,22 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
             bus.flush()
             wait_for_value(port, 'payer:claimflow_denial_rate:ratio_1d{payer="MCR-JH"}', 2 / 3)
             wait_for_value(port, 'payer:claimflow_denial_rate_dollars:ratio_1d{payer="MCR-JH"}', 60 / 135)
+            # PR-5 is billed 93000 with 93010 (the global service with its own component): held; a
+            # coder drops the 93010 and sends it again, clean. One claim, touched by hand: the
+            # clean-claim rate is 4 of 5 claims (not 5 of 6 scrubs)
+            submit(bus, "PR-5", codes=("93000", "93010"))
+            bus.flush()
+            bus.wait_for("claims-held", lambda rs: any(r["claim"]["claim_id"] == "PR-5" for r in rs))
+            submit(bus, "PR-5")
+            bus.flush()
+            wait_tracked_ready(deployment, ("PR-5",))
+            deadline = time.monotonic() + 30
+            while metric_value(text := worker.metrics(), "claimflow_claims_scrubbed_total") < 6:
+                assert time.monotonic() < deadline, "the worker never scrubbed PR-5 twice"
+                time.sleep(0.5)
+            assert metric_value(text, "claimflow_clean_claim_total", outcome="clean") == 4
+            assert metric_value(text, "claimflow_clean_claim_total", outcome="held") == 1
+            wait_for_value(port, "claimflow_clean_claim:ratio_1h", 4 / 5)
         finally:
             prom.terminate()
             prom.wait(20)

@@ -178,3 +178,22 @@ def test_an_edits_example_words_carry_no_dates_or_other_claims() -> None:
     report = compute([result], *P, REASONS)
     (top,) = report.top_edits
     assert top["message"] == "93000 on [date] was already billed on claim [claim] for this patient."
+
+
+def test_the_clean_claim_rate_counts_each_original_claim_once_by_its_first_scrub() -> None:
+    # reference §6: claims passing every edit with no manual touch ÷ claims scrubbed. C2 was held,
+    # fixed by a coder and scrubbed again (clean): one claim, touched. C3 is a replacement claim
+    # (frequency 7): a resubmission, not a claim of its own in the rate.
+    events = [
+        scrub("C1", "clean"),
+        scrub("C2", "held", at="2026-11-02T10:00:00+00:00"),
+        scrub("C2", "clean", at="2026-11-03T15:00:00+00:00"),
+        ev("claim_submitted", "2026-11-04T09:00:00+00:00", claim_id="C3", frequency_code="7"),
+        scrub("C3", "clean", at="2026-11-04T09:00:01+00:00"),
+    ]
+    report = compute(events, *P, REASONS)
+    assert report.totals["claims_scrubbed"] == 2
+    assert report.totals["clean_claim_rate"] == 0.5
+    per_day = {d["day"]: d for d in report.daily}
+    assert per_day["2026-11-02"]["scrubbed"] == 2 and per_day["2026-11-02"]["clean"] == 1
+    assert "2026-11-03" not in per_day or per_day["2026-11-03"]["scrubbed"] == 0

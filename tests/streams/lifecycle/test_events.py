@@ -1,5 +1,7 @@
-"""What an 835 decision says about the charges it decided (the denial rate's denominator by
-dollars): CLP03 as sent, or the 835's balance (CLP03 = CLP04 + every CAS amount)."""
+"""Events reduced to what the tracker and the metrics need: what an 835 decision says about the
+charges it decided (the denial rate's denominator by dollars: CLP03 as sent, or the 835's balance,
+CLP03 = CLP04 + every CAS amount), and which lifecycle steps are claimflow's scrub results (the
+clean-claim rate's)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from schemas import ClaimStatus, Denial
-from streams.lifecycle.events import remitted_charge
+from schemas import ClaimStatus, Denial, LifecycleEvent
+from streams.lifecycle.events import from_lifecycle, remitted_charge
 from tests.builders import FIXED_TIME
 
 
@@ -48,3 +50,22 @@ def test_only_a_payment_in_full_on_the_835_carries_charges_among_statuses() -> N
     assert remitted_charge(status("F1", "835")) == Decimal("45")
     assert remitted_charge(status("F1", "277CA")) == 0  # a status, not the remittance
     assert remitted_charge(status("A2", "277CA")) == 0
+
+
+@pytest.mark.parametrize(
+    ("stage", "source", "scrubbed"),
+    [
+        ("ready", "claimflow", True),
+        ("held", "claimflow", True),
+        ("received", "claimflow", False),  # parked for its encounter: not scrubbed yet
+        ("ready", "practice-system", False),  # sent by the practice's own system, never scrubbed here
+        ("appealed", "claimflow", False),
+    ],
+)
+def test_a_lifecycle_step_is_a_scrub_result_only_when_claimflow_scrubbed_the_claim(
+    stage: str, source: str, scrubbed: bool
+) -> None:
+    step = LifecycleEvent.model_validate(
+        {"claim_id": "C1", "stage": stage, "source": source, "payer_id": "MCR-JH", "occurred_at": FIXED_TIME}
+    )
+    assert from_lifecycle(step).scrubbed is scrubbed

@@ -362,3 +362,49 @@ def test_an_acceptance_after_the_payment_is_noted() -> None:
     paid = run(ready(), status("A2", 1), remittance("paid", 60, "45.00"))
     outcome = apply(paid, status("A2", 120, event_id="s-A2-again"))
     assert (outcome.result, outcome.record.state, outcome.record.anomalies) == ("noted", "paid", 0)
+
+
+def scrub_step(
+    stage: str, event_id: str, minutes: int = 0, frequency: str = "1", scrubbed: bool = True
+) -> Change:
+    at = T0 + timedelta(minutes=minutes)
+    return Change(
+        event_id,
+        "lifecycle",
+        at,
+        stage,  # type: ignore[arg-type]
+        stage,
+        payer_id="MCR-JH",
+        frequency_code=frequency,
+        submitted_at=at,
+        scrubbed=scrubbed,
+    )
+
+
+def test_a_claim_held_and_then_fixed_counts_once_in_the_clean_claim_rate_as_held() -> None:
+    # reference §6: passing every edit "with no manual touch" — the fixed resubmission is the
+    # same claim, touched
+    held = apply(ClaimRecord("C1"), scrub_step("held", "l-held"))
+    assert held.first_scrub_decided == "held" and held.record.first_scrub == "held"
+    fixed = apply(held.record, scrub_step("ready", "l-ready-2", minutes=90))
+    assert fixed.first_scrub_decided is None and fixed.record.first_scrub == "held"
+    assert fixed.record.state == "ready" and fixed.record.submission_count == 1
+
+
+def test_a_claim_passing_its_first_scrub_is_clean_once_even_when_its_step_is_redelivered() -> None:
+    step = scrub_step("ready", "l-ready")
+    first = apply(ClaimRecord("C1"), step)
+    assert first.first_scrub_decided == "clean"
+    again = apply(first.record, step)
+    assert again.result == "duplicate" and again.first_scrub_decided is None
+
+
+def test_replacements_and_claims_claimflow_never_scrubbed_are_not_in_the_clean_claim_rate() -> None:
+    replacement = apply(ClaimRecord("C1-R1"), scrub_step("ready", "l-r", frequency="7"))
+    assert replacement.first_scrub_decided is None and replacement.record.first_scrub == "clean"
+    # a practice's own system sent it and posted its ready step: no scrub of claimflow's
+    direct = apply(ClaimRecord("C2"), scrub_step("ready", "l-d", scrubbed=False))
+    assert direct.first_scrub_decided is None and direct.record.first_scrub is None
+    # the tracker's own "received" step (a claim parked for its encounter) is no scrub result
+    parked = apply(ClaimRecord("C3"), scrub_step("received", "l-p"))
+    assert parked.first_scrub_decided is None
