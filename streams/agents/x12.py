@@ -47,6 +47,10 @@ def register(app: ClaimflowApp) -> None:
         for outcome in result.interchanges:
             if outcome.ack:
                 await outbox.send(Topic.X12_ACKNOWLEDGMENTS, key, outcome.ack.encode())
+        for ack in result.acknowledged:  # a clearinghouse's 999 about sets sent to it
+            metrics.sets_acknowledged.labels(transaction=ack.label, outcome=ack.outcome).inc(ack.sets)
+            if ack.outcome == "rejected":
+                log.warning("a 999 on %s rejected %s", topic, ack.describe())
         for routed in result.events:
             await outbox.send(routed.topic, routed.key.encode(), routed.payload)
         pos = position(event)

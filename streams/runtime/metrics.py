@@ -117,6 +117,14 @@ class Metrics:
             ["payer", "outcome"],
             registry=r,
         )
+        self.sets_acknowledged = Counter(
+            "claimflow_x12_sets_acknowledged_total",
+            "Transaction sets a received 999/997 acknowledged (sets sent to the clearinghouse), by "
+            "outcome: accepted, accepted_with_errors, rejected — a rejected 837 set's claims never "
+            "reached the payer.",
+            ["transaction", "outcome"],
+            registry=r,
+        )
         self.acknowledgments = Counter(
             "claimflow_acknowledgments_total",
             "Claim status answers by payer and X12 category code.",
@@ -299,6 +307,8 @@ class Metrics:
             for outcome in ("paid", "partially_paid", "denied"):
                 self.claims_adjudicated.labels(payer=payer, outcome=outcome)
             self.remitted_charges.labels(payer=payer)
+        for outcome in ("accepted", "accepted_with_errors", "rejected"):  # claimflow sends 837s
+            self.sets_acknowledged.labels(transaction="837", outcome=outcome)
         for topic in topics:
             self.events_consumed.labels(topic=topic)
             self.consumer_lag.labels(topic=topic)

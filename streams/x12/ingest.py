@@ -3,9 +3,10 @@ agent share this).
 
 Each interchange of a file is read on its own (``segments.read``): one that cannot be read as an
 interchange is rejected with a TA1 and the others go on. Each functional group is checked against
-its own guide (``validation``): 837P, 835 and 277CA groups are read; 999/997 groups are recognised
-and skipped with a note; anything else is refused with a message naming what it is. Each
-transaction set the guide accepts is mapped to events, and every event is validated against its
+its own guide (``validation``): 837P, 835 and 277CA groups are read; 999/997 groups are
+recognised and read for what they say about the sets they acknowledge (``ack_received``: a
+clearinghouse's 999 rejecting claimflow's 837P), never acknowledged themselves; anything else is
+refused with a message naming what it is. Each transaction set the guide accepts is mapped to events, and every event is validated against its
 contract: an event the contract refuses is reported on its own (and dead-lettered by the caller)
 while the others go on. The 999 says exactly that: AK9 A (accepted), E (accepted, with refused
 items noted), P (some transaction sets rejected), R (rejected).
@@ -30,6 +31,7 @@ from schemas.codec import describe_validation_error, encode
 from schemas.topics import Topic
 from streams.x12.ack import SetVerdict, ack_999, ack_ta1, acknowledges
 from streams.x12.ack277 import statuses_from_277ca
+from streams.x12.ack_received import SetAcknowledged, read_acknowledgment
 from streams.x12.claim837 import claims_from_837p
 from streams.x12.context import SetView
 from streams.x12.guide import GUIDES
@@ -92,6 +94,8 @@ class InterchangeOutcome:
     refused: list[Refusal] = field(default_factory=list)
     ack: str | None = None
     ack_kind: Literal["999", "TA1"] | None = None
+    #: what the 999/997 groups of the interchange say about the sets they acknowledge
+    acknowledged: list[SetAcknowledged] = field(default_factory=list)
 
 
 @dataclass
@@ -118,6 +122,11 @@ class IngestResult:
     @property
     def events(self) -> list[Routed]:
         return [e for i in self.interchanges for e in i.events]
+
+    @property
+    def acknowledged(self) -> list[SetAcknowledged]:
+        """The transaction sets the file's 999/997 groups acknowledge (sets sent elsewhere)."""
+        return [a for i in self.interchanges for a in i.acknowledged]
 
     @property
     def refused(self) -> list[Refusal]:
@@ -315,6 +324,15 @@ def _interchange(
             outcome.notes.append(
                 f"{where}: an acknowledgment, recognised and skipped (acknowledgments are not acknowledged)"
             )
+            for st in group.sets:
+                acks = read_acknowledgment(interchange.segment(i) for i in range(st.start, st.end + 1))
+                outcome.acknowledged.extend(acks)
+                rejected_sets = [a for a in acks if a.outcome == "rejected"]
+                outcome.notes.extend(f"{where}: {a.describe()}" for a in rejected_sets)
+                if len(acks) > len(rejected_sets):
+                    outcome.notes.append(
+                        f"{where}: {len(acks) - len(rejected_sets)} transaction sets acknowledged as accepted"
+                    )
             continue
         if not group.supported:
             outcome.problems.append(

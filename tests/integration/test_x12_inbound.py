@@ -10,13 +10,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from streams.dev.broker import EmbeddedBroker
 from streams.errors import ExitCode
-from tests.integration.conftest import deploy
+from tests.integration.conftest import deploy, metric_value
 from tests.streams.x12.samples import SECRET, interchange, lines_277ca
 
 pytestmark = pytest.mark.broker
@@ -40,7 +41,7 @@ def test_interchanges_on_x12_inbound_are_checked_mapped_acknowledged_and_scrubbe
         CLAIMFLOW_PATIENT_KEY_SECRET=SECRET.decode(),
     )
     bus = deployment.bus
-    with deployment.worker():
+    with deployment.worker() as worker:
         bus.send("x12-inbound", "claims-837p.x12", (DATA / "claims-837p.x12").read_bytes())
         bus.send("x12-inbound", "invalid-837p.x12", (DATA / "invalid-837p.x12").read_bytes())
         bus.send("x12-inbound", "refused-277ca.x12", refused_277ca())
@@ -65,6 +66,17 @@ def test_interchanges_on_x12_inbound_are_checked_mapped_acknowledged_and_scrubbe
         acks = bus.wait_for("x12-acknowledgments", lambda rs: len(rs) >= 3, what="three 999s")
         ak9 = sorted(t.split("AK9*")[1][0] for t in (r["_raw"].decode() for r in acks))
         assert ak9 == ["A", "E", "P"]  # clean, a refused item noted, one transaction set rejected
+        # the partly accepting 999 comes back as a clearinghouse's answer to an 837P sent: its
+        # rejected set is counted (the alert's input) and the 999 itself is not acknowledged
+        (partly,) = [r["_raw"] for r in acks if b"AK9*P" in r["_raw"]]
+        bus.send("x12-inbound", "ack-999.x12", partly)
+        bus.flush()
+        deadline = time.monotonic() + 30
+        name = "claimflow_x12_sets_acknowledged_total"
+        while metric_value(text := worker.metrics(), name, transaction="837", outcome="rejected") < 1:
+            assert time.monotonic() < deadline, "the 999 was never read"
+            time.sleep(0.5)
+        assert metric_value(text, name, transaction="837", outcome="accepted") == 2
         statuses = bus.wait_for("claim-status", lambda rs: len(rs) >= 1, what="the 277CA status")
         assert [(s["claim_id"], s["category_code"], len(s["line_statuses"])) for s in statuses] == [
             ("LINES-CLM-001", "A2", 2)
