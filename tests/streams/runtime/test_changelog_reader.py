@@ -48,16 +48,20 @@ def fake_table(topic: str) -> Any:
     return SimpleNamespace(name="claims", changelog_topic=SimpleNamespace(get_topic_name=lambda: topic))
 
 
+def produce(bootstrap: str, topic: str, writes: list[tuple[int, bytes, bytes | None]]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, batch_size=0)  # one record a request
+    for partition, key, value in writes:
+        producer.send(topic, key=key, value=value, partition=partition).get(10)
+    producer.close()
+
+
 def changelog(broker: EmbeddedBroker, writes: list[tuple[int, bytes, bytes | None]]) -> str:
     """A changelog topic holding ``writes`` (partition, key, value; None: tombstone), in order."""
     topic = f"app-{uuid.uuid4().hex[:8]}-claims-changelog"
     admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
     admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
     admin.close()
-    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, batch_size=0)  # one record a request
-    for partition, key, value in writes:
-        producer.send(topic, key=key, value=value, partition=partition).get(10)
-    producer.close()
+    produce(broker.bootstrap, topic, writes)
     return topic
 
 
@@ -83,6 +87,11 @@ def latest(writes: list[tuple[int, bytes, bytes | None]]) -> dict[int, dict[byte
     return out
 
 
+def contents(store: CompactMemoryStore, partition: int) -> dict[bytes, bytes]:
+    """What the store holds of a changelog partition, decoded as the changelog carried it."""
+    return {k: store.packer.unpack(v) for k, v in store.partitions.get(partition, {}).items()}
+
+
 def offsets_per_partition(writes: list[tuple[int, bytes, bytes | None]]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for partition, _, _ in writes:
@@ -106,7 +115,7 @@ def test_a_memory_store_is_brought_up_to_date_whole_and_then_reports_its_last_of
 
     expected = latest(writes)
     for p in range(PARTITIONS):
-        assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]
+        assert contents(store, p) == expected[p]
     assert sum(applied) == len(writes)
     last = offsets_per_partition(writes)
     assert {tp.partition: offset for tp, offset in read.items()} == last
@@ -128,10 +137,7 @@ def test_a_store_holding_part_of_a_changelog_reads_only_what_follows(broker: Emb
     # more written while this worker was away (a cut-short read resumes the same way)
     more = [(i % PARTITIONS, b'"C-%d"' % i, b'{"state":"denied","_w":3.0}') for i in range(0, 30, 2)]
     more += [(1, b'"C-1"', None)]
-    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, batch_size=0)
-    for partition, key, value in more:
-        producer.send(topic, key=key, value=value, partition=partition).get(10)
-    producer.close()
+    produce(broker.bootstrap, topic, more)
     applied: list[int] = []
     store.on_applied = applied.append
 
@@ -140,7 +146,7 @@ def test_a_store_holding_part_of_a_changelog_reads_only_what_follows(broker: Emb
     assert sum(applied) == len(more)
     expected = latest(writes + more)
     for p in range(PARTITIONS):
-        assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]
+        assert contents(store, p) == expected[p]
 
 
 def test_a_partition_assigned_again_is_read_afresh_not_merged_with_what_it_held() -> None:
@@ -201,14 +207,7 @@ def test_a_read_superseded_by_a_rebalance_stops_with_each_store_holding_a_prefix
         offset = store.persisted_offset(TP(topic, p))
         mine = [w for w in writes if w[0] == p]
         expected = latest(mine[: offset + 1])[p] if offset is not None else {}
-        assert {k: store.packer.unpack(v) for k, v in store.partitions.get(p, {}).items()} == expected
-
-
-def produce(bootstrap: str, topic: str, writes: list[tuple[int, bytes, bytes | None]]) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, batch_size=0)
-    for partition, key, value in writes:
-        producer.send(topic, key=key, value=value, partition=partition).get(10)
-    producer.close()
+        assert contents(store, p) == expected
 
 
 async def until(condition: Any, timeout: float = 30.0) -> None:
@@ -252,7 +251,7 @@ def test_a_standby_copy_follows_its_changelog_as_written_and_applies_nothing_onc
 
     expected = latest(before + during)  # nothing of ``after``: applied only while it ran
     for p in range(PARTITIONS):
-        assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]
+        assert contents(store, p) == expected[p]
     assert sum(applied) == reader.records == len(before) + len(during)
     # promoted to active by the rebalance that cancelled it: the recovery reads only the tail
     applied.clear()
@@ -289,4 +288,4 @@ def test_a_standby_reader_that_fails_starts_again_from_the_stores_offsets(broker
     asyncio.run(scenario())
     expected = latest(writes)
     for p in range(PARTITIONS):
-        assert {k: store.packer.unpack(v) for k, v in store.partitions[p].items()} == expected[p]
+        assert contents(store, p) == expected[p]
