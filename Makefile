@@ -24,8 +24,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/claimflow demo
 
+# test processes (pytest-xdist), each with its own embedded broker; whole files stay together.
+# The broker tests mostly wait on worker processes, so two halve the time on 2 cores.
+# TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

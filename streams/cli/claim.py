@@ -64,7 +64,8 @@ def render(view: dict[str, Any], out: TextIO) -> None:
         print(f"  (answered by the worker at {view['owner']})", file=out)
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # read at the call, not at import (a test's capture, a redirection)
     base = args.url or load_settings().listener_url
     status, view = fetch(base, args.claim_id)
     if args.json:

@@ -107,7 +107,10 @@ def print_summary(stats: Counter[str], err: IO[str]) -> None:
                 print(f"  {count:6d}  {name}", file=err)
 
 
-def run_offline_scrub(args: argparse.Namespace, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
+def run_offline_scrub(
+    args: argparse.Namespace, out: IO[str] | None = None, err: IO[str] | None = None
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr  # the streams of the call, not of the import
     try:
         as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     except ValueError:

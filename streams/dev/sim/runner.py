@@ -28,8 +28,9 @@ from streams.scrub import Scrubber
 _LAST_DRAWN: dict[str, int] = {}
 
 
-def progress(done: int, total: int, label: str, out: IO[str] = sys.stderr, width: int = 30) -> None:
+def progress(done: int, total: int, label: str, out: IO[str] | None = None, width: int = 30) -> None:
     """A one-line progress bar, redrawn only when it moves (every 2 % off a terminal)."""
+    out = out or sys.stderr
     pct = int(100 * done / max(total, 1))
     step = 1 if out.isatty() else 10
     if done < total and _LAST_DRAWN.get(label, -step) > pct - step:
@@ -120,7 +121,7 @@ class Simulation:
     duplicate_rate: float = 0.05
     out_of_order_rate: float = 0.10
     time_scale: float = 1.0
-    out: IO[str] = sys.stderr
+    out: IO[str] = field(default_factory=lambda: sys.stderr)  # the stream of the run, not of the import
     payer: PayerModel = field(init=False)
     stats: dict[str, int] = field(default_factory=dict)
 
