@@ -61,7 +61,10 @@ Apart from the fixes, ``BulkRecovery`` (Faust's ``Recovery`` with the table mana
 (``streams/runtime/changelog_reader.py``): it overrides ``_build_offsets``, the step where Faust
 turns the stores' persisted offsets into its read positions, and lifts Faust's request timeout
 around that step only (a year of claims takes longer than one request; a new rebalance or a stop
-still cancels it at once, and a revocation stops it before its next batch).
+still cancels it at once, and a revocation stops it before its next batch). It also keeps the
+standby partitions of those stores from Faust's record-by-record following (``add_standby``,
+``revoke``) and follows them with a ``StandbyReader`` from ``on_recovery_completed`` until the next
+revocation, assignment or stop (``on_partitions_revoked``, ``on_rebalance``, ``on_stop``).
 """
 
 from __future__ import annotations
