@@ -81,6 +81,27 @@ def wait_tracked_ready(deployment: Deployment, claim_ids: Iterable[str], timeout
         pytest.fail(f"the tracker never had {sorted(wanted)} ready")
 
 
+def wait_supervised(
+    deployment: Deployment,
+    ids: list[str],
+    done: Callable[[dict[str, Any]], bool],
+    worker: WorkerProcess,
+    restarts: list[str],
+    timeout: float = 150.0,
+) -> tuple[dict[str, Any], list[str]]:
+    """Claim records polled until ``done(record)`` holds for every claim of ``ids`` (or the
+    timeout), the surviving ``worker`` supervised meanwhile as a liveness probe would (restarts
+    appended to ``restarts``). Returns the records and the claims done."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = {k: v["record"] for k, v in deployment.bus.table(deployment.app_id, "claims").items()}
+        finished = [cid for cid in ids if cid in records and done(records[cid])]
+        if len(finished) == len(ids) or time.monotonic() > deadline:
+            return records, finished
+        supervise(worker, restarts)
+        time.sleep(1.0)
+
+
 def supervise(worker: WorkerProcess, restarts: list[str], stop_timeout: float = 20.0) -> None:
     """Restart a worker whose liveness check fails, as Kubernetes does: SIGTERM, then SIGKILL
     after the grace period. What failed is appended to ``restarts``."""

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from streams.dev.broker import EmbeddedBroker
-from tests.integration.conftest import deploy, metric_value, supervise
+from streams.dev.localrun import WorkerProcess
+from tests.integration.conftest import deploy, metric_value, wait_supervised, wait_tracked_ready
 from tests.integration.scenario import status, submit
 
 pytestmark = pytest.mark.broker
@@ -25,8 +26,8 @@ N_CLAIMS = 24
 APPLIED = "claimflow_table_changelog_records_applied_total"
 
 
-def applied(worker: object) -> float:
-    return metric_value(worker.metrics(), APPLIED)  # type: ignore[attr-defined]
+def applied(worker: WorkerProcess) -> float:
+    return metric_value(worker.metrics(), APPLIED)
 
 
 def test_a_killed_workers_partitions_are_taken_over_from_the_standby_copies_without_reading_them_again(
@@ -48,14 +49,7 @@ def test_a_killed_workers_partitions_are_taken_over_from_the_standby_copies_with
         for cid in ids:
             submit(bus, cid)
         bus.flush()
-
-        def tracked() -> dict[str, dict]:
-            return {k: v["record"] for k, v in bus.table(deployment.app_id, "claims").items()}
-
-        deadline = time.monotonic() + 120
-        while not all(tracked().get(cid, {}).get("state") == "ready" for cid in ids):
-            assert time.monotonic() < deadline, "claims never ready with two workers"
-            time.sleep(0.5)
+        wait_tracked_ready(deployment, ids, timeout=120)
         # both workers wrote their partitions; each copy follows the other's (settles, then stays)
         deadline = time.monotonic() + 60
         last, steady_since = (applied(w1), applied(w2)), time.monotonic()
@@ -72,14 +66,7 @@ def test_a_killed_workers_partitions_are_taken_over_from_the_standby_copies_with
         for cid in ids:
             status(bus, cid, "A2")
         bus.flush()
-        deadline = time.monotonic() + 150
-        while True:
-            records = tracked()
-            done = [cid for cid in ids if records.get(cid, {}).get("state") == "accepted"]
-            if len(done) == N_CLAIMS or time.monotonic() > deadline:
-                break
-            supervise(w1, restarts)
-            time.sleep(1.0)
+        records, done = wait_supervised(deployment, ids, lambda r: r.get("state") == "accepted", w1, restarts)
 
         missing = sorted(set(ids) - set(done))
         assert not missing, {cid: records.get(cid) for cid in missing[:3]}

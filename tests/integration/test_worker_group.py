@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from streams.dev.broker import EmbeddedBroker
-from tests.integration.conftest import deploy, supervise
+from tests.integration.conftest import deploy, wait_supervised
 from tests.integration.scenario import status, submit
 
 pytestmark = pytest.mark.broker
@@ -58,20 +58,14 @@ def test_stopping_one_of_two_workers_mid_stream_loses_no_claim(
         for cid in ids:
             status(bus, cid, "A2")
         bus.flush()
-        deadline = time.monotonic() + 150
-        while True:
-            records = {k: v["record"] for k, v in bus.table(deployment.app_id, "claims").items()}
-            # accepted, and the claim's own "ready" step applied (it may arrive after the payer's A2)
-            done = [
-                cid
-                for cid in ids
-                if records.get(cid, {}).get("state") == "accepted"
-                and records[cid].get("first_pass") == "accepted"
-            ]
-            if len(done) == N_CLAIMS or time.monotonic() > deadline:
-                break
-            supervise(w1, restarts)
-            time.sleep(1.0)
+        # accepted, and the claim's own "ready" step applied (it may arrive after the payer's A2)
+        records, done = wait_supervised(
+            deployment,
+            ids,
+            lambda r: r.get("state") == "accepted" and r.get("first_pass") == "accepted",
+            w1,
+            restarts,
+        )
         takeover = time.monotonic() - t_stop
         print(
             f"all {N_CLAIMS} claims accepted {takeover:.1f}s after stopping one worker; restarts: {restarts}"
