@@ -182,25 +182,30 @@ class CompactMemoryStore(SerializedStore):
         self.partitions.clear()
 
     def apply_changelog_batch(self, batch: Any, to_key: Any, to_value: Any) -> None:
-        """Changelog records (recovery, standbys) go to their partition as they are, compressed."""
+        """Changelog records through Faust's recovery (what the bulk read left, normally nothing),
+        applied as the bulk read applies them, one run of a partition at a time."""
         event: EventT
+        run: list[Any] = []
         for event in batch:
             message = event.message
-            key = message.key
-            if key is None:
-                raise TypeError(f"changelog entry without a key: {message.topic}[{message.partition}]")
-            part = self.partitions.setdefault(message.partition, {})
-            if message.value is None:
-                part.pop(key, None)
-            else:
-                part[key] = self.packer.pack(message.value)
-            if message.offset > self._offsets.get(message.tp, -1):
-                self._offsets[message.tp] = message.offset
+            if run and (message.partition != run[-1].partition or message.topic != run[-1].topic):
+                self._apply(run[-1].partition, run)
+                run = []
+            run.append(message)
+        if run:
+            self._apply(run[-1].partition, run)
 
     def apply_records(self, partition: int, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        """Records of the bulk read, in offset order (a record without a key is not a table entry:
-        skipped, as nothing could ever read it); the partition then holds the changelog up to the
-        last one's offset."""
+        """Records of the bulk read or a standby copy, in offset order; the partition then holds the
+        changelog up to the last one's offset."""
+        self._apply(partition, records)
+        if self.on_applied is not None:
+            self.on_applied(len(records))
+
+    def _apply(self, partition: int, records: Sequence[Any]) -> None:
+        """Records (anything with ``topic``, ``key``, ``value`` and ``offset``) of one changelog
+        partition, in offset order, stored as they are, compressed; a tombstone removes the key. A
+        record without a key is not a table entry: skipped, as nothing could ever read it."""
         part = self.partitions.setdefault(partition, {})
         pack = self.packer.pack
         for record in records:
@@ -213,8 +218,6 @@ class CompactMemoryStore(SerializedStore):
                 part[key] = pack(record.value)
         last = records[-1]
         self.set_persisted_offset(TP(last.topic, partition), last.offset)
-        if self.on_applied is not None:
-            self.on_applied(len(records))
 
     # -- rebalances --------------------------------------------------------------------------
     def persisted_offset(self, tp: TP) -> int | None:

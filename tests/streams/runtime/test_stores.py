@@ -69,3 +69,32 @@ def test_recovered_entries_are_found_in_any_partition_and_expire_by_their_stamp(
     assert evicted == 10  # C-0, C-3, ..., C-27
     assert {k for _, k, v in table.sent if v is None} == {b'"C-%d"' % i for i in range(0, 30, 3)}
     assert store._size() == 19
+
+
+def test_faust_recovery_and_the_bulk_read_store_the_same_records_alike() -> None:
+    # the same changelog, interleaved across two partitions, with rewrites, a tombstone and a record
+    # without a key (no table entry: skipped by both)
+    records = [
+        (i % 2, (b'"C-%d"' % (i % 5)) if i != 7 else None, value(i, 1950.0) if i != 11 else None, i // 2)
+        for i in range(12)
+    ]
+    through_faust = CompactMemoryStore("memory://", SimpleNamespace(), FakeTable())
+    through_faust.apply_changelog_batch([changelog_event(*r) for r in records], None, None)  # type: ignore[arg-type]
+    in_bulk = CompactMemoryStore("memory://", SimpleNamespace(), FakeTable())
+    for partition in (0, 1):
+        mine = [
+            SimpleNamespace(topic="t", key=k, value=v, offset=o) for p, k, v, o in records if p == partition
+        ]
+        in_bulk.apply_records(partition, mine)  # type: ignore[arg-type]
+
+    def held(store: CompactMemoryStore) -> dict[int, dict[bytes, bytes]]:
+        return {
+            p: {k: store.packer.unpack(b) for k, b in part.items()} for p, part in store.partitions.items()
+        }
+
+    assert held(through_faust) == held(in_bulk)
+    assert b'"C-1"' not in held(in_bulk)[1]  # written by record 1, removed by record 11's tombstone
+    assert held(in_bulk)[1][b'"C-3"'] == value(3, 1950.0)
+    for partition in (0, 1):
+        tp = TP("t", partition)
+        assert through_faust.persisted_offset(tp) == in_bulk.persisted_offset(tp) == 5
