@@ -13,6 +13,8 @@ from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
+from streams.x12.ack_received import SET_OUTCOMES
+
 #: Lifecycle latencies span seconds (tests, simulator) to months (real payers).
 LATENCY_BUCKETS = (
     1,
@@ -307,7 +309,7 @@ class Metrics:
             for outcome in ("paid", "partially_paid", "denied"):
                 self.claims_adjudicated.labels(payer=payer, outcome=outcome)
             self.remitted_charges.labels(payer=payer)
-        for outcome in ("accepted", "accepted_with_errors", "rejected"):  # claimflow sends 837s
+        for outcome in dict.fromkeys(SET_OUTCOMES.values()):  # claimflow sends 837s
             self.sets_acknowledged.labels(transaction="837", outcome=outcome)
         for topic in topics:
             self.events_consumed.labels(topic=topic)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from streams.dev.broker import EmbeddedBroker
-from streams.dev.localrun import Bus, WorkerProcess, metric_value  # noqa: F401  # re-exported for tests
+from streams.dev.localrun import Bus, WorkerProcess, metric_value  # re-exported for tests
 from streams.runtime.settings import load_settings
 from streams.runtime.topic_admin import create_topics
 
@@ -79,6 +79,18 @@ def wait_tracked_ready(deployment: Deployment, claim_ids: Iterable[str], timeout
 
     if not done(wait_records(deployment, done, timeout)):
         pytest.fail(f"the tracker never had {sorted(wanted)} ready")
+
+
+def wait_metric(
+    worker: WorkerProcess, name: str, at_least: float, what: str, timeout: float = 60.0, **labels: str
+) -> str:
+    """Poll the worker's /metrics until ``name`` (summed over the samples with ``labels``) reaches
+    ``at_least``; returns the text of that scrape."""
+    deadline = time.monotonic() + timeout
+    while metric_value(text := worker.metrics(), name, **labels) < at_least:
+        assert time.monotonic() < deadline, what
+        time.sleep(0.5)
+    return text
 
 
 def wait_supervised(

@@ -16,7 +16,7 @@ import pytest
 
 from streams.dev.broker import free_port
 from tests.debian import debian_binary
-from tests.integration.conftest import Deployment, metric_value, wait_tracked_ready
+from tests.integration.conftest import Deployment, metric_value, wait_metric, wait_tracked_ready
 from tests.integration.scenario import denial, status, submit
 
 pytestmark = pytest.mark.broker
@@ -97,10 +97,13 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
             redelivered = status(bus, "PR-4", "A7", code="562")
             status(bus, "PR-4", "A7", event_id=redelivered["event_id"], code="562")
             bus.flush()
-            deadline = time.monotonic() + 60
-            while metric_value(worker.metrics(), "claimflow_first_pass_total", payer="MCR-JH") < 4:
-                assert time.monotonic() < deadline, "the worker never decided four first passes"
-                time.sleep(0.5)
+            wait_metric(
+                worker,
+                "claimflow_first_pass_total",
+                4,
+                "the worker never decided four first passes",
+                payer="MCR-JH",
+            )
             expected = 0.75
             wait_for_value(port, 'payer:claimflow_first_pass_acceptance:ratio_1h{payer="MCR-JH"}', expected)
             overall = query(port, "claimflow_first_pass_acceptance:ratio_1h")
@@ -124,10 +127,9 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
             submit(bus, "PR-5")
             bus.flush()
             wait_tracked_ready(deployment, ("PR-5",))
-            deadline = time.monotonic() + 30
-            while metric_value(text := worker.metrics(), "claimflow_claims_scrubbed_total") < 6:
-                assert time.monotonic() < deadline, "the worker never scrubbed PR-5 twice"
-                time.sleep(0.5)
+            text = wait_metric(
+                worker, "claimflow_claims_scrubbed_total", 6, "the worker never scrubbed PR-5 twice"
+            )
             assert metric_value(text, "claimflow_clean_claim_total", outcome="clean") == 4
             assert metric_value(text, "claimflow_clean_claim_total", outcome="held") == 1
             wait_for_value(port, "claimflow_clean_claim:ratio_1h", 4 / 5)

@@ -10,14 +10,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from streams.dev.broker import EmbeddedBroker
 from streams.errors import ExitCode
-from tests.integration.conftest import deploy, metric_value
+from tests.integration.conftest import deploy, metric_value, wait_metric
 from tests.streams.x12.samples import SECRET, interchange, lines_277ca
 
 pytestmark = pytest.mark.broker
@@ -71,11 +70,8 @@ def test_interchanges_on_x12_inbound_are_checked_mapped_acknowledged_and_scrubbe
         (partly,) = [r["_raw"] for r in acks if b"AK9*P" in r["_raw"]]
         bus.send("x12-inbound", "ack-999.x12", partly)
         bus.flush()
-        deadline = time.monotonic() + 30
         name = "claimflow_x12_sets_acknowledged_total"
-        while metric_value(text := worker.metrics(), name, transaction="837", outcome="rejected") < 1:
-            assert time.monotonic() < deadline, "the 999 was never read"
-            time.sleep(0.5)
+        text = wait_metric(worker, name, 1, "the 999 was never read", transaction="837", outcome="rejected")
         assert metric_value(text, name, transaction="837", outcome="accepted") == 2
         statuses = bus.wait_for("claim-status", lambda rs: len(rs) >= 1, what="the 277CA status")
         assert [(s["claim_id"], s["category_code"], len(s["line_statuses"])) for s in statuses] == [
