@@ -2,8 +2,11 @@
 
 Three views of one claim, each a subclass of the one before:
 
-* ``ClaimSubmitted`` — what the worker reads. **Lenient**: any JSON object with a ``claim_id`` and
-  the contract's structure (objects where objects belong, lists where lists belong) is a claim.
+* ``ClaimSubmitted`` — what the worker reads. **Lenient**: any JSON object with a ``claim_id`` (a
+  number is read as text) and the contract's structure is a claim. The structure is read leniently
+  too: a single value where a list belongs is a list of one (``"diagnoses": "R07.9"``,
+  ``"modifiers": "26"``, one line object for ``lines``), and a patient or payer that is not an
+  object is an empty one (the scrubber then names every field it lacks).
   Wrong *values* — a 9-digit NPI, a 4-character procedure code, a malformed diagnosis, an empty
   member id, a date or amount that cannot be read (kept as ``None``), an unknown field — are not
   refused here: the scrubber holds the claim with an edit that names the field and the fix
@@ -83,13 +86,20 @@ def _optional_text(value: object) -> object:
     return None if value == "" else value
 
 
-def _empty_if_null(value: object) -> object:
-    """A list or an object sent as null is an empty one (the scrubber says what is missing)."""
-    return [] if value is None else value
+def _as_list(value: object) -> object:
+    """A list sent as null is an empty one (the scrubber says what is missing); a single value or
+    object where a list belongs is a list of one (a practice system's export of one diagnosis)."""
+    if value is None:
+        return []
+    if isinstance(value, str | int | float | Decimal | dict) and not isinstance(value, bool):
+        return [value]
+    return value
 
 
-def _default_if_null(value: object) -> object:
-    return {} if value is None else value
+def _object_or_empty(value: object) -> object:
+    """An object sent as null, or as something that is not an object, is an empty one: the claim
+    is still a claim, and the scrubber names each field it lacks."""
+    return value if isinstance(value, dict) else {}
 
 
 def _code(value: object) -> object:
@@ -120,8 +130,8 @@ LooseDiagnosis = Annotated[str, BeforeValidator(_diagnosis)]
 LooseDate = Annotated[date | None, WrapValidator(_or_none)]
 LooseDecimal = Annotated[Decimal | None, WrapValidator(_or_none)]
 LooseInt = Annotated[int | None, WrapValidator(_or_none)]
-NullableList = BeforeValidator(_empty_if_null)
-NullableObject = BeforeValidator(_default_if_null)
+NullableList = BeforeValidator(_as_list)
+NullableObject = BeforeValidator(_object_or_empty)
 
 #: units of a service line: a decimal above 0 (SV104 allows 1.5), at most 3 decimal places
 Units = Annotated[Decimal, Field(gt=0, le=99999, decimal_places=3)]
@@ -298,7 +308,7 @@ class ClaimSubmitted(Envelope):
     )
 
     event_type: Literal["claim_submitted"] = "claim_submitted"
-    claim_id: Identifier
+    claim_id: Annotated[Identifier, BeforeValidator(_text)]
     encounter_id: LooseOptionalText = None
     patient_key: LooseOptionalText = Field(
         default=None, description="Pseudonymous patient key (keyed hash); never a member id"

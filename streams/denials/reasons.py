@@ -6,7 +6,11 @@
 * CO (contractual) and PI (payer-initiated): the provider absorbs it — never a patient statement;
   the row's ``action`` (which may never be ``bill_patient``) says what the provider does.
 * PR (patient responsibility): the patient may be billed (PR-1/2/3 patient share, PR-49 or PR-96
-  after GY, PR-50 after an ABN); the row's ``patient_action`` (default ``bill_patient``) applies.
+  after GY, PR-50 after an ABN); the row's ``patient_action`` (default ``bill_patient``) applies —
+  except for a PTP or MUE denial (``provider_liable``: PR-97, PR-234, PR-236), which the patient can
+  never be billed for, even with an ABN (reference §1). Whether the claim carries the modifier that
+  makes the patient liable (``patient_modifiers``: GA, GY) is the task planner's check, which sees
+  the claim.
 * OA (other adjustment): a denial only where the row says so (OA-18, a duplicate); an OA code the
   map does not know — OA-23, a prior payer's adjudication — is not a denial and raises no task.
 
@@ -44,6 +48,15 @@ class CarcRule(_Strict):
     action: TaskAction = Field(description="what the provider does under CO, PI and OA (never bill_patient)")
     medicare_action: TaskAction | None = None
     patient_action: TaskAction = Field(default="bill_patient", description="what to do under PR")
+    provider_liable: bool = Field(
+        default=False,
+        description="a PTP or MUE denial: the patient cannot be billed even under PR, even with an ABN",
+    )
+    patient_modifiers: list[str] = Field(
+        default_factory=list,
+        description="under PR on a Medicare claim: the patient is liable only when the denied line "
+        "carries one of these (GA: a signed ABN; GY: a statutory exclusion)",
+    )
     oa_denial: bool | None = Field(default=None, description="under OA, a denial? (default: as `denial`)")
     correction: str | None = None
     root_cause: str = ""
@@ -79,8 +92,19 @@ class CarcRule(_Strict):
 
 class RemarkRule(_Strict):
     action: TaskAction | None = None
+    #: the task's words when the remark sets its action (the reason code's words are for another)
+    instructions: str = ""
     appealable: bool = True
+    #: the remark marks a PTP or MUE denial (N362 units over the maximum, N20 a same-day pair): the
+    #: patient cannot be billed whatever the group code
+    provider_liable: bool = False
     note: str = ""
+
+    @model_validator(mode="after")
+    def _words_for_the_action(self) -> RemarkRule:
+        if self.action is not None and not self.instructions:
+            raise ValueError("instructions: required when the remark sets the action")
+        return self
 
 
 class ReasonMapFile(_Strict):
@@ -171,6 +195,8 @@ class ReasonMap:
         rule = self.spec.carcs.get(adjustment.reason_code)
         if group == "PR":
             rule = rule or PATIENT_RESPONSIBILITY
+            if rule.provider_liable:  # PTP/MUE: never the patient's, whatever the group code says
+                return Classified(adjustment, rule, rule.denial, False, rule.action, rule.recoverable)
             return Classified(adjustment, rule, rule.denial, True, rule.patient_action, True)
         if group == "OA":
             if rule is None:

@@ -3,6 +3,7 @@ instructions, and, where the fix is mechanical, the corrected (re-scrubbed) clai
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from collections.abc import Callable, Sequence
@@ -234,6 +235,17 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         # adjudication; patient share) raises nothing; one that nothing explains asks a person
         return None
     primary: Classified | None = max(denials, key=lambda c: c.adjustment.amount) if denials else None
+    notes: list[str] = []
+    if primary is not None and primary.patient_billable:
+        why = _patient_not_liable(primary, denial, ctx)
+        if why:  # the provider's loss after all: the reason code's provider-side action
+            primary = dataclasses.replace(
+                primary,
+                patient_billable=False,
+                action=primary.rule.action,
+                recoverable=primary.rule.recoverable,
+            )
+            notes.append(why)
     rule = primary.rule if primary is not None else UNMAPPED
     patient_billable = primary.patient_billable if primary is not None else False
     recoverable = primary.recoverable if primary is not None else rule.recoverable
@@ -246,7 +258,6 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
     if not patient_billable and is_medicare and rule.medicare_action:
         action = rule.medicare_action
         lead = rule.medicare_instructions or lead
-    notes: list[str] = []
     appealable = True
     for code in denial.remark_codes:
         remark = ctx.reasons.remark(code)
@@ -254,6 +265,7 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
             continue
         if remark.action is not None and not patient_billable:
             action = remark.action
+            lead = remark.instructions  # the reason code's words are for the action it replaced
         appealable = appealable and remark.appealable
         if remark.note:
             notes.append(f"{code}: {remark.note}")
@@ -294,7 +306,7 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
                     "The mechanical correction did not pass the scrubber: "
                     + "; ".join(e.rule_id for e in edits)
                 )
-        elif action == "reopening":
+        elif action in ("reopening", "new_claim"):
             notes.append(f"The correction: {'; '.join(ln.procedure_code for ln in fix)}.")
     instructions = " ".join([lead, *notes]).strip()
     return _task(
@@ -312,6 +324,40 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         decided_on=denial.occurred_at.date(),
         corrected=corrected,
     )
+
+
+def _patient_not_liable(primary: Classified, denial: Denial, ctx: PlanContext) -> str:
+    """Why a PR denial still cannot be billed to the patient, or "" when it can (reference §1,
+    §5): a PTP or MUE denial by its remark codes (never the patient's, even with an ABN); a denied
+    line billed with GZ (an expected denial without an ABN: the provider is liable); on a Medicare
+    claim, a denied line without the modifier that makes the patient liable (GA for a signed ABN,
+    GY for a statutory exclusion). Without the claim the modifiers cannot be checked: the task
+    bills the patient and its words ask to check them."""
+    for code in denial.remark_codes:
+        remark = ctx.reasons.remark(code)
+        if remark is not None and remark.provider_liable:
+            return (
+                f"{primary.label} with {code}: PTP and MUE denials cannot be billed to the patient, "
+                "even with an advance beneficiary notice; the provider is liable."
+            )
+    if ctx.claim is None:
+        return ""
+    number = primary.adjustment.line_number
+    lines = [ln for ln in ctx.claim.lines if number is None or ln.line_number == number]
+    modifiers = {m for ln in lines for m in ln.modifiers}
+    if "GZ" in modifiers:
+        return (
+            f"{primary.label} on a line billed with GZ (expected denial, no ABN): the provider is "
+            "liable and the patient cannot be billed."
+        )
+    wanted = primary.rule.patient_modifiers
+    if wanted and ctx.payer.plan_type == "medicare" and lines and not modifiers & set(wanted):
+        return (
+            f"{primary.label}, but the claim does not carry {' or '.join(wanted)} on the denied "
+            "line: without a signed ABN (GA) or a statutory exclusion (GY) the patient cannot be "
+            "billed; the provider is liable."
+        )
+    return ""
 
 
 def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTask | None:

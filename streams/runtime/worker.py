@@ -4,6 +4,7 @@ bound on graceful shutdown."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -92,10 +93,23 @@ def use_event_loop(name: str) -> None:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
+def freeze_startup_heap() -> int:
+    """Move everything built at start-up (rule packs, code tables, reason maps, imported modules:
+    ~680,000 objects) out of the garbage collector's reach, and return how many were moved.
+
+    They live as long as the process, yet each full collection walked them all again (~150 ms
+    every few seconds under load, on the event loop); frozen, a full collection walks only what was
+    made since. Start-up garbage is collected first, so nothing collectable is frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 def run_worker(settings: Settings, register_agents: Callable[[ClaimflowApp], None]) -> int:
     configure_logging(settings.log_level)
     use_event_loop(settings.event_loop)
     _, worker = build_worker(settings, register_agents)
+    freeze_startup_heap()
     log.info(
         "worker starting: app_id=%s broker_profile=%s partitions=%d event_loop=%s",
         settings.app_id,

@@ -22,7 +22,7 @@ from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack, load_packs
 from streams.scrub.payers import PayerDirectory, PayerProfile, load_default_payers
-from streams.scrub.registry import CHECKERS, NEEDS, RULES, Checker, Finding, facts_flags
+from streams.scrub.registry import CHECKERS, NEEDS, OUTSIDE_MEDICARE, RULES, Checker, Finding, facts_flags
 from streams.scrub.rules.claim_format import examine
 from streams.scrub.screen import SCREENED, suspects
 from streams.trends.windows import LearnedRate
@@ -36,7 +36,7 @@ class _Params(dict[str, object]):
 
 
 #: parameter types whose equality implies an identical rendering (not Decimal: 1.0 == 1.00)
-_RENDER_KEY_TYPES = (str, int, date)
+_RENDER_KEY_TYPES = (str, int, bool, date)
 _RENDERED_MAX = 8192
 
 
@@ -67,7 +67,11 @@ def render(pack: RulePack, finding: Finding) -> ScrubEdit | None:
             "severity": rule.severity,
             "line_number": finding.line_number,
             "message": rule.message.format_map(filled),
-            "fix": rule.fix.format_map(filled),
+            "fix": (
+                rule.fix_outside_medicare
+                if rule.fix_outside_medicare and params.get(OUTSIDE_MEDICARE)
+                else rule.fix
+            ).format_map(filled),
             "source": rule.source.format_map(filled)[:200],
         },
     )

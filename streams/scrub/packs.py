@@ -69,6 +69,11 @@ class RuleDef(_Strict):
     message: str
     fix: str
     source: str = Field(min_length=1, description="the authority behind the edit (a template like message)")
+    fix_outside_medicare: str = Field(
+        default="",
+        description="the fix on a plan outside Medicare, where the rule's checker says so (ABNs, GY and "
+        "the Medicare-only HCPCS codes are Medicare's; default: fix)",
+    )
     enabled: bool = True
 
 
@@ -150,6 +155,9 @@ class LiabilityModifier(_Strict):
 
     kind: LiabilityKind
     means: str
+    liable: Literal["patient", "provider"] = Field(
+        default="patient", description="who pays after the expected denial (GZ: the provider, no ABN)"
+    )
 
 
 class Conventions(_Strict):
@@ -314,6 +322,10 @@ class RulePack:
         self.component_modifiers = frozenset(c.component_modifiers)
         self.em_only_modifiers = frozenset(c.em_only_modifiers)
         self.liability_modifiers = {mod: spec.kind for mod, spec in c.liability_modifiers.items()}
+        #: liability modifiers that leave the provider liable for the expected denial (GZ: no ABN)
+        self.provider_liable_modifiers = frozenset(
+            mod for mod, spec in c.liability_modifiers.items() if spec.liable == "provider"
+        )
         self.facility_pos = frozenset(c.facility_places_of_service)
         self.consolidated_pos = frozenset(c.consolidated_billing_places_of_service)
         self.em_singles, self.em_ranges = _code_ranges(c.em_codes)

@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from streams.scrub.context import ClaimFacts, ScrubContext
 
 
+#: a finding's parameter saying the claim's plan is outside Medicare: its rule's
+#: ``fix_outside_medicare`` is the fix then (ABNs, GY and G0403-G0405 are Medicare's)
+OUTSIDE_MEDICARE = "outside_medicare"
+
+
 class Finding(NamedTuple):
     rule_id: str
     line_number: int | None

@@ -267,14 +267,21 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             if freq.code not in claim_codes:
                 continue
             lo = None if freq.period == "lifetime" else first - timedelta(days=(freq.period_days or 1) - 1)
-            seen = {
-                (h.claim_id, h.service_date)
+            # services: units of the earlier lines and of this claim's lines (a superset of
+            # what the checker counts: its window ends on the code's first date)
+            seen = sum(
+                h.units
                 for h in history
                 if h.procedure_code == freq.code
                 and h.payer_id == payer_id
                 and (lo is None or lo <= h.service_date <= last)
-            }
-            if len(seen) + 1 > freq.count:
+            )
+            billed = sum(
+                ln.units if ln.units is not None else 1
+                for ln in claim.lines
+                if ln.procedure_code == freq.code
+            )
+            if seen + billed > freq.count:
                 add(frequency_limits)
                 break
 

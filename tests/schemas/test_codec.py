@@ -44,11 +44,11 @@ def test_oversized_event_is_refused_before_parsing() -> None:
 
 def test_schema_error_names_fields_but_not_patient_values() -> None:
     data = claim_dict()
-    data["patient"] = ["SECRETNAME"]
+    data["lines"] = [["SECRETNAME"]]
     data["claim_id"] = {"SECRET": "CLAIM"}
     with pytest.raises(DecodeError) as info:
         decode(ClaimSubmitted, json.dumps(data).encode(), 1 << 20)
-    assert "patient" in info.value.error and "claim_id" in info.value.error
+    assert "lines" in info.value.error and "claim_id" in info.value.error
     assert "SECRET" not in info.value.error
 
 
@@ -60,6 +60,40 @@ def test_a_claim_with_wrong_values_is_decoded_not_refused() -> None:
     data["patient"]["member_id"] = ""
     claim = decode(ClaimSubmitted, json.dumps(data).encode(), 1 << 20)
     assert type(claim) is ClaimSubmitted and claim.rendering_provider_npi == "155859879"
+
+
+@pytest.mark.parametrize(
+    ("change", "read"),
+    [
+        (lambda d: d.update(diagnoses="R07.9"), lambda c: list(c.diagnoses) == ["R07.9"]),
+        (lambda d: d["lines"][0].update(modifiers="26"), lambda c: list(c.lines[0].modifiers) == ["26"]),
+        (
+            lambda d: d["lines"][0].update(diagnosis_pointers=1),
+            lambda c: list(c.lines[0].diagnosis_pointers) == [1],
+        ),
+        (lambda d: d.update(lines=d["lines"][0]), lambda c: len(c.lines) == 1),
+        (lambda d: d.update(claim_id=12345), lambda c: c.claim_id == "12345"),
+        (lambda d: d.update(patient="SECRETNAME"), lambda c: c.patient.member_id == ""),
+        (lambda d: d.update(payer=["ACME"]), lambda c: c.payer.payer_id == ""),
+    ],
+    ids=[
+        "one-diagnosis",
+        "one-modifier",
+        "one-pointer",
+        "one-line-object",
+        "numeric-claim-id",
+        "patient-text",
+        "payer-list",
+    ],
+)
+def test_a_readable_claim_with_a_wrong_structure_is_decoded_not_dead_lettered(change, read) -> None:
+    """Reference §3: "Only input that cannot be read as a claim at all (not JSON, not an object, no
+    claim id) goes to dead letters." A practice system's export with one diagnosis as a string, or a
+    claim id as a number, is a claim: decoded, then scrubbed."""
+    data = claim_dict()
+    change(data)
+    claim = decode(ClaimSubmitted, json.dumps(data).encode(), 1 << 20)
+    assert read(claim)
 
 
 def test_a_claim_without_an_event_id_gets_one_from_its_bytes() -> None:

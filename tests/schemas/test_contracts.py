@@ -103,7 +103,7 @@ def test_wrong_values_fail_the_strict_contract_but_the_claim_is_read(
         ({**claim_dict(), "event_type": "denial"}, "event_type"),
         ({k: v for k, v in claim_dict().items() if k != "claim_id"}, "claim_id"),
         ({**claim_dict(), "lines": "93000"}, "lines"),
-        ({**claim_dict(), "patient": ["TEST"]}, "patient"),
+        ({**claim_dict(), "lines": [["TEST"]]}, "lines"),  # a line that is not an object
     ],
 )
 def test_input_that_is_not_a_claim_is_refused(data: dict[str, object], field: str) -> None:

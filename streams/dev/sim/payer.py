@@ -31,6 +31,10 @@ DENIAL_BY_RULE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "NEC_BILLED_WITH_ABN": ("PR", "50", ()),
     "NEC_SCREENING_BILLED_FOR_DENIAL": ("PR", "49", ()),
     "COV_BILLED_FOR_DENIAL": ("PR", "96", ()),
+    # GZ: the same denials, the provider's (no ABN)
+    "NEC_BILLED_WITHOUT_ABN": ("CO", "50", ()),
+    "NEC_SCREENING_BILLED_PROVIDER_LIABLE": ("CO", "49", ()),
+    "COV_BILLED_PROVIDER_LIABLE": ("CO", "96", ()),
 }
 #: the warnings of claimflow's rules that a payer acts on (the rest stay notes)
 DENIED_WARNINGS = frozenset(
@@ -39,6 +43,9 @@ DENIED_WARNINGS = frozenset(
         "NEC_BILLED_WITH_ABN",
         "NEC_SCREENING_BILLED_FOR_DENIAL",
         "COV_BILLED_FOR_DENIAL",
+        "NEC_BILLED_WITHOUT_ABN",
+        "NEC_SCREENING_BILLED_PROVIDER_LIABLE",
+        "COV_BILLED_PROVIDER_LIABLE",
     }
 )
 #: share of medical-necessity appeals the payer overturns (decided per claim, deterministically)

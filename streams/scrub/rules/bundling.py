@@ -81,8 +81,10 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
                         line_no,
                         {"global_code": global_label, "component": comp_label, "service_date": day},
                     )
-            else:
-                # both parts by one provider: on this claim, or one here and one on an earlier claim
+            elif claim.place_of_service not in ctx.pack.facility_pos:
+                # both parts by one provider: on this claim, or one here and one on an earlier claim.
+                # (In a facility the technical part is the facility's: the place-of-service edit
+                # removes it, rather than this one merging the parts into a global it would hold.)
                 technical, professional = billed.get("technical"), billed.get("professional")
                 if technical is not None and professional is not None:
                     labels, line_no = (technical[0], professional[0]), professional[1]

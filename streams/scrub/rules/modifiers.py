@@ -78,12 +78,18 @@ def modifier_validity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
                 yield Finding("MOD_CONFLICT", n, {"line": n, "first": first, "second": second})
 
 
-@checks("MOD_OVERRIDE_WITHOUT_PAIR", needs=("modifiers",))
+@checks("MOD_OVERRIDE_WITHOUT_PAIR", "MOD_OVERRIDE_PAIR_UNVERIFIED", needs=("modifiers",))
 def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """59/X-modifiers bypass only an NCCI pair with modifier indicator 1 on the claim. With no other
+    code that day there is nothing to bypass (held). With other codes but no such pair in the PTP
+    table, the answer depends on the table: the official CMS file decides (held); the bundled
+    excerpt lacks most pairs, so a rhythm strip at a separate time (93000 + 93042-59, reference
+    §1's own example) is a warning to check, not a hold."""
     pack = ctx.pack
     if not (facts.all_mods & pack.override_modifiers):
         return
     ptp = pack.cms.ptp
+    complete = "ptp" in pack.cms.official
     for day, lines in facts.by_date.items():
         present = {line.procedure_code for line, _ in lines}
         for line, mods in lines:
@@ -100,11 +106,11 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
                     overridable = True
                     break
             if not overridable:
+                alone = present <= {code}
+                rule = "MOD_OVERRIDE_WITHOUT_PAIR" if alone or complete else "MOD_OVERRIDE_PAIR_UNVERIFIED"
                 for mod in sorted(used):
                     yield Finding(
-                        "MOD_OVERRIDE_WITHOUT_PAIR",
-                        line.line_number,
-                        {"modifier": mod, "line": line.line_number, "code": code},
+                        rule, line.line_number, {"modifier": mod, "line": line.line_number, "code": code}
                     )
 
 

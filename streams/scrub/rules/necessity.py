@@ -8,9 +8,14 @@ Screening-only diagnoses on a code whose payer does not cover screening are a st
 
 A claim billed on purpose so the denial assigns liability is not held: with GY/GX a statutory
 exclusion (screening, a non-covered code) is a warning, and with GA/GZ a necessity doubt is too.
+Who is then liable follows the modifier (reference §1): GY, GX and GA (an ABN on file) the patient;
+GZ (an expected denial without an ABN) the provider — its warnings say the patient cannot be billed.
 A liability modifier that does not fit is an edit: GY/GX on a covered, supported line would make
 the patient liable for a covered service (error); GA/GZ on an exclusion (GY fits) or GY/GX on a
 necessity doubt (GA/GZ fit) are noted.
+
+On a plan outside Medicare the fixes do not offer what only Medicare has (an ABN, GY, the IPPE's
+G0403-G0405): the rules' ``fix_outside_medicare``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from collections.abc import Iterator
 from schemas.codes import looks_like_icd10
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.packs import NecessityPolicy
-from streams.scrub.registry import Finding, checks
+from streams.scrub.registry import OUTSIDE_MEDICARE, Finding, checks
 
 
 def _screening_advice(policy: NecessityPolicy) -> str:
@@ -39,12 +44,15 @@ def _screening_advice(policy: NecessityPolicy) -> str:
     "COV_NOT_COVERED",
     "COV_MEDICARE_NON_COVERED",
     "COV_BILLED_FOR_DENIAL",
+    "COV_BILLED_PROVIDER_LIABLE",
     "COV_CODE_NOT_FOR_PLAN",
     "NEC_UNLISTED_DIAGNOSIS",
     "NEC_NOT_ON_PAYER_LIST",
     "NEC_SCREENING_NOT_COVERED",
     "NEC_SCREENING_BILLED_FOR_DENIAL",
+    "NEC_SCREENING_BILLED_PROVIDER_LIABLE",
     "NEC_BILLED_WITH_ABN",
+    "NEC_BILLED_WITHOUT_ABN",
     "MOD_LIABILITY_MISMATCH",
     "MOD_ABN_ON_EXCLUSION",
     "MOD_EXCLUSION_ON_NECESSITY",
@@ -54,17 +62,24 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
     plan = payer.plan_type
     medicare = plan in pack.medicare_plans
     liability = pack.liability_modifiers
+    provider_liable = pack.provider_liable_modifiers
     payer_lists = payer.necessity.by_code if payer.necessity is not None else {}
     strict = payer.necessity is not None and payer.necessity.strict
     for line, mods in zip(facts.claim.lines, facts.mods, strict=True):
         code, n = line.procedure_code, line.line_number
-        base = {"line": n, "code": code, "payer": payer.name, "payer_id": payer.payer_id}
+        base: dict[str, object] = {"line": n, "code": code, "payer": payer.name, "payer_id": payer.payer_id}
+        if not medicare:
+            base[OUTSIDE_MEDICARE] = True
         allowed = pack.plan_limited.get(code)
         if allowed is not None and plan not in allowed:
             yield Finding("COV_CODE_NOT_FOR_PLAN", n, {**base, "plan_type": plan})
             continue
         exclusion_mod = next((m for m in sorted(mods) if liability.get(m) == "exclusion"), None)
-        necessity_mod = next((m for m in sorted(mods) if liability.get(m) == "necessity"), None)
+        # GA (an ABN: the patient is liable) before GZ (none: the provider is) when both are there
+        necessity_mod = next(
+            (m for m in sorted(mods, key=lambda m: m in provider_liable) if liability.get(m) == "necessity"),
+            None,
+        )
 
         # what the payer will say about the line: an exclusion, a necessity doubt, or neither
         exclusion: tuple[str, dict[str, object]] | None = None
@@ -121,9 +136,16 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
             if marked is None:
                 yield Finding(rule, n, params)
                 continue
-            downgraded = (
-                "NEC_SCREENING_BILLED_FOR_DENIAL" if rule.startswith("NEC_") else "COV_BILLED_FOR_DENIAL"
-            )
+            if marked in provider_liable:
+                downgraded = (
+                    "NEC_SCREENING_BILLED_PROVIDER_LIABLE"
+                    if rule.startswith("NEC_")
+                    else "COV_BILLED_PROVIDER_LIABLE"
+                )
+            else:
+                downgraded = (
+                    "NEC_SCREENING_BILLED_FOR_DENIAL" if rule.startswith("NEC_") else "COV_BILLED_FOR_DENIAL"
+                )
             yield Finding(downgraded, n, {**params, "modifier": marked})
             if exclusion_mod is None and necessity_mod is not None:
                 yield Finding("MOD_ABN_ON_EXCLUSION", n, {**base, "modifier": necessity_mod})
@@ -131,7 +153,7 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
             rule, params = doubt
             if necessity_mod is not None:
                 yield Finding(
-                    "NEC_BILLED_WITH_ABN",
+                    "NEC_BILLED_WITHOUT_ABN" if necessity_mod in provider_liable else "NEC_BILLED_WITH_ABN",
                     n,
                     {**params, "modifier": necessity_mod, "liability": pack.liability_meaning(necessity_mod)},
                 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from decimal import Decimal
 
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
@@ -35,15 +36,21 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             continue
         day = min(line.service_date for line in lines)
         start = None if limit.period == "lifetime" else day - timedelta(days=(limit.period_days or 1) - 1)
-        seen = {
-            (h.claim_id, h.service_date)
-            for h in ctx.history
-            if h.procedure_code == limit.code
-            and h.payer_id == claim.payer.payer_id
-            and h.claim_id not in skip
-            and (start is None or start <= h.service_date <= day)
-        }
-        if len(seen) + 1 > limit.count:
+        # services, not claims: every unit of every line counts (a repeat line with 76/77, or
+        # two units, is a second service against the limit)
+        seen = sum(
+            (
+                h.units
+                for h in ctx.history
+                if h.procedure_code == limit.code
+                and h.payer_id == claim.payer.payer_id
+                and h.claim_id not in skip
+                and (start is None or start <= h.service_date <= day)
+            ),
+            Decimal(0),
+        )
+        billed = sum((line.units if line.units is not None else Decimal(1) for line in lines), Decimal(0))
+        if seen + billed > limit.count:
             yield Finding(
                 "FREQ_LIMIT_EXCEEDED",
                 lines[0].line_number,
@@ -53,9 +60,14 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                     "code": limit.code,
                     "limit": limit.count,
                     "period": limit.describe(),
-                    "seen": len(seen),
+                    "seen": _count(seen),
+                    "billed": _count(billed),
                 },
             )
+
+
+def _count(units: Decimal) -> str:
+    return str(int(units)) if units == int(units) else str(units)
 
 
 @checks("TF_EXPIRED", "TF_APPROACHING")

@@ -1,5 +1,10 @@
 """place_of_service: in a facility the physician bills the professional component only; in a SNF
-Part A stay (POS 31) the technical part is under the SNF's consolidated billing."""
+Part A stay (POS 31) the technical part is under the SNF's consolidated billing.
+
+A complete service (93000) billed there becomes its professional component (93010). A technical
+component (93005) billed there is the facility's to bill: the fix removes it — it never turns into
+the professional component, an interpretation the line does not show was performed (reference §1).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +16,26 @@ from streams.scrub.registry import Finding, checks
 PART_WORDS = {"global": "complete service (global)", "technical": "technical component"}
 
 
-@checks("POS_GLOBAL_IN_FACILITY", "POS_GLOBAL_IN_SNF_STAY")
+RULES = {  # (part, SNF Part A stay?) -> rule
+    ("global", False): "POS_GLOBAL_IN_FACILITY",
+    ("global", True): "POS_GLOBAL_IN_SNF_STAY",
+    ("technical", False): "POS_TECHNICAL_IN_FACILITY",
+    ("technical", True): "POS_TECHNICAL_IN_SNF_STAY",
+}
+
+
+@checks(*RULES.values())
 def facility_pos(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
     pos = facts.claim.place_of_service
     if pos not in pack.facility_pos:
         return
     cms = pack.cms
-    rule = "POS_GLOBAL_IN_SNF_STAY" if pos in pack.consolidated_pos else "POS_GLOBAL_IN_FACILITY"
+    snf = pos in pack.consolidated_pos
     for line, part in zip(facts.claim.lines, facts.parts, strict=True):
         if part not in PART_WORDS:
             continue
+        rule = RULES[(part, snf)]
         code = line.procedure_code
         pctc = cms.pctc(code)
         suggestion = f"{code}-26" if pctc == 1 else cms.component_code(code, "professional")
@@ -29,6 +43,7 @@ def facility_pos(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             rule,
             line.line_number,
             {
+                "line": line.line_number,
                 "code": code,
                 "pos": pos,
                 "part": PART_WORDS[part],

@@ -69,8 +69,9 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 
 @checks("UNITS_REPEAT_WITHOUT_MODIFIER", needs=("multi_line",))
 def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    """The same code (and the same part of it: global, -26, -TC) twice on one day of a claim: the
-    second line needs 76/77 (E/M aside)."""
+    """The same code (and the same part of it: global, -26, -TC) twice on one day of a claim: every
+    line but one needs 76/77 (E/M aside). Which line carries the modifier does not matter (the
+    repeat may be listed first): only a second line without it is held."""
     if facts.single_line:
         return
     pack = ctx.pack
@@ -84,8 +85,10 @@ def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 continue
             # 71046 and 71046-26 bill two parts, not one X-ray twice (bundling explains them)
             key = (code, part(code, mods))
+            if mods & repeat_mods:
+                continue
             seen[key] += 1
-            if seen[key] > 1 and not (mods & repeat_mods):
+            if seen[key] > 1:
                 yield Finding(
                     "UNITS_REPEAT_WITHOUT_MODIFIER",
                     line.line_number,

@@ -13,6 +13,9 @@ from streams.errors import DataFileError
 
 REASONS = load_reason_map()
 GROUPS = ("CO", "PI", "OA", "PR")
+#: reference §1: "PTP and MUE denials cannot be billed to the patient, even with an advance
+#: beneficiary notice" — 97 (included in another service), 234 (not paid separately), 236 (NCCI pair)
+PTP_AND_MUE = {"97", "234", "236"}
 
 
 def adj(group: str, carc: str, amount: str = "45.00") -> Adjustment:
@@ -23,7 +26,9 @@ def adj(group: str, carc: str, amount: str = "45.00") -> Adjustment:
 @pytest.mark.parametrize("group", GROUPS)
 def test_the_group_code_decides_whether_the_patient_may_be_billed(group: str, carc: str) -> None:
     read = REASONS.classify_one(adj(group, carc))
-    if group == "PR":
+    if group == "PR" and carc in PTP_AND_MUE:
+        assert not read.patient_billable and read.action != "bill_patient"
+    elif group == "PR":
         assert read.patient_billable
         if read.is_denial:
             assert read.action == "bill_patient"
@@ -53,6 +58,9 @@ def test_the_group_code_decides_whether_the_patient_may_be_billed(group: str, ca
         ("CO", "181", True, "replacement_claim"),
         ("CO", "182", True, "replacement_claim"),
         ("CO", "234", True, "write_off"),
+        ("PR", "234", True, "write_off"),  # a PTP denial under PR: still never the patient's
+        ("PR", "236", True, "replacement_claim"),
+        ("PR", "97", True, "replacement_claim"),
         ("CO", "59", False, "write_off"),
     ],
 )

@@ -133,13 +133,19 @@ def test_co96_is_a_write_off_never_a_patient_bill(scrubber: Scrubber) -> None:
     assert task is not None and task.action == "write_off" and not task.patient_billable
 
 
+def medicare_claim(*modifiers: str):
+    return make_claim(lines=[line(1, "93000", modifiers=list(modifiers))])
+
+
 def test_pr96_after_an_abn_bills_the_patient(scrubber: Scrubber) -> None:
-    task = plan_for_denial(deny(("PR", "96", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    claim = medicare_claim("GA")
+    task = plan_for_denial(deny(("PR", "96", "45.00")), ctx(scrubber, claim, "MCR-JH", "medicare"))
     assert task is not None and task.action == "bill_patient" and task.patient_billable
 
 
 def test_pr50_with_an_abn_bills_the_patient_co50_appeals(scrubber: Scrubber) -> None:
-    pr = plan_for_denial(deny(("PR", "50", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    claim = medicare_claim("GA")
+    pr = plan_for_denial(deny(("PR", "50", "45.00")), ctx(scrubber, claim, "MCR-JH", "medicare"))
     assert pr is not None and pr.action == "bill_patient" and pr.patient_billable
     co = plan_for_denial(deny(("CO", "50", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
     assert co is not None and co.action == "appeal" and not co.patient_billable
@@ -174,7 +180,7 @@ def test_a_denied_status_whose_adjustments_are_no_denial_raises_no_task(
     assert unknown is not None and unknown.category == "unclassified"
 
 
-@pytest.mark.parametrize("carc", ["29", "16", "97", "119"])
+@pytest.mark.parametrize("carc", ["29", "16", "119"])
 def test_a_patient_responsibility_adjustment_never_reads_as_a_write_off(
     scrubber: Scrubber, carc: str
 ) -> None:
@@ -191,7 +197,7 @@ def test_a_patient_bill_names_the_modifier_to_check_not_one_the_claim_may_lack(
 ) -> None:
     """PR-49/PR-50 make the patient liable only with GY / a signed ABN (GA): the task asks to check
     it rather than stating the claim was billed with it."""
-    task = plan_for_denial(deny(("PR", carc, "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    task = plan_for_denial(deny(("PR", carc, "45.00")), ctx(scrubber, None, "MCR-JH", "medicare"))
     assert task is not None and task.action == "bill_patient"
     assert f"Billed with {modifier}" not in task.instructions and modifier in task.instructions
     assert "check" in task.instructions.lower()
@@ -224,6 +230,81 @@ def test_ma130_turns_the_task_into_a_new_claim(scrubber: Scrubber) -> None:
         deny(("CO", "16", "45.00"), remarks=["MA130"]), ctx(scrubber, make_claim(), "MCR-JH", "medicare")
     )
     assert task is not None and task.action == "new_claim"
+
+
+def test_ma130_words_the_task_as_a_new_claim_not_the_reopening_it_replaced(scrubber: Scrubber) -> None:
+    """Reference §5: "a claim rejected with MA130 is fixed and sent as a new claim" — not the
+    reopening Medicare's CO-4 would otherwise ask for; the code correction still travels with it."""
+    claim = medicare_claim("26")
+    task = plan_for_denial(
+        deny(("CO", "4", "45.00"), remarks=["MA130"]), ctx(scrubber, claim, "MCR-JH", "medicare")
+    )
+    assert task is not None and task.action == "new_claim"
+    assert "reopening" not in task.instructions.replace("not as a corrected claim or a reopening", "")
+    assert "new claim" in task.instructions and "93010" in task.instructions
+
+
+@pytest.mark.parametrize(
+    ("adjustment", "remarks"),
+    [
+        (("PR", "97", "45.00"), []),  # 93010 included in 93000: a PTP denial
+        (("PR", "236", "45.00"), []),  # an NCCI pair
+        (("PR", "234", "45.00"), []),
+        (("PR", "151", "45.00"), ["N362"]),  # units over the maximum: an MUE denial
+        (("PR", "50", "45.00"), ["N20"]),  # not payable with a same-day service
+    ],
+)
+@pytest.mark.parametrize("modifier", ["GA", None])
+def test_ptp_and_mue_denials_are_never_billed_to_the_patient(
+    scrubber: Scrubber, adjustment, remarks, modifier
+) -> None:
+    """Reference §1: "PTP and MUE denials cannot be billed to the patient, even with an advance
+    beneficiary notice" — whatever the group code (an exception to liability by group code)."""
+    claim = make_claim(lines=[line(1, "93000", modifiers=[modifier] if modifier else None), line(2, "93010")])
+    for payer, plan in (("MCR-JH", "medicare"), ("BLUEPEAK", "commercial")):
+        task = plan_for_denial(deny(adjustment, remarks=remarks), ctx(scrubber, claim, payer, plan))
+        assert task is not None and task.action != "bill_patient" and not task.patient_billable
+
+
+@pytest.mark.parametrize(
+    ("carc", "modifiers", "billable", "action"),
+    [
+        ("50", ["GA"], True, "bill_patient"),  # a signed ABN on file: the patient is liable
+        ("50", [], False, "appeal"),  # no ABN: the provider is liable (appeal or write off)
+        ("50", ["GZ"], False, "appeal"),  # GZ: expected denial without an ABN, provider liable
+        ("49", ["GY"], True, "bill_patient"),  # statutory exclusion billed with GY
+        ("49", [], False, "write_off"),
+        ("96", ["GA"], True, "bill_patient"),  # "PR-96 only with an ABN"
+        ("96", [], False, "write_off"),
+    ],
+)
+def test_a_medicare_pr_denial_bills_the_patient_only_with_the_modifier_that_makes_them_liable(
+    scrubber: Scrubber, carc: str, modifiers: list[str], billable: bool, action: str
+) -> None:
+    """Reference §5: CO-50 "PR only with a valid ABN (GA)", PR-49 "(with GY)", "PR-96 only with
+    an ABN"; §1: "GZ = expected denial, no ABN (provider liable)"."""
+    claim = medicare_claim(*modifiers)
+    task = plan_for_denial(deny(("PR", carc, "45.00")), ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert task is not None
+    assert (task.patient_billable, task.action) == (billable, action)
+    if not billable:
+        assert "provider is liable" in task.instructions and "bill the patient" not in task.instructions
+
+
+def test_gz_on_the_denied_line_keeps_a_commercial_pr50_off_the_patient(scrubber: Scrubber) -> None:
+    claim = commercial_claim("93000", "93040", mods={1: ["GZ"]})
+    gz_line = Denial.model_validate(
+        deny(("PR", "50", "45.00")).model_dump()
+        | {"adjustments": [{"line_number": 1, "group_code": "PR", "reason_code": "50", "amount": "45.00"}]}
+    )
+    task = plan_for_denial(gz_line, ctx(scrubber, claim))
+    assert task is not None and not task.patient_billable and task.action == "appeal"
+    other_line = Denial.model_validate(
+        deny(("PR", "50", "45.00")).model_dump()
+        | {"adjustments": [{"line_number": 2, "group_code": "PR", "reason_code": "50", "amount": "45.00"}]}
+    )
+    task = plan_for_denial(other_line, ctx(scrubber, claim))  # a commercial plan: the contract decides
+    assert task is not None and task.patient_billable and task.action == "bill_patient"
 
 
 def test_unappealable_remark_turns_appeal_into_write_off(scrubber: Scrubber) -> None:

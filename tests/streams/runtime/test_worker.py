@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 from faust.sensors import Monitor
@@ -11,7 +12,7 @@ from streams.agents import register_agents
 from streams.runtime.app import ClaimflowApp, faust_config
 from streams.runtime.quiet_monitor import SILENCED, QuietMonitor
 from streams.runtime.settings import ConfigError, load_settings
-from streams.runtime.worker import use_event_loop
+from streams.runtime.worker import freeze_startup_heap, use_event_loop
 
 BASE = {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
 
@@ -73,3 +74,16 @@ def test_uvloop_is_the_default_event_loop_and_asyncio_can_be_chosen() -> None:
 def test_the_worker_scrubs_through_the_screen_unless_told_to_ask_every_checker() -> None:
     assert ClaimflowApp(load_settings(BASE)).scrubber.screen is True
     assert ClaimflowApp(load_settings({**BASE, "CLAIMFLOW_SCRUB_SCREEN": "off"})).scrubber.screen is False
+
+
+def test_start_up_objects_are_frozen_out_of_every_later_collection() -> None:
+    """The rule packs and code tables live as long as the worker: after start-up the garbage
+    collector no longer walks them (a full collection walked ~680,000 of them each time)."""
+    try:
+        kept = [[n] for n in range(1000)]  # containers the collector tracks
+        frozen = freeze_startup_heap()
+        assert frozen >= len(kept) and gc.get_freeze_count() == frozen
+        walked = {id(o) for o in gc.get_objects(generation=2)}
+        assert not any(id(o) in walked for o in kept)
+    finally:
+        gc.unfreeze()

@@ -7,6 +7,7 @@ the office (POS 11), scrubbed three weeks after its date of service, with its en
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -402,6 +403,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"lines": [line(1, "93000", modifiers=["59"])]}},
         {"claim": {"lines": [line(1, "93005"), line(2, "93041", modifiers=["59"])]}},
     ),
+    "MOD_OVERRIDE_PAIR_UNVERIFIED": (
+        # a rhythm strip at a separate time beside the 12-lead: the bundled excerpt has no such pair
+        {"claim": {"lines": [line(1, "93000"), line(2, "93042", modifiers=["59"])]}},
+        {"claim": {"lines": [line(1, "93005"), line(2, "93042", modifiers=["59"])]}},
+    ),
     "MOD_REPEAT_UNDOCUMENTED": (
         {"claim": {"lines": [line(1, "93000"), line(2, "93000", modifiers=["76"])]}},
         {
@@ -462,6 +468,14 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"place_of_service": "31"}},
         {"claim": {"place_of_service": "31", "lines": [line(1, "93010")]}},
     ),
+    "POS_TECHNICAL_IN_FACILITY": (
+        {"claim": {"place_of_service": "21", "lines": [line(1, "93005")]}},
+        {"claim": {"place_of_service": "11", "lines": [line(1, "93005")]}},
+    ),
+    "POS_TECHNICAL_IN_SNF_STAY": (
+        {"claim": {"place_of_service": "31", "lines": [line(1, "93005")]}},
+        {"claim": {"place_of_service": "31", "lines": [line(1, "93010")]}},
+    ),
     # --- medical necessity ---------------------------------------------------------------------
     "NEC_UNLISTED_DIAGNOSIS": (
         {"claim": {"diagnoses": ["M54.50"]}, "encounter": {"diagnoses": ["M54.50"]}},
@@ -499,6 +513,27 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
         {"claim": {"diagnoses": ["M54.50"]}, "encounter": {"diagnoses": ["M54.50"]}},
     ),
+    # GZ: the same expected denials without an ABN, the provider's (reference §1)
+    "NEC_BILLED_WITHOUT_ABN": (
+        {
+            "claim": {"diagnoses": ["M54.50"], "lines": [bad("modifiers", ["GZ"])]},
+            "encounter": {"diagnoses": ["M54.50"]},
+        },
+        {
+            "claim": {"diagnoses": ["M54.50"], "lines": [bad("modifiers", ["GA"])]},
+            "encounter": {"diagnoses": ["M54.50"]},
+        },
+    ),
+    "NEC_SCREENING_BILLED_PROVIDER_LIABLE": (
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [bad("modifiers", ["GZ"])]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [bad("modifiers", ["GY"])]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+    ),
     "DENIAL_RISK_LEARNED": (
         {"learned": {"MCR-JH|93000|R07.9": LearnedRate(40, 14, 30, ["CO-11"])}},
         {"learned": {"MCR-JH|93000|R07.9": LearnedRate(40, 3, 30, ["CO-11"])}},  # 7.5 %: under 20 %
@@ -521,6 +556,10 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "COV_BILLED_FOR_DENIAL": (
         {"claim": {"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93042", modifiers=["GY"])]}},
         {"claim": {"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93042")]}},
+    ),
+    "COV_BILLED_PROVIDER_LIABLE": (
+        {"claim": {"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93042", modifiers=["GZ"])]}},
+        {"claim": {"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93042", modifiers=["GY"])]}},
     ),
     "COV_CODE_NOT_FOR_PLAN": (
         # the IPPE screening ECG is a Medicare HCPCS code
@@ -992,3 +1031,172 @@ def test_ambulance_origin_destination_modifiers_are_real_modifiers(scrubber: Scr
     claim = read_claim(claim_dict(lines=[line(1, "A0429", modifiers=[modifier])], diagnoses=["S72.001A"]))
     result = scrubber.scrub(claim, DEFAULT_AS_OF, None)
     assert "MOD_UNKNOWN" not in {e.rule_id for e in result.edits}
+
+
+@pytest.mark.parametrize(
+    ("modifier", "rule_id", "liable"),
+    [
+        ("GY", "NEC_SCREENING_BILLED_FOR_DENIAL", "patient"),  # statutorily excluded, billed on purpose
+        ("GZ", "NEC_SCREENING_BILLED_PROVIDER_LIABLE", "provider"),  # expected denial, no ABN
+    ],
+)
+def test_a_screening_billed_for_denial_names_who_is_liable_by_the_modifier(
+    scrubber: Scrubber, modifier: str, rule_id: str, liable: str
+) -> None:
+    """Reference §1: GY/GA are billed so that the denial makes the patient liable; "GZ = expected
+    denial, no ABN (provider liable)" — its words never tell the coder to bill the patient."""
+    result = scrub_case(
+        scrubber,
+        claim={"diagnoses": ["Z00.00"], "lines": [line(1, "93000", modifiers=[modifier])]},
+        encounter={"diagnoses": ["Z00.00"]},
+    )
+    edit = next(e for e in result.edits if e.rule_id == rule_id)
+    assert f"the {liable} is liable" in edit.message
+    if liable == "provider":
+        assert "bill the patient" not in (edit.message + edit.fix).lower()
+        assert "patient cannot be billed" in edit.message
+    necessity = scrub_case(
+        scrubber,
+        claim={"diagnoses": ["M54.50"], "lines": [line(1, "93000", modifiers=["GZ"])]},
+        encounter={"diagnoses": ["M54.50"]},
+    )
+    doubt = next(e for e in necessity.edits if e.rule_id == "NEC_BILLED_WITHOUT_ABN")
+    assert "ABN on file" not in doubt.fix and "write it off" in doubt.fix
+
+
+def test_a_commercial_plan_is_never_told_to_use_what_only_medicare_has(scrubber: Scrubber) -> None:
+    """Reference §1: G0403-G0405 are Medicare-only HCPCS codes; GY and the ABN are Medicare's
+    liability notices. A commercial screening ECG or a plan exclusion gets a fix without them."""
+    screening = scrub_case(
+        scrubber,
+        claim={"payer": BLUEPEAK, "patient": COMMERCIAL, "diagnoses": ["Z00.00"]},
+        encounter={"diagnoses": ["Z00.00"]},
+    )
+    excluded = scrub_case(scrubber, claim={"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "93042")]})
+    for result, rule_id in ((screening, "NEC_SCREENING_NOT_COVERED"), (excluded, "COV_NOT_COVERED")):
+        edit = next(e for e in result.edits if e.rule_id == rule_id)
+        advice = re.sub(r"\([^)]*are Medicare's\)", "", edit.fix)  # the aside saying why not
+        for medicare_only in ("G0403", "GY", "GA", "ABN", "advance beneficiary notice"):
+            assert medicare_only not in advice, edit.fix
+    medicare = scrub_case(scrubber, claim={"diagnoses": ["Z00.00"]}, encounter={"diagnoses": ["Z00.00"]})
+    edit = next(e for e in medicare.edits if e.rule_id == "NEC_SCREENING_NOT_COVERED")
+    assert "G0403" in edit.fix and "GY" in edit.fix
+
+
+@pytest.mark.parametrize("pos", ["21", "22", "31"])
+def test_a_tracing_billed_in_a_facility_is_removed_never_turned_into_an_interpretation(
+    scrubber: Scrubber, pos: str
+) -> None:
+    """Reference §1: in a facility "the physician bills 93010 and the facility bills the tracing on
+    its institutional claim"; tracing only is 93005, interpretation only 93010. A claim that shows
+    a tracing alone is told to remove it — not to bill 93010, an interpretation nothing shows."""
+    result = scrub_case(scrubber, claim={"place_of_service": pos, "lines": [line(1, "93005")]})
+    edit = next(e for e in result.edits if e.category == "place_of_service")
+    assert result.status == "held" and edit.fix.startswith("Remove line 1 (93005)")
+    assert not edit.fix.startswith("Bill 93010")
+
+
+def test_split_components_in_a_facility_get_one_consistent_fix(scrubber: Scrubber) -> None:
+    """93005 + 93010 by one provider at POS 22: the physician keeps 93010 and removes 93005 (the
+    facility's); never "bill 93000 once", which the place-of-service edit would then hold."""
+    result = scrub_case(
+        scrubber, claim={"place_of_service": "22", "lines": [line(1, "93005"), line(2, "93010")]}
+    )
+    assert result.status == "held"
+    assert "BUNDLE_SPLIT_COMPONENTS" not in fired(result)
+    assert [(e.rule_id, e.line_number) for e in result.edits if e.severity == "error"] == [
+        ("POS_TECHNICAL_IN_FACILITY", 1)
+    ]
+    office = scrub_case(scrubber, claim={"lines": [line(1, "93005"), line(2, "93010")]})
+    assert "BUNDLE_SPLIT_COMPONENTS" in fired(office)  # in the office one provider bills 93000
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [line(1, "G0402"), line(2, "G0403"), line(3, "G0403", modifiers=["76"])],
+        [line(1, "G0403"), line(2, "G0403", modifiers=["77"])],
+        [line(1, "G0403", units=2)],
+    ],
+    ids=["a-repeat-line-with-76", "a-repeat-line-with-77", "two-units"],
+)
+def test_the_ippe_screening_ecg_is_once_per_lifetime_within_one_claim_too(scrubber: Scrubber, lines) -> None:
+    """Reference §1/§3: G0403 "once per lifetime"; a second one on the same claim (a repeat line
+    with 76/77, or two units) is a second service, and the limit counts services."""
+    result = scrub_case(scrubber, claim={"diagnoses": ["Z00.00"], "lines": lines}, encounter=MISSING)
+    assert "FREQ_LIMIT_EXCEEDED" in fired(result) and result.status == "held"
+    edit = next(e for e in result.edits if e.rule_id == "FREQ_LIMIT_EXCEEDED")
+    assert "this claim bills 2 and the patient already has 0" in edit.message
+
+
+def test_a_payer_frequency_limit_counts_each_service_of_the_claim(scrubber: Scrubber) -> None:
+    """Acme allows two 93000 per 365 days: one earlier plus a claim with 93000 and 93000-76 is
+    three services."""
+    history = [{"claim_id": "H1", "payer": ACME, "lines": [line(1, "93000", service_date=date(2025, 12, 1))]}]
+    two = scrub_case(
+        scrubber,
+        claim={
+            "payer": ACME,
+            "patient": COMMERCIAL,
+            "lines": [line(1, "93000"), line(2, "93000", modifiers=["76"])],
+        },
+        history=history,
+    )
+    assert "FREQ_LIMIT_EXCEEDED" in fired(two)
+    one = scrub_case(scrubber, claim={"payer": ACME, "patient": COMMERCIAL}, history=history)
+    assert "FREQ_LIMIT_EXCEEDED" not in fired(one)
+
+
+@pytest.mark.parametrize(
+    ("modifiers", "held"),
+    [
+        ([[], ["76"]], False),  # the repeat listed second
+        ([["76"], []], False),  # the repeat listed first: the same two services
+        ([[], []], True),  # neither marked: a duplicate
+        ([["76"], [], []], True),  # two unmarked
+    ],
+)
+def test_a_repeat_needs_one_unmarked_line_whatever_the_order(
+    scrubber: Scrubber, modifiers, held: bool
+) -> None:
+    """Reference §1: a repeat ECG on the same day needs 76/77, otherwise it is a duplicate. Which
+    line carries the modifier is not a fact about the services: the order of lines decides nothing."""
+    lines = [line(i, "93000", modifiers=m) for i, m in enumerate(modifiers, start=1)]
+    result = scrub_case(scrubber, claim={"lines": lines}, encounter=MISSING)
+    assert ("UNITS_REPEAT_WITHOUT_MODIFIER" in fired(result)) is held
+
+
+def test_a_claim_with_a_lone_value_where_a_list_belongs_is_scrubbed_like_its_list(scrubber: Scrubber) -> None:
+    """A readable claim is the scrubber's business (reference §3): "modifiers": "26" on 93000 is
+    held with the component-code edit, exactly as ["26"] would be; "diagnoses": "R07.9" is clean."""
+    from schemas import read_claim
+    from tests.builders import claim_dict
+
+    as_list, lone = claim_dict(), claim_dict()
+    as_list["lines"][0]["modifiers"] = ["26"]
+    lone["lines"][0]["modifiers"] = "26"
+    lone["diagnoses"] = lone["diagnoses"][0]
+    held = [scrubber.scrub(read_claim(d), DEFAULT_AS_OF, make_encounter()) for d in (as_list, lone)]
+    assert held[0].status == held[1].status == "held"
+    assert [e.rule_id for e in held[0].edits] == [e.rule_id for e in held[1].edits]
+    clean = claim_dict()
+    clean["diagnoses"] = clean["diagnoses"][0]
+    assert scrubber.scrub(read_claim(clean), DEFAULT_AS_OF, make_encounter()).status == "clean"
+
+
+def test_an_override_modifier_is_held_only_where_the_ptp_table_can_tell(
+    scrubber: Scrubber, with_cms_rows: Scrubber
+) -> None:
+    """Reference §1: 59 overrides pairs with modifier indicator 1 "(e.g. rhythm strip at a separate
+    documented time)". The bundled excerpt lacks most pairs: 93000 + 93042-59 is not held on its
+    word (a warning); the official file decides; 59 with no other code that day is always held."""
+    strip = {"lines": [line(1, "93000"), line(2, "93042", modifiers=["59"])]}
+    excerpt = scrub_case(scrubber, claim=strip)
+    assert "MOD_OVERRIDE_PAIR_UNVERIFIED" in fired(excerpt) and "MOD_OVERRIDE_WITHOUT_PAIR" not in fired(
+        excerpt
+    )
+    assert excerpt.status == "clean"
+    official = scrub_case(with_cms_rows, claim=strip)  # a loaded CMS file without the pair
+    assert "MOD_OVERRIDE_WITHOUT_PAIR" in fired(official) and official.status == "held"
+    alone = scrub_case(scrubber, claim={"lines": [line(1, "93042", modifiers=["59"])]})
+    assert "MOD_OVERRIDE_WITHOUT_PAIR" in fired(alone) and alone.status == "held"
