@@ -7,8 +7,8 @@
   the row's ``action`` (which may never be ``bill_patient``) says what the provider does.
 * PR (patient responsibility): the patient may be billed (PR-1/2/3 patient share, PR-49 or PR-96
   after GY, PR-50 after an ABN); the row's ``patient_action`` (default ``bill_patient``) applies —
-  except for a PTP or MUE denial (``provider_liable``: PR-97, PR-234, PR-236), which the patient can
-  never be billed for, even with an ABN (reference §1). Whether the claim carries the modifier that
+  except for a PTP or MUE denial (``provider_liable``: PR-97, PR-234, PR-236) or timely filing
+  (PR-29), which the patient can never be billed for, even with an ABN (reference §1, §5). Whether the claim carries the modifier that
   makes the patient liable (``patient_modifiers``: GA, GY) is the task planner's check, which sees
   the claim.
 * OA (other adjustment): a denial only where the row says so (OA-18, a duplicate); an OA code the
@@ -50,7 +50,8 @@ class CarcRule(_Strict):
     patient_action: TaskAction = Field(default="bill_patient", description="what to do under PR")
     provider_liable: bool = Field(
         default=False,
-        description="a PTP or MUE denial: the patient cannot be billed even under PR, even with an ABN",
+        description="the patient cannot be billed even under PR, even with an ABN (a PTP or MUE denial; "
+        "timely filing)",
     )
     patient_modifiers: list[str] = Field(
         default_factory=list,

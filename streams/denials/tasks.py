@@ -255,8 +255,8 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
     is_medicare = ctx.payer.plan_type == "medicare"
     action: TaskAction = primary.action if primary is not None else rule.action
     lead = primary.instructions if primary is not None else (rule.instructions or rule.label)
-    if not patient_billable and is_medicare and rule.medicare_action:
-        action = rule.medicare_action
+    if not patient_billable and is_medicare and (rule.medicare_action or rule.medicare_instructions):
+        action = rule.medicare_action or action
         lead = rule.medicare_instructions or lead
     appealable = True
     for code in denial.remark_codes:
@@ -372,14 +372,29 @@ def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTas
     detail = (
         f" ({_about(status)})" if status.status_code or status.entity_code or status.more_statuses else ""
     )
+    frequency = ctx.claim.frequency_code if ctx.claim is not None else "1"
+    if frequency in ("7", "8"):
+        # only this replacement (void) was never filed: the claim it supersedes was adjudicated, so
+        # an original claim would bill the services twice (or re-bill a claim meant to be cancelled)
+        kind = "replacement" if frequency == "7" else "void"
+        instructions = (
+            f"Correct the {kind} per the 277CA status and send it again as a {kind} (frequency "
+            f"{frequency} with the payer's claim number, REF*F8): the claim it supersedes was "
+            "adjudicated and stands. Never resend it as an original claim."
+        )
+    else:
+        instructions = (
+            "Correct the claim per the 277CA status and resubmit it as an original claim "
+            "(a rejected claim was never filed, so no replacement frequency code)."
+            + _filing_passed(ctx, status)
+        )
     return _claim_status_task(
         status,
         ctx,
         action="fix_and_resubmit",
         root_cause=f"Rejected by the clearinghouse/payer: {text}{detail}.",
         category="rejection",
-        instructions="Correct the claim per the 277CA status and resubmit it as an original claim "
-        "(a rejected claim was never filed, so no replacement frequency code)." + _filing_passed(ctx, status),
+        instructions=instructions,
     )
 
 

@@ -222,11 +222,27 @@ class Outcome:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def last_decision_at(record: ClaimRecord) -> datetime | None:
-    """When the payer's decision in force was made: the latest adjudication applied (within the
-    record's bounded history)."""
-    times = [h.at for h in record.history if h.result == "applied" and h.to_state in ADJUDICATED_STATES]
-    return max(times) if times else None
+def decision_in_force(record: ClaimRecord) -> HistoryItem | None:
+    """The payer's decision in force: the latest adjudication applied (the last read of those
+    made at the same time), within the record's bounded history."""
+    found: HistoryItem | None = None
+    for h in record.history:
+        if h.result == "applied" and h.to_state in ADJUDICATED_STATES and (found is None or h.at >= found.at):
+            found = h
+    return found
+
+
+def _reverses_another(change: Change, in_force: HistoryItem | None) -> bool:
+    """A reversal dated like the decision in force (one 835 carries a reversal and its correction,
+    both dated by the 835) that does not take back that decision's payment: it takes back the
+    one before, which the correction already replaced."""
+    return (
+        in_force is not None
+        and in_force.at == change.occurred_at
+        and in_force.amount is not None
+        and change.amount is not None
+        and in_force.amount != -change.amount
+    )
 
 
 def _decide_first_pass(
@@ -291,21 +307,42 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             first_scrub = None
 
     reversal = kind == "remittance" and code == REVERSAL_CODE
-    # when the decision in force was made: only remittances and follow-up steps ask (a history scan)
-    decision_at = last_decision_at(record) if kind == "remittance" or target in FOLLOW_UPS else None
+    # the decision in force: only remittances and follow-up steps ask (a history scan)
+    in_force = decision_in_force(record) if kind == "remittance" or target in FOLLOW_UPS else None
+    decision_at = in_force.at if in_force is not None else None
     older = prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest)
     result: TransitionResult
     if target is None:
+        result, new_state = "noted", prev
+    elif kind == "remittance" and any(
+        h.kind == "remittance"
+        and h.result == "applied"
+        and h.code == code
+        and h.amount == change.amount
+        and h.at == at
+        for h in record.history
+    ):
+        # the same remittance again under another id (an ERA re-sent in a new interchange: same
+        # CLP02, payment and date): recorded, the decision stands and is counted once
         result, new_state = "noted", prev
     elif reversal and (prev in ADJUDICATED_STATES or (prev in SETTLED_STATES and record.paid_amount > 0)):
         # a reversal takes back whatever the payer decided (a payment, a partial payment or a
         # denial): the claim is in adjudication again until the corrected decision arrives. A
         # claim already replaced, written off or closed keeps its state; the money goes back. One
-        # older than the decision in force (its correction was read first) takes nothing back.
-        if decision_at is not None and at < decision_at:
+        # older than the decision in force (its correction was read first), or one of the same
+        # 835 as the correction that reverses the payment before it, takes nothing back.
+        if decision_at is not None and (at < decision_at or _reverses_another(change, in_force)):
             result, new_state = "late", prev
         else:
             result, new_state = "applied", target if prev in ADJUDICATED_STATES else prev
+    elif (
+        kind == "remittance"
+        and not reversal
+        and any(h.code == REVERSAL_CODE and h.result == "applied" and h.at > at for h in record.history)
+    ):
+        # a decision older than a reversal already applied (the reversal was read first): the
+        # payer took it back, so it is history, not the decision in force
+        result, new_state = "late", prev
     elif own_step and code == "ready" and prev == "rejected" and latest is not None and at <= latest:
         # claimflow's ready step read after the payer rejected what it sent (a resubmission's
         # step is newer than the rejection): the claim stays rejected, its fix task open

@@ -23,7 +23,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -241,7 +241,11 @@ class Tracker:
             ][-self.parked_keep :]
             to_act = []
 
-        tracked.answers = to_act
+        # the same remittance again under another id (an ERA re-sent in a new interchange) is noted
+        # by the machine: the payer decided once, so it is counted (and learnt from) once. A
+        # decision read late is still one the payer made: counted.
+        repeat = isinstance(event, Denial) and outcome.result == "noted"
+        tracked.answers = [a for a in to_act if not (repeat and a is event)]
         moved = outcome.became is not None
         # an answer older than the decision already applied (late, or read late) is history: what
         # it asked for was superseded (a denial older than the payment), so it raises no task
@@ -279,11 +283,7 @@ class Tracker:
             ]
         elif any(o.became is not None for o, _ in tracked.outcomes):
             entry.open_tasks = lines_waiting(entry.open_tasks)  # the claim moved on
-        if (
-            not isinstance(event, LifecycleEvent)
-            and adjudicates(event)
-            and (claim := entry.claim()) is not None
-        ):
+        if not repeat and adjudicates(event) and (claim := entry.claim()) is not None:
             tracked.facts = facts_for(claim, event, self.reasons)
         tracked.transitions = transitions_of(entry.record, change.event_id)
         tracked.state = state_record(entry, change.event_id)
@@ -312,13 +312,12 @@ def lines_waiting(open_tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [t for t in open_tasks if t.get("category") == LINE_REJECTION]
 
 
-def adjudicates(event: Answer) -> bool:
-    """An 835 decision or a finalized (F) status: what the denial trends learn from. A reversal
-    (CLP02 22) decides nothing: it takes a decision back, and the corrected one that follows is
-    the fact."""
-    if isinstance(event, Denial):
-        return event.claim_status_code not in ("22", PREDETERMINATION)
-    return isinstance(event, ClaimStatus) and event.category_code.startswith("F")
+def adjudicates(event: Observed) -> TypeGuard[Denial]:
+    """An 835 decision: what the denial trends learn from. A reversal (CLP02 22) decides nothing:
+    it takes a decision back, and the corrected one that follows is the fact. A finalized 277
+    status (F1, F2) is not one either: it says nothing of why, and the 835 it announces is the
+    decision (a fact from both counted one denied claim twice, the first time as not denied)."""
+    return isinstance(event, Denial) and event.claim_status_code not in ("22", PREDETERMINATION)
 
 
 def resubmitted_id(event_id: str) -> str:

@@ -13,9 +13,10 @@ from streams.errors import DataFileError
 
 REASONS = load_reason_map()
 GROUPS = ("CO", "PI", "OA", "PR")
-#: reference §1: "PTP and MUE denials cannot be billed to the patient, even with an advance
-#: beneficiary notice" — 97 (included in another service), 234 (not paid separately), 236 (NCCI pair)
-PTP_AND_MUE = {"97", "234", "236"}
+#: never the patient's, whatever the group code: reference §1 "PTP and MUE denials cannot be billed
+#: to the patient, even with an advance beneficiary notice" — 97 (included in another service), 234
+#: (not paid separately), 236 (NCCI pair); §5 CO-29 timely filing "(patient cannot be billed)"
+NEVER_THE_PATIENTS = {"97", "234", "236", "29"}
 
 
 def adj(group: str, carc: str, amount: str = "45.00") -> Adjustment:
@@ -26,7 +27,7 @@ def adj(group: str, carc: str, amount: str = "45.00") -> Adjustment:
 @pytest.mark.parametrize("group", GROUPS)
 def test_the_group_code_decides_whether_the_patient_may_be_billed(group: str, carc: str) -> None:
     read = REASONS.classify_one(adj(group, carc))
-    if group == "PR" and carc in PTP_AND_MUE:
+    if group == "PR" and carc in NEVER_THE_PATIENTS:
         assert not read.patient_billable and read.action != "bill_patient"
     elif group == "PR":
         assert read.patient_billable

@@ -180,7 +180,7 @@ def test_a_denied_status_whose_adjustments_are_no_denial_raises_no_task(
     assert unknown is not None and unknown.category == "unclassified"
 
 
-@pytest.mark.parametrize("carc", ["29", "16", "119"])
+@pytest.mark.parametrize("carc", ["16", "119", "204"])
 def test_a_patient_responsibility_adjustment_never_reads_as_a_write_off(
     scrubber: Scrubber, carc: str
 ) -> None:
@@ -250,12 +250,13 @@ def test_ma130_words_the_task_as_a_new_claim_not_the_reopening_it_replaced(scrub
         (("PR", "97", "45.00"), []),  # 93010 included in 93000: a PTP denial
         (("PR", "236", "45.00"), []),  # an NCCI pair
         (("PR", "234", "45.00"), []),
+        (("PR", "29", "45.00"), []),  # timely filing: the provider's failure (reference §5)
         (("PR", "151", "45.00"), ["N362"]),  # units over the maximum: an MUE denial
         (("PR", "50", "45.00"), ["N20"]),  # not payable with a same-day service
     ],
 )
 @pytest.mark.parametrize("modifier", ["GA", None])
-def test_ptp_and_mue_denials_are_never_billed_to_the_patient(
+def test_ptp_mue_and_timely_filing_denials_are_never_billed_to_the_patient(
     scrubber: Scrubber, adjustment, remarks, modifier
 ) -> None:
     """Reference §1: "PTP and MUE denials cannot be billed to the patient, even with an advance
@@ -374,3 +375,43 @@ def test_only_rejections_and_denials_raise_tasks() -> None:
     assert not raises_task(ClaimStatus(claim_id="C", category_code="A2"), REASONS)
     assert raises_task(deny(("CO", "50", "45.00")), REASONS)
     assert not raises_task(deny(("PR", "2", "9.00"), paid="36.00", clp02="1"), REASONS)
+
+
+@pytest.mark.parametrize(
+    ("payer", "plan", "words", "not_words"),
+    [
+        ("MCR-JH", "medicare", "reopening", "send a corrected claim"),
+        ("BLUEPEAK", "commercial", "corrected claim", "reopening"),
+    ],
+)
+def test_a_duplicate_or_missing_information_is_worded_for_the_payer(
+    scrubber: Scrubber, payer: str, plan: str, words: str, not_words: str
+) -> None:
+    """Reference §5: Medicare Part B accepts no corrected claims (a processed claim is fixed by a
+    reopening; MA130 by a new claim); commercial payers take replacement claims."""
+    for carc, group in (("18", "OA"), ("16", "CO")):
+        task = plan_for_denial(deny((group, carc, "45.00")), ctx(scrubber, make_claim(), payer, plan))
+        assert task is not None and words in task.instructions and not_words not in task.instructions
+    medicare16 = plan_for_denial(
+        deny(("CO", "16", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare")
+    )
+    assert medicare16 is not None and medicare16.action == "reopening"
+
+
+@pytest.mark.parametrize(("frequency", "kind"), [("7", "replacement"), ("8", "void")])
+def test_a_rejected_replacement_or_void_is_sent_again_as_one_never_as_an_original(
+    scrubber: Scrubber, frequency: str, kind: str
+) -> None:
+    """Reference §4: 7 replacement and 8 void need the payer's claim number (REF*F8); only the
+    rejected replacement was never filed — the original was adjudicated, so an original claim
+    would bill the services again (or re-bill a claim the practice meant to cancel)."""
+    claim = commercial_claim("93000").model_copy(
+        update={"claim_id": "CLM-0001-R1", "frequency_code": frequency, "original_claim_number": "PCN-1"}
+    )
+    rejected = ClaimStatus(
+        claim_id="CLM-0001-R1", category_code="A7", status_code="21", occurred_at=FIXED_TIME
+    )
+    task = plan_for_rejection(rejected, ctx(scrubber, claim, claim_id="CLM-0001-R1"))
+    assert task is not None and task.action == "fix_and_resubmit"
+    assert f"as a {kind}" in task.instructions and f"frequency {frequency}" in task.instructions
+    assert "as an original claim" not in task.instructions.replace("Never resend it as an original claim", "")

@@ -466,3 +466,55 @@ def test_a_predetermination_is_an_estimate_not_a_decision(tracker: Tracker) -> N
     *_, estimate = run(tracker, ready(), status("A2", 60), remit(("CO", "50", "45.00"), clp02="25"))
     assert estimate.outcome.result == "noted" and estimate.entry.record.state == "accepted"
     assert estimate.tasks == [] and estimate.facts == []
+
+
+def test_the_same_remittance_resent_under_another_id_is_counted_and_learnt_from_once(
+    tracker: Tracker,
+) -> None:
+    """An ERA re-sent in a new interchange carries the same decision under new event ids: the
+    payer decided once (reference §6: the denial rate counts decisions by claim and dollars)."""
+    first, again = remit(("CO", "50", "45.00")), remit(("CO", "50", "45.00"))
+    assert first.event_id != again.event_id
+    *_, denied, resent = run(tracker, ready(), status("A2", 60), first, again)
+    assert len(denied.answers) == 1 and len(denied.facts) == 1 and len(denied.tasks) == 1
+    assert resent.outcome.result == "noted" and resent.entry.record.state == "denied"
+    assert resent.answers == [] and resent.facts == [] and resent.tasks == []
+
+
+def test_a_finalized_status_is_no_adjudication_fact_its_835_is(tracker: Tracker) -> None:
+    """A 277 F2 says denied but not why; the 835 that follows is the decision: one fact, denied
+    (not a fact marked not denied for the F2 and a second one for the 835)."""
+    *_, f2, remittance = run(
+        tracker, ready(), status("A2", 60), status("F2", 500), remit(("CO", "50", "45.00"))
+    )
+    assert f2.entry.record.state == "denied" and f2.facts == []
+    assert [f.denied for f in remittance.facts] == [True]
+
+
+def test_a_reversal_and_its_correction_in_one_835_leave_the_correction_whatever_the_order(
+    tracker: Tracker,
+) -> None:
+    """Reference §4: CLP02 22 is a reversal: it takes back the earlier decision, not the
+    correction that comes with it. One 835 dates both alike; the tracker may read either first."""
+    paid = remit(paid="45.00", clp02="1", minutes=600)
+    correction = remit(("CO", "45", "5.00"), paid="40.00", clp02="1", minutes=700)
+    taken_back = reversal("-45.00", minutes=700)
+    for order in ((taken_back, correction), (correction, taken_back)):
+        *_, last = run(tracker, ready(), status("A2", 60), paid, *order)
+        record = last.entry.record
+        assert (record.state, record.paid_amount) == ("paid", Decimal("40.00")), order
+
+
+def test_a_payment_read_after_the_reversal_that_took_it_back_stays_taken_back(tracker: Tracker) -> None:
+    """The reversal (newer) was read before the payment it reverses (older): the payment is
+    history, the claim waits for the corrected decision with nothing paid."""
+    *_, older_payment = run(
+        tracker,
+        ready(),
+        status("A2", 60),
+        reversal("-45.00", minutes=700),
+        remit(paid="45.00", clp02="1", minutes=600),
+    )
+    record = older_payment.entry.record
+    assert older_payment.outcome.result == "late"
+    assert record.state != "paid" and record.paid_amount == 0
