@@ -185,9 +185,20 @@ class ValidPayer(ScrubbablePayer):
     name: str = Field(min_length=1, max_length=80)
 
 
+class LinePayment(Contract):
+    """What another payer decided on one service line (837P loop 2430 SVD, DTP*573); its line
+    adjustments (2430 CAS) are among the payer's ``adjustments`` with this line's number."""
+
+    line_number: int = Field(ge=1, description="the claim's line (its LX) this decision is about")
+    paid_amount: Decimal = Field(description="what that payer paid on the line (SVD02)")
+    units: Decimal | None = Field(default=None, description="the units it paid (SVD05)")
+    adjudicated_on: date | None = Field(default=None, description="its adjudication date (2430 DTP*573)")
+
+
 class OtherPayer(Contract):
-    """Coordination of benefits: another payer of this claim (837P loops 2320/2330) and what it
-    decided. The claim's own payer, subscriber and claim numbers never come from here."""
+    """Coordination of benefits: another payer of this claim (837P loops 2320/2330, and 2430 per
+    line) and what it decided. The claim's own payer, subscriber and claim numbers never come from
+    here."""
 
     payer_id: str | None = Field(default=None, max_length=80)
     name: str | None = Field(default=None, max_length=80)
@@ -204,7 +215,12 @@ class OtherPayer(Contract):
     )
     adjudicated_on: date | None = Field(default=None, description="its adjudication date (2330B DTP*573)")
     adjustments: list[Adjustment] = Field(
-        default_factory=list, max_length=99, description="its claim-level adjustments (2320 CAS)"
+        default_factory=list,
+        max_length=999,
+        description="its adjustments: claim level (2320 CAS, no line number) and per line (2430 CAS)",
+    )
+    line_payments: list[LinePayment] = Field(
+        default_factory=list, max_length=50, description="its decision per service line (2430 SVD)"
     )
     relationship: str | None = Field(
         default=None,
@@ -253,6 +269,10 @@ class ClaimLine(Contract):
         default=None,
         description="line item control number (837P REF*6R): how a 277CA (REF*FJ) or an 835 names the line",
     )
+    place_of_service: LooseOptionalText = Field(
+        default=None,
+        description="the line's own place of service when it differs from the claim's (837P SV105)",
+    )
 
     @property
     def last_service_date(self) -> date | None:
@@ -283,6 +303,7 @@ class ValidClaimLine(ScrubbableLine):
     line_control_number: Annotated[
         Annotated[str, StringConstraints(min_length=1, max_length=50)] | None, BeforeValidator(_optional_text)
     ] = None
+    place_of_service: Annotated[PlaceOfService | None, BeforeValidator(_optional_text)] = None
 
     @model_validator(mode="after")
     def _range(self) -> ValidClaimLine:

@@ -92,12 +92,28 @@ class ClaimStatus(Envelope):
 
 
 class Adjustment(Contract):
-    line_number: int | None = Field(default=None, ge=1, description="null = claim level")
+    line_number: int | None = Field(
+        default=None, ge=1, description="null = claim level; else the line's position in the remittance"
+    )
+    line_control_number: str | None = Field(
+        default=None,
+        max_length=50,
+        description="the line item control number the payer echoes (835 REF*6R, sent as the 837P's "
+        "REF*6R): names the claim's line even when the payer reorders or splits lines",
+    )
     group_code: GroupCode
     reason_code: ReasonCode = Field(description="CARC")
     amount: SignedMoney = Field(
         description="as the payer sent it (CAS03): negative when an adjustment is taken back"
     )
+
+    def applies_to(self, line_number: int | None, line_control_number: str | None) -> bool:
+        """Whether this adjustment is about the claim line so numbered: by the line control
+        number when both carry one (the 835's line order need not be the claim's), else by
+        position; a claim-level adjustment is about every line."""
+        if self.line_control_number and line_control_number:
+            return self.line_control_number == line_control_number
+        return self.line_number is None or self.line_number == line_number
 
 
 class Denial(Envelope):

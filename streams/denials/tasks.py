@@ -342,8 +342,9 @@ def _patient_not_liable(primary: Classified, denial: Denial, ctx: PlanContext) -
             )
     if ctx.claim is None:
         return ""
-    number = primary.adjustment.line_number
-    lines = [ln for ln in ctx.claim.lines if number is None or ln.line_number == number]
+    lines = [
+        ln for ln in ctx.claim.lines if primary.adjustment.applies_to(ln.line_number, ln.line_control_number)
+    ]
     modifiers = {m for ln in lines for m in ln.modifiers}
     if "GZ" in modifiers:
         return (

@@ -22,7 +22,7 @@ def facts_for(claim: ValidClaim, answer: Denial | ClaimStatus, reasons: ReasonMa
     )
     out = []
     for line in claim.lines:
-        mine = [c for c in denials if c.adjustment.line_number in (None, line.line_number)]
+        mine = [c for c in denials if c.adjustment.applies_to(line.line_number, line.line_control_number)]
         pointed = sorted(
             {claim.diagnoses[p - 1] for p in line.diagnosis_pointers if 1 <= p <= len(claim.diagnoses)}
         )

@@ -143,7 +143,9 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             has_test = True
             if pctc != 3:
                 interpreting += 1  # a global or a professional part (or, with 26, a split code)
-            if facility and pctc in _FACILITY_PARTS:
+            if pctc in _FACILITY_PARTS and (
+                facility if line.place_of_service is None else line.place_of_service in pack.facility_pos
+            ):
                 add(facility_pos)
         if code in pack.documented_codes:
             needs_doc = True

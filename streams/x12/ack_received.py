@@ -34,8 +34,10 @@ SET_OUTCOMES: dict[str, Outcome] = {
 }
 #: AK101 functional identifier → the transaction set it groups (when a rejected group has no AK2)
 GROUP_SETS = {"HC": "837", "HP": "835", "HN": "277", "HR": "276", "HS": "270", "HB": "271", "HI": "278"}
-#: set identifiers a metric label may carry (anything else is ``other``)
-KNOWN_SETS = frozenset({"270", "271", "276", "277", "278", "820", "834", "835", "837"})
+#: set identifiers a metric label may carry (anything else is ``other``); an 837 whose guide
+#: (AK203, else AK103) is the institutional or dental one is not claimflow's 837P
+KNOWN_SETS = frozenset({"270", "271", "276", "277", "278", "820", "834", "835", "837", "837I", "837D"})
+OTHER_837 = {"X223": "837I", "X224": "837D"}
 
 
 @dataclass(frozen=True)
@@ -71,16 +73,17 @@ class SetAcknowledged:
 def read_acknowledgment(segments: Iterable[Segment]) -> list[SetAcknowledged]:
     """The sets one 999/997 transaction set (its segments, ST to SE) acknowledges, in order."""
     out: list[SetAcknowledged] = []
-    group_control, group_set = "", "other"
+    group_control, group_set, group_guide = "", "other", ""
     transaction: str | None = None
     set_control: str | None = None
     sets_seen = 0
     for seg in segments:
         sid = seg.id
         if sid == "AK1":
-            group_control, group_set = seg.get(2), GROUP_SETS.get(seg.get(1), "other")
+            group_control, group_guide = seg.get(2), seg.get(3)
+            group_set = _which(GROUP_SETS.get(seg.get(1), "other"), group_guide)
         elif sid == "AK2":
-            transaction, set_control = seg.get(1) or group_set, seg.get(2)
+            transaction, set_control = _which(seg.get(1) or group_set, seg.get(3) or group_guide), seg.get(2)
         elif sid in ("IK5", "AK5") and transaction is not None:
             errors = tuple(e for e in seg.elements[2:7] if e)
             out.append(SetAcknowledged(transaction, group_control, set_control, seg.get(1), errors))
@@ -94,6 +97,14 @@ def read_acknowledgment(segments: Iterable[Segment]) -> list[SetAcknowledged]:
                 out.append(SetAcknowledged(group_set, group_control, None, code, errors, max(included, 1)))
             sets_seen = 0
     return out
+
+
+def _which(transaction: str, guide: str) -> str:
+    """An 837 acknowledged under the institutional (X223) or dental (X224) guide is named so: it
+    is not claimflow's 837P (X222), and its rejection is not one of claimflow's claims."""
+    if transaction == "837":
+        return next((name for part, name in OTHER_837.items() if part in guide), transaction)
+    return transaction
 
 
 def _count(value: str) -> int:

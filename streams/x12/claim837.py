@@ -11,7 +11,9 @@ range, REF*6R) and the total (CLM02). ``occurred_at`` is BHT04/05 (UTC, to the s
 Coordination of benefits (loops 2320/2330: another payer's adjudication of this claim) becomes
 ``other_payers`` — that payer's id and name (2330B), plan type and place in the order (2320 SBR),
 its claim number (2330B REF*F8), what it paid (AMT*D), the patient's remaining liability
-(AMT*EAF), its adjudication date (DTP*573) and its claim-level adjustments (2320 CAS). Nothing in
+(AMT*EAF), its adjudication date (DTP*573), its claim-level adjustments (2320 CAS) and its decision
+on each line (2430: SVD paid amount and units, line CAS, DTP*573; matched to the payer by SVD01 =
+its 2330B id) — a secondary claim balances line by line, as a secondary payer checks. Nothing in
 those loops ever becomes the claim's own subscriber, payer, providers or claim numbers: each
 segment is read in the loop the guide's walk placed it in.
 
@@ -31,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from schemas import Adjustment, OtherPayer, ValidClaim
-from schemas.claim import x12_values
+from schemas.claim import ValidClaimLine, x12_values
 from schemas.codes import ICD9_PREFIX, x12_limit, x12_text, x12_unsafe
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
@@ -117,7 +119,10 @@ def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> li
         procedure = d.component.join(["HC", ln.procedure_code, *ln.modifiers])
         pointers = d.component.join(str(p) for p in ln.diagnosis_pointers) or "1"
         segs.append(["LX", str(number)])  # 1, 2, 3... in the set whatever the claim's numbering
-        segs.append(["SV1", procedure, money(ln.charge), ln.unit_basis, quantity(ln.units), "", "", pointers])
+        line_pos = ln.place_of_service if ln.place_of_service not in (None, claim.place_of_service) else ""
+        segs.append(
+            ["SV1", procedure, money(ln.charge), ln.unit_basis, quantity(ln.units), line_pos, "", pointers]
+        )
         if ln.service_end_date is not None:
             span = f"{ln.service_date:%Y%m%d}-{ln.service_end_date:%Y%m%d}"
             segs.append(["DTP", "472", "RD8", span])
@@ -125,6 +130,36 @@ def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> li
             segs.append(["DTP", "472", "D8", ln.service_date.strftime("%Y%m%d")])
         if ln.line_control_number:
             segs.append(["REF", "6R", ln.line_control_number])
+        for other in claim.other_payers:
+            segs.extend(_line_adjudication_segments(other, ln, procedure, d))
+    return segs
+
+
+def _line_adjudication_segments(
+    other: OtherPayer, ln: ValidClaimLine, procedure: str, d: Delimiters
+) -> list[list[str]]:
+    """Loop 2430: another payer's decision on this line (SVD, its CAS, DTP*573), if it sent one."""
+    paid = next((p for p in other.line_payments if p.line_number == ln.line_number), None)
+    if paid is None:
+        return []
+    units = quantity(paid.units if paid.units is not None else ln.units)
+    segs: list[list[str]] = [["SVD", other.payer_id or "", money(paid.paid_amount), procedure, "", units]]
+    line_adjustments = [a for a in other.adjustments if a.line_number == ln.line_number]
+    segs.extend(_cas_segments(line_adjustments))
+    if paid.adjudicated_on is not None:
+        segs.append(["DTP", "573", "D8", paid.adjudicated_on.strftime("%Y%m%d")])
+    return segs
+
+
+def _cas_segments(adjustments: list[Adjustment]) -> list[list[str]]:
+    by_group: dict[str, list[Adjustment]] = {}
+    for adjustment in adjustments:
+        by_group.setdefault(adjustment.group_code, []).append(adjustment)
+    segs: list[list[str]] = []
+    for group, found in by_group.items():
+        for start in range(0, len(found), 6):  # six reason/amount/quantity triples a CAS
+            triples = [[a.reason_code, money(a.amount), ""] for a in found[start : start + 6]]
+            segs.append(["CAS", group, *(e for t in triples for e in t)])
     return segs
 
 
@@ -137,14 +172,7 @@ def _other_payer_segments(other: OtherPayer, d: Delimiters) -> list[list[str]]:
             FILING_INDICATOR.get(other.plan_type or "", "ZZ"),
         ],
     ]  # fmt: skip
-    by_group: dict[str, list[Adjustment]] = {}
-    for adjustment in other.adjustments:
-        if adjustment.line_number is None:
-            by_group.setdefault(adjustment.group_code, []).append(adjustment)
-    for group, adjustments in by_group.items():
-        for start in range(0, len(adjustments), 6):  # six reason/amount/quantity triples a CAS
-            triples = [[a.reason_code, money(a.amount), ""] for a in adjustments[start : start + 6]]
-            segs.append(["CAS", group, *(e for t in triples for e in t)])
+    segs.extend(_cas_segments([a for a in other.adjustments if a.line_number is None]))
     if other.paid_amount is not None:
         segs.append(["AMT", "D", money(other.paid_amount)])
     if other.patient_responsibility is not None:
@@ -340,6 +368,8 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
     claim_start = 0
     line: dict[str, Any] | None = None
     other: dict[str, Any] | None = None
+    paid_by: dict[str, Any] = {}  # the other payer of the current 2430 loop
+    adjudicated: dict[str, Any] | None = None  # and its decision on the line
 
     def finish(end: int) -> None:
         nonlocal claim, line, other
@@ -354,6 +384,13 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
         sid = seg.elements[0]
         if sid == "BHT":
             occurred_at = parse_datetime(seg.get(4), seg.get(5)) or occurred_at
+            if seg.get(6) == "RP":
+                # BHT06 RP: encounter reporting (a capitated plan's data), not a claim for payment:
+                # no payer will pay or remit it, so it is not a claim claimflow tracks
+                view.notes.append(
+                    "837P set is encounter reporting (BHT06 RP), not a claim for payment: its claims are not published"
+                )
+                return []
         elif sid == "HL":
             finish(index - 1)
             ctx.enter_level(seg.get(3), index)
@@ -422,7 +459,11 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                         # so the scrubber holds the claim naming the code (never reshaped as ICD-10)
                         claim["diagnoses"].append(f"{ICD9_PREFIX}{code.split(comp)[0]}")
         elif loop == "2310A" and sid == "NM1":
-            claim["referring_provider_npi"] = seg.get(9) if seg.get(8) == "XX" else ""
+            # NM1*DN is the referring provider; NM1*P3 (the primary care provider) stands in only
+            # when no DN is sent, and never overwrites one
+            npi = seg.get(9) if seg.get(8) == "XX" else ""
+            if seg.get(1) == "DN" or (seg.get(1) == "P3" and not claim.get("referring_provider_npi")):
+                claim["referring_provider_npi"] = npi
         elif loop == "2310B" and sid == "NM1":
             claim["rendering_provider_npi"] = seg.get(9) if seg.get(8) == "XX" else ""
         elif loop in COB_LOOPS:
@@ -472,6 +513,8 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                     units=_decimal(seg.get(4)) or "1",
                     diagnosis_pointers=[int(p) for p in seg.get(7).split(comp) if p.isdigit()],
                 )
+                if seg.get(5) and seg.get(5) != claim["place_of_service"]:
+                    line["place_of_service"] = seg.get(5)  # SV105: this line's own place of service
             elif sid == "DTP" and seg.get(1) == "472":
                 if seg.get(2) == "RD8":
                     first, _, last = seg.get(3).partition("-")
@@ -483,5 +526,31 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                     line["service_date"] = day.isoformat() if day else seg.get(3)
             elif sid == "REF" and seg.get(1) == "6R":
                 line["line_control_number"] = seg.get(2)
+        elif loop == "2430" and line is not None:
+            # another payer's decision on this line: SVD01 names the payer (its 2330B id)
+            if sid == "SVD":
+                payers = claim["other_payers"]
+                named = [o for o in payers if o.get("payer_id") == seg.get(1)] or (
+                    payers if len(payers) == 1 else []
+                )
+                if not named:
+                    view.notes.append(
+                        f"a line adjudication (SVD) names payer {seg.get(1)!r}, not one of the claim's other payers"
+                    )
+                    adjudicated = None
+                    continue
+                paid_by = named[0]
+                adjudicated = {"line_number": line["line_number"], "paid_amount": seg.get(2) or "0"}
+                if _decimal(seg.get(5)) is not None:
+                    adjudicated["units"] = _decimal(seg.get(5))
+                paid_by.setdefault("line_payments", []).append(adjudicated)
+            elif adjudicated is None:
+                continue
+            elif sid == "CAS":
+                for adjustment in _adjustments(seg, view.notes):
+                    paid_by["adjustments"].append({**adjustment, "line_number": line["line_number"]})
+            elif sid == "DTP" and seg.get(1) == "573":
+                day = parse_date(seg.get(3))
+                adjudicated["adjudicated_on"] = day.isoformat() if day else None
     finish(view.end - 1)
     return out

@@ -1,7 +1,7 @@
 """835 (005010X221A1) → remittance events: one per CLP (claim payment), one per PLB.
 
 A CLP with adjustments (CAS at claim level, or at line level inside its SVC loops; the line is the
-SVC's position in the claim), with status 4 (denied) or with any status but 1 (2/3 processed as
+SVC's position in the claim, and the line item control number its REF*6R echoes), with status 4 (denied) or with any status but 1 (2/3 processed as
 secondary/tertiary, 19-21 processed and forwarded to the next payer: the status says whether the
 next payer was already billed) becomes a ``Denial``: the lifecycle tracker derives paid, partially
 paid or denied from it, and the resubmission agent plans tasks for its CARCs. A CLP processed as
@@ -83,6 +83,7 @@ def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
     claims = 0
     plbs = 0
     line_number: int | None = None
+    line_adjustments: list[dict[str, Any]] = []
 
     def finish(end: int) -> None:
         nonlocal claim
@@ -157,8 +158,17 @@ def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
             continue
         elif sid == "SVC":
             line_number = (line_number or 0) + 1
+            line_adjustments = []
         elif sid == "CAS":
-            claim["adjustments"].extend(_adjustments(seg, line_number if loop == "2110" else None))
+            read = _adjustments(seg, line_number if loop == "2110" else None)
+            claim["adjustments"].extend(read)
+            if loop == "2110":
+                line_adjustments.extend(read)
+        elif sid == "REF" and loop == "2110" and seg.get(1) == "6R" and seg.get(2):
+            # the line item control number the claim sent (REF*6R): it names the line whatever its
+            # position here (a payer may reorder or split lines); it follows the line's CAS
+            for adjustment in line_adjustments:
+                adjustment["line_control_number"] = seg.get(2)
         elif sid == "MOA":
             claim["remark_codes"].extend(seg.get(i) for i in MOA_REMARKS if seg.get(i))
         elif sid == "MIA":

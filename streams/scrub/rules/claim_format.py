@@ -119,6 +119,11 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
     pos = claim.place_of_service
     if len(pos) != 2 or not pos.isdigit():
         add(Finding("CLAIM_POS_INVALID", None, {}))
+    for ln in claim.lines:  # a line's own place of service (SV105), where it has one
+        if ln.place_of_service is not None and (
+            len(ln.place_of_service) != 2 or not ln.place_of_service.isdigit()
+        ):
+            add(Finding("CLAIM_POS_INVALID", ln.line_number, {}))
     if claim.frequency_code not in FREQUENCIES:
         add(Finding("CLAIM_FREQUENCY_INVALID", None, {}))
     if claim.payer_responsibility not in PAYER_RESPONSIBILITIES:

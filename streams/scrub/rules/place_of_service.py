@@ -27,15 +27,13 @@ RULES = {  # (part, SNF Part A stay?) -> rule
 @checks(*RULES.values())
 def facility_pos(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
-    pos = facts.claim.place_of_service
-    if pos not in pack.facility_pos:
-        return
+    claim_pos = facts.claim.place_of_service
     cms = pack.cms
-    snf = pos in pack.consolidated_pos
     for line, part in zip(facts.claim.lines, facts.parts, strict=True):
-        if part not in PART_WORDS:
+        pos = line.place_of_service or claim_pos  # a line's own (SV105) before the claim's
+        if part not in PART_WORDS or pos not in pack.facility_pos:
             continue
-        rule = RULES[(part, snf)]
+        rule = RULES[(part, pos in pack.consolidated_pos)]
         code = line.procedure_code
         pctc = cms.pctc(code)
         suggestion = f"{code}-26" if pctc == 1 else cms.component_code(code, "professional")

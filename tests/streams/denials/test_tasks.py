@@ -415,3 +415,29 @@ def test_a_rejected_replacement_or_void_is_sent_again_as_one_never_as_an_origina
     assert task is not None and task.action == "fix_and_resubmit"
     assert f"as a {kind}" in task.instructions and f"frequency {frequency}" in task.instructions
     assert "as an original claim" not in task.instructions.replace("Never resend it as an original claim", "")
+
+
+def test_the_denied_line_is_the_one_the_payer_names_by_control_number(scrubber: Scrubber) -> None:
+    """The 835 may return lines in another order: its REF*6R names the claim's line. PR-96 on
+    the GY line (the payer's second line, the claim's first) bills the patient; on the other
+    line it does not."""
+    claim = make_claim(lines=[line(1, "93040", modifiers=["GY"]), line(2, "93010")])
+    claim = claim.model_copy(
+        update={
+            "lines": [
+                ln.model_copy(update={"line_control_number": lcn})
+                for ln, lcn in zip(claim.lines, ("L1", "L2"), strict=True)
+            ]
+        }
+    )
+
+    def pr96_on(lcn: str) -> Denial:
+        adjustment = {"line_number": 2, "line_control_number": lcn, "group_code": "PR", "reason_code": "96"}
+        return Denial.model_validate(
+            deny().model_dump() | {"adjustments": [adjustment | {"amount": "45.00"}]}
+        )
+
+    on_gy = plan_for_denial(pr96_on("L1"), ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert on_gy is not None and on_gy.patient_billable and on_gy.action == "bill_patient"
+    on_other = plan_for_denial(pr96_on("L2"), ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert on_other is not None and not on_other.patient_billable

@@ -1200,3 +1200,17 @@ def test_an_override_modifier_is_held_only_where_the_ptp_table_can_tell(
     assert "MOD_OVERRIDE_WITHOUT_PAIR" in fired(official) and official.status == "held"
     alone = scrub_case(scrubber, claim={"lines": [line(1, "93042", modifiers=["59"])]})
     assert "MOD_OVERRIDE_WITHOUT_PAIR" in fired(alone) and alone.status == "held"
+
+
+def test_a_lines_own_place_of_service_decides_its_place_of_service_edit(scrubber: Scrubber) -> None:
+    """837P SV105: a line performed elsewhere than the claim's place of service says so. A 93000
+    done in the office (line POS 11) on a claim from the outpatient hospital (22) is not held; a
+    93000 whose line says 22 on an office claim is."""
+    office_line = scrub_case(
+        scrubber, claim={"place_of_service": "22", "lines": [{**line(1, "93000"), "place_of_service": "11"}]}
+    )
+    assert "POS_GLOBAL_IN_FACILITY" not in fired(office_line)
+    facility_line = scrub_case(scrubber, claim={"lines": [{**line(1, "93000"), "place_of_service": "22"}]})
+    assert "POS_GLOBAL_IN_FACILITY" in fired(facility_line) and facility_line.status == "held"
+    garbled = scrub_case(scrubber, claim={"lines": [{**line(1, "93000"), "place_of_service": "2X"}]})
+    assert ("CLAIM_POS_INVALID", 1) in [(e.rule_id, e.line_number) for e in garbled.edits]

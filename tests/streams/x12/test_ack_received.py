@@ -50,6 +50,30 @@ def test_a_group_rejected_whole_without_set_loops_counts_its_sets_from_ak9() -> 
     assert ack.outcome == "rejected" and ack.sets == 4
 
 
+def test_an_837_of_another_guide_is_named_so_and_not_taken_for_claimflows_837p() -> None:
+    """AK103/AK203 name the guide of what was acknowledged: an institutional (X223) or dental
+    (X224) 837 is someone else's file; its rejection is not one of claimflow's 837P sets."""
+    acks = read_acknowledgment(
+        segments(
+            "AK1*HC*28*005010X223A2",
+            "AK2*837*0028*005010X223A2",
+            "IK5*R*5",
+            "AK9*R*1*1*0",
+            "AK1*HC*29*005010X224A2",
+            "AK9*R*2*2*0",
+            "AK1*HC*30*005010X222A1",
+            "AK2*837*0030",
+            "IK5*R*5",
+            "AK9*R*1*1*0",
+        )
+    )
+    assert [(a.transaction, a.label, a.group_control) for a in acks] == [
+        ("837I", "837I", "28"),
+        ("837D", "837D", "29"),
+        ("837", "837", "30"),  # the group's guide (AK103) speaks for an AK2 that names none
+    ]
+
+
 def test_a_997_reads_alike_with_ak5() -> None:
     acks = read_acknowledgment(
         segments("AK1*HC*5*004010X098A1", "AK2*837*0001", "AK5*R*1", "AK2*837*0002", "AK5*A", "AK9*P*2*2*1")

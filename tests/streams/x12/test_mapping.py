@@ -17,7 +17,19 @@ from streams.x12.claim837 import render_837p
 from streams.x12.ingest import IngestResult, ingest_text
 from streams.x12.profile import X12Profile
 from streams.x12.segments import parse
-from tests.streams.x12.samples import BILLING, DATA, RENDERING, SECRET, interchange, remit_835, variety
+from tests.streams.x12.samples import (
+    BILLING,
+    DATA,
+    HEADER_837,
+    RENDERING,
+    SECRET,
+    cob_837p,
+    interchange,
+    remit_835,
+    remit_header,
+    units_837p,
+    variety,
+)
 
 NOT_CARRIED = {"event_id", "replaces_claim_id", "source"}
 REASONS = load_reason_map()
@@ -50,7 +62,7 @@ def test_coordination_of_benefits_stays_out_of_the_claims_own_fields() -> None:
     assert secondary.rendering_provider_npi == RENDERING  # 2330D NM1*82 without an NPI changes nothing
     assert secondary.patient_key == pseudonymous_key("ACME", "XJK000000001", SECRET)
     (primary,) = secondary.other_payers
-    assert primary.model_dump(exclude={"adjustments"}) == {
+    assert primary.model_dump(exclude={"adjustments", "line_payments"}) == {
         "payer_id": "MCR-JH",
         "name": "MEDICARE PART B",
         "plan_type": "medicare",
@@ -289,3 +301,150 @@ def test_the_same_claim_in_another_interchange_is_another_event() -> None:
     assert not {r.event.event_id for r in ingest_text(text, SECRET).events} & {
         r.event.event_id for r in ingest_text(again, SECRET).events
     }
+
+
+# ---------------------------------------------------------------- lines named by the payer, referrals
+
+
+def _claim_837(*body: str) -> ClaimSubmitted:
+    text = interchange(
+        [
+            (
+                "HC",
+                "005010X222A1",
+                "7001",
+                [
+                    [
+                        *HEADER_837,
+                        "HL*2*1*22*0",
+                        "SBR*P*18*GRP42******MB",
+                        "NM1*IL*1*SAMPLE*ALEX****MI*1EG4TE5MK73",
+                        "DMG*D8*19510309*F",
+                        "NM1*PR*2*MEDICARE PART B*****PI*MCR-JH",
+                        "CLM*LINE-CLM-001*90***22:B:1*Y*A*Y*Y",
+                        "HI*ABK:R079",
+                        *body,
+                    ]
+                ],
+            )
+        ]
+    )
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems
+    (claim,) = events(result)
+    return claim
+
+
+def test_the_referring_provider_is_nm1_dn_never_the_primary_care_provider() -> None:
+    """837P 2310A repeats: NM1*DN is the referring provider, NM1*P3 the primary care provider
+    (which stands in only when no DN is sent)."""
+    lines = ["LX*1", "SV1*HC:93010*45*UN*1***1", "DTP*472*D8*20261110"]
+    dn, pcp = "1558598797", "1245319599"
+    for order in (
+        (f"NM1*DN*1*REFER*RAY****XX*{dn}", f"NM1*P3*1*PRIMARY*PAT****XX*{pcp}"),
+        (f"NM1*P3*1*PRIMARY*PAT****XX*{pcp}", f"NM1*DN*1*REFER*RAY****XX*{dn}"),
+    ):
+        assert _claim_837(*order, *lines).referring_provider_npi == dn
+    assert _claim_837(f"NM1*P3*1*PRIMARY*PAT****XX*{pcp}", *lines).referring_provider_npi == pcp
+
+
+def test_a_lines_own_place_of_service_is_read_and_written_back() -> None:
+    """SV105: a line performed somewhere else than the claim's place of service (CLM05-1) says
+    so; the claim's scrub reads it (a 93000 done in the office on an outpatient-hospital claim)."""
+    claim = _claim_837(
+        "LX*1",
+        "SV1*HC:93000*45*UN*1*11**1",
+        "DTP*472*D8*20261110",
+        "LX*2",
+        "SV1*HC:93010*45*UN*1*22**1",
+        "DTP*472*D8*20261110",
+    )
+    assert claim.place_of_service == "22"
+    assert [ln.place_of_service for ln in claim.lines] == ["11", None]  # 22 is the claim's own
+    text = rendered([claim])
+    assert "SV1*HC:93000*45*UN*1*11**1~" in text and "SV1*HC:93010*45*UN*1***1~" in text
+
+
+def test_an_835_names_its_lines_by_control_number_not_by_position() -> None:
+    """835 loop 2110 REF*6R echoes the 837P's line item control number: a payer may return the
+    lines in another order, so a line-level CAS is the line its REF*6R names."""
+    text = interchange(
+        [
+            (
+                "HP",
+                "005010X221A1",
+                "7002",
+                [
+                    [
+                        *remit_header("45", "EFT261125900"),
+                        "CLP*LINE-CLM-001*1*90*45**12*ACME261125900*11*1",
+                        "NM1*QC*1*SAMPLE*ALEX****MI*1EG4TE5MK73",
+                        "SVC*HC:93010*45*45**1",
+                        "DTM*472*20261110",
+                        "REF*6R*LCN-1",
+                        "SVC*HC:93005:GY*45*0**1",
+                        "DTM*472*20261110",
+                        "CAS*PR*96*45",
+                        "REF*6R*LCN-2",
+                    ]
+                ],
+            )
+        ]
+    )
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems
+    (denial,) = events(result)
+    (adjustment,) = denial.adjustments
+    assert (adjustment.line_number, adjustment.line_control_number) == (2, "LCN-2")
+    # the claim listed the GY line first: the adjustment is about it, not about its second line
+    assert adjustment.applies_to(1, "LCN-2") and not adjustment.applies_to(2, "LCN-1")
+    assert adjustment.applies_to(2, None)  # a claim line without a control number: by position
+
+
+def test_an_835_that_names_its_guide_in_st03_is_read_not_rejected() -> None:
+    """The 835 guide marks ST03 not used, yet many payers' ERAs send ST*835*0001*005010X221A1:
+    rejecting the whole remittance over the label would lose its payments."""
+    plain = interchange([("HP", "005010X221A1", "7003", [remit_835()])])
+    named = plain.replace("ST*835*0001~", "ST*835*0001*005010X221A1~")
+    result = ingest_text(named, SECRET)
+    assert result.verdict == "accepted", result.problems
+    assert len(events(result)) == len(events(ingest_text(plain, SECRET))) == 5
+
+
+def test_an_encounter_report_is_not_published_as_a_claim_for_payment() -> None:
+    """BHT06 RP (reporting): a capitated plan's encounter data, which no payer pays or remits;
+    only CH (chargeable) sets are claims claimflow scrubs and tracks."""
+    plain = interchange([("HC", "005010X222A1", "7004", [units_837p()])])
+    reported = plain.replace("*093005*CH~", "*093005*RP~")
+    assert reported != plain
+    result = ingest_text(reported, SECRET)
+    assert result.verdict == "accepted", result.problems
+    assert events(result) == []
+    assert any("encounter reporting (BHT06 RP)" in note for i in result.interchanges for note in i.notes)
+    assert len(events(ingest_text(plain, SECRET))) == 1
+
+
+def test_the_primary_payers_decision_on_each_line_travels_with_a_secondary_claim() -> None:
+    """837P loop 2430 (SVD, CAS, DTP*573): what the primary payer paid and adjusted on each line.
+    A secondary payer balances each line (charge = paid + adjustments), so a claim rendered
+    without it would not balance; read, it is written back as it came."""
+    body = cob_837p()
+    at = body.index("SV1*HC:93000*200*UN*1***1:2") + 2  # after the line's DTP*472
+    body[at:at] = ["SVD*MCR-JH*60*HC:93000**1", "CAS*CO*45*115", "CAS*PR*1*20**2*5", "DTP*573*D8*20261115"]
+    result = ingest_text(interchange([("HC", "005010X222A1", "7005", [body])]), SECRET)
+    assert result.verdict == "accepted", result.problems
+    secondary = events(result)[0]
+    (primary,) = secondary.other_payers
+    (paid,) = primary.line_payments
+    assert (paid.line_number, paid.paid_amount, paid.adjudicated_on) == (1, Decimal("60"), date(2026, 11, 15))
+    on_line = [(a.group_code, a.reason_code, a.amount) for a in primary.adjustments if a.line_number == 1]
+    assert on_line == [("CO", "45", Decimal("115")), ("PR", "1", Decimal("20")), ("PR", "2", Decimal("5"))]
+    line = secondary.lines[0]
+    assert line.charge == paid.paid_amount + sum(Decimal(a[2]) for a in on_line)  # the line balances
+    text = rendered([secondary])
+    assert "SVD*MCR-JH*60*HC:93000**1~CAS*CO*45*115~CAS*PR*1*20**2*5~DTP*573*D8*20261115~" in text.replace(
+        "\n", ""
+    )
+    again = events(ingest_text(text, SECRET))[0]
+    assert again.other_payers[0].line_payments == primary.line_payments
+    assert again.other_payers[0].adjustments == primary.adjustments
