@@ -254,7 +254,12 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         amount = max(Decimal("0"), ctx.claim.total_charge - denial.paid_amount)
     is_medicare = ctx.payer.plan_type == "medicare"
     action: TaskAction = primary.action if primary is not None else rule.action
-    lead = primary.instructions if primary is not None else (rule.instructions or rule.label)
+    lead = (
+        primary.instructions
+        if primary is not None
+        else "The payer denied the claim without a reason code that says why: read the remittance and "
+        "its remark codes, and correct the claim or ask the payer."
+    )
     if not patient_billable and is_medicare and (rule.medicare_action or rule.medicare_instructions):
         action = rule.medicare_action or action
         lead = rule.medicare_instructions or lead
@@ -326,6 +331,10 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
     )
 
 
+#: what a liability modifier on the denied line stands for (the words of a task)
+LIABILITY_MODIFIERS = {"GA": "a signed ABN", "GY": "a statutory exclusion"}
+
+
 def _patient_not_liable(primary: Classified, denial: Denial, ctx: PlanContext) -> str:
     """Why a PR denial still cannot be billed to the patient, or "" when it can (reference §1,
     §5): a PTP or MUE denial by its remark codes (never the patient's, even with an ABN); a denied
@@ -353,10 +362,10 @@ def _patient_not_liable(primary: Classified, denial: Denial, ctx: PlanContext) -
         )
     wanted = primary.rule.patient_modifiers
     if wanted and ctx.payer.plan_type == "medicare" and lines and not modifiers & set(wanted):
+        needed = " or ".join(f"{m} ({LIABILITY_MODIFIERS.get(m, m)})" for m in wanted)
         return (
-            f"{primary.label}, but the claim does not carry {' or '.join(wanted)} on the denied "
-            "line: without a signed ABN (GA) or a statutory exclusion (GY) the patient cannot be "
-            "billed; the provider is liable."
+            f"{primary.label}, but the denied line does not carry {needed}, which alone makes the "
+            "patient liable for it: the patient cannot be billed; the provider is liable."
         )
     return ""
 

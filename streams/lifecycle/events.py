@@ -9,6 +9,7 @@ from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
 from streams.denials.reasons import PREDETERMINATION, ReasonMap
+from streams.lifecycle.first_pass import remittance_code
 from streams.lifecycle.machine import SCRUB_STEPS, STATUS_CATEGORY_STATE, Change, ClaimState
 
 #: the ``source`` of claimflow's own lifecycle steps (a practice's own system posts its own)
@@ -82,7 +83,7 @@ def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
         kind="remittance",
         occurred_at=ev.occurred_at,
         target=remittance_state(ev, reasons),
-        code=f"CLP02={ev.claim_status_code}",
+        code=remittance_code(ev.claim_status_code, ev.remark_codes),
         payer_claim_number=ev.payer_claim_number,
         amount=ev.paid_amount or Decimal("0"),
     )

@@ -7,7 +7,8 @@ An *original* claim (frequency 1, replacing nothing) is accepted on the first pa
 * 277CA A2 — accepted;
 * A3, A6, A7, A8 — rejected (returned, missing, invalid or conflicting information): not filed;
 * an adjudication (paid, partially paid, denied) that arrives before any decisive 277CA proves the
-  claim was accepted into adjudication;
+  claim was accepted into adjudication — except a denial with MA130 (unprocessable, no appeal
+  rights: "fixed and sent as a new claim", reference §5), which is a rejection: not filed;
 * anything else decides nothing: A0/A1 (forwarded, received), A4/A5, P* (pending), R* (requests for
   information), D0, E*, F0 and F4 (finalized without an adjudication to show), F3* (revised), and
   an 835 reversal (CLP02 22: a payment taken back).
@@ -25,6 +26,15 @@ Decisive = Literal["accepted", "rejected"]
 ADJUDICATED_STATES = frozenset({"paid", "partially_paid", "denied"})
 ACCEPTED_CATEGORIES = frozenset({"A2"})
 REJECTION_CATEGORIES = frozenset({"A3", "A6", "A7", "A8"})
+#: the remark that makes a remittance a return as unprocessable (a rejection, not a decision)
+UNPROCESSABLE = "MA130"
+
+
+def remittance_code(claim_status_code: str, remark_codes: Iterable[str]) -> str:
+    """How the tracker (and the report) name a remittance: ``CLP02=4``, with ``+MA130`` when the
+    payer returned the claim as unprocessable."""
+    code = f"CLP02={claim_status_code}"
+    return f"{code}+{UNPROCESSABLE}" if UNPROCESSABLE in remark_codes else code
 
 
 def decisive(kind: str, code: str, target: str | None) -> Decisive | None:
@@ -35,6 +45,8 @@ def decisive(kind: str, code: str, target: str | None) -> Decisive | None:
             return "accepted"
         if code in REJECTION_CATEGORIES:
             return "rejected"
+    if kind == "remittance" and code.endswith(f"+{UNPROCESSABLE}"):
+        return "rejected"
     if target in ADJUDICATED_STATES:
         return "accepted"
     return None

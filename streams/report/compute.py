@@ -27,7 +27,7 @@ from schemas import Adjustment, Denial
 from schemas.topics import Topic
 from streams.denials import ReasonMap
 from streams.lifecycle.events import remittance_state
-from streams.lifecycle.first_pass import first_pass, is_original
+from streams.lifecycle.first_pass import first_pass, is_original, remittance_code
 from streams.lifecycle.machine import OWN_STEPS, STATUS_CATEGORY_STATE
 
 
@@ -334,6 +334,7 @@ def _answer(event: dict[str, Any], reasons: ReasonMap) -> tuple[str, str, str | 
     if event["event_type"] == "claim_status":
         code = str(event.get("category_code", ""))
         return "status", code, STATUS_CATEGORY_STATE.get(code)
-    fields = ("claim_id", "claim_status_code", "adjustments", "paid_amount")
+    fields = ("claim_id", "claim_status_code", "adjustments", "paid_amount", "remark_codes")
     denial = Denial.model_validate({k: event[k] for k in fields if k in event})
-    return "remittance", f"CLP02={denial.claim_status_code}", remittance_state(denial, reasons)
+    code = remittance_code(denial.claim_status_code, denial.remark_codes)
+    return "remittance", code, remittance_state(denial, reasons)

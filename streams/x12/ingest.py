@@ -405,6 +405,10 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+#: TA105 025: duplicate interchange control number
+DUPLICATE_INTERCHANGE = "025"
+
+
 def ingest_text(text: str, secret: bytes, now: datetime | None = None, workers: int = 1) -> IngestResult:
     """Every interchange of a file: verdicts, events, refusals and acknowledgments. With
     ``workers`` > 1, a large interchange's transaction sets are checked and mapped in that many
@@ -415,7 +419,22 @@ def ingest_text(text: str, secret: bytes, now: datetime | None = None, workers: 
 
 def _ingest(text: str, secret: bytes, now: datetime | None, workers: int) -> IngestResult:
     outcomes: list[InterchangeOutcome] = []
+    #: (sender, ISA13) of the interchanges read: a control number a sender uses twice is a duplicate
+    seen: set[tuple[str, str]] = set()
     for item in read(text):
+        if isinstance(item, Interchange):
+            key = (item.isa.get(6).strip(), item.isa.get(13))
+            if key in seen:
+                outcome = InterchangeOutcome(
+                    item.number,
+                    "rejected",
+                    ["duplicate"],
+                    [f"interchange control number {key[1]} of sender {key[0]} was already read in this file"],
+                )
+                outcome.ack, outcome.ack_kind = ack_ta1(item.isa, DUPLICATE_INTERCHANGE, text, now), "TA1"
+                outcomes.append(outcome)
+                continue
+            seen.add(key)
         if isinstance(item, EnvelopeFailure):
             outcome = InterchangeOutcome(item.number, "rejected", ["unreadable"], [item.reason])
             if item.isa is not None:

@@ -441,3 +441,23 @@ def test_the_denied_line_is_the_one_the_payer_names_by_control_number(scrubber: 
     assert on_gy is not None and on_gy.patient_billable and on_gy.action == "bill_patient"
     on_other = plan_for_denial(pr96_on("L2"), ctx(scrubber, claim, "MCR-JH", "medicare"))
     assert on_other is not None and not on_other.patient_billable
+
+
+def test_a_denial_without_any_reason_code_asks_to_read_the_remittance_not_to_map_a_code(
+    scrubber: Scrubber,
+) -> None:
+    task = plan_for_denial(deny(clp02="4"), ctx(scrubber, make_claim()))
+    assert task is not None and "carc.yaml" not in task.instructions and "remittance" in task.instructions
+
+
+def test_a_pr50_on_a_gy_line_names_the_abn_it_lacks_not_the_gy_it_has(scrubber: Scrubber) -> None:
+    task = plan_for_denial(
+        deny(("PR", "50", "45.00")), ctx(scrubber, medicare_claim("GY"), "MCR-JH", "medicare")
+    )
+    assert task is not None and not task.patient_billable
+    assert "does not carry GA (a signed ABN)" in task.instructions and "GY" not in task.instructions
+
+
+def test_medicare_b15_is_a_reopening(scrubber: Scrubber) -> None:
+    task = plan_for_denial(deny(("CO", "B15", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert task is not None and task.action == "reopening" and "reopening" in task.instructions

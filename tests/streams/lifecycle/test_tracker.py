@@ -518,3 +518,17 @@ def test_a_payment_read_after_the_reversal_that_took_it_back_stays_taken_back(tr
     record = older_payment.entry.record
     assert older_payment.outcome.result == "late"
     assert record.state != "paid" and record.paid_amount == 0
+
+
+def test_a_claim_returned_as_unprocessable_is_no_first_pass_acceptance(tracker: Tracker) -> None:
+    """Reference §3/§5: "A claim rejected as unprocessable was never filed"; MA130 (unprocessable,
+    no appeal rights) is fixed and sent as a new claim. An 835 denial with MA130 and no A2 before it
+    decides first pass as rejected, not accepted; an ordinary denial still proves acceptance."""
+    unprocessable = remit(("CO", "16", "45.00"))
+    unprocessable = unprocessable.model_copy(update={"remark_codes": ["MA130"]})
+    *_, returned = run(tracker, ready(), status("A1", 5), unprocessable)
+    assert returned.entry.record.first_pass == "rejected"
+    *_, denied = run(tracker, ready(), status("A1", 5), remit(("CO", "16", "45.00")))
+    assert denied.entry.record.first_pass == "accepted"
+    *_, accepted_first = run(tracker, ready(), status("A2", 5), unprocessable)
+    assert accepted_first.entry.record.first_pass == "accepted"  # the first decisive answer stands

@@ -128,3 +128,16 @@ def test_acknowledgments_are_not_acknowledged() -> None:
     assert (
         result.verdict == "skipped" and result.accepted and not result.acks("999") and not result.acks("TA1")
     )
+
+
+def test_an_interchange_control_number_a_sender_uses_twice_gets_a_ta1_duplicate() -> None:
+    """ISA13 identifies an interchange for its sender: a second interchange of the same sender and
+    number in the file is a duplicate (TA1 note 025), its claims not published twice; the first is
+    read as usual."""
+    one = (DATA / "claims-837p.x12").read_text()
+    result = ingest_text(one + one, SECRET)
+    first, second = result.interchanges
+    assert first.verdict == "accepted" and first.events
+    assert second.verdict == "rejected" and not second.events and "already read" in second.problems[0]
+    (ic,) = read(result.acks("TA1"))
+    assert isinstance(ic, Interchange) and ic.segments[1].elements[-2:] == ["R", "025"]

@@ -72,7 +72,10 @@ def test_a_truncated_interchange_says_where_it_stops() -> None:
 
 
 def test_every_interchange_of_a_file_is_read_on_its_own() -> None:
-    broken = CLAIMS.replace("IEA*1*000000101~", "IEA*1*000000999~")
+    # another interchange (its own ISA13) whose IEA does not match it
+    broken = CLAIMS.replace("*00501*000000101*", "*00501*000000102*").replace(
+        "IEA*1*000000101~", "IEA*1*000000999~"
+    )
     remit = (DATA / "remit-835.x12").read_text()
     reading = read(CLAIMS + broken + remit)
     assert [type(r) for r in reading] == [Interchange, Interchange, Interchange]
