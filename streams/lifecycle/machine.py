@@ -314,16 +314,21 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     result: TransitionResult
     if target is None:
         result, new_state = "noted", prev
-    elif kind == "remittance" and any(
-        h.kind == "remittance"
-        and h.result == "applied"
-        and h.code == code
-        and h.amount == change.amount
-        and h.at == at
-        for h in record.history
+    elif (
+        kind == "remittance"
+        and change.payer_claim_number in (None, record.payer_claim_number)
+        and any(
+            h.kind == "remittance"
+            and h.result == "applied"
+            and h.code == code
+            and h.amount == change.amount
+            and h.at == at
+            for h in record.history
+        )
     ):
         # the same remittance again under another id (an ERA re-sent in a new interchange: same
-        # CLP02, payment and date): recorded, the decision stands and is counted once
+        # CLP02, payment, date and payer claim number — a reprocessed claim gets a new one):
+        # recorded, the decision stands and is counted once
         result, new_state = "noted", prev
     elif reversal and (prev in ADJUDICATED_STATES or (prev in SETTLED_STATES and record.paid_amount > 0)):
         # a reversal takes back whatever the payer decided (a payment, a partial payment or a

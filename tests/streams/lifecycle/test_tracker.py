@@ -481,6 +481,16 @@ def test_the_same_remittance_resent_under_another_id_is_counted_and_learnt_from_
     assert resent.answers == [] and resent.facts == [] and resent.tasks == []
 
 
+def test_a_reprocessed_decision_under_a_new_payer_claim_number_is_no_repeat(tracker: Tracker) -> None:
+    """Same date, same CLP02 and payment, but the payer reprocessed the claim (a new CLP07): a new
+    decision, applied and counted, with its own task."""
+    first = remit(("CO", "16", "45.00"))
+    again = remit(("CO", "50", "45.00")).model_copy(update={"payer_claim_number": "PCN-2"})
+    *_, reprocessed = run(tracker, ready(), status("A2", 60), first, again)
+    assert reprocessed.outcome.result == "applied" and len(reprocessed.answers) == 1
+    assert [t.category for t in reprocessed.tasks] == ["medical_necessity"]
+
+
 def test_a_finalized_status_is_no_adjudication_fact_its_835_is(tracker: Tracker) -> None:
     """A 277 F2 says denied but not why; the 835 that follows is the decision: one fact, denied
     (not a fact marked not denied for the F2 and a second one for the 835)."""

@@ -45,6 +45,13 @@ def events(result: IngestResult) -> list:
     return [r.event for r in result.events]
 
 
+def accepted(text: str) -> list:
+    """The events of an X12 text the guide check accepts whole."""
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems
+    return events(result)
+
+
 def rendered(claims: list[ClaimSubmitted], per_transaction: int = 1) -> str:
     valid = [ValidClaim.model_validate(c.model_dump()) for c in claims]
     return render_837p(valid, X12Profile(), 42, datetime(2026, 11, 12, 9, 30, tzinfo=UTC), per_transaction)
@@ -120,9 +127,7 @@ def test_837p_to_events_to_837p_keeps_every_field_and_the_text() -> None:
     text = rendered(originals)
     assert "SV1*HC:00142:QK*45*MJ*61***1~" in text and "SV1*HC:97110*45*UN*1.5***1~" in text
     assert "DTP*472*RD8*20261103-20261107~" in text and "REF*6R*CF-006-3~" in text and "SBR*S*18*" in text
-    result = ingest_text(text, SECRET)
-    assert result.verdict == "accepted", result.problems  # the guide check passes
-    back = events(result)
+    back = accepted(text)  # the guide check passes
     assert [type(c) for c in back] == [ValidClaim] * len(originals)
     for before, after in zip(originals, back, strict=True):
         assert after.model_dump(exclude=NOT_CARRIED) == before.model_dump(exclude=NOT_CARRIED)
@@ -134,9 +139,7 @@ def test_a_batch_of_claims_in_one_transaction_set_maps_back_to_the_same_claims()
     originals = variety()
     text = rendered(originals, per_transaction=4)
     assert text.count("ST*837*") == 2
-    result = ingest_text(text, SECRET)
-    assert result.verdict == "accepted", result.problems
-    for before, after in zip(originals, events(result), strict=True):
+    for before, after in zip(originals, accepted(text), strict=True):
         assert after.model_dump(exclude=NOT_CARRIED | {"occurred_at"}) == before.model_dump(
             exclude=NOT_CARRIED | {"occurred_at"}
         )
@@ -329,9 +332,7 @@ def _claim_837(*body: str) -> ClaimSubmitted:
             )
         ]
     )
-    result = ingest_text(text, SECRET)
-    assert result.verdict == "accepted", result.problems
-    (claim,) = events(result)
+    (claim,) = accepted(text)
     return claim
 
 
@@ -391,9 +392,7 @@ def test_an_835_names_its_lines_by_control_number_not_by_position() -> None:
             )
         ]
     )
-    result = ingest_text(text, SECRET)
-    assert result.verdict == "accepted", result.problems
-    (denial,) = events(result)
+    (denial,) = accepted(text)
     (adjustment,) = denial.adjustments
     assert (adjustment.line_number, adjustment.line_control_number) == (2, "LCN-2")
     # the claim listed the GY line first: the adjustment is about it, not about its second line
@@ -406,9 +405,7 @@ def test_an_835_that_names_its_guide_in_st03_is_read_not_rejected() -> None:
     rejecting the whole remittance over the label would lose its payments."""
     plain = interchange([("HP", "005010X221A1", "7003", [remit_835()])])
     named = plain.replace("ST*835*0001~", "ST*835*0001*005010X221A1~")
-    result = ingest_text(named, SECRET)
-    assert result.verdict == "accepted", result.problems
-    assert len(events(result)) == len(events(ingest_text(plain, SECRET))) == 5
+    assert len(accepted(named)) == len(accepted(plain)) == 5
 
 
 def test_an_encounter_report_is_not_published_as_a_claim_for_payment() -> None:
@@ -431,9 +428,7 @@ def test_the_primary_payers_decision_on_each_line_travels_with_a_secondary_claim
     body = cob_837p()
     at = body.index("SV1*HC:93000*200*UN*1***1:2") + 2  # after the line's DTP*472
     body[at:at] = ["SVD*MCR-JH*60*HC:93000**1", "CAS*CO*45*115", "CAS*PR*1*20**2*5", "DTP*573*D8*20261115"]
-    result = ingest_text(interchange([("HC", "005010X222A1", "7005", [body])]), SECRET)
-    assert result.verdict == "accepted", result.problems
-    secondary = events(result)[0]
+    secondary = accepted(interchange([("HC", "005010X222A1", "7005", [body])]))[0]
     (primary,) = secondary.other_payers
     (paid,) = primary.line_payments
     assert (paid.line_number, paid.paid_amount, paid.adjudicated_on) == (1, Decimal("60"), date(2026, 11, 15))
