@@ -371,6 +371,10 @@ class ClaimSubmitted(Envelope):
     def lines_total(self) -> Decimal:
         return sum((line.charge for line in self.lines if line.charge is not None), Decimal("0"))
 
+    def place_of_service_of(self, line: ClaimLine) -> str:
+        """Where ``line`` was performed: its own place of service (837P SV105), else the claim's."""
+        return line.place_of_service or self.place_of_service
+
     @property
     def unknown_fields(self) -> list[str]:
         """Fields the contract does not know, as dotted paths (``lines.2.rendering_npi``)."""

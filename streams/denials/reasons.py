@@ -8,9 +8,9 @@
 * PR (patient responsibility): the patient may be billed (PR-1/2/3 patient share, PR-49 or PR-96
   after GY, PR-50 after an ABN); the row's ``patient_action`` (default ``bill_patient``) applies —
   except for a PTP or MUE denial (``provider_liable``: PR-97, PR-234, PR-236) or timely filing
-  (PR-29), which the patient can never be billed for, even with an ABN (reference §1, §5). Whether the claim carries the modifier that
-  makes the patient liable (``patient_modifiers``: GA, GY) is the task planner's check, which sees
-  the claim.
+  (PR-29), which the patient can never be billed for, even with an ABN (reference §1, §5). Whether
+  the claim carries the modifier that makes the patient liable (``patient_modifiers``: GA, GY) is
+  the task planner's check, which sees the claim.
 * OA (other adjustment): a denial only where the row says so (OA-18, a duplicate); an OA code the
   map does not know — OA-23, a prior payer's adjudication — is not a denial and raises no task.
 

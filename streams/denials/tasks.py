@@ -355,10 +355,10 @@ def _patient_not_liable(primary: Classified, denial: Denial, ctx: PlanContext) -
         ln for ln in ctx.claim.lines if primary.adjustment.applies_to(ln.line_number, ln.line_control_number)
     ]
     modifiers = {m for ln in lines for m in ln.modifiers}
-    if "GZ" in modifiers:
+    if no_abn := sorted(modifiers & ctx.pack.provider_liable_modifiers):
         return (
-            f"{primary.label} on a line billed with GZ (expected denial, no ABN): the provider is "
-            "liable and the patient cannot be billed."
+            f"{primary.label} on a line billed with {no_abn[0]} (expected denial, no ABN): the "
+            "provider is liable and the patient cannot be billed."
         )
     wanted = primary.rule.patient_modifiers
     if wanted and ctx.payer.plan_type == "medicare" and lines and not modifiers & set(wanted):

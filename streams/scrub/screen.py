@@ -111,7 +111,6 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
     )
     reader = ecg.interpreting_provider_npi if ecg is not None else None
     other_reader = reader is not None and reader != claim.rendering_provider_npi
-    facility = claim.place_of_service in pack.facility_pos
     non_covered, covered = payer.non_covered_codes, payer.covered_codes
     prior_auth = payer.prior_authorization_codes if not claim.prior_authorization else ()
     medicare = payer.plan_type in pack.medicare_plans
@@ -143,9 +142,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             has_test = True
             if pctc != 3:
                 interpreting += 1  # a global or a professional part (or, with 26, a split code)
-            if pctc in _FACILITY_PARTS and (
-                facility if line.place_of_service is None else line.place_of_service in pack.facility_pos
-            ):
+            if pctc in _FACILITY_PARTS and claim.place_of_service_of(line) in pack.facility_pos:
                 add(facility_pos)
         if code in pack.documented_codes:
             needs_doc = True

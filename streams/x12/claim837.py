@@ -368,17 +368,17 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
     claim_start = 0
     line: dict[str, Any] | None = None
     other: dict[str, Any] | None = None
-    paid_by: dict[str, Any] = {}  # the other payer of the current 2430 loop
-    adjudicated: dict[str, Any] | None = None  # and its decision on the line
+    #: the current 2430 loop: the other payer it names and its decision on the line
+    decision: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     def finish(end: int) -> None:
-        nonlocal claim, line, other
+        nonlocal claim, line, other, decision
         if claim is not None:
             if "rendering_provider_npi" not in claim:
                 claim["rendering_provider_npi"] = ctx.billing_npi
             claim["event_id"] = str(view.event_id("837P", ctx.claim_spans(claim_start, end)))
             out.append(claim)
-        claim, line, other = None, None, None
+        claim, line, other, decision = None, None, None, None
 
     for index, seg, loop in view:
         sid = seg.elements[0]
@@ -533,24 +533,24 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                 named = [o for o in payers if o.get("payer_id") == seg.get(1)] or (
                     payers if len(payers) == 1 else []
                 )
+                decision = None
                 if not named:
                     view.notes.append(
                         f"a line adjudication (SVD) names payer {seg.get(1)!r}, not one of the claim's other payers"
                     )
-                    adjudicated = None
                     continue
-                paid_by = named[0]
-                adjudicated = {"line_number": line["line_number"], "paid_amount": seg.get(2) or "0"}
-                if _decimal(seg.get(5)) is not None:
-                    adjudicated["units"] = _decimal(seg.get(5))
-                paid_by.setdefault("line_payments", []).append(adjudicated)
-            elif adjudicated is None:
+                paid = {"line_number": line["line_number"], "paid_amount": seg.get(2) or "0"}
+                if (units := _decimal(seg.get(5))) is not None:
+                    paid["units"] = units
+                named[0].setdefault("line_payments", []).append(paid)
+                decision = (named[0], paid)
+            elif decision is None:
                 continue
             elif sid == "CAS":
                 for adjustment in _adjustments(seg, view.notes):
-                    paid_by["adjustments"].append({**adjustment, "line_number": line["line_number"]})
+                    decision[0]["adjustments"].append({**adjustment, "line_number": line["line_number"]})
             elif sid == "DTP" and seg.get(1) == "573":
                 day = parse_date(seg.get(3))
-                adjudicated["adjudicated_on"] = day.isoformat() if day else None
+                decision[1]["adjudicated_on"] = day.isoformat() if day else None
     finish(view.end - 1)
     return out

@@ -73,6 +73,12 @@ USAGE_CORRECTIONS: dict[str, dict[str, str]] = {
         f"{_2000C}/2000D": "S",
     },
 }
+#: element usage pyx12's map gets wrong for real traffic (map file → (segment path, element
+#: position) → usage): the 835's ST03 names the guide, which many payers' ERAs send although the
+#: guide marks it not used — rejecting a whole remittance over the label would lose its payments
+ELEMENT_USAGE_CORRECTIONS: dict[str, dict[tuple[str, int], str]] = {
+    "835.5010.X221.A1.xml": {("/ISA_LOOP/GS_LOOP/ST_LOOP/ST", 3): "S"},
+}
 #: element codes pyx12's map leaves out (map file → (segment path, element position) → codes)
 CODE_CORRECTIONS: dict[str, dict[tuple[str, int], frozenset[str]]] = {
     "277.5010.X214.xml": {(f"{_2000C}/HL", 4): frozenset({"0", "1"})},
@@ -327,10 +333,15 @@ def load(map_file: str, name: str = "", st01: str = "") -> Guide:
     guide.gs = guide.node("/ISA_LOOP/GS_LOOP/GS")
     for path, usage in USAGE_CORRECTIONS.get(map_file, {}).items():
         guide.node(path).usage = usage
+    for (path, position), usage in ELEMENT_USAGE_CORRECTIONS.get(map_file, {}).items():
+        _element(guide, path, position).usage = usage
     for (path, position), codes in CODE_CORRECTIONS.get(map_file, {}).items():
-        element = next(c for c in guide.node(path).children if getattr(c, "position", None) == position)
-        element.codes = codes
+        _element(guide, path, position).codes = codes
     return guide
+
+
+def _element(guide: Guide, path: str, position: int) -> Any:
+    return next(c for c in guide.node(path).children if getattr(c, "position", None) == position)
 
 
 def guide_for(version: str) -> Guide | None:

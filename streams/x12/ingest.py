@@ -8,8 +8,9 @@ recognised and read for what they say about the sets they acknowledge (``ack_rec
 clearinghouse's 999 rejecting claimflow's 837P), never acknowledged themselves; anything else is
 refused with a message naming what it is. Each transaction set the guide accepts is mapped to
 events, and every event is validated against its contract: an event the contract refuses is
-reported on its own (and dead-lettered by the caller) while the others go on. The 999 says exactly that: AK9 A (accepted), E (accepted, with refused
-items noted), P (some transaction sets rejected), R (rejected).
+reported on its own (and dead-lettered by the caller) while the others go on. The 999 says
+exactly that: AK9 A (accepted), E (accepted, with refused items noted), P (some transaction sets
+rejected), R (rejected).
 """
 
 from __future__ import annotations

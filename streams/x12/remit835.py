@@ -1,9 +1,9 @@
 """835 (005010X221A1) → remittance events: one per CLP (claim payment), one per PLB.
 
 A CLP with adjustments (CAS at claim level, or at line level inside its SVC loops; the line is the
-SVC's position in the claim, and the line item control number its REF*6R echoes), with status 4 (denied) or with any status but 1 (2/3 processed as
-secondary/tertiary, 19-21 processed and forwarded to the next payer: the status says whether the
-next payer was already billed) becomes a ``Denial``: the lifecycle tracker derives paid, partially
+SVC's position in the claim, and the line item control number its REF*6R echoes), with status 4
+(denied) or with any status but 1 (2/3 processed as secondary/tertiary, 19-21 processed and
+forwarded to the next payer: the status says whether the next payer was already billed) becomes a ``Denial``: the lifecycle tracker derives paid, partially
 paid or denied from it, and the resubmission agent plans tasks for its CARCs. A CLP processed as
 primary (1) and paid in full without adjustments becomes a ``ClaimStatus`` F1 (finalized/payment)
 with the paid amount. Remark codes (RARCs) come from MOA (outpatient), MIA (inpatient) and LQ*HE

@@ -193,10 +193,6 @@ def _element_errors(
             return (("1", f"required element {_label(el)} is missing"),)
         return ()
     if el.usage == "N":
-        if el.refdes == "ST03":
-            # the implementation reference where the 835 guide marks it not used: many payers'
-            # ERAs send it; it names the guide and changes nothing, so it never costs a remittance
-            return ()
         return (("10", f"{_label(el)} is not used by this guide but has a value"),)
     out: list[tuple[str, str]] = []
     numeric = el.data_type == "R" or el.data_type[:1] == "N"

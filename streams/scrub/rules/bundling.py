@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from schemas import ScrubbableClaim
 from streams.scrub.cms.tables import Part
 from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.registry import Finding, checks
@@ -81,11 +82,13 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
                         line_no,
                         {"global_code": global_label, "component": comp_label, "service_date": day},
                     )
-            elif claim.place_of_service not in ctx.pack.facility_pos:
-                # both parts by one provider: on this claim, or one here and one on an earlier claim.
-                # (In a facility the technical part is the facility's: the place-of-service edit
-                # removes it, rather than this one merging the parts into a global it would hold.)
+            else:
+                # both parts by one provider: on this claim, or one here and one on an earlier claim
                 technical, professional = billed.get("technical"), billed.get("professional")
+                if technical is not None and _in_facility(claim, technical[1], ctx):
+                    # the technical part is the facility's: the place-of-service edit removes it,
+                    # rather than this one merging the parts into a global it would hold
+                    continue
                 if technical is not None and professional is not None:
                     labels, line_no = (technical[0], professional[0]), professional[1]
                 elif technical is not None and "professional" in before:
@@ -195,3 +198,10 @@ def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
                         },
                     )
                     break
+
+
+def _in_facility(claim: ScrubbableClaim, line_number: int, ctx: ScrubContext) -> bool:
+    """Whether this claim's line so numbered was performed in a facility (its own place of service,
+    else the claim's): what the place-of-service edit reads."""
+    line = next(ln for ln in claim.lines if ln.line_number == line_number)
+    return claim.place_of_service_of(line) in ctx.pack.facility_pos

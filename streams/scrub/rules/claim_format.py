@@ -115,15 +115,13 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
         elif not looks_like_npi(npi):
             add(Finding("PROVIDER_NPI_FORMAT", None, {"role": role}))
 
-    # claim header values
-    pos = claim.place_of_service
-    if len(pos) != 2 or not pos.isdigit():
-        add(Finding("CLAIM_POS_INVALID", None, {}))
-    for ln in claim.lines:  # a line's own place of service (SV105), where it has one
-        if ln.place_of_service is not None and (
-            len(ln.place_of_service) != 2 or not ln.place_of_service.isdigit()
-        ):
-            add(Finding("CLAIM_POS_INVALID", ln.line_number, {}))
+    # claim header values; the place of service also where a line has its own (SV105)
+    for at_line, pos in (
+        (None, claim.place_of_service),
+        *((ln.line_number, ln.place_of_service) for ln in claim.lines),
+    ):
+        if pos is not None and (len(pos) != 2 or not pos.isdigit()):
+            add(Finding("CLAIM_POS_INVALID", at_line, {}))
     if claim.frequency_code not in FREQUENCIES:
         add(Finding("CLAIM_FREQUENCY_INVALID", None, {}))
     if claim.payer_responsibility not in PAYER_RESPONSIBILITIES:

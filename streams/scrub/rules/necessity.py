@@ -40,6 +40,15 @@ def _screening_advice(policy: NecessityPolicy) -> str:
     return "The payer does not cover a screening test on this code."
 
 
+#: an exclusion billed on purpose for the denial, by (screening?, the provider liable?) -> its warning
+BILLED_FOR_DENIAL = {
+    (True, False): "NEC_SCREENING_BILLED_FOR_DENIAL",
+    (True, True): "NEC_SCREENING_BILLED_PROVIDER_LIABLE",
+    (False, False): "COV_BILLED_FOR_DENIAL",
+    (False, True): "COV_BILLED_PROVIDER_LIABLE",
+}
+
+
 @checks(
     "COV_NOT_COVERED",
     "COV_MEDICARE_NON_COVERED",
@@ -136,16 +145,7 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
             if marked is None:
                 yield Finding(rule, n, params)
                 continue
-            if marked in provider_liable:
-                downgraded = (
-                    "NEC_SCREENING_BILLED_PROVIDER_LIABLE"
-                    if rule.startswith("NEC_")
-                    else "COV_BILLED_PROVIDER_LIABLE"
-                )
-            else:
-                downgraded = (
-                    "NEC_SCREENING_BILLED_FOR_DENIAL" if rule.startswith("NEC_") else "COV_BILLED_FOR_DENIAL"
-                )
+            downgraded = BILLED_FOR_DENIAL[(rule.startswith("NEC_"), marked in provider_liable)]
             yield Finding(downgraded, n, {**params, "modifier": marked})
             if exclusion_mod is None and necessity_mod is not None:
                 yield Finding("MOD_ABN_ON_EXCLUSION", n, {**base, "modifier": necessity_mod})

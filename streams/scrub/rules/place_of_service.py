@@ -27,10 +27,10 @@ RULES = {  # (part, SNF Part A stay?) -> rule
 @checks(*RULES.values())
 def facility_pos(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
-    claim_pos = facts.claim.place_of_service
+    claim = facts.claim
     cms = pack.cms
-    for line, part in zip(facts.claim.lines, facts.parts, strict=True):
-        pos = line.place_of_service or claim_pos  # a line's own (SV105) before the claim's
+    for line, part in zip(claim.lines, facts.parts, strict=True):
+        pos = claim.place_of_service_of(line)
         if part not in PART_WORDS or pos not in pack.facility_pos:
             continue
         rule = RULES[(part, pos in pack.consolidated_pos)]
