@@ -43,6 +43,8 @@ CLAIM_STATES: tuple[str, ...] = ClaimState.__args__  # type: ignore[attr-defined
 TransitionResult = Literal["applied", "noted", "caught_up", "reordered", "late", "impossible"]
 CauseKind = Literal["lifecycle", "status", "remittance"]
 FirstPass = Literal["accepted", "rejected"]
+#: first-pass resolution (reference §6: paid on the first pass, no CO denial, no resubmission)
+FirstPassResolution = Literal["resolved", "unresolved"]
 
 
 class ClaimTransition(Envelope):
@@ -105,6 +107,14 @@ class ClaimStateRecord(Envelope):
     original: bool = Field(description="an original claim (not a replacement): counts for first pass")
     known: bool = Field(description="claimflow's own step for the claim was seen (it scrubbed or parked it)")
     first_pass: FirstPass | None = None
+    acknowledged: bool = Field(
+        default=False,
+        description="an original claim that received its first acknowledgment: the first-pass acceptance denominator",
+    )
+    first_pass_resolution: FirstPassResolution | None = Field(
+        default=None,
+        description="resolved: the first adjudication paid the claim with no CO denial and it was sent once",
+    )
     submission_count: int = 0
     submitted_at: datetime | None = None
     accepted_at: datetime | None = None

@@ -126,8 +126,12 @@ def register(app: ClaimflowApp) -> None:
                 metrics.submission_to_payment.labels(payer=payer).observe(
                     max(0.0, (record.adjudicated_at - record.submitted_at).total_seconds())
                 )
+        if outcome.first_acknowledged:
+            metrics.first_pass_acknowledged.labels(payer=payer).inc()
         if outcome.first_pass_decided is not None:
             metrics.first_pass.labels(payer=payer, outcome=outcome.first_pass_decided).inc()
+        if outcome.resolution_decided is not None:
+            metrics.first_pass_resolution.labels(payer=payer, outcome=outcome.resolution_decided).inc()
         if outcome.first_scrub_decided is not None:
             metrics.clean_claim.labels(payer=payer, outcome=outcome.first_scrub_decided).inc()
 

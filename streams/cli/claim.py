@@ -38,7 +38,8 @@ def render(view: dict[str, Any], out: TextIO) -> None:
     print(f"claim {view['claim_id']}: {view.get('state') or 'unknown'}", file=out)
     print(
         f"  payer {view.get('payer_id') or '?'} ({view.get('plan_type') or '?'}), "
-        f"{'original' if view.get('original') else 'replacement'} claim, first pass: {fp}",
+        f"{'original' if view.get('original') else 'replacement'} claim, first pass: {fp}, "
+        f"first-pass resolution: {view.get('first_pass_resolution') or 'not decided'}",
         file=out,
     )
     times = [(k, view.get(k)) for k in ("submitted_at", "accepted_at", "adjudicated_at", "updated_at")]

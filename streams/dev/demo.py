@@ -62,7 +62,9 @@ def summary(
     first_clean = _sum(metrics, "claimflow_clean_claim_total", outcome="clean")
     first_held = _sum(metrics, "claimflow_clean_claim_total", outcome="held")
     fp_ok = _sum(metrics, "claimflow_first_pass_total", outcome="accepted")
-    fp_no = _sum(metrics, "claimflow_first_pass_total", outcome="rejected")
+    fp_acked = _sum(metrics, "claimflow_first_pass_acknowledged_total")
+    resolved = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="resolved")
+    unresolved = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="unresolved")
     lines = [
         "",
         "claimflow demo — summary",
@@ -74,12 +76,14 @@ def summary(
         f"clean-claim rate            {_pct(first_clean, first_clean + first_held):>8}   "
         f"(original claims by their first scrub: {int(first_clean)} of {int(first_clean + first_held)})",
         "",
-        "first-pass acceptance (original claims whose first decisive 277CA is A2)",
-        f"  with claimflow scrubbing  {_pct(fp_ok, fp_ok + fp_no):>8}   ({int(fp_ok)} of {int(fp_ok + fp_no)})",
+        "first-pass acceptance (original claims accepted, A2, of those acknowledged)",
+        f"  with claimflow scrubbing  {_pct(fp_ok, fp_acked):>8}   ({int(fp_ok)} of {int(fp_acked)})",
         f"  in the audit report       {_report_rate(report):>8}   (read from {prefix}{Topic.CLAIM_STATES})",
         f"  no-scrub baseline         {baseline['first_pass_acceptance']:>8.1%}   "
         f"(every claim straight to the payer)",
         f"  denial rate baseline      {baseline['denial_rate']:>8.1%}   of accepted claims",
+        f"first-pass resolution       {_pct(resolved, resolved + unresolved):>8}   "
+        f"(paid on the first adjudication, no CO denial, sent once: {int(resolved)} of {int(resolved + unresolved)})",
         "",
         "denials by reason (group-CARC, category)",
     ]
@@ -129,7 +133,7 @@ def _report_rate(report: dict[str, object] | None) -> str:
     if report is None or report.get("first_pass_acceptance") is None:
         return "n/a"
     rate = float(report["first_pass_acceptance"])  # type: ignore[arg-type]
-    return f"{rate:6.1%}   ({report.get('first_pass_accepted')} of {report.get('first_pass_decided')})"
+    return f"{rate:6.1%}   ({report.get('first_pass_accepted')} of {report.get('first_pass_acknowledged')})"
 
 
 def wait_settled(worker: WorkerProcess, timeout: float = 60.0, quiet: float = 3.0) -> str:

@@ -77,6 +77,12 @@ def remitted_charge(ev: ClaimStatus | Denial) -> Decimal:
     return ev.paid_amount + sum((a.amount for a in ev.adjustments), Decimal("0"))
 
 
+def co_denial(ev: Denial, reasons: ReasonMap) -> bool:
+    """The remittance denies something under group CO (first-pass resolution: "no CO denial"; a
+    contractual write-down such as CO-45 is not a denial)."""
+    return any(c.is_denial and c.adjustment.group_code == "CO" for c in reasons.classify(ev.adjustments))
+
+
 def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
     return Change(
         event_id=str(ev.event_id),
@@ -86,6 +92,7 @@ def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
         code=remittance_code(ev.claim_status_code, ev.remark_codes),
         payer_claim_number=ev.payer_claim_number,
         amount=ev.paid_amount or Decimal("0"),
+        co_denial=co_denial(ev, reasons),
     )
 
 

@@ -1,5 +1,9 @@
-"""First-pass acceptance, defined once (reference §6) and used by the tracker (and its metric),
-the audit report and the demo's summary.
+"""First-pass acceptance and first-pass resolution, defined once (reference §6) and used by the
+tracker (and its metrics), the audit report and the demo's summary.
+
+**Acceptance** = original claims accepted on the first pass ÷ original claims that received a first
+acknowledgment ("A1 alone is not acceptance": a claim only acknowledged as received counts in the
+denominator, not as accepted, until a decisive answer comes).
 
 An *original* claim (frequency 1, replacing nothing) is accepted on the first pass when its first
 **decisive** answer accepts it into adjudication:
@@ -13,19 +17,37 @@ An *original* claim (frequency 1, replacing nothing) is accepted on the first pa
   information), D0, E*, F0 and F4 (finalized without an adjudication to show), F3* (revised), and
   an 835 reversal (CLP02 22: a payment taken back).
 
+A claim has received its first **acknowledgment** with any 277CA A-category answer about it (A0
+forwarded … A8) except A4 (the payer does not find it), or with any decisive answer.
+
+**Resolution** ("paid on first pass: finalized paid with no CO denial and no resubmission"): an
+original claim is *resolved* when the payer's first adjudication paid it (in full or in part) with
+no denial under group CO, and it was sent once; *unresolved* when that first adjudication paid
+nothing or carried a CO denial, when the claim was sent again before it, or when the first pass
+rejected it (a rejected claim is paid, if ever, only after a resubmission). A denial under PR (the
+patient's, e.g. PR-49 with GY) or a contractual write-down (CO-45, not a denial) leaves a paid claim
+resolved.
+
 A resubmission (frequency 7/8, or a claim that replaces another) is never first pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Decisive = Literal["accepted", "rejected"]
+Resolution = Literal["resolved", "unresolved"]
+#: what a claim's first adjudication did: paid it with no CO denial, or not
+FirstAdjudication = Literal["paid", "not_paid"]
 #: claim states that prove acceptance into adjudication
 ADJUDICATED_STATES = frozenset({"paid", "partially_paid", "denied"})
 ACCEPTED_CATEGORIES = frozenset({"A2"})
 REJECTION_CATEGORIES = frozenset({"A3", "A6", "A7", "A8"})
+#: states of a decision that paid something
+PAID_STATES = frozenset({"paid", "partially_paid"})
+#: 277CA categories that acknowledge the claim (A4: the payer does not find it — no acknowledgment)
+ACKNOWLEDGING_CATEGORIES = frozenset({"A0", "A1", "A2", "A3", "A5", "A6", "A7", "A8"})
 #: the remark that makes a remittance a return as unprocessable (a rejection, not a decision)
 UNPROCESSABLE = "MA130"
 
@@ -52,17 +74,65 @@ def decisive(kind: str, code: str, target: str | None) -> Decisive | None:
     return None
 
 
+def acknowledges(kind: str, code: str, target: str | None) -> bool:
+    """The answer acknowledges the claim (puts it in the first-pass acceptance denominator)."""
+    if kind == "status" and code in ACKNOWLEDGING_CATEGORIES:
+        return True
+    return decisive(kind, code, target) is not None
+
+
+def adjudication(target: str | None, co_denial: bool) -> FirstAdjudication | None:
+    """What an answer moving the claim to ``target`` says as an adjudication (None: it is none)."""
+    if target not in ADJUDICATED_STATES:
+        return None
+    return "paid" if target in PAID_STATES and not co_denial else "not_paid"
+
+
+def resolution(
+    first_pass: Decisive | None, first_adjudication: FirstAdjudication | None, submissions: int
+) -> Resolution | None:
+    """First-pass resolution of an original claim from its first-pass outcome, its first
+    adjudication and how many times it was sent (None while undecided)."""
+    if first_pass == "rejected":
+        return "unresolved"
+    if first_adjudication is None:
+        return None
+    return "resolved" if first_adjudication == "paid" and submissions <= 1 else "unresolved"
+
+
+class Answer(NamedTuple):
+    """A payer's answer as the definitions read it."""
+
+    kind: str  # status (277CA/portal) or remittance (835)
+    code: str  # the category code, or the remittance code (``remittance_code``)
+    target: str | None  # the claim state it moves the claim to
+    co_denial: bool = False  # a remittance with a denial under group CO
+
+
+class FirstPass(NamedTuple):
+    """An original claim's first-pass figures from its answers (None: not yet decided)."""
+
+    acknowledged: bool
+    acceptance: Decisive | None
+    resolution: Resolution | None
+
+
 def is_original(frequency_code: str | None, replaces_claim_id: str | None) -> bool:
     return (frequency_code or "1") == "1" and not replaces_claim_id
 
 
-def first_pass(original: bool, answers: Iterable[tuple[str, str, str | None]]) -> Decisive | None:
-    """The first-pass outcome of a claim from its answers in order (``(kind, code, target)`` each):
-    the first decisive one, for an original claim; None while undecided or for a resubmission."""
+def first_pass(original: bool, answers: Iterable[Answer], submissions: int = 1) -> FirstPass:
+    """An original claim's first-pass figures from its answers in time order and the times it was
+    sent; nothing decided for a resubmission."""
     if not original:
-        return None
-    for kind, code, target in answers:
-        outcome = decisive(kind, code, target)
-        if outcome is not None:
-            return outcome
-    return None
+        return FirstPass(False, None, None)
+    acknowledged = False
+    acceptance: Decisive | None = None
+    first_adjudication: FirstAdjudication | None = None
+    for a in answers:
+        acknowledged = acknowledged or acknowledges(a.kind, a.code, a.target)
+        if acceptance is None:
+            acceptance = decisive(a.kind, a.code, a.target)
+        if first_adjudication is None:
+            first_adjudication = adjudication(a.target, a.co_denial)
+    return FirstPass(acknowledged, acceptance, resolution(acceptance, first_adjudication, submissions))

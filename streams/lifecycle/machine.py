@@ -16,7 +16,16 @@ from typing import Literal
 
 from schemas.claim_state import CauseKind, ClaimState, TransitionResult
 from schemas.codes import PlanType
-from streams.lifecycle.first_pass import ADJUDICATED_STATES, decisive, is_original
+from streams.lifecycle.first_pass import (
+    ADJUDICATED_STATES,
+    FirstAdjudication,
+    Resolution,
+    acknowledges,
+    adjudication,
+    decisive,
+    is_original,
+    resolution,
+)
 
 STATES: tuple[ClaimState, ...] = ClaimState.__args__  # type: ignore[attr-defined]
 
@@ -158,6 +167,8 @@ class Change:
     received_on: str | None = None
     #: a scrub result of claimflow's (its own ``ready`` or ``held`` step for a claim it scrubbed)
     scrubbed: bool = False
+    #: a remittance with a denial under group CO (first-pass resolution: "no CO denial")
+    co_denial: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +202,11 @@ class ClaimRecord:
     submission_count: int = 0  # times sent to the payer (ready steps)
     first_decisive: Literal["accepted", "rejected"] | None = None  # first decisive answer seen
     first_pass: Literal["accepted", "rejected"] | None = None
+    #: an acknowledgment (or a decisive answer) was seen: the first-pass acceptance denominator
+    acknowledged: bool = False
+    #: what the payer's first adjudication did, and the first-pass resolution decided from it
+    first_adjudication: FirstAdjudication | None = None
+    first_pass_resolution: Resolution | None = None
     #: how claimflow's first scrub of the claim went (the clean-claim rate's: no manual touch)
     first_scrub: Literal["clean", "held"] | None = None
     submitted_at: datetime | None = None
@@ -209,6 +225,12 @@ class ClaimRecord:
     def is_original(self) -> bool:
         return is_original(self.frequency_code, self.replaces_claim_id)
 
+    @property
+    def first_pass_acknowledged(self) -> bool:
+        """An original claim known to claimflow that received its first acknowledgment: counted
+        once in the first-pass acceptance denominator."""
+        return self.known and self.is_original and self.acknowledged
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -219,6 +241,10 @@ class Outcome:
     became: ClaimState | None = None  # the new state when it changed
     #: an original claim's first scrub, decided by this change (counted once in the clean-claim rate)
     first_scrub_decided: Literal["clean", "held"] | None = None
+    #: the claim entered the first-pass acceptance denominator with this change (counted once)
+    first_acknowledged: bool = False
+    #: the first-pass resolution this change decided (counted once)
+    resolution_decided: Resolution | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -280,6 +306,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     }
     own_step = kind == "lifecycle" and code in OWN_STEPS
     known = record.known
+    submissions = record.submission_count
     frequency_code, replaces = record.frequency_code, record.replaces_claim_id
     if own_step:
         known = True
@@ -289,10 +316,12 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         u["frequency_code"] = frequency_code
         u["replaces_claim_id"] = replaces
         u["submitted_at"] = record.submitted_at or change.submitted_at or at
-        u["submission_count"] = record.submission_count + (code == "ready")
+        u["submission_count"] = submissions = record.submission_count + (code == "ready")
     first_decisive = record.first_decisive
     if first_decisive is None and (answer := decisive(kind, code, target)) is not None:
         first_decisive = u["first_decisive"] = answer
+    if not record.acknowledged and acknowledges(kind, code, target):
+        u["acknowledged"] = True
     decided = None
     if record.first_pass is None:
         decided = _decide_first_pass(known, is_original(frequency_code, replaces), first_decisive)
@@ -396,6 +425,18 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             u["accepted_at"] = at
         if target in ADJUDICATED_STATES:
             u["adjudicated_at"] = record.adjudicated_at or at
+    # first-pass resolution: the payer's first decision read (a decision the machine refused as
+    # impossible is none), decided once the claim is known
+    first_adjudication = record.first_adjudication
+    if first_adjudication is None and result != "impossible":
+        first_adjudication = adjudication(target, change.co_denial)
+        if first_adjudication is not None:
+            u["first_adjudication"] = first_adjudication
+    resolved = None
+    if record.first_pass_resolution is None and known and is_original(frequency_code, replaces):
+        resolved = resolution(record.first_pass or decided, first_adjudication, submissions)
+        if resolved is not None:
+            u["first_pass_resolution"] = resolved
     if result == "applied":
         if reversal and change.amount is not None:
             # the payment taken back (CLP04 is negative in a reversal); never below nothing paid
@@ -415,6 +456,16 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     )
     u["state"] = new_state
     u["history"] = (*record.history, item)[-max_history:]
+    acknowledged_before = record.first_pass_acknowledged
     record = replace(record, **u)  # type: ignore[arg-type]
     became = new_state if new_state != prev else None
-    return Outcome(record, result, prev, decided, became, first_scrub_decided=first_scrub)
+    return Outcome(
+        record,
+        result,
+        prev,
+        decided,
+        became,
+        first_scrub_decided=first_scrub,
+        first_acknowledged=record.first_pass_acknowledged and not acknowledged_before,
+        resolution_decided=resolved,
+    )

@@ -2,10 +2,12 @@
 
 * clean-claim rate: original claims whose first scrub passed, per day of that scrub (each claim
   once: a claim held and scrubbed again after its fix counts as held);
-* first-pass acceptance: original claims whose first decisive answer accepted them, per day the
-  claim was submitted — read from the tracker's state records (``claim-states``) when the input has
-  them; an export without them is judged by the same definition (``streams.lifecycle.first_pass``)
-  from the payers' answers;
+* first-pass acceptance: original claims whose first decisive answer accepted them over original
+  claims that received a first acknowledgment (one acknowledged only as received, A1, is not
+  accepted), and first-pass resolution (paid on the first adjudication with no CO denial and no
+  resubmission, over the claims decided), per day the claim was submitted — read from the
+  tracker's state records (``claim-states``) when the input has them; an export without them is
+  judged by the same definitions (``streams.lifecycle.first_pass``) from the payers' answers;
 * claims by state (``claim-states``);
 * denials: 835 adjustments that are denials (contractual write-downs and patient share are not),
   by group-CARC (Pareto) and by payer, with the amounts at stake;
@@ -26,8 +28,8 @@ from typing import Any
 from schemas import Adjustment, Denial
 from schemas.topics import Topic
 from streams.denials import ReasonMap
-from streams.lifecycle.events import remittance_state
-from streams.lifecycle.first_pass import first_pass, is_original, remittance_code
+from streams.lifecycle.events import co_denial, remittance_state
+from streams.lifecycle.first_pass import Answer, FirstPass, first_pass, is_original, remittance_code
 from streams.lifecycle.machine import OWN_STEPS, STATUS_CATEGORY_STATE
 
 
@@ -131,37 +133,50 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     answers = sorted(by_type["claim_status"] + by_type["denial"], key=event_time)
     states = latest_states(by_type["claim_state"])
     if states:  # first pass as the tracker decided it
-        decided = {cid: s.get("first_pass") for cid, s in states.items()}
+        decided = {cid: _state_first_pass(s) for cid, s in states.items()}
         for cid, s in states.items():
             if s.get("submitted_at"):
                 submitted_on.setdefault(cid, event_day({"occurred_at": s["submitted_at"]}))
-    else:  # each claim's answers in time order, judged by the tracker's own definition
-        by_claim: dict[str, list[tuple[str, str, str | None]]] = defaultdict(list)
+    else:  # each claim's answers in time order, judged by the tracker's own definitions
+        by_claim: dict[str, list[Answer]] = defaultdict(list)
         seen_ids: set[str] = set()
         for a in answers:
             if a["event_id"] in seen_ids:
                 continue
             seen_ids.add(a["event_id"])
             by_claim[a["claim_id"]].append(_answer(a, reasons))
-        decided = {cid: first_pass(original.get(cid, False), found) for cid, found in by_claim.items()}
+        sent: Counter[str] = Counter()  # times each claim was sent (claimflow's ready steps)
+        for step in {e["event_id"]: e for e in by_type["lifecycle"]}.values():
+            if step.get("stage") == "ready":
+                sent[step["claim_id"]] += 1
+        decided = {
+            cid: first_pass(original.get(cid, False), found, sent[cid]) for cid, found in by_claim.items()
+        }
     first_passes: dict[date, Counter[str]] = defaultdict(Counter)
-    for cid, decision in decided.items():
+    for cid, fp in decided.items():
         sub = submitted_on.get(cid)
-        if decision is not None and sub is not None and in_period(sub):
-            first_passes[sub][decision] += 1
+        if sub is None or not in_period(sub):
+            continue
+        first_passes[sub]["acknowledged"] += fp.acknowledged
+        if fp.acceptance is not None:
+            first_passes[sub][fp.acceptance] += 1
+        if fp.resolution is not None:
+            first_passes[sub][fp.resolution] += 1
 
     for d in sorted(set(scrubbed) | set(first_passes)):
         s, f = scrubbed[d], first_passes[d]
-        n_s, n_f = s["clean"] + s["held"], f["accepted"] + f["rejected"]
+        n_s, n_r = s["clean"] + s["held"], f["resolved"] + f["unresolved"]
         report.daily.append(
             {
                 "day": d.isoformat(),
                 "scrubbed": n_s,
                 "clean": s["clean"],
                 "clean_claim_rate": round(s["clean"] / n_s, 4) if n_s else None,
-                "first_pass_decided": n_f,
+                "first_pass_acknowledged": f["acknowledged"],
                 "first_pass_accepted": f["accepted"],
-                "first_pass_acceptance": round(f["accepted"] / n_f, 4) if n_f else None,
+                "first_pass_acceptance": _ratio(f["accepted"], f["acknowledged"]),
+                "first_pass_resolved": f["resolved"],
+                "first_pass_resolution": _ratio(f["resolved"], n_r),
             }
         )
 
@@ -291,14 +306,17 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     )
     n_scrubbed = sum(sum(c.values()) for c in scrubbed.values())
     n_clean = sum(c["clean"] for c in scrubbed.values())
-    n_fp = sum(sum(c.values()) for c in first_passes.values())
-    n_fpa = sum(c["accepted"] for c in first_passes.values())
+    fp_total: Counter[str] = sum(first_passes.values(), Counter())
     report.totals = {
         "claims_scrubbed": n_scrubbed,
         "clean_claim_rate": round(n_clean / n_scrubbed, 4) if n_scrubbed else None,
-        "first_pass_decided": n_fp,
-        "first_pass_accepted": n_fpa,
-        "first_pass_acceptance": round(n_fpa / n_fp, 4) if n_fp else None,
+        "first_pass_acknowledged": fp_total["acknowledged"],
+        "first_pass_accepted": fp_total["accepted"],
+        "first_pass_rejected": fp_total["rejected"],
+        "first_pass_acceptance": _ratio(fp_total["accepted"], fp_total["acknowledged"]),
+        "first_pass_resolved": fp_total["resolved"],
+        "first_pass_unresolved": fp_total["unresolved"],
+        "first_pass_resolution": _ratio(fp_total["resolved"], fp_total["resolved"] + fp_total["unresolved"]),
         "first_pass_source": Topic.CLAIM_STATES.value if states else "answers",
         "claims_by_state": dict(Counter(str(s.get("state")) for s in states.values()).most_common()),
         "denials": total,
@@ -329,12 +347,24 @@ def _updated(record: dict[str, Any]) -> tuple[datetime, int]:
     )
 
 
-def _answer(event: dict[str, Any], reasons: ReasonMap) -> tuple[str, str, str | None]:
-    """(kind, code, target state) of a status or remittance event, as the tracker reads it."""
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _state_first_pass(state: dict[str, Any]) -> FirstPass:
+    """A claim's first-pass figures from its tracker state record. A record written before the
+    acknowledgment was kept counts as acknowledged once its first pass was decided."""
+    acceptance = state.get("first_pass")
+    acknowledged = bool(state.get("acknowledged", acceptance is not None))
+    return FirstPass(acknowledged, acceptance, state.get("first_pass_resolution"))
+
+
+def _answer(event: dict[str, Any], reasons: ReasonMap) -> Answer:
+    """A status or remittance event as the tracker reads it."""
     if event["event_type"] == "claim_status":
         code = str(event.get("category_code", ""))
-        return "status", code, STATUS_CATEGORY_STATE.get(code)
+        return Answer("status", code, STATUS_CATEGORY_STATE.get(code))
     fields = ("claim_id", "claim_status_code", "adjustments", "paid_amount", "remark_codes")
     denial = Denial.model_validate({k: event[k] for k in fields if k in event})
     code = remittance_code(denial.claim_status_code, denial.remark_codes)
-    return "remittance", code, remittance_state(denial, reasons)
+    return Answer("remittance", code, remittance_state(denial, reasons), co_denial(denial, reasons))

@@ -43,10 +43,16 @@ def figures(report: Report) -> list[tuple[str, go.Figure]]:
         mode="lines+markers",
     )
     fig.add_scatter(
+        x=days,
+        y=[d["first_pass_resolution"] for d in report.daily],
+        name="first-pass resolution",
+        mode="lines+markers",
+    )
+    fig.add_scatter(
         x=days, y=[d["clean_claim_rate"] for d in report.daily], name="clean-claim rate", mode="lines+markers"
     )
     fig.update_layout(
-        title="First-pass acceptance and clean-claim rate by day",
+        title="First-pass acceptance and resolution, and clean-claim rate by day",
         yaxis_tickformat=".0%",
         yaxis_range=[0, 1.05],
     )
@@ -121,6 +127,7 @@ def to_html(report: Report) -> str:
         ("Claims scrubbed", f"{t['claims_scrubbed']:,}"),
         ("Clean-claim rate", _pct(t["clean_claim_rate"])),
         ("First-pass acceptance", _pct(t["first_pass_acceptance"])),
+        ("First-pass resolution", _pct(t["first_pass_resolution"])),
         ("Denials", f"{t['denials']:,}"),
         ("Money at risk", _money(t["money_at_risk"])),
         ("Recovered", _money(t["money_recovered"])),

@@ -106,8 +106,27 @@ class Metrics:
         )
         self.first_pass = Counter(
             "claimflow_first_pass_total",
-            "Original claims by first-pass outcome (accepted = first decisive 277CA is A2). "
-            "First-pass acceptance rate = accepted / (accepted + rejected).",
+            "Original claims by first-pass outcome, decided by their first decisive answer: accepted "
+            "(277CA A2, or an adjudication before any) or rejected (A3/A6/A7/A8, MA130). "
+            "First-pass acceptance rate = accepted / claimflow_first_pass_acknowledged_total.",
+            ["payer", "outcome"],
+            registry=r,
+        )
+        self.first_pass_acknowledged = Counter(
+            "claimflow_first_pass_acknowledged_total",
+            "Original claims that received their first acknowledgment (a 277CA A-category answer "
+            "other than A4, or a decisive answer), once each: the first-pass acceptance denominator. "
+            "A claim acknowledged only as received (A1) counts here and not as accepted until its "
+            "A2 arrives.",
+            ["payer"],
+            registry=r,
+        )
+        self.first_pass_resolution = Counter(
+            "claimflow_first_pass_resolution_total",
+            "Original claims by first-pass resolution, once each: resolved (the payer's first "
+            "adjudication paid the claim with no CO denial, and it was sent once) or unresolved "
+            "(paid nothing, a CO denial, sent again, or rejected on the first pass). "
+            "First-pass resolution rate = resolved / (resolved + unresolved).",
             ["payer", "outcome"],
             registry=r,
         )
@@ -303,6 +322,9 @@ class Metrics:
                 self.denied_amount.labels(payer=payer, category=category)
             for outcome in ("accepted", "rejected"):
                 self.first_pass.labels(payer=payer, outcome=outcome)
+            self.first_pass_acknowledged.labels(payer=payer)
+            for outcome in ("resolved", "unresolved"):
+                self.first_pass_resolution.labels(payer=payer, outcome=outcome)
             for result in ("clean", "held"):
                 self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)
                 self.clean_claim.labels(payer=payer, outcome=result)

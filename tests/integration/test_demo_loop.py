@@ -34,10 +34,17 @@ def test_demo_traffic_shows_the_whole_loop_with_one_first_pass_figure(
     rejected = metric_value(metrics, "claimflow_first_pass_total", outcome="rejected")
     assert accepted + rejected > 300
     # the report judges first pass with the tracker's definition: the same figure
+    acknowledged = metric_value(metrics, "claimflow_first_pass_acknowledged_total")
+    assert accepted + rejected <= acknowledged
     assert totals["first_pass_accepted"] == accepted
-    assert totals["first_pass_decided"] == accepted + rejected
+    assert totals["first_pass_rejected"] == rejected
+    assert totals["first_pass_acknowledged"] == acknowledged
+    resolved = metric_value(metrics, "claimflow_first_pass_resolution_total", outcome="resolved")
+    unresolved = metric_value(metrics, "claimflow_first_pass_resolution_total", outcome="unresolved")
+    assert resolved > 0 and unresolved > 0
+    assert (totals["first_pass_resolved"], totals["first_pass_unresolved"]) == (resolved, unresolved)
     text = summary(metrics, baseline_first_pass(cases, scrubber), stats, "http://worker", "", totals)
-    assert text.count(f"({int(accepted)} of {int(accepted + rejected)})") == 2
+    assert text.count(f"({int(accepted)} of {int(acknowledged)})") == 2
     # the loop closes: corrected claims sent, appeals decided, money recovered
     assert metric_value(metrics, "claimflow_corrected_claims_total") > 0
     assert stats.get("appeals_overturned", 0) > 0

@@ -118,6 +118,9 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
             bus.flush()
             wait_for_value(port, 'payer:claimflow_denial_rate:ratio_1d{payer="MCR-JH"}', 2 / 3)
             wait_for_value(port, 'payer:claimflow_denial_rate_dollars:ratio_1d{payer="MCR-JH"}', 60 / 135)
+            # first-pass resolution (paid on the first adjudication, no CO denial, sent once): PR-1
+            # only; PR-2 (CO-50), PR-3 (CO-97 on its line) and PR-4 (rejected) are not
+            wait_for_value(port, 'payer:claimflow_first_pass_resolution:ratio_1d{payer="MCR-JH"}', 1 / 4)
             # PR-5 is billed 93000 with 93010 (the global service with its own component): held; a
             # coder drops the 93010 and sends it again, clean. One claim, touched by hand: the
             # clean-claim rate is 4 of 5 claims (not 5 of 6 scrubs)
@@ -133,6 +136,11 @@ def test_prometheus_recording_rule_reports_first_pass_acceptance(
             assert metric_value(text, "claimflow_clean_claim_total", outcome="clean") == 4
             assert metric_value(text, "claimflow_clean_claim_total", outcome="held") == 1
             wait_for_value(port, "claimflow_clean_claim:ratio_1h", 4 / 5)
+            # PR-5 is acknowledged as received (A1) and nothing more yet: "A1 alone is not
+            # acceptance" — 3 accepted of 5 claims acknowledged
+            status(bus, "PR-5", "A1")
+            bus.flush()
+            wait_for_value(port, 'payer:claimflow_first_pass_acceptance:ratio_1h{payer="MCR-JH"}', 3 / 5)
         finally:
             prom.terminate()
             prom.wait(20)

@@ -21,10 +21,14 @@ def scrub(cid: str, status: str, at: str = "2026-11-02T10:00:00+00:00") -> dict[
 
 
 def test_first_pass_counts_the_first_decisive_answer_of_original_claims_only() -> None:
+    """Reference §6: accepted (first decisive 277CA A2) over original claims that received a first
+    acknowledgment; "A1 alone is not acceptance": C4, only received, is in the denominator."""
     events = [
         scrub("C1", "clean"),
         scrub("C2", "clean"),
         scrub("C3", "clean"),
+        scrub("C4", "clean"),
+        ev("claim_status", "2026-11-03T00:00:00+00:00", claim_id="C4", category_code="A1"),
         ev("claim_status", "2026-11-03T00:00:00+00:00", claim_id="C1", category_code="A1"),
         ev("claim_status", "2026-11-03T01:00:00+00:00", claim_id="C1", category_code="A2"),
         ev("claim_status", "2026-11-03T00:00:00+00:00", claim_id="C2", category_code="A7"),
@@ -39,9 +43,51 @@ def test_first_pass_counts_the_first_decisive_answer_of_original_claims_only() -
         ),
     ]
     report = compute(events, *P, REASONS)
-    assert report.totals["first_pass_decided"] == 3
-    assert report.totals["first_pass_acceptance"] == round(2 / 3, 4)
+    assert report.totals["first_pass_acknowledged"] == 4
+    assert (report.totals["first_pass_accepted"], report.totals["first_pass_rejected"]) == (2, 1)
+    assert report.totals["first_pass_acceptance"] == 0.5
     assert report.totals["clean_claim_rate"] == 1.0
+
+
+def paid(
+    cid: str, at: str, amount: str, *adjustments: tuple[str, str, str], status: str = "1"
+) -> dict[str, Any]:
+    return ev(
+        "denial",
+        at,
+        claim_id=cid,
+        claim_status_code=status,
+        paid_amount=amount,
+        adjustments=[{"group_code": g, "reason_code": r, "amount": a} for g, r, a in adjustments],
+    )
+
+
+def test_first_pass_resolution_is_paid_on_the_first_adjudication_with_no_co_denial_and_no_resubmission() -> (
+    None
+):
+    """Reference §6: "finalized paid with no CO denial and no resubmission". A contractual
+    write-down (CO-45) is no denial; a patient-responsibility denial (PR-49 with GY) is not CO."""
+    ready = [
+        ev("lifecycle", f"2026-11-02T0{i}:00:00+00:00", claim_id=c, stage="ready")
+        for i, c in enumerate(["R1", "R2", "R3", "R4", "R5", "R6"])
+    ]
+    events = [
+        *[scrub(c, "clean") for c in ("R1", "R2", "R3", "R4", "R5", "R6")],
+        *ready,
+        paid("R1", "2026-11-10T00:00:00+00:00", "80", ("CO", "45", "20")),  # resolved
+        paid("R2", "2026-11-10T00:00:00+00:00", "40", ("PR", "49", "25")),  # resolved: PR, not CO
+        paid("R3", "2026-11-10T00:00:00+00:00", "40", ("CO", "97", "25")),  # partly denied under CO
+        paid("R4", "2026-11-10T00:00:00+00:00", "0", ("CO", "50", "100"), status="4"),  # denied
+        # denied, appealed, paid: the first adjudication is the one that counts
+        paid("R5", "2026-11-10T00:00:00+00:00", "0", ("CO", "50", "100"), status="4"),
+        paid("R5", "2026-12-20T00:00:00+00:00", "100"),
+        # sent twice (a second ready step) before it was paid
+        ev("lifecycle", "2026-11-03T00:00:00+00:00", claim_id="R6", stage="ready", n=2),
+        paid("R6", "2026-11-10T00:00:00+00:00", "100"),
+    ]
+    report = compute(events, *P, REASONS)
+    assert (report.totals["first_pass_resolved"], report.totals["first_pass_unresolved"]) == (2, 4)
+    assert report.totals["first_pass_resolution"] == round(2 / 6, 4)
 
 
 def state(cid: str, at: str, state: str, first_pass: str | None, **body: Any) -> dict[str, Any]:
@@ -71,7 +117,7 @@ def test_first_pass_and_states_come_from_the_trackers_state_records_when_present
     ]
     report = compute(events, *P, REASONS)
     assert report.totals["first_pass_source"] == "claim-states"
-    assert report.totals["first_pass_decided"] == 2 and report.totals["first_pass_accepted"] == 1
+    assert report.totals["first_pass_acknowledged"] == 2 and report.totals["first_pass_accepted"] == 1
     assert report.totals["claims_by_state"] == {"paid": 1, "rejected": 1}
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from schemas import ClaimStatus, Denial, LifecycleEvent
-from streams.lifecycle.events import from_lifecycle, remitted_charge
+from streams.denials import load_reason_map
+from streams.lifecycle.events import co_denial, from_denial, from_lifecycle, remitted_charge
 from tests.builders import FIXED_TIME
 
 
@@ -40,6 +41,29 @@ def decision(clp02: str, paid: str, *cas: tuple[str, str, str], charge: str | No
 )
 def test_the_charges_a_remittance_decided(answer: Denial, charges: str) -> None:
     assert remitted_charge(answer) == Decimal(charges)
+
+
+@pytest.mark.parametrize(
+    ("answer", "denied_under_co", "target"),
+    [
+        (decision("1", "80", ("CO", "45", "20")), False, "paid"),  # contractual write-down: no denial
+        (decision("1", "80", ("CO", "45", "15"), ("PR", "2", "5")), False, "paid"),  # coinsurance
+        (decision("1", "40", ("PR", "49", "60")), False, "partially_paid"),  # the patient's (GY)
+        (decision("1", "40", ("CO", "97", "60")), True, "partially_paid"),  # a line bundled
+        (decision("4", "0", ("CO", "50", "45")), True, "denied"),
+        (decision("4", "0", ("PR", "204", "45")), False, "denied"),
+        (decision("2", "30", ("OA", "23", "70")), False, "paid"),  # the prior payer's adjudication
+    ],
+)
+def test_a_remittance_says_whether_it_denies_under_group_co(
+    answer: Denial, denied_under_co: bool, target: str
+) -> None:
+    """First-pass resolution (reference §6) asks for "no CO denial"; liability follows the group code
+    (§5), and CO-45 or PR-1/2/3 are no denials."""
+    reasons = load_reason_map()
+    assert co_denial(answer, reasons) is denied_under_co
+    change = from_denial(answer, reasons)
+    assert (change.co_denial, change.target) == (denied_under_co, target)
 
 
 def test_only_a_payment_in_full_on_the_835_carries_charges_among_statuses() -> None:

@@ -199,42 +199,136 @@ def test_a_status_the_tracker_does_not_act_on_is_noted_state_unchanged(category:
 
 
 @pytest.mark.parametrize(
-    ("answers", "expected"),
+    ("answers", "expected", "acknowledged", "resolution"),
     [
-        (("A1", "A2"), "accepted"),
-        (("A1",), None),
-        (("F0", "A2"), "accepted"),  # F0 decides nothing: the A2 after it does
-        (("F4", "A7"), "rejected"),
-        (("A3",), "rejected"),
-        (("F1",), "accepted"),  # an adjudication before any 277CA proves acceptance
+        (("A1", "A2"), "accepted", True, None),
+        (("A1",), None, True, None),  # "A1 alone is not acceptance": acknowledged, not accepted
+        (("A4",), None, False, None),  # the payer does not find the claim: no acknowledgment
+        (("P1",), None, False, None),
+        (("F0", "A2"), "accepted", True, None),  # F0 decides nothing: the A2 after it does
+        (("F4", "A7"), "rejected", True, "unresolved"),
+        (("A3",), "rejected", True, "unresolved"),
+        (("F1",), "accepted", True, "resolved"),  # an adjudication before any 277CA proves acceptance
+        (("A2", "F2"), "accepted", True, "unresolved"),
+        (("A2", "F2", "F1"), "accepted", True, "unresolved"),  # paid only after the first decision
     ],
 )
 def test_the_tracker_and_the_shared_definition_agree_on_first_pass(
-    answers: tuple[str, ...], expected: str | None
+    answers: tuple[str, ...], expected: str | None, acknowledged: bool, resolution: str | None
 ) -> None:
-    from streams.lifecycle.first_pass import first_pass
+    from streams.lifecycle.first_pass import Answer, FirstPass, first_pass
 
     record = run(ready(), *(status(code, i) for i, code in enumerate(answers, start=1)))
-    shared = first_pass(True, [("status", code, STATUS_CATEGORY_STATE.get(code)) for code in answers])
-    assert record.first_pass == shared == expected
+    shared = first_pass(True, [Answer("status", code, STATUS_CATEGORY_STATE.get(code)) for code in answers])
+    assert shared == FirstPass(acknowledged, expected, resolution)
+    assert (record.first_pass_acknowledged, record.first_pass, record.first_pass_resolution) == shared
 
 
 def test_a_reversal_and_a_denial_before_any_277_through_both_definitions() -> None:
-    from streams.lifecycle.first_pass import first_pass
+    from streams.lifecycle.first_pass import Answer, first_pass
 
     reversal = Change("r-22", "remittance", T0, "pending", "CLP02=22")
     denied = Change("d-4", "remittance", T0 + timedelta(minutes=5), "denied", "CLP02=4")
     record = run(ready(), reversal)
-    assert record.first_pass is None == first_pass(True, [("remittance", "CLP02=22", "pending")])
+    assert (
+        record.first_pass
+        is None
+        == first_pass(True, [Answer("remittance", "CLP02=22", "pending")]).acceptance
+    )
     record = run(ready(), denied)
-    assert record.first_pass == "accepted" == first_pass(True, [("remittance", "CLP02=4", "denied")])
+    shared = first_pass(True, [Answer("remittance", "CLP02=4", "denied")])
+    assert (record.first_pass, record.first_pass_resolution) == ("accepted", "unresolved") == shared[1:]
+
+
+# --- first-pass acknowledgment and resolution (reference §6) ---------------------------------
+
+
+def test_a_claim_only_received_enters_the_acceptance_denominator_once() -> None:
+    """ "Original claims that received a first acknowledgment" is the denominator and "A1 alone is
+    not acceptance": counted at the A1, not again at the A2 that accepts it."""
+    known = apply(ClaimRecord("C1"), ready())
+    assert not known.first_acknowledged
+    a1 = apply(known.record, status("A1", 1))
+    assert a1.first_acknowledged and a1.first_pass_decided is None
+    a2 = apply(a1.record, status("A2", 2))
+    assert not a2.first_acknowledged and a2.first_pass_decided == "accepted"
+    assert not apply(a2.record, status("A1", 3, event_id="again")).first_acknowledged
+
+
+def test_an_acknowledgment_before_the_claim_is_known_is_counted_when_it_is_and_never_for_a_resubmission() -> (
+    None
+):
+    early = apply(ClaimRecord("C1"), status("A1", 1))
+    assert not early.first_acknowledged  # the claim's origin is not known yet
+    assert apply(early.record, ready()).first_acknowledged
+    replacement = apply(ClaimRecord("C2"), ready(frequency="7", replaces="C0")).record
+    assert not apply(replacement, status("A1", 1)).first_acknowledged
+
+
+@pytest.mark.parametrize(
+    ("decision", "expected"),
+    [
+        (("paid", "100", False), "resolved"),
+        # CO-45 is a contractual write-down, not a denial: paid with no CO denial
+        (("paid", "80", False), "resolved"),
+        # PR-49 with GY: the patient's, not a CO denial — the claim is paid on first pass
+        (("partially_paid", "40", False), "resolved"),
+        (("partially_paid", "40", True), "unresolved"),  # a line denied under CO (CO-97)
+        (("paid", "100", True), "unresolved"),
+        (("denied", "0", True), "unresolved"),
+        (("denied", "0", False), "unresolved"),  # PR-204: nothing paid
+    ],
+)
+def test_first_pass_resolution_is_a_first_adjudication_that_paid_with_no_co_denial(
+    decision: tuple[str, str, bool], expected: str
+) -> None:
+    target, amount, co = decision
+    outcome = apply(
+        run(ready(), status("A2", 1)), remittance(target, 60, amount, event_id="r1", co_denial=co)
+    )
+    assert outcome.resolution_decided == expected == outcome.record.first_pass_resolution
+
+
+def test_first_pass_resolution_is_decided_once_by_the_first_adjudication() -> None:
+    denied = apply(run(ready(), status("A2", 1)), remittance("denied", 60, "0", "4", "r1", co_denial=True))
+    assert denied.resolution_decided == "unresolved"
+    # the appeal wins: paid, but not on the first pass — and not counted again
+    paid = apply(denied.record, remittance("paid", 600, "100", event_id="r2"))
+    assert paid.record.state == "paid" and paid.resolution_decided is None
+    assert paid.record.first_pass_resolution == "unresolved"
+    again = apply(paid.record, remittance("paid", 600, "100", event_id="r2"))
+    assert again.result == "duplicate" and again.resolution_decided is None
+
+
+def test_a_claim_sent_again_before_its_first_adjudication_is_not_resolved() -> None:
+    """ "No resubmission": rejected (A7), fixed and sent again, then paid in full."""
+    record = run(ready(), status("A7", 1))
+    assert record.first_pass_resolution == "unresolved"
+    resent = run(
+        ready(), ready("l-ready-2", T0 + timedelta(hours=1)), remittance("paid", 120, "100", event_id="r1")
+    )
+    assert resent.submission_count == 2 and resent.first_pass_resolution == "unresolved"
+
+
+def test_a_payment_read_before_the_claim_is_known_resolves_it_when_it_is() -> None:
+    early = apply(ClaimRecord("C1"), remittance("paid", 60, "100", event_id="r1"))
+    assert early.resolution_decided is None and early.record.first_adjudication == "paid"
+    known = apply(early.record, ready())
+    assert known.resolution_decided == "resolved" and known.first_acknowledged
+    replacement = run(ready(frequency="7", replaces="C0"), remittance("paid", 60, "100", event_id="r1"))
+    assert replacement.first_pass_resolution is None
 
 
 # --- answers in the order real payers and clearinghouses send them ---------------------------
 
 
 def remittance(
-    target: str, minutes: int, amount: str, clp02: str = "1", event_id: str | None = None
+    target: str,
+    minutes: int,
+    amount: str,
+    clp02: str = "1",
+    event_id: str | None = None,
+    co_denial: bool = False,
 ) -> Change:
     return Change(
         event_id or f"r-{clp02}-{minutes}",
@@ -243,6 +337,7 @@ def remittance(
         target,  # type: ignore[arg-type]
         f"CLP02={clp02}",
         amount=Decimal(amount),
+        co_denial=co_denial,
     )
 
 

@@ -71,6 +71,10 @@ def test_a_claim_acknowledged_accepted_and_paid_is_first_pass_with_no_task(track
     record = steps[-1].entry.record
     assert record.state == "paid" and record.first_pass == "accepted"
     assert all(not s.tasks for s in steps)
+    # reference §6 on the state record: acknowledged (the A1) and paid on the first pass
+    state = steps[-1].state
+    assert state is not None and state.acknowledged and state.first_pass_resolution == "resolved"
+    assert [o.first_acknowledged for s in steps for o, _ in s.outcomes] == [False, True, False, False]
     # every payer answer is acted on (counted) once the claim is known
     assert [len(s.answers) for s in steps] == [0, 1, 1, 1]
     # the payment is an adjudication of a claim whose line is known: one fact, not denied
