@@ -26,7 +26,7 @@ from streams.denials import ReasonMap, TaskPlanner
 from streams.denials.reasons import PREDETERMINATION
 from streams.lifecycle.events import remitted_charge
 from streams.lifecycle.first_pass import ADJUDICATED_STATES
-from streams.lifecycle.machine import Change, Outcome
+from streams.lifecycle.machine import Change, Outcome, decision_in_force
 from streams.lifecycle.tracker import Answer, ClaimEntry, Tracked, Tracker
 from streams.trends import category_key
 
@@ -77,16 +77,18 @@ def count_answer(metrics: Metrics, reasons: ReasonMap, payer: str, ev: Answer) -
 
 def adjudication_counted(outcome: Outcome, payer_was_known: bool) -> ClaimState | None:
     """The decision to count in ``claimflow_claims_adjudicated_total`` for this outcome, under the
-    claim's payer (once per decision), or None. A decision read before the claim is known (the
-    payer's answer came first) waits for the payer: it is counted when claimflow's own step makes
-    the payer known, never under "unknown"."""
+    claim's payer (once per decision), or None. Decisions are the remittances' (an 835's, itemised;
+    a 277 F-status only announces one). A decision read before the claim is known (the payer's
+    answer came first) waits for the payer: it is counted when claimflow's own step makes the
+    payer known, never under "unknown"."""
     record = outcome.record
     if record.payer_id is None:
         return None
-    if outcome.became in ADJUDICATED_STATES:
-        return outcome.became
+    if outcome.decision is not None:
+        return outcome.decision
     if not payer_was_known and record.state in ADJUDICATED_STATES:
-        return record.state
+        in_force = decision_in_force(record)
+        return record.state if in_force is not None and in_force.itemised else None
     return None
 
 

@@ -65,6 +65,9 @@ def summary(
     fp_acked = _sum(metrics, "claimflow_first_pass_acknowledged_total")
     resolved = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="resolved")
     unresolved = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="unresolved")
+    # a claim counted resolved and sent again later is resolved no more
+    again = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="resubmitted")
+    resolved, unresolved = resolved - again, unresolved + again
     lines = [
         "",
         "claimflow demo — summary",

@@ -41,6 +41,7 @@ def from_status(ev: ClaimStatus) -> Change:
         code=ev.category_code,
         payer_claim_number=ev.payer_claim_number,
         amount=ev.amount if ev.category_code == "F1" else None,
+        itemised=ev.source == "835",  # an 835 paid in full, bridged as an F1
     )
 
 

@@ -23,10 +23,13 @@ forwarded … A8) except A4 (the payer does not find it), or with any decisive a
 **Resolution** ("paid on first pass: finalized paid with no CO denial and no resubmission"): an
 original claim is *resolved* when the payer's first adjudication paid it (in full or in part) with
 no denial under group CO, and it was sent once; *unresolved* when that first adjudication paid
-nothing or carried a CO denial, when the claim was sent again before it, or when the first pass
-rejected it (a rejected claim is paid, if ever, only after a resubmission). A denial under PR (the
-patient's, e.g. PR-49 with GY) or a contractual write-down (CO-45, not a denial) leaves a paid claim
-resolved.
+nothing or carried a CO denial, when the claim was sent again before it, or when it was rejected
+(A3/A6/A7/A8, MA130) before any adjudication — a rejected claim is paid, if ever, only after a
+resubmission. A claim resolved and then sent again (a replacement of a paid claim under its id) is
+*resubmitted*: no longer resolved. A denial under PR (the patient's, e.g. PR-49 with GY) or a
+contractual write-down (CO-45, not a denial) leaves a paid claim resolved. The adjudication is the
+remittance's (835): a 277 status F1 says the claim was paid but not what was denied beside, so it
+waits for the 835 (an F2, denied, paid nothing: decided).
 
 A resubmission (frequency 7/8, or a claim that replaces another) is never first pass.
 """
@@ -38,6 +41,8 @@ from typing import Literal, NamedTuple
 
 Decisive = Literal["accepted", "rejected"]
 Resolution = Literal["resolved", "unresolved"]
+#: what a change decided about resolution: a resolved claim sent again is ``resubmitted``
+ResolutionOutcome = Literal["resolved", "unresolved", "resubmitted"]
 #: what a claim's first adjudication did: paid it with no CO denial, or not
 FirstAdjudication = Literal["paid", "not_paid"]
 #: claim states that prove acceptance into adjudication
@@ -81,19 +86,28 @@ def acknowledges(kind: str, code: str, target: str | None) -> bool:
     return decisive(kind, code, target) is not None
 
 
-def adjudication(target: str | None, co_denial: bool) -> FirstAdjudication | None:
-    """What an answer moving the claim to ``target`` says as an adjudication (None: it is none)."""
+def adjudication(target: str | None, co_denial: bool, itemised: bool = True) -> FirstAdjudication | None:
+    """What an answer moving the claim to ``target`` says as an adjudication (None: it is none, or
+    a payment whose denials it cannot tell — a 277 F1 without its 835, ``itemised`` False)."""
     if target not in ADJUDICATED_STATES:
         return None
-    return "paid" if target in PAID_STATES and not co_denial else "not_paid"
+    if target not in PAID_STATES:
+        return "not_paid"
+    if not itemised:
+        return None
+    return "not_paid" if co_denial else "paid"
 
 
 def resolution(
-    first_pass: Decisive | None, first_adjudication: FirstAdjudication | None, submissions: int
+    first_pass: Decisive | None,
+    first_adjudication: FirstAdjudication | None,
+    submissions: int,
+    rejected: bool = False,
 ) -> Resolution | None:
     """First-pass resolution of an original claim from its first-pass outcome, its first
-    adjudication and how many times it was sent (None while undecided)."""
-    if first_pass == "rejected":
+    adjudication, how many times it was sent and whether it was rejected before any adjudication
+    (None while undecided)."""
+    if first_pass == "rejected" or (rejected and first_adjudication is None):
         return "unresolved"
     if first_adjudication is None:
         return None
@@ -107,6 +121,7 @@ class Answer(NamedTuple):
     code: str  # the category code, or the remittance code (``remittance_code``)
     target: str | None  # the claim state it moves the claim to
     co_denial: bool = False  # a remittance with a denial under group CO
+    itemised: bool = True  # False: a 277 status (F1) that does not say what was denied beside
 
 
 class FirstPass(NamedTuple):
@@ -126,7 +141,7 @@ def first_pass(original: bool, answers: Iterable[Answer], submissions: int = 1) 
     sent; nothing decided for a resubmission."""
     if not original:
         return FirstPass(False, None, None)
-    acknowledged = False
+    acknowledged = rejected = False
     acceptance: Decisive | None = None
     first_adjudication: FirstAdjudication | None = None
     for a in answers:
@@ -134,5 +149,8 @@ def first_pass(original: bool, answers: Iterable[Answer], submissions: int = 1) 
         if acceptance is None:
             acceptance = decisive(a.kind, a.code, a.target)
         if first_adjudication is None:
-            first_adjudication = adjudication(a.target, a.co_denial)
-    return FirstPass(acknowledged, acceptance, resolution(acceptance, first_adjudication, submissions))
+            first_adjudication = adjudication(a.target, a.co_denial, a.itemised)
+            rejected = rejected or (first_adjudication is None and a.target == "rejected")
+    return FirstPass(
+        acknowledged, acceptance, resolution(acceptance, first_adjudication, submissions, rejected)
+    )

@@ -20,6 +20,7 @@ from streams.lifecycle.first_pass import (
     ADJUDICATED_STATES,
     FirstAdjudication,
     Resolution,
+    ResolutionOutcome,
     acknowledges,
     adjudication,
     decisive,
@@ -169,6 +170,8 @@ class Change:
     scrubbed: bool = False
     #: a remittance with a denial under group CO (first-pass resolution: "no CO denial")
     co_denial: bool = False
+    #: False for a 277 status, which summarises a decision its 835 itemises
+    itemised: bool = True
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,8 @@ class HistoryItem:
     amount: Decimal | None = None
     #: the first-pass outcome this change decided
     first_pass: Literal["accepted", "rejected"] | None = None
+    #: False for a 277 status summarising a decision (its 835 itemises it)
+    itemised: bool = True
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,8 @@ class ClaimRecord:
     #: what the payer's first adjudication did, and the first-pass resolution decided from it
     first_adjudication: FirstAdjudication | None = None
     first_pass_resolution: Resolution | None = None
+    #: rejected (A3/A6/A7/A8) before any adjudication: never resolved on the first pass
+    rejected_first: bool = False
     #: how claimflow's first scrub of the claim went (the clean-claim rate's: no manual touch)
     first_scrub: Literal["clean", "held"] | None = None
     submitted_at: datetime | None = None
@@ -239,12 +246,16 @@ class Outcome:
     previous_state: ClaimState | None
     first_pass_decided: Literal["accepted", "rejected"] | None = None
     became: ClaimState | None = None  # the new state when it changed
+    #: the payer's itemised decision this change made (an 835's, once per decision: a corrected
+    #: remittance of the same outcome is not a new one, the 835 after a 277 F-status is)
+    decision: ClaimState | None = None
     #: an original claim's first scrub, decided by this change (counted once in the clean-claim rate)
     first_scrub_decided: Literal["clean", "held"] | None = None
     #: the claim entered the first-pass acceptance denominator with this change (counted once)
     first_acknowledged: bool = False
-    #: the first-pass resolution this change decided (counted once)
-    resolution_decided: Resolution | None = None
+    #: the first-pass resolution this change decided (counted once), or ``resubmitted``: a claim
+    #: counted resolved was sent again
+    resolution_decided: ResolutionOutcome | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -309,12 +320,15 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     submissions = record.submission_count
     frequency_code, replaces = record.frequency_code, record.replaces_claim_id
     if own_step:
+        if not known:
+            # the claim's origin is what its first step says: the same claim id sent again as a
+            # replacement (7) or a void (8) is a resubmission of an original claim
+            frequency_code = change.frequency_code or frequency_code
+            replaces = change.replaces_claim_id or replaces
+            u["frequency_code"] = frequency_code
+            u["replaces_claim_id"] = replaces
         known = True
-        frequency_code = change.frequency_code or frequency_code
-        replaces = change.replaces_claim_id or replaces
         u["known"] = True
-        u["frequency_code"] = frequency_code
-        u["replaces_claim_id"] = replaces
         u["submitted_at"] = record.submitted_at or change.submitted_at or at
         u["submission_count"] = submissions = record.submission_count + (code == "ready")
     first_decisive = record.first_decisive
@@ -336,8 +350,9 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             first_scrub = None
 
     reversal = kind == "remittance" and code == REVERSAL_CODE
-    # the decision in force: only remittances and follow-up steps ask (a history scan)
-    in_force = decision_in_force(record) if kind == "remittance" or target in FOLLOW_UPS else None
+    # the decision in force: only decisions and follow-up steps ask (a history scan)
+    asks = kind == "remittance" or target in FOLLOW_UPS or target in ADJUDICATED_STATES
+    in_force = decision_in_force(record) if asks else None
     decision_at = in_force.at if in_force is not None else None
     older = prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest)
     result: TransitionResult
@@ -377,6 +392,25 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         # a decision older than a reversal already applied (the reversal was read first): the
         # payer took it back, so it is history, not the decision in force
         result, new_state = "late", prev
+    elif (
+        kind == "remittance"
+        and target in ADJUDICATED_STATES
+        and prev in ADJUDICATED_STATES
+        and in_force is not None
+        and in_force.kind == "status"
+    ):
+        # the 835 itemising a decision a 277 status (F1, F2) announced: the remittance's detail
+        # (a line denied beside the payment) is the decision in force, whichever was read first
+        result, new_state = "applied", target
+    elif (
+        kind == "status"
+        and target in ADJUDICATED_STATES
+        and in_force is not None
+        and in_force.kind == "remittance"
+        and at <= in_force.at
+    ):
+        # a 277 F-status no newer than the remittance in force summarises it: the 835 stands
+        result, new_state = "noted", prev
     elif own_step and code == "ready" and prev == "rejected" and latest is not None and at <= latest:
         # claimflow's ready step read after the payer rejected what it sent (a resubmission's
         # step is newer than the rejection): the claim stays rejected, its fix task open
@@ -412,7 +446,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         result, new_state = "applied", prev
     elif target == prev or (kind == "status" and target in QUEUE_STATES and prev in SETTLED_STATES):
         # the same answer again under another id (a clearinghouse's A2 then the payer's, a 277
-        # F2 then the 835), or an acknowledgment, acceptance, pending or information-request
+        # F2 then another), or an acknowledgment, acceptance, pending or information-request
         # status after the payer decided: recorded, the decision stands
         result, new_state = "noted", prev
     else:
@@ -429,14 +463,28 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     # impossible is none), decided once the claim is known
     first_adjudication = record.first_adjudication
     if first_adjudication is None and result != "impossible":
-        first_adjudication = adjudication(target, change.co_denial)
+        first_adjudication = adjudication(target, change.co_denial, change.itemised)
         if first_adjudication is not None:
             u["first_adjudication"] = first_adjudication
-    resolved = None
-    if record.first_pass_resolution is None and known and is_original(frequency_code, replaces):
-        resolved = resolution(record.first_pass or decided, first_adjudication, submissions)
-        if resolved is not None:
-            u["first_pass_resolution"] = resolved
+    rejected = record.rejected_first or (
+        result == "applied" and new_state == "rejected" and first_adjudication is None
+    )
+    if rejected and not record.rejected_first:
+        u["rejected_first"] = True
+    resolved: ResolutionOutcome | None = None
+    if known and is_original(frequency_code, replaces):
+        if record.first_pass_resolution is None:
+            resolved = resolution(record.first_pass or decided, first_adjudication, submissions, rejected)
+            if resolved is not None:
+                u["first_pass_resolution"] = resolved
+        elif record.first_pass_resolution == "resolved" and (
+            submissions > record.submission_count > 0 or (result == "applied" and new_state == "resubmitted")
+        ):
+            # a resolved claim sent again (a replacement of a paid claim under its id, or a
+            # corrected claim for a line denied beside the payment): "no resubmission" no longer
+            # holds
+            resolved = "resubmitted"
+            u["first_pass_resolution"] = "unresolved"
     if result == "applied":
         if reversal and change.amount is not None:
             # the payment taken back (CLP04 is negative in a reversal); never below nothing paid
@@ -452,8 +500,27 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         u["latest_received"] = change.received_at
         u["latest_received_on"] = change.received_on
     item = HistoryItem(
-        change.event_id, kind, code, target, result, at, prev, new_state, change.amount, decided
+        change.event_id,
+        kind,
+        code,
+        target,
+        result,
+        at,
+        prev,
+        new_state,
+        change.amount,
+        decided,
+        change.itemised,
     )
+    # the itemised decision made: a new state, or the 835 after a 277 F-status announcing it
+    decision = None
+    if (
+        result == "applied"
+        and change.itemised
+        and new_state in ADJUDICATED_STATES
+        and (new_state != prev or (in_force is not None and not in_force.itemised))
+    ):
+        decision = new_state
     u["state"] = new_state
     u["history"] = (*record.history, item)[-max_history:]
     acknowledged_before = record.first_pass_acknowledged
@@ -466,6 +533,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         decided,
         became,
         first_scrub_decided=first_scrub,
+        decision=decision,
         first_acknowledged=record.first_pass_acknowledged and not acknowledged_before,
         resolution_decided=resolved,
     )

@@ -363,7 +363,8 @@ def _answer(event: dict[str, Any], reasons: ReasonMap) -> Answer:
     """A status or remittance event as the tracker reads it."""
     if event["event_type"] == "claim_status":
         code = str(event.get("category_code", ""))
-        return Answer("status", code, STATUS_CATEGORY_STATE.get(code))
+        # a 277 status announces a decision its 835 itemises; an 835 paid in full comes as an F1
+        return Answer("status", code, STATUS_CATEGORY_STATE.get(code), itemised=event.get("source") == "835")
     fields = ("claim_id", "claim_status_code", "adjustments", "paid_amount", "remark_codes")
     denial = Denial.model_validate({k: event[k] for k in fields if k in event})
     code = remittance_code(denial.claim_status_code, denial.remark_codes)

@@ -124,9 +124,10 @@ class Metrics:
         self.first_pass_resolution = Counter(
             "claimflow_first_pass_resolution_total",
             "Original claims by first-pass resolution, once each: resolved (the payer's first "
-            "adjudication paid the claim with no CO denial, and it was sent once) or unresolved "
-            "(paid nothing, a CO denial, sent again, or rejected on the first pass). "
-            "First-pass resolution rate = resolved / (resolved + unresolved).",
+            "adjudication, its 835, paid the claim with no CO denial, and it was sent once) or "
+            "unresolved (paid nothing, a CO denial, sent again, or rejected before adjudication); "
+            "resubmitted: a claim counted resolved and then sent again. First-pass resolution rate = "
+            "(resolved - resubmitted) / (resolved + unresolved).",
             ["payer", "outcome"],
             registry=r,
         )
@@ -323,7 +324,7 @@ class Metrics:
             for outcome in ("accepted", "rejected"):
                 self.first_pass.labels(payer=payer, outcome=outcome)
             self.first_pass_acknowledged.labels(payer=payer)
-            for outcome in ("resolved", "unresolved"):
+            for outcome in ("resolved", "unresolved", "resubmitted"):
                 self.first_pass_resolution.labels(payer=payer, outcome=outcome)
             for result in ("clean", "held"):
                 self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)

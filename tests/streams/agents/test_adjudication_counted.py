@@ -39,3 +39,38 @@ def test_a_decision_read_first_is_counted_once_under_the_payer_the_own_step_brin
     assert adjudication_counted(caught_up, payer_was_known=False) == "paid"
     again = apply(caught_up.record, ready("l-ready-again", minutes=1))
     assert adjudication_counted(again, payer_was_known=True) is None  # counted already
+
+
+def status(category: str, minutes: int, *, itemised: bool) -> Change:
+    target = {"F1": "paid", "F2": "denied"}[category]
+    return Change(
+        f"s-{category}",
+        "status",
+        T0 + timedelta(minutes=minutes),
+        target,
+        category,
+        itemised=itemised,  # type: ignore[arg-type]
+    )
+
+
+def test_a_277_f_status_announces_a_decision_and_its_835_is_counted_once() -> None:
+    """claimflow_claims_adjudicated_total counts remittance decisions: a 277 F1 then its 835
+    (paid in part: a line bundled) is one decision, partially paid — not paid and partially paid."""
+    known = apply(ClaimRecord("C1"), ready()).record
+    f1 = apply(known, status("F1", 30, itemised=False))
+    assert adjudication_counted(f1, payer_was_known=True) is None
+    era = apply(
+        f1.record,
+        Change(
+            "r-60",
+            "remittance",
+            T0 + timedelta(minutes=60),
+            "partially_paid",
+            "CLP02=1",
+            amount=Decimal("30"),
+        ),
+    )
+    assert adjudication_counted(era, payer_was_known=True) == "partially_paid"
+    # an 835 paid in full arrives as an F1 of the 835 itself: a decision
+    bridged = apply(known, status("F1", 60, itemised=True))
+    assert adjudication_counted(bridged, payer_was_known=True) == "paid"

@@ -503,3 +503,37 @@ def test_replacements_and_claims_claimflow_never_scrubbed_are_not_in_the_clean_c
     # the tracker's own "received" step (a claim parked for its encounter) is no scrub result
     parked = apply(ClaimRecord("C3"), scrub_step("received", "l-p"))
     assert parked.first_scrub_decided is None
+
+
+def test_a_payer_rejection_after_a_clearinghouse_acceptance_is_not_resolved() -> None:
+    """Reference §4: A3 is "returned as unprocessable … not in adjudication": a claim the
+    clearinghouse accepted (A2) and the payer then rejected is paid, if ever, only when sent again."""
+    record = run(ready(), status("A2", 1), status("A3", 30))
+    assert (record.state, record.first_pass, record.first_pass_resolution) == (
+        "rejected",
+        "accepted",
+        "unresolved",
+    )
+
+
+def test_a_resolved_claim_sent_again_is_resolved_no_more() -> None:
+    """ "No resubmission": a paid claim replaced later under its own id (frequency 7) leaves the
+    resolved claims once; it stays an original claim (its first step said so)."""
+    paid = run(ready(), status("A2", 1), remittance("paid", 60, "100"))
+    assert paid.first_pass_resolution == "resolved"
+    again = apply(paid, ready("l-ready-7", T0 + timedelta(days=30), frequency="7"))
+    assert again.resolution_decided == "resubmitted" and again.record.first_pass_resolution == "unresolved"
+    assert again.record.is_original and again.record.frequency_code == "1"
+    assert again.record.first_pass_acknowledged  # the denominator does not lose it either
+    later = apply(again.record, ready("l-ready-7b", T0 + timedelta(days=31), frequency="7"))
+    assert later.resolution_decided is None  # taken out once
+
+
+def test_a_resolved_claim_moved_on_by_a_corrected_claim_is_resolved_no_more() -> None:
+    """Paid with a PR-49 line (resolved: no CO denial), then a corrected claim is sent for that
+    line: a resubmission after all."""
+    paid = run(ready(), status("A2", 1), remittance("partially_paid", 60, "40"))
+    assert paid.first_pass_resolution == "resolved"
+    follow = Change("r-60:resubmitted", "lifecycle", T0 + timedelta(minutes=61), "resubmitted", "resubmitted")
+    moved = apply(paid, follow)
+    assert moved.record.state == "resubmitted" and moved.resolution_decided == "resubmitted"

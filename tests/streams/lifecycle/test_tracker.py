@@ -546,3 +546,62 @@ def test_a_claim_returned_as_unprocessable_is_no_first_pass_acceptance(tracker: 
     assert denied.entry.record.first_pass == "accepted"
     *_, accepted_first = run(tracker, ready(), status("A2", 5), unprocessable)
     assert accepted_first.entry.record.first_pass == "accepted"  # the first decisive answer stands
+
+
+# --- a 277 F-status and its 835 (reference §4: F1 paid, F2 denied; §5: the 835's CAS say why) ---
+
+
+def test_the_835_read_after_a_277_f1_is_the_decision_in_force_and_raises_its_task(tracker: Tracker) -> None:
+    """A 277 F1 says the claim was paid; the 835 that follows itemises it — here $15 of the claim
+    bundled (CO-97). The 835 is applied (it was refused as an impossible paid → partially_paid, and
+    its CO-97 got no task); first-pass resolution waits for it ("no CO denial")."""
+    steps = run(
+        tracker,
+        ready(),
+        status("A2", 5),
+        status("F1", 300),
+        remit(("CO", "97", "15"), paid="30", clp02="1", minutes=600),
+    )
+    f1, era = steps[2], steps[3]
+    assert f1.entry.record.state == "paid" and f1.entry.record.first_pass_resolution is None
+    assert f1.outcome.decision is None  # a 277 status announces a decision, the 835 makes it
+    assert era.outcome.result == "applied" and era.entry.record.state == "partially_paid"
+    assert era.outcome.decision == "partially_paid" and era.entry.record.anomalies == 0
+    assert [t.reason_codes[0] for t in era.tasks] == ["CO-97"]
+    assert era.entry.record.first_pass_resolution == "unresolved"
+
+
+def test_a_277_f1_read_after_its_835_leaves_the_835s_decision(tracker: Tracker) -> None:
+    steps = run(
+        tracker,
+        ready(),
+        status("A2", 5),
+        remit(("CO", "97", "15"), paid="30", clp02="1", minutes=600),
+        status("F1", 300),
+    )
+    assert steps[-1].outcome.result == "noted" and steps[-1].entry.record.state == "partially_paid"
+    assert steps[-1].entry.record.first_pass_resolution == "unresolved"
+
+
+def test_a_277_f2_then_its_835_counts_the_denial_once(tracker: Tracker) -> None:
+    """The 835 after a 277 F2 is the payer's itemised decision (counted in the denial metrics and
+    learnt by the trends), not a re-sent remittance."""
+    steps = run(tracker, ready(), status("A2", 5), status("F2", 300), remit(("CO", "50", "45"), minutes=600))
+    era = steps[-1]
+    assert era.outcome.result == "applied" and era.outcome.decision == "denied"
+    assert len(era.answers) == 1 and [f.denied for f in era.facts] == [True]
+    assert era.entry.record.first_pass_resolution == "unresolved"
+
+
+def test_an_835_paid_in_full_bridged_as_f1_resolves_the_claim(tracker: Tracker) -> None:
+    paid_in_full = ClaimStatus(
+        claim_id="C1",
+        category_code="F1",
+        payer_claim_number="PCN-1",
+        amount="45.00",
+        source="835",
+        occurred_at=FIXED_TIME + timedelta(minutes=600),
+    )
+    steps = run(tracker, ready(), status("A2", 5), paid_in_full)
+    assert steps[-1].outcome.decision == "paid"
+    assert steps[-1].entry.record.first_pass_resolution == "resolved"
