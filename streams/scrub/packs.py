@@ -46,6 +46,11 @@ class CodeInfo(_Strict):
         description="the encounter must document the parts billed (tracing, interpretation, report)",
     )
     screening: bool = False
+    per_service: bool = Field(
+        default=False,
+        description="one unit is one service (one tracing, one read): more than one unit on a line bills "
+        "repeats, which go on their own lines with 76/77",
+    )
     plan_types: list[PlanType] | None = Field(
         default=None, description="only these plan types take the code (Medicare HCPCS G-codes)"
     )
@@ -341,6 +346,7 @@ class RulePack:
             for code in policy.applies_to:
                 self.necessity_by_code[code] = compiled
         self.documented_codes = frozenset(code for code, info in self.codes.items() if info.documentation)
+        self.per_service_codes = frozenset(code for code, info in self.codes.items() if info.per_service)
         self.plan_limited = {code: frozenset(i.plan_types) for code, i in self.codes.items() if i.plan_types}
         self.visit_codes = frozenset(code for code, i in self.codes.items() if i.em_same_day_needs_25)
         cms = self.cms

@@ -117,6 +117,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
     payer_lists = payer.necessity.by_code if payer.necessity is not None else None
     pctc_of = screen.pctc
     mue_limits = pack.cms.mue.smallest  # MUE tables by date: the smallest value of a code
+    per_service = pack.per_service_codes
     hcpcs = pack.cms.hcpcs.codes
     hcpcs_official = "hcpcs" in pack.cms.official
     known_mods = pack.cms.modifiers
@@ -199,6 +200,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         limit = mue_limits.get(code)
         if limit is not None and line.units > limit:
             add(mue)
+        if code in per_service and line.units > 1:
+            add(repeats)  # repeats billed as units on one line
         if mods:
             for mod in mods:
                 if (

@@ -20,6 +20,7 @@ from streams.scrub import HistoryEntry, Scrubber
 REJECTION_CATEGORIES = {"provider": "562", "patient": "33", "code_validity": "255", "claim_data": "21"}
 DENIAL_BY_RULE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "UNITS_REPEAT_WITHOUT_MODIFIER": ("OA", "18", ()),
+    "UNITS_REPEAT_IN_ONE_LINE": ("OA", "18", ()),
     "UNITS_MUE_EXCEEDED": ("CO", "151", ("N362",)),
     "COV_PRIOR_AUTH_MISSING": ("CO", "197", ()),
     "COV_NOT_COVERED": ("CO", "96", ()),

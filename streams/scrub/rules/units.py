@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
+from schemas.claim import ScrubbableLine
 from streams.scrub.cms.mue import MAI_TEXT
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
@@ -67,16 +68,22 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 )
 
 
-@checks("UNITS_REPEAT_WITHOUT_MODIFIER", needs=("multi_line",))
+@checks("UNITS_REPEAT_WITHOUT_MODIFIER", "UNITS_REPEAT_IN_ONE_LINE")
 def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """The same code (and the same part of it: global, -26, -TC) twice on one day of a claim: every
     line but one needs 76/77 (E/M aside). Which line carries the modifier does not matter (the
-    repeat may be listed first): only a second line without it is held."""
-    if facts.single_line:
-        return
+    repeat may be listed first): only a second line without it is held. A code whose unit is one
+    service (an ECG: one tracing, one read) billed with more units on one line bills its repeats
+    there, without the modifier."""
     pack = ctx.pack
-    part = pack.cms.part
+    per_service = pack.per_service_codes
     repeat_mods = pack.repeat_modifiers
+    if facts.single_line:
+        line, mods = facts.claim.lines[0], facts.mods[0]
+        if line.procedure_code in per_service and not mods & repeat_mods and (line.units or 1) > 1:
+            yield _in_one_line(line)
+        return
+    part = pack.cms.part
     for day, lines in facts.by_date.items():
         seen: dict[tuple[str, str | None], int] = defaultdict(int)
         for line, mods in lines:
@@ -87,6 +94,8 @@ def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             key = (code, part(code, mods))
             if mods & repeat_mods:
                 continue
+            if code in per_service and (line.units or 1) > 1:
+                yield _in_one_line(line)
             seen[key] += 1
             if seen[key] > 1:
                 yield Finding(
@@ -94,3 +103,16 @@ def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                     line.line_number,
                     {"code": code, "count": seen[key], "service_date": day},
                 )
+
+
+def _in_one_line(line: ScrubbableLine) -> Finding:
+    return Finding(
+        "UNITS_REPEAT_IN_ONE_LINE",
+        line.line_number,
+        {
+            "line": line.line_number,
+            "units": line.units,
+            "code": line.procedure_code,
+            "service_date": line.service_date,
+        },
+    )

@@ -334,6 +334,14 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "encounter": {"ecg_fields": {"repeat_count": 2}},
         },
     ),
+    # reference §1: a repeat ECG needs 76/77 — two units of 93000 on one line are two ECGs, unmarked
+    "UNITS_REPEAT_IN_ONE_LINE": (
+        {"claim": {"lines": [line(1, "93000", units=2)]}, "encounter": {"ecg_fields": {"repeat_count": 2}}},
+        {
+            "claim": {"lines": [line(1, "93000"), line(2, "93000", modifiers=["76"])]},
+            "encounter": {"ecg_fields": {"repeat_count": 2}},
+        },
+    ),
     # --- duplicates and second reads -------------------------------------------------------------
     "DUP_CLAIM": (
         {"history": [{"claim_id": "EARLIER"}], "claim": {"claim_id": "LATER"}},
@@ -1164,6 +1172,33 @@ def test_a_repeat_needs_one_unmarked_line_whatever_the_order(
     lines = [line(i, "93000", modifiers=m) for i, m in enumerate(modifiers, start=1)]
     result = scrub_case(scrubber, claim={"lines": lines}, encounter=MISSING)
     assert ("UNITS_REPEAT_WITHOUT_MODIFIER" in fired(result)) is held
+
+
+@pytest.mark.parametrize(
+    ("lines", "held"),
+    [
+        ([("93000", 2, [])], True),  # two ECGs on one line, neither marked as a repeat
+        ([("93010", 3, [])], True),
+        ([("93000", 1, []), ("93000", 2, ["76"])], False),  # a repeat line: units judged by the MUE
+        ([("93000", 1, []), ("93000", 1, ["77"])], False),  # the usual way: one line per ECG
+        ([("93005", 2, ["76"])], False),
+        ([("99213", 2, [])], False),  # not a one-service-per-unit code of the pack
+    ],
+)
+def test_ecg_units_beyond_one_on_an_unmarked_line_are_repeats_without_a_modifier(
+    scrubber: Scrubber, lines: list[tuple[str, int, list[str]]], held: bool
+) -> None:
+    """Reference §1: "A repeat ECG on the same day needs 76 (same physician) or 77 (another
+    physician) with the times documented; otherwise it is a duplicate" — one unit of an ECG code is
+    one tracing or one read, so a second unit is a repeat whatever line it sits on."""
+    claim_lines = [
+        line(i, code, units=units, modifiers=m) for i, (code, units, m) in enumerate(lines, start=1)
+    ]
+    result = scrub_case(scrubber, claim={"lines": claim_lines}, encounter=MISSING)
+    assert ("UNITS_REPEAT_IN_ONE_LINE" in fired(result)) is held
+    if held:
+        edit = next(e for e in result.edits if e.rule_id == "UNITS_REPEAT_IN_ONE_LINE")
+        assert "76" in edit.fix and "77" in edit.fix and edit.line_number == 1
 
 
 def test_a_claim_with_a_lone_value_where_a_list_belongs_is_scrubbed_like_its_list(scrubber: Scrubber) -> None:
