@@ -54,6 +54,11 @@ class CodeInfo(_Strict):
     plan_types: list[PlanType] | None = Field(
         default=None, description="only these plan types take the code (Medicare HCPCS G-codes)"
     )
+    needs_service: list[str] = Field(
+        default_factory=list,
+        description="payable only with one of these services billed for the patient (the IPPE, G0402, "
+        "for its screening ECG): without it the payer denies the line (CO-B15)",
+    )
     em_same_day_needs_25: bool = Field(
         default=False, description="an E/M billed the same day needs modifier 25 (the IPPE, G0402)"
     )
@@ -62,7 +67,7 @@ class CodeInfo(_Strict):
         description="global codes of another family that bill the same service: one of them per tracing",
     )
 
-    @field_validator("same_service_as")
+    @field_validator("same_service_as", "needs_service")
     @classmethod
     def _same(cls, v: list[str]) -> list[str]:
         return _procedures(v)
@@ -347,6 +352,10 @@ class RulePack:
                 self.necessity_by_code[code] = compiled
         self.documented_codes = frozenset(code for code, info in self.codes.items() if info.documentation)
         self.per_service_codes = frozenset(code for code, info in self.codes.items() if info.per_service)
+        #: codes payable only with a qualifying service, and those services
+        self.qualifying_services = {
+            code: frozenset(info.needs_service) for code, info in self.codes.items() if info.needs_service
+        }
         self.plan_limited = {code: frozenset(i.plan_types) for code, i in self.codes.items() if i.plan_types}
         self.visit_codes = frozenset(code for code, i in self.codes.items() if i.em_same_day_needs_25)
         cms = self.cms

@@ -47,7 +47,13 @@ from streams.scrub.rules.documentation import (
     repeat_documented,
 )
 from streams.scrub.rules.duplicates import duplicates, other_provider_reads
-from streams.scrub.rules.modifiers import em_needs_25, modifier_validity, override_needs_pair, visit_needs_25
+from streams.scrub.rules.modifiers import (
+    em_needs_25,
+    modifier_validity,
+    override_needs_pair,
+    screening_without_visit,
+    visit_needs_25,
+)
 from streams.scrub.rules.necessity import coverage_and_necessity
 from streams.scrub.rules.payer import frequency_limits, prior_authorization, timely_filing
 from streams.scrub.rules.place_of_service import facility_pos
@@ -88,6 +94,7 @@ SCREENED: frozenset[Checker] = frozenset(
         facility_pos,
         mue,
         repeats,
+        screening_without_visit,
     }
 )
 
@@ -118,6 +125,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
     pctc_of = screen.pctc
     mue_limits = pack.cms.mue.smallest  # MUE tables by date: the smallest value of a code
     per_service = pack.per_service_codes
+    qualifying = pack.qualifying_services
     hcpcs = pack.cms.hcpcs.codes
     hcpcs_official = "hcpcs" in pack.cms.official
     known_mods = pack.cms.modifiers
@@ -202,6 +210,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             add(mue)
         if code in per_service and line.units > 1:
             add(repeats)  # repeats billed as units on one line
+        if code in qualifying:
+            add(screening_without_visit)
         if mods:
             for mod in mods:
                 if (

@@ -29,6 +29,7 @@ DENIAL_BY_RULE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # the warnings a payer turns into denials: its own coverage policy, and the liability the
     # GA/GY modifiers announced
     "NEC_UNLISTED_DIAGNOSIS": ("CO", "50", ("N115",)),
+    "COV_SCREENING_WITHOUT_VISIT": ("CO", "B15", ()),
     "NEC_BILLED_WITH_ABN": ("PR", "50", ()),
     "NEC_SCREENING_BILLED_FOR_DENIAL": ("PR", "49", ()),
     "COV_BILLED_FOR_DENIAL": ("PR", "96", ()),

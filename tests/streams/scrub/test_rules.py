@@ -334,6 +334,18 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "encounter": {"ecg_fields": {"repeat_count": 2}},
         },
     ),
+    # reference §5, CO-B15: "IPPE-linked service without G0402" (the visit billed earlier will do)
+    "COV_SCREENING_WITHOUT_VISIT": (
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "G0404")]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+            "history": [{"claim_id": "IPPE", "diagnoses": ["Z00.00"], "lines": [line(1, "G0402")]}],
+        },
+    ),
     # reference §1: a repeat ECG needs 76/77 — two units of 93000 on one line are two ECGs, unmarked
     "UNITS_REPEAT_IN_ONE_LINE": (
         {"claim": {"lines": [line(1, "93000", units=2)]}, "encounter": {"ecg_fields": {"repeat_count": 2}}},

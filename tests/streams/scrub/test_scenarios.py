@@ -266,7 +266,7 @@ NEW_SCENARIOS = [
         {
             "claim": {
                 "diagnoses": ["Z00.00", "R07.9"],
-                "lines": [line(1, "G0403"), line(2, "93000", pointers=[2])],
+                "lines": [line(1, "G0402"), line(2, "G0403"), line(3, "93000", pointers=[2])],
             },
             "encounter": {"diagnoses": ["Z00.00", "R07.9"]},
         },
@@ -279,7 +279,14 @@ NEW_SCENARIOS = [
             "claim": {"payer": MA, "claim_id": "CLM-9", "diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
             "encounter": {"diagnoses": ["Z00.00"]},
             "history": [
-                {"claim_id": "OLD", "payer": MA, "lines": [line(1, "G0403", service_date=date(2022, 3, 1))]}
+                {
+                    "claim_id": "OLD",
+                    "payer": MA,
+                    "lines": [
+                        line(1, "G0402", service_date=date(2022, 3, 1)),
+                        line(2, "G0403", service_date=date(2022, 3, 1)),
+                    ],
+                }
             ],
         },
         {"frequency"},
@@ -428,12 +435,23 @@ SCENARIOS = [
         "clean",
     ),
     Scenario(
-        "IPPE screening ECG G0403 on Medicare",
+        "IPPE screening ECG G0403 with the IPPE on Medicare",
+        {
+            "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "G0402"), line(2, "G0403")]},
+            "encounter": {"diagnoses": ["Z00.00"]},
+        },
+        set(),
+        "clean",
+    ),
+    Scenario(
+        # reference §5, CO-B15: "IPPE-linked service without G0402" — sent, with a warning (the
+        # visit may have been billed where claimflow does not see it)
+        "IPPE screening ECG G0403 without the IPPE: a warning",
         {
             "claim": {"diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
             "encounter": {"diagnoses": ["Z00.00"]},
         },
-        set(),
+        {"coverage"},
         "clean",
     ),
     Scenario(
@@ -584,7 +602,10 @@ SCENARIOS = [
                 {
                     "claim_id": "OLD-IPPE",
                     "diagnoses": ["Z00.00"],
-                    "lines": [line(1, "G0403", service_date=date(2021, 5, 3))],
+                    "lines": [
+                        line(1, "G0402", service_date=date(2021, 5, 3)),
+                        line(2, "G0403", service_date=date(2021, 5, 3)),
+                    ],
                 }
             ],
         },
