@@ -25,6 +25,11 @@ class FrequencyLimit(BaseModel):
     count: int = Field(ge=1)
     period: Literal["days", "lifetime"] = "days"
     period_days: int | None = Field(default=None, ge=1)
+    per_patient: bool = Field(
+        default=False,
+        description="the patient's limit whatever payer the earlier services were billed to (Part B's "
+        "once-per-lifetime IPPE ECG, which Medicare Advantage follows)",
+    )
 
     @field_validator("code")
     @classmethod

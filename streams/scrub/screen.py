@@ -275,7 +275,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         payer_id = claim.payer.payer_id
         for freq in payer.frequency_limits:
             # the checker counts this claim and the patient's earlier claims of the code at this
-            # payer in the period ending on the code's first date (a window inside this one)
+            # payer (at any, for a limit per patient) in the period ending on the code's first date (a window inside this one)
             if freq.code not in claim_codes:
                 continue
             lo = None if freq.period == "lifetime" else first - timedelta(days=(freq.period_days or 1) - 1)
@@ -285,7 +285,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
                 h.units
                 for h in history
                 if h.procedure_code == freq.code
-                and h.payer_id == payer_id
+                and (freq.per_patient or h.payer_id == payer_id)
                 and (lo is None or lo <= h.service_date <= last)
             )
             billed = sum(

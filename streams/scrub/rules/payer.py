@@ -43,7 +43,7 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 h.units
                 for h in ctx.history
                 if h.procedure_code == limit.code
-                and h.payer_id == claim.payer.payer_id
+                and (limit.per_patient or h.payer_id == claim.payer.payer_id)
                 and h.claim_id not in skip
                 and (start is None or start <= h.service_date <= day)
             ),

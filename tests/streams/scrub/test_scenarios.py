@@ -293,6 +293,31 @@ NEW_SCENARIOS = [
         "held",
     ),
     Scenario(
+        # reference §1: once per lifetime, "Medicare Advantage follows the Part B once-per-lifetime
+        # rule" — the first IPPE ECG paid by Part B counts when the patient is in an MA plan now
+        "Medicare Advantage after Part B: a second IPPE screening ECG in a lifetime",
+        {
+            "claim": {
+                "payer": MA,
+                "claim_id": "CLM-10",
+                "diagnoses": ["Z00.00"],
+                "lines": [line(1, "G0403")],
+            },
+            "encounter": {"diagnoses": ["Z00.00"]},
+            "history": [
+                {
+                    "claim_id": "PART-B",
+                    "lines": [
+                        line(1, "G0402", service_date=date(2022, 3, 1)),
+                        line(2, "G0403", service_date=date(2022, 3, 1)),
+                    ],
+                }
+            ],
+        },
+        {"frequency"},
+        "held",
+    ),
+    Scenario(
         "Medicaid does not take the Medicare IPPE screening code",
         {
             "claim": {
