@@ -397,16 +397,16 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         and target in ADJUDICATED_STATES
         and prev in ADJUDICATED_STATES
         and in_force is not None
-        and in_force.kind == "status"
+        and not in_force.itemised
     ):
         # the 835 itemising a decision a 277 status (F1, F2) announced: the remittance's detail
         # (a line denied beside the payment) is the decision in force, whichever was read first
         result, new_state = "applied", target
     elif (
-        kind == "status"
+        not change.itemised
         and target in ADJUDICATED_STATES
         and in_force is not None
-        and in_force.kind == "remittance"
+        and in_force.itemised
         and at <= in_force.at
     ):
         # a 277 F-status no newer than the remittance in force summarises it: the 835 stands

@@ -76,6 +76,15 @@ def facility(pos: str) -> Scenario:
     )
 
 
+def ippe_visit(claim_id: str, day: date, **claim: object) -> dict[str, object]:
+    """An earlier claim of the patient's: the IPPE (G0402) with its screening ECG (G0403)."""
+    return {
+        "claim_id": claim_id,
+        **claim,
+        "lines": [line(1, "G0402", service_date=day), line(2, "G0403", service_date=day)],
+    }
+
+
 NEW_SCENARIOS = [
     # --- correct claims that must stay clean (the reference, sections 1-3) ---------------------
     Scenario(
@@ -278,16 +287,7 @@ NEW_SCENARIOS = [
         {
             "claim": {"payer": MA, "claim_id": "CLM-9", "diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
             "encounter": {"diagnoses": ["Z00.00"]},
-            "history": [
-                {
-                    "claim_id": "OLD",
-                    "payer": MA,
-                    "lines": [
-                        line(1, "G0402", service_date=date(2022, 3, 1)),
-                        line(2, "G0403", service_date=date(2022, 3, 1)),
-                    ],
-                }
-            ],
+            "history": [ippe_visit("OLD", date(2022, 3, 1), payer=MA)],
         },
         {"frequency"},
         "held",
@@ -304,15 +304,7 @@ NEW_SCENARIOS = [
                 "lines": [line(1, "G0403")],
             },
             "encounter": {"diagnoses": ["Z00.00"]},
-            "history": [
-                {
-                    "claim_id": "PART-B",
-                    "lines": [
-                        line(1, "G0402", service_date=date(2022, 3, 1)),
-                        line(2, "G0403", service_date=date(2022, 3, 1)),
-                    ],
-                }
-            ],
+            "history": [ippe_visit("PART-B", date(2022, 3, 1))],
         },
         {"frequency"},
         "held",
@@ -623,16 +615,7 @@ SCENARIOS = [
         {
             "claim": {"claim_id": "CLM-0009", "diagnoses": ["Z00.00"], "lines": [line(1, "G0403")]},
             "encounter": {"diagnoses": ["Z00.00"]},
-            "history": [
-                {
-                    "claim_id": "OLD-IPPE",
-                    "diagnoses": ["Z00.00"],
-                    "lines": [
-                        line(1, "G0402", service_date=date(2021, 5, 3)),
-                        line(2, "G0403", service_date=date(2021, 5, 3)),
-                    ],
-                }
-            ],
+            "history": [ippe_visit("OLD-IPPE", date(2021, 5, 3), diagnoses=["Z00.00"])],
         },
         {"frequency"},
         "held",
