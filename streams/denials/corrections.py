@@ -10,7 +10,6 @@ restates the code; the total never rises. Every corrected claim is re-scrubbed b
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from schemas import ValidClaim
 from schemas.claim import ValidClaimLine
@@ -61,38 +60,6 @@ def code_for_component_modifier(claim: ValidClaim, pack: RulePack) -> list[Valid
     return lines if changed else None
 
 
-def drop_bundled_component(claim: ValidClaim, pack: RulePack) -> list[ValidClaimLine] | None:
-    """CO-97/CO-236: a component billed beside its own global, or the column-2 code of an NCCI pair
-    that no modifier overrides (indicator 0), on the same day: drop it (the rest is unchanged).
-
-    Components billed apart (93005 + 93010) are never merged into the global: that is a new code
-    the payer did not see, so it is for a person to decide.
-    """
-    cms = pack.cms
-    by_day: dict[date, list[ValidClaimLine]] = {}
-    for line in claim.lines:
-        by_day.setdefault(line.service_date, []).append(line)
-    drop: set[int] = set()
-    for day, lines in by_day.items():
-        codes = {line.procedure_code for line in lines}
-        for line in lines:
-            if pack.repeat_modifiers.intersection(line.modifiers):
-                continue
-            code = line.procedure_code
-            owner = pack.family_of(code)  # a component's own global
-            if owner is not None and owner != code and owner in codes:
-                drop.add(line.line_number)
-                continue
-            for column1 in codes - {code}:
-                edit = cms.ptp.in_force(column1, code, day)
-                if edit is not None and edit.modifier_indicator == 0:
-                    drop.add(line.line_number)
-                    break
-    if not drop or len(drop) == len(claim.lines):
-        return None
-    return renumber([line for line in claim.lines if line.line_number not in drop])
-
-
 def renumber(lines: list[ValidClaimLine]) -> list[ValidClaimLine]:
     """Keep line numbers 1..n; diagnosis pointers stay as they were."""
     ordered = sorted(lines, key=lambda ln: ln.line_number)
@@ -101,5 +68,4 @@ def renumber(lines: list[ValidClaimLine]) -> list[ValidClaimLine]:
 
 CORRECTIONS: dict[str, Correction] = {
     "code_for_component_modifier": code_for_component_modifier,
-    "drop_bundled_component": drop_bundled_component,
 }

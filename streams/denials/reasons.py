@@ -60,6 +60,13 @@ class CarcRule(_Strict):
     )
     oa_denial: bool | None = Field(default=None, description="under OA, a denial? (default: as `denial`)")
     correction: str | None = None
+    override_instructions: str = Field(
+        default="",
+        description="an NCCI pair denial a modifier may overturn where the pair allows one (modifier "
+        "indicator 1): the words of that task (a corrected claim, Medicare a reopening); elsewhere the "
+        "rule's action (a write-off) stands",
+    )
+    medicare_override_instructions: str = ""
     root_cause: str = ""
     instructions: str = ""
     #: the words for a Medicare reopening where ``instructions`` speak of a corrected claim

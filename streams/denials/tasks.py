@@ -263,6 +263,17 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
     if not patient_billable and is_medicare and (rule.medicare_action or rule.medicare_instructions):
         action = rule.medicare_action or action
         lead = rule.medicare_instructions or lead
+    if primary is not None and rule.override_instructions and not patient_billable:
+        # reference §5, CO-97/CO-236: "write off, or modifier if the pair allows"
+        allowed = _modifier_allowed(primary, ctx)
+        if allowed:
+            action, recoverable = "replacement_claim", True
+            lead = (is_medicare and rule.medicare_override_instructions) or rule.override_instructions
+        elif allowed is None:
+            notes.append(
+                "Without the claim the pair is not checked: if it allows a modifier (NCCI indicator 1) "
+                "and the services were separate, a modifier may recover it."
+            )
     appealable = True
     for code in denial.remark_codes:
         remark = ctx.reasons.remark(code)
@@ -329,6 +340,40 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         decided_on=denial.occurred_at.date(),
         corrected=corrected,
     )
+
+
+def _modifier_allowed(primary: Classified, ctx: PlanContext) -> bool | None:
+    """Whether an NCCI modifier may overturn a pair denial: the denied line (every line, for a
+    claim-level adjustment) pairs on its day only with codes whose edit allows one (modifier
+    indicator 1). A component beside its own global (93010 with 93000) or an indicator-0 pair never
+    does. None: the claim is not known."""
+    claim = ctx.claim
+    if claim is None:
+        return None
+    pack = ctx.pack
+    ptp = pack.cms.ptp
+    denied = [
+        ln for ln in claim.lines if primary.adjustment.applies_to(ln.line_number, ln.line_control_number)
+    ]
+    allowed = False
+    for line in denied:
+        code, day = line.procedure_code, line.service_date
+        for other in claim.lines:
+            if (
+                other.line_number == line.line_number
+                or other.service_date != day
+                or other.procedure_code == code
+            ):
+                continue
+            if pack.family_of(code) == other.procedure_code or pack.family_of(other.procedure_code) == code:
+                return False  # a global and its own component: never payable together
+            for column1, column2 in ((other.procedure_code, code), (code, other.procedure_code)):
+                edit = ptp.in_force(column1, column2, day)
+                if edit is not None:
+                    if edit.modifier_indicator != 1:
+                        return False
+                    allowed = True
+    return allowed
 
 
 #: what a liability modifier on the denied line stands for (the words of a task)

@@ -50,7 +50,16 @@ def submit(
         patient_key=pk,
         occurred_at=now().isoformat(),
         diagnoses=list(diagnoses),
-        lines=[line(i, code, service_date=dos) for i, code in enumerate(codes, start=1)],
+        # "93000-26": a code with its modifier
+        lines=[
+            line(
+                i,
+                code.partition("-")[0],
+                service_date=dos,
+                modifiers=[m] if (m := code.partition("-")[2]) else None,
+            )
+            for i, code in enumerate(codes, start=1)
+        ],
         **extra,
     )
     if encounter:

@@ -113,7 +113,7 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
             "E2E-CO97COM",
             [{"line_number": 1, "group_code": "CO", "reason_code": "97", "amount": "45.00"}],
             at=t0,
-        )  # a bundling denial on a claim that is clean: no mechanical fix applies
+        )  # a bundling denial of a lone 93000: nothing it pairs with allows a modifier
         denial(bus, "E2E-CO97MCR", [{"group_code": "CO", "reason_code": "97", "amount": "45.00"}], at=t0)
         status(bus, "E2E-REJECT", "A7", at=t0, code="562")
         bus.flush()
@@ -122,8 +122,9 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         )
         by_claim = {r["claim_id"]: r for r in tasks}
         assert by_claim["E2E-CO50"]["action"] == "appeal"
-        assert by_claim["E2E-CO97MCR"]["action"] == "reopening"
-        assert by_claim["E2E-CO97COM"]["action"] == "replacement_claim"
+        # reference §5 CO-97: "write off, or modifier if the pair allows" — no pair allows one here
+        assert by_claim["E2E-CO97MCR"]["action"] == "write_off"
+        assert by_claim["E2E-CO97COM"]["action"] == "write_off"
         assert by_claim["E2E-REJECT"]["action"] == "fix_and_resubmit"
         assert "E2E-CLEAN" not in by_claim  # paid in full: no task
 
@@ -158,14 +159,16 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         assert metric_value(text, "claimflow_lifecycle_anomalies_total", kind="late") >= 1
 
 
-def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
+def test_co4_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    # a billing team that turned the bundling edit off: the payer catches it instead
+    """Reference §5 CO-4: 93000-26 → 93010 (never strip the modifier and keep 93000), a replacement
+    claim for a commercial payer, sent back through the scrubber; resubmissions are never first pass."""
+    # a billing team that turned the component-modifier edit off: the payer catches it instead
     rules = tmp_path / "rules"
     shutil.copytree(bundled_packs_dir(), rules)
     text = (rules / "core" / "pack.yaml").read_text()
-    marker = "  BUNDLE_GLOBAL_WITH_COMPONENT:\n"
+    marker = "  MOD_COMPONENT_CODES_EXIST:\n"
     (rules / "core" / "pack.yaml").write_text(text.replace(marker, marker + "    enabled: false\n"))
     deployment = deploy(
         broker, tmp_path, CLAIMFLOW_RULES_DIR=str(rules), CLAIMFLOW_ENCOUNTER_GRACE_SECONDS="5"
@@ -173,7 +176,7 @@ def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
     bus = deployment.bus
     try:
         with deployment.worker() as worker:
-            submit(bus, "AC-1", payer=BLUEPEAK, codes=("93000", "93010"))
+            submit(bus, "AC-1", payer=BLUEPEAK, codes=("93000-26",))
             submit(bus, "RJ-1", payer=BLUEPEAK)
             bus.flush()
             bus.wait_for("claims-ready", lambda rs: len(rs) >= 2, what="2 ready claims")
@@ -183,10 +186,7 @@ def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
             denial(
                 bus,
                 "AC-1",
-                [{"line_number": 2, "group_code": "CO", "reason_code": "97", "amount": "45.00"}],
-                paid="45.00",
-                clp02="1",
-                remarks=["N20"],
+                [{"line_number": 1, "group_code": "CO", "reason_code": "4", "amount": "45.00"}],
                 at=t0 + timedelta(seconds=1),
             )
             status(bus, "RJ-1", "A7", at=t0, code="562")
@@ -200,7 +200,7 @@ def test_co97_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
             assert (
                 corrected["original_claim_number"] == "PCN-AC-1" and corrected["replaces_claim_id"] == "AC-1"
             )
-            assert [ln["procedure_code"] for ln in corrected["lines"]] == ["93000"]
+            assert [(ln["procedure_code"], ln["modifiers"]) for ln in corrected["lines"]] == [("93010", [])]
             assert corrected["total_charge"] == "45.00"
             # the corrected claim went back through the scrubber and out again
             ready = bus.wait_for(

@@ -173,10 +173,21 @@ def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
             for h in ctx.same_day_history(claim, day, same_provider=False)
             if (pack.family_of(h.procedure_code) or h.procedure_code) == family
         ]
+        # a second physician's read (77) of an interpretation reads the same tracing again
+        # (reference §1: "a second read … needs 77 and documented unusual circumstances"): the
+        # first read does not use up one of the record's ECGs
+        second_read = "77" in used and pack.cms.part(line.procedure_code, mods) == "professional"
+        npi = claim.rendering_provider_npi
         same_record = sum(
-            1 for h in earlier if claim.encounter_id is not None and h.encounter_id == claim.encounter_id
+            1
+            for h in earlier
+            if claim.encounter_id is not None
+            and h.encounter_id == claim.encounter_id
+            and not (second_read and h.rendering_provider_npi != npi)
         )
-        if here + same_record <= documented and (here > 1 or earlier):
+        # the record documents the repeat (more than one ECG that day): the first may be billed
+        # where claimflow does not see it
+        if here + same_record <= documented and (here > 1 or earlier or documented > 1):
             continue
         for mod in sorted(used):
             yield Finding(

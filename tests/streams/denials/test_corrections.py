@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas import ValidClaim
-from streams.denials.corrections import CORRECTIONS, code_for_component_modifier, drop_bundled_component
+from streams.denials.corrections import CORRECTIONS, code_for_component_modifier
 from streams.scrub import Scrubber
 from tests.builders import claim_dict, line
 
@@ -49,15 +49,6 @@ def test_a_modifier_that_restates_the_code_is_dropped_and_a_contradiction_is_lef
     assert fixed is not None and fixed[0].procedure_code == "93010" and list(fixed[0].modifiers) == []
     # 93010-TC: the code says interpretation, the modifier tracing — which was done is for a person
     assert code_for_component_modifier(claim(line(1, "93010", modifiers=["TC"])), scrubber.pack) is None
-
-
-def test_co97_drops_the_component_billed_beside_its_global(scrubber: Scrubber) -> None:
-    fixed = drop_bundled_component(claim(line(1, "93000"), line(2, "93010")), scrubber.pack)
-    assert fixed is not None and [ln.procedure_code for ln in fixed] == ["93000"]
-
-
-def test_components_billed_apart_are_never_merged_into_the_global(scrubber: Scrubber) -> None:
-    assert drop_bundled_component(claim(line(1, "93005"), line(2, "93010")), scrubber.pack) is None
 
 
 CODES = ["93000", "93005", "93010", "93040", "93041", "93042", "G0403", "G0404", "G0405", "99213", "71045"]

@@ -60,8 +60,11 @@ def test_the_group_code_decides_whether_the_patient_may_be_billed(group: str, ca
         ("CO", "182", True, "replacement_claim"),
         ("CO", "234", True, "write_off"),
         ("PR", "234", True, "write_off"),  # a PTP denial under PR: still never the patient's
-        ("PR", "236", True, "replacement_claim"),
-        ("PR", "97", True, "replacement_claim"),
+        # "write off, or modifier if the pair allows" (the modifier case needs the claim: tasks)
+        ("CO", "97", True, "write_off"),
+        ("PR", "97", True, "write_off"),
+        ("CO", "236", True, "write_off"),  # "modifier if allowed, else write off"
+        ("PR", "236", True, "write_off"),
         ("CO", "59", False, "write_off"),
     ],
 )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 
@@ -92,24 +91,65 @@ def test_co50_becomes_an_appeal(scrubber: Scrubber) -> None:
     assert task.reason_codes == ["CO-50"] and task.recoverable and not task.patient_billable
 
 
-def test_co97_commercial_attaches_a_clean_corrected_replacement(scrubber: Scrubber) -> None:
-    claim = commercial_claim("93000", "93010")
-    task = plan_for_denial(deny(("CO", "97", "45.00"), paid="45.00", clp02="1"), ctx(scrubber, claim))
-    assert task is not None and task.action == "replacement_claim"
-    corrected = task.corrected_claim
-    assert corrected is not None
-    assert corrected.frequency_code == "7" and corrected.original_claim_number == "PCN-1"
-    assert [ln.procedure_code for ln in corrected.lines] == ["93000"] and corrected.total_charge == Decimal(
-        "45.00"
+def line_denial(carc: str, line_number: int, amount: str = "20.00", paid: str = "45.00") -> Denial:
+    return Denial(
+        claim_id="C1",
+        claim_status_code="1",
+        paid_amount=paid,
+        adjustments=[{"group_code": "CO", "reason_code": carc, "amount": amount, "line_number": line_number}],
+        occurred_at=FIXED_TIME,
     )
-    assert corrected.claim_id == "CLM-0001-R1" and corrected.replaces_claim_id == "CLM-0001"
 
 
-def test_co97_medicare_becomes_a_reopening_without_a_corrected_claim(scrubber: Scrubber) -> None:
-    claim = make_claim(lines=[line(1, "93000"), line(2, "93010")])
-    task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, claim, "MCR-JH", "medicare"))
-    assert task is not None and task.action == "reopening" and task.corrected_claim is None
-    assert "reopening" in task.instructions
+@pytest.mark.parametrize(("payer", "plan"), [("BLUEPEAK", "commercial"), ("MCR-JH", "medicare")])
+@pytest.mark.parametrize("carc", ["97", "236"])
+def test_a_component_denied_beside_its_global_is_written_off(
+    scrubber: Scrubber, carc: str, payer: str, plan: str
+) -> None:
+    """Reference §1: 93000 with 93010 by the same provider is "never payable"; §5 CO-97 "write
+    off, or modifier if the pair allows", CO-236 "modifier if allowed, else write off". The 93000
+    was paid: a corrected claim without the 93010 (or a reopening) recovers nothing."""
+    claim = (
+        commercial_claim("93000", "93010")
+        if plan == "commercial"
+        else make_claim(lines=[line(1, "93000"), line(2, "93010")])
+    )
+    task = plan_for_denial(line_denial(carc, 2), ctx(scrubber, claim, payer, plan))
+    assert task is not None and task.action == "write_off" and task.corrected_claim is None
+    assert not task.recoverable and not task.patient_billable
+    assert "Write off" in task.instructions
+
+
+@pytest.mark.parametrize(
+    ("payer", "plan", "action", "words"),
+    [
+        ("BLUEPEAK", "commercial", "replacement_claim", "corrected claim"),
+        ("MCR-JH", "medicare", "reopening", "reopening"),
+    ],
+)
+def test_a_pair_a_modifier_may_override_is_a_correction_for_a_person(
+    scrubber: Scrubber, payer: str, plan: str, action: str, words: str
+) -> None:
+    """Reference §1: 93005 with 93042 is a verified NCCI pair with modifier indicator 1 (a rhythm
+    strip at a separate documented time takes 59/X): "modifier if the pair allows" — a person adds
+    it if the services were separate; no mechanical correction (the record must show it)."""
+    lines = [line(1, "93005"), line(2, "93042")]
+    claim = commercial_claim("93005", "93042") if plan == "commercial" else make_claim(lines=lines)
+    task = plan_for_denial(line_denial("97", 2), ctx(scrubber, claim, payer, plan))
+    assert task is not None and task.action == action and task.recoverable and task.corrected_claim is None
+    assert (
+        "59" in task.instructions
+        and words in task.instructions
+        and "otherwise write off" in task.instructions
+    )
+
+
+def test_a_pair_denial_without_the_claim_is_a_write_off_that_names_the_modifier_route(
+    scrubber: Scrubber,
+) -> None:
+    task = plan_for_denial(line_denial("97", 2), ctx(scrubber, None))
+    assert task is not None and task.action == "write_off"
+    assert "modifier" in task.instructions
 
 
 def test_co4_on_93000_26_corrects_the_code_to_93010_never_keeps_the_global(scrubber: Scrubber) -> None:
@@ -121,11 +161,12 @@ def test_co4_on_93000_26_corrects_the_code_to_93010_never_keeps_the_global(scrub
     assert task.corrected_claim.total_charge <= claim.total_charge
 
 
-def test_split_components_get_no_mechanical_correction(scrubber: Scrubber) -> None:
+def test_split_components_are_never_merged_into_the_global(scrubber: Scrubber) -> None:
+    """93005 + 93010 denied as included: billing 93000 instead would be a code the payer was not
+    sent — for a person, never a mechanical correction."""
     claim = commercial_claim("93005", "93010")
     task = plan_for_denial(deny(("CO", "97", "20.00"), paid="25.00", clp02="1"), ctx(scrubber, claim))
     assert task is not None and task.corrected_claim is None
-    assert "No mechanical correction applies" in task.instructions
 
 
 def test_co96_is_a_write_off_never_a_patient_bill(scrubber: Scrubber) -> None:
@@ -203,7 +244,7 @@ def test_a_patient_bill_names_the_modifier_to_check_not_one_the_claim_may_lack(
     assert "check" in task.instructions.lower()
 
 
-@pytest.mark.parametrize("carc", ["146", "181", "182", "4", "97"])
+@pytest.mark.parametrize("carc", ["146", "181", "182", "4"])
 def test_a_medicare_reopening_is_never_worded_as_a_corrected_claim(scrubber: Scrubber, carc: str) -> None:
     """Reference 5: Medicare Part B accepts no corrected claims; these CARCs are fixed by a
     reopening there, and the words must say so."""
@@ -215,12 +256,12 @@ def test_a_medicare_reopening_is_never_worded_as_a_corrected_claim(scrubber: Scr
 
 def test_the_resubmission_limit_allows_that_many_corrected_claims_then_stops(scrubber: Scrubber) -> None:
     """CLAIMFLOW_MAX_RESUBMISSIONS=3: R1, R2 and R3 may be sent; a denial of R3 goes to a person."""
-    third = commercial_claim("93000", "93010").model_copy(update={"claim_id": "CLM-0001-R2"})
-    task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, third, claim_id="CLM-0001-R2"))
+    third = commercial_claim("93000", mods={1: ["26"]}).model_copy(update={"claim_id": "CLM-0001-R2"})
+    task = plan_for_denial(deny(("CO", "4", "45.00")), ctx(scrubber, third, claim_id="CLM-0001-R2"))
     assert task is not None and task.corrected_claim is not None
     assert task.corrected_claim.claim_id == "CLM-0001-R3"
-    fourth = commercial_claim("93000", "93010").model_copy(update={"claim_id": "CLM-0001-R3"})
-    task = plan_for_denial(deny(("CO", "97", "45.00")), ctx(scrubber, fourth, claim_id="CLM-0001-R3"))
+    fourth = commercial_claim("93000", mods={1: ["26"]}).model_copy(update={"claim_id": "CLM-0001-R3"})
+    task = plan_for_denial(deny(("CO", "4", "45.00")), ctx(scrubber, fourth, claim_id="CLM-0001-R3"))
     assert task is not None and task.corrected_claim is None and task.attempt == 4
     assert "Resubmission limit (3) reached" in task.instructions
 
@@ -347,7 +388,7 @@ def test_a_medicare_reopening_is_due_one_calendar_year_after_the_decision(scrubb
     """Reference 5: a reopening within 1 year of the initial determination (calendar, as timely
     filing: a decision of 2027-06-01 may be reopened until 2028-06-01, a leap year between)."""
     decided = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
-    denial = deny(("CO", "97", "45.00")).model_copy(update={"occurred_at": decided})
+    denial = deny(("CO", "146", "45.00")).model_copy(update={"occurred_at": decided})
     task = plan_for_denial(denial, ctx(scrubber, make_claim(), "MCR-JH", "medicare", now=decided))
     assert task is not None and task.action == "reopening" and task.due_date == date(2028, 6, 1)
 

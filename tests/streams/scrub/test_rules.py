@@ -1197,12 +1197,13 @@ def test_a_repeat_needs_one_unmarked_line_whatever_the_order(
         ([("99213", 2, [])], False),  # not a one-service-per-unit code of the pack
     ],
 )
-def test_ecg_units_beyond_one_on_an_unmarked_line_are_repeats_without_a_modifier(
+def test_ecg_units_beyond_one_on_an_unmarked_line_are_flagged_as_repeats_without_a_modifier(
     scrubber: Scrubber, lines: list[tuple[str, int, list[str]]], held: bool
 ) -> None:
     """Reference §1: "A repeat ECG on the same day needs 76 (same physician) or 77 (another
     physician) with the times documented; otherwise it is a duplicate" — one unit of an ECG code is
-    one tracing or one read, so a second unit is a repeat whatever line it sits on."""
+    one tracing or one read, so a second unit is a repeat whatever line it sits on. A warning, not a
+    hold: the daily unit limits (93005: 5, MAI 3) count units of unmodified lines too."""
     claim_lines = [
         line(i, code, units=units, modifiers=m) for i, (code, units, m) in enumerate(lines, start=1)
     ]
@@ -1211,6 +1212,7 @@ def test_ecg_units_beyond_one_on_an_unmarked_line_are_repeats_without_a_modifier
     if held:
         edit = next(e for e in result.edits if e.rule_id == "UNITS_REPEAT_IN_ONE_LINE")
         assert "76" in edit.fix and "77" in edit.fix and edit.line_number == 1
+        assert edit.severity == "warning"
 
 
 def test_a_claim_with_a_lone_value_where_a_list_belongs_is_scrubbed_like_its_list(scrubber: Scrubber) -> None:
@@ -1261,3 +1263,34 @@ def test_a_lines_own_place_of_service_decides_its_place_of_service_edit(scrubber
     assert "POS_GLOBAL_IN_FACILITY" in fired(facility_line) and facility_line.status == "held"
     garbled = scrub_case(scrubber, claim={"lines": [{**line(1, "93000"), "place_of_service": "2X"}]})
     assert ("CLAIM_POS_INVALID", 1) in [(e.rule_id, e.line_number) for e in garbled.edits]
+
+
+def test_the_fix_for_a_second_read_leads_to_a_claim_that_is_sent(scrubber: Scrubber) -> None:
+    """Reference §1: "a second read (e.g. in the emergency room) needs 77 and documented unusual
+    circumstances". DUP_SECOND_READ's fix is to append 77; the claim so fixed gets the reminder
+    warning, and the office's read of the same tracing does not count as a second ECG the record
+    lacks (MOD_REPEAT_UNDOCUMENTED held it)."""
+    result = scrub_case(
+        scrubber,
+        claim={**ED_CLAIM, "encounter_id": "ENC-0001", "lines": [line(1, "93010", modifiers=["77"])]},
+        encounter={**ED_ENCOUNTER, "encounter_id": "ENC-0001"},
+        history=OFFICE_ECG,
+    )
+    assert "DUP_SECOND_READ_DOCUMENTED" in fired(result)
+    assert "MOD_REPEAT_UNDOCUMENTED" not in fired(result)
+    assert not [e for e in result.edits if e.severity == "error"], result.edits
+
+
+@pytest.mark.parametrize(("documented", "held"), [(2, False), (1, True)])
+def test_a_repeat_the_record_documents_is_not_held_when_the_first_ecg_is_billed_elsewhere(
+    scrubber: Scrubber, documented: int, held: bool
+) -> None:
+    """Reference §1: a repeat needs 76/77 "with the times documented". 93000-77 by a second
+    physician, the record documenting two ECGs that day: the first may be on a claim claimflow
+    does not see — no hold; a record of one ECG still holds it."""
+    result = scrub_case(
+        scrubber,
+        claim={"lines": [line(1, "93000", modifiers=["77"])]},
+        encounter={"ecg_fields": {"repeat_count": documented}},
+    )
+    assert ("MOD_REPEAT_UNDOCUMENTED" in fired(result)) is held
