@@ -67,6 +67,11 @@ class CarcRule(_Strict):
         "rule's action (a write-off) stands",
     )
     medicare_override_instructions: str = ""
+    appeal_alternative: bool = Field(
+        default=False,
+        description="the words offer an appeal instead of the action (recode, or appeal if the coding "
+        "was right): the task is due by the earlier of the two windows",
+    )
     root_cause: str = ""
     instructions: str = ""
     #: the words for a Medicare reopening where ``instructions`` speak of a corrected claim

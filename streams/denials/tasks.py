@@ -175,8 +175,10 @@ def _task(
     instructions: str,
     decided_on: date,
     corrected: ValidClaim | None = None,
+    due: date | None = None,
 ) -> ResubmissionTask:
-    due = due_date(action, ctx, decided_on)
+    """``due``: the task's deadline when not the action's own window."""
+    due = due or due_date(action, ctx, decided_on)
     return ResubmissionTask(
         event_id=derived_event_id(cause, "resubmission_task"),
         occurred_at=ctx.now,
@@ -324,6 +326,13 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
                 )
         elif action in ("reopening", "new_claim"):
             notes.append(f"The correction: {'; '.join(ln.procedure_code for ln in fix)}.")
+    due = None
+    if rule.appeal_alternative and action in ("replacement_claim", "reopening") and not patient_billable:
+        # the appeal route closes first (Medicare redetermination: 120 days; a reopening: a year)
+        appeal_by = denial.occurred_at.date() + timedelta(days=ctx.payer.appeal_days)
+        notes.append(f"To appeal instead: by {appeal_by.isoformat()} (the appeal window).")
+        action_by = due_date(action, ctx, denial.occurred_at.date())
+        due = appeal_by if action_by is None else min(appeal_by, action_by)
     instructions = " ".join([lead, *notes]).strip()
     return _task(
         ctx,
@@ -339,6 +348,7 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         instructions=instructions,
         decided_on=denial.occurred_at.date(),
         corrected=corrected,
+        due=due,
     )
 
 

@@ -53,7 +53,9 @@ def test_the_group_code_decides_whether_the_patient_may_be_billed(group: str, ca
         ("OA", "23", False, "write_off"),  # a prior payer's adjudication: not a denial
         ("CO", "45", False, "write_off"),  # contractual write-down
         ("PR", "1", False, "bill_patient"),  # deductible: patient share, not a denial
-        ("CO", "B15", True, "fix_and_resubmit"),
+        # adjudicated: a corrected claim is a replacement (frequency 7 + REF*F8), never a new original
+        ("CO", "B15", True, "replacement_claim"),
+        ("CO", "16", True, "replacement_claim"),
         ("CO", "B20", True, "write_off"),
         ("CO", "146", True, "replacement_claim"),
         ("CO", "181", True, "replacement_claim"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -502,3 +502,26 @@ def test_a_pr50_on_a_gy_line_names_the_abn_it_lacks_not_the_gy_it_has(scrubber: 
 def test_medicare_b15_is_a_reopening(scrubber: Scrubber) -> None:
     task = plan_for_denial(deny(("CO", "B15", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
     assert task is not None and task.action == "reopening" and "reopening" in task.instructions
+
+
+@pytest.mark.parametrize("carc", ["11", "167"])
+def test_recode_or_appeal_is_due_when_the_appeal_window_closes(scrubber: Scrubber, carc: str) -> None:
+    """Reference §5: CO-11/CO-167 "recode from documentation or appeal"; Medicare "a reopening
+    (within 1 year) or a redetermination appeal (within 120 days)". The task offers both: it is due
+    by the earlier, and names the appeal date."""
+    task = plan_for_denial(deny(("CO", carc, "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    appeal_by = FIXED_TIME.date() + timedelta(days=120)
+    assert task is not None and task.action == "reopening" and task.due_date == appeal_by
+    assert appeal_by.isoformat() in task.instructions
+
+
+def test_a_denial_for_missing_information_is_a_replacement_claim_for_a_commercial_payer(
+    scrubber: Scrubber,
+) -> None:
+    """Reference §5: "Commercial payers take replacement claims (frequency 7 + REF*F8)": CO-16
+    (N290, the rendering provider) on an adjudicated claim is not sent again as a new original
+    (which would be denied as a duplicate)."""
+    task = plan_for_denial(
+        deny(("CO", "16", "45.00"), remarks=["N290"]), ctx(scrubber, commercial_claim("93000"))
+    )
+    assert task is not None and task.action == "replacement_claim"
