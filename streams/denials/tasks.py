@@ -194,7 +194,8 @@ def _task(
         recoverable=recoverable,
         patient_billable=patient_billable,
         amount_at_stake=amount,
-        priority=priority(recoverable, amount, due, ctx.as_of),
+        # a patient statement has no payer window: its date is a billing office's, not a deadline
+        priority=priority(recoverable, amount, due if action != "bill_patient" else None, ctx.as_of),
         due_date=due,
         instructions=instructions,
         attempt=attempt_of(ctx.claim_id),

@@ -405,6 +405,13 @@ def test_priority_reflects_money_and_recoverability(scrubber: Scrubber) -> None:
     assert write_off is not None and write_off.priority == "low" and write_off.due_date is None
 
 
+def test_a_patient_statement_is_not_made_urgent_by_a_deadline_no_payer_set(scrubber: Scrubber) -> None:
+    """A PR-204 patient bill of $45 has no payer window (its due date is the billing office's):
+    it ranks by money, below nothing a payer's clock makes urgent."""
+    bill = plan_for_denial(deny(("PR", "204", "45.00")), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert bill is not None and bill.action == "bill_patient" and bill.priority == "normal"
+
+
 def test_attempt_numbers_follow_corrected_claim_ids() -> None:
     assert attempt_of("C1") == 1 and attempt_of("C1-R1") == 2 and attempt_of("C1-R2") == 3
 
