@@ -66,7 +66,9 @@ def summary(
     resolved = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="resolved")
     unresolved = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="unresolved")
     # a claim counted resolved and sent again later is resolved no more
-    again = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="resubmitted")
+    again = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="resubmitted") + _sum(
+        metrics, "claimflow_first_pass_resolution_total", outcome="reversed"
+    )
     resolved, unresolved = resolved - again, unresolved + again
     lines = [
         "",

@@ -26,7 +26,8 @@ no denial under group CO, and it was sent once; *unresolved* when that first adj
 nothing or carried a CO denial, when the claim was sent again before it, or when it was rejected
 (A3/A6/A7/A8, MA130) before any adjudication — a rejected claim is paid, if ever, only after a
 resubmission. A claim resolved and then sent again (a replacement of a paid claim under its id) is
-*resubmitted*: no longer resolved. A denial under PR (the patient's, e.g. PR-49 with GY) or a
+*resubmitted*, and one whose payment the payer reversed (CLP02 22) and decided again without paying
+is *reversed*: no longer resolved either way. A denial under PR (the patient's, e.g. PR-49 with GY) or a
 contractual write-down (CO-45, not a denial) leaves a paid claim resolved. The adjudication is the
 remittance's (835): a 277 status F1 says the claim was paid but not what was denied beside, so it
 waits for the 835 (an F2, denied, paid nothing: decided).
@@ -41,8 +42,9 @@ from typing import Literal, NamedTuple
 
 Decisive = Literal["accepted", "rejected"]
 Resolution = Literal["resolved", "unresolved"]
-#: what a change decided about resolution: a resolved claim sent again is ``resubmitted``
-ResolutionOutcome = Literal["resolved", "unresolved", "resubmitted"]
+#: what a change decided about resolution: a resolved claim sent again is ``resubmitted``; one
+#: whose payment the payer reversed and decided again without paying, ``reversed``
+ResolutionOutcome = Literal["resolved", "unresolved", "resubmitted", "reversed"]
 #: what a claim's first adjudication did: paid it with no CO denial, or not
 FirstAdjudication = Literal["paid", "not_paid"]
 #: claim states that prove acceptance into adjudication

@@ -485,6 +485,17 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             # holds
             resolved = "resubmitted"
             u["first_pass_resolution"] = "unresolved"
+        elif (
+            record.first_pass_resolution == "resolved"
+            and result == "applied"
+            and not reversal
+            and adjudication(target, change.co_denial, change.itemised) == "not_paid"
+            and any(h.code == REVERSAL_CODE and h.result == "applied" for h in record.history)
+        ):
+            # the payer took the payment back (CLP02 22) and decided again without paying: the
+            # claim was not paid on the first pass after all
+            resolved = "reversed"
+            u["first_pass_resolution"] = "unresolved"
     if result == "applied":
         if reversal and change.amount is not None:
             # the payment taken back (CLP04 is negative in a reversal); never below nothing paid

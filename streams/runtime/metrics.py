@@ -126,8 +126,9 @@ class Metrics:
             "Original claims by first-pass resolution, once each: resolved (the payer's first "
             "adjudication, its 835, paid the claim with no CO denial, and it was sent once) or "
             "unresolved (paid nothing, a CO denial, sent again, or rejected before adjudication); "
-            "resubmitted: a claim counted resolved and then sent again. First-pass resolution rate = "
-            "(resolved - resubmitted) / (resolved + unresolved).",
+            "resubmitted: a claim counted resolved and then sent again; reversed: one whose payment the "
+            "payer reversed and decided again without paying. First-pass resolution rate = "
+            "(resolved - resubmitted - reversed) / (resolved + unresolved).",
             ["payer", "outcome"],
             registry=r,
         )
@@ -324,7 +325,7 @@ class Metrics:
             for outcome in ("accepted", "rejected"):
                 self.first_pass.labels(payer=payer, outcome=outcome)
             self.first_pass_acknowledged.labels(payer=payer)
-            for outcome in ("resolved", "unresolved", "resubmitted"):
+            for outcome in ("resolved", "unresolved", "resubmitted", "reversed"):
                 self.first_pass_resolution.labels(payer=payer, outcome=outcome)
             for result in ("clean", "held"):
                 self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)

@@ -39,7 +39,9 @@ def test_demo_traffic_shows_the_whole_loop_with_one_first_pass_figure(
     assert totals["first_pass_accepted"] == accepted
     assert totals["first_pass_rejected"] == rejected
     assert totals["first_pass_acknowledged"] == acknowledged
-    resubmitted = metric_value(metrics, "claimflow_first_pass_resolution_total", outcome="resubmitted")
+    resubmitted = metric_value(
+        metrics, "claimflow_first_pass_resolution_total", outcome="resubmitted"
+    ) + metric_value(metrics, "claimflow_first_pass_resolution_total", outcome="reversed")
     resolved = (
         metric_value(metrics, "claimflow_first_pass_resolution_total", outcome="resolved") - resubmitted
     )

@@ -537,3 +537,22 @@ def test_a_resolved_claim_moved_on_by_a_corrected_claim_is_resolved_no_more() ->
     follow = Change("r-60:resubmitted", "lifecycle", T0 + timedelta(minutes=61), "resubmitted", "resubmitted")
     moved = apply(paid, follow)
     assert moved.record.state == "resubmitted" and moved.resolution_decided == "resubmitted"
+
+
+@pytest.mark.parametrize(
+    ("redecided", "co", "expected"), [("paid", False, None), ("denied", True, "reversed")]
+)
+def test_a_resolved_claim_whose_payment_the_payer_reverses_and_denies_is_resolved_no_more(
+    redecided: str, co: bool, expected: str | None
+) -> None:
+    """Paid on the first adjudication, then reversed (CLP02 22): re-paid, it stays paid on the
+    first pass; re-decided without payment (CO-97), it was not paid after all."""
+    paid = run(ready(), status("A2", 1), remittance("paid", 60, "45"))
+    assert paid.first_pass_resolution == "resolved"
+    reversed_ = apply(paid, remittance("pending", 600, "-45", "22"))
+    assert reversed_.resolution_decided is None and reversed_.record.state == "pending"
+    again = apply(
+        reversed_.record, remittance(redecided, 601, "45" if redecided == "paid" else "0", co_denial=co)
+    )
+    assert again.resolution_decided == expected
+    assert again.record.first_pass_resolution == ("resolved" if expected is None else "unresolved")
