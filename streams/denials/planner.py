@@ -8,7 +8,7 @@ from datetime import UTC
 
 from schemas import ClaimStatus, Denial, Encounter, ResubmissionTask, ValidClaim
 from streams.denials.reasons import ReasonMap
-from streams.denials.tasks import PlanContext, plan_for_denial, plan_for_rejection, raises_task
+from streams.denials.tasks import PlanContext, plan_for_denials, plan_for_rejection, raises_task
 from streams.scrub.engine import Scrubber
 
 
@@ -56,9 +56,7 @@ class TaskPlanner:
             # is then unverified, not missing
             rescrub=lambda c: scrubber.scrub(c, as_of, encounter, encounter_feed=encounter is not None).edits,
         )
-        task = (
-            plan_for_rejection(answer, ctx)
-            if isinstance(answer, ClaimStatus)
-            else plan_for_denial(answer, ctx)
-        )
+        if isinstance(answer, Denial):
+            return plan_for_denials(answer, ctx)
+        task = plan_for_rejection(answer, ctx)
         return [task] if task is not None else []

@@ -16,7 +16,7 @@ from schemas import ClaimStatus, ClaimSubmitted, Denial, ResubmissionTask, Scrub
 from schemas.claim import ValidClaimLine
 from schemas.ids import derived_event_id
 from schemas.outputs import TaskAction
-from schemas.status import LineStatus
+from schemas.status import Adjustment, LineStatus
 from streams.denials.corrections import CORRECTIONS
 from streams.denials.reasons import PREDETERMINATION, UNMAPPED, Classified, ReasonMap
 from streams.scrub.packs import RulePack
@@ -176,13 +176,16 @@ def _task(
     decided_on: date,
     corrected: ValidClaim | None = None,
     due: date | None = None,
+    part: str = "",
 ) -> ResubmissionTask:
-    """``due``: the task's deadline when not the action's own window."""
+    """``due``: the task's deadline when not the action's own window; ``part``: which of the
+    answer's tasks this is when it asks for several (ids derived from the answer and the part)."""
     due = due or due_date(action, ctx, decided_on)
+    suffix = f":{part}" if part else ""
     return ResubmissionTask(
-        event_id=derived_event_id(cause, "resubmission_task"),
+        event_id=derived_event_id(cause, f"resubmission_task{suffix}"),
         occurred_at=ctx.now,
-        task_id=str(derived_event_id(cause, "task")),
+        task_id=str(derived_event_id(cause, f"task{suffix}")),
         claim_id=ctx.claim_id,
         payer_id=ctx.payer.payer_id,
         plan_type=ctx.payer.plan_type,
@@ -224,11 +227,60 @@ def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:
     return any(c.is_denial for c in reasons.classify(answer.adjustments))
 
 
-def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None:
-    """One task per remittance decision, driven by its largest denial adjustment read by its group
+def plan_for_denials(denial: Denial, ctx: PlanContext) -> list[ResubmissionTask]:
+    """Every task a remittance decision asks for: one per reason it denies something for (group
+    code and CARC: CO-4 on one line and CO-50 on another are a correction and an appeal, each with
+    its own window and stake), the largest first — that one alone may carry the corrected claim
+    (a claim is corrected once). A remark that sets the action for the whole claim (MA130: a new
+    claim) makes it one task."""
+    groups: dict[tuple[str, str], list[Adjustment]] = {}
+    largest: tuple[Decimal, tuple[str, str]] | None = None
+    for c in ctx.reasons.classify(denial.adjustments):
+        if c.is_denial:
+            key: tuple[str, str] = (c.adjustment.group_code, c.adjustment.reason_code)
+            groups.setdefault(key, []).append(c.adjustment)
+            if largest is None or c.adjustment.amount > largest[0]:
+                largest = (c.adjustment.amount, key)
+    whole_claim = any(
+        (remark := ctx.reasons.remark(code)) is not None and remark.action is not None
+        for code in denial.remark_codes
+    )
+    if len(groups) < 2 or whole_claim or largest is None:
+        task = plan_for_denial(denial, ctx)
+        return [task] if task is not None else []
+    first = largest[1]
+    order = [
+        first,
+        *sorted((k for k in groups if k != first), key=lambda k: -sum(a.amount for a in groups[k])),
+    ]
+    tasks = []
+    for reason in order:
+        # the other adjustments (a contractual write-down, patient share) stay with the largest
+        adjustments = (
+            [
+                a
+                for a in denial.adjustments
+                if (a.group_code, a.reason_code) not in groups or (a.group_code, a.reason_code) == reason
+            ]
+            if reason == first
+            else groups[reason]
+        )
+        task = plan_for_denial(
+            denial.model_copy(update={"adjustments": adjustments}),
+            ctx,
+            part="" if reason == first else "-".join(reason),
+        )
+        if task is not None:
+            tasks.append(task)
+    return tasks
+
+
+def plan_for_denial(denial: Denial, ctx: PlanContext, *, part: str = "") -> ResubmissionTask | None:
+    """The task for a remittance decision, driven by its largest denial adjustment read by its group
     code (CO/PI: the provider's action, never a patient bill; PR: the patient may be billed).
     Returns None when nothing was denied (a payment with patient share, a contractual write-down,
-    an OA adjustment that is not a denial such as a prior payer's adjudication)."""
+    an OA adjustment that is not a denial such as a prior payer's adjudication). ``part`` names
+    one of several tasks of the decision (``plan_for_denials``): it carries no corrected claim."""
     if denial.claim_status_code == PREDETERMINATION:
         return None  # an estimate before the service, not a decision on a claim
     classified = ctx.reasons.classify(denial.adjustments)
@@ -297,7 +349,11 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
     corrected: ValidClaim | None = None
     attempt = attempt_of(ctx.claim_id)
     root = rule.root_cause or rule.label
-    if rule.correction and ctx.claim is not None and not patient_billable:
+    if rule.correction and ctx.claim is not None and not patient_billable and part:
+        notes.append(
+            "Correct it with the claim's other task of this decision: one corrected claim per claim."
+        )
+    elif rule.correction and ctx.claim is not None and not patient_billable:
         fix = CORRECTIONS[rule.correction](ctx.claim, ctx.pack)
         if fix is None:
             notes.append("No mechanical correction applies: review the claim.")
@@ -350,6 +406,7 @@ def plan_for_denial(denial: Denial, ctx: PlanContext) -> ResubmissionTask | None
         decided_on=denial.occurred_at.date(),
         corrected=corrected,
         due=due,
+        part=part,
     )
 
 

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 from schemas import ClaimStatus, Denial
-from streams.denials import PlanContext, attempt_of, load_reason_map, plan_for_denial, plan_for_rejection
+from streams.denials import (
+    PlanContext,
+    attempt_of,
+    load_reason_map,
+    plan_for_denial,
+    plan_for_denials,
+    plan_for_rejection,
+)
 from streams.lifecycle.events import remittance_state
 from streams.scrub import Scrubber
 from tests.builders import DEFAULT_AS_OF, FIXED_TIME, commercial_payer, line, make_claim, make_encounter
@@ -532,3 +540,68 @@ def test_a_denial_for_missing_information_is_a_replacement_claim_for_a_commercia
         deny(("CO", "16", "45.00"), remarks=["N290"]), ctx(scrubber, commercial_claim("93000"))
     )
     assert task is not None and task.action == "replacement_claim"
+
+
+# --- several reasons in one remittance: one task each ------------------------------------------
+
+
+def line_adjustment(group: str, carc: str, amount: str, line_number: int) -> dict[str, object]:
+    return {"group_code": group, "reason_code": carc, "amount": amount, "line_number": line_number}
+
+
+def two_reasons(*adjustments: dict[str, object], paid: str = "0", remarks: tuple[str, ...] = ()) -> Denial:
+    return Denial(
+        claim_id="C1",
+        claim_status_code="1" if paid != "0" else "4",
+        paid_amount=paid,
+        remark_codes=list(remarks),
+        adjustments=adjustments,
+        occurred_at=FIXED_TIME,
+    )
+
+
+def test_a_remittance_denying_two_lines_for_two_reasons_raises_a_task_for_each(scrubber: Scrubber) -> None:
+    """Reference §5: CO-4 on 93000-26 is corrected (93010, a replacement claim); CO-50 on the
+    rhythm strip is appealed with the records. One task for the largest alone left the appeal —
+    and its money — with no work item."""
+    claim = commercial_claim("93000", "93042", mods={1: ["26"]})
+    answer = two_reasons(line_adjustment("CO", "4", "45.00", 1), line_adjustment("CO", "50", "20.00", 2))
+    tasks = plan_for_denials(answer, ctx(scrubber, claim))
+    assert [(t.action, t.reason_codes, t.amount_at_stake) for t in tasks] == [
+        ("replacement_claim", ["CO-4"], Decimal("45.00")),
+        ("appeal", ["CO-50"], Decimal("20.00")),
+    ]
+    assert tasks[0].corrected_claim is not None and tasks[1].corrected_claim is None
+    assert tasks[0].task_id != tasks[1].task_id
+    assert tasks[1].due_date == FIXED_TIME.date() + timedelta(days=180)  # the commercial appeal window
+    # the same remittance again (redelivered): the same tasks
+    assert [t.task_id for t in plan_for_denials(answer, ctx(scrubber, claim))] == [t.task_id for t in tasks]
+
+
+def test_on_medicare_the_two_reasons_are_a_reopening_and_a_redetermination(scrubber: Scrubber) -> None:
+    claim = make_claim(lines=[line(1, "93000", modifiers=["26"]), line(2, "93042")])
+    answer = two_reasons(line_adjustment("CO", "4", "45.00", 1), line_adjustment("CO", "50", "20.00", 2))
+    tasks = plan_for_denials(answer, ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert [t.action for t in tasks] == ["reopening", "appeal"]
+    assert tasks[1].due_date == FIXED_TIME.date() + timedelta(days=120)
+
+
+def test_a_patient_liable_line_beside_a_provider_denial_is_billed_to_the_patient(scrubber: Scrubber) -> None:
+    """PR-49 on the GY line (a statutory exclusion: the patient's) and CO-50 on the other line."""
+    claim = make_claim(lines=[line(1, "93000", modifiers=["GY"]), line(2, "93040")])
+    answer = two_reasons(line_adjustment("PR", "49", "45.00", 1), line_adjustment("CO", "50", "20.00", 2))
+    tasks = plan_for_denials(answer, ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert [(t.action, t.patient_billable) for t in tasks] == [("bill_patient", True), ("appeal", False)]
+
+
+def test_one_reason_on_two_lines_and_a_claim_returned_whole_are_one_task(scrubber: Scrubber) -> None:
+    claim = make_claim(lines=[line(1, "93000"), line(2, "93040")])
+    same = two_reasons(line_adjustment("CO", "50", "45.00", 1), line_adjustment("CO", "50", "20.00", 2))
+    tasks = plan_for_denials(same, ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert len(tasks) == 1 and tasks[0].amount_at_stake == Decimal("65.00")
+    # MA130: the whole claim is unprocessable and sent again as a new claim: one task
+    whole = two_reasons(
+        line_adjustment("CO", "16", "45.00", 1), line_adjustment("CO", "50", "20.00", 2), remarks=("MA130",)
+    )
+    tasks = plan_for_denials(whole, ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert [t.action for t in tasks] == ["new_claim"]
