@@ -593,16 +593,20 @@ def test_a_277_f2_then_its_835_counts_the_denial_once(tracker: Tracker) -> None:
     assert era.entry.record.first_pass_resolution == "unresolved"
 
 
-def test_an_835_paid_in_full_bridged_as_f1_resolves_the_claim(tracker: Tracker) -> None:
-    paid_in_full = ClaimStatus(
+def paid_in_full(minutes: int = 600) -> ClaimStatus:
+    """An 835 claim paid in full without adjustments, as the X12 bridge publishes it: an F1 of the 835."""
+    return ClaimStatus(
         claim_id="C1",
         category_code="F1",
         payer_claim_number="PCN-1",
         amount="45.00",
         source="835",
-        occurred_at=FIXED_TIME + timedelta(minutes=600),
+        occurred_at=FIXED_TIME + timedelta(minutes=minutes),
     )
-    steps = run(tracker, ready(), status("A2", 5), paid_in_full)
+
+
+def test_an_835_paid_in_full_bridged_as_f1_resolves_the_claim(tracker: Tracker) -> None:
+    steps = run(tracker, ready(), status("A2", 5), paid_in_full())
     assert steps[-1].outcome.decision == "paid"
     assert steps[-1].entry.record.first_pass_resolution == "resolved"
 
@@ -610,14 +614,6 @@ def test_an_835_paid_in_full_bridged_as_f1_resolves_the_claim(tracker: Tracker) 
 def test_an_older_denial_read_after_an_835_paid_in_full_does_not_replace_it(tracker: Tracker) -> None:
     """An 835 paid in full comes as an F1 of the 835 itself: an itemised decision, not a 277
     summary — a denial dated before it and read after it is history, not its detail."""
-    paid_in_full = ClaimStatus(
-        claim_id="C1",
-        category_code="F1",
-        payer_claim_number="PCN-1",
-        amount="45.00",
-        source="835",
-        occurred_at=FIXED_TIME + timedelta(minutes=600),
-    )
-    steps = run(tracker, ready(), status("A2", 5), paid_in_full, remit(("CO", "50", "45"), minutes=300))
+    steps = run(tracker, ready(), status("A2", 5), paid_in_full(), remit(("CO", "50", "45"), minutes=300))
     assert steps[-1].outcome.result in ("late", "reordered") and steps[-1].entry.record.state == "paid"
     assert steps[-1].outcome.decision is None
