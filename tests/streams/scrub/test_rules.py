@@ -425,7 +425,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "MOD_OVERRIDE_PAIR_UNVERIFIED": (
         # a rhythm strip at a separate time beside the 12-lead: the bundled excerpt has no such pair
-        {"claim": {"lines": [line(1, "93000"), line(2, "93042", modifiers=["59"])]}},
+        {"claim": {"lines": [line(1, "93000"), line(2, "93040", modifiers=["59"])]}},
         {"claim": {"lines": [line(1, "93005"), line(2, "93042", modifiers=["59"])]}},
     ),
     "MOD_REPEAT_UNDOCUMENTED": (
@@ -1237,9 +1237,9 @@ def test_an_override_modifier_is_held_only_where_the_ptp_table_can_tell(
     scrubber: Scrubber, with_cms_rows: Scrubber
 ) -> None:
     """Reference §1: 59 overrides pairs with modifier indicator 1 "(e.g. rhythm strip at a separate
-    documented time)". The bundled excerpt lacks most pairs: 93000 + 93042-59 is not held on its
+    documented time)". The bundled excerpt lacks most pairs: 93000 + 93040-59 is not held on its
     word (a warning); the official file decides; 59 with no other code that day is always held."""
-    strip = {"lines": [line(1, "93000"), line(2, "93042", modifiers=["59"])]}
+    strip = {"lines": [line(1, "93000"), line(2, "93040", modifiers=["59"])]}
     excerpt = scrub_case(scrubber, claim=strip)
     assert "MOD_OVERRIDE_PAIR_UNVERIFIED" in fired(excerpt) and "MOD_OVERRIDE_WITHOUT_PAIR" not in fired(
         excerpt
@@ -1294,3 +1294,14 @@ def test_a_repeat_the_record_documents_is_not_held_when_the_first_ecg_is_billed_
         encounter={"ecg_fields": {"repeat_count": documented}},
     )
     assert ("MOD_REPEAT_UNDOCUMENTED" in fired(result)) is held
+
+
+def test_a_rhythm_strip_with_the_12_lead_needs_the_modifier_and_takes_it(scrubber: Scrubber) -> None:
+    """Reference §1: 93005 with 93041/93042 is a verified pair, modifier indicator 1 — and 93000
+    includes 93005, so the complete ECG pairs with them alike (§5, CO-97: "strip with 12-lead"):
+    without 59 held with the modifier's fix; the reference's own example, 93000 + 93042-59 (a rhythm
+    strip at a separate documented time), is sent clean."""
+    without = scrub_case(scrubber, claim={"lines": [line(1, "93000"), line(2, "93042")]})
+    assert "BUNDLE_NCCI_MODIFIER_NEEDED" in fired(without) and without.status == "held"
+    with_59 = scrub_case(scrubber, claim={"lines": [line(1, "93000"), line(2, "93042", modifiers=["59"])]})
+    assert with_59.status == "clean" and not with_59.edits, with_59.edits
