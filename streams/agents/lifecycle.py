@@ -142,6 +142,8 @@ def register(app: ClaimflowApp) -> None:
             await outbox.send(Topic.CLAIM_TRANSITIONS, step.claim_id.encode(), encode(step))
         if tracked.state is not None:
             await outbox.send(Topic.CLAIM_STATES, tracked.state.claim_id.encode(), encode(tracked.state))
+        for other in tracked.steps:  # the claim a replacement replaces, on its own partition
+            await outbox.send(Topic.CLAIM_LIFECYCLE, other.claim_id.encode(), encode(other))
 
     async def send_tasks(outbox: Outbox, tasks: list[ResubmissionTask]) -> None:
         for task in tasks:

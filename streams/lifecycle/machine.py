@@ -59,8 +59,9 @@ ALLOWED: Mapping[ClaimState | None, frozenset[ClaimState]] = {
     "accepted": frozenset({"pending", "paid", "partially_paid", "denied", "rejected", "closed"}),
     "pending": frozenset({"pending", "accepted", "paid", "partially_paid", "denied", "rejected", "closed"}),
     "rejected": frozenset({"held", "ready", "resubmitted", "written_off", "closed"}),
-    # back to pending only by a reversal (CLP02 22), never by a pending status
-    "paid": frozenset({"closed", "appealed"}),
+    # back to pending only by a reversal (CLP02 22), never by a pending status; a paid claim may
+    # be replaced (a commercial payer's frequency 7 correcting it)
+    "paid": frozenset({"closed", "appealed", "resubmitted"}),
     "partially_paid": frozenset({"paid", "resubmitted", "appealed", "written_off", "closed", "denied"}),
     "denied": frozenset({"resubmitted", "appealed", "written_off", "closed", "paid", "partially_paid"}),
     "resubmitted": frozenset({"closed"}),

@@ -165,6 +165,8 @@ class Tracked:
     transitions: list[ClaimTransition] = field(default_factory=list)
     #: the claim's state record after the event
     state: ClaimStateRecord | None = None
+    #: steps for other claims: a replacement sent moves the claim it replaces on (``replaced_step``)
+    steps: list[LifecycleEvent] = field(default_factory=list)
 
     @property
     def outcome(self) -> Outcome:
@@ -210,6 +212,7 @@ class Tracker:
                 changed=False,
                 resend=resend,
                 transitions=transitions_of(entry.record, change.event_id),
+                steps=replaced_steps(event),
                 state=state_record(entry, change.event_id),
             )
 
@@ -287,6 +290,8 @@ class Tracker:
             tracked.facts = facts_for(claim, event, self.reasons)
         tracked.transitions = transitions_of(entry.record, change.event_id)
         tracked.state = state_record(entry, change.event_id)
+        if outcome.result != "impossible":
+            tracked.steps = replaced_steps(event)
         return tracked
 
     def _plan(self, entry: ClaimEntry, answer: Answer) -> list[ResubmissionTask]:
@@ -318,6 +323,32 @@ def adjudicates(event: Observed) -> TypeGuard[Denial]:
     status (F1, F2) is not one either: it says nothing of why, and the 835 it announces is the
     decision (a fact from both counted one denied claim twice, the first time as not denied)."""
     return isinstance(event, Denial) and event.claim_status_code not in ("22", PREDETERMINATION)
+
+
+def replaced_steps(event: Observed) -> list[LifecycleEvent]:
+    """A replacement claim sent (its ``ready`` step, frequency 7/8 naming the claim it replaces):
+    the replaced claim's own step to ``resubmitted``, published on ``claim-lifecycle`` under that
+    claim's id so its record moves on (its open tasks close; a claim counted resolved on the first
+    pass is no longer). A derived id: the same step for a redelivered event."""
+    if (
+        not isinstance(event, LifecycleEvent)
+        or event.stage != "ready"
+        or not event.replaces_claim_id
+        or event.replaces_claim_id == event.claim_id
+    ):
+        return []
+    return [
+        LifecycleEvent(
+            event_id=derived_event_id(event.event_id, "replaced"),
+            occurred_at=event.occurred_at,
+            source=event.source,
+            claim_id=event.replaces_claim_id,
+            stage="resubmitted",
+            payer_id=event.payer_id,
+            plan_type=event.plan_type,
+            cause_event_id=event.event_id,
+        )
+    ]
 
 
 def resubmitted_id(event_id: str) -> str:

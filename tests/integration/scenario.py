@@ -36,10 +36,13 @@ def submit(
     encounter: bool = True,
     diagnoses: tuple[str, ...] = ("R07.9",),
     patient_key: str | None = None,
+    **claim_fields: Any,
 ) -> dict[str, Any]:
+    """A claim (``claim_fields``: any other field, e.g. a replacement's frequency_code) and its
+    encounter, sent on claims-submitted and encounters."""
     dos = recent_dos()
     pk = patient_key or f"pk-{claim_id}"
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = dict(claim_fields)
     if payer is not None:
         extra["payer"] = payer
         if payer["plan_type"] != "medicare":

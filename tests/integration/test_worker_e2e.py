@@ -314,3 +314,48 @@ def test_denials_by_group_code_corrections_that_change_the_code_and_unacted_stat
         text = worker.metrics()
         assert metric_value(text, "claimflow_status_noted_total", category="D0") == 1
         assert metric_value(text, "claimflow_dead_letters_total", topic="claim-status") == 0
+
+
+def test_a_replacement_the_billing_office_sends_moves_the_claim_it_replaces_on(
+    deployment: Deployment,
+) -> None:
+    """Reference §5: a commercial payer takes a replacement claim (frequency 7 + REF*F8) after its
+    denial. The coder sends it under a new claim id naming the one it replaces: once it is ready,
+    the denied claim's record moves to resubmitted and its open task closes."""
+    bus = deployment.bus
+    with deployment.worker():
+        submit(bus, "RP-1", payer=BLUEPEAK)
+        bus.flush()
+        wait_tracked_ready(deployment, ("RP-1",))
+        t0 = now() - timedelta(minutes=2)  # the payer's answers, then (now) the coder's replacement
+        status(bus, "RP-1", "A2", at=t0)
+        denial(
+            bus,
+            "RP-1",
+            [{"group_code": "CO", "reason_code": "16", "amount": "45.00"}],
+            at=t0 + timedelta(seconds=1),
+        )
+        bus.flush()
+        bus.wait_for(
+            "resubmission-tasks", lambda rs: any(r["claim_id"] == "RP-1" for r in rs), what="RP-1's task"
+        )
+        submit(
+            bus,
+            "RP-1-B",
+            payer=BLUEPEAK,
+            patient_key="pk-RP-1",
+            frequency_code="7",
+            original_claim_number="PCN-RP-1",
+            replaces_claim_id="RP-1",
+        )
+        bus.flush()
+        records = wait_records(deployment, lambda r: r.get("RP-1", {}).get("state") == "resubmitted")
+        assert records["RP-1"]["state"] == "resubmitted"
+        assert records["RP-1-B"]["frequency_code"] == "7" and records["RP-1-B"]["first_pass"] is None
+        states = bus.wait_for(
+            "claim-states",
+            lambda rs: any(r["claim_id"] == "RP-1" and r["state"] == "resubmitted" for r in rs),
+            what="RP-1 resubmitted on claim-states",
+        )
+        latest = [r for r in states if r["claim_id"] == "RP-1"][-1]
+        assert latest["open_tasks"] == []

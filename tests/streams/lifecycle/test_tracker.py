@@ -617,3 +617,56 @@ def test_an_older_denial_read_after_an_835_paid_in_full_does_not_replace_it(trac
     steps = run(tracker, ready(), status("A2", 5), paid_in_full(), remit(("CO", "50", "45"), minutes=300))
     assert steps[-1].outcome.result in ("late", "reordered") and steps[-1].entry.record.state == "paid"
     assert steps[-1].outcome.decision is None
+
+
+# --- a replacement sent by the billing office moves the claim it replaces on --------------------
+
+
+def replacement_ready(claim_id: str = "C1-B", replaces: str = "C1") -> LifecycleEvent:
+    claim = ValidClaim.model_validate(
+        make_claim(
+            claim_id=claim_id,
+            payer=commercial_payer(),
+            patient={
+                "member_id": "X1",
+                "first_name": "T",
+                "last_name": "P",
+                "birth_date": "1980-01-01",
+                "sex": "M",
+            },
+            frequency_code="7",
+            original_claim_number="PCN-1",
+            replaces_claim_id=replaces,
+            occurred_at=(FIXED_TIME + timedelta(days=2)).isoformat(),
+        ).model_dump()
+    )
+    return step_for(claim, "ready", snapshot=True, encounter=make_encounter())
+
+
+def test_a_replacement_sent_moves_the_claim_it_replaces_to_resubmitted(tracker: Tracker) -> None:
+    """Reference §5: "Commercial payers take replacement claims (frequency 7 + REF*F8)". A coder's
+    replacement under a new claim id names the claim it replaces: that claim's record moves on to
+    resubmitted (its open task closes), by a step on its own key, the same for a redelivery."""
+    replacement = replacement_ready()
+    sent = tracker.track(ClaimEntry.new("C1-B"), replacement)
+    assert [(s.claim_id, s.stage) for s in sent.steps] == [("C1", "resubmitted")]
+    again = tracker.track(sent.entry, replacement)
+    assert again.outcome.result == "duplicate" and [s.event_id for s in again.steps] == [
+        s.event_id for s in sent.steps
+    ]
+    assert tracker.track(ClaimEntry.new("C1"), ready()).steps == []  # an original replaces nothing
+
+    denied = run(tracker, ready(), status("A2", 5), remit(("CO", "16", "45.00"), minutes=600))
+    entry = denied[-1].entry
+    assert entry.record.state == "denied" and entry.open_tasks
+    moved = tracker.track(entry, sent.steps[0])
+    assert moved.entry.record.state == "resubmitted" and moved.entry.open_tasks == []
+
+
+def test_a_paid_claim_replaced_is_resolved_no_more(tracker: Tracker) -> None:
+    paid = run(tracker, ready(), status("A2", 5), paid_in_full())
+    assert paid[-1].entry.record.first_pass_resolution == "resolved"
+    step = tracker.track(ClaimEntry.new("C1-B"), replacement_ready()).steps[0]
+    moved = tracker.track(paid[-1].entry, step)
+    assert moved.outcome.result == "applied" and moved.entry.record.state == "resubmitted"
+    assert moved.outcome.resolution_decided == "resubmitted"
