@@ -128,3 +128,8 @@ def make_encounter(**overrides: Any) -> Encounter:
 
 def commercial_payer(payer_id: str = "BLUEPEAK", name: str = "BluePeak Commercial") -> dict[str, str]:
     return {"payer_id": payer_id, "name": name, "plan_type": "commercial"}
+
+
+def commercial_patient() -> dict[str, str]:
+    """A commercial plan's member (no Medicare MBI)."""
+    return {"member_id": "X1", "first_name": "T", "last_name": "P", "birth_date": "1980-01-01", "sex": "M"}

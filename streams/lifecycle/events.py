@@ -8,7 +8,7 @@ from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEve
 from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
-from streams.denials.reasons import PREDETERMINATION, ReasonMap
+from streams.denials.reasons import PREDETERMINATION, Classified, ReasonMap
 from streams.lifecycle.first_pass import remittance_code
 from streams.lifecycle.machine import SCRUB_STEPS, STATUS_CATEGORY_STATE, Change, ClaimState
 
@@ -45,14 +45,18 @@ def from_status(ev: ClaimStatus) -> Change:
     )
 
 
-def remittance_state(ev: Denial, reasons: ReasonMap) -> ClaimState | None:
+def remittance_state(
+    ev: Denial, reasons: ReasonMap, classified: list[Classified] | None = None
+) -> ClaimState | None:
     """835 decision → state (None: no decision). PR-1/2/3 and contractual write-downs are not
-    denials."""
+    denials. ``classified``: the adjustments already read by ``reasons``."""
     if ev.claim_status_code == PREDETERMINATION:
         return None  # an estimate, recorded only
     if ev.claim_status_code == "22":
         return "pending"  # reversal: the payment was taken back, the claim is back in adjudication
-    denied = any(c.is_denial for c in reasons.classify(ev.adjustments))
+    if classified is None:
+        classified = reasons.classify(ev.adjustments)
+    denied = any(c.is_denial for c in classified)
     if reasons.denies_claim(ev.claim_status_code, ev.adjustments):
         # (a CLP02 4 whose adjustments are none of them a denial — all patient share, a prior
         # payer's adjudication — is processed with nothing to pay, not denied)
@@ -78,22 +82,25 @@ def remitted_charge(ev: ClaimStatus | Denial) -> Decimal:
     return ev.paid_amount + sum((a.amount for a in ev.adjustments), Decimal("0"))
 
 
-def co_denial(ev: Denial, reasons: ReasonMap) -> bool:
+def co_denial(ev: Denial, reasons: ReasonMap, classified: list[Classified] | None = None) -> bool:
     """The remittance denies something under group CO (first-pass resolution: "no CO denial"; a
     contractual write-down such as CO-45 is not a denial)."""
-    return any(c.is_denial and c.adjustment.group_code == "CO" for c in reasons.classify(ev.adjustments))
+    if classified is None:
+        classified = reasons.classify(ev.adjustments)
+    return any(c.is_denial and c.adjustment.group_code == "CO" for c in classified)
 
 
 def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
+    classified = reasons.classify(ev.adjustments)  # read once for the state and the CO denial
     return Change(
         event_id=str(ev.event_id),
         kind="remittance",
         occurred_at=ev.occurred_at,
-        target=remittance_state(ev, reasons),
+        target=remittance_state(ev, reasons, classified),
         code=remittance_code(ev.claim_status_code, ev.remark_codes),
         payer_claim_number=ev.payer_claim_number,
         amount=ev.paid_amount or Decimal("0"),
-        co_denial=co_denial(ev, reasons),
+        co_denial=co_denial(ev, reasons, classified),
     )
 
 

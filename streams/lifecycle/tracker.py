@@ -165,7 +165,7 @@ class Tracked:
     transitions: list[ClaimTransition] = field(default_factory=list)
     #: the claim's state record after the event
     state: ClaimStateRecord | None = None
-    #: steps for other claims: a replacement sent moves the claim it replaces on (``replaced_step``)
+    #: steps for other claims: a replacement sent moves the claim it replaces on (``replaced_steps``)
     steps: list[LifecycleEvent] = field(default_factory=list)
 
     @property

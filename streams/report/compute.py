@@ -28,8 +28,8 @@ from typing import Any
 from schemas import Adjustment, Denial
 from schemas.topics import Topic
 from streams.denials import ReasonMap
-from streams.lifecycle.events import co_denial, remittance_state
-from streams.lifecycle.first_pass import Answer, FirstPass, first_pass, is_original, remittance_code
+from streams.lifecycle.events import from_denial
+from streams.lifecycle.first_pass import Answer, FirstPass, first_pass, is_original
 from streams.lifecycle.machine import OWN_STEPS, STATUS_CATEGORY_STATE
 
 
@@ -171,7 +171,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
                 "day": d.isoformat(),
                 "scrubbed": n_s,
                 "clean": s["clean"],
-                "clean_claim_rate": round(s["clean"] / n_s, 4) if n_s else None,
+                "clean_claim_rate": _ratio(s["clean"], n_s),
                 "first_pass_acknowledged": f["acknowledged"],
                 "first_pass_accepted": f["accepted"],
                 "first_pass_acceptance": _ratio(f["accepted"], f["acknowledged"]),
@@ -309,7 +309,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     fp_total: Counter[str] = sum(first_passes.values(), Counter())
     report.totals = {
         "claims_scrubbed": n_scrubbed,
-        "clean_claim_rate": round(n_clean / n_scrubbed, 4) if n_scrubbed else None,
+        "clean_claim_rate": _ratio(n_clean, n_scrubbed),
         "first_pass_acknowledged": fp_total["acknowledged"],
         "first_pass_accepted": fp_total["accepted"],
         "first_pass_rejected": fp_total["rejected"],
@@ -366,6 +366,5 @@ def _answer(event: dict[str, Any], reasons: ReasonMap) -> Answer:
         # a 277 status announces a decision its 835 itemises; an 835 paid in full comes as an F1
         return Answer("status", code, STATUS_CATEGORY_STATE.get(code), itemised=event.get("source") == "835")
     fields = ("claim_id", "claim_status_code", "adjustments", "paid_amount", "remark_codes")
-    denial = Denial.model_validate({k: event[k] for k in fields if k in event})
-    code = remittance_code(denial.claim_status_code, denial.remark_codes)
-    return Answer("remittance", code, remittance_state(denial, reasons), co_denial(denial, reasons))
+    change = from_denial(Denial.model_validate({k: event[k] for k in fields if k in event}), reasons)
+    return Answer("remittance", change.code, change.target, change.co_denial)

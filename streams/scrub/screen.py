@@ -47,14 +47,8 @@ from streams.scrub.rules.documentation import (
     repeat_documented,
 )
 from streams.scrub.rules.duplicates import duplicates, other_provider_reads
-from streams.scrub.rules.modifiers import (
-    em_needs_25,
-    modifier_validity,
-    override_needs_pair,
-    screening_without_visit,
-    visit_needs_25,
-)
-from streams.scrub.rules.necessity import coverage_and_necessity
+from streams.scrub.rules.modifiers import em_needs_25, modifier_validity, override_needs_pair, visit_needs_25
+from streams.scrub.rules.necessity import coverage_and_necessity, screening_without_visit
 from streams.scrub.rules.payer import frequency_limits, prior_authorization, timely_filing
 from streams.scrub.rules.place_of_service import facility_pos
 from streams.scrub.rules.units import mue, repeats
@@ -275,7 +269,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         payer_id = claim.payer.payer_id
         for freq in payer.frequency_limits:
             # the checker counts this claim and the patient's earlier claims of the code at this
-            # payer (at any, for a limit per patient) in the period ending on the code's first date (a window inside this one)
+            # payer (at any, for a limit per patient) in the period ending on the code's first
+            # date (a window inside this one)
             if freq.code not in claim_codes:
                 continue
             lo = None if freq.period == "lifetime" else first - timedelta(days=(freq.period_days or 1) - 1)

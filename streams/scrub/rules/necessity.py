@@ -163,3 +163,30 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
                 yield Finding("MOD_EXCLUSION_ON_NECESSITY", n, {**base, "modifier": exclusion_mod})
         elif exclusion_mod is not None and supported:
             yield Finding("MOD_LIABILITY_MISMATCH", n, {**base, "modifier": exclusion_mod})
+
+
+@checks("COV_SCREENING_WITHOUT_VISIT")
+def screening_without_visit(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """A code payable only with a qualifying service (the IPPE screening ECG, G0403-G0405, with the
+    IPPE, G0402) billed without it on the claim or in the patient's history: the payer will deny it
+    (CO-B15). A warning: the visit may have been billed where claimflow does not see it. A plan
+    that does not take the code at all is the plan edit's (COV_CODE_NOT_FOR_PLAN)."""
+    pack = ctx.pack
+    claim = facts.claim
+    plan = ctx.payer.plan_type
+    billed = {line.procedure_code for line in claim.lines}
+    earlier = None
+    for line in claim.lines:
+        needs = pack.qualifying_services.get(line.procedure_code)
+        allowed = pack.plan_limited.get(line.procedure_code)
+        if not needs or (allowed is not None and plan not in allowed) or not needs.isdisjoint(billed):
+            continue
+        if earlier is None:
+            skip = (claim.claim_id, claim.replaces_claim_id)
+            earlier = {h.procedure_code for h in ctx.history if h.claim_id not in skip}
+        if needs.isdisjoint(earlier):
+            yield Finding(
+                "COV_SCREENING_WITHOUT_VISIT",
+                line.line_number,
+                {"line": line.line_number, "code": line.procedure_code, "needs": " or ".join(sorted(needs))},
+            )

@@ -78,11 +78,6 @@ def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack
     per_service = pack.per_service_codes
     repeat_mods = pack.repeat_modifiers
-    if facts.single_line:
-        line, mods = facts.claim.lines[0], facts.mods[0]
-        if line.procedure_code in per_service and not mods & repeat_mods and (line.units or 1) > 1:
-            yield _in_one_line(line)
-        return
     part = pack.cms.part
     for day, lines in facts.by_date.items():
         seen: dict[tuple[str, str | None], int] = defaultdict(int)

@@ -18,7 +18,15 @@ from streams.denials import (
 )
 from streams.lifecycle.events import remittance_state
 from streams.scrub import Scrubber
-from tests.builders import DEFAULT_AS_OF, FIXED_TIME, commercial_payer, line, make_claim, make_encounter
+from tests.builders import (
+    DEFAULT_AS_OF,
+    FIXED_TIME,
+    commercial_patient,
+    commercial_payer,
+    line,
+    make_claim,
+    make_encounter,
+)
 
 REASONS = load_reason_map()
 
@@ -54,13 +62,7 @@ def deny(*adjustments: tuple[str, str, str], paid: str = "0", clp02: str = "4", 
 def commercial_claim(*codes: str, mods: dict[int, list[str]] | None = None):
     return make_claim(
         payer=commercial_payer(),
-        patient={
-            "member_id": "X1",
-            "first_name": "T",
-            "last_name": "P",
-            "birth_date": "1980-01-01",
-            "sex": "M",
-        },
+        patient=commercial_patient(),
         lines=[line(i, c, modifiers=(mods or {}).get(i)) for i, c in enumerate(codes, start=1)],
     )
 

@@ -19,7 +19,7 @@ from streams.denials import TaskPlanner, load_reason_map
 from streams.lifecycle.events import step_for
 from streams.lifecycle.tracker import ClaimEntry, Tracked, Tracker
 from streams.scrub import Scrubber
-from tests.builders import FIXED_TIME, commercial_payer, line, make_claim, make_encounter
+from tests.builders import FIXED_TIME, commercial_patient, commercial_payer, line, make_claim, make_encounter
 
 REASONS = load_reason_map()
 
@@ -627,13 +627,7 @@ def replacement_ready(claim_id: str = "C1-B", replaces: str = "C1") -> Lifecycle
         make_claim(
             claim_id=claim_id,
             payer=commercial_payer(),
-            patient={
-                "member_id": "X1",
-                "first_name": "T",
-                "last_name": "P",
-                "birth_date": "1980-01-01",
-                "sex": "M",
-            },
+            patient=commercial_patient(),
             frequency_code="7",
             original_claim_number="PCN-1",
             replaces_claim_id=replaces,
