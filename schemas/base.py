@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 
 def utcnow() -> datetime:
@@ -22,6 +22,24 @@ class Contract(BaseModel):
 C = TypeVar("C", bound=BaseModel)
 
 
+def _assume_utc(value: object) -> object:
+    """A timestamp written without its offset (``2026-03-01T12:00:00``, as many practice systems
+    export) is read as UTC rather than refused."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value  # refused by the type, with its own message
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else value
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+#: an event's time: with its offset, or UTC when written without one
+EventTime = Annotated[AwareDatetime, BeforeValidator(_assume_utc)]
+
+
 class Envelope(Contract):
     """Fields shared by every event on the bus.
 
@@ -33,7 +51,7 @@ class Envelope(Contract):
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     event_type: str
     schema_version: int = Field(default=1, ge=1)
-    occurred_at: AwareDatetime = Field(default_factory=utcnow)
+    occurred_at: EventTime = Field(default_factory=utcnow)
     source: str = Field(default="claimflow", min_length=1, max_length=64)
 
 

@@ -20,6 +20,9 @@ Three views of one claim, each a subclass of the one before:
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -29,6 +32,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictInt,
     StringConstraints,
     ValidationError,
@@ -52,6 +56,7 @@ from schemas.codes import (
     looks_like_icd10,
     normalize_icd10,
 )
+from schemas.errors import field_path, problem_of
 from schemas.status import Adjustment
 
 #: Hard ceiling on lines per claim (the 837P allows 50 service lines).
@@ -96,6 +101,17 @@ def _as_list(value: object) -> object:
     return value
 
 
+_MODIFIER_SEPARATORS = re.compile(r"[\s,;:]+")
+
+
+def _modifier_list(value: object) -> object:
+    """Modifiers sent as one text (``"26,59"``, ``"26 59"``, ``"26:59"`` as a practice system or
+    an X12 composite writes them) are a list of each; otherwise as ``_as_list``."""
+    if isinstance(value, str) and _MODIFIER_SEPARATORS.search(value.strip()):
+        return [part for part in _MODIFIER_SEPARATORS.split(value.strip()) if part]
+    return _as_list(value)
+
+
 def _object_or_empty(value: object) -> object:
     """An object sent as null, or as something that is not an object, is an empty one: the claim
     is still a claim, and the scrubber names each field it lacks."""
@@ -123,6 +139,14 @@ def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         return None
 
 
+def _pointer(value: object) -> object:
+    """A diagnosis pointer as the CMS-1500 writes it (box 24E: letters A-L for diagnoses 1-12)
+    is the 837P's number (SV107: 1-12)."""
+    if isinstance(value, str) and len(value.strip()) == 1 and "A" <= value.strip().upper() <= "L":
+        return ord(value.strip().upper()) - ord("A") + 1
+    return value
+
+
 LooseText = Annotated[str, BeforeValidator(_text)]
 LooseOptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
 LooseCode = Annotated[str, BeforeValidator(_code)]
@@ -130,6 +154,7 @@ LooseDiagnosis = Annotated[str, BeforeValidator(_diagnosis)]
 LooseDate = Annotated[date | None, WrapValidator(_or_none)]
 LooseDecimal = Annotated[Decimal | None, WrapValidator(_or_none)]
 LooseInt = Annotated[int | None, WrapValidator(_or_none)]
+LoosePointer = Annotated[int | None, BeforeValidator(_pointer), WrapValidator(_or_none)]
 NullableList = BeforeValidator(_as_list)
 NullableObject = BeforeValidator(_object_or_empty)
 
@@ -258,13 +283,13 @@ class ClaimLine(Contract):
 
     line_number: LooseInt = None
     procedure_code: LooseCode = ""
-    modifiers: Annotated[Sequence[LooseCode], NullableList] = Field(default_factory=list)
+    modifiers: Annotated[Sequence[LooseCode], BeforeValidator(_modifier_list)] = Field(default_factory=list)
     units: LooseDecimal = None
     unit_basis: LooseCode = Field(default="UN", description="UN units, MJ anesthesia minutes (SV103)")
     charge: LooseDecimal = None
     service_date: LooseDate = None
     service_end_date: LooseDate = Field(default=None, description="last day of a date range (DTP*472*RD8)")
-    diagnosis_pointers: Annotated[Sequence[LooseInt], NullableList] = Field(default_factory=list)
+    diagnosis_pointers: Annotated[Sequence[LoosePointer], NullableList] = Field(default_factory=list)
     line_control_number: LooseOptionalText = Field(
         default=None,
         description="line item control number (837P REF*6R): how a 277CA (REF*FJ) or an 835 names the line",
@@ -359,6 +384,13 @@ class ClaimSubmitted(Envelope):
     diagnoses: Annotated[Sequence[LooseDiagnosis], NullableList] = Field(default_factory=list)
     lines: Annotated[Sequence[ClaimLine], NullableList] = Field(default_factory=list)
     total_charge: LooseDecimal = None
+    #: values left out because they could not be read at all (``schemas.codec.salvage``): the
+    #: field's dotted path (list positions from 1) and the problem; the scrubber holds the claim
+    _unreadable: tuple[tuple[str, str], ...] = PrivateAttr(default=())
+
+    @property
+    def unreadable(self) -> tuple[tuple[str, str], ...]:
+        return self._unreadable
 
     @property
     def first_service_date(self) -> date:
@@ -440,15 +472,27 @@ class ValidClaim(ScrubbableClaim):
 
 def read_claim(data: bytes | str | dict[str, Any]) -> ClaimSubmitted:
     """The claim in ``data``: a ``ValidClaim`` when every value is well-formed, else the lenient
-    ``ClaimSubmitted`` (raises ``ValidationError`` only for input that is not a claim at all)."""
+    ``ClaimSubmitted``, else the claim with its unreadable values left out (``salvage``). Raises
+    ``ValidationError`` only for input that is not a claim at all (not JSON, not an object, no
+    readable claim_id)."""
     try:
         if isinstance(data, dict):
             return ValidClaim.model_validate(data)
         return ValidClaim.model_validate_json(data)
     except ValidationError:
+        pass
+    try:
         if isinstance(data, dict):
             return ClaimSubmitted.model_validate(data)
         return ClaimSubmitted.model_validate_json(data)
+    except ValidationError as exc:
+        if not isinstance(data, dict):
+            if any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise  # not JSON
+            data = json.loads(data)
+            if not isinstance(data, dict):
+                raise  # not an object
+        return salvage(ClaimSubmitted, data)
 
 
 def as_valid(claim: ClaimSubmitted) -> ValidClaim:
@@ -485,3 +529,95 @@ def x12_values(claim: ScrubbableClaim) -> list[tuple[str, str | None, int | None
             )
         ),
     ]
+
+
+# --- claims with values that cannot be read at all --------------------------------------------
+
+#: the fields without which an event is not one (a claim without a readable claim_id is a dead letter)
+IDENTITY_FIELDS = frozenset({"claim_id", "event_type"})
+#: envelope fields: transport, not claim values; one that cannot be read is taken as absent (its
+#: default) without an edit (an event id is then derived from the bytes)
+ENVELOPE_FIELDS = frozenset({"event_id", "schema_version", "occurred_at", "source"})
+_GONE, _ABSENT = object(), object()
+MAX_SALVAGE_ROUNDS = 25
+
+
+def salvage(model: type[ClaimSubmitted], data: dict[str, Any]) -> ClaimSubmitted:
+    """Read a claim whose values the lenient contract still refuses (a text field sent as a
+    boolean or an object, a line that is not an object, a coordination-of-benefits amount that is
+    not a number): each value refused is left out — a list item dropped, a field taken as absent,
+    and an item left without a field it needs dropped with it — until the rest reads. What was
+    left out is kept on the claim (``ClaimSubmitted.unreadable``, dotted paths with list positions
+    from 1) and the scrubber holds the claim with an edit naming each (CLAIM_FIELD_UNREADABLE).
+    Raises ``ValidationError`` when the claim's identity (its claim_id) cannot be read."""
+    data = copy.deepcopy(data)
+    unreadable: dict[str, str] = {}
+    for _ in range(MAX_SALVAGE_ROUNDS):
+        try:
+            claim = model.model_validate(data)
+        except ValidationError as exc:
+            errors = exc.errors(include_input=False, include_url=False)
+            removed = False
+            for err in errors:
+                loc, problem = tuple(err["loc"]), problem_of(err)
+                if err["type"] == "missing":  # the item lacks a field it needs: the item goes
+                    loc, problem = loc[:-1], f"it has no readable {loc[-1]}"
+                if not loc or loc[0] in IDENTITY_FIELDS:
+                    raise
+                at = _remove(data, loc)
+                if at is not None:
+                    removed = True
+                    if at[0] not in ENVELOPE_FIELDS:
+                        unreadable.setdefault(field_path(at), problem)
+            if not removed:
+                raise
+            _drop_gone(data)
+            continue
+        claim._unreadable = tuple(unreadable.items())
+        return claim
+    return model.model_validate(data)  # still refused after every round: raises
+
+
+def _remove(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """Mark gone the deepest value on ``loc`` that is in ``data`` (a loc may go on past the value,
+    into a union's member or a validator step); return where it was, or None if nothing was there.
+    List items are dropped after the round, so the positions of the round's other errors hold."""
+    parent, found = data, 0
+    for part in loc:
+        child = _child(parent, part)
+        if child is _GONE:
+            return None  # left out already (an earlier error of the round was about it)
+        if child is _ABSENT:
+            break
+        found += 1
+        if not isinstance(child, dict | list):
+            break
+        parent = child
+    if found == 0:
+        return None
+    at = loc[:found]
+    holder = data
+    for part in at[:-1]:
+        holder = holder[part]
+    holder[at[-1]] = _GONE
+    return at
+
+
+def _child(parent: Any, part: Any) -> Any:
+    if isinstance(parent, dict) and part in parent:
+        return parent[part]
+    if isinstance(parent, list) and isinstance(part, int) and 0 <= part < len(parent):
+        return parent[part]
+    return _ABSENT
+
+
+def _drop_gone(value: Any) -> None:
+    if isinstance(value, dict):
+        for key in [k for k, v in value.items() if v is _GONE]:
+            del value[key]
+        for v in value.values():
+            _drop_gone(v)
+    elif isinstance(value, list):
+        value[:] = [v for v in value if v is not _GONE]
+        for v in value:
+            _drop_gone(v)

@@ -17,11 +17,12 @@ from typing import TypeVar
 from pydantic import ValidationError
 
 from schemas import ClaimSubmitted, DeadLetter, Envelope, ValidClaim
+from schemas.claim import salvage
+from schemas.errors import describe_validation_error
 from schemas.outputs import DeadLetterReason
 
 M = TypeVar("M", bound=Envelope)
 
-MAX_ERRORS_REPORTED = 5
 
 #: Contracts read strict-first: the strict subclass when every value is well-formed (the common
 #: case, one pass), else the lenient model, whose wrong values the domain reports (a claim with a
@@ -45,37 +46,6 @@ class DecodeError(Exception):
         super().__init__(error)
         self.reason: DeadLetterReason = reason
         self.error = error
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """A readable, PHI-free summary: field path, problem type and message without input values."""
-    parts = []
-    for err in exc.errors(include_input=False, include_url=False)[:MAX_ERRORS_REPORTED]:
-        loc = ".".join(str(p) for p in err["loc"]) or "(event)"
-        msg = err["msg"]
-        if err["type"] == "value_error":
-            # our own validators quote the bad value; keep only the rule, not the value
-            msg = "invalid value: " + _strip_quoted(msg.removeprefix("Value error, "))
-        parts.append(f"{loc}: {msg}")
-    extra = exc.error_count() - MAX_ERRORS_REPORTED
-    if extra > 0:
-        parts.append(f"... and {extra} more")
-    return "; ".join(parts)
-
-
-def _strip_quoted(msg: str) -> str:
-    out, quote = [], None
-    for ch in msg:
-        if quote:
-            if ch == quote:
-                quote = None
-                out.append("…")
-            continue
-        if ch in "'\"":
-            quote = ch
-            continue
-        out.append(ch)
-    return "".join(out).strip()
 
 
 def decode(model: type[M], payload: bytes | None, max_bytes: int) -> M:
@@ -110,7 +80,16 @@ def decode(model: type[M], payload: bytes | None, max_bytes: int) -> M:
     try:
         return _with_stable_id(model.model_validate(data), payload)
     except ValidationError as exc:
-        raise DecodeError("schema_violation", describe_validation_error(exc)) from None
+        if model is not ClaimSubmitted:
+            raise DecodeError("schema_violation", describe_validation_error(exc)) from None
+        first = exc
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise DecodeError("schema_violation", type(exc).__name__) from None
+    # a claim: its wrong values are scrub edits, not a dead letter (see ``salvage``)
+    try:
+        return _with_stable_id(salvage(ClaimSubmitted, data), payload)  # type: ignore[return-value]
+    except ValidationError:
+        raise DecodeError("schema_violation", describe_validation_error(first)) from None
     except (ValueError, TypeError, RecursionError) as exc:
         raise DecodeError("schema_violation", type(exc).__name__) from None
 

@@ -143,7 +143,18 @@ PayerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 PlanType = Literal["medicare", "medicare_advantage", "medicaid", "commercial"]
 PLAN_TYPES: tuple[str, ...] = PlanType.__args__  # type: ignore[attr-defined]
 FrequencyCode = Literal["1", "7", "8"]
-GroupCode = Literal["CO", "PR", "OA", "PI"]
+
+
+def code_text(value: object) -> object:
+    """A code as payers' and practice systems' exports write it: a number is its text (CARC 50,
+    CLP02 4), case and surrounding spaces do not matter (``" co "`` is CO)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+#: CAS01 claim adjustment group code
+GroupCode = Annotated[Literal["CO", "PR", "OA", "PI"], BeforeValidator(code_text)]
 
 #: X12 claim status category codes (277CA / 276-277, code source 507): a letter, one or two digits,
 #: optionally one more letter (A0-A8, D0, E0-E4, F0-F4, F3F, F3N, P0-P5, R0-R16, ...). The

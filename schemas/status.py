@@ -12,22 +12,40 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from schemas.base import Contract, Envelope
-from schemas.codes import STATUS_CATEGORY_RE, GroupCode, Identifier, Money
+from schemas.codes import STATUS_CATEGORY_RE, GroupCode, Identifier, Money, code_text
 
 
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
+def _amount(value: object) -> object:
+    """An amount as exports write it: ``"$1,234.50"`` is 1234.50."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("$", "-$")) or "," in text:
+            return text.replace("$", "").replace(",", "")
+    return value
 
 
-CategoryCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=STATUS_CATEGORY_RE)]
-ReasonCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z0-9]{1,5}$")]
-RemarkCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z]{1,2}[0-9]{1,4}$")]
+def _remark(value: object) -> object:
+    """``MA-130`` and ``ma 130`` are MA130 (remark codes are a letter or two and digits)."""
+    value = code_text(value)
+    return value.replace("-", "").replace(" ", "") if isinstance(value, str) else value
+
+
+def _none_is_empty(value: object) -> object:
+    """A list sent as null is an empty one (an answer with no adjustments)."""
+    return [] if value is None else value
+
+
+CategoryCode = Annotated[str, BeforeValidator(code_text), StringConstraints(pattern=STATUS_CATEGORY_RE)]
+ReasonCode = Annotated[str, BeforeValidator(code_text), StringConstraints(pattern=r"^[A-Z0-9]{1,5}$")]
+RemarkCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,2}[0-9]{1,4}$"), BeforeValidator(_remark)]
 #: an amount as the payer sent it: negative when it takes money back (a reversal, CLP02 22)
-SignedMoney = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+SignedMoney = Annotated[Decimal, Field(max_digits=12, decimal_places=2), BeforeValidator(_amount)]
+#: an amount of 0 or more, as the payer sent it
+AnswerMoney = Annotated[Money, BeforeValidator(_amount)]
 
 
-EntityCode = Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z0-9]{2,3}$")]
-StatusCode = Annotated[str, StringConstraints(max_length=8)]
+EntityCode = Annotated[str, BeforeValidator(code_text), StringConstraints(pattern=r"^[A-Z0-9]{2,3}$")]
+StatusCode = Annotated[str, BeforeValidator(code_text), StringConstraints(max_length=8)]
 
 
 class StatusDetail(Contract):
@@ -50,7 +68,7 @@ class LineStatus(Contract):
     )
     procedure_code: str | None = Field(default=None, max_length=48, description="SVC01-2")
     modifiers: Sequence[str] = Field(default_factory=list, max_length=4, description="SVC01-3..6")
-    charge: Money | None = Field(default=None, description="SVC02, the line's charge")
+    charge: AnswerMoney | None = Field(default=None, description="SVC02, the line's charge")
     units: Decimal | None = Field(default=None, description="SVC07, the units of service")
     service_date: date | None = Field(default=None, description="DTP*472 (first day of a range)")
     service_end_date: date | None = Field(default=None, description="last day of a DTP*472 range")
@@ -65,10 +83,11 @@ class LineStatus(Contract):
 
 
 class ClaimStatus(Envelope):
-    """One status answer. The envelope's ``source`` names the channel: 277CA, 835 or portal."""
+    """One status answer. The envelope's ``source`` names the channel: 277CA, 277 (a status inquiry's
+    answer), 835 or portal."""
 
     event_type: Literal["claim_status"] = "claim_status"
-    source: Literal["277CA", "835", "portal"] = "277CA"
+    source: Literal["277CA", "277", "835", "portal"] = "277CA"
     claim_id: Identifier
     payer_claim_number: Identifier | None = None
     category_code: CategoryCode = Field(
@@ -82,7 +101,7 @@ class ClaimStatus(Envelope):
     more_statuses: Sequence[StatusDetail] = Field(
         default_factory=list, max_length=2, description="STC10 and STC11: further statuses for the claim"
     )
-    amount: Money | None = None
+    amount: AnswerMoney | None = None
     line_statuses: Sequence[LineStatus] = Field(
         default_factory=list,
         max_length=999,
@@ -123,21 +142,21 @@ class Denial(Envelope):
     source: str = Field(default="835", min_length=1, max_length=64)
     claim_id: Identifier
     payer_claim_number: Identifier | None = None
-    claim_status_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,2}$")] = Field(
-        description="835 CLP02: 1/2/3 processed, 4 denied, 22 reversal"
-    )
-    adjustments: list[Adjustment] = Field(
+    claim_status_code: Annotated[
+        str, StringConstraints(pattern=r"^[0-9]{1,2}$"), BeforeValidator(code_text)
+    ] = Field(description="835 CLP02: 1/2/3 processed, 4 denied, 22 reversal")
+    adjustments: Annotated[list[Adjustment], BeforeValidator(_none_is_empty)] = Field(
         default_factory=list,
         max_length=2000,
         description="this decision's adjustments (a reversal has none: see reversed_adjustments)",
     )
-    reversed_adjustments: list[Adjustment] = Field(
+    reversed_adjustments: Annotated[list[Adjustment], BeforeValidator(_none_is_empty)] = Field(
         default_factory=list,
         max_length=2000,
         description="reversal (CLP02 22) only: the adjustments of the decision it takes back, signed "
         "as the payer sent them (negative)",
     )
-    remark_codes: list[RemarkCode] = Field(
+    remark_codes: Annotated[list[RemarkCode], BeforeValidator(_none_is_empty)] = Field(
         default_factory=list, max_length=200, description="RARCs of the claim and its lines, each once"
     )
     paid_amount: SignedMoney = Field(
@@ -161,9 +180,11 @@ class Denial(Envelope):
 
 
 class ProviderAdjustmentItem(Contract):
-    reason_code: Annotated[str, BeforeValidator(_upper), StringConstraints(pattern=r"^[A-Z0-9]{2}$")] = Field(
-        description="PLB03-1 (e.g. WO overpayment recovery, L6 interest, 72 authorized return, FB "
-        "forwarding balance, CS adjustment)"
+    reason_code: Annotated[str, BeforeValidator(code_text), StringConstraints(pattern=r"^[A-Z0-9]{2}$")] = (
+        Field(
+            description="PLB03-1 (e.g. WO overpayment recovery, L6 interest, 72 authorized return, FB "
+            "forwarding balance, CS adjustment)"
+        )
     )
     reference: str | None = Field(
         default=None, max_length=50, description="PLB03-2: what it refers to (a claim, an invoice)"

@@ -73,7 +73,7 @@ def line(
     code: str,
     *,
     modifiers: list[str] | None = None,
-    units: int = 1,
+    units: int | str = 1,
     charge: str = "45.00",
     service_date: date = DEFAULT_DOS,
     pointers: list[int] | None = None,

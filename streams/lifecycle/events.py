@@ -104,6 +104,17 @@ def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
     )
 
 
+def _is_money(amount: Decimal | None) -> bool:
+    """Whether an amount fits the steps' money (0 or more, 10 digits and cents): a held claim's
+    total may be anything its coder typed (CLAIM_TOTAL_MISMATCH and the contract edits say so)."""
+    return (
+        amount is not None
+        and amount.is_finite()
+        and 0 <= amount < 10_000_000_000
+        and amount == amount.quantize(Decimal("0.01"))
+    )
+
+
 def step_for(
     claim: ClaimSubmitted,
     stage: LifecycleStage,
@@ -118,7 +129,7 @@ def step_for(
     so a valid one). A held claim's values may be wrong or missing: the step carries what it can."""
     valid = claim if isinstance(claim, ValidClaim) else None
     plan_type = claim.payer.plan_type
-    total = claim.total_charge if claim.total_charge is not None and claim.total_charge >= 0 else Decimal("0")
+    total = claim.total_charge if _is_money(claim.total_charge) else Decimal("0")
     return LifecycleEvent(
         event_id=derived_event_id(claim.event_id, f"lifecycle:{stage}"),
         occurred_at=claim.occurred_at,

@@ -31,6 +31,7 @@ from streams.scrub.rules.claim_data import (
     line_fields,
     mbi_is_valid,
     npis_valid,
+    oldest_birth_date,
     patient,
     providers,
     total_matches_lines,
@@ -167,7 +168,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         if "25" not in mods and pack.is_em(code):
             em_without_25 = True
         pointers = line.diagnosis_pointers
-        if line.charge <= 0 or not pointers or day > as_of:
+        if line.charge <= 0 or line.units < 1 or not pointers or day > as_of:
             add(line_fields)
         for p in pointers:
             if not 1 <= p <= dx_count:
@@ -202,8 +203,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         limit = mue_limits.get(code)
         if limit is not None and line.units > limit:
             add(mue)
-        if code in per_service and line.units > 1:
-            add(repeats)  # repeats billed as units on one line
+        if code in per_service and (line.units > 1 or line.units != line.units.to_integral_value()):
+            add(repeats)  # repeats billed as units on one line; a part of one service
         if code in qualifying:
             add(screening_without_visit)
         if mods:
@@ -299,7 +300,7 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         add(frequency_code)
     member_id = claim.patient.member_id
     birth = claim.patient.birth_date
-    if (birth is not None and birth > first) or (
+    if (birth is not None and (birth > first or birth < oldest_birth_date(first))) or (
         payer.requires_mbi and member_id and not mbi_is_valid(member_id)
     ):
         add(patient)

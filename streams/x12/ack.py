@@ -119,7 +119,7 @@ def _set_segments(st: SetResult, ack: str) -> list[list[str]]:
     for finding in st.findings:
         if finding.position < 1 or not finding.segment_id:
             continue
-        codes = [c for c, _ in finding.codes if c in IK304_CODES]
+        codes = [c for c, _ in (*finding.codes, *finding.noted) if c in IK304_CODES]
         elements = [e for e in finding.elements if e.code in IK403_CODES]
         if not codes and not elements:
             continue

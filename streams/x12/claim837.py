@@ -386,11 +386,13 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
             occurred_at = parse_datetime(seg.get(4), seg.get(5)) or occurred_at
             if seg.get(6) == "RP":
                 # BHT06 RP: encounter reporting (a capitated plan's data), not a claim for payment:
-                # no payer will pay or remit it, so it is not a claim claimflow tracks
-                view.notes.append(
-                    "837P set is encounter reporting (BHT06 RP), not a claim for payment: its claims are not published"
+                # no payer will pay or remit it, so it is not a claim claimflow tracks. Each claim
+                # is read and refused with the reason (dead-lettered, the 999 says E), so the
+                # sender is not told its claims went through.
+                view.not_taken = (
+                    "encounter reporting (BHT06 RP), not a claim for payment: send it as BHT06 CH "
+                    "if it is billed, or to the plan's encounter-data intake"
                 )
-                return []
         elif sid == "HL":
             finish(index - 1)
             ctx.enter_level(seg.get(3), index)

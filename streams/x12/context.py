@@ -30,6 +30,8 @@ class SetView:
     group_control: str
     #: what the mapping noticed and left out (no values: they may be PHI)
     notes: list[str] = field(default_factory=list)
+    #: why none of the set's items is taken although each was read (every one is refused with it)
+    not_taken: str | None = None
 
     @property
     def delimiters(self) -> Delimiters:

@@ -226,6 +226,10 @@ def _map(view: SetView, transaction: str, secret: bytes) -> SetOutput:
         )
     out = SetOutput("A", notes=list(dict.fromkeys(view.notes)))
     for raw in raws:
+        if view.not_taken is not None:
+            payload = json.dumps(raw, default=str).encode()
+            out.refused.append(Refusal(transaction, _item(transaction, raw), view.not_taken, payload))
+            continue
         try:
             out.events.append(route(raw))
         except ValidationError as exc:
@@ -369,8 +373,11 @@ def _interchange(
             outcome.events.extend(output.events)
             outcome.refused.extend(output.refused)
             outcome.notes.extend(f"{at}: {note}" for note in output.notes)
+            # syntax errors that change nothing the set says: read, and noted in the 999 (IK5 E)
+            noted = st.noted()
+            outcome.notes.extend(f"{at}: {note} (read as if left out; noted in the 999)" for note in noted)
             outcome.problems.extend(f"{at}: {problem}" for problem in output.problems)
-            group_verdicts.append(SetVerdict(st, output.code))
+            group_verdicts.append(SetVerdict(st, "E" if noted and output.code == "A" else output.code))
             if output.code == "R":
                 rejected += 1
             else:

@@ -59,10 +59,16 @@ class SegmentFinding:
     loop: str  # the guide's loop id (for people; the 999 has no room for it)
     codes: list[tuple[str, str]] = field(default_factory=list)  # IK304 and what it means here
     elements: list[ElementFinding] = field(default_factory=list)
+    #: syntax errors that do not reject the set (IK304 and what it means): the segment reads the
+    #: same without them; the 999 notes them (IK3, IK5 E)
+    noted: list[tuple[str, str]] = field(default_factory=list)
+
+    def where(self) -> str:
+        seg_id = self.segment_id if _SEGMENT_ID.match(self.segment_id) else "a segment with an invalid id"
+        return f"{seg_id} (segment {self.position}{', loop ' + self.loop if self.loop else ''})"
 
     def describe(self) -> list[str]:
-        seg_id = self.segment_id if _SEGMENT_ID.match(self.segment_id) else "a segment with an invalid id"
-        where = f"{seg_id} (segment {self.position}{', loop ' + self.loop if self.loop else ''})"
+        where = self.where()
         out = [f"{where}: {message}" for _, message in self.codes]
         out += [f"{where}: {e.message}" for e in self.elements]
         return out
@@ -89,6 +95,10 @@ class SetResult:
         for finding in self.findings:
             out.extend(finding.describe())
         return out
+
+    def noted(self) -> list[str]:
+        """The syntax errors noted without rejecting the set (``SegmentFinding.noted``)."""
+        return [f"{f.where()}: {message}" for f in self.findings for _, message in f.noted]
 
 
 @dataclass
@@ -307,6 +317,9 @@ def checked(
     found = cache.get(key)
     if found is None:
         problem = _segment_problem(seg)
+        if problem is TRAILING_SEPARATORS:  # the elements are checked as they read without them
+            seg = Segment(seg.elements[: _last_filled(seg.elements) + 1])
+            problem = _segment_problem(seg) or TRAILING_SEPARATORS
         errors = check_segment(node, seg, d)
         found = _NOTHING if problem is None and not errors else (problem, errors)
         if len(cache) >= _CACHE_LIMIT:
@@ -748,13 +761,29 @@ class _SetState:
         return found
 
 
+#: trailing element separators (``SVC*HC:97001*385.21*0.01*0424*1*~``): an X12 syntax error payers'
+#: systems commit often, and one that changes nothing the segment says. Noted, never rejected: a
+#: remittance refused for it would lose its payments and denials.
+TRAILING_SEPARATORS = (
+    "8",
+    "the segment ends with element separators (trailing empty elements must be left out)",
+)
+
+
+def _last_filled(elements: list[str]) -> int:
+    last = len(elements) - 1
+    while last > 0 and elements[last] == "":
+        last -= 1
+    return last
+
+
 def _segment_problem(seg: Segment) -> tuple[str, str] | None:
     """What pyx12's reader says of a segment before any guide: bad id, trailing separators, empty."""
     elements = seg.elements
     if not _SEGMENT_ID.match(elements[0]):
         return ("1", "the segment id is not a valid segment identifier")
     if len(elements) > 1 and elements[-1] == "":
-        return ("8", "the segment ends with element separators (trailing empty elements must be left out)")
+        return TRAILING_SEPARATORS
     if not any(elements[1:]):
         return ("8", "the segment is empty")
     return None
@@ -996,9 +1025,12 @@ class _Run:
         else:
             loop = ""
             problem, errors_here = _segment_problem(seg), []
-        problem = problem or numbering
-        if problem is not None or errors_here:
+        noted = problem if problem is TRAILING_SEPARATORS else None
+        problem = numbering if noted is not None else problem or numbering
+        if problem is not None or errors_here or noted is not None:
             finding = state.finding(sid, seg_count, loop)
+            if noted is not None:
+                finding.noted.append(noted)
             if problem is not None:
                 finding.codes.append(problem)
             for code, message, el in errors_here:

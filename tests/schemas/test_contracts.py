@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -68,9 +69,13 @@ def test_envelope_has_id_type_version_and_aware_time() -> None:
     assert claim.occurred_at.tzinfo is not None
 
 
-def test_naive_timestamp_is_rejected() -> None:
+def test_a_timestamp_without_its_offset_is_read_as_utc() -> None:
+    """Practice systems often export local times without an offset: the event is still an event
+    (read as UTC, as documented), not a dead letter; an unreadable time is still refused."""
+    claim = ClaimSubmitted.model_validate(claim_dict(occurred_at="2026-03-01T12:00:00"))
+    assert claim.occurred_at == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     with pytest.raises(ValidationError, match="occurred_at"):
-        ClaimSubmitted.model_validate(claim_dict(occurred_at="2026-03-01T12:00:00"))
+        ClaimSubmitted.model_validate(claim_dict(occurred_at="03/01/2026"))
 
 
 @pytest.mark.parametrize(
@@ -102,14 +107,64 @@ def test_wrong_values_fail_the_strict_contract_but_the_claim_is_read(
     [
         ({**claim_dict(), "event_type": "denial"}, "event_type"),
         ({k: v for k, v in claim_dict().items() if k != "claim_id"}, "claim_id"),
-        ({**claim_dict(), "lines": "93000"}, "lines"),
-        ({**claim_dict(), "lines": [["TEST"]]}, "lines"),  # a line that is not an object
+        ({**claim_dict(), "claim_id": {"id": "CLM-0001"}}, "claim_id"),
+        ({**claim_dict(), "claim_id": True}, "claim_id"),
     ],
 )
 def test_input_that_is_not_a_claim_is_refused(data: dict[str, object], field: str) -> None:
+    """Reference §3: only what has no claim id (or is another event) is not a claim."""
     with pytest.raises(ValidationError) as info:
         read_claim(data)
     assert field in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "left_out"),
+    [
+        ({"lines": "93000", "total_charge": "45.00"}, "lines"),  # a line that is not an object
+        ({"lines": [["TEST"]], "total_charge": "45.00"}, "lines.1"),
+        ({"billing_provider_npi": True}, "billing_provider_npi"),
+        ({"patient": {**claim_dict()["patient"], "last_name": ["PATIENT"]}}, "patient.last_name"),
+        ({"other_payers": [{"payer_id": "P1", "paid_amount": "abc"}]}, "other_payers.1.paid_amount"),
+        ({"other_payers": [{"payer_id": "P1", "rendering": "x"}]}, "other_payers.1.rendering"),
+        (
+            {
+                "other_payers": [
+                    {
+                        "payer_id": "P1",
+                        "adjustments": [{"group_code": "XX", "reason_code": "45", "amount": "1"}],
+                    }
+                ]
+            },
+            "other_payers.1.adjustments.1.group_code",
+        ),
+    ],
+)
+def test_a_value_that_cannot_be_read_is_left_out_and_named(change: dict[str, object], left_out: str) -> None:
+    """A claim with a readable claim id is a claim: a value no reading can make sense of (a text
+    field sent as a boolean or a list, a line that is not an object, another payer's amount that
+    is not a number) is left out and named on the claim, for the scrubber's edit."""
+    claim = read_claim(claim_dict(**change))
+    assert type(claim) is ClaimSubmitted and claim.claim_id == "CLM-0001"
+    assert left_out in dict(claim.unreadable)
+    assert all(ch not in problem for _, problem in claim.unreadable for ch in ("PATIENT", "abc"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("26,59", ["26", "59"]), ("26 59", ["26", "59"]), ("26:59", ["26", "59"]), ("26", ["26"])],
+)
+def test_modifiers_sent_as_one_text_are_each_a_modifier(value: str, expected: list[str]) -> None:
+    data = claim_dict()
+    data["lines"][0]["modifiers"] = value
+    assert list(read_claim(data).lines[0].modifiers) == expected
+
+
+def test_diagnosis_pointers_written_as_cms1500_letters_are_their_numbers() -> None:
+    """CMS-1500 box 24E points with letters A-L; the 837P's SV107 with numbers 1-12."""
+    data = claim_dict(diagnoses=["R07.9", "I48.91"])
+    data["lines"][0]["diagnosis_pointers"] = ["B", "a"]
+    assert list(read_claim(data).lines[0].diagnosis_pointers) == [2, 1]
 
 
 def test_a_wrong_line_value_fails_the_strict_contract_naming_the_line_field() -> None:
@@ -180,3 +235,39 @@ def test_every_event_model_has_an_exported_schema() -> None:
     for event_type in EVENT_MODELS:
         doc = json.loads(docs[f"{event_type}.schema.json"])
         assert doc["properties"]["event_type"]["const"] == event_type
+
+
+def test_payer_codes_are_read_as_payers_and_exports_write_them() -> None:
+    """A CARC sent as the number 50, CLP02 as 4, a group code in lower case or with spaces, a
+    remark written MA-130, an amount written $1,234.50, no adjustments sent as null: the same
+    values (X12 writes codes as text; JSON exports often as numbers). A denial is never lost over
+    how its values are written."""
+    denial = Denial.model_validate(
+        {
+            "claim_id": "C1",
+            "claim_status_code": 4,
+            "adjustments": [
+                {"group_code": "co", "reason_code": 50, "amount": "45.00"},
+                {"group_code": " PR ", "reason_code": "1", "amount": "5.00"},
+            ],
+            "remark_codes": ["n115", "MA-130"],
+            "paid_amount": "$1,234.50",
+            "reversed_adjustments": None,
+        }
+    )
+    assert denial.claim_status_code == "4"
+    assert denial.paid_amount == Decimal("1234.50") and denial.reversed_adjustments == []
+    assert [(a.group_code, a.reason_code) for a in denial.adjustments] == [("CO", "50"), ("PR", "1")]
+    assert denial.remark_codes == ["N115", "MA130"]
+    status = ClaimStatus.model_validate(
+        {"claim_id": "C1", "category_code": "a7", "status_code": 21, "source": "277"}
+    )
+    assert (status.category_code, status.status_code, status.source) == ("A7", "21", "277")
+    with pytest.raises(ValidationError, match="group_code"):
+        Denial.model_validate(
+            {
+                "claim_id": "C1",
+                "claim_status_code": "4",
+                "adjustments": [{"group_code": "XX", "reason_code": "50", "amount": "1"}],
+            }
+        )

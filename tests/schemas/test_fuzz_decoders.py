@@ -119,7 +119,6 @@ def test_mutated_and_truncated_claims_are_rejected_or_valid(mutation: dict[str, 
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"occurred_at": "2026-13-01T00:00:00Z"}, "occurred_at"),  # the envelope, not a claim value
         ({"claim_id": "x" * 500}, "claim_id"),
         ({"claim_id": None}, "claim_id"),
     ],
@@ -132,11 +131,33 @@ def test_what_cannot_be_read_as_a_claim_names_the_field(change: dict[str, Any], 
 
 @pytest.mark.parametrize(
     "change",
-    [{"total_charge": "-5.00"}, {"diagnoses": ["@@@"]}, {"place_of_service": "ABC"}, {"payer": None}],
+    [
+        {"total_charge": "-5.00"},
+        {"diagnoses": ["@@@"]},
+        {"place_of_service": "ABC"},
+        {"payer": None},
+        {"billing_provider_npi": True},
+        {"lines": ["93000"], "total_charge": "45.00"},
+        {"other_payers": "BLUEPEAK"},
+    ],
 )
 def test_a_claim_with_wrong_values_is_read_and_held(scrubber: Scrubber, change: dict[str, Any]) -> None:
     claim = decode(ClaimSubmitted, json.dumps(claim_dict(**change)).encode(), LIMIT)
     assert scrubber.scrub(claim, DEFAULT_AS_OF, make_encounter()).status == "held"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"occurred_at": "2026-13-01T00:00:00Z"}, {"event_id": "evt-001"}, {"schema_version": 0}, {"source": ""}],
+)
+def test_an_unreadable_envelope_field_is_taken_as_absent(scrubber: Scrubber, change: dict[str, Any]) -> None:
+    """The envelope is transport, not the claim's values: an unreadable one takes its default (an
+    event id derived from the bytes, so a redelivery is still the same event) and the claim is
+    scrubbed as sent."""
+    payload = json.dumps(claim_dict(**change)).encode()
+    claim = decode(ClaimSubmitted, payload, LIMIT)
+    assert claim.unreadable == () and claim.event_id == decode(ClaimSubmitted, payload, LIMIT).event_id
+    assert scrubber.scrub(claim, DEFAULT_AS_OF, make_encounter()).status == "clean"
 
 
 def test_ten_thousand_line_claim_is_refused_by_size_or_held() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from functools import lru_cache
 
 from schemas import ScrubbableClaim
@@ -67,6 +68,7 @@ def total_matches_lines(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
 
 @checks(
     "CLAIM_LINE_CHARGE_ZERO",
+    "CLAIM_UNITS_BELOW_ONE",
     "CLAIM_DX_POINTER_MISSING",
     "CLAIM_DX_POINTER_RANGE",
     "CLAIM_FUTURE_SERVICE_DATE",
@@ -77,10 +79,13 @@ def line_fields(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         n, code = line.line_number, line.procedure_code
         if line.charge <= 0:
             yield Finding("CLAIM_LINE_CHARGE_ZERO", n, {"line": n, "code": code, "charge": line.charge})
+        if 0 < line.units < 1:  # 0 and below: CLAIM_UNITS_INVALID (the format check)
+            yield Finding("CLAIM_UNITS_BELOW_ONE", n, {"line": n, "code": code, "units": line.units})
         if not line.diagnosis_pointers:
             yield Finding("CLAIM_DX_POINTER_MISSING", n, {"line": n, "code": code, "dx_count": dx_count})
         for pointer in line.diagnosis_pointers:
-            if not 1 <= pointer <= dx_count:
+            # with no diagnosis at all, CLAIM_NO_DIAGNOSIS says what is wrong
+            if dx_count and not 1 <= pointer <= dx_count:
                 yield Finding(
                     "CLAIM_DX_POINTER_RANGE",
                     n,
@@ -101,11 +106,26 @@ def frequency_code(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             yield Finding("CLAIM_REPLACEMENT_NOT_ACCEPTED", None, params)
 
 
+#: no patient is older (the oldest documented person lived 122 years): an older birth date is a typo
+MAX_AGE_YEARS = 125
+
+
+def oldest_birth_date(service_date: date) -> date:
+    return service_date.replace(year=service_date.year - MAX_AGE_YEARS, day=min(service_date.day, 28))
+
+
 @checks("PATIENT_BIRTH_DATE_INVALID", "PATIENT_MBI_FORMAT")
 def patient(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     person = facts.claim.patient
-    if person.birth_date is not None and person.birth_date > facts.first_date:
-        yield Finding("PATIENT_BIRTH_DATE_INVALID", None, {})
+    born = person.birth_date
+    if born is not None and born > facts.first_date:
+        yield Finding("PATIENT_BIRTH_DATE_INVALID", None, {"problem": "after the date of service"})
+    elif born is not None and born < oldest_birth_date(facts.first_date):
+        yield Finding(
+            "PATIENT_BIRTH_DATE_INVALID",
+            None,
+            {"problem": f"more than {MAX_AGE_YEARS} years before the date of service (a typo?)"},
+        )
     if ctx.payer.requires_mbi and person.member_id and not mbi_is_valid(person.member_id):
         yield Finding("PATIENT_MBI_FORMAT", None, {})
 

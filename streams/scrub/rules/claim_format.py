@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -36,6 +37,7 @@ FREQUENCIES = ("1", "7", "8")
 ICD10_EFFECTIVE = date(2015, 10, 1)
 
 FORMAT_RULES = (
+    "CLAIM_FIELD_UNREADABLE",
     "CLAIM_UNKNOWN_FIELD",
     "CLAIM_CONTRACT_INVALID",
     "CLAIM_NO_LINES",
@@ -79,6 +81,8 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
     add = out.append
     blocking = False
 
+    for name, problem in claim.unreadable:
+        add(Finding("CLAIM_FIELD_UNREADABLE", None, {"field": name, "problem": problem}))
     for name in claim.unknown_fields:
         add(Finding("CLAIM_UNKNOWN_FIELD", None, {"field": name}))
 
@@ -191,15 +195,38 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
     if claim.total_charge is None:
         add(Finding("CLAIM_TOTAL_MISSING", None, {"lines_total": claim.lines_total}))
 
-    if not out:
-        # nothing specific found, yet the strict contract refused the claim: say what it refused
+    if all(f.rule_id in ("CLAIM_UNKNOWN_FIELD", "CLAIM_FIELD_UNREADABLE") for f in out):
+        # nothing specific found, yet the strict contract may refuse the claim: say what it refused
+        # (unknown fields and unreadable values aside: their own edits name them)
+        data = claim.model_dump(mode="json", exclude=_extras(claim))
         try:
-            ValidClaim.model_validate(claim.model_dump(mode="json"))
+            ValidClaim.model_validate(data)
         except ValidationError as exc:
-            add(Finding("CLAIM_CONTRACT_INVALID", None, {"problem": describe_validation_error(exc)}))
+            add(
+                Finding(
+                    "CLAIM_CONTRACT_INVALID",
+                    None,
+                    {"problem": describe_validation_error(exc, one_based=True)},
+                )
+            )
     if blocking:
         return out, None
     return out, _scrubbable(claim)
+
+
+def _extras(claim: ClaimSubmitted) -> dict[str, Any]:
+    """The unknown fields of a claim as a ``model_dump`` exclusion (CLAIM_UNKNOWN_FIELD names them)."""
+    out: dict[str, Any] = {name: True for name in claim.model_extra or {}}
+    for part in ("patient", "payer"):
+        extra = getattr(claim, part).model_extra or {}
+        if extra:
+            out[part] = dict.fromkeys(extra, True)
+    lines = {
+        i: dict.fromkeys(line.model_extra, True) for i, line in enumerate(claim.lines) if line.model_extra
+    }
+    if lines:
+        out["lines"] = lines
+    return out
 
 
 def _scrubbable(claim: ClaimSubmitted) -> ScrubbableClaim:

@@ -132,8 +132,9 @@ def encounter_date(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 def interpreter(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     enc = ctx.encounter
     reader = enc.ecg.interpreting_provider_npi if enc is not None and enc.ecg is not None else None
-    if reader is None or reader == facts.claim.rendering_provider_npi:
-        return
+    rendering = facts.claim.rendering_provider_npi
+    if reader is None or not rendering or reader == rendering:
+        return  # no rendering NPI at all: PROVIDER_NPI_MISSING says so
     for line, part in zip(facts.claim.lines, facts.parts, strict=True):
         if part in ("global", "professional") and ctx.pack.needs_documentation(line.procedure_code):
             yield Finding(

@@ -68,13 +68,14 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 )
 
 
-@checks("UNITS_REPEAT_WITHOUT_MODIFIER", "UNITS_REPEAT_IN_ONE_LINE")
+@checks("UNITS_REPEAT_WITHOUT_MODIFIER", "UNITS_REPEAT_IN_ONE_LINE", "UNITS_NOT_WHOLE")
 def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """The same code (and the same part of it: global, -26, -TC) twice on one day of a claim: every
     line but one needs 76/77 (E/M aside). Which line carries the modifier does not matter (the
     repeat may be listed first): only a second line without it is held. A code whose unit is one
     service (an ECG: one tracing, one read) billed with more units on one line bills its repeats
-    there, without the modifier."""
+    there, without the modifier; its units are a count of services, so a fraction of one is
+    held."""
     pack = ctx.pack
     per_service = pack.per_service_codes
     repeat_mods = pack.repeat_modifiers
@@ -85,11 +86,17 @@ def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             code = line.procedure_code
             if pack.is_em(code):
                 continue
+            if code in per_service and line.units != line.units.to_integral_value():
+                yield Finding(
+                    "UNITS_NOT_WHOLE",
+                    line.line_number,
+                    {"line": line.line_number, "units": line.units, "code": code},
+                )
             # 71046 and 71046-26 bill two parts, not one X-ray twice (bundling explains them)
             key = (code, part(code, mods))
             if mods & repeat_mods:
                 continue
-            if code in per_service and (line.units or 1) > 1:
+            if code in per_service and line.units >= 2:
                 yield _in_one_line(line)
             seen[key] += 1
             if seen[key] > 1:

@@ -3,14 +3,18 @@ and spliced into claims-ready and the ready step is the same claim a plain encod
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 
-from schemas import ClaimHeld, ClaimReady, LifecycleEvent, ScrubResult, ValidClaim
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, LifecycleEvent, ScrubResult, ValidClaim
 from schemas.codec import decode, encode_spliced
 from schemas.topics import Topic
 from streams.agents.scrub import scrub_outputs
 from streams.scrub import Scrubber
-from tests.builders import line, make_claim, make_encounter
+from tests.builders import claim_dict, line, make_claim, make_encounter
 
 MAX = 1 << 20
 
@@ -46,3 +50,79 @@ def test_splicing_gives_the_event_a_plain_encode_gives() -> None:
     event = ClaimReady(claim=claim)
     spliced = encode_spliced(event, claim=claim.model_dump_json().encode())
     assert ClaimReady.model_validate_json(spliced) == event
+
+
+WILD_VALUES = [
+    None,
+    True,
+    0,
+    -1,
+    2**70,
+    1.5,
+    "",
+    "  ",
+    "45.005",
+    "12345678901234.00",
+    "-5.00",
+    "x" * 200,
+    "2026-02-30",
+    "ÄÖÜ",
+    ["a"],
+    {"a": 1},
+]
+CLAIM_FIELDS = [
+    "total_charge",
+    "frequency_code",
+    "payer",
+    "patient",
+    "billing_provider_npi",
+    "rendering_provider_npi",
+    "place_of_service",
+    "original_claim_number",
+    "replaces_claim_id",
+    "diagnoses",
+    "lines",
+    "other_payers",
+    "payer_responsibility",
+    "encounter_id",
+    "patient_key",
+]
+LINE_FIELDS = ["procedure_code", "modifiers", "units", "charge", "service_date", "diagnosis_pointers"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    field=st.sampled_from(CLAIM_FIELDS + LINE_FIELDS),
+    value=st.sampled_from(WILD_VALUES),
+)
+def test_a_readable_claim_with_any_wrong_value_is_scrubbed_and_its_outputs_are_valid_events(
+    scrubber: Scrubber, field: str, value: object
+) -> None:
+    """The rule: a readable claim with wrong values is a scrub edit, never a dead letter. Whatever
+    one value is, the claim is read, scrubbed, and every output it puts on the bus is an event its
+    topic's contract reads back (a held claim's step once crashed on a total of 45.005)."""
+    data = claim_dict()
+    if field in LINE_FIELDS:
+        data["lines"][0][field] = value
+    else:
+        data[field] = value
+    claim = decode(ClaimSubmitted, json.dumps(data).encode(), MAX)
+    result = scrubber.scrub(claim, claim.occurred_at.astimezone(UTC).date(), make_encounter())
+    contracts = {
+        Topic.CLAIMS_SCRUBBED: ScrubResult,
+        Topic.CLAIMS_READY: ClaimReady,
+        Topic.CLAIMS_HELD: ClaimHeld,
+        Topic.CLAIM_LIFECYCLE: LifecycleEvent,
+    }
+    for topic, payload in scrub_outputs(claim, result, make_encounter()):
+        decode(contracts[topic], payload, MAX)  # type: ignore[type-var]
+
+
+def test_a_total_that_does_not_fit_money_is_held_and_its_step_is_sent(scrubber: Scrubber) -> None:
+    for total in ("45.005", "12345678901234.00"):
+        claim = decode(ClaimSubmitted, json.dumps(claim_dict(total_charge=total)).encode(), MAX)
+        result = scrubber.scrub(claim, claim.occurred_at.astimezone(UTC).date(), make_encounter())
+        assert result.status == "held"
+        out = dict(scrub_outputs(claim, result, make_encounter()))
+        step = decode(LifecycleEvent, out[Topic.CLAIM_LIFECYCLE], MAX)
+        assert step.stage == "held" and step.total_charge == 0

@@ -41,7 +41,7 @@ def test_invalid_field_is_reported_with_file_and_field(packs_copy: Path) -> None
     with pytest.raises(DataFileError) as info:
         load_packs(packs_copy)
     message = str(info.value)
-    assert "core/pack.yaml" in message and "rules.CLAIM_UNKNOWN_FIELD.severity" in message
+    assert "core/pack.yaml" in message and "rules.CLAIM_FIELD_UNREADABLE.severity" in message
 
 
 def test_unknown_category_is_rejected(packs_copy: Path) -> None:

@@ -101,6 +101,11 @@ OFFICE_ECG = [{"claim_id": "OFFICE-1"}]  # the default claim: office 93000, enco
 CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # --- the claim as submitted: wrong or missing values are held with an edit, never dropped ---
     "CLAIM_UNKNOWN_FIELD": ({"claim": {"rendering_npi": VALID_NPIS[1]}}, {}),
+    # a text field sent as a boolean: left out when read, and named
+    "CLAIM_FIELD_UNREADABLE": (
+        {"claim": {"billing_provider_npi": True}},
+        {"claim": {"billing_provider_npi": VALID_NPIS[0]}},
+    ),
     "CLAIM_CONTRACT_INVALID": (
         {"claim": {"prior_authorization": "A" * 65}},
         {"claim": {"prior_authorization": "AUTH-1"}},
@@ -203,6 +208,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # --- claim data ---------------------------------------------------------------------------
     "CLAIM_TOTAL_MISMATCH": ({"claim": {"total_charge": "50.00"}}, {}),
     "CLAIM_LINE_CHARGE_ZERO": ({"claim": {"lines": [line(1, "93000", charge="0.00")]}}, {}),
+    # reference §3: units ≥ 1 (a tenth of a unit of a timed service is not a unit)
+    "CLAIM_UNITS_BELOW_ONE": (
+        {"claim": {"lines": [line(1, "97110", units="0.5")]}},
+        {"claim": {"lines": [line(1, "97110", units=1)]}},
+    ),
     "CLAIM_DX_POINTER_MISSING": ({"claim": {"lines": [line(1, "93000", pointers=[])]}}, {}),
     "CLAIM_DX_POINTER_RANGE": (
         {"claim": {"lines": [line(1, "93000", pointers=[3])]}},
@@ -347,6 +357,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
     ),
     # reference §1: a repeat ECG needs 76/77 — two units of 93000 on one line are two ECGs, unmarked
+    # one unit of an ECG is one tracing or one read: half of one is not billable
+    "UNITS_NOT_WHOLE": (
+        {"claim": {"lines": [line(1, "93000", units="1.5")]}},
+        {"claim": {"lines": [line(1, "93000", units=1)]}},
+    ),
     "UNITS_REPEAT_IN_ONE_LINE": (
         {"claim": {"lines": [line(1, "93000", units=2)]}, "encounter": {"ecg_fields": {"repeat_count": 2}}},
         {
@@ -1305,3 +1320,19 @@ def test_a_rhythm_strip_with_the_12_lead_needs_the_modifier_and_takes_it(scrubbe
     assert "BUNDLE_NCCI_MODIFIER_NEEDED" in fired(without) and without.status == "held"
     with_59 = scrub_case(scrubber, claim={"lines": [line(1, "93000"), line(2, "93042", modifiers=["59"])]})
     assert with_59.status == "clean" and not with_59.edits, with_59.edits
+
+
+@pytest.mark.parametrize(
+    ("birth_date", "held"),
+    [("1001-01-01", True), ("1890-06-30", True), ("1905-01-01", False), ("1960-05-01", False)],
+)
+def test_a_birth_date_no_living_patient_has_is_held_as_a_typo(
+    scrubber: Scrubber, birth_date: str, held: bool
+) -> None:
+    """837P DMG02 is a valid CCYYMMDD for 1001-01-01 (the X12 check accepts it); no patient is
+    125 years old, so the scrubber holds it for the registration record's date."""
+    result = scrub_case(scrubber, claim={"patient": {**PATIENT, "birth_date": birth_date}})
+    assert ("PATIENT_BIRTH_DATE_INVALID" in fired(result)) is held
+    if held:
+        edit = next(e for e in result.edits if e.rule_id == "PATIENT_BIRTH_DATE_INVALID")
+        assert "125 years before the date of service" in edit.message

@@ -408,16 +408,22 @@ def test_an_835_that_names_its_guide_in_st03_is_read_not_rejected() -> None:
     assert len(accepted(named)) == len(accepted(plain)) == 5
 
 
-def test_an_encounter_report_is_not_published_as_a_claim_for_payment() -> None:
+def test_an_encounter_report_is_not_published_as_a_claim_for_payment_and_the_sender_is_told() -> None:
     """BHT06 RP (reporting): a capitated plan's encounter data, which no payer pays or remits;
-    only CH (chargeable) sets are claims claimflow scrubs and tracks."""
+    only CH (chargeable) sets are claims claimflow scrubs and tracks. The sender must not read
+    "accepted": each claim is refused with the reason (its mapped claim kept for the dead letter)
+    and the 999 says accepted with errors noted (E)."""
     plain = interchange([("HC", "005010X222A1", "7004", [units_837p()])])
     reported = plain.replace("*093005*CH~", "*093005*RP~")
     assert reported != plain
     result = ingest_text(reported, SECRET)
-    assert result.verdict == "accepted", result.problems
+    assert result.verdict == "partly accepted"
     assert events(result) == []
-    assert any("encounter reporting (BHT06 RP)" in note for i in result.interchanges for note in i.notes)
+    (outcome,) = result.interchanges
+    (refusal,) = outcome.refused
+    assert refusal.item == "claim UNITS-CLM-001" and "BHT06 RP" in refusal.reason
+    assert b"UNITS-CLM-001" in refusal.payload
+    assert outcome.ack is not None and "IK5*E" in outcome.ack
     assert len(events(ingest_text(plain, SECRET))) == 1
 
 

@@ -275,6 +275,34 @@ def test_a_secondary_claim_goes_out_with_the_primary_payers_adjudication() -> No
     assert unwritable(anonymous) == ["other_payers[0] lacks what its COB loops need: subscriber_member_id"]
 
 
+def test_trailing_separators_in_a_remittance_are_noted_and_its_denials_read() -> None:
+    """``SVC*HC:97001*385.21*0.01*0424*1*~`` (a real payer's 835 ends segments with separators): an
+    X12 syntax error that changes nothing the segment says. Refusing the 835 would lose its
+    denials; it is read as if the empty elements were left out, and the 999 notes the error
+    (IK3 code 8, IK5 E: accepted, errors noted)."""
+    clean = claim_loop("TRAIL-1", "4", "0", cas="CAS*CO*50*100")
+    trailing = [seg + "*" if seg.startswith(("SVC", "CAS")) else seg for seg in clean]
+    expected = [r.event for r in accepted(remittance(clean)).events]
+    result = ingest_text(remittance(trailing), SECRET)
+    assert result.verdict == "accepted", result.problems
+    (denial,) = [r.event for r in result.events]
+    assert isinstance(denial, Denial) and denial.claim_status_code == "4"
+    assert [(a.group_code, a.reason_code, a.amount) for a in denial.adjustments] == [
+        ("CO", "50", Decimal("100"))
+    ]
+    assert denial.model_dump(exclude={"event_id"}) == expected[0].model_dump(exclude={"event_id"})
+    (outcome,) = result.interchanges
+    assert outcome.ack is not None and "IK5*E" in outcome.ack and "IK3*SVC*" in outcome.ack
+    assert any("ends with element separators" in note for note in result.notes)
+
+
+def test_a_segment_of_separators_only_is_still_refused() -> None:
+    """Only trailing empties are forgiven: a segment with nothing in it is still an error."""
+    loop = claim_loop("EMPTY-1", "4", "0", cas="CAS*CO*50*100")
+    loop.insert(2, "REF***")
+    assert ingest_text(remittance(loop), SECRET).verdict == "rejected"
+
+
 def test_a_long_remittance_keeps_its_decision_whole() -> None:
     """60 service lines, each with a CAS and the same two line remarks (LQ*HE): the claim's
     decision carries every adjustment and each remark once, never refused for its size."""
