@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
@@ -29,7 +28,7 @@ from streams.agents.encounters import lookup, lookup_raw
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
 from streams.runtime.faust_internals import set_current_event
-from streams.scrub import PatientHistory
+from streams.scrub import scrub_in_turn
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
@@ -47,14 +46,13 @@ def register(app: ClaimflowApp) -> None:
     async def scrub_and_emit(
         claim: ClaimSubmitted, encounter: Encounter | None, outbox: Outbox
     ) -> ScrubResult:
-        past = PatientHistory.decode(history.get(claim.patient_key) if claim.patient_key else None)
-        redelivered = past.has_seen(str(claim.event_id))
-        as_of = claim.occurred_at.astimezone(UTC).date()
-        result = app.scrubber.scrub(
-            claim, as_of, encounter, past.entries(), now=claim.occurred_at, learned=learned
+        stored = history.get(claim.patient_key) if claim.patient_key else None
+        turn = scrub_in_turn(
+            app.scrubber, claim, stored, encounter, app.settings.history_per_patient, learned=learned
         )
-        if not redelivered and claim.patient_key:
-            history[claim.patient_key] = past.with_claim(claim, app.settings.history_per_patient).encode()
+        result, redelivered = turn.result, turn.redelivered
+        if turn.stored is not None:
+            history[claim.patient_key] = turn.stored
         key = claim.claim_id.encode()
         for topic, value in scrub_outputs(claim, result, encounter):
             await outbox.send(topic, key, value)

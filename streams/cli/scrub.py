@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pydantic import ValidationError
 
@@ -26,7 +26,7 @@ from schemas import Encounter, read_claim
 from schemas.codec import describe_validation_error
 from streams.errors import ClaimflowError, ExitCode
 from streams.runtime.settings import load_settings
-from streams.scrub.context import HistoryEntry
+from streams.scrub import scrub_in_turn
 from streams.scrub.engine import Scrubber
 
 
@@ -55,7 +55,7 @@ def scrub_file(
     encounter_feed: bool = True,
     history_limit: int = 200,
 ) -> Counter[str]:
-    history: dict[str, list[HistoryEntry]] = defaultdict(list)
+    history: dict[str, dict[str, Any]] = {}  # per patient, as the scrub agent stores it
     stats: Counter[str] = Counter()
     with claims_path.open() as fh:
         for n, raw in enumerate(fh, start=1):
@@ -74,11 +74,13 @@ def scrub_file(
                 stats["errors"] += 1
                 continue
             encounter = encounters.get(claim.encounter_id) if claim.encounter_id else None
-            past = history[claim.patient_key] if claim.patient_key else []
-            result = scrubber.scrub(claim, as_of, encounter, past, encounter_feed=encounter_feed)
-            if claim.patient_key:
-                past = [h for h in past if h.claim_id != claim.claim_id] + HistoryEntry.from_claim(claim)
-                history[claim.patient_key] = past[-history_limit:]
+            stored = history.get(claim.patient_key) if claim.patient_key else None
+            turn = scrub_in_turn(
+                scrubber, claim, stored, encounter, history_limit, as_of=as_of, encounter_feed=encounter_feed
+            )
+            result = turn.result
+            if turn.stored is not None and claim.patient_key:
+                history[claim.patient_key] = turn.stored
             out.write(result.model_dump_json() + "\n")
             stats["claims"] += 1
             stats[result.status] += 1

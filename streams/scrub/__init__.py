@@ -2,7 +2,7 @@
 
 from streams.scrub.context import HistoryEntry, ScrubContext
 from streams.scrub.engine import Scrubber, scrub
-from streams.scrub.history import PatientHistory
+from streams.scrub.history import PatientHistory, ScrubTurn, scrub_in_turn
 from streams.scrub.packs import DataFileError, RulePack, load_packs
 from streams.scrub.payers import PayerDirectory, PayerProfile, load_payers
 
@@ -14,8 +14,10 @@ __all__ = [
     "PayerProfile",
     "RulePack",
     "ScrubContext",
+    "ScrubTurn",
     "Scrubber",
     "load_packs",
     "load_payers",
     "scrub",
+    "scrub_in_turn",
 ]

@@ -3,14 +3,23 @@ frequency and bundling edits across claims) and the claim events already counted
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, date
+from typing import TYPE_CHECKING, Any
 
-from schemas import ClaimSubmitted
+from schemas import ClaimSubmitted, Encounter, ScrubResult
 from streams.scrub.context import HistoryEntry
+
+if TYPE_CHECKING:
+    from streams.scrub.engine import Scrubber
+    from streams.trends import LearnedRate
 
 #: claim events remembered per patient, to tell a redelivered claim from a new one
 SEEN_PER_PATIENT = 64
+#: a row's last field: the (``seen_key`` of the) claim event that recorded it (rows stored before
+#: have none)
+RECORDED_BY = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,19 +39,50 @@ class PatientHistory:
     def encode(self) -> dict[str, Any]:
         return {"entries": list(self.rows), "seen": list(self.seen)}
 
-    def entries(self) -> list[HistoryEntry]:
-        return [HistoryEntry.decode(row) for row in self.rows]
+    def entries(self, redelivered: str | None = None) -> list[HistoryEntry]:
+        """The earlier lines; for a ``redelivered`` claim event (its id), the history as that
+        event first found it: lines recorded by claim events after it are left out, so a claim
+        redelivered after a crash is scrubbed to the same result as the first time."""
+        rows = self.rows
+        if redelivered is not None:
+            later = self._recorded_after(redelivered)
+            if later:
+                rows = tuple(r for r in rows if len(r) <= RECORDED_BY or r[RECORDED_BY] not in later)
+        return [HistoryEntry.decode(row) for row in rows]
+
+    def _recorded_after(self, event_id: str) -> frozenset[str]:
+        key = seen_key(event_id)
+        seen = self.seen
+        at = seen.index(key) if key in seen else seen.index(event_id) if event_id in seen else None
+        return frozenset(seen[at + 1 :]) if at is not None else frozenset()
 
     def has_seen(self, event_id: str) -> bool:
         return seen_key(event_id) in self.seen or event_id in self.seen  # (full ids: stored before)
 
-    def with_claim(self, claim: ClaimSubmitted, limit: int) -> PatientHistory:
-        """This claim's lines replace any earlier version of it (a corrected resend keeps one
-        copy); the newest ``limit`` lines by date of service are kept."""
-        rows = [r for r in self.rows if r[0] != claim.claim_id]
-        rows.extend(h.encode() for h in HistoryEntry.from_claim(claim))
-        rows.sort(key=lambda r: r[3])  # ISO dates sort as dates; stable for equal dates
+    def with_claim(self, claim: ClaimSubmitted, limit: int, sent: bool = True) -> PatientHistory:
+        """The history once this claim event is scrubbed. Only services billed count later
+        (reference §3: a duplicate is a service "already submitted"), so:
+
+        * a claim ``sent`` to the payer (clean) records its lines, replacing any earlier version of
+          it (a corrected resend keeps one copy) and the lines of the claim it replaces (a
+          replacement, frequency 7, supersedes it; a void, 8, takes it back and bills nothing);
+        * a held claim (not ``sent``) records nothing: it was never submitted, and its fix —
+          under its own id or a new one — must not be held as its duplicate. What was sent
+          before under its id stays.
+
+        The event is remembered either way (a redelivery is recognised); the newest ``limit``
+        lines by date of service are kept."""
         seen = (*self.seen, seen_key(str(claim.event_id)))[-SEEN_PER_PATIENT:]
+        if not sent:
+            return PatientHistory(self.rows, seen)
+        gone = {claim.claim_id}
+        if claim.frequency_code in ("7", "8") and claim.replaces_claim_id:
+            gone.add(claim.replaces_claim_id)
+        rows = [r for r in self.rows if r[0] not in gone]
+        if claim.frequency_code != "8":
+            key = seen_key(str(claim.event_id))
+            rows.extend([*h.encode(), key] for h in HistoryEntry.from_claim(claim))
+        rows.sort(key=lambda r: r[3])  # ISO dates sort as dates; stable for equal dates
         return PatientHistory(tuple(rows[-limit:]), seen)
 
 
@@ -50,3 +90,41 @@ def seen_key(event_id: str) -> str:
     """How a claim event is remembered: the first 64 bits of its id (a patient's last
     ``SEEN_PER_PATIENT`` claim events never collide in practice; half the bytes of the full id)."""
     return event_id.replace("-", "")[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class ScrubTurn:
+    """One claim event scrubbed in its turn: the result, the patient's history to store after it
+    (None: unchanged), and whether the event had been scrubbed before (a redelivery)."""
+
+    result: ScrubResult
+    stored: dict[str, Any] | None
+    redelivered: bool
+
+
+def scrub_in_turn(
+    scrubber: Scrubber,
+    claim: ClaimSubmitted,
+    stored: dict[str, Any] | None,
+    encounter: Encounter | None,
+    limit: int,
+    learned: Callable[[str], LearnedRate | None] | None = None,
+    as_of: date | None = None,
+    encounter_feed: bool = True,
+) -> ScrubTurn:
+    """Scrub a claim event against the patient's stored history, as the scrub agent does for each
+    one in arrival order: a redelivered event meets the history it first met (the same result),
+    and only a claim sent on (clean) is recorded as billed (``PatientHistory.with_claim``).
+    ``as_of``: the day it is scrubbed on (default: the day the claim was submitted)."""
+    past = PatientHistory.decode(stored)
+    event_id = str(claim.event_id)
+    redelivered = past.has_seen(event_id)
+    earlier = past.entries(redelivered=event_id if redelivered else None)
+    day = as_of if as_of is not None else claim.occurred_at.astimezone(UTC).date()
+    result = scrubber.scrub(
+        claim, day, encounter, earlier, now=claim.occurred_at, learned=learned, encounter_feed=encounter_feed
+    )
+    if redelivered or not claim.patient_key:
+        return ScrubTurn(result, None, redelivered)
+    after = past.with_claim(claim, limit, sent=result.status == "clean")
+    return ScrubTurn(result, after.encode(), redelivered)

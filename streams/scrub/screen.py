@@ -263,6 +263,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             add(same_service_two_codes)
         if em_without_25 and not history_codes.isdisjoint(pack.visit_codes):
             add(visit_needs_25)
+        if em_without_25 and payer.em_same_day_requires_25:
+            add(em_needs_25)  # the test may be on this provider's earlier claim of the day
         if not claim_codes.isdisjoint(history_codes) and not claim_codes.isdisjoint(pack.cms.mue.codes):
             add(mue)  # units of a code summed over this provider's claims of the day
     limited = payer.frequency_limit_codes
@@ -270,19 +272,21 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         payer_id = claim.payer.payer_id
         for freq in payer.frequency_limits:
             # the checker counts this claim and the patient's earlier claims of the code at this
-            # payer (at any, for a limit per patient) in the period ending on the code's first
-            # date (a window inside this one)
+            # payer (at any, for a limit per patient) in the busiest period that contains the
+            # code's first date (a window inside this one)
             if freq.code not in claim_codes:
                 continue
-            lo = None if freq.period == "lifetime" else first - timedelta(days=(freq.period_days or 1) - 1)
+            lifetime = freq.period == "lifetime"
+            period = timedelta(days=(freq.period_days or 1) - 1)
+            lo, hi = first - period, last + period
             # services: units of the earlier lines and of this claim's lines (a superset of
-            # what the checker counts: its window ends on the code's first date)
+            # what the checker counts)
             seen = sum(
                 h.units
                 for h in history
                 if h.procedure_code == freq.code
                 and (freq.per_patient or h.payer_id == payer_id)
-                and (lo is None or lo <= h.service_date <= last)
+                and (lifetime or lo <= h.service_date <= hi)
             )
             billed = sum(
                 ln.units if ln.units is not None else 1

@@ -178,10 +178,12 @@ def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
         for key, code, part, line_no, mods in billed:
             if line_no is None or mods & pack.repeat_modifiers:
                 continue
-            for okey, other, opart, other_line, _ in billed:
+            for okey, other, opart, other_line, other_mods in billed:
                 # the pair is reported once, on the later line of this claim
                 if other_line is not None and other_line > line_no:
                     continue
+                if other_mods & pack.repeat_modifiers:
+                    continue  # a repeat (76/77) is another tracing, whichever line carries it
                 if okey == related[key] and _overlap(part, opart):
                     info = pack.codes.get(code)
                     screening = code if info is not None and info.screening else other

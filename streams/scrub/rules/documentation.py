@@ -187,8 +187,10 @@ def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
             and not (second_read and h.rendering_provider_npi != npi)
         )
         # the record documents the repeat (more than one ECG that day): the first may be billed
-        # where claimflow does not see it
-        if here + same_record <= documented and (here > 1 or earlier or documented > 1):
+        # where claimflow does not see it. So may another physician's first ECG behind a 77 (its
+        # claim may come later, or through another billing office): this record's own ECG is
+        # the repeat, and one documented is enough
+        if here + same_record <= documented and (here > 1 or earlier or documented > 1 or "77" in used):
             continue
         for mod in sorted(used):
             yield Finding(

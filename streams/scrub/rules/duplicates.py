@@ -1,7 +1,8 @@
 """duplicate: the same service billed again, by the same provider or as another provider's read.
 
 * An exact duplicate: the same code (and part of it: global, -26, -TC), date of service, payer and
-  rendering provider on another claim (a repeat with 76/77 is not one).
+  rendering provider on another claim (a repeat with 76/77 is not one, whichever of the two lines
+  carries the modifier).
 * Another provider's interpretation the same day: a second read of a diagnostic test (global or
   professional part) by a different physician needs 77; when both claims reference the same
   encounter it is a second read of the same tracing, which Medicare pays once — an error without
@@ -37,6 +38,9 @@ def duplicates(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 if h.procedure_code == line.procedure_code
                 and h.payer_id == payer_id
                 and part(h.procedure_code, h.modifiers) == mine
+                # the earlier line may be the one marked as the repeat: which carries 76/77 does
+                # not matter (reference §1), so the order the claims arrive in does not either
+                and repeat_mods.isdisjoint(h.modifiers)
             ),
             None,
         )
@@ -69,6 +73,8 @@ def other_provider_reads(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findi
                 continue
             if cms.part(h.procedure_code, h.modifiers) not in INTERPRETING:
                 continue  # a tracing billed by someone else (a facility) is the usual split
+            if "77" in h.modifiers:
+                continue  # that read is marked as the repeat by another physician: this one is the first
             params = {
                 "line": line.line_number,
                 "code": line.procedure_code,

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from schemas.codes import looks_like_modifier
 from streams.scrub.cms.tables import Part
@@ -91,7 +91,10 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
     ptp = pack.cms.ptp
     complete = "ptp" in pack.cms.official
     for day, lines in facts.by_date.items():
+        # NCCI pairs are per provider and day, across claims (reference §1): the pair a modifier
+        # bypasses may be on this provider's earlier claim of the day
         present = {line.procedure_code for line, _ in lines}
+        present |= {h.procedure_code for h in ctx.same_day_history(facts.claim, day, same_provider=True)}
         for line, mods in lines:
             used = mods & pack.override_modifiers
             if not used:
@@ -114,17 +117,21 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
                     )
 
 
-@checks("MOD_25_REQUIRED", needs=("multi_line",))
+@checks("MOD_25_REQUIRED")
 def em_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    """A payer rule (default off): a same-day E/M billed with a diagnostic test needs 25."""
+    """A payer rule (default off): a same-day E/M billed with a diagnostic test needs 25 — the test
+    on this claim or on the same provider's earlier claim of the day."""
     pack = ctx.pack
-    if not ctx.payer.em_same_day_requires_25 or facts.single_line:
+    if not ctx.payer.em_same_day_requires_25:
         return
-    for _day, lines in facts.by_date.items():
-        has_test = any(
-            pack.needs_documentation(line.procedure_code)
-            or pack.cms.part(line.procedure_code, mods) is not None
-            for line, mods in lines
+
+    def is_test(code: str, mods: Iterable[str]) -> bool:
+        return pack.needs_documentation(code) or pack.cms.part(code, frozenset(mods)) is not None
+
+    for day, lines in facts.by_date.items():
+        earlier = ctx.same_day_history(facts.claim, day, same_provider=True)
+        has_test = any(is_test(line.procedure_code, mods) for line, mods in lines) or any(
+            is_test(h.procedure_code, h.modifiers) for h in earlier
         )
         if not has_test:
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from streams.scrub.context import ClaimFacts, ScrubContext
@@ -35,20 +35,19 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         if not lines:
             continue
         day = min(line.service_date for line in lines)
-        start = None if limit.period == "lifetime" else day - timedelta(days=(limit.period_days or 1) - 1)
         # services, not claims: every unit of every line counts (a repeat line with 76/77, or
         # two units, is a second service against the limit)
-        seen = sum(
-            (
-                h.units
-                for h in ctx.history
-                if h.procedure_code == limit.code
-                and (limit.per_patient or h.payer_id == claim.payer.payer_id)
-                and h.claim_id not in skip
-                and (start is None or start <= h.service_date <= day)
-            ),
-            Decimal(0),
-        )
+        earlier = [
+            (h.service_date, h.units)
+            for h in ctx.history
+            if h.procedure_code == limit.code
+            and (limit.per_patient or h.payer_id == claim.payer.payer_id)
+            and h.claim_id not in skip
+        ]
+        if limit.period == "lifetime":
+            seen = sum((units for _, units in earlier), Decimal(0))
+        else:
+            seen = _most_in_a_period(earlier, day, limit.period_days or 1)
         billed = sum((line.units if line.units is not None else Decimal(1) for line in lines), Decimal(0))
         if seen + billed > limit.count:
             yield Finding(
@@ -64,6 +63,21 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                     "billed": _count(billed),
                 },
             )
+
+
+def _most_in_a_period(services: list[tuple[date, Decimal]], day: date, days: int) -> Decimal:
+    """The most units of ``services`` in one period of ``days`` days that contains ``day``: the
+    claims of a patient need not arrive in date-of-service order, so the services billed after
+    ``day`` count as well as those before it (three services 40 days apart break a limit of two a
+    year whichever arrives last). The busiest such period starts on a service's date or on the
+    earliest start that still contains ``day``, or on ``day`` itself."""
+    first_start = day - timedelta(days=days - 1)
+    starts = {first_start, day} | {d for d, _ in services if first_start <= d <= day}
+    most = Decimal(0)
+    for start in starts:
+        end = start + timedelta(days=days - 1)
+        most = max(most, sum((units for d, units in services if start <= d <= end), Decimal(0)))
+    return most
 
 
 def _count(units: Decimal) -> str:

@@ -23,6 +23,7 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if not values:
         return
     claim = facts.claim
+    before_us = {other.payer_id for other in claim.other_payers if other.payer_id}
     for day, lines in facts.by_date.items():
         per_day: dict[str, Decimal] = defaultdict(Decimal)
         last_line: dict[str, int] = {}
@@ -49,7 +50,9 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         if not per_day:
             continue
         for h in ctx.same_day_history(claim, day, same_provider=True):
-            if h.procedure_code in per_day:
+            # the same services billed to the payer before this one (coordination of benefits:
+            # this claim lists it among its other payers) are these units again, not more
+            if h.procedure_code in per_day and h.payer_id not in before_us:
                 per_day[h.procedure_code] += h.units
         for code, units in per_day.items():
             limit = in_force[code]

@@ -1296,16 +1296,21 @@ def test_the_fix_for_a_second_read_leads_to_a_claim_that_is_sent(scrubber: Scrub
     assert not [e for e in result.edits if e.severity == "error"], result.edits
 
 
-@pytest.mark.parametrize(("documented", "held"), [(2, False), (1, True)])
+@pytest.mark.parametrize(
+    ("modifier", "documented", "held"),
+    [("77", 2, False), ("77", 1, False), ("76", 2, False), ("76", 1, True)],
+)
 def test_a_repeat_the_record_documents_is_not_held_when_the_first_ecg_is_billed_elsewhere(
-    scrubber: Scrubber, documented: int, held: bool
+    scrubber: Scrubber, modifier: str, documented: int, held: bool
 ) -> None:
-    """Reference §1: a repeat needs 76/77 "with the times documented". 93000-77 by a second
-    physician, the record documenting two ECGs that day: the first may be on a claim claimflow
-    does not see — no hold; a record of one ECG still holds it."""
+    """Reference §1: a repeat needs 76/77 "with the times documented"; "office 93000 in the
+    morning, ED 93010-77 by the ED physician in the evening" is legitimate. With 77 the first ECG
+    is another physician's — on a claim claimflow has not seen yet, or never sees (another billing
+    office): this physician's record of its own one ECG is enough, whatever order the claims
+    arrive in. With 76 the same physician did both: a record of one ECG holds it."""
     result = scrub_case(
         scrubber,
-        claim={"lines": [line(1, "93000", modifiers=["77"])]},
+        claim={"lines": [line(1, "93000", modifiers=[modifier])]},
         encounter={"ecg_fields": {"repeat_count": documented}},
     )
     assert ("MOD_REPEAT_UNDOCUMENTED" in fired(result)) is held

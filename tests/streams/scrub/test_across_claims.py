@@ -1,0 +1,215 @@
+"""A patient's claims scrubbed one after another, as the scrub agent does (``scrub_in_turn``): the
+edits that look across claims — duplicates, repeats, NCCI pairs and MUEs per provider and day,
+frequency limits — must not depend on the order the claims arrive in, and only what was billed
+counts (reference §1, §3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from schemas import ClaimSubmitted, ScrubResult
+from streams.scrub import PatientHistory, Scrubber, scrub_in_turn
+from tests.builders import INVALID_NPI, VALID_NPIS, claim_dict, commercial_patient, line, read_claim
+
+DOS = date(2026, 2, 10)
+ACME = {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"}
+BLUEPEAK = {"payer_id": "BLUEPEAK", "name": "BluePeak Commercial", "plan_type": "commercial"}
+OFFICE, ED = VALID_NPIS[1], VALID_NPIS[2]
+
+
+def claim(claim_id: str, *lines: dict[str, Any], **overrides: Any) -> ClaimSubmitted:
+    """A claim of the same patient without an encounter reference (documentation is a warning)."""
+    return read_claim(claim_dict(claim_id=claim_id, encounter_id=None, lines=list(lines), **overrides))
+
+
+def in_turn(scrubber: Scrubber, claims: Iterable[ClaimSubmitted]) -> list[ScrubResult]:
+    stored: dict[str, Any] | None = None
+    results = []
+    for c in claims:
+        turn = scrub_in_turn(scrubber, c, stored, None, limit=200)
+        stored = turn.stored if turn.stored is not None else stored
+        results.append(turn.result)
+    return results
+
+
+def errors(result: ScrubResult) -> set[str]:
+    return {e.rule_id for e in result.edits if e.severity == "error"}
+
+
+def test_a_held_claim_was_never_billed_so_its_fix_under_a_new_id_is_no_duplicate(scrubber: Scrubber) -> None:
+    """Reference §3: a duplicate is a service "already submitted"; a held claim never left."""
+    held = claim("C-1", line(1, "93000"), billing_provider_npi=INVALID_NPI)
+    fixed = claim("C-2", line(1, "93000"))
+    first, second = in_turn(scrubber, [held, fixed])
+    assert first.status == "held" and "PROVIDER_NPI_INVALID" in errors(first)
+    assert second.status == "clean", second.edits
+
+
+def test_a_held_screening_ecg_does_not_use_up_the_lifetime_limit(scrubber: Scrubber) -> None:
+    """G0403 is once per lifetime (reference §1): a G0403 held for a wrong NPI and sent again
+    fixed is the first one billed."""
+    ippe = [line(1, "G0402", charge="150.00"), line(2, "G0403")]
+    held = claim("S-1", *ippe, billing_provider_npi=INVALID_NPI, diagnoses=["Z00.00"])
+    fixed = claim("S-2", *ippe, diagnoses=["Z00.00"])
+    first, second = in_turn(scrubber, [held, fixed])
+    assert first.status == "held"
+    assert not errors(second) & {"DUP_CLAIM", "FREQ_LIMIT_EXCEEDED"}, second.edits
+
+
+def test_a_replaced_claim_leaves_the_history_with_its_replacement(scrubber: Scrubber) -> None:
+    """A replacement (frequency 7) supersedes the claim it names; replacing the replacement again
+    is no duplicate of the first (the payer has one claim for the service)."""
+    original = claim("R-1", line(1, "93000"), payer=BLUEPEAK, patient=commercial_patient())
+    second = claim(
+        "R-2", line(1, "93000"), payer=BLUEPEAK, patient=commercial_patient(),
+        frequency_code="7", replaces_claim_id="R-1", original_claim_number="PCN-1",
+    )  # fmt: skip
+    third = claim(
+        "R-3", line(1, "93000"), payer=BLUEPEAK, patient=commercial_patient(),
+        frequency_code="7", replaces_claim_id="R-2", original_claim_number="PCN-2",
+    )  # fmt: skip
+    results = in_turn(scrubber, [original, second, third])
+    assert [r.status for r in results] == ["clean", "clean", "clean"], [r.edits for r in results]
+
+
+def test_a_voided_claim_bills_nothing_so_the_service_may_be_billed_again(scrubber: Scrubber) -> None:
+    original = claim("V-1", line(1, "93000"), payer=BLUEPEAK, patient=commercial_patient())
+    void = claim(
+        "V-2", line(1, "93000"), payer=BLUEPEAK, patient=commercial_patient(),
+        frequency_code="8", replaces_claim_id="V-1", original_claim_number="PCN-1",
+    )  # fmt: skip
+    again = claim("V-3", line(1, "93000"), payer=BLUEPEAK, patient=commercial_patient())
+    *_, last = in_turn(scrubber, [original, void, again])
+    assert "DUP_CLAIM" not in errors(last), last.edits
+
+
+@pytest.mark.parametrize("repeat_first", [True, False])
+def test_which_claim_carries_the_repeat_modifier_does_not_matter(
+    scrubber: Scrubber, repeat_first: bool
+) -> None:
+    """Reference §1: a repeat the same day needs 76 on one of the two; either order is two ECGs."""
+    plain, repeat = claim("P-1", line(1, "93000")), claim("P-2", line(1, "93000", modifiers=["76"]))
+    results = in_turn(scrubber, [repeat, plain] if repeat_first else [plain, repeat])
+    assert all("DUP_CLAIM" not in errors(r) for r in results), [r.edits for r in results]
+
+
+@pytest.mark.parametrize("ed_first", [True, False])
+def test_the_office_ecg_and_the_ed_read_with_77_are_legitimate_in_either_order(
+    scrubber: Scrubber, ed_first: bool
+) -> None:
+    """Reference §1's own example: "office 93000 in the morning, ED 93010-77 by the ED physician
+    in the evening" — two tracings, two providers."""
+    office = claim("O-1", line(1, "93000"), rendering_provider_npi=OFFICE)
+    ed = claim("E-1", line(1, "93010", modifiers=["77"]), rendering_provider_npi=ED, place_of_service="23")
+    results = in_turn(scrubber, [ed, office] if ed_first else [office, ed])
+    assert [r.status for r in results] == ["clean", "clean"], [r.edits for r in results]
+
+
+def test_a_distinct_service_modifier_bypasses_a_pair_on_the_same_providers_earlier_claim(
+    scrubber: Scrubber,
+) -> None:
+    """NCCI pairs apply per provider and day, across claims (reference §1): 93005 (column 1) then a
+    rhythm strip at a separate documented time, 93041-XU (column 2, indicator 1), on a second claim
+    is the pair bypassed — not a modifier that "overrides nothing on this claim"."""
+    tracing = claim("T-1", line(1, "93005"))
+    strip = claim("T-2", line(1, "93041", modifiers=["XU"]))
+    _, second = in_turn(scrubber, [tracing, strip])
+    assert not errors(second) & {"MOD_OVERRIDE_WITHOUT_PAIR", "BUNDLE_NCCI_MODIFIER_NEEDED"}, second.edits
+
+
+def test_a_period_limit_counts_the_services_billed_after_the_claims_date_too(scrubber: Scrubber) -> None:
+    """Acme allows two 93000 in 365 days. Claims need not arrive in date order: services on day
+    80 and day 40 already billed, a claim for day 0 makes three within one year."""
+    d0 = date(2026, 3, 1)
+    sent_at = datetime(2026, 5, 25, 12, 0, tzinfo=UTC)
+
+    def acme(claim_id: str, day: date) -> ClaimSubmitted:
+        return claim(
+            claim_id, line(1, "93000", service_date=day), payer=ACME, patient=commercial_patient(),
+            occurred_at=sent_at.isoformat(),
+        )  # fmt: skip
+
+    results = in_turn(
+        scrubber, [acme("F-80", d0 + timedelta(80)), acme("F-40", d0 + timedelta(40)), acme("F-0", d0)]
+    )
+    assert [r.status for r in results[:2]] == ["clean", "clean"], [r.edits for r in results]
+    assert "FREQ_LIMIT_EXCEEDED" in errors(results[2])
+
+
+def test_a_period_limit_is_not_broken_by_services_a_year_apart_on_either_side(scrubber: Scrubber) -> None:
+    """Services 200 days before and 200 days after are never in one 365-day period together."""
+    d0 = date(2025, 6, 1)
+    days = [d0 - timedelta(200), d0 + timedelta(200), d0]
+    sent_at = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+    claims = [
+        claim(f"Y-{i}", line(1, "93000", service_date=day), payer=ACME, patient=commercial_patient(),
+              occurred_at=sent_at.isoformat())
+        for i, day in enumerate(days)
+    ]  # fmt: skip
+    last = in_turn(scrubber, claims)[-1]
+    assert "FREQ_LIMIT_EXCEEDED" not in errors(last), last.edits
+
+
+def test_the_same_services_sent_on_to_the_secondary_payer_are_not_more_units(scrubber: Scrubber) -> None:
+    """MUE 93005 = 5 per day (MAI 3: all the provider's units summed, reference §1). Three units
+    billed to the primary and the same three sent to the secondary, which lists the primary's
+    adjudication, are three units; three more units billed to another payer are six."""
+    primary = claim("M-1", line(1, "93005", units=3), payer=BLUEPEAK, patient=commercial_patient())
+    cob = {
+        "payer_id": "BLUEPEAK", "name": "BluePeak Commercial", "responsibility": "P",
+        "subscriber_member_id": "X1", "subscriber_last_name": "P", "paid_amount": "20.00",
+    }  # fmt: skip
+    secondary = claim(
+        "M-2", line(1, "93005", units=3), payer=ACME, patient=commercial_patient(),
+        payer_responsibility="S", other_payers=[cob],
+    )  # fmt: skip
+    other = claim("M-3", line(1, "93005", units=3), payer=ACME, patient=commercial_patient())
+    _, as_secondary = in_turn(scrubber, [primary, secondary])
+    assert "UNITS_MUE_EXCEEDED" not in errors(as_secondary), as_secondary.edits
+    _, more = in_turn(scrubber, [primary, other])
+    assert "UNITS_MUE_EXCEEDED" in errors(more)
+
+
+def test_a_documented_repeat_ecg_is_not_the_screening_ecg_billed_twice(scrubber: Scrubber) -> None:
+    """G0403 and 93000 for one tracing: one of them (reference §1). A 93000-76 is a second
+    tracing, whichever of the two claims arrives first."""
+    repeat = claim("G-1", line(1, "93000", modifiers=["76"]))
+    ippe = claim("G-2", line(1, "G0402", charge="150.00"), line(2, "G0403"), diagnoses=["Z00.00"])
+    _, second = in_turn(scrubber, [repeat, ippe])
+    assert "BUNDLE_SAME_SERVICE_TWO_CODES" not in errors(second), second.edits
+
+
+def test_a_same_day_visit_on_another_claim_needs_25_where_the_payer_asks_for_it(scrubber: Scrubber) -> None:
+    """Acme's rule (a payer rule, reference §1): a same-day E/M billed with a diagnostic test needs
+    25 — also when the test went out on the provider's earlier claim of the day."""
+    ecg = claim("E-1", line(1, "93000"), payer=ACME, patient=commercial_patient())
+    visit = claim("E-2", line(1, "99213", charge="90.00"), payer=ACME, patient=commercial_patient())
+    _, second = in_turn(scrubber, [ecg, visit])
+    assert "MOD_25_REQUIRED" in errors(second)
+    with_25 = claim(
+        "E-3", line(1, "99213", modifiers=["25"], charge="90.00"), payer=ACME, patient=commercial_patient()
+    )
+    _, fixed = in_turn(scrubber, [ecg, with_25])
+    assert "MOD_25_REQUIRED" not in errors(fixed)
+
+
+def test_a_redelivered_claim_meets_the_history_it_first_met(scrubber: Scrubber) -> None:
+    """At-least-once delivery: a claim event redelivered after a crash is scrubbed to the same
+    result, not against claims recorded after it (it would be its own later duplicate)."""
+    first = claim("D-1", line(1, "93000"))
+    later = claim("D-2", line(1, "93000", modifiers=["76"]))
+    stored: dict[str, Any] | None = None
+    results = []
+    for c in (first, later, first):
+        turn = scrub_in_turn(scrubber, c, stored, None, limit=200)
+        stored = turn.stored if turn.stored is not None else stored
+        results.append(turn)
+    assert results[2].redelivered and results[2].stored is None
+    assert results[2].result.edits == results[0].result.edits
+    history = PatientHistory.decode(stored)
+    assert {e.claim_id for e in history.entries()} == {"D-1", "D-2"}
+    assert {e.claim_id for e in history.entries(redelivered=str(first.event_id))} == {"D-1"}
