@@ -3,13 +3,16 @@ two codes for one service — all per provider (NCCI edits apply to one provider
 
 A diagnostic test's family (``RulePack.family_of``) and part come from the fee schedule: a code
 with PC/TC indicator 4 and the component codes CMS prices it from (93000 = 93005 + 93010), or a
-code with indicator 1 billed whole, with 26 or with TC (71045, 71045-26, 71045-TC). Lines with a
-repeat modifier (76/77) bill a separate test and are left out.
+code with indicator 1 billed whole, with 26 or with TC (71045, 71045-26, 71045-TC). A global with
+its own component by one provider is never payable (reference §1), a repeat modifier (76/77) on
+either line notwithstanding; a split (tracing and read by one provider) is one test, so lines
+with 76/77, which bill another test, are left out of it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 from schemas import ScrubbableClaim
 from streams.scrub.cms.tables import Part
@@ -24,11 +27,13 @@ def _label(code: str, part: Part, ctx: ScrubContext) -> str:
     return code
 
 
-def _earlier_parts(ctx: ScrubContext, history: list[HistoryEntry]) -> dict[str, dict[Part, str]]:
+def _earlier_parts(
+    ctx: ScrubContext, history: list[HistoryEntry], repeats: bool
+) -> dict[str, dict[Part, str]]:
     out: dict[str, dict[Part, str]] = {}
     repeat = ctx.pack.repeat_modifiers
     for h in history:
-        if repeat.intersection(h.modifiers):
+        if not repeats and repeat.intersection(h.modifiers):
             continue
         key = ctx.pack.family_of(h.procedure_code)
         part = ctx.pack.cms.part(h.procedure_code, h.modifiers)
@@ -40,6 +45,27 @@ def _earlier_parts(ctx: ScrubContext, history: list[HistoryEntry]) -> dict[str, 
 COMPONENTS: tuple[Part, ...] = ("technical", "professional")
 
 
+def _global_with_component(
+    billed: dict[Part, tuple[str, int]], before: dict[Part, str], day: date
+) -> Iterator[Finding]:
+    """A global (here or on the provider's earlier claim of the day) with its own component."""
+    global_here, global_before = billed.get("global"), before.get("global")
+    global_label = global_here[0] if global_here is not None else global_before
+    for comp in COMPONENTS:
+        comp_here, comp_before = billed.get(comp), before.get(comp)
+        if comp_here is not None:
+            comp_label, line_no = comp_here
+        elif global_here is not None and comp_before is not None:
+            comp_label, line_no = comp_before, global_here[1]
+        else:
+            continue  # a pair this claim takes no part in
+        yield Finding(
+            "BUNDLE_GLOBAL_WITH_COMPONENT",
+            line_no,
+            {"global_code": global_label, "component": comp_label, "service_date": day},
+        )
+
+
 @checks("BUNDLE_GLOBAL_WITH_COMPONENT", "BUNDLE_SPLIT_COMPONENTS")
 def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if facts.single_line and not ctx.history:
@@ -48,66 +74,58 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
     cms = ctx.pack.cms
     repeat = ctx.pack.repeat_modifiers
     for day, lines in facts.by_date.items():
+        # every line (the global-with-component check), and the lines without 76/77 (the split)
+        every: dict[str, dict[Part, tuple[str, int]]] = {}
         here: dict[str, dict[Part, tuple[str, int]]] = {}
         for line, mods in lines:
-            if mods & repeat:
-                continue
             part = cms.part(line.procedure_code, mods)
             key = ctx.pack.family_of(line.procedure_code) if part is not None else None
             if key is None or part is None:
                 continue
-            here.setdefault(key, {}).setdefault(
-                part, (_label(line.procedure_code, part, ctx), line.line_number)
-            )
-        if not here:
+            billed_as = (_label(line.procedure_code, part, ctx), line.line_number)
+            every.setdefault(key, {}).setdefault(part, billed_as)
+            if not mods & repeat:
+                here.setdefault(key, {}).setdefault(part, billed_as)
+        if not every:
             continue
-        earlier = _earlier_parts(ctx, ctx.same_day_history(claim, day, same_provider=True))
+        same_day = ctx.same_day_history(claim, day, same_provider=True)
+        earlier_every = _earlier_parts(ctx, same_day, repeats=True)
+        earlier = _earlier_parts(ctx, same_day, repeats=False)
+        with_global: set[str] = set()
+        for key, billed_every in every.items():
+            before_every = earlier_every.get(key, {})
+            if billed_every.get("global") is not None or before_every.get("global") is not None:
+                with_global.add(key)
+                yield from _global_with_component(billed_every, before_every, day)
         for key, billed in here.items():
+            if key in with_global:
+                continue  # a global is billed: the check above says what is wrong
+            # both parts by one provider: on this claim, or one here and one on an earlier claim
             before = earlier.get(key, {})
-            global_here = billed.get("global")
-            global_before = before.get("global")
-            if global_here is not None or global_before is not None:
-                global_label = global_here[0] if global_here is not None else global_before
-                for comp in COMPONENTS:
-                    comp_here = billed.get(comp)
-                    comp_before = before.get(comp)
-                    if comp_here is not None:
-                        comp_label, line_no = comp_here
-                    elif global_here is not None and comp_before is not None:
-                        comp_label, line_no = comp_before, global_here[1]
-                    else:
-                        continue  # a pair this claim takes no part in
-                    yield Finding(
-                        "BUNDLE_GLOBAL_WITH_COMPONENT",
-                        line_no,
-                        {"global_code": global_label, "component": comp_label, "service_date": day},
-                    )
+            technical, professional = billed.get("technical"), billed.get("professional")
+            if technical is not None and _in_facility(claim, technical[1], ctx):
+                # the technical part is the facility's: the place-of-service edit removes it,
+                # rather than this one merging the parts into a global it would hold
+                continue
+            if technical is not None and professional is not None:
+                labels, line_no = (technical[0], professional[0]), professional[1]
+            elif technical is not None and "professional" in before:
+                labels, line_no = (technical[0], before["professional"]), technical[1]
+            elif professional is not None and "technical" in before:
+                labels, line_no = (before["technical"], professional[0]), professional[1]
             else:
-                # both parts by one provider: on this claim, or one here and one on an earlier claim
-                technical, professional = billed.get("technical"), billed.get("professional")
-                if technical is not None and _in_facility(claim, technical[1], ctx):
-                    # the technical part is the facility's: the place-of-service edit removes it,
-                    # rather than this one merging the parts into a global it would hold
-                    continue
-                if technical is not None and professional is not None:
-                    labels, line_no = (technical[0], professional[0]), professional[1]
-                elif technical is not None and "professional" in before:
-                    labels, line_no = (technical[0], before["professional"]), technical[1]
-                elif professional is not None and "technical" in before:
-                    labels, line_no = (before["technical"], professional[0]), professional[1]
-                else:
-                    continue
-                yield Finding(
-                    "BUNDLE_SPLIT_COMPONENTS",
-                    line_no,
-                    {
-                        "technical": labels[0],
-                        "professional": labels[1],
-                        "global_code": key,
-                        "service_date": day,
-                        "pctc": cms.pctc(key),
-                    },
-                )
+                continue
+            yield Finding(
+                "BUNDLE_SPLIT_COMPONENTS",
+                line_no,
+                {
+                    "technical": labels[0],
+                    "professional": labels[1],
+                    "global_code": key,
+                    "service_date": day,
+                    "pctc": cms.pctc(key),
+                },
+            )
 
 
 @checks("BUNDLE_NCCI_NOT_OVERRIDABLE", "BUNDLE_NCCI_MODIFIER_NEEDED")

@@ -213,3 +213,25 @@ def test_a_redelivered_claim_meets_the_history_it_first_met(scrubber: Scrubber) 
     history = PatientHistory.decode(stored)
     assert {e.claim_id for e in history.entries()} == {"D-1", "D-2"}
     assert {e.claim_id for e in history.entries(redelivered=str(first.event_id))} == {"D-1"}
+
+
+@pytest.mark.parametrize(
+    ("component", "modifier"), [("93010", "76"), ("93005", "76"), ("93010", "77"), ("93010", "")]
+)
+def test_a_global_with_its_own_component_by_one_provider_is_held_whatever_modifier(
+    scrubber: Scrubber, component: str, modifier: str
+) -> None:
+    """Reference §1: 93000 with 93005 or 93010 by the same provider, patient and date: "never
+    payable" (global plus its own component; NCCI per provider). 76/77 do not bypass NCCI pairs
+    (59 may not bill a repeat either): the claim is held, on one claim or across two."""
+    part = line(2, component, modifiers=[modifier] if modifier else [])
+    (together,) = in_turn(scrubber, [claim("B-1", line(1, "93000"), part)])
+    assert "BUNDLE_GLOBAL_WITH_COMPONENT" in errors(together), together.edits
+    first = claim("B-2", {**part, "line_number": 1})
+    _, across = in_turn(scrubber, [first, claim("B-3", line(1, "93000"))])
+    assert "BUNDLE_GLOBAL_WITH_COMPONENT" in errors(across), across.edits
+
+
+def test_two_complete_ecgs_with_76_are_two_tests_not_a_global_with_its_component(scrubber: Scrubber) -> None:
+    (result,) = in_turn(scrubber, [claim("B-4", line(1, "93000"), line(2, "93000", modifiers=["76"]))])
+    assert not errors(result) & {"BUNDLE_GLOBAL_WITH_COMPONENT", "BUNDLE_SPLIT_COMPONENTS"}, result.edits
