@@ -43,6 +43,7 @@ from streams.scrub.rules.documentation import (
     diagnoses_documented,
     ecg_components,
     encounter_date,
+    encounter_place,
     encounter_policy,
     interpreter,
     repeat_documented,
@@ -74,6 +75,7 @@ SCREENED: frozenset[Checker] = frozenset(
         ecg_components,
         diagnoses_documented,
         encounter_date,
+        encounter_place,
         interpreter,
         repeat_documented,
         duplicates,
@@ -156,6 +158,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
                     add(ecg_components)
                 if day != enc.service_date:
                     add(encounter_date)
+                if claim.place_of_service_of(line) != enc.place_of_service:
+                    add(encounter_place)
                 if other_reader:
                     add(interpreter)
                 if mods and not pack.repeat_modifiers.isdisjoint(mods):

@@ -128,6 +128,31 @@ def encounter_date(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             )
 
 
+@checks("CLAIM_ENCOUNTER_POS_MISMATCH", needs=("encounter",))
+def encounter_place(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """The record says where the service was performed: a line billed elsewhere is a typo or the
+    wrong encounter — and a facility's test billed at an office place of service is paid as a
+    global the facility also bills (the place-of-service edits judge the claim's, not the
+    record's)."""
+    enc = ctx.encounter
+    if enc is None:
+        return
+    claim, facility = facts.claim, ctx.pack.facility_pos
+    for line in claim.lines:
+        pos = claim.place_of_service_of(line)
+        if not ctx.pack.needs_documentation(line.procedure_code) or pos == enc.place_of_service:
+            continue
+        if enc.place_of_service in facility and pos not in facility:
+            why = "a facility: the facility bills the tracing and the physician the interpretation"
+        else:
+            why = "where the record says the service was performed"
+        yield Finding(
+            "CLAIM_ENCOUNTER_POS_MISMATCH",
+            line.line_number,
+            {"line": line.line_number, "pos": pos, "encounter_pos": enc.place_of_service, "why": why},
+        )
+
+
 @checks("PROVIDER_INTERPRETER_MISMATCH", needs=("encounter",))
 def interpreter(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     enc = ctx.encounter

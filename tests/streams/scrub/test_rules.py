@@ -231,6 +231,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"payer": BLUEPEAK, "frequency_code": "7", "original_claim_number": "PCN-1"}},
     ),
     "CLAIM_ENCOUNTER_DATE_MISMATCH": ({"encounter": {"service_date": "2026-02-09"}}, {}),
+    # the record says outpatient hospital (a facility), the claim bills the global at the office
+    "CLAIM_ENCOUNTER_POS_MISMATCH": ({"encounter": {"place_of_service": "22"}}, {}),
     "PATIENT_BIRTH_DATE_INVALID": ({"claim": {"patient": {**PATIENT, "birth_date": "2026-02-11"}}}, {}),
     "PATIENT_MBI_FORMAT": (
         {"claim": {"patient": {**PATIENT, "member_id": "123456789A"}}},
@@ -1126,7 +1128,7 @@ def test_a_tracing_billed_in_a_facility_is_removed_never_turned_into_an_interpre
     its institutional claim"; tracing only is 93005, interpretation only 93010. A claim that shows
     a tracing alone is told to remove it — not to bill 93010, an interpretation nothing shows."""
     result = scrub_case(scrubber, claim={"place_of_service": pos, "lines": [line(1, "93005")]})
-    edit = next(e for e in result.edits if e.category == "place_of_service")
+    edit = next(e for e in result.edits if e.category == "place_of_service" and e.severity == "error")
     assert result.status == "held" and edit.fix.startswith("Remove line 1 (93005)")
     assert not edit.fix.startswith("Bill 93010")
 
@@ -1341,3 +1343,14 @@ def test_a_birth_date_no_living_patient_has_is_held_as_a_typo(
     if held:
         edit = next(e for e in result.edits if e.rule_id == "PATIENT_BIRTH_DATE_INVALID")
         assert "125 years before the date of service" in edit.message
+
+
+def test_a_facility_test_billed_at_the_office_says_why_the_place_matters(scrubber: Scrubber) -> None:
+    """Reference §1: in a facility (22) the physician bills 93010 and the facility the tracing; a
+    93000 billed at 11 for a test the record places in the hospital is paid as a global the
+    facility also bills. A warning (the claim's place of service may be the right one), naming
+    both places."""
+    result = scrub_case(scrubber, encounter={"place_of_service": "22"})
+    edit = next(e for e in result.edits if e.rule_id == "CLAIM_ENCOUNTER_POS_MISMATCH")
+    assert edit.severity == "warning" and "11" in edit.message and "22" in edit.message
+    assert "facility bills the tracing" in edit.message
