@@ -285,10 +285,14 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             lo, hi = first - period, last + period
             # services: units of the earlier lines and of this claim's lines (a superset of
             # what the checker counts)
+            family = pack.family_of(freq.code)  # the screening ECG counts its family's parts
             seen = sum(
                 h.units
                 for h in history
-                if h.procedure_code == freq.code
+                if (
+                    h.procedure_code == freq.code
+                    or (family is not None and pack.family_of(h.procedure_code) == family)
+                )
                 and (freq.per_patient or h.payer_id == payer_id)
                 and (lifetime or lo <= h.service_date <= hi)
             )

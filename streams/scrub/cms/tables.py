@@ -30,6 +30,13 @@ from streams.scrub.cms.ptp import PtpIndex, load_ptp
 log = logging.getLogger("claimflow.scrub")
 
 Part = Literal["global", "technical", "professional"]
+
+
+def parts_overlap(a: Part, b: Part) -> bool:
+    """Whether two parts of one test bill something twice (the global is both parts)."""
+    return a == b or "global" in (a, b)
+
+
 TABLES = ("ptp", "mue", "fees", "hcpcs")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from schemas import ScrubbableClaim
-from streams.scrub.cms.tables import Part
+from streams.scrub.cms.tables import Part, parts_overlap
 from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.registry import Finding, checks
 
@@ -157,10 +157,6 @@ def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                     yield Finding("BUNDLE_NCCI_MODIFIER_NEEDED", line.line_number, params)
 
 
-def _overlap(a: Part, b: Part) -> bool:
-    return a == b or "global" in (a, b)
-
-
 @checks("BUNDLE_SAME_SERVICE_TWO_CODES")
 def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """Two families that bill the same service (the IPPE screening ECG and the diagnostic ECG):
@@ -202,7 +198,7 @@ def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
                     continue
                 if other_mods & pack.repeat_modifiers:
                     continue  # a repeat (76/77) is another tracing, whichever line carries it
-                if okey == related[key] and _overlap(part, opart):
+                if okey == related[key] and parts_overlap(part, opart):
                     info = pack.codes.get(code)
                     screening = code if info is not None and info.screening else other
                     diagnostic = other if screening == code else code

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-from streams.scrub.context import ClaimFacts, ScrubContext
+from streams.scrub.cms.tables import parts_overlap
+from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.registry import Finding, checks
 
 
@@ -35,12 +36,13 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         if not lines:
             continue
         day = min(line.service_date for line in lines)
+        same_service = _same_service(ctx, limit.code)
         # services, not claims: every unit of every line counts (a repeat line with 76/77, or
         # two units, is a second service against the limit)
         earlier = [
             (h.service_date, h.units)
             for h in ctx.history
-            if h.procedure_code == limit.code
+            if same_service(h)
             and (limit.per_patient or h.payer_id == claim.payer.payer_id)
             and h.claim_id not in skip
         ]
@@ -63,6 +65,28 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                     "billed": _count(billed),
                 },
             )
+
+
+def _same_service(ctx: ScrubContext, code: str) -> Callable[[HistoryEntry], bool]:
+    """Which earlier lines are the limited service again. A limit counts its own code, except on
+    the screening ECG (reference §1: G0403 complete, G0404 tracing, G0405 interpretation: once per
+    lifetime), one service billed whole or in parts: an earlier line of the family counts when it
+    billed the same part (the complete code bills both), so G0404 and G0405 by two providers are
+    one screening ECG, and a G0405 after a G0403 is a second read."""
+    pack = ctx.pack
+    info = pack.codes.get(code)
+    family = pack.family_of(code)
+    part = pack.cms.part(code)
+    if info is None or not info.screening or family is None or part is None:
+        return lambda h: h.procedure_code == code
+
+    def same(h: HistoryEntry) -> bool:
+        if pack.family_of(h.procedure_code) != family:
+            return False
+        earlier = pack.cms.part(h.procedure_code, h.modifiers)
+        return earlier is not None and parts_overlap(part, earlier)
+
+    return same
 
 
 def _most_in_a_period(services: list[tuple[date, Decimal]], day: date, days: int) -> Decimal:

@@ -235,3 +235,21 @@ def test_a_global_with_its_own_component_by_one_provider_is_held_whatever_modifi
 def test_two_complete_ecgs_with_76_are_two_tests_not_a_global_with_its_component(scrubber: Scrubber) -> None:
     (result,) = in_turn(scrubber, [claim("B-4", line(1, "93000"), line(2, "93000", modifiers=["76"]))])
     assert not errors(result) & {"BUNDLE_GLOBAL_WITH_COMPONENT", "BUNDLE_SPLIT_COMPONENTS"}, result.edits
+
+
+def test_the_screening_ecg_is_once_per_lifetime_whole_or_in_parts(scrubber: Scrubber) -> None:
+    """Reference §1: G0403 complete / G0404 tracing / G0405 interpretation — the screening ECG
+    with the IPPE, once per lifetime. A G0405 years after a G0403 reads a second screening ECG;
+    G0404 by one provider and G0405 by another the same day are one."""
+    ippe = line(1, "G0402", charge="150.00")
+    first = claim("L-1", ippe, line(2, "G0403"), diagnoses=["Z00.00"])
+    later = claim(
+        "L-2", line(1, "G0405", service_date=date(2028, 1, 10)), diagnoses=["Z00.00"],
+        occurred_at="2028-01-20T12:00:00+00:00",
+    )  # fmt: skip
+    _, second = in_turn(scrubber, [first, later])
+    assert "FREQ_LIMIT_EXCEEDED" in errors(second), second.edits
+    tracing = claim("L-3", ippe, line(2, "G0404"), diagnoses=["Z00.00"], rendering_provider_npi=OFFICE)
+    read = claim("L-4", line(1, "G0405"), diagnoses=["Z00.00"], rendering_provider_npi=ED)
+    results = in_turn(scrubber, [tracing, read])
+    assert all("FREQ_LIMIT_EXCEEDED" not in errors(r) for r in results), [r.edits for r in results]
