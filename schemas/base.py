@@ -26,6 +26,8 @@ def _assume_utc(value: object) -> object:
     """A timestamp written without its offset (``2026-03-01T12:00:00``, as many practice systems
     export) is read as UTC rather than refused."""
     if isinstance(value, str):
+        if value.endswith(("Z", "z")) or value[-6:-5] in ("+", "-"):
+            return value  # the common case: an offset is written (±HH:MM or Z)
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:

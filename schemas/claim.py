@@ -32,7 +32,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    PrivateAttr,
     StrictInt,
     StringConstraints,
     ValidationError,
@@ -384,13 +383,14 @@ class ClaimSubmitted(Envelope):
     diagnoses: Annotated[Sequence[LooseDiagnosis], NullableList] = Field(default_factory=list)
     lines: Annotated[Sequence[ClaimLine], NullableList] = Field(default_factory=list)
     total_charge: LooseDecimal = None
-    #: values left out because they could not be read at all (``schemas.codec.salvage``): the
-    #: field's dotted path (list positions from 1) and the problem; the scrubber holds the claim
-    _unreadable: tuple[tuple[str, str], ...] = PrivateAttr(default=())
 
     @property
     def unreadable(self) -> tuple[tuple[str, str], ...]:
-        return self._unreadable
+        """Values left out because they could not be read at all (``salvage``): the field's
+        dotted path (list positions from 1) and the problem; the scrubber holds the claim. Kept
+        beside the fields, not as one (a pydantic private attribute costs every claim read)."""
+        found: tuple[tuple[str, str], ...] = self.__dict__.get(UNREADABLE, ())
+        return found
 
     @property
     def first_service_date(self) -> date:
@@ -539,6 +539,8 @@ IDENTITY_FIELDS = frozenset({"claim_id", "event_type"})
 #: default) without an edit (an event id is then derived from the bytes)
 ENVELOPE_FIELDS = frozenset({"event_id", "schema_version", "occurred_at", "source"})
 _GONE, _ABSENT = object(), object()
+#: where a salvaged claim keeps what was left out (``ClaimSubmitted.unreadable``)
+UNREADABLE = "_unreadable"
 MAX_SALVAGE_ROUNDS = 25
 
 
@@ -573,7 +575,7 @@ def salvage(model: type[ClaimSubmitted], data: dict[str, Any]) -> ClaimSubmitted
                 raise
             _drop_gone(data)
             continue
-        claim._unreadable = tuple(unreadable.items())
+        claim.__dict__[UNREADABLE] = tuple(unreadable.items())
         return claim
     return model.model_validate(data)  # still refused after every round: raises
 
