@@ -10,8 +10,10 @@ Three views of one claim, each a subclass of the one before:
   Wrong *values* — a 9-digit NPI, a 4-character procedure code, a malformed diagnosis, an empty
   member id, a date or amount that cannot be read (kept as ``None``), an unknown field — are not
   refused here: the scrubber holds the claim with an edit that names the field and the fix
-  (``streams/scrub/rules/claim_format.py``). Only input that cannot be read as a claim at all is a
-  dead letter.
+  (``streams/scrub/rules/claim_format.py``). A value that no reading makes sense of (a text field
+  sent as ``true``, a line that is not an object) is left out by ``salvage`` and named on the
+  claim (``unreadable``) for the scrubber's edit. Only input that cannot be read as a claim at all
+  (no readable ``claim_id``) is a dead letter.
 * ``ScrubbableClaim`` — every value a rule needs to be asked is present and typed (lines with
   their dates of service, units and charges; the plan type). The scrubber's rules work on it.
 * ``ValidClaim`` — every value is well-formed (the strict contract). ``claims-ready``, corrected

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -14,13 +15,19 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 from schemas.base import Contract, Envelope
 from schemas.codes import STATUS_CATEGORY_RE, GroupCode, Identifier, Money, code_text
 
+_THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
+
 
 def _amount(value: object) -> object:
-    """An amount as exports write it: ``"$1,234.50"`` is 1234.50."""
+    """An amount as exports write it: ``"$1,234.50"`` is 1234.50. Only a thousands separator is
+    taken out (``"45,00"``, a decimal comma, is refused rather than read as 4500)."""
     if isinstance(value, str):
         text = value.strip()
-        if text.startswith(("$", "-$")) or "," in text:
-            return text.replace("$", "").replace(",", "")
+        if text.startswith(("$", "-$")):
+            text = text.replace("$", "", 1)
+        if "," in text and _THOUSANDS.fullmatch(text):
+            text = text.replace(",", "")
+        return text
     return value
 
 

@@ -271,3 +271,13 @@ def test_payer_codes_are_read_as_payers_and_exports_write_them() -> None:
                 "adjustments": [{"group_code": "XX", "reason_code": "50", "amount": "1"}],
             }
         )
+
+
+def test_a_decimal_comma_is_refused_not_read_as_thousands() -> None:
+    """Only a thousands separator is taken out of an amount: "45,00" (a decimal comma) would be
+    read as 4,500 — money read wrong is worse than an answer dead-lettered with its reason."""
+    with pytest.raises(ValidationError, match="paid_amount"):
+        Denial.model_validate({"claim_id": "C1", "claim_status_code": "1", "paid_amount": "45,00"})
+    assert Denial.model_validate(
+        {"claim_id": "C1", "claim_status_code": "1", "paid_amount": "12,345.50"}
+    ).paid_amount == Decimal("12345.50")
