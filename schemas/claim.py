@@ -483,18 +483,15 @@ def read_claim(data: bytes | str | dict[str, Any]) -> ClaimSubmitted:
         return ValidClaim.model_validate_json(data)
     except ValidationError:
         pass
-    try:
-        if isinstance(data, dict):
-            return ClaimSubmitted.model_validate(data)
-        return ClaimSubmitted.model_validate_json(data)
-    except ValidationError as exc:
-        if not isinstance(data, dict):
-            if any(e["type"] == "json_invalid" for e in exc.errors()):
-                raise  # not JSON
-            data = json.loads(data)
-            if not isinstance(data, dict):
-                raise  # not an object
-        return salvage(ClaimSubmitted, data)
+    if not isinstance(data, dict):
+        try:
+            parsed = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return ClaimSubmitted.model_validate_json(data)  # not JSON: raises, saying so
+        if not isinstance(parsed, dict):
+            return ClaimSubmitted.model_validate(parsed)  # not an object: raises
+        data = parsed
+    return salvage(data)
 
 
 def as_valid(claim: ClaimSubmitted) -> ValidClaim:
@@ -546,21 +543,25 @@ UNREADABLE = "_unreadable"
 MAX_SALVAGE_ROUNDS = 25
 
 
-def salvage(model: type[ClaimSubmitted], data: dict[str, Any]) -> ClaimSubmitted:
-    """Read a claim whose values the lenient contract still refuses (a text field sent as a
-    boolean or an object, a line that is not an object, a coordination-of-benefits amount that is
-    not a number): each value refused is left out — a list item dropped, a field taken as absent,
-    and an item left without a field it needs dropped with it — until the rest reads. What was
-    left out is kept on the claim (``ClaimSubmitted.unreadable``, dotted paths with list positions
-    from 1) and the scrubber holds the claim with an edit naming each (CLAIM_FIELD_UNREADABLE).
-    Raises ``ValidationError`` when the claim's identity (its claim_id) cannot be read."""
-    data = copy.deepcopy(data)
+def salvage(data: dict[str, Any]) -> ClaimSubmitted:
+    """Read a claim leniently (``ClaimSubmitted``), and when even the lenient contract refuses some
+    of its values (a text field sent as a boolean or an object, a line that is not an object, a
+    coordination-of-benefits amount that is not a number), leave each one out — a list item
+    dropped, a field taken as absent, and an item left without a field it needs dropped with it —
+    until the rest reads. What was left out is kept on the claim (``ClaimSubmitted.unreadable``,
+    dotted paths with list positions from 1) and the scrubber holds the claim with an edit naming
+    each (CLAIM_FIELD_UNREADABLE). The first round is the plain lenient read; ``data`` is copied
+    only when something has to be left out. Raises ``ValidationError`` when the claim's identity
+    (its claim_id) cannot be read."""
     unreadable: dict[str, str] = {}
+    copied = False
     for _ in range(MAX_SALVAGE_ROUNDS):
         try:
-            claim = model.model_validate(data)
+            claim = ClaimSubmitted.model_validate(data)
         except ValidationError as exc:
             errors = exc.errors(include_input=False, include_url=False)
+            if not copied:
+                data, copied = copy.deepcopy(data), True
             removed = False
             for err in errors:
                 loc, problem = tuple(err["loc"]), problem_of(err)
@@ -577,9 +578,10 @@ def salvage(model: type[ClaimSubmitted], data: dict[str, Any]) -> ClaimSubmitted
                 raise
             _drop_gone(data)
             continue
-        claim.__dict__[UNREADABLE] = tuple(unreadable.items())
+        if unreadable:
+            claim.__dict__[UNREADABLE] = tuple(unreadable.items())
         return claim
-    return model.model_validate(data)  # still refused after every round: raises
+    return ClaimSubmitted.model_validate(data)  # still refused after every round: raises
 
 
 def _remove(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...] | None:

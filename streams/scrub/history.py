@@ -72,7 +72,8 @@ class PatientHistory:
 
         The event is remembered either way (a redelivery is recognised); the newest ``limit``
         lines by date of service are kept."""
-        seen = (*self.seen, seen_key(str(claim.event_id)))[-SEEN_PER_PATIENT:]
+        key = seen_key(str(claim.event_id))
+        seen = (*self.seen, key)[-SEEN_PER_PATIENT:]
         if not sent:
             return PatientHistory(self.rows, seen)
         gone = {claim.claim_id}
@@ -80,7 +81,6 @@ class PatientHistory:
             gone.add(claim.replaces_claim_id)
         rows = [r for r in self.rows if r[0] not in gone]
         if claim.frequency_code != "8":
-            key = seen_key(str(claim.event_id))
             rows.extend([*h.encode(), key] for h in HistoryEntry.from_claim(claim))
         rows.sort(key=lambda r: r[3])  # ISO dates sort as dates; stable for equal dates
         return PatientHistory(tuple(rows[-limit:]), seen)

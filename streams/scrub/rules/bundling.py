@@ -28,18 +28,23 @@ def _label(code: str, part: Part, ctx: ScrubContext) -> str:
 
 
 def _earlier_parts(
-    ctx: ScrubContext, history: list[HistoryEntry], repeats: bool
-) -> dict[str, dict[Part, str]]:
-    out: dict[str, dict[Part, str]] = {}
+    ctx: ScrubContext, history: list[HistoryEntry]
+) -> tuple[dict[str, dict[Part, str]], dict[str, dict[Part, str]]]:
+    """The parts of each family the provider billed earlier that day: every line's, and those of
+    the lines without 76/77 (which bill another test), in one pass."""
+    every: dict[str, dict[Part, str]] = {}
+    plain: dict[str, dict[Part, str]] = {}
     repeat = ctx.pack.repeat_modifiers
     for h in history:
-        if not repeats and repeat.intersection(h.modifiers):
-            continue
         key = ctx.pack.family_of(h.procedure_code)
         part = ctx.pack.cms.part(h.procedure_code, h.modifiers)
-        if key is not None and part is not None:
-            out.setdefault(key, {}).setdefault(part, _label(h.procedure_code, part, ctx))
-    return out
+        if key is None or part is None:
+            continue
+        label = _label(h.procedure_code, part, ctx)
+        every.setdefault(key, {}).setdefault(part, label)
+        if not repeat.intersection(h.modifiers):
+            plain.setdefault(key, {}).setdefault(part, label)
+    return every, plain
 
 
 COMPONENTS: tuple[Part, ...] = ("technical", "professional")
@@ -89,8 +94,7 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
         if not every:
             continue
         same_day = ctx.same_day_history(claim, day, same_provider=True)
-        earlier_every = _earlier_parts(ctx, same_day, repeats=True)
-        earlier = _earlier_parts(ctx, same_day, repeats=False)
+        earlier_every, earlier = _earlier_parts(ctx, same_day)
         with_global: set[str] = set()
         for key, billed_every in every.items():
             before_every = earlier_every.get(key, {})
