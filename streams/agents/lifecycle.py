@@ -134,6 +134,13 @@ def register(app: ClaimflowApp) -> None:
             metrics.first_pass.labels(payer=payer, outcome=outcome.first_pass_decided).inc()
         if outcome.resolution_decided is not None:
             metrics.first_pass_resolution.labels(payer=payer, outcome=outcome.resolution_decided).inc()
+        # an older answer read after the outcome was counted: the revision takes the count back
+        if outcome.first_pass_revised is not None:
+            metrics.first_pass.labels(payer=payer, outcome=f"revised_to_{outcome.first_pass_revised}").inc()
+        if outcome.resolution_revised is not None:
+            metrics.first_pass_resolution.labels(
+                payer=payer, outcome=f"revised_to_{outcome.resolution_revised}"
+            ).inc()
         if outcome.first_scrub_decided is not None:
             metrics.clean_claim.labels(payer=payer, outcome=outcome.first_scrub_decided).inc()
 

@@ -397,7 +397,9 @@ def plan_for_denial(denial: Denial, ctx: PlanContext, *, part: str = "") -> Resu
         action=action,
         root_cause=root,
         category=rule.category,
-        reason_codes=[c.label for c in classified],
+        # the denials only: a contractual write-down (CO-45) or the patient's share (PR-2) beside
+        # them is no reason for the task (all the codes when the map reads none as a denial)
+        reason_codes=[c.label for c in denials] or [c.label for c in classified],
         remark_codes=list(denial.remark_codes),
         recoverable=recoverable,
         patient_billable=patient_billable,

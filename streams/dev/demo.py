@@ -19,6 +19,12 @@ from streams.dev.broker import EmbeddedBroker, free_port
 from streams.dev.localrun import Bus, WorkerProcess
 from streams.dev.sim.generator import generate
 from streams.dev.sim.runner import Simulation, baseline_first_pass
+from streams.lifecycle.first_pass import (
+    FIRST_PASS_OUTCOMES,
+    RESOLUTION_OUTCOMES,
+    net_acceptance,
+    net_resolution,
+)
 from streams.runtime.settings import load_settings
 from streams.runtime.topic_admin import create_topics
 from streams.scrub import Scrubber
@@ -61,15 +67,14 @@ def summary(
     held = _sum(metrics, "claimflow_claims_scrubbed_total", result="held")
     first_clean = _sum(metrics, "claimflow_clean_claim_total", outcome="clean")
     first_held = _sum(metrics, "claimflow_clean_claim_total", outcome="held")
-    fp_ok = _sum(metrics, "claimflow_first_pass_total", outcome="accepted")
-    fp_acked = _sum(metrics, "claimflow_first_pass_acknowledged_total")
-    resolved = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="resolved")
-    unresolved = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="unresolved")
-    # a claim counted resolved and sent again later is resolved no more
-    again = _sum(metrics, "claimflow_first_pass_resolution_total", outcome="resubmitted") + _sum(
-        metrics, "claimflow_first_pass_resolution_total", outcome="reversed"
+    fp_ok, _ = net_acceptance(
+        {o: _sum(metrics, "claimflow_first_pass_total", outcome=o) for o in FIRST_PASS_OUTCOMES}
     )
-    resolved, unresolved = resolved - again, unresolved + again
+    fp_acked = _sum(metrics, "claimflow_first_pass_acknowledged_total")
+    # a claim counted resolved and sent again later is resolved no more
+    resolved, unresolved = net_resolution(
+        {o: _sum(metrics, "claimflow_first_pass_resolution_total", outcome=o) for o in RESOLUTION_OUTCOMES}
+    )
     lines = [
         "",
         "claimflow demo — summary",

@@ -10,7 +10,7 @@ from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
 from streams.denials.reasons import PREDETERMINATION, Classified, ReasonMap
 from streams.lifecycle.first_pass import remittance_code
-from streams.lifecycle.machine import SCRUB_STEPS, STATUS_CATEGORY_STATE, Change, ClaimState
+from streams.lifecycle.machine import PROCESSED_AS, SCRUB_STEPS, STATUS_CATEGORY_STATE, Change, ClaimState
 
 #: the ``source`` of claimflow's own lifecycle steps (a practice's own system posts its own)
 SCRUBBER = "claimflow"
@@ -29,6 +29,7 @@ def from_lifecycle(ev: LifecycleEvent) -> Change:
         submitted_at=ev.submitted_at,
         replaces_claim_id=ev.replaces_claim_id,
         scrubbed=ev.source == SCRUBBER and ev.stage in SCRUB_STEPS,
+        responsibility=ev.claim.payer_responsibility if ev.claim is not None else None,
     )
 
 
@@ -101,6 +102,7 @@ def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
         payer_claim_number=ev.payer_claim_number,
         amount=ev.paid_amount or Decimal("0"),
         co_denial=co_denial(ev, reasons, classified),
+        processed_as=PROCESSED_AS.get(ev.claim_status_code),
     )
 
 

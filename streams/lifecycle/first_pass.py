@@ -37,7 +37,7 @@ A resubmission (frequency 7/8, or a claim that replaces another) is never first 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal, NamedTuple
 
 Decisive = Literal["accepted", "rejected"]
@@ -45,6 +45,17 @@ Resolution = Literal["resolved", "unresolved"]
 #: what a change decided about resolution: a resolved claim sent again is ``resubmitted``; one
 #: whose payment the payer reversed and decided again without paying, ``reversed``
 ResolutionOutcome = Literal["resolved", "unresolved", "resubmitted", "reversed"]
+#: the outcome labels of ``claimflow_first_pass_total`` and ``claimflow_first_pass_resolution_total``
+#: (a revision: an older answer read after the outcome was counted changed it)
+FIRST_PASS_OUTCOMES = ("accepted", "rejected", "revised_to_accepted", "revised_to_rejected")
+RESOLUTION_OUTCOMES = (
+    "resolved",
+    "unresolved",
+    "resubmitted",
+    "reversed",
+    "revised_to_resolved",
+    "revised_to_unresolved",
+)
 #: what a claim's first adjudication did: paid it with no CO denial, or not
 FirstAdjudication = Literal["paid", "not_paid"]
 #: claim states that prove acceptance into adjudication
@@ -155,4 +166,26 @@ def first_pass(original: bool, answers: Iterable[Answer], submissions: int = 1) 
             rejected = rejected or (first_adjudication is None and a.target == "rejected")
     return FirstPass(
         acknowledged, acceptance, resolution(acceptance, first_adjudication, submissions, rejected)
+    )
+
+
+def net_acceptance(counts: Mapping[str, float]) -> tuple[float, float]:
+    """(accepted, rejected) from ``claimflow_first_pass_total`` by outcome: a revision moves one
+    claim from the outcome counted before to the one it has now (the recording rules' arithmetic)."""
+    to_accepted, to_rejected = counts.get("revised_to_accepted", 0), counts.get("revised_to_rejected", 0)
+    return (
+        counts.get("accepted", 0) + to_accepted - to_rejected,
+        counts.get("rejected", 0) + to_rejected - to_accepted,
+    )
+
+
+def net_resolution(counts: Mapping[str, float]) -> tuple[float, float]:
+    """(resolved, unresolved) from ``claimflow_first_pass_resolution_total`` by outcome: a claim
+    counted resolved and sent again (resubmitted) or reversed is unresolved; a revision moves one
+    claim from the outcome counted before to the one it has now."""
+    taken_back = counts.get("resubmitted", 0) + counts.get("reversed", 0)
+    moved = counts.get("revised_to_resolved", 0) - counts.get("revised_to_unresolved", 0)
+    return (
+        counts.get("resolved", 0) - taken_back + moved,
+        counts.get("unresolved", 0) + taken_back - moved,
     )

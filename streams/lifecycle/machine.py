@@ -29,6 +29,10 @@ from streams.lifecycle.first_pass import (
 )
 
 STATES: tuple[ClaimState, ...] = ClaimState.__args__  # type: ignore[attr-defined]
+#: the payer's answers that may follow a rejection: the claim was sent again under its id and taken
+REANSWERED: frozenset[ClaimState] = frozenset(
+    {"acknowledged", "accepted", "pending", "paid", "partially_paid", "denied"}
+)
 
 #: Which state may follow which on a normal path. ``None`` is "no record yet": the first event
 #: seen for a claim may be any of these (an 835 can arrive before claimflow's own lifecycle step).
@@ -37,9 +41,11 @@ ALLOWED: Mapping[ClaimState | None, frozenset[ClaimState]] = {
     # before claimflow scrubbed it (a parked claim): anything but a follow-up of a decision
     "received": frozenset(STATES) - {"resubmitted", "appealed"},
     "held": frozenset({"held", "ready", "written_off", "closed", "resubmitted"}),
+    # a claim may be replaced (frequency 7/8 under a new claim id) before the payer decides it
     "ready": frozenset(
         {
             "ready",
+            "resubmitted",
             "acknowledged",
             "accepted",
             "rejected",
@@ -52,13 +58,38 @@ ALLOWED: Mapping[ClaimState | None, frozenset[ClaimState]] = {
         }
     ),
     "acknowledged": frozenset(
-        {"acknowledged", "accepted", "rejected", "pending", "paid", "partially_paid", "denied", "closed"}
+        {
+            "acknowledged",
+            "accepted",
+            "rejected",
+            "pending",
+            "paid",
+            "partially_paid",
+            "denied",
+            "closed",
+            "resubmitted",
+        }
     ),
     # a payer's rejection (A3/A6/A7/A8) after a clearinghouse's acceptance: not in adjudication
     # (newer answers only); F0/F4 finalize without a payment
-    "accepted": frozenset({"pending", "paid", "partially_paid", "denied", "rejected", "closed"}),
-    "pending": frozenset({"pending", "accepted", "paid", "partially_paid", "denied", "rejected", "closed"}),
-    "rejected": frozenset({"held", "ready", "resubmitted", "written_off", "closed"}),
+    "accepted": frozenset(
+        {"pending", "paid", "partially_paid", "denied", "rejected", "closed", "resubmitted"}
+    ),
+    "pending": frozenset(
+        {"pending", "accepted", "paid", "partially_paid", "denied", "rejected", "closed", "resubmitted"}
+    ),
+    # a newer answer after a rejection answers the claim sent again under its id (its ready step
+    # may be read after the answer): the payer took it (newer answers only)
+    "rejected": frozenset(
+        {
+            "held",
+            "ready",
+            "resubmitted",
+            "written_off",
+            "closed",
+            *REANSWERED,
+        }
+    ),
     # back to pending only by a reversal (CLP02 22), never by a pending status; a paid claim may
     # be replaced (a commercial payer's frequency 7 correcting it)
     "paid": frozenset({"closed", "appealed", "resubmitted"}),
@@ -75,6 +106,10 @@ NEWER_ONLY: frozenset[tuple[ClaimState | None, ClaimState]] = frozenset(
     {
         ("accepted", "rejected"),
         ("pending", "rejected"),
+        # an acceptance and a pending status in either order: the newer one says where the claim is
+        ("pending", "accepted"),
+        ("accepted", "pending"),
+        *(("rejected", state) for state in REANSWERED),
         ("written_off", "paid"),
         ("written_off", "partially_paid"),
         ("closed", "paid"),
@@ -173,6 +208,11 @@ class Change:
     co_denial: bool = False
     #: False for a 277 status, which summarises a decision its 835 itemises
     itemised: bool = True
+    #: a remittance's order of processing (835 CLP02: 1 primary, 2 secondary, 3 tertiary; 19–21
+    #: the same, forwarded), or None
+    processed_as: int | None = None
+    #: claimflow's own step: the claim's payer responsibility as sent (SBR01 P/S/T), when it says
+    responsibility: str | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +233,9 @@ class HistoryItem:
     first_pass: Literal["accepted", "rejected"] | None = None
     #: False for a 277 status summarising a decision (its 835 itemises it)
     itemised: bool = True
+    #: another payer's decision on the claim (a secondary's 835 after the primary's: coordination
+    #: of benefits), recorded beside the claim's own
+    other_payer: bool = False
 
 
 @dataclass(frozen=True)
@@ -206,15 +249,20 @@ class ClaimRecord:
     payer_claim_number: str | None = None
     known: bool = False  # a lifecycle step from claimflow (held/ready/received) was seen
     submission_count: int = 0  # times sent to the payer (ready steps)
-    first_decisive: Literal["accepted", "rejected"] | None = None  # first decisive answer seen
+    first_decisive: Literal["accepted", "rejected"] | None = None  # first decisive answer (by time)
+    first_decisive_at: datetime | None = None  # its time (None in records stored before)
     first_pass: Literal["accepted", "rejected"] | None = None
     #: an acknowledgment (or a decisive answer) was seen: the first-pass acceptance denominator
     acknowledged: bool = False
     #: what the payer's first adjudication did, and the first-pass resolution decided from it
     first_adjudication: FirstAdjudication | None = None
+    first_adjudication_at: datetime | None = None  # its time (None in records stored before)
     first_pass_resolution: Resolution | None = None
     #: rejected (A3/A6/A7/A8) before any adjudication: never resolved on the first pass
     rejected_first: bool = False
+    first_rejection_at: datetime | None = None  # the time of the earliest rejection
+    #: the payer responsibility the claim was sent with (SBR01), from claimflow's own step
+    payer_responsibility: str | None = None
     #: how claimflow's first scrub of the claim went (the clean-claim rate's: no manual touch)
     first_scrub: Literal["clean", "held"] | None = None
     submitted_at: datetime | None = None
@@ -257,6 +305,10 @@ class Outcome:
     #: the first-pass resolution this change decided (counted once), or ``resubmitted``: a claim
     #: counted resolved was sent again
     resolution_decided: ResolutionOutcome | None = None
+    #: an older answer read after the first-pass outcome was counted changed it: the outcome it
+    #: has now (counted as a revision: the one counted before is taken back)
+    first_pass_revised: Literal["accepted", "rejected"] | None = None
+    resolution_revised: Resolution | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -297,8 +349,58 @@ def _decide_first_pass(
     return "accepted" if first_decisive == "accepted" else "rejected"
 
 
+#: the order of processing an 835's CLP02 states (1 primary, 2 secondary, 3 tertiary; 19–21 the
+#: same, forwarded to the next payer), and the rank of a claim's payer responsibility (SBR01: P
+#: primary, S secondary, T tertiary, A–H the fourth to the eleventh)
+PROCESSED_AS: Mapping[str, int] = {"1": 1, "19": 1, "2": 2, "20": 2, "3": 3, "21": 3}
+RESPONSIBILITY_RANK: Mapping[str, int] = {
+    **{code: rank for rank, code in enumerate("PSTABCDEFGH", start=1)},
+    "U": 99,  # unknown: no answer can be told another payer's
+}
+
+
+def _processed_rank(code: str) -> int | None:
+    """The order of processing a remittance's code (``CLP02=2``) states, or None."""
+    return (
+        PROCESSED_AS.get(code.removeprefix("CLP02=").partition("+")[0]) if code.startswith("CLP02=") else None
+    )
+
+
+def _other_payers(
+    change: Change, in_force: HistoryItem | None, record: ClaimRecord, responsibility: str | None
+) -> bool:
+    """An 835 from another payer: processed as secondary (or later) for a claim sent to its
+    primary (``responsibility``, P when not known), once the claim's own payer has decided it (its
+    decision in force, not taken back since) — the primary crossed the claim over to the next
+    payer, whose remittance names the same claim. Before the claim's payer has decided, such an
+    answer is the claim's payer's own (it processed the claim as secondary: it knows of another
+    coverage)."""
+    rank = RESPONSIBILITY_RANK.get(responsibility or "P", 1)
+    if change.kind != "remittance" or change.processed_as is None or change.processed_as <= rank:
+        return False
+    if in_force is None or in_force.other_payer:
+        return False
+    if (decided_as := _processed_rank(in_force.code)) is not None and decided_as > rank:
+        return False  # the decision in force is itself one processed as secondary by the claim's payer
+    # a reversal applied since takes the claim's payer's decision back: the claim is its again
+    return not any(
+        h.code == REVERSAL_CODE and h.result == "applied" and h.at >= in_force.at for h in record.history
+    )
+
+
+def _earlier(at: datetime, than: datetime | None, known: object) -> bool:
+    """``at`` decides a first-of-its-kind over the one recorded: nothing recorded yet, or older
+    than it (a record stored before the times were kept is never revised)."""
+    return known is None or (than is not None and at < than)
+
+
 def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_history: int = 32) -> Outcome:
     """Apply one change to a claim record. Never raises for odd input: it is recorded instead.
+
+    The firsts that define first pass (the first decisive answer, the first adjudication, the
+    first rejection) are the earliest by the payer's time, whatever order they are read in: an
+    older one read after an outcome was counted revises it (``first_pass_revised``,
+    ``resolution_revised``).
 
     The new record is built once (the changes are collected first: ``replace`` re-runs the
     record's ``__init__`` and was the machine's main cost)."""
@@ -312,11 +414,19 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     u: dict[str, object] = {
         "payer_id": record.payer_id or change.payer_id,
         "plan_type": record.plan_type or change.plan_type,
-        "payer_claim_number": change.payer_claim_number or record.payer_claim_number,
         "seen_event_ids": (*record.seen_event_ids, change.event_id)[-max_seen:],
-        "updated_at": at if latest is None or at > latest else latest,
     }
     own_step = kind == "lifecycle" and code in OWN_STEPS
+    responsibility = record.payer_responsibility
+    if own_step and change.responsibility:
+        responsibility = u["payer_responsibility"] = change.responsibility
+    reversal = kind == "remittance" and code == REVERSAL_CODE
+    # the decision in force: only decisions and follow-up steps ask (a history scan)
+    asks = kind == "remittance" or target in FOLLOW_UPS or target in ADJUDICATED_STATES
+    in_force = decision_in_force(record) if asks else None
+    other_payer = _other_payers(change, in_force, record, responsibility)
+    if not other_payer:
+        u["payer_claim_number"] = change.payer_claim_number or record.payer_claim_number
     known = record.known
     submissions = record.submission_count
     frequency_code, replaces = record.frequency_code, record.replaces_claim_id
@@ -332,32 +442,38 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         u["known"] = True
         u["submitted_at"] = record.submitted_at or change.submitted_at or at
         u["submission_count"] = submissions = record.submission_count + (code == "ready")
+    original = is_original(frequency_code, replaces)
+    # first pass: the earliest decisive answer by the payer's time
     first_decisive = record.first_decisive
-    if first_decisive is None and (answer := decisive(kind, code, target)) is not None:
+    answer = None if other_payer else decisive(kind, code, target)
+    if answer is not None and _earlier(at, record.first_decisive_at, first_decisive):
         first_decisive = u["first_decisive"] = answer
-    if not record.acknowledged and acknowledges(kind, code, target):
+        u["first_decisive_at"] = at
+    if not record.acknowledged and not other_payer and acknowledges(kind, code, target):
         u["acknowledged"] = True
-    decided = None
+    decided = revised = None
     if record.first_pass is None:
-        decided = _decide_first_pass(known, is_original(frequency_code, replaces), first_decisive)
+        decided = _decide_first_pass(known, original, first_decisive)
         if decided is not None:
             u["first_pass"] = decided
+    elif known and original and first_decisive is not None and first_decisive != record.first_pass:
+        # an older decisive answer read after the outcome was counted (a clearinghouse's A2 read
+        # after the payer's later A3, an A2 read after the 835): the first pass is what it says
+        revised = u["first_pass"] = first_decisive
     first_scrub = None
     if change.scrubbed and own_step and code in SCRUB_STEPS and record.first_scrub is None:
         # clean-claim rate (reference §6): a claim passes "with no manual touch" only if its first
         # scrub passed; sent again after a coder's fix it is the same claim, held
         u["first_scrub"] = first_scrub = SCRUB_STEPS[code]
-        if not is_original(frequency_code, replaces):  # a resubmission is not a claim of its own
+        if not original:  # a resubmission is not a claim of its own
             first_scrub = None
 
-    reversal = kind == "remittance" and code == REVERSAL_CODE
-    # the decision in force: only decisions and follow-up steps ask (a history scan)
-    asks = kind == "remittance" or target in FOLLOW_UPS or target in ADJUDICATED_STATES
-    in_force = decision_in_force(record) if asks else None
     decision_at = in_force.at if in_force is not None else None
     older = prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest)
+    #: the itemised decision this change made, where it is not the state it leaves the claim in
+    decided_beside: ClaimState | None = None
     result: TransitionResult
-    if target is None:
+    if target is None or other_payer:
         result, new_state = "noted", prev
     elif (
         kind == "remittance"
@@ -412,6 +528,16 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     ):
         # a 277 F-status no newer than the remittance in force summarises it: the 835 stands
         result, new_state = "noted", prev
+    elif (
+        kind == "remittance"
+        and target in ADJUDICATED_STATES
+        and prev == "resubmitted"
+        and decision_at is None
+    ):
+        # the payer decided a claim that has been replaced since it was sent (or whose replacement
+        # was read first): the decision and its payment are recorded, the claim stays replaced
+        result, new_state = "applied", prev
+        decided_beside = target
     elif own_step and code == "ready" and prev == "rejected" and latest is not None and at <= latest:
         # claimflow's ready step read after the payer rejected what it sent (a resubmission's
         # step is newer than the rejection): the claim stays rejected, its fix task open
@@ -454,30 +580,46 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         result, new_state = "impossible", prev
         u["anomalies"] = record.anomalies + 1
 
+    # an answer the machine refused, or another payer's, does not move the claim's clock
+    taken = result != "impossible" and not other_payer
+    u["updated_at"] = at if taken and (latest is None or at > latest) else latest
     # what the event says of the claim's dates and money counts only when the machine took it
-    if result != "impossible":
+    if taken:
         if target == "accepted" and record.accepted_at is None:
             u["accepted_at"] = at
         if target in ADJUDICATED_STATES:
             u["adjudicated_at"] = record.adjudicated_at or at
-    # first-pass resolution: the payer's first decision read (a decision the machine refused as
-    # impossible is none), decided once the claim is known
-    first_adjudication = record.first_adjudication
-    if first_adjudication is None and result != "impossible":
-        first_adjudication = adjudication(target, change.co_denial, change.itemised)
-        if first_adjudication is not None:
-            u["first_adjudication"] = first_adjudication
-    rejected = record.rejected_first or (
-        result == "applied" and new_state == "rejected" and first_adjudication is None
-    )
-    if rejected and not record.rejected_first:
-        u["rejected_first"] = True
+    # first-pass resolution: the payer's earliest decision by time (one the machine refused as
+    # impossible is none) and the earliest rejection, decided once the claim is known
+    first_adjudication, adjudicated_first = record.first_adjudication, record.first_adjudication_at
+    made = adjudication(target, change.co_denial, change.itemised) if taken else None
+    if made is not None and _earlier(at, adjudicated_first, first_adjudication):
+        first_adjudication = u["first_adjudication"] = made
+        adjudicated_first = u["first_adjudication_at"] = at
+    rejected_at = record.first_rejection_at
+    if taken and target == "rejected" and (rejected_at is None or at < rejected_at):
+        rejected_at = u["first_rejection_at"] = at
+    rejected = (
+        rejected_at is not None and (adjudicated_first is None or rejected_at < adjudicated_first)
+    ) or (record.rejected_first and adjudicated_first is None)  # (records stored before the times)
+    if rejected != record.rejected_first:
+        u["rejected_first"] = rejected
     resolved: ResolutionOutcome | None = None
-    if known and is_original(frequency_code, replaces):
+    resolution_revised: Resolution | None = None
+    if known and original:
+        # replaced by a claim of its own (frequency 7/8 under a new id): sent again
+        replaced = (result == "applied" and new_state == "resubmitted") or any(
+            h.result == "applied" and h.to_state == "resubmitted" for h in record.history
+        )
+        now = resolution(
+            revised or record.first_pass or decided, first_adjudication, submissions + replaced, rejected
+        )
+        inputs_revised = revised is not None or (
+            record.first_adjudication is not None and first_adjudication != record.first_adjudication
+        )
         if record.first_pass_resolution is None:
-            resolved = resolution(record.first_pass or decided, first_adjudication, submissions, rejected)
-            if resolved is not None:
-                u["first_pass_resolution"] = resolved
+            if now is not None:
+                resolved = u["first_pass_resolution"] = now
         elif record.first_pass_resolution == "resolved" and (
             submissions > record.submission_count > 0 or (result == "applied" and new_state == "resubmitted")
         ):
@@ -497,6 +639,21 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             # claim was not paid on the first pass after all
             resolved = "reversed"
             u["first_pass_resolution"] = "unresolved"
+        elif (
+            inputs_revised
+            and now is not None
+            and now != record.first_pass_resolution
+            and (
+                now == "unresolved"
+                or not (
+                    reversal or any(h.code == REVERSAL_CODE and h.result == "applied" for h in record.history)
+                )
+            )
+        ):
+            # an older answer read late changed what the first adjudication (or the first pass)
+            # was: a claim counted resolved whose first decision was a CO denial is not; one
+            # counted unresolved is resolved only if nothing since took it back (a reversal)
+            resolution_revised = u["first_pass_resolution"] = now
     if result == "applied":
         if reversal and change.amount is not None:
             # the payment taken back (CLP04 is negative in a reversal); never below nothing paid
@@ -521,11 +678,12 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         prev,
         new_state,
         change.amount,
-        decided,
+        decided or revised,
         change.itemised,
+        other_payer,
     )
     # the itemised decision made: a new state, or the 835 after a 277 F-status announcing it
-    decision = None
+    decision = decided_beside
     if (
         result == "applied"
         and change.itemised
@@ -548,4 +706,6 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         decision=decision,
         first_acknowledged=record.first_pass_acknowledged and not acknowledged_before,
         resolution_decided=resolved,
+        first_pass_revised=revised,
+        resolution_revised=resolution_revised,
     )

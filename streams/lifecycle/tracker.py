@@ -44,6 +44,7 @@ from streams.denials.reasons import PREDETERMINATION, ReasonMap
 from streams.denials.tasks import LINE_REJECTION
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.facts import facts_for
+from streams.lifecycle.first_pass import ADJUDICATED_STATES
 from streams.lifecycle.machine import Change, ClaimRecord, HistoryItem, Outcome, apply
 
 _RECORD = TypeAdapter(ClaimRecord)
@@ -246,17 +247,32 @@ class Tracker:
 
         # the same remittance again under another id (an ERA re-sent in a new interchange) is noted
         # by the machine: the payer decided once, so it is counted (and learnt from) once. A
-        # decision read late is still one the payer made: counted.
-        repeat = isinstance(event, Denial) and outcome.result == "noted"
-        tracked.answers = [a for a in to_act if not (repeat and a is event)]
-        moved = outcome.became is not None
-        # an answer older than the decision already applied (late, or read late) is history: what
-        # it asked for was superseded (a denial older than the payment), so it raises no task
-        # one the machine refused (impossible: counted as an anomaly) raises none either
-        superseded = outcome.result in ("late", "reordered", "impossible")
+        # decision read late is still one the payer made: counted. Another payer's decision (a
+        # secondary's 835, crossed over) is not this claim's payer's: neither counted nor planned.
+        # Answers parked until the claim was known are read by what the machine made of each.
+        items = {h.event_id: h for h in entry.record.history} if to_act else {}
+        fresh: list[Answer] = []
+        planned: list[tuple[Answer, bool]] = []
         for answer in to_act:
-            if self.planner.could_raise(answer) and not (superseded and answer is event):
-                tracked.tasks.extend(self._plan(entry, answer))
+            item = items.get(str(answer.event_id))
+            if item is not None and item.other_payer:
+                continue
+            if not (isinstance(answer, Denial) and item is not None and item.result == "noted"):
+                fresh.append(answer)
+            if self.planner.could_raise(answer):
+                planned.append((answer, _superseded(entry.record, item)))
+        tracked.answers = fresh
+        moved = outcome.became is not None
+        for answer, superseded in planned:
+            for task in self._plan(entry, answer):
+                # a superseded answer asks for nothing, but for lines rejected in an accepted claim
+                # (never filed: they wait for a claim of their own whatever the claim does); one
+                # task per request: the same one planned for two answers (an ERA re-sent under a
+                # new id while the claim was unknown) is raised once
+                if (not superseded or task.category == LINE_REJECTION) and all(
+                    (t.category, t.reason_codes) != (task.category, task.reason_codes) for t in tracked.tasks
+                ):
+                    tracked.tasks.append(task)
         if tracked.tasks and entry.open_tasks:
             # the same request again (a clearinghouse's A7 then the payer's, an R4 repeated):
             # the task already open stands, no second one in the work queue
@@ -272,7 +288,10 @@ class Tracker:
                 )[-self.outbox_keep :]
             )
             if self.auto_resubmit and any(t.corrected_claim is not None for t in tracked.tasks):
-                follow = resubmitted(change)
+                # dated by the answer it corrects (a parked answer acted on at the ready step is
+                # newer than the step)
+                corrected_at = max(t.occurred_at for t in tracked.tasks if t.corrected_claim is not None)
+                follow = resubmitted(change, max(change.occurred_at, corrected_at))
                 after = apply(entry.record, follow, max_history=self.history_limit)
                 entry.record = after.record
                 tracked.outcomes.append((after, follow))
@@ -286,8 +305,13 @@ class Tracker:
             ]
         elif any(o.became is not None for o, _ in tracked.outcomes):
             entry.open_tasks = lines_waiting(entry.open_tasks)  # the claim moved on
-        if not repeat and adjudicates(event) and (claim := entry.claim()) is not None:
-            tracked.facts = facts_for(claim, event, self.reasons)
+        if (claim := entry.claim()) is not None:
+            tracked.facts = [
+                fact
+                for answer in fresh
+                if adjudicates(answer)
+                for fact in facts_for(claim, answer, self.reasons)
+            ]
         tracked.transitions = transitions_of(entry.record, change.event_id)
         tracked.state = state_record(entry, change.event_id)
         if outcome.result != "impossible":
@@ -307,6 +331,32 @@ class Tracker:
         )
 
 
+#: the payer's answers that move a claim on: an answer older than one of them was superseded
+_MOVING = frozenset({*ADJUDICATED_STATES, "accepted", "rejected"})
+
+
+def _superseded(record: ClaimRecord, item: HistoryItem | None) -> bool:
+    """Whether a payer's answer (its history item) no longer asks for anything: the machine took
+    it as late, reordered or impossible (older than the decision in force, or contradicting it),
+    a newer answer moved the claim on to another state after it (an answer parked while the claim
+    was unknown, acted on when it became known), or the claim has been replaced since."""
+    if record.state == "resubmitted":
+        return True
+    if item is None:  # beyond the bounded history: nothing to tell it by
+        return False
+    if item.result in ("late", "reordered", "impossible"):
+        return True
+    return any(
+        h.kind != "lifecycle"
+        and h.result == "applied"
+        and h.to_state in _MOVING
+        and h.to_state != h.from_state
+        and h.to_state != item.target  # a second rejection beside a first asks for its own fix
+        and h.at > item.at
+        for h in record.history
+    )
+
+
 def _validated(model: type[M], stored: str | dict[str, Any]) -> M:
     return model.model_validate_json(stored) if isinstance(stored, str) else model.model_validate(stored)
 
@@ -317,11 +367,15 @@ def lines_waiting(open_tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [t for t in open_tasks if t.get("category") == LINE_REJECTION]
 
 
-def adjudicates(event: Observed) -> TypeGuard[Denial]:
-    """An 835 decision: what the denial trends learn from. A reversal (CLP02 22) decides nothing:
-    it takes a decision back, and the corrected one that follows is the fact. A finalized 277
-    status (F1, F2) is not one either: it says nothing of why, and the 835 it announces is the
-    decision (a fact from both counted one denied claim twice, the first time as not denied)."""
+def adjudicates(event: Observed) -> TypeGuard[Answer]:
+    """An 835 decision: what the denial trends learn from — a claim payment with its adjustments,
+    or one paid in full without any (bridged as an F1 status from the 835). A reversal (CLP02 22)
+    decides nothing: it takes a decision back, and the corrected one that follows is the fact. A
+    finalized 277 status (F1, F2) is not one either: it says nothing of why, and the 835 it
+    announces is the decision (a fact from both counted one denied claim twice, the first time as
+    not denied)."""
+    if isinstance(event, ClaimStatus):
+        return event.source == "835" and event.category_code == "F1"
     return isinstance(event, Denial) and event.claim_status_code not in ("22", PREDETERMINATION)
 
 
@@ -355,12 +409,13 @@ def resubmitted_id(event_id: str) -> str:
     return f"{event_id}:resubmitted"
 
 
-def resubmitted(change: Change) -> Change:
-    """The claim's own step once its corrected claim has been sent (derived id: idempotent)."""
+def resubmitted(change: Change, at: datetime | None = None) -> Change:
+    """The claim's own step once its corrected claim has been sent (derived id: idempotent),
+    dated ``at`` (by default the change's time)."""
     return Change(
         event_id=resubmitted_id(change.event_id),
         kind="lifecycle",
-        occurred_at=change.occurred_at,
+        occurred_at=at or change.occurred_at,
         target="resubmitted",
         code="resubmitted",
     )

@@ -13,6 +13,7 @@ from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
+from streams.lifecycle.first_pass import FIRST_PASS_OUTCOMES, RESOLUTION_OUTCOMES
 from streams.x12.ack_received import SET_OUTCOMES
 
 #: Lifecycle latencies span seconds (tests, simulator) to months (real payers).
@@ -106,9 +107,12 @@ class Metrics:
         )
         self.first_pass = Counter(
             "claimflow_first_pass_total",
-            "Original claims by first-pass outcome, decided by their first decisive answer: accepted "
-            "(277CA A2, or an adjudication before any) or rejected (A3/A6/A7/A8, MA130). "
-            "First-pass acceptance rate = accepted / claimflow_first_pass_acknowledged_total.",
+            "Original claims by first-pass outcome, decided by their first decisive answer (the "
+            "earliest by the payer's time): accepted (277CA A2, or an adjudication before any) or "
+            "rejected (A3/A6/A7/A8, MA130); revised_to_accepted / revised_to_rejected: a claim "
+            "counted the other way whose older decisive answer was read later. First-pass acceptance "
+            "rate = (accepted + revised_to_accepted - revised_to_rejected) / "
+            "claimflow_first_pass_acknowledged_total.",
             ["payer", "outcome"],
             registry=r,
         )
@@ -127,8 +131,10 @@ class Metrics:
             "adjudication, its 835, paid the claim with no CO denial, and it was sent once) or "
             "unresolved (paid nothing, a CO denial, sent again, or rejected before adjudication); "
             "resubmitted: a claim counted resolved and then sent again; reversed: one whose payment the "
-            "payer reversed and decided again without paying. First-pass resolution rate = "
-            "(resolved - resubmitted - reversed) / (resolved + unresolved).",
+            "payer reversed and decided again without paying; revised_to_resolved / "
+            "revised_to_unresolved: a claim counted the other way whose older first adjudication was "
+            "read later. First-pass resolution rate = (resolved + revised_to_resolved - resubmitted - "
+            "reversed - revised_to_unresolved) / (resolved + unresolved).",
             ["payer", "outcome"],
             registry=r,
         )
@@ -322,10 +328,10 @@ class Metrics:
             for category in denial_categories:
                 self.denied_claims.labels(payer=payer, category=category)
                 self.denied_amount.labels(payer=payer, category=category)
-            for outcome in ("accepted", "rejected"):
+            for outcome in FIRST_PASS_OUTCOMES:
                 self.first_pass.labels(payer=payer, outcome=outcome)
             self.first_pass_acknowledged.labels(payer=payer)
-            for outcome in ("resolved", "unresolved", "resubmitted", "reversed"):
+            for outcome in RESOLUTION_OUTCOMES:
                 self.first_pass_resolution.labels(payer=payer, outcome=outcome)
             for result in ("clean", "held"):
                 self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)

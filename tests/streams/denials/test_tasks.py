@@ -607,3 +607,14 @@ def test_one_reason_on_two_lines_and_a_claim_returned_whole_are_one_task(scrubbe
     )
     tasks = plan_for_denials(whole, ctx(scrubber, claim, "MCR-JH", "medicare"))
     assert [t.action for t in tasks] == ["new_claim"]
+
+
+def test_a_tasks_reasons_are_its_denials_not_the_write_down_or_patient_share_beside_them(
+    scrubber: Scrubber,
+) -> None:
+    """A line paid with CO-45 (contractual) and PR-2 (coinsurance) beside a CO-97 denial: the task
+    is for the CO-97; the write-down and the patient's share are no reason for it (reference §5)."""
+    claim = make_claim(lines=[line(1, "93000"), line(2, "93010")])
+    denial = deny(("CO", "45", "25.00"), ("PR", "2", "4.00"), ("CO", "97", "45.00"), paid="16.00", clp02="1")
+    [task] = plan_for_denials(denial, ctx(scrubber, claim))
+    assert task.reason_codes == ["CO-97"] and task.action == "write_off"

@@ -15,18 +15,12 @@ from decimal import Decimal
 import pytest
 
 from schemas import ClaimStatus, Denial, LifecycleEvent, ValidClaim
-from streams.denials import TaskPlanner, load_reason_map
+from streams.denials import load_reason_map
 from streams.lifecycle.events import step_for
 from streams.lifecycle.tracker import ClaimEntry, Tracked, Tracker
-from streams.scrub import Scrubber
 from tests.builders import FIXED_TIME, commercial_patient, commercial_payer, line, make_claim, make_encounter
 
 REASONS = load_reason_map()
-
-
-@pytest.fixture(scope="module")
-def tracker(scrubber: Scrubber) -> Tracker:
-    return Tracker(REASONS, TaskPlanner(scrubber, REASONS, max_resubmissions=3))
 
 
 def ready(claim: ValidClaim | None = None) -> LifecycleEvent:
