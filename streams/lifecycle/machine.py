@@ -607,16 +607,23 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     resolved: ResolutionOutcome | None = None
     resolution_revised: Resolution | None = None
     if known and original:
-        # replaced by a claim of its own (frequency 7/8 under a new id): sent again
-        replaced = (result == "applied" and new_state == "resubmitted") or any(
-            h.result == "applied" and h.to_state == "resubmitted" for h in record.history
-        )
-        now = resolution(
-            revised or record.first_pass or decided, first_adjudication, submissions + replaced, rejected
-        )
         inputs_revised = revised is not None or (
             record.first_adjudication is not None and first_adjudication != record.first_adjudication
         )
+        now: Resolution | None = None
+        if (
+            first_adjudication is not None
+            or rejected
+            or (revised or record.first_pass or decided) == "rejected"
+        ):
+            # replaced by a claim of its own (frequency 7/8 under a new id): sent again (a history
+            # scan, only once there is something to decide)
+            replaced = (result == "applied" and new_state == "resubmitted") or any(
+                h.result == "applied" and h.to_state == "resubmitted" for h in record.history
+            )
+            now = resolution(
+                revised or record.first_pass or decided, first_adjudication, submissions + replaced, rejected
+            )
         if record.first_pass_resolution is None:
             if now is not None:
                 resolved = u["first_pass_resolution"] = now

@@ -305,13 +305,9 @@ class Tracker:
             ]
         elif any(o.became is not None for o, _ in tracked.outcomes):
             entry.open_tasks = lines_waiting(entry.open_tasks)  # the claim moved on
-        if (claim := entry.claim()) is not None:
-            tracked.facts = [
-                fact
-                for answer in fresh
-                if adjudicates(answer)
-                for fact in facts_for(claim, answer, self.reasons)
-            ]
+        decisions = [answer for answer in fresh if adjudicates(answer)]
+        if decisions and (claim := entry.claim()) is not None:  # the snapshot validated only then
+            tracked.facts = [fact for answer in decisions for fact in facts_for(claim, answer, self.reasons)]
         tracked.transitions = transitions_of(entry.record, change.event_id)
         tracked.state = state_record(entry, change.event_id)
         if outcome.result != "impossible":
