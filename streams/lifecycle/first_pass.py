@@ -120,7 +120,7 @@ def resolution(
     """First-pass resolution of an original claim from its first-pass outcome, its first
     adjudication, how many times it was sent and whether it was rejected before any adjudication
     (None while undecided)."""
-    if first_pass == "rejected" or (rejected and first_adjudication is None):
+    if first_pass == "rejected" or rejected:
         return "unresolved"
     if first_adjudication is None:
         return None

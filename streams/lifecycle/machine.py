@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -29,10 +29,11 @@ from streams.lifecycle.first_pass import (
 )
 
 STATES: tuple[ClaimState, ...] = ClaimState.__args__  # type: ignore[attr-defined]
-#: the payer's answers that may follow a rejection: the claim was sent again under its id and taken
-REANSWERED: frozenset[ClaimState] = frozenset(
-    {"acknowledged", "accepted", "pending", "paid", "partially_paid", "denied"}
-)
+#: the payer's decisions that may follow a rejection: the claim was sent again under its id and
+#: adjudicated (its ready step may be read after the decision). A newer acknowledgment, acceptance
+#: or pending status alone is no such proof (a clearinghouse's A2 about the rejected submission
+#: may carry a later time): noted, and taken when the resubmission's ready step shows
+REANSWERED: frozenset[ClaimState] = frozenset({"paid", "partially_paid", "denied"})
 
 #: Which state may follow which on a normal path. ``None`` is "no record yet": the first event
 #: seen for a claim may be any of these (an 835 can arrive before claimflow's own lifecycle step).
@@ -78,8 +79,8 @@ ALLOWED: Mapping[ClaimState | None, frozenset[ClaimState]] = {
     "pending": frozenset(
         {"pending", "accepted", "paid", "partially_paid", "denied", "rejected", "closed", "resubmitted"}
     ),
-    # a newer answer after a rejection answers the claim sent again under its id (its ready step
-    # may be read after the answer): the payer took it (newer answers only)
+    # a newer decision after a rejection decides the claim sent again under its id (its ready step
+    # may be read after the decision): the payer took it (newer answers only)
     "rejected": frozenset(
         {
             "held",
@@ -106,6 +107,7 @@ NEWER_ONLY: frozenset[tuple[ClaimState | None, ClaimState]] = frozenset(
     {
         ("accepted", "rejected"),
         ("pending", "rejected"),
+        ("acknowledged", "rejected"),
         # an acceptance and a pending status in either order: the newer one says where the claim is
         ("pending", "accepted"),
         ("accepted", "pending"),
@@ -116,6 +118,8 @@ NEWER_ONLY: frozenset[tuple[ClaimState | None, ClaimState]] = frozenset(
         ("closed", "partially_paid"),
     }
 )
+#: the newer-only targets that win a tie in time (they ask for work: a lost one costs the claim)
+TIE_WINS: frozenset[ClaimState] = frozenset({"rejected", "pending"})
 #: what the billing company does after a decision: a step older than the decision in force
 #: follows a decision that no longer stands
 FOLLOW_UPS = frozenset({"appealed", "resubmitted", "written_off"})
@@ -369,23 +373,70 @@ def _processed_rank(code: str) -> int | None:
 def _other_payers(
     change: Change, in_force: HistoryItem | None, record: ClaimRecord, responsibility: str | None
 ) -> bool:
-    """An 835 from another payer: processed as secondary (or later) for a claim sent to its
-    primary (``responsibility``, P when not known), once the claim's own payer has decided it (its
-    decision in force, not taken back since) — the primary crossed the claim over to the next
-    payer, whose remittance names the same claim. Before the claim's payer has decided, such an
-    answer is the claim's payer's own (it processed the claim as secondary: it knows of another
-    coverage)."""
-    rank = RESPONSIBILITY_RANK.get(responsibility or "P", 1)
-    if change.kind != "remittance" or change.processed_as is None or change.processed_as <= rank:
+    """An 835 from another payer: processed later in the order of payers (CLP02 2 after a 1, 3
+    after a 2; after a denial, later than the claim's ``responsibility``, P when not known) than
+    the claim's own payer's decision in force, not taken back since — the claim's payer crossed it
+    over to the next payer, whose remittance names the same claim. Before the claim's payer has
+    decided, such an answer is the claim's payer's own (it processed the claim as secondary: it
+    knows of another coverage). The 835 names no payer claimflow can match, so one read before the
+    claim's payer's decision is taken as that payer's."""
+    if change.kind != "remittance" or change.processed_as is None:
         return False
     if in_force is None or in_force.other_payer:
         return False
-    if (decided_as := _processed_rank(in_force.code)) is not None and decided_as > rank:
-        return False  # the decision in force is itself one processed as secondary by the claim's payer
+    # the order the claim's payer processed it in: its decision's own CLP02, else the claim's
+    # responsibility (a denial, CLP02 4, does not say)
+    decided_as = _processed_rank(in_force.code) or RESPONSIBILITY_RANK.get(responsibility or "P", 1)
+    if change.processed_as <= decided_as:
+        return False
     # a reversal applied since takes the claim's payer's decision back: the claim is its again
     return not any(
         h.code == REVERSAL_CODE and h.result == "applied" and h.at >= in_force.at for h in record.history
     )
+
+
+def _on_bus_first(change: Change, record: ClaimRecord) -> bool:
+    """Whether an older answer was on the bus before the answers already applied (the tracker
+    merely read its topic later: reordered) rather than after them (late). Kafka timestamps are
+    milliseconds: a tie across two topics is no evidence either way (reordered), while on one
+    topic the later offset is the later arrival (late)."""
+    return (
+        change.received_at is not None
+        and record.latest_received is not None
+        and (
+            change.received_at < record.latest_received
+            or (
+                change.received_at == record.latest_received
+                and change.received_on != record.latest_received_on
+            )
+        )
+    )
+
+
+def _rejected_since(record: ClaimRecord, latest: datetime | None) -> datetime:
+    """When a rejected claim was rejected: the time of the newest rejection applied (the claim's
+    latest time when the history no longer shows it)."""
+    times = [h.at for h in record.history if h.result == "applied" and h.to_state == "rejected"]
+    if times:
+        return max(times)
+    return latest or datetime.max.replace(tzinfo=UTC)
+
+
+def _queued_by_newer_statuses(record: ClaimRecord, at: datetime) -> bool:
+    """Whether the claim's queue state (acknowledged, accepted, pending) comes only from statuses
+    newer than ``at`` — none of claimflow's ready steps newer than ``at`` and no queue status no
+    newer than it was applied."""
+    newer = False
+    for h in record.history:
+        if h.result not in ("applied", "caught_up"):
+            continue
+        if h.kind == "lifecycle" and h.code == "ready" and h.at > at:
+            return False  # sent again after it
+        if h.kind == "status" and h.to_state in QUEUE_STATES and h.from_state != h.to_state:
+            if h.at <= at:
+                return False  # in the queue before the rejection: the rejection is the older news
+            newer = True
+    return newer
 
 
 def _earlier(at: datetime, than: datetime | None, known: object) -> bool:
@@ -425,8 +476,6 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     asks = kind == "remittance" or target in FOLLOW_UPS or target in ADJUDICATED_STATES
     in_force = decision_in_force(record) if asks else None
     other_payer = _other_payers(change, in_force, record, responsibility)
-    if not other_payer:
-        u["payer_claim_number"] = change.payer_claim_number or record.payer_claim_number
     known = record.known
     submissions = record.submission_count
     frequency_code, replaces = record.frequency_code, record.replaces_claim_id
@@ -470,17 +519,35 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
 
     decision_at = in_force.at if in_force is not None else None
     older = prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest)
+    # a rejection or a pending status dated like the answer in force (277CA STC dates are days):
+    # the one that asks for work wins the tie — a rejection or a documentation request lost costs
+    # the claim, one taken by mistake costs a look
+    blocked = (prev, target) in NEWER_ONLY and (
+        older and (target not in TIE_WINS or (latest is not None and at < latest))
+    )
+    # a rejection of a submission the claim was sent again after (a newer ready step applied)
+    sent_again_since = (
+        target == "rejected"
+        and kind == "status"
+        and any(
+            h.kind == "lifecycle" and h.code == "ready" and h.result == "applied" and h.at > at
+            for h in record.history
+        )
+    )
     #: the itemised decision this change made, where it is not the state it leaves the claim in
     decided_beside: ClaimState | None = None
+    waits_for_step = False
+    caught: datetime | None = None  # a waiting status taken with the resubmission's step
     result: TransitionResult
     if target is None or other_payer:
         result, new_state = "noted", prev
     elif (
-        kind == "remittance"
+        (kind == "remittance" or (kind == "status" and change.itemised))
         and change.payer_claim_number in (None, record.payer_claim_number)
         and any(
-            h.kind == "remittance"
-            and h.result == "applied"
+            h.kind == kind
+            and h.result != "duplicate"
+            and h.itemised
             and h.code == code
             and h.amount == change.amount
             and h.at == at
@@ -538,36 +605,45 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         # was read first): the decision and its payment are recorded, the claim stays replaced
         result, new_state = "applied", prev
         decided_beside = target
-    elif own_step and code == "ready" and prev == "rejected" and latest is not None and at <= latest:
+    elif (
+        kind == "status"
+        and prev == "rejected"
+        and target in QUEUE_STATES
+        and not (older and latest is not None and at < latest)
+    ):
+        # an acknowledgment, acceptance or pending status newer than the rejection: about the claim
+        # sent again (taken when its ready step shows: below) or about the rejected submission
+        result, new_state = "noted", prev
+        waits_for_step = True
+    elif own_step and code == "ready" and prev == "rejected" and at <= _rejected_since(record, latest):
         # claimflow's ready step read after the payer rejected what it sent (a resubmission's
         # step is newer than the rejection): the claim stays rejected, its fix task open
         result, new_state = "caught_up", prev
-    elif target in FOLLOW_UPS and decision_at is not None and at < decision_at:
+    elif target in FOLLOW_UPS - {"resubmitted"} and decision_at is not None and at < decision_at:
         # an appeal (or write-off) step older than the payer's decision in force, read after it
         result, new_state = ("caught_up" if kind == "lifecycle" else "late"), prev
-    elif target in ALLOWED[prev] and not ((prev, target) in NEWER_ONLY and older):
+    elif (
+        kind == "status"
+        and target == "rejected"
+        and prev in QUEUE_STATES
+        and older
+        and _queued_by_newer_statuses(record, at)
+    ):
+        # a rejection read after statuses newer than it, with no resubmission since (no newer
+        # ready step): those statuses are about the rejected submission or wait for a
+        # resubmission's step, as they would have had the rejection been read first
+        result, new_state = "applied", "rejected"
+    elif sent_again_since:
+        result, new_state = ("reordered" if _on_bus_first(change, record) else "late"), prev
+    elif target in ALLOWED[prev] and not blocked:
         result, new_state = "applied", target
     elif own_step and prev is not None and target in PREDECESSORS[prev]:
         # claimflow's own step behind the payer's answer (the answer to claims-ready can arrive
         # before the tracker reads the ready step): expected ordering, not an anomaly
         result, new_state = "caught_up", prev
     elif older:
-        # an A2 older than the F1 already applied: history only. If the A2 was on the bus before
-        # that F1, the tracker merely read its topic later (reordered); else it really came late.
-        # Kafka timestamps are milliseconds: a tie across two topics is no evidence either way
-        # (reordered), while on one topic the later offset is the later arrival (late).
-        on_bus_first = (
-            change.received_at is not None
-            and record.latest_received is not None
-            and (
-                change.received_at < record.latest_received
-                or (
-                    change.received_at == record.latest_received
-                    and change.received_on != record.latest_received_on
-                )
-            )
-        )
-        result, new_state = ("reordered" if on_bus_first else "late"), prev
+        # an A2 older than the F1 already applied: history only (reordered or late)
+        result, new_state = ("reordered" if _on_bus_first(change, record) else "late"), prev
     elif target == prev and kind == "remittance" and (decision_at is None or at >= decision_at):
         # a newer decision of the same kind (a corrected remittance): it is the one in force
         result, new_state = "applied", prev
@@ -580,9 +656,33 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         result, new_state = "impossible", prev
         u["anomalies"] = record.anomalies + 1
 
-    # an answer the machine refused, or another payer's, does not move the claim's clock
-    taken = result != "impossible" and not other_payer
+    if result == "applied" and prev == "rejected" and new_state == "ready":
+        since = _rejected_since(record, latest)
+        # the claim sent again: the payer's statuses about it read before this step take effect
+        # (the newest of those no older than the step)
+        waiting = [
+            h
+            for h in record.history
+            if h.kind == "status"
+            and h.result in ("noted", "applied")
+            and h.target in QUEUE_STATES
+            and h.at >= at
+            and h.at > since
+        ]
+        if waiting:
+            newest = max(waiting, key=lambda h: h.at)
+            caught = newest.at
+            new_state = newest.target  # type: ignore[assignment]
+            if new_state == "accepted" and record.accepted_at is None:
+                u["accepted_at"] = newest.at
+    # an answer the machine refused, another payer's, or a status about a rejected claim that
+    # waits for the resubmission's step does not move the claim's clock nor name its claim number
+    taken = result != "impossible" and not other_payer and not waits_for_step
+    if taken and change.payer_claim_number:
+        u["payer_claim_number"] = change.payer_claim_number
     u["updated_at"] = at if taken and (latest is None or at > latest) else latest
+    if caught is not None and (u["updated_at"] is None or caught > u["updated_at"]):  # type: ignore[operator]
+        u["updated_at"] = caught
     # what the event says of the claim's dates and money counts only when the machine took it
     if taken:
         if target == "accepted" and record.accepted_at is None:
@@ -607,8 +707,10 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     resolved: ResolutionOutcome | None = None
     resolution_revised: Resolution | None = None
     if known and original:
-        inputs_revised = revised is not None or (
-            record.first_adjudication is not None and first_adjudication != record.first_adjudication
+        inputs_revised = (
+            revised is not None
+            or (record.first_adjudication is not None and first_adjudication != record.first_adjudication)
+            or rejected != record.rejected_first
         )
         now: Resolution | None = None
         if (

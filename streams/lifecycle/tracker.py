@@ -257,7 +257,9 @@ class Tracker:
             item = items.get(str(answer.event_id))
             if item is not None and item.other_payer:
                 continue
-            if not (isinstance(answer, Denial) and item is not None and item.result == "noted"):
+            # a remittance noted is one re-sent (or a predetermination): the payer decided once
+            noted = item is not None and item.result == "noted"
+            if not (noted and (isinstance(answer, Denial) or adjudicates(answer))):
                 fresh.append(answer)
             if self.planner.could_raise(answer):
                 planned.append((answer, _superseded(entry.record, item)))
@@ -297,14 +299,14 @@ class Tracker:
                 tracked.outcomes.append((after, follow))
             # a corrected claim sent back through the scrubber resolves its task; the rest wait,
             # beside the tasks already open (those the claim's move closed apart)
-            kept = lines_waiting(entry.open_tasks) if moved else entry.open_tasks
+            kept = still_open(entry.open_tasks, change.occurred_at) if moved else entry.open_tasks
             entry.open_tasks = kept + [
                 open_task(t).model_dump(mode="json")
                 for t in tracked.tasks
                 if not (self.auto_resubmit and t.corrected_claim is not None)
             ]
-        elif any(o.became is not None for o, _ in tracked.outcomes):
-            entry.open_tasks = lines_waiting(entry.open_tasks)  # the claim moved on
+        elif moved_at := [c.occurred_at for o, c in tracked.outcomes if o.became is not None]:
+            entry.open_tasks = still_open(entry.open_tasks, max(moved_at))  # the claim moved on
         decisions = [answer for answer in fresh if adjudicates(answer)]
         if decisions and (claim := entry.claim()) is not None:  # the snapshot validated only then
             tracked.facts = [fact for answer in decisions for fact in facts_for(claim, answer, self.reasons)]
@@ -342,12 +344,22 @@ def _superseded(record: ClaimRecord, item: HistoryItem | None) -> bool:
         return False
     if item.result in ("late", "reordered", "impossible"):
         return True
+    if item.target == "rejected":
+        # a rejection's fix is done once the claim was sent again (its newer ready step) or the
+        # payer decided it since; a newer status alone may be about the rejected submission
+        return any(
+            h.result == "applied"
+            and h.at > item.at
+            and ((h.kind == "lifecycle" and h.code == "ready") or h.to_state in ADJUDICATED_STATES)
+            for h in record.history
+        )
+    # any other answer once the payer moved the claim on to another state since
     return any(
         h.kind != "lifecycle"
         and h.result == "applied"
         and h.to_state in _MOVING
         and h.to_state != h.from_state
-        and h.to_state != item.target  # a second rejection beside a first asks for its own fix
+        and h.to_state != item.target
         and h.at > item.at
         for h in record.history
     )
@@ -357,10 +369,22 @@ def _validated(model: type[M], stored: str | dict[str, Any]) -> M:
     return model.model_validate_json(stored) if isinstance(stored, str) else model.model_validate(stored)
 
 
-def lines_waiting(open_tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The open tasks a claim's next step leaves open: lines rejected in an accepted claim wait
-    for their own new claim whatever the claim does (a state change or a new task closes the rest)."""
-    return [t for t in open_tasks if t.get("category") == LINE_REJECTION]
+def still_open(open_tasks: list[dict[str, Any]], moved_at: datetime) -> list[dict[str, Any]]:
+    """The open tasks a claim's move (at ``moved_at``, the payer's or claimflow's time) leaves
+    open: lines rejected in an accepted claim wait for their own new claim whatever the claim does,
+    and a task raised by a newer answer than the move (an information request after the denial
+    read before it) still asks; the move closes the rest."""
+    return [t for t in open_tasks if t.get("category") == LINE_REJECTION or _raised_at(t) > moved_at]
+
+
+def _raised_at(task: dict[str, Any]) -> datetime:
+    raised = task.get("raised_at")
+    if isinstance(raised, datetime):
+        return raised
+    try:
+        return datetime.fromisoformat(str(raised).replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def adjudicates(event: Observed) -> TypeGuard[Answer]:

@@ -362,12 +362,19 @@ def test_a_decision_the_machine_refuses_moves_no_money() -> None:
 
 def test_a_payer_rejection_after_a_clearinghouse_acceptance_rejects_the_claim() -> None:
     """A3/A6/A7/A8 are rejections, not in adjudication: an A7 newer than the A2 leaves the claim
-    rejected (first pass stays what the first decisive answer said); an older one is late."""
+    rejected (first pass stays what the first decisive answer said). An older A7 read after a
+    newer A2: with no resubmission between them the claim was never filed — rejected, as in time
+    order (the A2 says nothing more); after the claim was sent again (a newer ready step) it is
+    late, history."""
     record = run(ready(), status("A2", 1), status("A7", 5))
     assert (record.state, record.first_pass, record.anomalies) == ("rejected", "accepted", 0)
     record = run(ready(), status("P1", 1), status("A7", 5))
     assert (record.state, record.first_pass) == ("rejected", "rejected")
     outcome = apply(run(ready(), status("A2", 5)), status("A7", 1))
+    assert outcome.result == "applied" and outcome.record.state == "rejected"
+    assert outcome.record.first_pass == "rejected"
+    sent_again = run(ready(), ready("l-ready-2", T0 + timedelta(minutes=3)), status("A2", 5))
+    outcome = apply(sent_again, status("A7", 1))
     assert outcome.result == "late" and outcome.record.state == "accepted"
 
 

@@ -393,3 +393,134 @@ def test_a_claim_paid_in_full_on_its_835_is_an_adjudication_fact(tracker: Tracke
     # a 277 F1 (the status, not the remittance) is no fact: its 835 is
     summary_f1 = status("F1", 500)
     assert run(tracker, ready(), status("A2", 5), summary_f1)[-1].facts == []
+
+
+# --- after a rejection ------------------------------------------------------------------------------
+
+
+def test_a_newer_acceptance_without_a_resubmission_leaves_the_rejection_and_its_task(
+    tracker: Tracker,
+) -> None:
+    """A3 at minute 3, then the clearinghouse's A2 about the same submission stamped minute 5 and
+    no second ready step: the claim was never filed — still rejected, its fix task open."""
+    steps = run(tracker, ready(), status("A3", 3), status("A2", 5))
+    entry = steps[-1].entry
+    assert entry.record.state == "rejected" and [t["action"] for t in entry.open_tasks] == [
+        "fix_and_resubmit"
+    ]
+    assert steps[-1].outcome.result == "noted" and entry.record.anomalies == 0
+
+
+def test_the_resubmissions_acceptance_read_before_its_ready_step_takes_effect_with_it(
+    tracker: Tracker,
+) -> None:
+    steps = run(tracker, ready(), status("A3", 3), status("A2", 6), ready_again(5))
+    entry = steps[-1].entry
+    assert entry.record.state == "accepted" and entry.open_tasks == []
+
+
+def test_an_older_rejection_read_after_the_resubmissions_acknowledgment_raises_nothing(
+    tracker: Tracker,
+) -> None:
+    """A3 (minute 3), the claim sent again (5) and acknowledged (A1, 6); the A3 read last is history."""
+    events = [ready(), status("A3", 3), ready_again(5), status("A1", 6)]
+    for order in ((0, 2, 3, 1), (0, 1, 2, 3), (1, 3, 0, 2)):
+        steps = run(tracker, *(events[i] for i in order))
+        entry = steps[-1].entry
+        assert entry.record.state == "acknowledged" and entry.open_tasks == [], order
+        assert entry.record.first_pass == "rejected", order
+
+
+def test_a_rejection_before_the_payment_read_after_it_leaves_the_claim_unresolved(tracker: Tracker) -> None:
+    """The clearinghouse's A2 (2), the payer's A3 (3), then a payment (day 1): rejected before its
+    first adjudication — not paid on the first pass (reference §6), whatever is read first."""
+    events = [ready(), status("A2", 2), status("A3", 3), remit(paid="45.00", clp02="1", minutes=24 * HOUR)]
+    for order in ((0, 1, 2, 3), (0, 1, 3, 2), (1, 3, 2, 0)):
+        steps = run(tracker, *(events[i] for i in order))
+        assert steps[-1].entry.record.first_pass_resolution == "unresolved", order
+        assert net_counts(steps)["resolution:resolved"] == 0, order
+
+
+def test_an_older_denial_read_after_a_newer_information_request_leaves_the_request_open(
+    tracker: Tracker,
+) -> None:
+    """CO-50 on day 1, then the payer's R4 on day 2 asking for documentation: both ask for
+    something, read in either order (a move closes only the tasks raised before it)."""
+    denial = remit(("CO", "50", "45.00"), minutes=24 * HOUR)
+    request = status("R4", 48 * HOUR)
+    for answers in ((denial, request), (request, denial)):
+        steps = run(tracker, ready(), status("A2", 3), *answers)
+        assert sorted(t["action"] for t in steps[-1].entry.open_tasks) == ["appeal", "send_information"]
+
+
+def test_a_replacement_sent_before_the_payment_it_is_read_after_still_replaces_the_claim(
+    tracker: Tracker,
+) -> None:
+    """The replacement (day 1) was sent before the payer paid the original (day 1.5); its step is
+    read after the payment: the claim is replaced — not counted paid on the first pass."""
+    steps = run(
+        tracker,
+        ready(),
+        status("A2", 3),
+        remit(paid="45.00", clp02="1", minutes=36 * HOUR),
+        replaced_step(24 * HOUR),
+    )
+    record = steps[-1].entry.record
+    assert (record.state, record.paid_amount) == ("resubmitted", Decimal("45.00"))
+    assert net_counts(steps)["resolution:resolved"] == 0 and net_counts(steps)["resolution:unresolved"] == 1
+
+
+def test_a_remittance_resent_and_read_late_is_counted_once(tracker: Tracker) -> None:
+    denial = remit(("CO", "16", "45.00"), minutes=24 * HOUR)
+    paid = remit(paid="45.00", clp02="1", minutes=72 * HOUR)
+    steps = run(tracker, ready(), status("A2", 3), paid, denial, resent(denial))
+    assert steps[-1].outcome.result == "noted" and steps[-1].answers == [] and steps[-1].facts == []
+    again = paid_in_full(600)
+    twice = run(
+        tracker,
+        ready(),
+        status("A2", 3),
+        again,
+        again.model_copy(update={"event_id": derived_event_id(again.event_id, "resent")}),
+    )
+    assert twice[-1].answers == [] and twice[-1].facts == []
+
+
+def test_a_tertiary_crossover_after_the_secondary_payers_decision_is_noted_read_before_the_claim(
+    tracker: Tracker,
+) -> None:
+    """A claim billed to its secondary payer (SBR01 S) decided CLP02 2; the tertiary's CLP02 3
+    crossover read before claimflow's ready step: the secondary's decision stays in force."""
+    claim = ValidClaim.model_validate(make_claim(claim_id="C1", payer_responsibility="S").model_dump())
+    secondary = remit(paid="30.00", clp02="2", minutes=24 * HOUR)
+    tertiary = remit(paid="2.00", clp02="3", minutes=48 * HOUR).model_copy(
+        update={"payer_claim_number": "TERT-1"}
+    )
+    steps = run(tracker, secondary, tertiary, ready(claim))
+    record = steps[-1].entry.record
+    assert (record.state, record.paid_amount, record.payer_claim_number) == (
+        "paid",
+        Decimal("30.00"),
+        "PCN-1",
+    )
+
+
+def test_a_rejection_or_a_request_dated_like_the_acceptance_is_never_lost(tracker: Tracker) -> None:
+    """277CA status dates are days: the clearinghouse's A2 and the payer's A3 (or P3) of the same
+    day carry the same time. Whichever is read first, the rejection (or the documentation
+    request) stands with its task — losing it costs the claim; one taken by mistake costs a look."""
+    for asks, state, action in (
+        ("A3", "rejected", "fix_and_resubmit"),
+        ("P3", "pending", "send_information"),
+    ):
+        for first in ("A2", asks):
+            second = asks if first == "A2" else "A2"
+            later = status(second, 600).model_copy(
+                update={"event_id": derived_event_id(status(second, 600).event_id, "x")}
+            )
+            steps = run(tracker, ready(), status(first, 600), later)
+            entry = steps[-1].entry
+            assert entry.record.state == state, (asks, first)
+            assert [t["action"] for t in entry.open_tasks] == [action], (asks, first)
+    steps = run(tracker, ready(), status("A1", 600), status("A3", 600))
+    assert steps[-1].entry.record.state == "rejected"
