@@ -162,6 +162,9 @@ NullableObject = BeforeValidator(_object_or_empty)
 #: units of a service line: a decimal above 0 (SV104 allows 1.5), at most 3 decimal places
 Units = Annotated[Decimal, Field(gt=0, le=99999, decimal_places=3)]
 PayerResponsibility = Literal["P", "S", "T", "A", "B", "C", "D", "E", "F", "G", "H", "U"]
+#: the order of payment a payer responsibility code (SBR01) states: P first, S second, T third, A–H
+#: the fourth to the eleventh (U, unknown, has none)
+RESPONSIBILITY_ORDER: dict[str, int] = {code: rank for rank, code in enumerate("PSTABCDEFGH", start=1)}
 
 _LENIENT = ConfigDict(extra="allow")  # an unknown field is an edit (a typo), not a broken event
 _STRICT = ConfigDict(extra="forbid")
@@ -180,6 +183,16 @@ class Patient(Contract):
     last_name: LooseText = ""
     birth_date: LooseDate = None
     sex: LooseCode = ""
+    #: the patient's address (837P N3/N4: 2010BA when the patient is the subscriber, 2010CA for a
+    #: dependent, where the guide requires it)
+    address: LooseOptionalText = None
+    city: LooseOptionalText = None
+    state: LooseOptionalText = None
+    postal_code: LooseOptionalText = None
+
+    def has_address(self) -> bool:
+        """Whether the address is whole (street, city, state, postal code)."""
+        return bool(self.address and self.city and self.state and self.postal_code)
 
 
 class ValidPatient(Patient):
@@ -190,6 +203,36 @@ class ValidPatient(Patient):
     last_name: str = Field(min_length=1, max_length=60)
     birth_date: date
     sex: Literal["F", "M", "U"]
+    address: Annotated[str | None, BeforeValidator(_optional_text)] = Field(default=None, max_length=55)
+    city: Annotated[str | None, BeforeValidator(_optional_text)] = Field(default=None, max_length=30)
+    state: Annotated[str | None, BeforeValidator(_optional_text)] = Field(default=None, max_length=2)
+    postal_code: Annotated[str | None, BeforeValidator(_optional_text)] = Field(default=None, max_length=15)
+
+
+class Subscriber(Contract):
+    """The insured, when the patient is not (a dependent: the patient is 837P 2010CA, the
+    subscriber 2010BA). The member id is the patient's ``member_id``: the subscriber's id, which
+    the payer knows the dependent by. PHI: never logged, never a metric label."""
+
+    model_config = _LENIENT
+
+    first_name: LooseText = ""
+    last_name: LooseText = ""
+    birth_date: LooseDate = None
+    sex: LooseCode = ""
+
+
+class ValidSubscriber(Subscriber):
+    model_config = _STRICT
+
+    first_name: str = Field(default="", max_length=35)
+    last_name: str = Field(min_length=1, max_length=60)
+    birth_date: date | None = None
+    sex: Literal["F", "M", "U", ""] = ""
+
+
+#: the patient's relationship to a subscriber who is someone else (837P 2000C PAT01)
+DependentRelationship = Literal["01", "19", "20", "21", "39", "40", "53", "G8"]
 
 
 class Payer(Contract):
@@ -215,8 +258,17 @@ class LinePayment(Contract):
     """What another payer decided on one service line (837P loop 2430 SVD, DTP*573); its line
     adjustments (2430 CAS) are among the payer's ``adjustments`` with this line's number."""
 
-    line_number: int = Field(ge=1, description="the claim's line (its LX) this decision is about")
+    line_number: int = Field(ge=1, description="the claim's line (its line_number) this decision is about")
     paid_amount: Decimal = Field(description="what that payer paid on the line (SVD02)")
+    procedure_code: str | None = Field(
+        default=None,
+        max_length=48,
+        description="the code that payer decided (SVD03), when it is not the line's own (a corrected "
+        "claim changed the line's code: the other payer's decision stays about the code it saw)",
+    )
+    modifiers: list[str] = Field(
+        default_factory=list, max_length=4, description="with ``procedure_code``: the modifiers it saw"
+    )
     units: Decimal | None = Field(default=None, description="the units it paid (SVD05)")
     adjudicated_on: date | None = Field(default=None, description="its adjudication date (2430 DTP*573)")
 
@@ -263,6 +315,12 @@ class OtherPayer(Contract):
     subscriber_first_name: str | None = Field(
         default=None, max_length=35, description="that payer's subscriber's first name (2330A NM104)"
     )
+
+    def decided(self) -> bool:
+        """Whether this payer's decision on the claim is here (a payment, a date, adjustments)."""
+        return bool(
+            self.paid_amount is not None or self.adjudicated_on or self.adjustments or self.line_payments
+        )
 
     def cob_missing(self) -> list[str]:
         """What an 837P's COB loops need and this payer lacks: 2330A (that payer's subscriber:
@@ -378,6 +436,19 @@ class ClaimSubmitted(Envelope):
     payer_responsibility: LooseCode = Field(
         default="P", description="SBR01 of the claim's payer: P primary, S secondary, T tertiary, ..."
     )
+    subscriber: Subscriber | None = Field(
+        default=None,
+        description="the insured when the patient is a dependent (837P 2010BA; the patient goes in "
+        "2000C/2010CA); absent: the patient is the subscriber",
+    )
+    relationship: LooseOptionalText = Field(
+        default=None,
+        description="with subscriber: the patient's relationship to them (2000C PAT01: 01 spouse, 19 "
+        "child, 20 employee, 21 unknown, 39 organ donor, 40 cadaver donor, 53 life partner, G8 other)",
+    )
+    group_number: LooseOptionalText = Field(
+        default=None, description="the subscriber's group or policy number (2000B SBR03)"
+    )
     other_payers: Annotated[Sequence[OtherPayer], NullableList] = Field(
         default_factory=list,
         description="coordination of benefits: the other payers of this claim and their adjudication",
@@ -456,6 +527,9 @@ class ValidClaim(ScrubbableClaim):
         default=None, description="payer authorization number (REF*G1)"
     )
     payer_responsibility: PayerResponsibility = "P"
+    subscriber: ValidSubscriber | None = None
+    relationship: Annotated[DependentRelationship | None, BeforeValidator(_optional_text)] = None
+    group_number: OptionalIdentifier = None
     diagnoses: Sequence[IcdCode] = Field(min_length=1, max_length=MAX_DIAGNOSES)
     lines: Sequence[ValidClaimLine] = Field(min_length=1, max_length=MAX_LINES)
     total_charge: Money
@@ -501,6 +575,98 @@ def as_valid(claim: ClaimSubmitted) -> ValidClaim:
     return ValidClaim.model_validate(claim.model_dump(mode="json"))
 
 
+def cob_conflicts(claim: ScrubbableClaim) -> list[tuple[str, int | None, dict[str, object]]]:
+    """What a claim's coordination of benefits says that cannot be so, as (rule id, the other
+    payer's position from 1 or None for the claim, the rule's values): the payers' order, whose
+    decisions a claim may carry, and that each decision on a line names a line of the claim with
+    its SVD and date. The scrubber holds such a claim; the 837P writer refuses it."""
+    out: list[tuple[str, int | None, dict[str, object]]] = []
+    others = list(claim.other_payers)
+    mine = RESPONSIBILITY_ORDER.get(claim.payer_responsibility or "P")
+    own_id = (claim.payer.payer_id or "").strip().upper()
+    seen: dict[str, int] = {}
+    for n, other in enumerate(others, start=1):
+        order = RESPONSIBILITY_ORDER.get(other.responsibility)
+        problem = None
+        if own_id and (other.payer_id or "").strip().upper() == own_id:
+            problem = "is the claim's own payer (its decision never goes among the other payers)"
+        elif order is not None and order == mine:
+            problem = f"has the claim's own order of payment ({other.responsibility})"
+        elif order is not None and other.responsibility in seen:
+            problem = f"has the same order of payment ({other.responsibility}) as other payer {seen[other.responsibility]}"
+        elif order is not None and mine is not None and order > mine and other.decided():
+            problem = (
+                f"pays after the claim's payer ({other.responsibility} after {claim.payer_responsibility}) "
+                "yet carries a decision: a payer that has not had the claim has not decided it"
+            )
+        if problem:
+            out.append(("CLAIM_COB_PAYER_ORDER", n, {"position": n, "problem": problem}))
+        if order is not None:
+            seen.setdefault(other.responsibility, n)
+    if (
+        mine is not None
+        and mine > 1
+        and not any(
+            (order := RESPONSIBILITY_ORDER.get(o.responsibility)) is not None
+            and order < mine
+            and o.paid_amount is not None
+            for o in others
+        )
+    ):
+        out.append(("CLAIM_COB_PRIOR_DECISION_MISSING", None, {"responsibility": claim.payer_responsibility}))
+    numbers = {ln.line_number for ln in claim.lines if ln.line_number is not None}
+    for n, other in enumerate(others, start=1):
+        decided = {p.line_number for p in other.line_payments}
+        problems = [f"decided line {p} that the claim does not have" for p in sorted(decided - numbers)]
+        adjusted = {a.line_number for a in other.adjustments if a.line_number is not None}
+        problems += [f"adjusted line {ln} that the claim does not have" for ln in sorted(adjusted - numbers)]
+        problems += [
+            f"adjusted line {ln} without its decision on that line (2430 SVD)"
+            for ln in sorted((adjusted & numbers) - decided)
+        ]
+        if other.adjudicated_on is None:
+            problems += [
+                f"decided line {p.line_number} without the date it did (2430 DTP*573)"
+                for p in other.line_payments
+                if p.adjudicated_on is None
+            ]
+        out += [("CLAIM_COB_LINE_MISMATCH", n, {"position": n, "problem": p}) for p in problems]
+    return out
+
+
+def cob_imbalances(claim: ScrubbableClaim) -> list[tuple[int, str]]:
+    """Earlier payers' decisions that do not balance (837P: the charges equal the payment plus
+    every adjustment, for the claim in 2320 and for each line in 2430), as (position from 1, what
+    does not add up)."""
+    out: list[tuple[int, str]] = []
+    charges = {ln.line_number: ln.charge for ln in claim.lines if ln.line_number is not None}
+    total = claim.total_charge
+    for n, other in enumerate(claim.other_payers, start=1):
+        if other.paid_amount is None:
+            continue
+        adjusted = sum((a.amount for a in other.adjustments), Decimal("0"))
+        if isinstance(total, Decimal) and total.is_finite() and other.paid_amount + adjusted != total:
+            out.append(
+                (n, f"its payment {other.paid_amount} and adjustments {adjusted} are not the charges {total}")
+            )
+        for paid in other.line_payments:
+            charge = charges.get(paid.line_number)
+            if not isinstance(charge, Decimal) or not charge.is_finite():
+                continue
+            on_line = sum(
+                (a.amount for a in other.adjustments if a.line_number == paid.line_number), Decimal("0")
+            )
+            if paid.paid_amount + on_line != charge:
+                out.append(
+                    (
+                        n,
+                        f"on line {paid.line_number} its payment {paid.paid_amount} and adjustments {on_line} "
+                        f"are not the line's charge {charge}",
+                    )
+                )
+    return out
+
+
 def x12_values(claim: ScrubbableClaim) -> list[tuple[str, str | None, int | None]]:
     """The claim's free-text values an 837P carries, as (field, value, line number or None): what
     the scrubber and the 837P writer both check against X12's characters and lengths."""
@@ -514,6 +680,13 @@ def x12_values(claim: ScrubbableClaim) -> list[tuple[str, str | None, int | None
         ("prior_authorization", claim.prior_authorization, None),
         ("original_claim_number", claim.original_claim_number, None),
         ("encounter_id", claim.encounter_id, None),
+        ("patient.address", claim.patient.address, None),
+        ("patient.city", claim.patient.city, None),
+        ("patient.state", claim.patient.state, None),
+        ("patient.postal_code", claim.patient.postal_code, None),
+        ("subscriber.last_name", claim.subscriber.last_name if claim.subscriber else None, None),
+        ("subscriber.first_name", claim.subscriber.first_name if claim.subscriber else None, None),
+        ("group_number", claim.group_number, None),
         *(("line_control_number", ln.line_control_number, ln.line_number) for ln in claim.lines),
         *(
             (f"other_payers[{n}].{name}", value, None)

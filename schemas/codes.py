@@ -39,6 +39,14 @@ X12_MAX_LENGTHS = {
     "original_claim_number": 50,  # REF02
     "encounter_id": 50,  # REF02
     "line_control_number": 50,  # REF02 (2400 REF*6R)
+    # the insured when the patient is a dependent (2010BA NM1*IL), the group number (2000B SBR03)
+    "patient.address": 55,  # N301
+    "patient.city": 30,  # N401
+    "patient.state": 2,  # N402
+    "patient.postal_code": 15,  # N403
+    "subscriber.last_name": 60,
+    "subscriber.first_name": 35,
+    "group_number": 50,
     # another payer's (2320/2330): its subscriber (2330A NM1*IL), itself (2330B), its claim number
     "subscriber_member_id": 80,
     "subscriber_last_name": 60,

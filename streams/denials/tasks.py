@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Literal
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial, ResubmissionTask, ScrubEdit, ValidClaim
-from schemas.claim import ValidClaimLine
+from schemas.claim import OtherPayer, ValidClaimLine
 from schemas.ids import derived_event_id
 from schemas.outputs import TaskAction
 from schemas.status import Adjustment, LineStatus
@@ -146,6 +146,7 @@ def _corrected_claim(ctx: PlanContext, lines: list[ValidClaimLine], attempt: int
     total = sum((ln.charge for ln in lines), Decimal("0"))
     corrected = ctx.claim.model_copy(
         update={
+            "other_payers": _other_payers_for(ctx.claim, lines),
             "event_id": derived_event_id(ctx.claim.event_id, f"corrected:{attempt}"),
             "occurred_at": ctx.now,
             "source": "claimflow-resubmission",
@@ -158,6 +159,33 @@ def _corrected_claim(ctx: PlanContext, lines: list[ValidClaimLine], attempt: int
         }
     )
     return ValidClaim.model_validate(corrected.model_dump())
+
+
+def _other_payers_for(claim: ValidClaim, lines: list[ValidClaimLine]) -> list[OtherPayer]:
+    """The claim's other payers as the corrected claim carries them: their decisions stay about
+    what they decided — a line whose code the correction changed keeps the code the payer saw
+    (2430 SVD03), and a line the correction left out takes its decision and adjustments along."""
+    before = {ln.line_number: ln for ln in claim.lines}
+    after = {ln.line_number: ln for ln in lines}
+    out = []
+    for other in claim.other_payers:
+        payments = []
+        for paid in other.line_payments:
+            now, was = after.get(paid.line_number), before.get(paid.line_number)
+            if now is None:
+                continue
+            if (
+                paid.procedure_code is None
+                and was is not None
+                and (now.procedure_code, list(now.modifiers)) != (was.procedure_code, list(was.modifiers))
+            ):
+                paid = paid.model_copy(
+                    update={"procedure_code": was.procedure_code, "modifiers": list(was.modifiers)}
+                )
+            payments.append(paid)
+        adjustments = [a for a in other.adjustments if a.line_number is None or a.line_number in after]
+        out.append(other.model_copy(update={"line_payments": payments, "adjustments": adjustments}))
+    return out
 
 
 def _task(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
+from schemas.claim import RESPONSIBILITY_ORDER
 from schemas.claim_state import CauseKind, ClaimState, TransitionResult
 from schemas.codes import PlanType
 from streams.lifecycle.first_pass import (
@@ -358,7 +359,7 @@ def _decide_first_pass(
 #: primary, S secondary, T tertiary, A–H the fourth to the eleventh)
 PROCESSED_AS: Mapping[str, int] = {"1": 1, "19": 1, "2": 2, "20": 2, "3": 3, "21": 3}
 RESPONSIBILITY_RANK: Mapping[str, int] = {
-    **{code: rank for rank, code in enumerate("PSTABCDEFGH", start=1)},
+    **RESPONSIBILITY_ORDER,
     "U": 99,  # unknown: no answer can be told another payer's
 }
 

@@ -33,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from schemas import Adjustment, OtherPayer, ValidClaim
-from schemas.claim import ValidClaimLine, x12_values
+from schemas.claim import ValidClaimLine, cob_conflicts, x12_values
 from schemas.codes import ICD9_PREFIX, x12_limit, x12_text, x12_unsafe
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
@@ -72,11 +72,21 @@ def unwritable(claim: ValidClaim) -> list[str]:
         for n, other in enumerate(claim.other_payers)
         if (missing := other.cob_missing())  # 2330A and 2330B are required in a 2320 loop
     ]
+    out += [
+        f"other_payers[{n - 1}]: {values['problem']}"
+        if n is not None
+        else "the claim lacks an earlier payer's decision"
+        for rule, n, values in cob_conflicts(claim)
+    ]
+    if claim.subscriber is not None and not claim.patient.has_address():
+        out.append("the patient is a dependent without the address 2010CA requires (N3/N4)")
     for field, value, _ in x12_values(claim):
         if not value:
             continue
         if x12_unsafe(value):
             out.append(f"{field} holds a character an 837P cannot carry")
+        elif not x12_text(value).strip():
+            out.append(f"{field} is nothing once written in X12's characters")
         if len(x12_text(value)) > x12_limit(field):
             out.append(f"{field} is longer than its {x12_limit(field)} characters")
     return out
@@ -143,11 +153,18 @@ def _line_adjudication_segments(
     if paid is None:
         return []
     units = quantity(paid.units if paid.units is not None else ln.units)
-    segs: list[list[str]] = [["SVD", other.payer_id or "", money(paid.paid_amount), procedure, "", units]]
+    # the code that payer decided: the line's own, unless a correction changed it since (SVD03)
+    decided = (
+        d.component.join(["HC", paid.procedure_code, *paid.modifiers]) if paid.procedure_code else procedure
+    )
+    segs: list[list[str]] = [["SVD", other.payer_id or "", money(paid.paid_amount), decided, "", units]]
     line_adjustments = [a for a in other.adjustments if a.line_number == ln.line_number]
     segs.extend(_cas_segments(line_adjustments))
-    if paid.adjudicated_on is not None:
-        segs.append(["DTP", "573", "D8", paid.adjudicated_on.strftime("%Y%m%d")])
+    # DTP*573 is required in 2430: the line's date, else the payer's (``cob_conflicts`` holds a
+    # claim with neither)
+    on = paid.adjudicated_on or other.adjudicated_on
+    if on is not None:
+        segs.append(["DTP", "573", "D8", on.strftime("%Y%m%d")])
     return segs
 
 
@@ -191,25 +208,51 @@ def _other_payer_segments(other: OtherPayer, d: Delimiters) -> list[list[str]]:
 
 
 def _subscriber_segments(claim: ValidClaim, hl: int, parent: int) -> list[list[str]]:
-    patient, payer = claim.patient, claim.payer
-    return [
-        ["HL", str(hl), str(parent), "22", "0"],
-        ["SBR", claim.payer_responsibility, "18", "", "", "", "", "", "", FILING_INDICATOR[payer.plan_type]],
+    """Loop 2000B (the subscriber and the payer) and, for a dependent patient, 2000C (its HL is
+    ``hl + 1``): the member id is the subscriber's, the patient named in 2010CA with the address
+    the guide requires there."""
+    patient, payer, insured = claim.patient, claim.payer, claim.subscriber
+    filing = FILING_INDICATOR[payer.plan_type]
+    group = claim.group_number or ""
+    address = (
         [
-            "NM1",
-            "IL",
-            "1",
-            x12_text(patient.last_name),
-            x12_text(patient.first_name),
-            "",
-            "",
-            "",
-            "MI",
-            patient.member_id,
+            ["N3", x12_text(patient.address or "")],
+            ["N4", x12_text(patient.city or ""), patient.state or "", patient.postal_code or ""],
+        ]
+        if patient.has_address()
+        else []
+    )
+    if insured is None:
+        return [
+            ["HL", str(hl), str(parent), "22", "0"],
+            ["SBR", claim.payer_responsibility, "18", group, "", "", "", "", "", filing],
+            [
+                "NM1", "IL", "1", x12_text(patient.last_name), x12_text(patient.first_name),
+                "", "", "", "MI", patient.member_id,
+            ],
+            *address,
+            ["DMG", "D8", patient.birth_date.strftime("%Y%m%d"), patient.sex],
+            ["NM1", "PR", "2", x12_text(payer.name), "", "", "", "", "PI", payer.payer_id],
+        ]  # fmt: skip
+    segs = [
+        ["HL", str(hl), str(parent), "22", "1"],
+        ["SBR", claim.payer_responsibility, "", group, "", "", "", "", "", filing],  # SBR02: not the patient
+        [
+            "NM1", "IL", "1", x12_text(insured.last_name), x12_text(insured.first_name),
+            "", "", "", "MI", patient.member_id,
         ],
-        ["DMG", "D8", patient.birth_date.strftime("%Y%m%d"), patient.sex],
+    ]  # fmt: skip
+    if insured.birth_date is not None:
+        segs.append(["DMG", "D8", insured.birth_date.strftime("%Y%m%d"), insured.sex or "U"])
+    segs += [
         ["NM1", "PR", "2", x12_text(payer.name), "", "", "", "", "PI", payer.payer_id],
+        ["HL", str(hl + 1), str(hl), "23", "0"],
+        ["PAT", claim.relationship or "21"],
+        ["NM1", "QC", "1", x12_text(patient.last_name), x12_text(patient.first_name)],
+        *address,
+        ["DMG", "D8", patient.birth_date.strftime("%Y%m%d"), patient.sex],
     ]
+    return segs
 
 
 def _billing_segments(npi: str, profile: X12Profile, hl: int) -> list[list[str]]:
@@ -246,6 +289,8 @@ def transaction(
             segs.extend(_billing_segments(claim.billing_provider_npi, profile, hl))
         hl += 1
         segs.extend(_subscriber_segments(claim, hl, billing_hl))
+        if claim.subscriber is not None:
+            hl += 1  # the dependent's level (2000C)
         segs.extend(_claim_segments(claim, profile, d))
     segs.append(["SE", str(len(segs) + 1), st_control])
     return segs
@@ -321,6 +366,17 @@ def _adjustments(cas: Segment, notes: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+#: what a dependent claim keeps of its subscriber (the member id is the patient's; no address)
+_SUBSCRIBER_FIELDS = ("first_name", "last_name", "birth_date", "sex")
+
+
+def _address(seg: Segment) -> dict[str, str]:
+    """N3 (street) or N4 (city, state, postal code) as the patient's address fields."""
+    if seg.elements[0] == "N3":
+        return {"address": " ".join(p for p in (seg.get(1), seg.get(2)) if p)}
+    return {"city": seg.get(1), "state": seg.get(2), "postal_code": seg.get(3)}
+
+
 class _Claim837:
     """The parts of the 837P hierarchy a claim inherits, as the walk goes: the billing provider
     (2000A), the subscriber and payer (2000B), a dependent patient (2000C), and the span of each
@@ -332,6 +388,8 @@ class _Claim837:
         self.dependent: dict[str, Any] = {}
         self.payer: dict[str, Any] = {}
         self.responsibility = "P"
+        self.group_number = ""
+        self.relationship = ""
         self.plan_type = "commercial"
         self.spans: dict[str, tuple[int, int]] = {}
         self.open: tuple[str, int] | None = None
@@ -350,6 +408,7 @@ class _Claim837:
             self.spans.pop(name, None)
         if level in ("20", "22"):
             self.dependent = {}
+            self.relationship = ""
         self.open = (level, index)
 
     def claim_spans(self, start: int, end: int) -> list[tuple[int, int]]:
@@ -400,6 +459,7 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
             finish(index - 1)
         elif loop == "2000B" and sid == "SBR":
             ctx.responsibility = seg.get(1) or "P"
+            ctx.group_number = seg.get(3)
             ctx.plan_type = PLAN_TYPE.get(seg.get(9), "commercial")
         elif loop == "2010AA" and sid == "NM1":
             ctx.billing_npi = seg.get(9) if seg.get(8) == "XX" else ""
@@ -408,29 +468,52 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                 ctx.subscriber = {"member_id": seg.get(9), "last_name": seg.get(3), "first_name": seg.get(4)}
             elif sid == "DMG":
                 ctx.subscriber.update(birth_date=seg.get(2), sex=seg.get(3))
+            elif sid in ("N3", "N4"):
+                ctx.subscriber.update(_address(seg))
         elif loop == "2010BB" and sid == "NM1":
             ctx.payer = {"payer_id": seg.get(9), "name": seg.get(3)}
+        elif loop == "2000C" and sid == "PAT":
+            ctx.relationship = seg.get(1)
         elif loop == "2010CA":  # a dependent patient: their name and birth date, the subscriber's member id
             if sid == "NM1":
                 ctx.dependent.update(last_name=seg.get(3), first_name=seg.get(4))
             elif sid == "DMG":
                 ctx.dependent.update(birth_date=seg.get(2), sex=seg.get(3))
+            elif sid in ("N3", "N4"):
+                ctx.dependent.update(_address(seg))
         elif sid == "CLM" and loop == "2300":
             finish(index - 1)
             ctx.close_level(index - 1)
             claim_start = index
             pos, _, freq = [*seg.get(5).split(comp), "", "", ""][:3]
-            patient = {**ctx.subscriber, **ctx.dependent}
+            member_id = ctx.subscriber.get("member_id", "")
+            # a dependent is the patient (2010CA) under the subscriber's member id; the subscriber
+            # (2010BA) is the insured, kept apart — never merged into one person
+            patient = {**ctx.dependent, "member_id": member_id} if ctx.dependent else dict(ctx.subscriber)
             birth = parse_date(patient.get("birth_date", ""))
             patient["birth_date"] = birth.isoformat() if birth else patient.get("birth_date") or None
             patient["sex"] = patient.get("sex") or "U"
+            subscriber = None
+            if ctx.dependent:
+                subscriber = {k: v for k, v in ctx.subscriber.items() if k in _SUBSCRIBER_FIELDS and v}
+                if "birth_date" in subscriber:
+                    born = parse_date(subscriber["birth_date"])
+                    subscriber["birth_date"] = born.isoformat() if born else None
+            # the patient's key: the member id, and for a dependent who they are under it (a
+            # parent's and a child's services are two patients' histories)
+            who = member_id
+            if ctx.dependent:
+                who += "|" + "|".join(
+                    str(ctx.dependent.get(k, "")) for k in ("last_name", "first_name", "birth_date")
+                )
             claim = {
                 "occurred_at": occurred_at.isoformat(),
                 "source": "x12-837p",
                 "claim_id": seg.get(1),
-                "patient_key": pseudonymous_key(
-                    ctx.payer.get("payer_id", ""), ctx.subscriber.get("member_id", ""), secret
-                ),
+                "patient_key": pseudonymous_key(ctx.payer.get("payer_id", ""), who, secret),
+                "subscriber": subscriber,
+                "relationship": (ctx.relationship or "21") if ctx.dependent else None,
+                "group_number": ctx.group_number or None,
                 "patient": patient,
                 "payer": {**ctx.payer, "plan_type": ctx.plan_type},
                 "payer_responsibility": ctx.responsibility,
@@ -542,6 +625,11 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                     )
                     continue
                 paid = {"line_number": line["line_number"], "paid_amount": seg.get(2) or "0"}
+                code, *rest = seg.get(3).split(comp)[1:] or [""]
+                mods = [m for m in rest[:4] if m]
+                if code and (code != line.get("procedure_code") or mods != list(line.get("modifiers") or [])):
+                    # the payer decided another code than the line's (SVD03): kept as it decided it
+                    paid["procedure_code"], paid["modifiers"] = code, mods
                 if (units := _decimal(seg.get(5))) is not None:
                     paid["units"] = units
                 named[0].setdefault("line_payments", []).append(paid)

@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 
 from schemas import ScrubbableClaim
-from schemas.claim import x12_values
+from schemas.claim import cob_conflicts, cob_imbalances, x12_values
 from schemas.codes import looks_like_npi, x12_limit, x12_text, x12_unsafe
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
@@ -137,8 +137,8 @@ def cob_gaps(claim: ScrubbableClaim) -> list[tuple[int, list[str]]]:
 
 def x12_suspect(claim: ScrubbableClaim) -> bool:
     """Cheap screen for ``fits_an_837p``: true whenever it might fire (one pass over the text)."""
-    if claim.other_payers and cob_gaps(claim):
-        return True
+    if claim.other_payers or claim.payer_responsibility != "P" or claim.subscriber is not None:
+        return True  # the coordination of benefits checks (cheap: the claim has another payer)
     values = x12_values(claim)
     if any(v is not None and len(v) > x12_limit(f) for f, v, _ in values):
         return True
@@ -146,21 +146,40 @@ def x12_suspect(claim: ScrubbableClaim) -> bool:
     return not text.isascii() or x12_unsafe(text)
 
 
-@checks("CLAIM_X12_UNSAFE", "CLAIM_X12_TOO_LONG", "CLAIM_COB_INCOMPLETE")
+@checks(
+    "CLAIM_X12_UNSAFE",
+    "CLAIM_X12_TOO_LONG",
+    "CLAIM_COB_INCOMPLETE",
+    "CLAIM_COB_PAYER_ORDER",
+    "CLAIM_COB_PRIOR_DECISION_MISSING",
+    "CLAIM_COB_LINE_MISMATCH",
+    "CLAIM_COB_UNBALANCED",
+    "PATIENT_ADDRESS_MISSING",
+)
 def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """Every value that goes into the 837P can be written there: no delimiter or control
     character, none beyond the element's maximum length (an accented letter is written without
-    its accent). X12 has no escape: such a claim cannot leave."""
+    its accent), none that is nothing once written (only accents). X12 has no escape: such a
+    claim cannot leave. Its coordination of benefits says what can be so: the payers in an order
+    of payment, the decisions of the payers before the claim's (and only theirs), each line
+    decision on a line of the claim with its date, and the decisions balancing (a warning)."""
     for field, value, line in x12_values(facts.claim):
         if not value:
             continue
-        if x12_unsafe(value):
+        if x12_unsafe(value) or not x12_text(value).strip():
             yield Finding("CLAIM_X12_UNSAFE", line, {"field": field})
         limit = x12_limit(field)
         if len(x12_text(value)) > limit:
             yield Finding("CLAIM_X12_TOO_LONG", line, {"field": field, "max": limit})
     for n, missing in cob_gaps(facts.claim):
         yield Finding("CLAIM_COB_INCOMPLETE", None, {"position": n + 1, "missing": ", ".join(missing)})
+    claim = facts.claim
+    if claim.subscriber is not None and not claim.patient.has_address():
+        yield Finding("PATIENT_ADDRESS_MISSING", None, {})
+    for rule, _, values in cob_conflicts(facts.claim):
+        yield Finding(rule, None, values)
+    for n, problem in cob_imbalances(facts.claim):
+        yield Finding("CLAIM_COB_UNBALANCED", None, {"position": n, "problem": problem})
 
 
 @checks("PROVIDER_NPI_INVALID")

@@ -618,3 +618,33 @@ def test_a_tasks_reasons_are_its_denials_not_the_write_down_or_patient_share_bes
     denial = deny(("CO", "45", "25.00"), ("PR", "2", "4.00"), ("CO", "97", "45.00"), paid="16.00", clp02="1")
     [task] = plan_for_denials(denial, ctx(scrubber, claim))
     assert task.reason_codes == ["CO-97"] and task.action == "write_off"
+
+
+def test_a_corrected_secondary_claim_keeps_the_primarys_decision_about_the_code_it_decided(
+    scrubber: Scrubber,
+) -> None:
+    """Billed second after Medicare: the secondary payer denies 93000-26 CO-4 and the correction
+    bills 93010. Medicare decided 93000-26: its line decision (2430 SVD03) stays about that code,
+    never relabelled as a decision on 93010 it never saw."""
+    base = commercial_claim("93000", mods={1: ["26"]})
+    medicare = {
+        "payer_id": "MCR-JH",
+        "name": "MEDICARE PART B",
+        "plan_type": "medicare",
+        "responsibility": "P",
+        "paid_amount": "36.00",
+        "adjudicated_on": "2026-02-20",
+        "subscriber_member_id": "1EG4TE5MK73",
+        "subscriber_last_name": "PATIENT",
+        "adjustments": [
+            {"group_code": "CO", "reason_code": "45", "amount": "5.00", "line_number": 1},
+            {"group_code": "PR", "reason_code": "2", "amount": "4.00", "line_number": 1},
+        ],
+        "line_payments": [{"line_number": 1, "paid_amount": "36.00"}],
+    }
+    claim = make_claim(**{**base.model_dump(), "payer_responsibility": "S", "other_payers": [medicare]})
+    task = plan_for_denial(deny(("CO", "4", "4.00")), ctx(scrubber, claim))
+    assert task is not None and task.corrected_claim is not None, task and task.instructions
+    (line_decision,) = task.corrected_claim.other_payers[0].line_payments
+    assert task.corrected_claim.lines[0].procedure_code == "93010"
+    assert (line_decision.procedure_code, line_decision.modifiers) == ("93000", ["26"])

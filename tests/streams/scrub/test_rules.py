@@ -59,6 +59,17 @@ PRIMARY_FOR_COB = {
     "subscriber_last_name": "PATIENT",
     "subscriber_first_name": "TEST",
 }
+#: the primary's decision whole, as its 835 gives it: 45.00 charged = 36.00 paid + CO-45 5.00 +
+#: PR-2 4.00 (the coinsurance the secondary is billed for), on the claim's one line
+BALANCED_PRIMARY = {
+    **PRIMARY_FOR_COB,
+    "adjudicated_on": "2026-02-20",
+    "adjustments": [
+        {"group_code": "CO", "reason_code": "45", "amount": "5.00", "line_number": 1},
+        {"group_code": "PR", "reason_code": "2", "amount": "4.00", "line_number": 1},
+    ],
+    "line_payments": [{"line_number": 1, "paid_amount": "36.00"}],
+}
 TWELVE_DX = [
     "R07.9",
     "I10",
@@ -188,6 +199,55 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"payer_responsibility": "S", "other_payers": [PRIMARY_FOR_COB]}},
     ),
     "CLAIM_X12_TOO_LONG": ({"claim": {"claim_id": "C" * 39}}, {"claim": {"claim_id": "C" * 38}}),
+    # a dependent (the subscriber is someone else) needs their address in 2010CA
+    "PATIENT_ADDRESS_MISSING": (
+        {"claim": {"subscriber": {"first_name": "ALEX", "last_name": "PATIENT"}, "relationship": "19"}},
+        {
+            "claim": {
+                "subscriber": {"first_name": "ALEX", "last_name": "PATIENT"},
+                "relationship": "19",
+                "patient": {
+                    **PATIENT,
+                    "address": "1 ELM ST",
+                    "city": "SPRINGFIELD",
+                    "state": "IL",
+                    "postal_code": "627010003",
+                },
+            }
+        },
+    ),
+    # coordination of benefits: a primary claim listing another primary (the claim's own order)
+    "CLAIM_COB_PAYER_ORDER": (
+        {"claim": {"other_payers": [{**BALANCED_PRIMARY, "payer_id": "AETNA-1", "name": "AETNA"}]}},
+        {"claim": {"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [BALANCED_PRIMARY]}},
+    ),
+    # billed to the secondary with no primary decision on it
+    "CLAIM_COB_PRIOR_DECISION_MISSING": (
+        {
+            "claim": {
+                "payer_responsibility": "S",
+                "other_payers": [{k: v for k, v in PRIMARY_FOR_COB.items() if k != "paid_amount"}],
+            }
+        },
+        {"claim": {"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [BALANCED_PRIMARY]}},
+    ),
+    # the primary's decision names line 2 of a one-line claim
+    "CLAIM_COB_LINE_MISMATCH": (
+        {
+            "claim": {
+                "payer_responsibility": "S",
+                "other_payers": [
+                    {**BALANCED_PRIMARY, "line_payments": [{"line_number": 2, "paid_amount": "36.00"}]}
+                ],
+            }
+        },
+        {"claim": {"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [BALANCED_PRIMARY]}},
+    ),
+    # 36.00 paid and nothing adjusted is not the 45.00 charged
+    "CLAIM_COB_UNBALANCED": (
+        {"claim": {"payer_responsibility": "S", "other_payers": [PRIMARY_FOR_COB]}},
+        {"claim": {"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [BALANCED_PRIMARY]}},
+    ),
     # ICD-9-CM 786.50 (chest pain) as an 837P's HI*BK:78650 carries it
     "CODE_ICD9": ({"claim": {"diagnoses": ["ICD-9 78650"]}}, {}),
     # ... which was the right code set for a service before 2015-10-01: a warning, unchecked
@@ -1354,3 +1414,17 @@ def test_a_facility_test_billed_at_the_office_says_why_the_place_matters(scrubbe
     edit = next(e for e in result.edits if e.rule_id == "CLAIM_ENCOUNTER_POS_MISMATCH")
     assert edit.severity == "warning" and "11" in edit.message and "22" in edit.message
     assert "facility bills the tracing" in edit.message
+
+
+def test_a_name_of_accents_only_is_nothing_in_an_837p(scrubber: Scrubber) -> None:
+    """X12 is written without accents: a value of combining accents alone would leave a required
+    name element empty."""
+    result = scrub_case(scrubber, claim={"patient": {**PATIENT, "last_name": "\u0301\u0301"}})
+    assert "CLAIM_X12_UNSAFE" in fired(result)
+
+
+def test_a_secondary_claim_balanced_to_the_cent_is_clean_of_coordination_edits(scrubber: Scrubber) -> None:
+    result = scrub_case(
+        scrubber, claim={"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [BALANCED_PRIMARY]}
+    )
+    assert not {r for r in fired(result) if r.startswith("CLAIM_COB")}, [e.message for e in result.edits]

@@ -67,11 +67,40 @@ def variety() -> list[ClaimSubmitted]:
             place_of_service="22",
             lines=[line(1, "93010", service_date=dos)],
         ),
+        # Medicaid after Medicare (a crossover): the primary's decision whole — 45.00 charged, 36.00
+        # paid, CO-45 5.00 and the PR-2 4.00 coinsurance Medicaid is billed for, on the line
         claim(
             "X12-CLM-004",
             payer={"payer_id": "STATE-MCD", "name": "STATE MEDICAID", "plan_type": "medicaid"},
             patient={**patient, "member_id": "MCD0000042", "sex": "M"},
             payer_responsibility="S",
+            other_payers=[
+                {
+                    "payer_id": "MCR-JH",
+                    "name": "MEDICARE PART B",
+                    "plan_type": "medicare",
+                    "responsibility": "P",
+                    "relationship": "18",
+                    "claim_number": "MCR26110400042",
+                    "paid_amount": "36.00",
+                    "adjudicated_on": "2026-11-04",
+                    "subscriber_member_id": "1EG4TE5MK73",
+                    "subscriber_last_name": "SAMPLE",
+                    "subscriber_first_name": "ALEX",
+                    "adjustments": [
+                        {"group_code": "CO", "reason_code": "45", "amount": "5.00", "line_number": 1},
+                        {"group_code": "PR", "reason_code": "2", "amount": "4.00", "line_number": 1},
+                    ],
+                    "line_payments": [
+                        {
+                            "line_number": 1,
+                            "paid_amount": "36.00",
+                            "units": "1",
+                            "adjudicated_on": "2026-11-04",
+                        }
+                    ],
+                }
+            ],
         ),
         claim(
             "X12-CLM-005",

@@ -122,6 +122,55 @@ def test_units_keep_their_basis_decimals_and_date_ranges() -> None:
     )  # fmt: skip
 
 
+def test_a_dependent_stays_the_patient_under_the_subscriber_written_out_and_read_back() -> None:
+    """2000C: the child (PAT*19, 2010CA JAMIE, born 2010) is the patient; the parent (2010BA ALEX)
+    is the subscriber whose member id and group number (SBR03) the payer knows them by. Written
+    back, the child is never made the subscriber with the parent's member id (the payer would match
+    the wrong person or reject the claim)."""
+    (claim,) = events(ingest("units-837p.x12"))
+    assert claim.subscriber is not None
+    assert (claim.subscriber.first_name, claim.subscriber.last_name) == ("ALEX", "SAMPLE")
+    assert (claim.relationship, claim.group_number) == ("19", "GRP42")
+    text = render_837p([claim], X12Profile(), 42, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
+    segments = text.replace("\n", "").split("~")
+    start = segments.index("HL*2*1*22*1")
+    assert segments[start : start + 10] == [
+        "HL*2*1*22*1",
+        "SBR*P**GRP42******CI",
+        "NM1*IL*1*SAMPLE*ALEX****MI*XJK000000001",
+        "NM1*PR*2*ACME HEALTH*****PI*ACME",
+        "HL*3*2*23*0",
+        "PAT*19",
+        "NM1*QC*1*SAMPLE*JAMIE",
+        "N3*1 ELM ST",
+        "N4*SPRINGFIELD*IL*627010003",
+        "DMG*D8*20100615*F",
+    ]
+    (again,) = accepted(text)
+    assert again.model_dump(exclude=NOT_CARRIED | {"occurred_at"}) == claim.model_dump(
+        exclude=NOT_CARRIED | {"occurred_at"}
+    )
+
+
+def test_a_parent_and_a_child_under_one_member_id_are_two_patients() -> None:
+    """Their histories are apart: the child's ECG is no duplicate of the parent's the same day."""
+    (child,) = events(ingest("units-837p.x12"))
+    assert child.subscriber is not None
+    own = child.model_copy(
+        update={
+            "claim_id": "UNITS-CLM-002",
+            "subscriber": None,
+            "relationship": None,
+            "patient": child.patient.model_copy(
+                update={"first_name": "ALEX", "birth_date": date(1971, 3, 9)}
+            ),
+        }
+    )
+    (parent,) = accepted(render_837p([own], X12Profile(), 43, datetime(2026, 11, 12, 9, 30, tzinfo=UTC)))
+    assert parent.subscriber is None and parent.patient.first_name == "ALEX"
+    assert parent.patient.member_id == child.patient.member_id and parent.patient_key != child.patient_key
+
+
 def test_837p_to_events_to_837p_keeps_every_field_and_the_text() -> None:
     originals = variety()
     text = rendered(originals)

@@ -352,3 +352,64 @@ def test_a_batch_or_provider_rejected_above_the_claims_is_read_and_said() -> Non
     result = accepted(interchange([("HN", "005010X214", "904", [provider])], "000000904"))
     assert [(e.event.claim_id, e.event.category_code) for e in result.events] == [("RT-CLM-009", "A2")]
     assert any("billing provider" in note and "A3:24:85" in note for note in result.notes)
+
+
+def medicaid_after_medicare() -> ValidClaim:
+    """The samples' crossover: Medicaid billed second, Medicare's decision whole on it."""
+    return ValidClaim.model_validate(variety()[3].model_dump())
+
+
+def test_a_line_decision_carries_its_date_and_the_code_the_other_payer_decided() -> None:
+    """2430 DTP*573 is required: a line decision without its own date takes the payer's (2330B
+    DTP*573). SVD03 is the code the other payer decided — after a correction changed the line's
+    code (93000-26 corrected to 93010), Medicare's decision stays about 93000-26."""
+    claim = medicaid_after_medicare()
+    (medicare,) = claim.other_payers
+    (paid,) = medicare.line_payments
+    undated = paid.model_copy(update={"adjudicated_on": None, "procedure_code": "93000", "modifiers": ["26"]})
+    claim = claim.model_copy(
+        update={"other_payers": [medicare.model_copy(update={"line_payments": [undated]})]}
+    )
+    segments = render_837p([claim], X12Profile(), 12, AT).replace("\n", "").split("~")
+    start = next(i for i, s in enumerate(segments) if s.startswith("SVD*"))
+    assert segments[start : start + 4] == [
+        "SVD*MCR-JH*36*HC:93000:26**1",
+        "CAS*CO*45*5",
+        "CAS*PR*2*4",
+        "DTP*573*D8*20261104",
+    ]
+    (again,) = [r.event for r in accepted(render_837p([claim], X12Profile(), 12, AT)).events]
+    (back,) = again.other_payers[0].line_payments
+    assert (back.procedure_code, back.modifiers) == ("93000", ["26"])
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        # a primary claim listing another primary (the claim's own order of payment)
+        ({"payer_responsibility": "P"}, "has the claim's own order of payment (P)"),
+        # the claim's own payer among the other payers
+        (
+            {"payer": {"payer_id": "MCR-JH", "name": "MEDICARE PART B", "plan_type": "medicare"}},
+            "is the claim's own payer",
+        ),
+    ],
+)
+def test_a_claim_whose_payers_cannot_be_so_is_not_written(change: dict, problem: str) -> None:
+    """The COB loops must describe the other payers as they are: an 837P that tells the next payer
+    another payer decided what it did not leads it to coordinate on wrong amounts."""
+    claim = ValidClaim.model_validate({**medicaid_after_medicare().model_dump(), **change})
+    assert any(problem in p for p in unwritable(claim)), unwritable(claim)
+    with pytest.raises(ValueError, match="cannot be written"):
+        render_837p([claim], X12Profile(), 13, AT)
+
+
+def test_a_line_adjustment_without_its_line_decision_is_not_dropped_silently() -> None:
+    """Medicare's CAS on a line needs its 2430 SVD; without it the adjustments would vanish from the
+    file and the claim no longer balance: the claim is refused, naming the line."""
+    claim = medicaid_after_medicare()
+    (medicare,) = claim.other_payers
+    claim = claim.model_copy(update={"other_payers": [medicare.model_copy(update={"line_payments": []})]})
+    assert unwritable(claim) == [
+        "other_payers[0]: adjusted line 1 without its decision on that line (2430 SVD)"
+    ]
