@@ -191,8 +191,14 @@ class Patient(Contract):
     postal_code: LooseOptionalText = None
 
     def has_address(self) -> bool:
-        """Whether the address is whole (street, city, state, postal code)."""
-        return bool(self.address and self.city and self.state and self.postal_code)
+        """Whether the address is whole (street, city, state, and a postal code of 5 or 9 digits,
+        a dash between allowed: N403)."""
+        return bool(self.address and self.city and self.state and self.postal_digits())
+
+    def postal_digits(self) -> str:
+        """The postal code as N403 carries it (5 or 9 digits), or "" when it is not one."""
+        digits = (self.postal_code or "").replace("-", "").replace(" ", "")
+        return digits if digits.isdigit() and len(digits) in (5, 9) else ""
 
 
 class ValidPatient(Patient):
@@ -584,14 +590,25 @@ def cob_conflicts(claim: ScrubbableClaim) -> list[tuple[str, int | None, dict[st
     others = list(claim.other_payers)
     mine = RESPONSIBILITY_ORDER.get(claim.payer_responsibility or "P")
     own_id = (claim.payer.payer_id or "").strip().upper()
+    own_member = (claim.patient.member_id or "").strip().upper()
     seen: dict[str, int] = {}
     for n, other in enumerate(others, start=1):
         order = RESPONSIBILITY_ORDER.get(other.responsibility)
         problem = None
-        if own_id and (other.payer_id or "").strip().upper() == own_id:
-            problem = "is the claim's own payer (its decision never goes among the other payers)"
+        if (
+            own_id
+            and own_member
+            and (other.payer_id or "").strip().upper() == own_id
+            and (other.subscriber_member_id or "").strip().upper() == own_member
+        ):
+            # the same payer under the same member id: the claim's own coverage (one payer id on
+            # two policies — a spouse's plan with the same carrier — is two coverages)
+            problem = "is the claim's own payer and policy (its decision never goes among the other payers)"
         elif order is not None and order == mine:
-            problem = f"has the claim's own order of payment ({other.responsibility})"
+            problem = (
+                f"has the claim's own order of payment ({other.responsibility}; an other payer sent "
+                "without its order is taken as P)"
+            )
         elif order is not None and other.responsibility in seen:
             problem = f"has the same order of payment ({other.responsibility}) as other payer {seen[other.responsibility]}"
         elif order is not None and mine is not None and order > mine and other.decided():
@@ -603,17 +620,21 @@ def cob_conflicts(claim: ScrubbableClaim) -> list[tuple[str, int | None, dict[st
             out.append(("CLAIM_COB_PAYER_ORDER", n, {"position": n, "problem": problem}))
         if order is not None:
             seen.setdefault(other.responsibility, n)
-    if (
-        mine is not None
-        and mine > 1
-        and not any(
-            (order := RESPONSIBILITY_ORDER.get(o.responsibility)) is not None
-            and order < mine
-            and o.paid_amount is not None
-            for o in others
-        )
-    ):
-        out.append(("CLAIM_COB_PRIOR_DECISION_MISSING", None, {"responsibility": claim.payer_responsibility}))
+    if mine is not None and mine > 1:
+        # every payer before the claim's has decided it (a tertiary payer needs the primary's
+        # and the secondary's decisions), with the amount it paid (2320 AMT*D, 0 when nothing)
+        paid_by = {o.responsibility for o in others if o.paid_amount is not None}
+        missing = [
+            code for code, order in RESPONSIBILITY_ORDER.items() if order < mine and code not in paid_by
+        ]
+        if missing:
+            out.append(
+                (
+                    "CLAIM_COB_PRIOR_DECISION_MISSING",
+                    None,
+                    {"responsibility": claim.payer_responsibility, "missing": ", ".join(missing)},
+                )
+            )
     numbers = {ln.line_number for ln in claim.lines if ln.line_number is not None}
     for n, other in enumerate(others, start=1):
         decided = {p.line_number for p in other.line_payments}
@@ -630,7 +651,10 @@ def cob_conflicts(claim: ScrubbableClaim) -> list[tuple[str, int | None, dict[st
                 for p in other.line_payments
                 if p.adjudicated_on is None
             ]
-        out += [("CLAIM_COB_LINE_MISMATCH", n, {"position": n, "problem": p}) for p in problems]
+            if other.paid_amount is not None and not other.line_payments:
+                # decided at the claim level only: 2330B DTP*573 is then required
+                problems.append("decided the claim without the date it did (2330B DTP*573)")
+        out += [("CLAIM_COB_DECISION_INCOMPLETE", n, {"position": n, "problem": p}) for p in problems]
     return out
 
 
@@ -649,18 +673,19 @@ def cob_imbalances(claim: ScrubbableClaim) -> list[tuple[int, str]]:
             out.append(
                 (n, f"its payment {other.paid_amount} and adjustments {adjusted} are not the charges {total}")
             )
-        for paid in other.line_payments:
-            charge = charges.get(paid.line_number)
+        per_line: dict[int, Decimal] = {}
+        for paid in other.line_payments:  # one line may be paid in several parts (SVDs)
+            per_line[paid.line_number] = per_line.get(paid.line_number, Decimal("0")) + paid.paid_amount
+        for number, paid_amount in per_line.items():
+            charge = charges.get(number)
             if not isinstance(charge, Decimal) or not charge.is_finite():
                 continue
-            on_line = sum(
-                (a.amount for a in other.adjustments if a.line_number == paid.line_number), Decimal("0")
-            )
-            if paid.paid_amount + on_line != charge:
+            on_line = sum((a.amount for a in other.adjustments if a.line_number == number), Decimal("0"))
+            if paid_amount + on_line != charge:
                 out.append(
                     (
                         n,
-                        f"on line {paid.line_number} its payment {paid.paid_amount} and adjustments {on_line} "
+                        f"on line {number} its payment {paid_amount} and adjustments {on_line} "
                         f"are not the line's charge {charge}",
                     )
                 )

@@ -217,7 +217,7 @@ def _subscriber_segments(claim: ValidClaim, hl: int, parent: int) -> list[list[s
     address = (
         [
             ["N3", x12_text(patient.address or "")],
-            ["N4", x12_text(patient.city or ""), patient.state or "", patient.postal_code or ""],
+            ["N4", x12_text(patient.city or ""), patient.state or "", patient.postal_digits()],
         ]
         if patient.has_address()
         else []

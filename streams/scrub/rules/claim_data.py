@@ -152,9 +152,10 @@ def x12_suspect(claim: ScrubbableClaim) -> bool:
     "CLAIM_COB_INCOMPLETE",
     "CLAIM_COB_PAYER_ORDER",
     "CLAIM_COB_PRIOR_DECISION_MISSING",
-    "CLAIM_COB_LINE_MISMATCH",
+    "CLAIM_COB_DECISION_INCOMPLETE",
     "CLAIM_COB_UNBALANCED",
     "PATIENT_ADDRESS_MISSING",
+    "PATIENT_DEPENDENT_ON_MEDICARE",
 )
 def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """Every value that goes into the 837P can be written there: no delimiter or control
@@ -176,6 +177,8 @@ def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     claim = facts.claim
     if claim.subscriber is not None and not claim.patient.has_address():
         yield Finding("PATIENT_ADDRESS_MISSING", None, {})
+    if claim.subscriber is not None and claim.payer.plan_type == "medicare":
+        yield Finding("PATIENT_DEPENDENT_ON_MEDICARE", None, {})
     for rule, _, values in cob_conflicts(facts.claim):
         yield Finding(rule, None, values)
     for n, problem in cob_imbalances(facts.claim):

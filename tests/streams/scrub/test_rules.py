@@ -216,6 +216,17 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             }
         },
     ),
+    # a Medicare beneficiary is always the subscriber (the default test claim is Medicare's)
+    "PATIENT_DEPENDENT_ON_MEDICARE": (
+        {"claim": {"subscriber": {"first_name": "ALEX", "last_name": "PATIENT"}, "relationship": "01"}},
+        {
+            "claim": {
+                "payer": BLUEPEAK,
+                "subscriber": {"first_name": "ALEX", "last_name": "PATIENT"},
+                "relationship": "01",
+            }
+        },
+    ),
     # coordination of benefits: a primary claim listing another primary (the claim's own order)
     "CLAIM_COB_PAYER_ORDER": (
         {"claim": {"other_payers": [{**BALANCED_PRIMARY, "payer_id": "AETNA-1", "name": "AETNA"}]}},
@@ -232,7 +243,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [BALANCED_PRIMARY]}},
     ),
     # the primary's decision names line 2 of a one-line claim
-    "CLAIM_COB_LINE_MISMATCH": (
+    "CLAIM_COB_DECISION_INCOMPLETE": (
         {
             "claim": {
                 "payer_responsibility": "S",
@@ -1428,3 +1439,77 @@ def test_a_secondary_claim_balanced_to_the_cent_is_clean_of_coordination_edits(s
         scrubber, claim={"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [BALANCED_PRIMARY]}
     )
     assert not {r for r in fired(result) if r.startswith("CLAIM_COB")}, [e.message for e in result.edits]
+
+
+def test_a_tertiary_claim_needs_the_decisions_of_both_payers_before_it(scrubber: Scrubber) -> None:
+    """Billed third (T): the primary's and the secondary's decisions are both on the claim; the
+    secondary listed without its decision is not enough (reference: the next payer coordinates
+    on what every payer before it did)."""
+    secondary = {
+        **BALANCED_PRIMARY,
+        "payer_id": "BCBS-1",
+        "name": "BLUE PLAN",
+        "plan_type": "commercial",
+        "responsibility": "S",
+        "subscriber_member_id": "XYZ123",
+    }
+    undecided = {
+        k: v for k, v in secondary.items() if k not in ("paid_amount", "adjustments", "line_payments")
+    }
+    held = scrub_case(
+        scrubber,
+        claim={"payer": BLUEPEAK, "payer_responsibility": "T", "other_payers": [BALANCED_PRIMARY, undecided]},
+    )
+    edit = next(e for e in held.edits if e.rule_id == "CLAIM_COB_PRIOR_DECISION_MISSING")
+    assert "(S)" in edit.message
+    clean = scrub_case(
+        scrubber,
+        claim={"payer": BLUEPEAK, "payer_responsibility": "T", "other_payers": [BALANCED_PRIMARY, secondary]},
+    )
+    assert "CLAIM_COB_PRIOR_DECISION_MISSING" not in fired(clean)
+
+
+def test_a_decision_made_at_the_claim_level_carries_its_date(scrubber: Scrubber) -> None:
+    """No line decisions (2430): 2330B DTP*573 is the only date of the decision, and required."""
+    claim_level = {
+        **PRIMARY_FOR_COB,
+        "adjustments": [{"group_code": "CO", "reason_code": "45", "amount": "9.00"}],
+    }
+    held = scrub_case(
+        scrubber, claim={"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [claim_level]}
+    )
+    assert "CLAIM_COB_DECISION_INCOMPLETE" in fired(held)
+    dated = {**claim_level, "adjudicated_on": "2026-02-20"}
+    clean = scrub_case(
+        scrubber, claim={"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [dated]}
+    )
+    assert not {r for r in fired(clean) if r.startswith("CLAIM_COB")}, [e.message for e in clean.edits]
+
+
+def test_a_line_paid_in_two_parts_balances_as_one(scrubber: Scrubber) -> None:
+    """The primary split the line in two SVDs (20.00 + 16.00) beside CO-45 5.00 and PR-2 4.00."""
+    split = {**BALANCED_PRIMARY, "line_payments": [
+        {"line_number": 1, "paid_amount": "20.00"},
+        {"line_number": 1, "paid_amount": "16.00"},
+    ]}  # fmt: skip
+    result = scrub_case(
+        scrubber, claim={"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [split]}
+    )
+    assert "CLAIM_COB_UNBALANCED" not in fired(result), [e.message for e in result.edits]
+
+
+@pytest.mark.parametrize(
+    ("postal_code", "held"), [("62701-1234", False), ("627010003", False), ("6270", True)]
+)
+def test_a_dependents_postal_code_is_5_or_9_digits(scrubber: Scrubber, postal_code: str, held: bool) -> None:
+    address = {"address": "1 ELM ST", "city": "SPRINGFIELD", "state": "IL", "postal_code": postal_code}
+    result = scrub_case(
+        scrubber,
+        claim={
+            "payer": BLUEPEAK,
+            "subscriber": {"first_name": "ALEX", "last_name": "PATIENT"},
+            "relationship": "19",
+            "patient": {**PATIENT, **address},
+        },
+    )
+    assert ("PATIENT_ADDRESS_MISSING" in fired(result)) is held

@@ -498,3 +498,12 @@ def test_the_primary_payers_decision_on_each_line_travels_with_a_secondary_claim
     again = events(ingest_text(text, SECRET))[0]
     assert again.other_payers[0].line_payments == primary.line_payments
     assert again.other_payers[0].adjustments == primary.adjustments
+
+
+def test_a_postal_code_with_a_dash_is_written_as_its_digits() -> None:
+    (child,) = events(ingest("units-837p.x12"))
+    dashed = child.model_copy(
+        update={"patient": child.patient.model_copy(update={"postal_code": "62701-0003"})}
+    )
+    text = render_837p([dashed], X12Profile(), 44, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
+    assert "N4*SPRINGFIELD*IL*627010003~" in text

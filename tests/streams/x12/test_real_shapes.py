@@ -387,11 +387,14 @@ def test_a_line_decision_carries_its_date_and_the_code_the_other_payer_decided()
     ("change", "problem"),
     [
         # a primary claim listing another primary (the claim's own order of payment)
-        ({"payer_responsibility": "P"}, "has the claim's own order of payment (P)"),
-        # the claim's own payer among the other payers
+        ({"payer_responsibility": "P"}, "has the claim's own order of payment (P;"),
+        # the claim's own payer and policy among the other payers
         (
-            {"payer": {"payer_id": "MCR-JH", "name": "MEDICARE PART B", "plan_type": "medicare"}},
-            "is the claim's own payer",
+            {
+                "payer": {"payer_id": "MCR-JH", "name": "MEDICARE PART B", "plan_type": "medicare"},
+                "patient": {**medicaid_after_medicare().patient.model_dump(), "member_id": "1EG4TE5MK73"},
+            },
+            "is the claim's own payer and policy",
         ),
     ],
 )
@@ -402,6 +405,14 @@ def test_a_claim_whose_payers_cannot_be_so_is_not_written(change: dict, problem:
     assert any(problem in p for p in unwritable(claim)), unwritable(claim)
     with pytest.raises(ValueError, match="cannot be written"):
         render_837p([claim], X12Profile(), 13, AT)
+
+
+def test_one_payer_id_on_two_policies_is_two_coverages() -> None:
+    """A spouse's plan with the same carrier: the other payer has the claim's payer id under another
+    member id — another coverage, written as such (X12 guide example 3B's shape)."""
+    claim = medicaid_after_medicare()
+    claim = claim.model_copy(update={"payer": claim.payer.model_copy(update={"payer_id": "MCR-JH"})})
+    assert unwritable(claim) == []
 
 
 def test_a_line_adjustment_without_its_line_decision_is_not_dropped_silently() -> None:
