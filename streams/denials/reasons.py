@@ -126,13 +126,22 @@ class ReasonMapFile(_Strict):
     remarks: dict[str, RemarkRule] = Field(default_factory=dict)
 
 
+#: a denial no mapped reason explains (a CARC the map lacks, or CLP02 4 without one): the claim was
+#: adjudicated, so it is corrected by a replacement (Medicare: a reopening) or appealed — never
+#: resent as if it had not been filed — and the task is due by the earlier window (the appeal's)
 UNMAPPED = CarcRule(
     category="unclassified",
     label="reason code not in the map",
     recoverable=True,
-    action="fix_and_resubmit",
+    action="replacement_claim",
+    medicare_action="reopening",
+    appeal_alternative=True,
     root_cause="The payer used a reason code claimflow has no mapping for.",
-    instructions="Read the remittance, correct the claim if needed, and add the code to carc.yaml.",
+    instructions="Read the remittance and its remark codes; correct the claim by a replacement claim "
+    "(frequency 7 with the payer claim number) or appeal, and add the code to carc.yaml.",
+    medicare_instructions="Read the remittance and its remark codes; Medicare Part B takes no corrected "
+    "claims: correct the claim through a reopening or appeal (redetermination), and add the code to "
+    "carc.yaml.",
 )
 PATIENT_RESPONSIBILITY = CarcRule(
     category="patient_responsibility",

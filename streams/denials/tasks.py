@@ -262,11 +262,14 @@ def plan_for_denials(denial: Denial, ctx: PlanContext) -> list[ResubmissionTask]
     (a claim is corrected once). A remark that sets the action for the whole claim (MA130: a new
     claim) makes it one task."""
     groups: dict[tuple[str, str], list[Adjustment]] = {}
+    correcting: set[tuple[str, str]] = set()  # reasons with a mechanical correction
     largest: tuple[Decimal, tuple[str, str]] | None = None
     for c in ctx.reasons.classify(denial.adjustments):
         if c.is_denial:
             key: tuple[str, str] = (c.adjustment.group_code, c.adjustment.reason_code)
             groups.setdefault(key, []).append(c.adjustment)
+            if c.rule.correction and not c.patient_billable:
+                correcting.add(key)
             if largest is None or c.adjustment.amount > largest[0]:
                 largest = (c.adjustment.amount, key)
     whole_claim = any(
@@ -281,6 +284,9 @@ def plan_for_denials(denial: Denial, ctx: PlanContext) -> list[ResubmissionTask]
         first,
         *sorted((k for k in groups if k != first), key=lambda k: -sum(a.amount for a in groups[k])),
     ]
+    # the corrected claim goes with the largest reason that has a mechanical one (CO-4 on 93000-26
+    # beside a larger CO-50: the fix to 93010 is not lost behind the appeal)
+    carrier = next((reason for reason in order if reason in correcting), first)
     tasks = []
     for reason in order:
         # the other adjustments (a contractual write-down, patient share) stay with the largest
@@ -297,18 +303,22 @@ def plan_for_denials(denial: Denial, ctx: PlanContext) -> list[ResubmissionTask]
             denial.model_copy(update={"adjustments": adjustments}),
             ctx,
             part="" if reason == first else "-".join(reason),
+            corrects=reason == carrier,
         )
         if task is not None:
             tasks.append(task)
     return tasks
 
 
-def plan_for_denial(denial: Denial, ctx: PlanContext, *, part: str = "") -> ResubmissionTask | None:
+def plan_for_denial(
+    denial: Denial, ctx: PlanContext, *, part: str = "", corrects: bool | None = None
+) -> ResubmissionTask | None:
     """The task for a remittance decision, driven by its largest denial adjustment read by its group
     code (CO/PI: the provider's action, never a patient bill; PR: the patient may be billed).
     Returns None when nothing was denied (a payment with patient share, a contractual write-down,
     an OA adjustment that is not a denial such as a prior payer's adjudication). ``part`` names
-    one of several tasks of the decision (``plan_for_denials``): it carries no corrected claim."""
+    one of several tasks of the decision (``plan_for_denials``); ``corrects`` says whether this
+    task carries the decision's one corrected claim (by default the task that is no part)."""
     if denial.claim_status_code == PREDETERMINATION:
         return None  # an estimate before the service, not a decision on a claim
     classified = ctx.reasons.classify(denial.adjustments)
@@ -341,11 +351,13 @@ def plan_for_denial(denial: Denial, ctx: PlanContext, *, part: str = "") -> Resu
         primary.instructions
         if primary is not None
         else "The payer denied the claim without a reason code that says why: read the remittance and "
-        "its remark codes, and correct the claim or ask the payer."
+        "its remark codes, then correct the claim (a replacement claim; Medicare Part B: a reopening) "
+        "or appeal; ask the payer if neither says why."
     )
     if not patient_billable and is_medicare and (rule.medicare_action or rule.medicare_instructions):
         action = rule.medicare_action or action
-        lead = rule.medicare_instructions or lead
+        if primary is not None:
+            lead = rule.medicare_instructions or lead
     if primary is not None and rule.override_instructions and not patient_billable:
         # reference §5, CO-97/CO-236: "write off, or modifier if the pair allows"
         allowed = _modifier_allowed(primary, ctx)
@@ -377,7 +389,9 @@ def plan_for_denial(denial: Denial, ctx: PlanContext, *, part: str = "") -> Resu
     corrected: ValidClaim | None = None
     attempt = attempt_of(ctx.claim_id)
     root = rule.root_cause or rule.label
-    if rule.correction and ctx.claim is not None and not patient_billable and part:
+    if corrects is None:
+        corrects = not part
+    if rule.correction and ctx.claim is not None and not patient_billable and not corrects:
         notes.append(
             "Correct it with the claim's other task of this decision: one corrected claim per claim."
         )
@@ -503,12 +517,23 @@ def _patient_not_liable(primary: Classified, denial: Denial, ctx: PlanContext) -
             f"{primary.label} on a line billed with {no_abn[0]} (expected denial, no ABN): the "
             "provider is liable and the patient cannot be billed."
         )
-    wanted = primary.rule.patient_modifiers
-    if wanted and ctx.payer.plan_type == "medicare" and lines and not modifiers & set(wanted):
-        needed = " or ".join(f"{m} ({LIABILITY_MODIFIERS.get(m, m)})" for m in wanted)
+    wanted = set(primary.rule.patient_modifiers)
+    lacking = [ln for ln in lines if not wanted & set(ln.modifiers)]
+    if wanted and ctx.payer.plan_type == "medicare" and lacking:
+        # every line the adjustment applies to must carry it: a claim-level adjustment over a GA
+        # line and a line without cannot be split, so none of it goes to the patient
+        needed = " or ".join(f"{m} ({LIABILITY_MODIFIERS.get(m, m)})" for m in primary.rule.patient_modifiers)
+        if len(lines) == 1:
+            return (
+                f"{primary.label}, but the denied line does not carry {needed}, which alone makes the "
+                "patient liable for it: the patient cannot be billed; the provider is liable."
+            )
+        numbers = ", ".join(str(ln.line_number) for ln in lacking)
         return (
-            f"{primary.label}, but the denied line does not carry {needed}, which alone makes the "
-            "patient liable for it: the patient cannot be billed; the provider is liable."
+            f"{primary.label} applies to {len(lines)} lines and line(s) {numbers} do not carry {needed}, "
+            "which alone makes the patient liable: an adjustment over the claim cannot be split, so the "
+            "patient cannot be billed for it; the provider is liable (ask the payer for its decision by "
+            "line to bill the patient for the lines that carry it)."
         )
     return ""
 

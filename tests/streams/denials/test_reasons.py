@@ -82,7 +82,11 @@ def test_an_oa_code_the_map_does_not_know_is_not_a_denial() -> None:
 
 def test_a_co_code_the_map_does_not_know_is_a_denial_a_person_reads() -> None:
     read = REASONS.classify_one(adj("CO", "B7"))
-    assert read.is_denial and read.rule.category == "unclassified" and read.action == "fix_and_resubmit"
+    # the claim was adjudicated (reference §5): corrected by a replacement claim, or on Medicare
+    # Part B a reopening, with the appeal as the alternative — never resent as if never filed
+    assert read.is_denial and read.rule.category == "unclassified"
+    assert (read.action, read.rule.medicare_action) == ("replacement_claim", "reopening")
+    assert read.rule.appeal_alternative
 
 
 def test_a_pr_code_the_map_does_not_know_is_patient_responsibility() -> None:

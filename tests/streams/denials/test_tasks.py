@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from schemas import ClaimStatus, Denial
+from schemas import Adjustment, ClaimStatus, Denial
 from streams.denials import (
     PlanContext,
     attempt_of,
@@ -364,9 +364,25 @@ def test_unappealable_remark_turns_appeal_into_write_off(scrubber: Scrubber) -> 
     assert task is not None and task.action == "write_off"
 
 
-def test_unmapped_carc_asks_a_person(scrubber: Scrubber) -> None:
+def test_unmapped_carc_on_a_commercial_claim_is_a_replacement_or_an_appeal(scrubber: Scrubber) -> None:
+    """Reference §5: an adjudicated claim is corrected by a replacement claim (frequency 7 +
+    REF*F8) on a commercial payer; resending it as if never filed draws a duplicate denial."""
     task = plan_for_denial(deny(("CO", "B7", "45.00")), ctx(scrubber, make_claim()))
-    assert task is not None and task.category == "unclassified" and task.action == "fix_and_resubmit"
+    assert task is not None and task.category == "unclassified" and task.action == "replacement_claim"
+    assert "appeal" in task.instructions and "carc.yaml" in task.instructions
+
+
+@pytest.mark.parametrize("adjustments", [(("CO", "252", "45.00"),), ()])
+def test_an_unexplained_medicare_denial_is_a_reopening_due_by_the_appeal_window(
+    scrubber: Scrubber, adjustments: tuple[tuple[str, str, str], ...]
+) -> None:
+    """Reference §5: Medicare Part B takes no corrected claims — once processed, a reopening
+    (1 year) or a redetermination (120 days). An unmapped CARC, or CLP02 4 with no reason at all,
+    must not be due by the filing limit: the appeal right would lapse first."""
+    task = plan_for_denial(deny(*adjustments), ctx(scrubber, make_claim(), "MCR-JH", "medicare"))
+    assert task is not None and task.action == "reopening" and not task.patient_billable
+    assert task.due_date == FIXED_TIME.date() + timedelta(days=120)
+    assert "corrected claim (frequency 7" not in task.instructions
 
 
 def test_rejection_becomes_fix_and_resubmit_due_by_timely_filing(scrubber: Scrubber) -> None:
@@ -508,6 +524,25 @@ def test_a_denial_without_any_reason_code_asks_to_read_the_remittance_not_to_map
     assert task is not None and "carc.yaml" not in task.instructions and "remittance" in task.instructions
 
 
+@pytest.mark.parametrize(("carc", "modifier"), [("50", "GA"), ("49", "GY")])
+def test_a_claim_level_pr_denial_over_a_line_without_the_modifier_bills_no_patient(
+    scrubber: Scrubber, carc: str, modifier: str
+) -> None:
+    """Reference §1/§5: on Medicare only GA (an ABN) or GY (an exclusion) makes the patient liable
+    for the line that carries it. A claim-level PR-50/PR-49 over a GA/GY line and a line without
+    cannot be split: none of it may go on a patient statement."""
+    claim = make_claim(lines=[line(1, "93000", modifiers=[modifier]), line(2, "93040")])
+    task = plan_for_denial(deny(("PR", carc, "80.00")), ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert task is not None and task.action != "bill_patient" and not task.patient_billable
+    assert "line(s) 2 do not carry" in task.instructions
+    # the same adjustment on the modified line alone stays the patient's
+    on_line = deny(("PR", carc, "80.00")).model_copy(
+        update={"adjustments": [Adjustment(line_number=1, group_code="PR", reason_code=carc, amount="80.00")]}
+    )
+    task = plan_for_denial(on_line, ctx(scrubber, claim, "MCR-JH", "medicare"))
+    assert task is not None and task.action == "bill_patient" and task.patient_billable
+
+
 def test_a_pr50_on_a_gy_line_names_the_abn_it_lacks_not_the_gy_it_has(scrubber: Scrubber) -> None:
     task = plan_for_denial(
         deny(("PR", "50", "45.00")), ctx(scrubber, medicare_claim("GY"), "MCR-JH", "medicare")
@@ -578,6 +613,23 @@ def test_a_remittance_denying_two_lines_for_two_reasons_raises_a_task_for_each(s
     assert tasks[1].due_date == FIXED_TIME.date() + timedelta(days=180)  # the commercial appeal window
     # the same remittance again (redelivered): the same tasks
     assert [t.task_id for t in plan_for_denials(answer, ctx(scrubber, claim))] == [t.task_id for t in tasks]
+
+
+def test_the_mechanical_correction_is_kept_when_a_larger_reason_has_none(scrubber: Scrubber) -> None:
+    """Reference §5 CO-4: 93000-26 is corrected to 93010. When a larger CO-50 on the other line
+    leads the decision (an appeal, nothing mechanical), the CO-4 task still carries the corrected
+    claim — the fix must not vanish behind a task that has none."""
+    claim = commercial_claim("93000", "93042", mods={1: ["26"]})
+    answer = two_reasons(line_adjustment("CO", "4", "20.00", 1), line_adjustment("CO", "50", "45.00", 2))
+    tasks = plan_for_denials(answer, ctx(scrubber, claim))
+    assert [(t.action, t.reason_codes) for t in tasks] == [
+        ("appeal", ["CO-50"]),
+        ("replacement_claim", ["CO-4"]),
+    ]
+    assert tasks[0].corrected_claim is None
+    corrected = tasks[1].corrected_claim
+    assert corrected is not None and corrected.frequency_code == "7"
+    assert (corrected.lines[0].procedure_code, corrected.lines[0].modifiers) == ("93010", [])
 
 
 def test_on_medicare_the_two_reasons_are_a_reopening_and_a_redetermination(scrubber: Scrubber) -> None:
