@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from schemas.topics import Topic
+from schemas.topics import Topic, topic_name
 
 
 class Agent(StrEnum):
@@ -46,3 +46,14 @@ class Table(StrEnum):
     PATIENT_HISTORY = "patient-history"  # scrub agent: a patient's earlier claim lines
     CLAIMS = "claims"  # lifecycle agent: the claim tracker's entries
     DENIAL_WINDOWS = "denial-windows"  # trends agent: adjudication windows per key
+
+
+def copartitioned_topics(topic_prefix: str, app_id: str) -> list[str]:
+    """The topics the worker's tables are partitioned with: the inputs of every agent that keeps or
+    reads a table (all but the X12 bridge's) and the tables' changelogs. A claim's events, its
+    table entry and its changelog record share one partition number, so each must have
+    ``CLAIMFLOW_PARTITIONS`` partitions."""
+    inputs = dict.fromkeys(t for agent, topics in INPUTS.items() if agent is not Agent.X12 for t in topics)
+    return [topic_name(t, topic_prefix) for t in inputs] + [
+        f"{app_id}-{table.value}-changelog" for table in Table
+    ]

@@ -66,9 +66,11 @@ def _k8s_configmaps(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from streams.agents import register_agents
+    from streams.agents.catalogue import copartitioned_topics
     from streams.runtime.worker import run_worker
 
-    return run_worker(load_settings(), register_agents)
+    settings = load_settings()
+    return run_worker(settings, register_agents, copartitioned_topics(settings.topic_prefix, settings.app_id))
 
 
 def _scrub(args: argparse.Namespace) -> int:

@@ -236,8 +236,11 @@ def render(args: argparse.Namespace) -> int:
                 claim = ValidClaim.model_validate(raw.get("corrected_claim") or raw.get("claim") or raw)
             except ValueError as exc:
                 detail = describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
-                print(f"line {n}: not a claim: {detail}", file=sys.stderr)
-                return int(ExitCode.CONFIGURATION)
+                # a line that is no sendable claim (not JSON, or values the scrubber would hold)
+                # is left out like an unwritable one; the rest still go out
+                print(f"line {n}: left out, not a claim that can be sent: {detail}", file=sys.stderr)
+                left_out += 1
+                continue
             if problems := unwritable(claim):
                 # X12 has no escape: such a claim is corrected at the source, never sent mangled
                 print(

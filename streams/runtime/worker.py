@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from streams.errors import ExitCode
 from streams.runtime.app import ClaimflowApp
@@ -18,6 +18,7 @@ from streams.runtime.faust_internals import HookedWorker
 from streams.runtime.listener import WebListener
 from streams.runtime.phi_logging import configure_logging, install_phi_filter
 from streams.runtime.settings import Settings
+from streams.runtime.topic_admin import check_partitions
 
 log = logging.getLogger("claimflow")
 
@@ -105,8 +106,13 @@ def freeze_startup_heap() -> int:
     return gc.get_freeze_count()
 
 
-def run_worker(settings: Settings, register_agents: Callable[[ClaimflowApp], None]) -> int:
+def run_worker(
+    settings: Settings, register_agents: Callable[[ClaimflowApp], None], copartitioned: Iterable[str] = ()
+) -> int:
+    """Run the worker until it is stopped; first, refuse (ConfigError) when an existing topic of
+    ``copartitioned`` has a partition count other than ``CLAIMFLOW_PARTITIONS``."""
     configure_logging(settings.log_level)
+    check_partitions(settings, copartitioned)
     use_event_loop(settings.event_loop)
     _, worker = build_worker(settings, register_agents)
     freeze_startup_heap()

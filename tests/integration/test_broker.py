@@ -14,9 +14,10 @@ import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas.topics import CATALOGUE
+from streams.agents.catalogue import copartitioned_topics
 from streams.dev.broker import EmbeddedBroker
 from streams.runtime.settings import load_settings
-from streams.runtime.topic_admin import create_topics
+from streams.runtime.topic_admin import create_topics, partition_mismatches
 
 pytestmark = pytest.mark.broker
 
@@ -60,6 +61,35 @@ def test_topics_create_command_uses_the_environment(broker: EmbeddedBroker) -> N
     )
     assert proc.returncode == 0, proc.stderr
     assert "created  cli.claims-submitted" in proc.stdout
+
+
+def test_a_worker_whose_partition_count_disagrees_with_its_topics_refuses_to_start(
+    broker: EmbeddedBroker,
+) -> None:
+    """Topics made with 4 partitions and a worker told 2: Faust would refuse every event at its
+    table and each would go to dead-letters, so the worker stops before it consumes (exit 2)
+    and names the variable and the topics."""
+    base = {
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
+        "CLAIMFLOW_BROKER_PROFILE": "embedded",
+        "CLAIMFLOW_TOPIC_PREFIX": "parts.",
+        "CLAIMFLOW_APP_ID": "cf-parts",
+        "CLAIMFLOW_PARTITIONS": "4",
+    }
+    create_topics(load_settings(base))
+    settings = load_settings(base)
+    assert partition_mismatches(settings, copartitioned_topics(settings.topic_prefix, settings.app_id)) == []
+    proc = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "worker"],
+        env={**base, "CLAIMFLOW_PARTITIONS": "2", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "CLAIMFLOW_PARTITIONS is 2" in proc.stderr
+    assert "parts.claims-submitted has 4" in proc.stderr and "parts.x12-inbound" not in proc.stderr
 
 
 def test_worker_without_bootstrap_explains_what_to_set() -> None:

@@ -141,15 +141,20 @@ def test_render_837p_leaves_out_what_cannot_be_sent_and_says_why(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A task with nothing to send is skipped; a claim with a delimiter in a name (X12 has no
-    escape) is left out, named by field, and the exit status says some were; the rest go out."""
+    escape), a line that is not JSON and a claim with a value the scrubber holds (units 0) are
+    left out, each named by line and field, and the exit status says some were; the rest go out."""
     good, starred = variety()[0], variety()[1]
     bad = starred.model_copy(update={"patient": starred.patient.model_copy(update={"last_name": "O*BRIEN"})})
+    zero_units = good.model_dump(mode="json")  # a value the scrubber holds: never sent
+    zero_units["lines"][0]["units"] = 0
     source = tmp_path / "mixed.jsonl"
     source.write_text(
         "\n".join(
             [
                 json.dumps({"task_id": "t-write-off", "corrected_claim": None}),
                 json.dumps(bad.model_dump(mode="json")),
+                "not json",
+                json.dumps(zero_units),
                 json.dumps(good.model_dump(mode="json")),
             ]
         )
@@ -159,6 +164,8 @@ def test_render_837p_leaves_out_what_cannot_be_sent_and_says_why(
     out, err = capsys.readouterr()
     assert "line 1: a task without a corrected claim" in err
     assert "line 2: left out" in err and "patient.last_name" in err and "O*BRIEN" not in err
+    assert "line 3: left out, not a claim" in err and "line 4: left out" in err and "units" in err
+    assert "3 claim(s) left out" in err
     assert f"CLM*{good.claim_id}*" in out and bad.claim_id not in out
 
 
