@@ -125,7 +125,10 @@ def coverage_and_necessity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
                             {
                                 **base,
                                 "dx": ", ".join(pointed),
-                                "authority": policy.policy.authority,
+                                # NCD 20.15 is Medicare's; another plan's exclusion is its profile's
+                                "authority": policy.policy.authority
+                                if medicare
+                                else f"payer profile {payer.payer_id}: screening_covered_codes",
                                 "screening_advice": _screening_advice(policy.policy),
                             },
                         )

@@ -1189,6 +1189,10 @@ def test_a_commercial_plan_is_never_told_to_use_what_only_medicare_has(scrubber:
     medicare = scrub_case(scrubber, claim={"diagnoses": ["Z00.00"]}, encounter={"diagnoses": ["Z00.00"]})
     edit = next(e for e in medicare.edits if e.rule_id == "NEC_SCREENING_NOT_COVERED")
     assert "G0403" in edit.fix and "GY" in edit.fix
+    # the authority cited is the payer's: NCD 20.15 is a Medicare coverage determination
+    assert "NCD 20.15" in edit.source
+    commercial = next(e for e in screening.edits if e.rule_id == "NEC_SCREENING_NOT_COVERED")
+    assert "NCD" not in commercial.source and "BLUEPEAK" in commercial.source
 
 
 @pytest.mark.parametrize("pos", ["21", "22", "31"])
