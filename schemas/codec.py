@@ -10,9 +10,10 @@ import base64
 import hashlib
 import json
 import uuid
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -110,10 +111,39 @@ def encode_spliced(event: Envelope, **embedded: bytes) -> bytes:
     )
 
 
+#: the most base64 text a dead letter carries: with its envelope (an error of at most 2,000
+#: characters, the key, the position) it stays under Kafka's default message limit of 1 MB
+#: (broker ``message.max.bytes``, producer ``max_request_size``), so the letter itself can always
+#: be delivered — an undeliverable dead letter would stop its partition
+DEAD_LETTER_PAYLOAD_B64 = 900_000
+
+
+def _b64_length(n: int) -> int:
+    return (n + 2) // 3 * 4
+
+
+def _kept(body: bytes) -> tuple[bytes, Literal["raw", "zlib"], bool]:
+    """What a dead letter keeps of ``body``: the bytes, compressed when they would not fit
+    (claims and X12 compress several times), or the first bytes when even that does not fit."""
+    if _b64_length(len(body)) <= DEAD_LETTER_PAYLOAD_B64:
+        return body, "raw", False
+    packed = zlib.compress(body, 6)
+    if _b64_length(len(packed)) <= DEAD_LETTER_PAYLOAD_B64:
+        return packed, "zlib", False
+    return body[: DEAD_LETTER_PAYLOAD_B64 // 4 * 3], "raw", True
+
+
 def dead_letter(
     payload: bytes | None, pos: SourcePosition, reason: DeadLetterReason, error: str
 ) -> DeadLetter:
     body = payload or b""
+    kept, encoding, truncated = _kept(body)
+    if truncated:
+        error = (
+            f"{error[:1500]} (the event, {len(body)} bytes, does not fit a dead letter even compressed: "
+            f"its first {len(kept)} bytes are kept; the whole event is at its source position while "
+            "the topic keeps it)"
+        )
     return DeadLetter(
         source="claimflow",
         reason=reason,
@@ -123,6 +153,8 @@ def dead_letter(
         source_offset=pos.offset,
         source_timestamp=datetime.fromtimestamp(pos.timestamp, UTC) if pos.timestamp else None,
         key_b64=base64.b64encode(pos.key).decode() if pos.key is not None else None,
-        payload_b64=base64.b64encode(body).decode(),
+        payload_b64=base64.b64encode(kept).decode(),
         payload_size=len(body),
+        payload_encoding=encoding,
+        payload_truncated=truncated,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
+import zlib
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -156,7 +158,11 @@ class DeadLetter(Envelope):
     """An input the worker could not process, kept whole so it can be replayed after a fix.
 
     ``payload_b64`` is data (it may contain PHI and is protected like the input topic);
-    ``error`` is a readable reason built without echoing input values.
+    ``error`` is a readable reason built without echoing input values. A dead letter must itself
+    fit a Kafka message (1 MB by default): a large input is kept compressed
+    (``payload_encoding`` zlib), and one that does not fit even so keeps its first bytes
+    (``payload_truncated``) — the whole event stays at its source position. ``payload()`` gives
+    the bytes kept, as they were sent.
     """
 
     event_type: Literal["dead_letter"] = "dead_letter"
@@ -169,3 +175,16 @@ class DeadLetter(Envelope):
     key_b64: str | None = None
     payload_b64: str
     payload_size: int
+    payload_encoding: Literal["raw", "zlib"] = Field(
+        default="raw", description="zlib: payload_b64 holds the zlib-compressed bytes"
+    )
+    payload_truncated: bool = Field(
+        default=False,
+        description="only the first bytes of the event are kept (it did not fit a dead letter even "
+        "compressed); the whole event is at source_topic/source_partition/source_offset",
+    )
+
+    def payload(self) -> bytes:
+        """The bytes kept, as they were sent (all of them unless ``payload_truncated``)."""
+        data = base64.b64decode(self.payload_b64)
+        return zlib.decompress(data) if self.payload_encoding == "zlib" else data

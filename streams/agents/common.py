@@ -41,7 +41,16 @@ async def send_dead_letter(app: ClaimflowApp, event: EventT, reason: DeadLetterR
     pos = position(event)
     payload = event.message.value if isinstance(event.message.value, bytes) else None
     letter = dead_letter(payload, pos, reason, error)
-    await app.topic(Topic.DEAD_LETTERS).send(key=pos.topic.encode(), value=encode(letter))
+    try:
+        if Topic.DEAD_LETTERS in app.settings.fault_fail_topics:  # fault injection for the tests
+            raise ConnectionError("injected delivery failure on dead-letters")
+        sent = await app.topic(Topic.DEAD_LETTERS).send(key=pos.topic.encode(), value=encode(letter))
+        await sent  # delivered before the event is acknowledged: the letter is the event's kept copy
+    except Exception as exc:
+        # Acknowledging the event now would commit its offset with no copy kept anywhere, and a
+        # crashed agent would stop its partitions while /health still answered; stop instead, so
+        # the event is redelivered to a restarted worker.
+        _stop_unconfirmed(f"a dead letter from {pos.topic}[{pos.partition}]@{pos.offset}", exc)
     topic = logical_topic(app, pos.topic)
     app.metrics.dead_letters.labels(topic=topic, reason=reason).inc()
     # claim ids and codes only: the payload is in the dead letter, never in the log
@@ -114,14 +123,14 @@ class Outbox:
         if failed:
             # The producer already retried. Acknowledging the batch now would commit offsets past
             # outputs that were never written; stop the process instead so the batch is redelivered.
-            log.critical(
-                "%d of %d outputs could not be delivered (%s); exiting without committing",
-                len(failed),
-                len(results),
-                type(failed[0]).__name__,
-            )
-            logging.shutdown()
-            os._exit(ExitCode.OUTPUT_UNCONFIRMED)
+            _stop_unconfirmed(f"{len(failed)} of {len(results)} outputs", failed[0])
+
+
+def _stop_unconfirmed(what: str, error: BaseException) -> None:
+    """Exit at once (status 70) without committing: ``what`` could not be delivered."""
+    log.critical("%s could not be delivered (%s); exiting without committing", what, type(error).__name__)
+    logging.shutdown()
+    os._exit(ExitCode.OUTPUT_UNCONFIRMED)
 
 
 #: work an event's handler puts off to the end of its batch (returned by the handler)

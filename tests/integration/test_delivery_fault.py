@@ -54,3 +54,25 @@ def test_failed_output_delivery_stops_the_worker_and_the_claim_is_redone(deploym
             "FAULT-1"
         ]
         assert record["state"] == "ready" and record["submission_count"] == 1
+
+
+def test_an_undeliverable_dead_letter_stops_the_worker_and_the_bad_event_is_kept(
+    deployment: Deployment,
+) -> None:
+    """A dead letter is the only copy kept of a bad event: when it cannot be delivered the worker
+    stops (status 70) without committing, and the restarted worker dead-letters the event."""
+    bus = deployment.bus
+    faulty = deployment.worker("faulty", CLAIMFLOW_FAULT_FAIL_TOPICS="dead-letters").start()
+    try:
+        bus.send("claims-submitted", "pk-bad", b'{"claim_id": "BROKEN", ')
+        bus.flush()
+        deadline = time.monotonic() + 60
+        while faulty.proc is not None and faulty.proc.poll() is None:
+            assert time.monotonic() < deadline, "the worker kept going past an undelivered dead letter"
+            time.sleep(0.2)
+        assert faulty.proc is not None and faulty.proc.returncode == ExitCode.OUTPUT_UNCONFIRMED
+    finally:
+        faulty.stop()
+    with deployment.worker("healthy"):
+        dead = bus.wait_for("dead-letters", lambda rs: len(rs) >= 1, what="the dead letter after the restart")
+        assert {r["reason"] for r in dead} == {"malformed_json"}

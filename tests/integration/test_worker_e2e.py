@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from schemas import DeadLetter
 from streams.dev.broker import EmbeddedBroker
 from streams.dev.localrun import count_where
 from streams.lifecycle.events import step_for
@@ -48,6 +49,9 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         submit(bus, "E2E-CO97MCR", payer=MEDICARE)
         submit(bus, "E2E-REJECT")
         bus.send("claims-submitted", "pk-bad", b'{"claim_id": "BROKEN", ')  # malformed JSON
+        # malformed and near the 1 MiB event limit: its dead letter must still fit a Kafka message
+        big = b'{"claim_id": "BIG", "note": "' + b"lorem ipsum " * 75_000
+        bus.send("claims-submitted", "pk-bad", big)
         bus.send("claims-submitted", "pk-bad", {"lines": []})  # no claim id: not a claim
         # readable claims with wrong values: a coder's typos, held with edits (never dead letters)
         bus.send("claims-submitted", "pk-bad", {"claim_id": "INVALID", "lines": []})
@@ -82,10 +86,14 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         npi9 = next(r for r in held if r["claim"]["claim_id"] == "E2E-NPI9")
         assert [e["rule_id"] for e in npi9["edits"] if e["category"] == "provider"] == ["PROVIDER_NPI_FORMAT"]
         assert "CLAIM_NO_LINES" in {e["rule_id"] for e in by_id["INVALID"]["edits"]}
-        dead = bus.wait_for("dead-letters", lambda rs: len(rs) >= 2, what="2 dead letters")
+        dead = bus.wait_for("dead-letters", lambda rs: len(rs) >= 3, what="3 dead letters")
         reasons = sorted(r["reason"] for r in dead)
-        assert reasons == ["malformed_json", "schema_violation"]
+        assert reasons == ["malformed_json", "malformed_json", "schema_violation"]
         assert all(r["source_topic"].endswith("claims-submitted") and r["payload_b64"] for r in dead)
+        kept = [
+            DeadLetter.model_validate({k: v for k, v in r.items() if k[0] != "_"}).payload() for r in dead
+        ]
+        assert big in kept and b'{"claim_id": "BROKEN", ' in kept
 
         # --- phase 2: payer answers ----------------------------------------------------------
         answered = (
@@ -153,7 +161,7 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         assert metric_value(text, "claimflow_duplicate_events_total", topic="claim-status") >= 2
         assert metric_value(text, "claimflow_first_pass_total", payer="MCR-JH", outcome="accepted") >= 2
         assert metric_value(text, "claimflow_first_pass_total", payer="MCR-JH", outcome="rejected") == 1
-        assert metric_value(text, "claimflow_dead_letters_total", topic="claims-submitted") == 2
+        assert metric_value(text, "claimflow_dead_letters_total", topic="claims-submitted") == 3
         held_metric = metric_value(text, "claimflow_claims_scrubbed_total", payer="MCR-JH", result="held")
         assert held_metric >= 3  # E2E-NOINTERP, E2E-GLOBALCOMP and the 9-digit NPI
         assert metric_value(text, "claimflow_lifecycle_anomalies_total", kind="late") >= 1

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -116,6 +117,33 @@ def test_dead_letter_keeps_the_original_bytes_and_position() -> None:
     )
     assert base64.b64decode(letter.key_b64 or "") == b"pk-1"
     assert letter.payload_size == 7 and letter.source_timestamp is not None
+    assert letter.payload() == b"{broken" and not letter.payload_truncated
+
+
+#: Kafka's default limit of a message (broker message.max.bytes 1048588, producer
+#: max_request_size 1048576): a dead letter that does not fit cannot be delivered, and the
+#: partition it came from stops
+KAFKA_DEFAULT_MESSAGE_BYTES = 1_048_576
+
+
+@pytest.mark.parametrize("size", [700_000, 1_048_576, 5_000_000])
+def test_a_large_bad_event_is_kept_whole_in_a_dead_letter_that_fits_a_kafka_message(size: int) -> None:
+    """Any event up to CLAIMFLOW_MAX_EVENT_BYTES (1 MiB) — or over it — is dead-lettered in a
+    record Kafka accepts; its bytes come back whole (claims and X12 compress well)."""
+    row = b'{"claim_id": "C-1", "lines": [{"procedure_code": "93000", "units": 1}], "x": "'
+    body = (row * (size // len(row) + 1))[:size]
+    letter = dead_letter(body, POS, "too_large", "over CLAIMFLOW_MAX_EVENT_BYTES")
+    assert len(encode(letter)) < KAFKA_DEFAULT_MESSAGE_BYTES
+    assert letter.payload() == body and letter.payload_size == size and not letter.payload_truncated
+
+
+def test_an_incompressible_event_too_large_for_a_dead_letter_keeps_its_first_bytes_and_says_so() -> None:
+    body = random.Random(7).randbytes(1_048_576)
+    letter = dead_letter(body, POS, "malformed_json", "not valid JSON")
+    assert len(encode(letter)) < KAFKA_DEFAULT_MESSAGE_BYTES
+    kept = letter.payload()
+    assert letter.payload_truncated and body.startswith(kept) and len(kept) > 600_000
+    assert letter.payload_size == len(body) and "source position" in letter.error
 
 
 def slow_decode(model: type[ClaimSubmitted], payload: bytes) -> object:
