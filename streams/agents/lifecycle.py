@@ -105,7 +105,7 @@ def register(app: ClaimflowApp) -> None:
 
     def count(outcome: Outcome, topic: str, change: Change, payer_was_known: bool) -> None:
         record = outcome.record
-        payer = record.payer_id or "unknown"
+        payer = metrics.payer(record.payer_id)
         if outcome.result == "duplicate":
             metrics.duplicates.labels(topic=topic).inc()
             return
@@ -178,7 +178,7 @@ def register(app: ClaimflowApp) -> None:
             await publish_state(outbox, tracked)
             await send_tasks(outbox, tracked.resend)
             return
-        payer = tracked.entry.record.payer_id or "unknown"
+        payer = metrics.payer(tracked.entry.record.payer_id)
         for answer in tracked.answers:
             count_answer(metrics, app.reasons, payer, answer)
         claims[parsed.claim_id] = tracked.entry.encode()
@@ -186,9 +186,9 @@ def register(app: ClaimflowApp) -> None:
         await send_tasks(outbox, tracked.tasks)
         now = datetime.now(UTC)
         for task in tracked.tasks:
-            metrics.tasks.labels(payer=task.payer_id, action=task.action).inc()
+            metrics.tasks.labels(payer=metrics.payer(task.payer_id), action=task.action).inc()
             if task.corrected_claim is not None:
-                metrics.corrected_claims.labels(payer=task.payer_id).inc()
+                metrics.corrected_claims.labels(payer=metrics.payer(task.payer_id)).inc()
             # processing lag: from the payer's answer to the task raised for it
             metrics.denial_to_task.observe(max(0.0, (now - task.occurred_at).total_seconds()))
         for fact in tracked.facts:

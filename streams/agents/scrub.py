@@ -58,7 +58,7 @@ def register(app: ClaimflowApp) -> None:
             await outbox.send(topic, key, value)
         if not redelivered:  # counted once per claim event, even when redelivered after a crash
             metrics.claims_scrubbed.labels(
-                payer=claim.payer.payer_id or "unknown",
+                payer=metrics.payer(claim.payer.payer_id),
                 plan_type=result.plan_type or "unknown",
                 result=result.status,
             ).inc()

@@ -110,7 +110,9 @@ def register(app: ClaimflowApp) -> None:
             await outbox.send(
                 Topic.DENIAL_TRENDS, category_key(fact.payer_id, fact.procedure_code).encode(), encode(trend)
             )
-            metrics.denial_trends.labels(payer=fact.payer_id, scope=scope, category=f.group).inc()
+            metrics.denial_trends.labels(
+                payer=metrics.payer(fact.payer_id), scope=scope, category=f.group
+            ).inc()
             value = mark_alerted(value, f.group, fact.adjudicated_on)
         return value
 

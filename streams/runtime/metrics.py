@@ -319,11 +319,23 @@ class Metrics:
             )
         return pair
 
+    #: the payer ids with a profile: the only payer label values besides "other" and "unknown"
+    known_payers: frozenset[str] = frozenset()
+
+    def payer(self, payer_id: str | None) -> str:
+        """The ``payer`` label of a payer id: its own for a payer with a profile, ``other`` for
+        any other (a payer id is free text on the way in — a mis-keyed field could carry a name or
+        a member id, and every distinct value is a series), ``unknown`` for none."""
+        if not payer_id:
+            return "unknown"
+        return payer_id if payer_id in self.known_payers else "other"
+
     def initialise(
         self, payers: list[tuple[str, str]], topics: list[str], denial_categories: Sequence[str]
     ) -> None:
         """Create the series for known payers and topics at 0, so rates see their first event
         (a series born at 1 hides that increment from increase() and rate())."""
+        self.known_payers = frozenset(payer for payer, _ in payers)
         for payer, plan_type in payers:
             for category in denial_categories:
                 self.denied_claims.labels(payer=payer, category=category)
