@@ -127,6 +127,10 @@ def resolution(
     return "resolved" if first_adjudication == "paid" and submissions <= 1 else "unresolved"
 
 
+#: an 835 reversal's remittance code (CLP02 22: the payer takes its decision back)
+REVERSAL_CODE = "CLP02=22"
+
+
 class Answer(NamedTuple):
     """A payer's answer as the definitions read it."""
 
@@ -154,7 +158,7 @@ def first_pass(original: bool, answers: Iterable[Answer], submissions: int = 1) 
     sent; nothing decided for a resubmission."""
     if not original:
         return FirstPass(False, None, None)
-    acknowledged = rejected = False
+    acknowledged = rejected = reversed_payment = False
     acceptance: Decisive | None = None
     first_adjudication: FirstAdjudication | None = None
     for a in answers:
@@ -164,6 +168,12 @@ def first_pass(original: bool, answers: Iterable[Answer], submissions: int = 1) 
         if first_adjudication is None:
             first_adjudication = adjudication(a.target, a.co_denial, a.itemised)
             rejected = rejected or (first_adjudication is None and a.target == "rejected")
+        elif a.kind == "remittance" and a.code == REVERSAL_CODE:
+            reversed_payment = True
+        elif reversed_payment and adjudication(a.target, a.co_denial, a.itemised) == "not_paid":
+            # the payer took the payment back (CLP02 22) and decided again without paying: not
+            # paid on the first pass after all (the tracker's "reversed")
+            first_adjudication = "not_paid"
     return FirstPass(
         acknowledged, acceptance, resolution(acceptance, first_adjudication, submissions, rejected)
     )

@@ -19,6 +19,7 @@ from schemas.claim_state import CauseKind, ClaimState, TransitionResult
 from schemas.codes import PlanType
 from streams.lifecycle.first_pass import (
     ADJUDICATED_STATES,
+    REVERSAL_CODE,
     FirstAdjudication,
     Resolution,
     ResolutionOutcome,
@@ -179,7 +180,6 @@ OWN_STEPS = frozenset({"ready", "held", "received"})
 #: claimflow's own steps that are scrub results, and what each says of the scrub
 SCRUB_STEPS: Mapping[str, Literal["clean", "held"]] = {"ready": "clean", "held": "held"}
 #: the code of an 835 reversal (CLP02 22): the payer takes back its decision on the claim
-REVERSAL_CODE = "CLP02=22"
 #: states in which the payer has decided (or the claim has left the payer's queue): a pending or
 #: information-request status no longer moves the claim
 SETTLED_STATES = frozenset({*ADJUDICATED_STATES, "appealed", "resubmitted", "written_off", "closed"})

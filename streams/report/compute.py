@@ -149,6 +149,12 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         for step in {e["event_id"]: e for e in by_type["lifecycle"]}.values():
             if step.get("stage") == "ready":
                 sent[step["claim_id"]] += 1
+        # a claim replaced or voided under a claim id of its own was sent again (reference §6:
+        # "no resubmission"), as the tracker counts it
+        for c in [*by_type["claim_submitted"], *by_type["lifecycle"]]:
+            replaced = c.get("replaces_claim_id")
+            if replaced and not is_original(c.get("frequency_code"), replaced):
+                sent[replaced] = max(sent[replaced], 1) + 1
         decided = {
             cid: first_pass(original.get(cid, False), found, sent[cid]) for cid, found in by_claim.items()
         }
@@ -189,10 +195,24 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     at_risk = Decimal("0")
     payments: list[tuple[datetime, str, Decimal, str]] = []  # (when, claim, amount, answer's event id)
     seen_answers: set[str] = set()
+    seen_decisions: set[tuple[Any, ...]] = set()
     for a in answers:
         if a["event_id"] in seen_answers:
             continue
         seen_answers.add(a["event_id"])
+        # the same answer re-sent under another event id (an ERA in a new interchange: the same
+        # code, amount, time and payer claim number) is one decision, as the tracker counts it
+        decision = (
+            a["event_type"],
+            a["claim_id"],
+            a.get("claim_status_code", a.get("category_code")),
+            Decimal(str(a.get("paid_amount", a.get("amount")) or 0)),
+            event_time(a),
+            a.get("payer_claim_number"),
+        )
+        if decision in seen_decisions:
+            continue
+        seen_decisions.add(decision)
         if a["event_type"] == "claim_status":
             if a["category_code"].startswith("F") and a.get("amount"):
                 payments.append((event_time(a), a["claim_id"], Decimal(str(a["amount"])), a["event_id"]))

@@ -243,3 +243,35 @@ def test_the_clean_claim_rate_counts_each_original_claim_once_by_its_first_scrub
     per_day = {d["day"]: d for d in report.daily}
     assert per_day["2026-11-02"]["scrubbed"] == 2 and per_day["2026-11-02"]["clean"] == 1
     assert "2026-11-03" not in per_day or per_day["2026-11-03"]["scrubbed"] == 0
+
+
+def test_a_remittance_re_sent_under_another_event_id_is_one_denial() -> None:
+    """An ERA sent again in a new interchange (same claim, CLP02, payment, date and payer claim
+    number; a new event id) is one decision — as the worker counts it (reference §6: denial rate
+    by count and by dollars)."""
+    denial = paid("C1", "2026-11-05T00:00:00+00:00", "0", ("CO", "50", "45"), status="4")
+    again = {**denial, "event_id": "the-same-era-re-sent"}
+    report = compute([scrub("C1", "clean"), denial, again], *P, REASONS)
+    assert [(r["reason"], r["count"], r["amount"]) for r in report.denials_by_reason] == [("CO-50", 1, 45.0)]
+    assert report.denials_by_payer == [{"payer": "ACME", "count": 1, "amount": 45.0}]
+
+
+def test_from_the_answers_a_paid_claim_reversed_and_denied_or_replaced_is_not_resolved() -> None:
+    """Reference §6, "finalized paid with no CO denial and no resubmission", read from the payer's
+    answers alone (no claim-states): a payment the payer reversed (CLP02 22) and decided again
+    without paying, and a paid claim replaced by a claim of its own (frequency 7), were not paid on
+    the first pass — as the tracker counts them."""
+    events = [
+        *[scrub(c, "clean") for c in ("P1", "P2", "P3")],
+        *[ev("lifecycle", "2026-11-02T00:00:00+00:00", claim_id=c, stage="ready") for c in ("P1", "P2", "P3")],
+        paid("P1", "2026-11-10T00:00:00+00:00", "45"),
+        paid("P1", "2026-11-12T00:00:00+00:00", "-45", status="22"),
+        paid("P1", "2026-11-12T00:00:00+00:00", "0", ("CO", "50", "45"), status="4"),
+        paid("P2", "2026-11-10T00:00:00+00:00", "45"),
+        ev("claim_submitted", "2026-11-15T00:00:00+00:00", claim_id="P2-R1", frequency_code="7",
+           replaces_claim_id="P2", payer={"payer_id": "ACME"}),
+        paid("P3", "2026-11-10T00:00:00+00:00", "45"),  # resolved
+    ]  # fmt: skip
+    report = compute(events, *P, REASONS)
+    assert report.totals["first_pass_source"] == "answers"
+    assert (report.totals["first_pass_resolved"], report.totals["first_pass_unresolved"]) == (1, 2)
