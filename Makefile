@@ -15,14 +15,20 @@ help:
 	@echo "make soak    - the soak run alone (SOAK_EVENTS, default 1000000: about 20 minutes)"
 	@echo "make schemas - regenerate schemas/json from the pydantic contracts"
 
+PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+
+# a .venv without pip (Debian without python3-venv) or of another Python than $(PYTHON) is made again
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -c 'import pip, sys; sys.exit("%d.%d" % sys.version_info[:2] != "$(PYVER)")' 2>/dev/null || { \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV) || { \
+	    echo "cannot make a virtualenv with $(PYTHON): it needs Python >= 3.11 and venv (Debian: apt-get install python3-venv)"; exit 1; }; }
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# DEMO_ARGS: the demo's options, e.g. make demo DEMO_ARGS="--claims 500 --seed 3 --follow"
 demo: $(STAMP)
-	$(VENV)/bin/claimflow demo
+	$(VENV)/bin/claimflow demo $(DEMO_ARGS)
 
 # test processes (pytest-xdist), each with its own embedded broker; whole files stay together.
 # The broker tests mostly wait on worker processes, so two halve the time on 2 cores.

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -129,7 +131,7 @@ def summary(
         f"   impossible transitions: {int(_sum(metrics, 'claimflow_lifecycle_anomalies_total', kind='impossible'))}",
         f"redelivered events ignored  {int(_sum(metrics, 'claimflow_duplicate_events_total')):>8}",
         "",
-        f"metrics:  {web}/metrics   health: {web}/health",
+        *([f"metrics:  {web}/metrics   health: {web}/health"] if web else []),
         f"topics:   {prefix}{Topic.CLAIMS_SUBMITTED} → {prefix}{Topic.CLAIMS_SCRUBBED} / "
         f"{prefix}{Topic.CLAIMS_READY} / {prefix}{Topic.CLAIMS_HELD},",
         f"          {prefix}{Topic.CLAIM_STATUS} + {prefix}{Topic.CLAIM_DENIALS} → "
@@ -177,7 +179,24 @@ def write_run_report(bootstrap: str, prefix: str, out_dir: Path) -> tuple[Path, 
     return page, report.totals
 
 
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # the demo's own clean-up runs (the broker and the worker are not its children's group)
+
+
 def run_demo(args: argparse.Namespace) -> int:
+    """The demo; SIGTERM or Ctrl-C stops it with its broker and worker (both run in sessions of
+    their own, so a signal to the demo alone never reaches them)."""
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        return _run_demo(args)
+    except KeyboardInterrupt:
+        print("interrupted: the worker and the broker are stopped", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
     out = sys.stderr
     workdir = Path(tempfile.mkdtemp(prefix="claimflow-demo-"))
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
@@ -215,7 +234,8 @@ def run_demo(args: argparse.Namespace) -> int:
         bus.close()
         baseline = baseline_first_pass(cases, scrubber)
         page, totals = write_run_report(bootstrap, prefix, Path(args.report_dir))
-        print(summary(metrics, baseline, stats, web, prefix, totals))
+        # the listener's addresses only while it runs (--follow); the summary's figures are its last scrape
+        print(summary(metrics, baseline, stats, web if args.follow else "", prefix, totals))
         print(f"audit report of this run: {page.resolve()}  (claimflow report --help)")
         print(
             f"(simulation and processing took {time.monotonic() - started:.0f}s; the worker log "
@@ -231,9 +251,14 @@ def run_demo(args: argparse.Namespace) -> int:
                 pass
         return 0
     finally:
-        if worker is not None:
-            worker.stop()
-        if broker is not None:
-            broker.stop()
+        for sig in (signal.SIGTERM, signal.SIGINT):  # a second signal must not cut the clean-up short
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            if worker is not None:
+                worker.stop()
+            if broker is not None:
+                broker.stop()
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         if not args.follow and not os.environ.get("CLAIMFLOW_KEEP_DEMO_DIR"):
             shutil.rmtree(workdir, ignore_errors=True)

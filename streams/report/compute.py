@@ -64,7 +64,8 @@ class Report:
 #: what an edit's words may carry of one claim: its dates (of service, of birth: HIPAA identifiers)
 #: and other claims' ids; the report's example shows the words without them
 _DATES = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_CLAIM_IDS = re.compile(r"\b(claims?) [A-Za-z0-9][\w./-]*")
+#: a claim id after "claim": any token but a lower-case word ("this claim bills 1 unit" keeps its verb)
+_CLAIM_IDS = re.compile(r"\b(claims?) (?![a-z]+\b)[A-Za-z0-9][\w./-]*")
 
 
 def masked(message: str) -> str:

@@ -70,3 +70,37 @@ def test_stopping_the_broker_command_stops_its_broker(sig: signal.Signals) -> No
         if cmd.poll() is None:
             cmd.kill()
             cmd.wait(10)
+
+
+def test_stopping_the_demo_stops_its_broker_and_worker() -> None:
+    """``claimflow demo`` starts a broker and a worker in sessions of their own: SIGTERM to the
+    demo (a supervisor, ``timeout``) stops both and removes its working folder."""
+    cmd = subprocess.Popen(
+        [sys.executable, "-m", "streams.cli", "demo", "--claims", "30"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert cmd.stderr is not None
+        workdir = None
+        deadline = time.monotonic() + 120
+        for line in cmd.stderr:  # up to "worker ready": the broker and the worker both run
+            if "worker ready" in line:
+                break
+            assert time.monotonic() < deadline, "the demo's worker did not start"
+        started = children(cmd.pid)
+        assert len(started) >= 2, started  # the broker and the worker
+        workdirs = {p for p in Path("/tmp").glob("claimflow-demo-*") if (p / "worker.log").exists()}
+        cmd.send_signal(signal.SIGTERM)
+        assert cmd.wait(60) == 130
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in started if alive(pid)], "a process outlived the demo"
+        workdir = next((p for p in workdirs if not p.exists()), None)
+        assert workdirs and workdir is not None, "the demo's working folder was left behind"
+    finally:
+        if cmd.poll() is None:
+            cmd.kill()
+            cmd.wait(10)

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from streams.denials import load_reason_map
-from streams.report.compute import compute
+from streams.report.compute import compute, masked
 
 REASONS = load_reason_map()
 P = (date(2026, 11, 1), date(2026, 11, 30))
@@ -224,6 +224,14 @@ def test_an_edits_example_words_carry_no_dates_or_other_claims() -> None:
     report = compute([result], *P, REASONS)
     (top,) = report.top_edits
     assert top["message"] == "93000 on [date] was already billed on claim [claim] for this patient."
+
+
+def test_masking_takes_claim_ids_out_and_leaves_the_words_after_claim() -> None:
+    assert (
+        masked("this claim bills 1 unit; claims C1 and INVALID")
+        == "this claim bills 1 unit; claims [claim] and INVALID"
+    )
+    assert masked("billed on claim INVALID, claim E2E-CLEAN") == "billed on claim [claim], claim [claim]"
 
 
 def test_the_clean_claim_rate_counts_each_original_claim_once_by_its_first_scrub() -> None:
