@@ -4,7 +4,7 @@ and spliced into claims-ready and the ready step is the same claim a plain encod
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,6 +43,23 @@ def test_a_held_claim_is_held_and_its_step_carries_no_snapshot(scrubber: Scrubbe
     assert held.edits == result.edits
     step = decode(LifecycleEvent, out[Topic.CLAIM_LIFECYCLE], MAX)
     assert step.stage == "held" and step.claim is None and step.encounter is None
+
+
+def test_an_icd9_claim_of_a_service_before_icd10_is_held_never_dead_lettered(scrubber: Scrubber) -> None:
+    """A real 837P of 2006 (HI*BK:0340*BF:V7389, read as "ICD-9 0340"): ICD-9-CM was the code set
+    then, but a ready claim carries ICD-10-CM only. It passed as a warning and then could not be
+    built into its ready claim: dead-lettered, its history already recorded as billed. It is held."""
+    data = claim_dict(
+        diagnoses=["ICD-9 0340", "ICD-9 V7389"],
+        lines=[line(1, "93000", service_date=date(2006, 10, 3), pointers=[1])],
+    )
+    claim = decode(ClaimSubmitted, json.dumps(data).encode(), MAX)
+    # scrubbed as of its interchange's date, as X12 ingest dates it: within every filing limit
+    result = scrubber.scrub(claim, date(2006, 10, 20), make_encounter(service_date=date(2006, 10, 3)))
+    assert result.status == "held"
+    assert [e.rule_id for e in result.edits if e.severity == "error"] == ["CODE_ICD9_NOT_CHECKED"] * 2
+    out = dict(scrub_outputs(claim, result, make_encounter()))
+    assert Topic.CLAIMS_HELD in out and Topic.CLAIMS_READY not in out
 
 
 def test_splicing_gives_the_event_a_plain_encode_gives() -> None:

@@ -261,7 +261,8 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     # ICD-9-CM 786.50 (chest pain) as an 837P's HI*BK:78650 carries it
     "CODE_ICD9": ({"claim": {"diagnoses": ["ICD-9 78650"]}}, {}),
-    # ... which was the right code set for a service before 2015-10-01: a warning, unchecked
+    # ... which was the right code set for a service before 2015-10-01: held all the same, since
+    # a ready claim (ValidClaim) and the 837P claimflow writes carry ICD-10-CM only
     "CODE_ICD9_NOT_CHECKED": (
         {
             "claim": {
