@@ -679,7 +679,9 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     # an answer the machine refused, another payer's, or a status about a rejected claim that
     # waits for the resubmission's step does not move the claim's clock nor name its claim number
     taken = result != "impossible" and not other_payer and not waits_for_step
-    if taken and change.payer_claim_number:
+    if taken and change.payer_claim_number and result != "late":
+        # a late answer (a re-sent ERA's reversal read after its correction) is history: the claim
+        # number in force stays the newer decision's, so that decision re-sent is recognised
         u["payer_claim_number"] = change.payer_claim_number
     u["updated_at"] = at if taken and (latest is None or at > latest) else latest
     if caught is not None and (u["updated_at"] is None or caught > u["updated_at"]):  # type: ignore[operator]

@@ -524,3 +524,33 @@ def test_a_rejection_or_a_request_dated_like_the_acceptance_is_never_lost(tracke
             assert [t["action"] for t in entry.open_tasks] == [action], (asks, first)
     steps = run(tracker, ready(), status("A1", 600), status("A3", 600))
     assert steps[-1].entry.record.state == "rejected"
+
+
+def test_an_era_with_a_reversal_and_its_correction_re_sent_changes_nothing(tracker: Tracker) -> None:
+    """An 835 reversing a payment (CLP02 22, the old payer claim number) and deciding it again
+    (CLP02 1, a new one) arrives again in a new interchange. The re-sent reversal is history
+    (late); the re-sent correction is the decision in force again — recorded, not applied twice:
+    no second adjudication fact for the denial trends, the claim number in force unchanged."""
+    at = FIXED_TIME + timedelta(minutes=2000)
+    reversal = Denial(
+        claim_id="C1", claim_status_code="22", paid_amount="-80.00", payer_claim_number="PCN-1",
+        reversed_adjustments=[{"group_code": "CO", "reason_code": "45", "amount": "-20.00"}], occurred_at=at,
+    )  # fmt: skip
+    correction = Denial(
+        claim_id="C1", claim_status_code="1", paid_amount="70.00", payer_claim_number="PCN-2",
+        adjustments=[{"group_code": "CO", "reason_code": "45", "amount": "30.00"}], occurred_at=at,
+    )  # fmt: skip
+    paid = remit(paid="80.00", clp02="1")
+    steps = run(
+        tracker, ready(), status("A2", 3), paid, reversal, correction, resent(reversal), resent(correction)
+    )
+    once, again = steps[4], steps[-2:]
+    assert once.entry.record.state == "paid" and len(once.facts) == 1
+    assert [s.entry.record.history[-1].result for s in again] == ["late", "noted"]
+    assert all(not s.facts and not s.tasks for s in again)
+    record = steps[-1].entry.record
+    assert (record.state, record.paid_amount, record.payer_claim_number) == (
+        "paid",
+        Decimal("70.00"),
+        "PCN-2",
+    )
