@@ -199,3 +199,36 @@ def test_every_bundled_rule_pack_is_mounted_in_the_workers() -> None:
         assert volume is not None, f"pack {pack} is not mounted under /etc/claimflow/rules"
         assert volumes[volume] == f"claimflow-rules-{pack}"
         assert (DEPLOY / "k8s" / f"configmap-rules-{pack}.yaml").is_file()
+
+
+def test_the_service_monitor_scrapes_each_pod_once_as_job_claimflow() -> None:
+    """Two Services reach the worker pods (the headless one and the metrics one): a ServiceMonitor
+    selecting both scrapes every pod twice and doubles every summed counter; the alerts read
+    up{job="claimflow"}."""
+    docs = k8s_documents()
+    (monitor,) = [d for d in docs if d["kind"] == "ServiceMonitor"]
+    wanted = monitor["spec"]["selector"]["matchLabels"]
+    selected = [
+        d["metadata"]["name"]
+        for d in docs
+        if d["kind"] == "Service" and wanted.items() <= d["metadata"].get("labels", {}).items()
+    ]
+    assert selected == ["claimflow-metrics"]
+    label = monitor["spec"]["jobLabel"]
+    (service,) = [d for d in docs if d["kind"] == "Service" and d["metadata"]["name"] == "claimflow-metrics"]
+    assert service["metadata"]["labels"][label] == "claimflow"
+
+
+def test_a_pod_never_waits_for_a_file_an_optional_volume_may_not_hold() -> None:
+    """KAFKA_SSL_CAFILE names a file of the optional CA Secret: set while the Secret is optional
+    and absent, every pod stops at start (settings validation)."""
+    settings = yaml.safe_load((DEPLOY / "k8s" / "configmap-settings.yaml").read_text())["data"]
+    workers = yaml.safe_load((DEPLOY / "k8s" / "statefulset.yaml").read_text())
+    volumes = {v["name"]: v for v in workers["spec"]["template"]["spec"]["volumes"]}
+    if volumes["kafka-ca"]["secret"].get("optional"):
+        assert "KAFKA_SSL_CAFILE" not in settings
+
+
+def test_the_disruption_budget_allows_one_pod_away_even_during_a_rebalance() -> None:
+    pdb = yaml.safe_load((DEPLOY / "k8s" / "pdb.yaml").read_text())
+    assert pdb["spec"].get("maxUnavailable") == 1 and "minAvailable" not in pdb["spec"]
