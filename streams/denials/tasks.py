@@ -381,10 +381,19 @@ def plan_for_denial(
         if remark.note:
             notes.append(f"{code}: {remark.note}")
     if action == "appeal" and not appealable:
+        # the reason code's words are an appeal's: a decision the payer says cannot be appealed
+        # (N211) is written off, and the task says only that
         action = "write_off"
-        notes.append("Not appealable per the remark codes: write off.")
+        lead = "Not appealable per the remark codes (e.g. N211): write off; the patient cannot be billed."
     if action == "replacement_claim" and not ctx.payer.accepts_replacement_claims:
         action = "reopening"
+    if rule.appeal_alternative and not appealable and action in ("replacement_claim", "reopening"):
+        # the reason code's words offer "recode, or appeal": the payer has closed the appeal
+        lead = (
+            "Recode from the documentation and correct the claim "
+            f"({'a reopening' if action == 'reopening' else 'a replacement claim'}): the remark codes "
+            "say this decision cannot be appealed, so there is no appeal to fall back on."
+        )
 
     corrected: ValidClaim | None = None
     attempt = attempt_of(ctx.claim_id)
@@ -426,7 +435,12 @@ def plan_for_denial(
         elif action in ("reopening", "new_claim"):
             notes.append(f"The correction: {'; '.join(ln.procedure_code for ln in fix)}.")
     due = None
-    if rule.appeal_alternative and action in ("replacement_claim", "reopening") and not patient_billable:
+    if (
+        rule.appeal_alternative
+        and appealable  # N211: no appeal to offer, and no appeal window to be due by
+        and action in ("replacement_claim", "reopening")
+        and not patient_billable
+    ):
         # the appeal route closes first (Medicare redetermination: 120 days; a reopening: a year)
         appeal_by = denial.occurred_at.date() + timedelta(days=ctx.payer.appeal_days)
         notes.append(f"To appeal instead: by {appeal_by.isoformat()} (the appeal window).")

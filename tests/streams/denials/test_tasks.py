@@ -700,3 +700,21 @@ def test_a_corrected_secondary_claim_keeps_the_primarys_decision_about_the_code_
     (line_decision,) = task.corrected_claim.other_payers[0].line_payments
     assert task.corrected_claim.lines[0].procedure_code == "93010"
     assert (line_decision.procedure_code, line_decision.modifiers) == ("93000", ["26"])
+
+
+def test_a_decision_the_payer_says_cannot_be_appealed_offers_no_appeal(scrubber: Scrubber) -> None:
+    """Reference §5: N211 "not appealable". CO-11 on Medicare is a recode through a reopening (1
+    year) or an appeal (120 days): with N211 only the reopening is left — due by its year, not by a
+    window the payer has closed. CO-50 with N211 is written off, and its words offer no appeal."""
+    recode = plan_for_denial(
+        deny(("CO", "11", "45.00"), remarks=("N211",)), ctx(scrubber, make_claim(), "MCR-JH", "medicare")
+    )
+    assert recode is not None and recode.action == "reopening"
+    assert recode.due_date == date(FIXED_TIME.year + 1, FIXED_TIME.month, FIXED_TIME.day)
+    assert "appeal with" not in recode.instructions and "To appeal instead" not in recode.instructions
+    assert "cannot be appealed" in recode.instructions
+    necessity = plan_for_denial(
+        deny(("CO", "50", "45.00"), remarks=("N211",)), ctx(scrubber, make_claim(), "MCR-JH", "medicare")
+    )
+    assert necessity is not None and necessity.action == "write_off" and not necessity.patient_billable
+    assert not necessity.instructions.startswith("Appeal") and "Not appealable" in necessity.instructions
