@@ -328,7 +328,11 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
     if enc is None:
         if needs_doc:
             add(encounter_policy)
-    elif enc.diagnoses and not set(enc.diagnoses).issuperset(dx):
+    elif (
+        (enc.diagnoses and not set(enc.diagnoses).issuperset(dx))
+        or (needs_doc and not enc.diagnoses and not enc.symptoms)
+        or (claim.patient_key and enc.patient_key != claim.patient_key)
+    ):
         add(diagnoses_documented)
     if (payer.filing_deadline(first) - as_of).days <= pack.conventions.timely_filing_warning_days:
         add(timely_filing)

@@ -99,10 +99,26 @@ def ecg_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             yield Finding("DOC_REPORT_UNSIGNED", n, base)
 
 
-@checks("DOC_DIAGNOSIS_NOT_IN_RECORD", needs=("encounter",))
+@checks(
+    "DOC_DIAGNOSIS_NOT_IN_RECORD",
+    "DOC_ENCOUNTER_OTHER_PATIENT",
+    "DOC_NO_INDICATION_IN_RECORD",
+    needs=("encounter",),
+)
 def diagnoses_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """The record documents this patient and why the test was done (reference §3: "symptoms /
+    diagnosis ... present in the encounter"; §2: coverage needs documented signs or symptoms)."""
     enc = ctx.encounter
-    if enc is None or not enc.diagnoses:
+    if enc is None:
+        return
+    claim = facts.claim
+    if claim.patient_key and enc.patient_key != claim.patient_key:
+        # a mistyped encounter id: another patient's record documents nothing of this claim
+        yield Finding("DOC_ENCOUNTER_OTHER_PATIENT", None, {"encounter": enc.encounter_id})
+        return
+    if not enc.diagnoses:
+        if not enc.symptoms and any(ctx.pack.needs_documentation(ln.procedure_code) for ln in claim.lines):
+            yield Finding("DOC_NO_INDICATION_IN_RECORD", None, {"encounter": enc.encounter_id})
         return
     documented = set(enc.diagnoses)
     for dx in facts.claim.diagnoses:

@@ -371,6 +371,13 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"payer": BLUEPEAK, "patient": COMMERCIAL, "encounter_id": None}, "encounter": MISSING},
     ),
     "DOC_ENCOUNTER_MISSING": ({"encounter": MISSING}, {}),
+    # reference §3: the documentation is in the patient's encounter (a mistyped encounter id)
+    "DOC_ENCOUNTER_OTHER_PATIENT": ({"encounter": {"patient_key": "pk-someone-else"}}, {}),
+    # reference §2/§3: the record says why the test was done (a symptom or a diagnosis)
+    "DOC_NO_INDICATION_IN_RECORD": (
+        {"encounter": {"diagnoses": [], "symptoms": []}},
+        {"encounter": {"diagnoses": [], "symptoms": ["palpitations"]}},
+    ),
     "DOC_DIAGNOSIS_NOT_IN_RECORD": (
         {"claim": {"diagnoses": ["R07.9", "I10"]}},
         {"claim": {"diagnoses": ["R07.9", "I10"]}, "encounter": {"diagnoses": ["R07.9", "I10"]}},
