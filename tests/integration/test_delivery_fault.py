@@ -9,10 +9,19 @@ import pytest
 from kafka import KafkaAdminClient
 
 from streams.errors import ExitCode
-from tests.integration.conftest import Deployment, wait_records
+from tests.integration.conftest import Deployment, WorkerProcess, wait_records
 from tests.integration.scenario import submit
 
 pytestmark = pytest.mark.broker
+
+
+def exit_status(worker: WorkerProcess, past: str, timeout: float = 60.0) -> int | None:
+    """The status the worker stops with by itself (it must, within ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while worker.proc is not None and worker.proc.poll() is None:
+        assert time.monotonic() < deadline, f"the worker kept going past {past}"
+        time.sleep(0.2)
+    return worker.proc.returncode if worker.proc is not None else None
 
 
 def test_failed_output_delivery_stops_the_worker_and_the_claim_is_redone(deployment: Deployment) -> None:
@@ -21,11 +30,7 @@ def test_failed_output_delivery_stops_the_worker_and_the_claim_is_redone(deploym
     try:
         submit(bus, "FAULT-1")
         bus.flush()
-        deadline = time.monotonic() + 60
-        while faulty.proc is not None and faulty.proc.poll() is None:
-            assert time.monotonic() < deadline, "the worker kept going past an undelivered output"
-            time.sleep(0.2)
-        assert faulty.proc is not None and faulty.proc.returncode == ExitCode.OUTPUT_UNCONFIRMED
+        assert exit_status(faulty, "an undelivered output") == ExitCode.OUTPUT_UNCONFIRMED
         assert bus.read("claims-ready") == []  # the failed output really was never written
         # and nothing was committed past the claim (its topic holds this one record)
         admin = KafkaAdminClient(bootstrap_servers=bus.bootstrap)
@@ -66,11 +71,7 @@ def test_an_undeliverable_dead_letter_stops_the_worker_and_the_bad_event_is_kept
     try:
         bus.send("claims-submitted", "pk-bad", b'{"claim_id": "BROKEN", ')
         bus.flush()
-        deadline = time.monotonic() + 60
-        while faulty.proc is not None and faulty.proc.poll() is None:
-            assert time.monotonic() < deadline, "the worker kept going past an undelivered dead letter"
-            time.sleep(0.2)
-        assert faulty.proc is not None and faulty.proc.returncode == ExitCode.OUTPUT_UNCONFIRMED
+        assert exit_status(faulty, "an undelivered dead letter") == ExitCode.OUTPUT_UNCONFIRMED
     finally:
         faulty.stop()
     with deployment.worker("healthy"):
