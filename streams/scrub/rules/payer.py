@@ -36,7 +36,7 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         if not lines:
             continue
         day = min(line.service_date for line in lines)
-        same_service = _same_service(ctx, limit.code)
+        same_service = _same_service(ctx, limit.code, day)
         # services, not claims: every unit of every line counts (a repeat line with 76/77, or
         # two units, is a second service against the limit)
         earlier = [
@@ -67,12 +67,13 @@ def frequency_limits(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             )
 
 
-def _same_service(ctx: ScrubContext, code: str) -> Callable[[HistoryEntry], bool]:
+def _same_service(ctx: ScrubContext, code: str, day: date) -> Callable[[HistoryEntry], bool]:
     """Which earlier lines are the limited service again. A limit counts its own code, except on
     the screening ECG (reference §1: G0403 complete, G0404 tracing, G0405 interpretation: once per
     lifetime), one service billed whole or in parts: an earlier line of the family counts when it
-    billed the same part (the complete code bills both), so G0404 and G0405 by two providers are
-    one screening ECG, and a G0405 after a G0403 is a second read."""
+    billed the same part (the complete code bills both), so G0404 and G0405 by two providers on
+    one day are one screening ECG, and a G0405 after a G0403 is a second read. The other part on
+    another day is another ECG (a G0405 in 2026 reads no tracing of 2022): it counts."""
     pack = ctx.pack
     info = pack.codes.get(code)
     family = pack.family_of(code)
@@ -84,7 +85,7 @@ def _same_service(ctx: ScrubContext, code: str) -> Callable[[HistoryEntry], bool
         if pack.family_of(h.procedure_code) != family:
             return False
         earlier = pack.cms.part(h.procedure_code, h.modifiers)
-        return earlier is not None and parts_overlap(part, earlier)
+        return earlier is not None and (parts_overlap(part, earlier) or h.service_date != day)
 
     return same
 

@@ -253,3 +253,10 @@ def test_the_screening_ecg_is_once_per_lifetime_whole_or_in_parts(scrubber: Scru
     read = claim("L-4", line(1, "G0405"), diagnoses=["Z00.00"], rendering_provider_npi=ED)
     results = in_turn(scrubber, [tracing, read])
     assert all("FREQ_LIMIT_EXCEEDED" not in errors(r) for r in results), [r.edits for r in results]
+    # the interpretation years after the tracing reads another tracing: a second screening ECG
+    years_later = claim(
+        "L-5", line(1, "G0405", service_date=date(2028, 1, 10)), diagnoses=["Z00.00"],
+        rendering_provider_npi=ED, occurred_at="2028-01-20T12:00:00+00:00",
+    )  # fmt: skip
+    _, again = in_turn(scrubber, [tracing, years_later])
+    assert "FREQ_LIMIT_EXCEEDED" in errors(again), again.edits
