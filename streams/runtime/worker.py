@@ -107,7 +107,7 @@ def freeze_startup_heap() -> int:
 
 
 def run_worker(
-    settings: Settings, register_agents: Callable[[ClaimflowApp], None], copartitioned: Iterable[str] = ()
+    settings: Settings, register_agents: Callable[[ClaimflowApp], None], copartitioned: Iterable[str]
 ) -> int:
     """Run the worker until it is stopped; first, refuse (ConfigError) when an existing topic of
     ``copartitioned`` has a partition count other than ``CLAIMFLOW_PARTITIONS``."""
