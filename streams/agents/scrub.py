@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import EventT, StreamT
 
-from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult, as_valid
+from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult, ValidClaim, as_valid
 from schemas.codec import encode, encode_spliced
 from schemas.ids import derived_event_id
 from schemas.topics import Topic
@@ -54,7 +54,7 @@ def register(app: ClaimflowApp) -> None:
         if turn.stored is not None:
             history[claim.patient_key] = turn.stored
         key = claim.claim_id.encode()
-        for topic, value in scrub_outputs(claim, result, encounter):
+        for topic, value in scrub_outputs(claim, result, encounter, turn.valid):
             await outbox.send(topic, key, value)
         if not redelivered:  # counted once per claim event, even when redelivered after a crash
             metrics.claims_scrubbed.labels(
@@ -196,11 +196,12 @@ async def wait_for_encounter(
 
 
 def scrub_outputs(
-    claim: ClaimSubmitted, result: ScrubResult, encounter: Encounter | None
+    claim: ClaimSubmitted, result: ScrubResult, encounter: Encounter | None, valid: ValidClaim | None = None
 ) -> list[tuple[Topic, bytes]]:
     """What a scrub result puts on the bus: the result, the claim ready or held, and the claim's
     lifecycle step. A ready claim travels twice (``claims-ready``, and with its encounter on the
-    ``ready`` step for the tracker's corrections): it is encoded once and spliced into both."""
+    ``ready`` step for the tracker's corrections): it is encoded once and spliced into both.
+    ``valid``: the clean claim as the scrubber built it (``ScrubTurn.valid``; built here if not given)."""
     outputs = [(Topic.CLAIMS_SCRUBBED, encode(result))]
     if result.status != "clean":
         held = ClaimHeld(
@@ -211,7 +212,8 @@ def scrub_outputs(
         )
         step = step_for(claim, "held", edit_count=len(result.edits))
         return [*outputs, (Topic.CLAIMS_HELD, encode(held)), (Topic.CLAIM_LIFECYCLE, encode(step))]
-    valid = as_valid(claim)
+    if valid is None:
+        valid = as_valid(claim)
     claim_json = valid.model_dump_json().encode()
     ready = ClaimReady.model_construct(  # parts already valid; the claim is spliced in
         event_id=derived_event_id(claim.event_id, "claim_ready"),

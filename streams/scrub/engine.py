@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 import streams.scrub.rules  # noqa: F401  (registers every rule family)
-from schemas import ClaimSubmitted, Encounter, ScrubbableClaim, ScrubEdit, ScrubResult, ValidClaim
+from schemas import ClaimSubmitted, Encounter, ScrubbableClaim, ScrubEdit, ScrubResult, ValidClaim, as_valid
 from schemas.base import trusted
+from schemas.codec import describe_validation_error
 from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
 from streams.errors import DataFileError
@@ -23,11 +26,11 @@ from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack, load_packs
 from streams.scrub.payers import PayerDirectory, PayerProfile, load_default_payers
 from streams.scrub.registry import CHECKERS, NEEDS, OUTSIDE_MEDICARE, RULES, Checker, Finding, facts_flags
-from streams.scrub.rules.claim_format import examine
+from streams.scrub.rules.claim_format import FORMAT_RULES, examine
 from streams.scrub.screen import SCREENED, suspects
 from streams.trends.windows import LearnedRate
 
-__all__ = ["Scrubber", "check_rules", "derived_event_id", "render", "run_rules", "scrub"]
+__all__ = ["Scrubber", "check_rules", "derived_event_id", "render", "run_rules", "scrub", "scrub_sendable"]
 
 
 class _Params(dict[str, object]):
@@ -83,7 +86,17 @@ def render(pack: RulePack, finding: Finding) -> ScrubEdit | None:
 
 
 def check_rules(pack: RulePack) -> None:
-    """Every rule the engine implements is defined by a pack, and no pack defines another."""
+    """Every rule the engine implements is defined by a pack, and no pack defines another; the
+    format rules are enabled errors (a claim they flag cannot be built into its ready claim, so a
+    warning or a disabled rule would let a claim pass that cannot be sent)."""
+    for rule_id in FORMAT_RULES:
+        rule = pack.rules.get(rule_id)
+        if rule is not None and (rule.severity != "error" or not rule.enabled):
+            where = pack.rule_files.get(rule_id) or ", ".join(p.path for p in pack.packs)
+            raise DataFileError(
+                f"{where}: rules.{rule_id}: a claim format rule must be an enabled error "
+                "(a claim it flags cannot be sent, so it must be held)"
+            )
     missing = sorted(set(RULES) - set(pack.rules))
     unknown = sorted(set(pack.rules) - set(RULES))
     if missing or unknown:
@@ -150,12 +163,31 @@ def scrub(
 
     ``screen=False`` asks every checker instead of the ones the screen names (same result; slower).
     """
+    return scrub_sendable(claim, ctx, now, screen)[0]
+
+
+def scrub_sendable(
+    claim: ClaimSubmitted, ctx: ScrubContext, now: datetime | None = None, screen: bool = True
+) -> tuple[ScrubResult, ValidClaim | None]:
+    """``scrub``, with the claim a clean result sends (``claims-ready`` carries it): a claim the
+    rules pass is built into a ``ValidClaim`` here, and one that cannot be is held with
+    CLAIM_CONTRACT_INVALID naming the fields — never passed on to fail where it is sent."""
     edits = run_rules(claim, ctx, screen)
     held = False
     for edit in edits:
         if edit.severity == "error":
             held = True
             break
+    valid: ValidClaim | None = None
+    if not held:
+        try:
+            valid = as_valid(claim)
+        except ValidationError as exc:
+            problem = describe_validation_error(exc, one_based=True)
+            refused = render(ctx.pack, Finding("CLAIM_CONTRACT_INVALID", None, {"problem": problem}))
+            if refused is not None:  # always so: an enabled error (check_rules)
+                edits.append(refused)
+            held = True
     plan_type = claim.payer.plan_type
     # Built from trusted parts (validated claim, pack-defined edits): skip re-validation.
     return trusted(
@@ -176,7 +208,7 @@ def scrub(
             "rule_pack_version": ctx.pack.version,
             "as_of": ctx.as_of,
         },
-    )
+    ), valid
 
 
 @dataclass
@@ -235,3 +267,17 @@ class Scrubber:
     ) -> ScrubResult:
         ctx = self.context(claim, as_of, encounter, history, learned, encounter_feed)
         return scrub(claim, ctx, now, self.screen)
+
+    def scrub_sendable(
+        self,
+        claim: ClaimSubmitted,
+        as_of: date,
+        encounter: Encounter | None = None,
+        history: list[HistoryEntry] | tuple[HistoryEntry, ...] = (),
+        now: datetime | None = None,
+        learned: Callable[[str], LearnedRate | None] | None = None,
+        encounter_feed: bool = True,
+    ) -> tuple[ScrubResult, ValidClaim | None]:
+        """``scrub``, with the ``ValidClaim`` a clean result sends (see ``scrub_sendable``)."""
+        ctx = self.context(claim, as_of, encounter, history, learned, encounter_feed)
+        return scrub_sendable(claim, ctx, now, self.screen)

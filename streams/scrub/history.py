@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date
 from typing import TYPE_CHECKING, Any
 
-from schemas import ClaimSubmitted, Encounter, ScrubResult
+from schemas import ClaimSubmitted, Encounter, ScrubResult, ValidClaim
 from streams.scrub.context import HistoryEntry
 
 if TYPE_CHECKING:
@@ -95,11 +95,13 @@ def seen_key(event_id: str) -> str:
 @dataclass(frozen=True, slots=True)
 class ScrubTurn:
     """One claim event scrubbed in its turn: the result, the patient's history to store after it
-    (None: unchanged), and whether the event had been scrubbed before (a redelivery)."""
+    (None: unchanged), whether the event had been scrubbed before (a redelivery), and the claim a
+    clean result sends (None when held)."""
 
     result: ScrubResult
     stored: dict[str, Any] | None
     redelivered: bool
+    valid: ValidClaim | None = None
 
 
 def scrub_in_turn(
@@ -121,10 +123,10 @@ def scrub_in_turn(
     redelivered = past.has_seen(event_id)
     earlier = past.entries(redelivered=event_id if redelivered else None)
     day = as_of if as_of is not None else claim.occurred_at.astimezone(UTC).date()
-    result = scrubber.scrub(
+    result, valid = scrubber.scrub_sendable(
         claim, day, encounter, earlier, now=claim.occurred_at, learned=learned, encounter_feed=encounter_feed
     )
     if redelivered or not claim.patient_key:
-        return ScrubTurn(result, None, redelivered)
+        return ScrubTurn(result, None, redelivered, valid)
     after = past.with_claim(claim, limit, sent=result.status == "clean")
-    return ScrubTurn(result, after.encode(), redelivered)
+    return ScrubTurn(result, after.encode(), redelivered, valid)

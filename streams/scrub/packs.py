@@ -318,6 +318,8 @@ class RulePack:
     rules: dict[str, RuleDef]
     necessity: list[NecessityPolicy]
     cms: CmsTables
+    #: the pack file each rule is defined in (for load errors naming it)
+    rule_files: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     #: rendered edits by (rule, line, parameters): filled by ``engine.render``, bounded there
     rendered: dict[tuple[object, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -490,6 +492,7 @@ def load_packs(
         rules={rule_id: rule for rule_id, (_, rule) in rules.items()},
         necessity=necessity,
         cms=load_cms(cms_dir, cms_cache_dir),
+        rule_files={rule_id: str(path) for rule_id, (path, _) in rules.items()},
     )
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from streams.scrub import HistoryEntry, PatientHistory
-from tests.builders import line, make_claim
+import pytest
+
+from schemas import as_valid
+from streams.scrub import HistoryEntry, PatientHistory, Scrubber, engine, scrub_in_turn
+from streams.scrub.rules.claim_format import _scrubbable
+from tests.builders import claim_dict, line, make_claim, read_claim
 
 
 def test_an_entry_round_trips_through_its_row() -> None:
@@ -49,3 +53,27 @@ def test_a_claim_event_remembered_in_full_before_is_still_recognised() -> None:
     stored = {"entries": [], "seen": [str(claim.event_id)]}  # how history was stored before
     assert PatientHistory.decode(stored).has_seen(str(claim.event_id))
     assert not PatientHistory.decode(stored).has_seen(str(make_claim().event_id))
+
+
+def test_a_clean_claim_carries_the_ready_claim_it_sends(scrubber: Scrubber) -> None:
+    claim = read_claim(claim_dict(encounter_id=None, patient_key="pk-ready"))
+    turn = scrub_in_turn(scrubber, claim, None, None, limit=10)
+    assert turn.result.status == "clean", turn.result.edits
+    assert turn.valid == as_valid(claim)
+
+
+def test_a_claim_the_rules_pass_but_the_ready_contract_refuses_is_held_not_billed(
+    scrubber: Scrubber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guide: a readable claim with wrong values is held with an edit naming the field, never a
+    dead letter. Should a rule ever miss a value the ready claim refuses (here the format rules are
+    switched off and the claim carries a field no contract knows), the claim is still held —
+    with CLAIM_CONTRACT_INVALID naming the field — and is not recorded as billed."""
+    monkeypatch.setattr(engine, "examine", lambda claim: ([], _scrubbable(claim)))
+    claim = read_claim(claim_dict(encounter_id=None, patient_key="pk-guard", clearinghouse_note="x"))
+    turn = scrub_in_turn(scrubber, claim, None, None, limit=10)
+    assert turn.result.status == "held" and turn.valid is None
+    (edit,) = [e for e in turn.result.edits if e.severity == "error"]
+    assert edit.rule_id == "CLAIM_CONTRACT_INVALID" and "clearinghouse_note" in edit.message
+    history = PatientHistory.decode(turn.stored)
+    assert history.has_seen(str(claim.event_id)) and history.entries() == []

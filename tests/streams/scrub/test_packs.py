@@ -85,6 +85,27 @@ def test_a_rule_without_its_authority_is_refused(packs_copy: Path) -> None:
         load_packs(packs_copy)
 
 
+@pytest.mark.parametrize(
+    ("rule", "change"),
+    [
+        ("CLAIM_UNKNOWN_FIELD", "severity: warning"),
+        ("PROVIDER_NPI_FORMAT", "severity: error\n    enabled: false"),
+    ],
+)
+def test_a_claim_format_rule_that_would_let_an_unsendable_claim_pass_is_refused(
+    packs_copy: Path, rule: str, change: str
+) -> None:
+    """A claim a format rule flags cannot be built into its ready claim: as a warning or disabled,
+    the rule would pass a claim that then fails where it is sent (a dead letter, not a held claim)."""
+    path = packs_copy / "core" / "pack.yaml"
+    text = path.read_text()
+    start = text.index(f"  {rule}:\n")
+    at = text.index("severity: error", start)
+    path.write_text(text[:at] + change + text[at + len("severity: error") :])
+    with pytest.raises(DataFileError, match=rf"core/pack\.yaml: rules\.{rule}: .*enabled error"):
+        Scrubber.load(packs_copy)
+
+
 def test_packs_without_conventions_are_refused(packs_copy: Path) -> None:
     shutil.rmtree(packs_copy / "core")
     with pytest.raises(DataFileError, match="no pack defines the conventions"):
