@@ -51,6 +51,9 @@ def register(app: ClaimflowApp) -> None:
             metrics.sets_acknowledged.labels(transaction=ack.label, outcome=ack.outcome).inc(ack.sets)
             if ack.outcome == "rejected":
                 log.warning("a 999 on %s rejected %s", topic, ack.describe())
+        for group in result.groups_rejected:  # no claim named: counted and logged (an alert fires)
+            metrics.claim_groups_rejected.labels(level=group.level).inc()
+            log.warning("a 277CA on %s: %s", topic, group.description)
         for routed in result.events:
             await outbox.send(routed.topic, routed.key.encode(), routed.payload)
         pos = position(event)

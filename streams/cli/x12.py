@@ -106,6 +106,8 @@ def _report(i: int, n: int, path: Path, result: IngestResult) -> None:
         print(f"    ... and {len(problems) - MAX_LISTED} more (see the acknowledgment)", file=sys.stderr)
     for refusal in result.refused[:MAX_LISTED]:
         print(f"    refused: {refusal.item}: {refusal.reason}", file=sys.stderr)
+    for group in result.groups_rejected:  # every one: no claim's status says it
+        print(f"    payer rejection: {group.description}", file=sys.stderr)
     for note in result.notes[:3]:
         print(f"    note: {note}", file=sys.stderr)
 

@@ -21,12 +21,13 @@ does not know is patient responsibility.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from schemas import Adjustment
+from schemas import Adjustment, Denial
 from schemas.codes import GroupCode
 from schemas.outputs import TaskAction
 from streams.datafiles import read_model
@@ -34,6 +35,20 @@ from streams.datafiles import read_model
 #: 835 CLP02 25, predetermination pricing only: the payer's estimate before the service, no
 #: decision on a claim (no state, no task, no trend fact)
 PREDETERMINATION = "25"
+#: 835 CLP02 22: a reversal of an earlier decision (it decides nothing itself)
+_REVERSAL = "22"
+_CENT = Decimal("0.01")
+
+
+def unexplained_shortfall(denial: Denial) -> Decimal:
+    """What a decision leaves unpaid with no adjustment to say why: CLP03 - CAS - CLP04 (the 835's
+    claim balancing, X221A1 §1.10.2.1), when the charges are known; 0 when it balances, overpays
+    (CLP04 includes any interest) or is no decision (a reversal, a predetermination)."""
+    if denial.charge_amount is None or denial.claim_status_code in (_REVERSAL, PREDETERMINATION):
+        return Decimal("0")
+    adjusted = sum((a.amount for a in denial.adjustments), Decimal("0"))
+    short = denial.charge_amount - adjusted - denial.paid_amount
+    return short if short >= _CENT else Decimal("0")
 
 
 class _Strict(BaseModel):

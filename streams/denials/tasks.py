@@ -18,7 +18,7 @@ from schemas.ids import derived_event_id
 from schemas.outputs import TaskAction
 from schemas.status import Adjustment, LineStatus
 from streams.denials.corrections import CORRECTIONS
-from streams.denials.reasons import PREDETERMINATION, UNMAPPED, Classified, ReasonMap
+from streams.denials.reasons import PREDETERMINATION, UNMAPPED, Classified, ReasonMap, unexplained_shortfall
 from streams.scrub.packs import RulePack
 from streams.scrub.payers import PayerProfile
 
@@ -280,6 +280,7 @@ def plan_for_denials(denial: Denial, ctx: PlanContext) -> list[ResubmissionTask]
         task = plan_for_denial(denial, ctx)
         return [task] if task is not None else []
     first = largest[1]
+    shortfall = unexplained_shortfall(denial)
     order = [
         first,
         *sorted((k for k in groups if k != first), key=lambda k: -sum(a.amount for a in groups[k])),
@@ -304,6 +305,8 @@ def plan_for_denials(denial: Denial, ctx: PlanContext) -> list[ResubmissionTask]
             ctx,
             part="" if reason == first else "-".join(reason),
             corrects=reason == carrier,
+            # what the whole decision leaves unexplained goes with the largest reason
+            shortfall=shortfall if reason == first else Decimal("0"),
         )
         if task is not None:
             tasks.append(task)
@@ -311,21 +314,35 @@ def plan_for_denials(denial: Denial, ctx: PlanContext) -> list[ResubmissionTask]
 
 
 def plan_for_denial(
-    denial: Denial, ctx: PlanContext, *, part: str = "", corrects: bool | None = None
+    denial: Denial,
+    ctx: PlanContext,
+    *,
+    part: str = "",
+    corrects: bool | None = None,
+    shortfall: Decimal | None = None,
 ) -> ResubmissionTask | None:
     """The task for a remittance decision, driven by its largest denial adjustment read by its group
     code (CO/PI: the provider's action, never a patient bill; PR: the patient may be billed).
     Returns None when nothing was denied (a payment with patient share, a contractual write-down,
     an OA adjustment that is not a denial such as a prior payer's adjudication). ``part`` names
     one of several tasks of the decision (``plan_for_denials``); ``corrects`` says whether this
-    task carries the decision's one corrected claim (by default the task that is no part)."""
+    task carries the decision's one corrected claim (by default the task that is no part);
+    ``shortfall``: what the decision leaves unpaid with no adjustment to say why (default: read
+    from ``denial``, which a part of a decision carries only some adjustments of)."""
     if denial.claim_status_code == PREDETERMINATION:
         return None  # an estimate before the service, not a decision on a claim
     classified = ctx.reasons.classify(denial.adjustments)
     denials = [c for c in classified if c.is_denial]
-    if not denials and not ctx.reasons.denies_claim(denial.claim_status_code, denial.adjustments):
+    if shortfall is None:
+        shortfall = unexplained_shortfall(denial)
+    if (
+        not denials
+        and not shortfall
+        and not ctx.reasons.denies_claim(denial.claim_status_code, denial.adjustments)
+    ):
         # a CLP02 4 whose adjustments the map reads as no denial (OA-23, a prior payer's
-        # adjudication; patient share) raises nothing; one that nothing explains asks a person
+        # adjudication; patient share) raises nothing; one that nothing explains asks a person, and
+        # so does a payment short of the charges with no adjustment for the rest
         return None
     primary: Classified | None = max(denials, key=lambda c: c.adjustment.amount) if denials else None
     notes: list[str] = []
@@ -342,7 +359,7 @@ def plan_for_denial(
     rule = primary.rule if primary is not None else UNMAPPED
     patient_billable = primary.patient_billable if primary is not None else False
     recoverable = primary.recoverable if primary is not None else rule.recoverable
-    amount = sum((c.adjustment.amount for c in denials), Decimal("0"))
+    amount = sum((c.adjustment.amount for c in denials), Decimal("0")) + shortfall
     if amount == 0 and ctx.claim is not None:
         amount = max(Decimal("0"), ctx.claim.total_charge - denial.paid_amount)
     is_medicare = ctx.payer.plan_type == "medicare"
@@ -353,7 +370,14 @@ def plan_for_denial(
         else "The payer denied the claim without a reason code that says why: read the remittance and "
         "its remark codes, then correct the claim (a replacement claim; Medicare Part B: a reopening) "
         "or appeal; ask the payer if neither says why."
+        if not shortfall or denial.paid_amount <= 0
+        else f"The payer paid {denial.paid_amount} of {denial.charge_amount} with no adjustment that "
+        f"says why the other {shortfall} was not paid (the remittance does not balance): ask the payer "
+        "for the reason; then correct the claim (a replacement claim; Medicare Part B: a reopening) or "
+        "appeal the underpayment."
     )
+    if primary is not None and shortfall:
+        notes.append(f"A further {shortfall} was not paid with no adjustment that says why: ask the payer.")
     if not patient_billable and is_medicare and (rule.medicare_action or rule.medicare_instructions):
         action = rule.medicare_action or action
         if primary is not None:

@@ -8,7 +8,7 @@ from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEve
 from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
-from streams.denials.reasons import PREDETERMINATION, Classified, ReasonMap
+from streams.denials.reasons import PREDETERMINATION, Classified, ReasonMap, unexplained_shortfall
 from streams.lifecycle.first_pass import remittance_code
 from streams.lifecycle.machine import PROCESSED_AS, SCRUB_STEPS, STATUS_CATEGORY_STATE, Change, ClaimState
 
@@ -62,6 +62,8 @@ def remittance_state(
         # (a CLP02 4 whose adjustments are none of them a denial — all patient share, a prior
         # payer's adjudication — is processed with nothing to pay, not denied)
         return "denied"
+    # paid less than charged with nothing to say why (an 835 that does not balance) is not paid
+    denied = denied or unexplained_shortfall(ev) > 0
     if ev.paid_amount > 0:
         return "partially_paid" if denied else "paid"
     return "denied" if denied else "paid"

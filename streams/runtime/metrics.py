@@ -154,6 +154,14 @@ class Metrics:
             ["transaction", "outcome"],
             registry=r,
         )
+        self.claim_groups_rejected = Counter(
+            "claimflow_x12_claim_groups_rejected_total",
+            "A payer's 277CA rejections above the claim level, by level: batch (2200B, the whole "
+            "batch) or provider (2200C, a billing provider's claims). No claim is listed, so no "
+            "claim's state changes: none of the group's claims entered adjudication.",
+            ["level"],
+            registry=r,
+        )
         self.acknowledgments = Counter(
             "claimflow_acknowledgments_total",
             "Claim status answers by payer and X12 category code.",
@@ -353,6 +361,8 @@ class Metrics:
             self.remitted_charges.labels(payer=payer)
         for outcome in dict.fromkeys(SET_OUTCOMES.values()):  # claimflow sends 837s
             self.sets_acknowledged.labels(transaction="837", outcome=outcome)
+        for level in ("batch", "provider"):
+            self.claim_groups_rejected.labels(level=level)
         for topic in topics:
             self.events_consumed.labels(topic=topic)
             self.consumer_lag.labels(topic=topic)

@@ -17,12 +17,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from streams.x12.context import SetView, parse_date, parse_datetime
+from streams.x12.context import GroupRejected, SetView, parse_date, parse_datetime
 
 #: statuses above the claim: a rejection there rejects every claim below it (listed or not)
 _ABOVE_CLAIMS = {
-    "2200B": "the whole batch (information receiver level)",
-    "2200C": "a billing provider's claims",
+    "2200B": ("batch", "the whole batch (information receiver level)"),
+    "2200C": ("provider", "a billing provider's claims"),
 }
 _REJECTIONS = frozenset({"A3", "A6", "A7", "A8"})
 #: levels above the claim whose segments identify the answer (for the event id)
@@ -55,6 +55,7 @@ def statuses_from_277ca(view: SetView) -> list[dict[str, Any]]:
     lines: list[dict[str, Any]] = []
     line: dict[str, Any] | None = None
     payer_claim_number: str | None = None
+    traces: dict[str, str] = {}  # TRN02 of the levels above the claim (the batch: the 837's BHT03)
 
     def finish(end: int) -> None:
         nonlocal statuses, lines, line, payer_claim_number, claim_id
@@ -92,11 +93,19 @@ def statuses_from_277ca(view: SetView) -> list[dict[str, Any]]:
         elif sid == "STC" and loop in _ABOVE_CLAIMS:
             status = seg.get(1)
             if status.split(comp)[0] in _REJECTIONS:
-                # no claim is listed under a rejected receiver or provider: the note says it
-                view.notes.append(
-                    f"the payer rejected {_ABOVE_CLAIMS[loop]} ({loop} STC {status.replace(comp, ':')}): "
-                    "none of its claims entered adjudication; correct and send them again"
+                # no claim is listed under a rejected receiver or provider: no claim's status can
+                # change, so the rejection is reported (the worker counts it and logs it)
+                level, what = _ABOVE_CLAIMS[loop]
+                trace = f", trace {traces[loop]}" if traces.get(loop) else ""
+                view.groups_rejected.append(
+                    GroupRejected(
+                        level,
+                        f"the payer rejected {what} ({loop} STC {status.replace(comp, ':')}{trace}): "
+                        "none of its claims entered adjudication; correct and send them again",
+                    )
                 )
+        elif sid == "TRN" and loop in _ABOVE_CLAIMS:
+            traces[loop] = seg.get(2)
         elif loop == "2200D":
             if sid == "TRN":
                 finish(index - 1)

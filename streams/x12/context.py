@@ -21,6 +21,15 @@ from streams.x12.segments import Delimiters, Interchange, Segment
 EVENT_NAMESPACE = uuid.UUID("6f1c1d1e-8a5e-4f8e-9a57-0c5d3b7e8a37")
 
 
+@dataclass(frozen=True)
+class GroupRejected:
+    """A 277CA rejection above the claim (no claim is listed, so no claim's status can change):
+    ``level`` batch (2200B, the information receiver) or provider (2200C, a billing provider)."""
+
+    level: str
+    description: str
+
+
 @dataclass
 class SetView:
     interchange: Interchange
@@ -30,6 +39,8 @@ class SetView:
     group_control: str
     #: what the mapping noticed and left out (no values: they may be PHI)
     notes: list[str] = field(default_factory=list)
+    #: a payer's rejections of whole groups of claims (277CA above the claim level), no claim named
+    groups_rejected: list[GroupRejected] = field(default_factory=list)
     #: why none of the set's items is taken although each was read (every one is refused with it)
     not_taken: str | None = None
 

@@ -34,7 +34,7 @@ from streams.x12.ack import SetVerdict, ack_999, ack_ta1, acknowledges
 from streams.x12.ack277 import statuses_from_277ca
 from streams.x12.ack_received import SetAcknowledged, read_acknowledgment
 from streams.x12.claim837 import claims_from_837p
-from streams.x12.context import SetView
+from streams.x12.context import GroupRejected, SetView
 from streams.x12.guide import GUIDES
 from streams.x12.remit835 import remittances_from_835
 from streams.x12.segments import EnvelopeFailure, Interchange, read
@@ -97,6 +97,8 @@ class InterchangeOutcome:
     ack_kind: Literal["999", "TA1"] | None = None
     #: what the 999/997 groups of the interchange say about the sets they acknowledge
     acknowledged: list[SetAcknowledged] = field(default_factory=list)
+    #: a payer's 277CA rejections of whole batches or providers' claims (no claim named)
+    groups_rejected: list[GroupRejected] = field(default_factory=list)
 
 
 @dataclass
@@ -128,6 +130,11 @@ class IngestResult:
     def acknowledged(self) -> list[SetAcknowledged]:
         """The transaction sets the file's 999/997 groups acknowledge (sets sent elsewhere)."""
         return [a for i in self.interchanges for a in i.acknowledged]
+
+    @property
+    def groups_rejected(self) -> list[GroupRejected]:
+        """The payer's rejections of whole batches or providers' claims (277CA above the claim)."""
+        return [g for i in self.interchanges for g in i.groups_rejected]
 
     @property
     def refused(self) -> list[Refusal]:
@@ -215,6 +222,7 @@ class SetOutput:
     refused: list[Refusal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    groups_rejected: list[GroupRejected] = field(default_factory=list)
 
 
 def _map(view: SetView, transaction: str, secret: bytes) -> SetOutput:
@@ -224,7 +232,7 @@ def _map(view: SetView, transaction: str, secret: bytes) -> SetOutput:
         return SetOutput(
             "R", problems=[f"claimflow could not map it ({type(exc).__name__}); nothing was taken"]
         )
-    out = SetOutput("A", notes=list(dict.fromkeys(view.notes)))
+    out = SetOutput("A", notes=list(dict.fromkeys(view.notes)), groups_rejected=list(view.groups_rejected))
     for raw in raws:
         if view.not_taken is not None:
             payload = json.dumps(raw, default=str).encode()
@@ -373,6 +381,9 @@ def _interchange(
             outcome.events.extend(output.events)
             outcome.refused.extend(output.refused)
             outcome.notes.extend(f"{at}: {note}" for note in output.notes)
+            outcome.groups_rejected.extend(
+                GroupRejected(g.level, f"{at}: {g.description}") for g in output.groups_rejected
+            )
             # syntax errors that change nothing the set says: read, and noted in the 999 (IK5 E)
             noted = st.noted()
             outcome.notes.extend(f"{at}: {note} (read as if left out; noted in the 999)" for note in noted)

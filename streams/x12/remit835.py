@@ -5,7 +5,7 @@ SVC's position in the claim, and the line item control number its REF*6R echoes)
 (denied) or with any status but 1 (2/3 processed as secondary/tertiary, 19-21 processed and
 forwarded to the next payer: the status says whether the next payer was already billed) becomes a ``Denial``: the lifecycle tracker derives paid, partially
 paid or denied from it, and the resubmission agent plans tasks for its CARCs. A CLP processed as
-primary (1) and paid in full without adjustments becomes a ``ClaimStatus`` F1 (finalized/payment)
+primary (1) and paid in full (CLP04 ≥ CLP03, interest included) without adjustments becomes a ``ClaimStatus`` F1 (finalized/payment)
 with the paid amount. Remark codes (RARCs) come from MOA (outpatient), MIA (inpatient) and LQ*HE
 (line level).
 
@@ -22,6 +22,7 @@ number of them, the guide lets PLB repeat) becomes a ``ProviderAdjustment`` on
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from streams.x12.context import SetView, parse_date, parse_datetime
@@ -73,6 +74,15 @@ def _provider_adjustment(
     }
 
 
+def _paid_as_charged(claim: dict[str, Any]) -> bool:
+    """CLP04 at least CLP03: paid in full (CLP04 includes any interest, AMT*I); an unreadable amount
+    is not taken for it."""
+    try:
+        return Decimal(claim["paid_amount"]) >= Decimal(claim["charge_amount"] or "")
+    except (InvalidOperation, TypeError):
+        return False
+
+
 def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
     """The events of one accepted 835 transaction set, in order."""
     out: list[dict[str, Any]] = []
@@ -96,9 +106,11 @@ def remittances_from_835(view: SetView) -> list[dict[str, Any]]:
         if status == "22":
             claim["reversed_adjustments"], claim["adjustments"] = claim["adjustments"], []
             out.append(claim)
-        elif claim["adjustments"] or status != "1":
+        elif claim["adjustments"] or status != "1" or not _paid_as_charged(claim):
             # denied (4), or processed otherwise than as the only primary (2, 3 as secondary or
-            # tertiary; 19-21 forwarded to the next payer): the decision keeps its CLP02
+            # tertiary; 19-21 forwarded to the next payer), or paid less than charged with no CAS to
+            # say why (the guide's balancing, CLP03 - CAS = CLP04, broken): the decision keeps its
+            # CLP02 and its charge, and the tracker sees what was not paid
             out.append(claim)
         else:
             out.append(

@@ -29,6 +29,23 @@ def refused_277ca() -> bytes:
     return interchange([("HN", "005010X214", "604", [body])], "000000604", "ACMEHEALTH").encode()
 
 
+def batch_rejected_277ca() -> bytes:
+    """A payer's 277CA rejecting the whole batch (2200B STC A3) without listing a claim."""
+    body = [
+        "BHT*0085*08*277CA905*20261120*0930*TH",
+        "HL*1**20*1",
+        "NM1*PR*2*ACME HEALTH*****PI*ACME",
+        "TRN*1*905",
+        "DTP*050*D8*20261120",
+        "DTP*009*D8*20261120",
+        "HL*2*1*21*0",
+        "NM1*41*2*DEMO BILLING SERVICE*****46*SUBMIT01",
+        "TRN*2*20261120BATCH9",
+        "STC*A3:24:41*20261120*U*100",
+    ]
+    return interchange([("HN", "005010X214", "905", [body])], "000000905", "ACMEHEALTH").encode()
+
+
 def test_interchanges_on_x12_inbound_are_checked_mapped_acknowledged_and_scrubbed(
     broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
@@ -77,6 +94,11 @@ def test_interchanges_on_x12_inbound_are_checked_mapped_acknowledged_and_scrubbe
         assert [(s["claim_id"], s["category_code"], len(s["line_statuses"])) for s in statuses] == [
             ("LINES-CLM-001", "A2", 2)
         ]
+        # a payer rejecting a whole batch names no claim: counted (the alert's input), never silent
+        bus.send("x12-inbound", "batch-rejected-277ca.x12", batch_rejected_277ca())
+        bus.flush()
+        name = "claimflow_x12_claim_groups_rejected_total"
+        wait_metric(worker, name, 1, "the batch rejection was never counted", level="batch")
     bus.close()
 
 

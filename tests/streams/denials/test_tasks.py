@@ -718,3 +718,33 @@ def test_a_decision_the_payer_says_cannot_be_appealed_offers_no_appeal(scrubber:
     )
     assert necessity is not None and necessity.action == "write_off" and not necessity.patient_billable
     assert not necessity.instructions.startswith("Appeal") and "Not appealable" in necessity.instructions
+
+
+def short_payment(paid: str, *adjustments: tuple[str, str, str], charge: str = "45.00") -> Denial:
+    return deny(*adjustments, paid=paid, clp02="1").model_copy(update={"charge_amount": Decimal(charge)})
+
+
+def test_a_payment_short_of_the_charges_with_no_adjustment_asks_the_payer_why(scrubber: Scrubber) -> None:
+    """X221A1 balancing: CLP03 - CAS = CLP04. Paid 27.00 of 45.00 with no CAS leaves 18.00 nobody
+    explained: not paid in full, and a person asks the payer (never a patient bill)."""
+    short = short_payment("27.00")
+    assert remittance_state(short, REASONS) == "partially_paid"
+    task = plan_for_denial(short, ctx(scrubber, commercial_claim("93000")))
+    assert task is not None and not task.patient_billable
+    assert task.amount_at_stake == Decimal("18.00") and "ask the payer" in task.instructions
+    # balanced: a contractual write-down explains the rest, so it is paid and nothing is asked
+    balanced = short_payment("27.00", ("CO", "45", "18.00"))
+    assert remittance_state(balanced, REASONS) == "paid"
+    assert plan_for_denial(balanced, ctx(scrubber, commercial_claim("93000"))) is None
+
+
+def test_the_unexplained_rest_of_a_split_decision_goes_with_its_largest_reason_once(
+    scrubber: Scrubber,
+) -> None:
+    """CO-50 20.00 and CO-97 5.00 on 45.00 charged, 10.00 paid: 10.00 more is unexplained. It is
+    counted once, with the largest reason's task, not once per task."""
+    split = short_payment("10.00", ("CO", "50", "20.00"), ("CO", "97", "5.00"))
+    claim = commercial_claim("93000")
+    tasks = plan_for_denials(split, ctx(scrubber, claim))
+    assert [t.reason_codes for t in tasks] == [["CO-50"], ["CO-97"]]
+    assert [t.amount_at_stake for t in tasks] == [Decimal("30.00"), Decimal("5.00")]

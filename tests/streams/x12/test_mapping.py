@@ -11,7 +11,7 @@ from schemas import ClaimStatus, ClaimSubmitted, Denial, ProviderAdjustment, Val
 from schemas.pseudonym import pseudonymous_key
 from streams.denials.reasons import load_reason_map
 from streams.denials.tasks import raises_task, rejected_lines
-from streams.lifecycle.events import from_denial, from_lifecycle, from_status, step_for
+from streams.lifecycle.events import from_denial, from_lifecycle, from_status, remittance_state, step_for
 from streams.lifecycle.machine import ClaimRecord, apply
 from streams.x12.claim837 import render_837p
 from streams.x12.ingest import IngestResult, ingest_text
@@ -499,3 +499,41 @@ def test_a_postal_code_with_a_dash_is_written_as_its_digits() -> None:
     )
     text = render_837p([dashed], X12Profile(), 44, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
     assert "N4*SPRINGFIELD*IL*627010003~" in text
+
+
+def _one_claim_835(*claim_segments: str) -> str:
+    return interchange(
+        [("HP", "005010X221A1", "7003", [[*remit_header("60", "EFT261125901"), *claim_segments]])]
+    )
+
+
+def test_a_primary_payment_short_of_the_charges_with_no_adjustment_is_no_paid_in_full() -> None:
+    """X221A1 claim balancing: CLP03 - CAS = CLP04. A CLP02 1 paying 60 of 100 with no CAS leaves 40
+    unexplained: it is a decision carrying its charges (the tracker sees the shortfall), never an
+    F1 "paid in full" that drops them."""
+    (decision,) = accepted(
+        _one_claim_835(
+            "CLP*SHORT-CLM-1*1*100*60**12*ACME261125901*11*1", "NM1*QC*1*SAMPLE*ALEX****MI*1EG4TE5MK73"
+        )
+    )
+    assert isinstance(decision, Denial)
+    assert (decision.charge_amount, decision.paid_amount, decision.adjustments) == (100, 60, [])
+    assert remittance_state(decision, REASONS) == "partially_paid"
+    (nothing,) = accepted(
+        _one_claim_835(
+            "CLP*SHORT-CLM-2*1*100*0**12*ACME261125902*11*1", "NM1*QC*1*SAMPLE*ALEX****MI*1EG4TE5MK73"
+        )
+    )
+    assert isinstance(nothing, Denial) and remittance_state(nothing, REASONS) == "denied"
+
+
+def test_a_payment_with_interest_above_the_charges_is_paid_in_full() -> None:
+    """CLP04 includes the interest the payer adds (AMT*I): 102.50 on 100 charged is paid in full."""
+    (paid,) = accepted(
+        _one_claim_835(
+            "CLP*INT-CLM-1*1*100*102.5**12*ACME261125903*11*1",
+            "NM1*QC*1*SAMPLE*ALEX****MI*1EG4TE5MK73",
+            "AMT*I*2.5",
+        )
+    )
+    assert isinstance(paid, ClaimStatus) and (paid.category_code, paid.amount) == ("F1", Decimal("102.5"))

@@ -322,7 +322,8 @@ def test_a_long_remittance_keeps_its_decision_whole() -> None:
 def test_a_batch_or_provider_rejected_above_the_claims_is_read_and_said() -> None:
     """X214: a payer rejecting the whole batch at the information receiver (2000B HL04 0, no
     billing provider below) or one billing provider (2000C HL04 0, no patient below) lists no
-    claim: the answer is read, and the note tells that those claims never entered adjudication."""
+    claim: the answer is read, and the rejection is reported (the worker counts and logs it: no
+    claim's state can say it) — those claims never entered adjudication."""
     batch = [
         *ANSWER_TOP[:6],
         "HL*2*1*21*0",
@@ -334,7 +335,10 @@ def test_a_batch_or_provider_rejected_above_the_claims_is_read_and_said() -> Non
     ]
     result = accepted(interchange([("HN", "005010X214", "903", [batch])], "000000903"))
     assert result.events == []
-    assert any("whole batch" in note and "A3:24:41" in note for note in result.notes)
+    (group,) = result.groups_rejected
+    assert group.level == "batch"
+    assert "whole batch" in group.description and "A3:24:41" in group.description
+    assert "trace 20261120BATCH9" in group.description  # the 837's BHT03: which batch to resend
     provider = [
         *ANSWER_TOP[:12],
         "HL*3*2*19*0",
@@ -351,7 +355,8 @@ def test_a_batch_or_provider_rejected_above_the_claims_is_read_and_said() -> Non
     ]
     result = accepted(interchange([("HN", "005010X214", "904", [provider])], "000000904"))
     assert [(e.event.claim_id, e.event.category_code) for e in result.events] == [("RT-CLM-009", "A2")]
-    assert any("billing provider" in note and "A3:24:85" in note for note in result.notes)
+    (group,) = result.groups_rejected
+    assert group.level == "provider" and "A3:24:85" in group.description
 
 
 def medicaid_after_medicare() -> ValidClaim:
