@@ -458,6 +458,11 @@ def plan_for_denial(
                 )
         elif action in ("reopening", "new_claim"):
             notes.append(f"The correction: {'; '.join(ln.procedure_code for ln in fix)}.")
+    if action in ("new_claim", "fix_and_resubmit"):
+        # a claim the payer could not process (MA130) was never filed: the new one must be in time
+        late = _filing_passed(ctx, denial.occurred_at.date())
+        if late:
+            notes.append(late.strip())
     due = None
     if (
         rule.appeal_alternative
@@ -602,7 +607,7 @@ def plan_for_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTas
         instructions = (
             "Correct the claim per the 277CA status and resubmit it as an original claim "
             "(a rejected claim was never filed, so no replacement frequency code)."
-            + _filing_passed(ctx, status)
+            + _filing_passed(ctx, status.occurred_at.date())
         )
     return _claim_status_task(
         status,
@@ -642,10 +647,11 @@ def _claim_status_task(
     )
 
 
-def _filing_passed(ctx: PlanContext, status: ClaimStatus) -> str:
-    """The words for a rejection that comes after the payer's filing limit has passed."""
+def _filing_passed(ctx: PlanContext, answered: date) -> str:
+    """The words for a rejection (or a claim the payer could not process) answered after the payer's
+    filing limit has passed: the new claim it asks for comes too late."""
     deadline = _filing_deadline(ctx)
-    if deadline is None or deadline >= status.occurred_at.date():
+    if deadline is None or deadline >= answered:
         return ""
     return (
         f" The filing limit ({ctx.payer.filing_limit()} from the date of service) passed on "

@@ -283,6 +283,22 @@ def test_ma130_turns_the_task_into_a_new_claim(scrubber: Scrubber) -> None:
     assert task is not None and task.action == "new_claim"
 
 
+def test_ma130_after_the_filing_limit_warns_that_the_new_claim_is_too_late(scrubber: Scrubber) -> None:
+    """Reference §3: an unprocessable claim "was never filed", so the new claim MA130 asks for must
+    itself be filed in time. Medicare's limit is one year from the date of service: a service of
+    2025-02-01 answered 2026-03-01 is past it, and the task says the new claim meets CO-29."""
+    claim = make_claim(service_date=date(2025, 2, 1))
+    task = plan_for_denial(
+        deny(("CO", "16", "45.00"), remarks=["MA130"]), ctx(scrubber, claim, "MCR-JH", "medicare")
+    )
+    assert task is not None and task.action == "new_claim"
+    assert "filing limit" in task.instructions and "CO-29" in task.instructions
+    in_time = plan_for_denial(
+        deny(("CO", "16", "45.00"), remarks=["MA130"]), ctx(scrubber, make_claim(), "MCR-JH", "medicare")
+    )
+    assert in_time is not None and "CO-29" not in in_time.instructions
+
+
 def test_ma130_words_the_task_as_a_new_claim_not_the_reopening_it_replaced(scrubber: Scrubber) -> None:
     """Reference §5: "a claim rejected with MA130 is fixed and sent as a new claim" — not the
     reopening Medicare's CO-4 would otherwise ask for; the code correction still travels with it."""
