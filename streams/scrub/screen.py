@@ -257,8 +257,10 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             for h in same_day
         ):
             add(duplicates)  # the checker also leaves out 76/77 repeats and the claim this replaces
-        if _ncci_partners(pack, claim_codes, history_codes):
-            add(ncci_pairs)
+        if _ncci_partners(pack, claim_codes, history_codes) or _ncci_partners(
+            pack, history_codes, claim_codes
+        ):
+            add(ncci_pairs)  # either order: the pair is per provider and day, whichever came first
         if split_lines and not history_codes.isdisjoint(screen.split_codes):
             add(global_and_components)
             if interpreting and any(h.rendering_provider_npi != npi for h in same_day):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from schemas import ScrubbableClaim
+from schemas.claim import ScrubbableLine
 from streams.scrub.cms.tables import Part, parts_overlap
 from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
 from streams.scrub.registry import Finding, checks
@@ -132,18 +133,28 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
             )
 
 
-@checks("BUNDLE_NCCI_NOT_OVERRIDABLE", "BUNDLE_NCCI_MODIFIER_NEEDED")
+@checks(
+    "BUNDLE_NCCI_NOT_OVERRIDABLE",
+    "BUNDLE_NCCI_MODIFIER_NEEDED",
+    "BUNDLE_NCCI_SENT_NOT_OVERRIDABLE",
+    "BUNDLE_NCCI_SENT_MODIFIER_NEEDED",
+)
 def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """NCCI PTP pairs per provider and day, across claims (reference §1), whichever comes first: a
+    column-2 code here bundled into a column-1 code here or already billed, and a column-1 code here
+    into which a column-2 code already billed (without a modifier that bypasses the pair) bundles."""
     pack = ctx.pack
     ptp = pack.cms.ptp
     if not ptp or (facts.single_line and not ctx.history):
         return
     claim = facts.claim
     for day, lines in facts.by_date.items():
+        earlier = ctx.same_day_history(claim, day, same_provider=True)
         present = {line.procedure_code for line, _ in lines}
-        present.update(h.procedure_code for h in ctx.same_day_history(claim, day, same_provider=True))
+        present.update(h.procedure_code for h in earlier)
         if len(present) < 2:
             continue
+        yield from _sent_column2(lines, earlier, day, ctx)
         ordered = sorted(present)
         for line, mods in lines:
             code = line.procedure_code
@@ -159,6 +170,45 @@ def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                     yield Finding("BUNDLE_NCCI_NOT_OVERRIDABLE", line.line_number, params)
                 elif not (mods & pack.ncci_bypass_modifiers):
                     yield Finding("BUNDLE_NCCI_MODIFIER_NEEDED", line.line_number, params)
+
+
+def _sent_column2(
+    lines: list[tuple[ScrubbableLine, frozenset[str]]],
+    earlier: list[HistoryEntry],
+    day: date,
+    ctx: ScrubContext,
+) -> Iterator[Finding]:
+    """A code on this claim that is column 1 of a pair whose column-2 code this provider already
+    billed that day without a bypassing modifier: the earlier line is the one to correct, so the
+    claim is held until it is (sending it draws the pair's denial)."""
+    pack = ctx.pack
+    ptp = pack.cms.ptp
+    here = {line.procedure_code for line, _ in lines}
+    reported: set[tuple[str, str, str]] = set()
+    for line, _ in lines:
+        code = line.procedure_code
+        for h in earlier:
+            column2 = h.procedure_code
+            if column2 == code or column2 in here or pack.same_family(code, column2):
+                continue  # on this claim too: the column-2 check above says it
+            if (code, column2, h.claim_id) in reported:
+                continue
+            edit = ptp.in_force(code, column2, day)
+            if edit is None:
+                continue
+            params = {
+                "column1": code,
+                "column2": column2,
+                "line": line.line_number,
+                "other_claim": h.claim_id,
+                "service_date": day,
+            }
+            if edit.modifier_indicator == 0:
+                reported.add((code, column2, h.claim_id))
+                yield Finding("BUNDLE_NCCI_SENT_NOT_OVERRIDABLE", line.line_number, params)
+            elif not (frozenset(h.modifiers) & pack.ncci_bypass_modifiers):
+                reported.add((code, column2, h.claim_id))
+                yield Finding("BUNDLE_NCCI_SENT_MODIFIER_NEEDED", line.line_number, params)
 
 
 @checks("BUNDLE_SAME_SERVICE_TWO_CODES")

@@ -121,6 +121,35 @@ def test_a_distinct_service_modifier_bypasses_a_pair_on_the_same_providers_earli
     assert not errors(second) & {"MOD_OVERRIDE_WITHOUT_PAIR", "BUNDLE_NCCI_MODIFIER_NEEDED"}, second.edits
 
 
+def test_an_ncci_pair_is_held_whichever_of_its_codes_the_provider_billed_first(scrubber: Scrubber) -> None:
+    """Reference §1: 93005/93041 is an NCCI pair (93005 column 1, indicator 1) and the edits apply
+    per provider and date, across claims. A rhythm strip sent first and the 12-lead tracing after it
+    are the same pair as the other way round: the later claim is held, and the fix names the earlier
+    claim to correct (its 93041 needs the modifier, or comes off)."""
+    strip = claim("R-1", line(1, "93041"))
+    tracing = claim("R-2", line(1, "93005"))
+    first, second = in_turn(scrubber, [strip, tracing])
+    assert first.status == "clean", first.edits
+    assert errors(second) == {"BUNDLE_NCCI_SENT_MODIFIER_NEEDED"}, second.edits
+    (edit,) = [e for e in second.edits if e.severity == "error"]
+    assert "R-1" in edit.fix and "93041" in edit.fix
+    # the other order, held as before
+    _, later_strip = in_turn(scrubber, [tracing, strip])
+    assert "BUNDLE_NCCI_MODIFIER_NEEDED" in errors(later_strip)
+
+
+def test_an_earlier_column_2_code_with_its_modifier_or_by_another_provider_holds_nothing(
+    scrubber: Scrubber,
+) -> None:
+    """The strip sent first at a separate documented time (93041-XU) bypasses the pair; another
+    provider's strip is no pair at all (NCCI edits apply per provider)."""
+    tracing = claim("R-2", line(1, "93005"))
+    with_modifier = claim("R-1", line(1, "93041", modifiers=["XU"]))
+    assert in_turn(scrubber, [with_modifier, tracing])[1].status == "clean"
+    elsewhere = claim("R-3", line(1, "93041"), rendering_provider_npi=ED)
+    assert in_turn(scrubber, [elsewhere, tracing])[1].status == "clean"
+
+
 def test_a_period_limit_counts_the_services_billed_after_the_claims_date_too(scrubber: Scrubber) -> None:
     """Acme allows two 93000 in 365 days. Claims need not arrive in date order: services on day
     80 and day 40 already billed, a claim for day 0 makes three within one year."""

@@ -395,6 +395,17 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"lines": [line(1, "93005"), line(2, "93041")]}},
         {"claim": {"lines": [line(1, "93005"), line(2, "93041", modifiers=["XU"])]}},
     ),
+    "BUNDLE_NCCI_SENT_MODIFIER_NEEDED": (
+        # the column-2 rhythm strip already billed that day, the column-1 tracing now
+        {
+            "claim": {"claim_id": "C2", "lines": [line(1, "93005")]},
+            "history": [{"claim_id": "C1", "lines": [line(1, "93041")]}],
+        },
+        {
+            "claim": {"claim_id": "C2", "lines": [line(1, "93005")]},
+            "history": [{"claim_id": "C1", "lines": [line(1, "93041", modifiers=["XU"])]}],
+        },
+    ),
     "BUNDLE_SAME_SERVICE_TWO_CODES": (
         # one tracing billed as the IPPE screening ECG and as a diagnostic ECG
         {
@@ -728,6 +739,7 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 #: rules whose cases need a CMS file the bundled excerpts do not have (tested below)
 NEEDS_CMS_ROWS = {
     "BUNDLE_NCCI_NOT_OVERRIDABLE",
+    "BUNDLE_NCCI_SENT_NOT_OVERRIDABLE",
     "UNITS_MUE_LINE_EXCEEDED",
     "CODE_PROCEDURE_NOT_VALID_FOR_MEDICARE",
     "COV_MEDICARE_NON_COVERED",
@@ -802,6 +814,26 @@ def test_ncci_pairs_apply_per_provider(with_cms_rows: Scrubber) -> None:
         with_cms_rows, claim={"claim_id": "C2", "lines": [line(1, "99213")]}, history=[{"claim_id": "C1"}]
     )
     assert "BUNDLE_NCCI_NOT_OVERRIDABLE" in fired(same)
+
+
+def test_a_column_1_code_after_its_unbypassable_column_2_on_an_earlier_claim_is_held(
+    with_cms_rows: Scrubber,
+) -> None:
+    """93000/99213 (indicator 0 in the test CMS rows) whichever the provider billed first: the
+    99213 already sent, the 93000 now is held, and the fix names the earlier claim."""
+    failing = scrub_case(
+        with_cms_rows,
+        claim={"claim_id": "C2", "lines": [line(1, "93000")]},
+        history=[{"claim_id": "C1", "lines": [line(1, "99213")]}],
+    )
+    edit = next(e for e in failing.edits if e.rule_id == "BUNDLE_NCCI_SENT_NOT_OVERRIDABLE")
+    assert failing.status == "held" and "C1" in edit.fix
+    other = scrub_case(
+        with_cms_rows,
+        claim={"claim_id": "C2", "lines": [line(1, "93000")]},
+        history=[{"claim_id": "C1", "rendering_provider_npi": VALID_NPIS[2], "lines": [line(1, "99213")]}],
+    )
+    assert "BUNDLE_NCCI_SENT_NOT_OVERRIDABLE" not in fired(other)
 
 
 def test_deleted_ncci_edit_no_longer_applies(with_cms_rows: Scrubber) -> None:
