@@ -19,6 +19,7 @@ from schemas.claim_state import CauseKind, ClaimState, TransitionResult
 from schemas.codes import PlanType
 from streams.lifecycle.first_pass import (
     ADJUDICATED_STATES,
+    PAID_STATES,
     REVERSAL_CODE,
     FirstAdjudication,
     Resolution,
@@ -241,6 +242,8 @@ class HistoryItem:
     #: another payer's decision on the claim (a secondary's 835 after the primary's: coordination
     #: of benefits), recorded beside the claim's own
     other_payer: bool = False
+    #: a remittance with a denial under group CO (what the decision says as an adjudication)
+    co_denial: bool = False
 
 
 @dataclass(frozen=True)
@@ -440,6 +443,35 @@ def _queued_by_newer_statuses(record: ClaimRecord, at: datetime) -> bool:
     return newer
 
 
+def _decided_again_unpaid(
+    record: ClaimRecord, change: Change, result: str, new_state: ClaimState | None, first_at: datetime | None
+) -> bool:
+    """Whether the payer's decision in force once ``change`` is applied is newer than the first
+    adjudication (at ``first_at``) and pays nothing, or pays with a CO denial: the claim was decided
+    again (after a reversal, read before or after it) and is not paid on the first pass after all."""
+    if first_at is None:
+        return False
+    current = decision_in_force(record)
+    state: ClaimState | None
+    if (
+        result == "applied"
+        and change.itemised
+        and new_state in ADJUDICATED_STATES
+        and (current is None or change.occurred_at >= current.at)
+    ):
+        at, state, co_denial, itemised = change.occurred_at, new_state, change.co_denial, True
+    elif current is not None:
+        at, state, co_denial, itemised = current.at, current.to_state, current.co_denial, current.itemised
+    else:
+        return False
+    return at > first_at and adjudication(state, co_denial, itemised) == "not_paid"
+
+
+def _reversal_applied(record: ClaimRecord) -> bool:
+    """Whether the payer took a decision back (CLP02 22) in the record's history."""
+    return any(h.code == REVERSAL_CODE and h.result == "applied" for h in record.history)
+
+
 def _earlier(at: datetime, than: datetime | None, known: object) -> bool:
     """``at`` decides a first-of-its-kind over the one recorded: nothing recorded yet, or older
     than it (a record stored before the times were kept is never revised)."""
@@ -519,6 +551,10 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             first_scrub = None
 
     decision_at = in_force.at if in_force is not None else None
+    #: a payer's itemised decision (an 835's: a remittance, or a paid-in-full F1 bridged from it)
+    itemised_decision = (
+        kind in ("remittance", "status") and change.itemised and target in ADJUDICATED_STATES and not reversal
+    )
     older = prev is not None and target in PREDECESSORS[prev] and (latest is None or at <= latest)
     # a rejection or a pending status dated like the answer in force (277CA STC dates are days):
     # the one that asks for work wins the tie — a rejection or a documentation request lost costs
@@ -575,8 +611,9 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         and any(h.code == REVERSAL_CODE and h.result == "applied" and h.at > at for h in record.history)
     ):
         # a decision older than a reversal already applied (the reversal was read first): the
-        # payer took it back, so it is history, not the decision in force
+        # payer took it back, so it is history, not the decision in force — yet a decision made
         result, new_state = "late", prev
+        decided_beside = target if change.itemised and target in ADJUDICATED_STATES else None
     elif (
         kind == "remittance"
         and target in ADJUDICATED_STATES
@@ -603,9 +640,19 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         and decision_at is None
     ):
         # the payer decided a claim that has been replaced since it was sent (or whose replacement
-        # was read first): the decision and its payment are recorded, the claim stays replaced
-        result, new_state = "applied", prev
-        decided_beside = target
+        # was read first): the decision and its payment are recorded, the claim stays replaced —
+        # unless a newer decision was recorded so already (then this one is history)
+        if any(
+            h.result == "applied"
+            and h.to_state == "resubmitted"
+            and h.target in ADJUDICATED_STATES
+            and h.at > at
+            for h in record.history
+        ):
+            result, new_state = ("reordered" if _on_bus_first(change, record) else "late"), prev
+        else:
+            result, new_state = "applied", prev
+            decided_beside = target
     elif (
         kind == "status"
         and prev == "rejected"
@@ -636,6 +683,30 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         result, new_state = "applied", "rejected"
     elif sent_again_since:
         result, new_state = ("reordered" if _on_bus_first(change, record) else "late"), prev
+    elif (
+        itemised_decision
+        and prev in ADJUDICATED_STATES | {"appealed"}
+        and decision_at is not None
+        and at < decision_at
+    ):
+        # a payer's decision older than the one in force, read after it (a paid 835 read after
+        # the newer denial that replaced it): history, whatever its outcome — it moves no money,
+        # yet it was a decision (counted once, as in the order the payer made them)
+        result, new_state = ("reordered" if _on_bus_first(change, record) else "late"), prev
+        if not any(h.code == code and h.amount == change.amount and h.at == at for h in record.history):
+            decided_beside = target  # (not when it is an ERA re-sent under its own claim number)
+    elif (
+        itemised_decision
+        and prev in PAID_STATES
+        and target in ADJUDICATED_STATES
+        and target != prev
+        and decision_at is not None
+        and at > decision_at
+    ):
+        # the payer decided the paid claim again (a re-adjudication) and its reversal is not read
+        # yet: the newer decision is in force; the reversal, read later, is older than it and
+        # takes nothing back
+        result, new_state = "applied", target
     elif target in ALLOWED[prev] and not blocked:
         result, new_state = "applied", target
     elif own_step and prev is not None and target in PREDECESSORS[prev]:
@@ -729,6 +800,12 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             now = resolution(
                 revised or record.first_pass or decided, first_adjudication, submissions + replaced, rejected
             )
+            if now == "resolved" and _decided_again_unpaid(
+                record, change, result, new_state, adjudicated_first
+            ):
+                # the first payment no longer stands: the payer decided the claim again, later,
+                # without paying it in full (whatever order the answers were read in)
+                now = "unresolved"
         if record.first_pass_resolution is None:
             if now is not None:
                 resolved = u["first_pass_resolution"] = now
@@ -745,10 +822,10 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
             and result == "applied"
             and not reversal
             and adjudication(target, change.co_denial, change.itemised) == "not_paid"
-            and any(h.code == REVERSAL_CODE and h.result == "applied" for h in record.history)
+            and (prev in PAID_STATES or _reversal_applied(record))
         ):
-            # the payer took the payment back (CLP02 22) and decided again without paying: the
-            # claim was not paid on the first pass after all
+            # the payer took the payment back (CLP02 22, read before or after this) and decided
+            # again without paying: the claim was not paid on the first pass after all
             resolved = "reversed"
             u["first_pass_resolution"] = "unresolved"
         elif (
@@ -793,6 +870,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         decided or revised,
         change.itemised,
         other_payer,
+        change.co_denial,
     )
     # the itemised decision made: a new state, or the 835 after a 277 F-status announcing it
     decision = decided_beside

@@ -53,6 +53,11 @@ def resent(denial: Denial) -> Denial:
     return denial.model_copy(update={"event_id": derived_event_id(denial.event_id, "resent")})
 
 
+def reversal(paid: str, minutes: int) -> Denial:
+    """An 835 reversal (CLP02 22): the payer takes its decision back, the payment negated."""
+    return remit(paid=paid, clp02="22", minutes=minutes)
+
+
 def summary(steps: list[Tracked]) -> dict[str, Any]:
     entry = steps[-1].entry
     r = entry.record
@@ -290,6 +295,22 @@ HISTORIES: dict[str, list[Event]] = {
         status("A2", 3),
         remit(("CO", "50", "45.00"), minutes=24 * HOUR),
         resent(remit(("CO", "50", "45.00"), minutes=24 * HOUR)),
+    ],
+    # the payer pays, takes the payment back (CLP02 22) and decides again: the newest decision is
+    # in force whatever order the three 835s are read in; an older one read last moves no money
+    "paid, reversed, then denied": [
+        ready(),
+        status("A2", 3),
+        remit(paid="45.00", clp02="1", minutes=24 * HOUR),
+        reversal("-45.00", minutes=50 * HOUR),
+        remit(("CO", "50", "45.00"), minutes=70 * HOUR),
+    ],
+    "paid, reversed, then paid in part with CO-97": [
+        ready(),
+        status("A2", 3),
+        remit(paid="45.00", clp02="1", minutes=24 * HOUR),
+        reversal("-45.00", minutes=50 * HOUR),
+        remit(("CO", "97", "9.00"), paid="36.00", clp02="1", minutes=70 * HOUR),
     ],
 }
 

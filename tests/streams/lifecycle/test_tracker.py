@@ -607,10 +607,14 @@ def test_an_835_paid_in_full_bridged_as_f1_resolves_the_claim(tracker: Tracker) 
 
 def test_an_older_denial_read_after_an_835_paid_in_full_does_not_replace_it(tracker: Tracker) -> None:
     """An 835 paid in full comes as an F1 of the 835 itself: an itemised decision, not a 277
-    summary — a denial dated before it and read after it is history, not its detail."""
+    summary — a denial dated before it and read after it is history, not its detail. It was still
+    a decision of the payer's: counted once among the adjudications, as in the payer's order (the
+    denial, then the payment), and the first adjudication it was makes the claim unresolved."""
     steps = run(tracker, ready(), status("A2", 5), paid_in_full(), remit(("CO", "50", "45"), minutes=300))
     assert steps[-1].outcome.result in ("late", "reordered") and steps[-1].entry.record.state == "paid"
-    assert steps[-1].outcome.decision is None
+    assert steps[-1].entry.record.paid_amount == Decimal("45")
+    assert steps[-1].outcome.decision == "denied"
+    assert steps[-1].entry.record.first_pass_resolution == "unresolved"
 
 
 # --- a replacement sent by the billing office moves the claim it replaces on --------------------
