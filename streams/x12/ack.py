@@ -120,7 +120,7 @@ def _set_segments(st: SetResult, ack: str) -> list[list[str]]:
         if finding.position < 1 or not finding.segment_id:
             continue
         codes = [c for c, _ in (*finding.codes, *finding.noted) if c in IK304_CODES]
-        elements = [e for e in finding.elements if e.code in IK403_CODES]
+        elements = [e for e in (*finding.elements, *finding.noted_elements) if e.code in IK403_CODES]
         if not codes and not elements:
             continue
         for code in dict.fromkeys(codes or ["8"]):

@@ -38,6 +38,7 @@ from streams.x12.context import GroupRejected, SetView
 from streams.x12.guide import GUIDES
 from streams.x12.remit835 import remittances_from_835
 from streams.x12.segments import EnvelopeFailure, Interchange, read
+from streams.x12.tolerance import read_past_all
 from streams.x12.validation import GroupResult, InterchangeResult, SetResult, set_alone, validate
 
 Verdict = Literal["accepted", "partly accepted", "rejected", "skipped"]
@@ -266,6 +267,7 @@ def _set_job(job: tuple[int, int, int, str, str]) -> tuple[SetResult, list[str],
     interchange, secret = _SHARED
     alone, offset = set_alone(interchange, gs, start, end)
     result = validate(alone)
+    read_past_all(result)
     (st,) = result.groups[0].sets
     output = None
     if not st.rejected:
@@ -316,6 +318,7 @@ def _interchange(
 ) -> InterchangeOutcome:
     parallel = workers > 1 and len(interchange) >= PARALLEL_SEGMENTS and _can_fork()
     result = validate(interchange, check_sets=not parallel)
+    read_past_all(result)
     outputs = _parallel(interchange, result, secret, workers) if parallel and result.envelope_ok else {}
     outcome = InterchangeOutcome(interchange.number, "rejected")
     outcome.notes.extend(interchange.notes)

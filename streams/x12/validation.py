@@ -62,6 +62,8 @@ class SegmentFinding:
     #: syntax errors that do not reject the set (IK304 and what it means): the segment reads the
     #: same without them; the 999 notes them (IK3, IK5 E)
     noted: list[tuple[str, str]] = field(default_factory=list)
+    #: element errors that do not reject the set (a payer's answer, where nothing is read: IK4)
+    noted_elements: list[ElementFinding] = field(default_factory=list)
 
     def where(self) -> str:
         seg_id = self.segment_id if _SEGMENT_ID.match(self.segment_id) else "a segment with an invalid id"
@@ -98,7 +100,11 @@ class SetResult:
 
     def noted(self) -> list[str]:
         """The syntax errors noted without rejecting the set (``SegmentFinding.noted``)."""
-        return [f"{f.where()}: {message}" for f in self.findings for _, message in f.noted]
+        return [
+            f"{f.where()}: {message}"
+            for f in self.findings
+            for message in (*(m for _, m in f.noted), *(e.message for e in f.noted_elements))
+        ]
 
 
 @dataclass

@@ -429,3 +429,52 @@ def test_a_line_adjustment_without_its_line_decision_is_not_dropped_silently() -
     assert unwritable(claim) == [
         "other_payers[0]: adjusted line 1 without its decision on that line (2430 SVD)"
     ]
+
+
+# ------------------------------------------------ payer answers: read past what claimflow never reads
+
+
+def test_a_remittance_without_the_payer_contact_and_with_4010_leftovers_is_read_and_noted() -> None:
+    """Public 835 samples (and payers) leave out 1000A PER*BL, required by X221A1, and fill
+    TS309/TS311 (not used in 5010). claimflow reads neither: the decisions are taken, and the 999
+    notes the errors (IK5 E) rather than rejecting every decision of the remittance."""
+    header = [s for s in remit_header("100", "EFT261125905") if not s.startswith("PER*BL")]
+    header.insert(header.index("LX*1") + 1, "TS3*1512345678*11*20261231*1*100******0**0")
+    body = [*header, *claim_loop("TOL-1", "4", "0", cas="CAS*CO*50*100")]
+    result = ingest_text(interchange([("HP", "005010X221A1", "905", [body])], "000000905"), SECRET)
+    assert result.verdict == "accepted" and not result.problems
+    (denial,) = [r.event for r in result.events]
+    assert isinstance(denial, Denial) and denial.claim_id == "TOL-1"
+    ack = result.acks("999")
+    assert "IK3*PER*" in ack and "IK4*11*782*10~" in ack and "IK5*E~" in ack
+    assert any("PER" in note and "noted in the 999" in note for note in result.notes)
+
+
+def test_a_placeholder_claim_date_in_a_277ca_is_read_past_but_a_line_date_is_not() -> None:
+    """A state Medicaid 277CA sends the claim-level service date as DTP*472*D8*10010101, a date the
+    guide's type check refuses. claimflow does not read the claim-level date (2200D): the A2 is
+    taken and the error noted. A line's date (2220D) it reads: a bad one still rejects the set."""
+    claim = [
+        "HL*4*3*PT",
+        "NM1*QC*1*SAMPLE*ALEX****MI*XJK000000001",
+        "TRN*2*TOL-CLM-1",
+        "STC*A2:20*20261120*WQ*100",
+        "DTP*472*D8*10010101",
+    ]
+    text = interchange([("HN", "005010X214", "906", [[*ANSWER_TOP[:16], *claim]])], "000000906")
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems
+    assert [(r.event.claim_id, r.event.category_code) for r in result.events] == [("TOL-CLM-1", "A2")]
+    assert "IK5*E~" in result.acks("999")
+    line = ["SVC*HC:93000*100", "STC*A2:20*20261120*WQ", "DTP*472*D8*10010101"]
+    text = interchange([("HN", "005010X214", "907", [[*ANSWER_TOP[:16], *claim[:-1], *line]])], "000000907")
+    assert ingest_text(text, SECRET).verdict == "rejected"
+
+
+def test_a_bad_value_claimflow_reads_still_rejects_the_remittance() -> None:
+    """BPR16 dates the decisions: an invalid one is not read past."""
+    header = remit_header("100", "EFT261125908")
+    header[0] = header[0].replace("*20261125", "*20261345")
+    body = [*header, *claim_loop("TOL-2", "4", "0", cas="CAS*CO*50*100")]
+    result = ingest_text(interchange([("HP", "005010X221A1", "908", [body])], "000000908"), SECRET)
+    assert result.verdict == "rejected" and any("BPR16" in p for p in result.problems)
