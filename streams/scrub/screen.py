@@ -269,6 +269,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
             add(same_service_two_codes)
         if em_without_25 and not history_codes.isdisjoint(pack.visit_codes):
             add(visit_needs_25)
+        if visit_here and any(pack.is_em(h.procedure_code) and "25" not in h.modifiers for h in same_day):
+            add(visit_needs_25)  # the E/M went out first, on another claim
         if em_without_25 and payer.em_same_day_requires_25:
             add(em_needs_25)  # the test may be on this provider's earlier claim of the day
         if not claim_codes.isdisjoint(history_codes) and not claim_codes.isdisjoint(pack.cms.mue.codes):

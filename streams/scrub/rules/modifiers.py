@@ -149,21 +149,33 @@ def em_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 )
 
 
-@checks("MOD_25_REQUIRED_WITH_VISIT")
+@checks("MOD_25_REQUIRED_WITH_VISIT", "MOD_25_MISSING_ON_SENT_EM")
 def visit_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    """An E/M billed the same day as a visit that asks for it (the IPPE, G0402) needs 25."""
+    """An E/M billed the same day as a visit that asks for it (the IPPE, G0402) needs 25: on this
+    claim (held), or on the same provider's claim of the day already sent (this claim is right; a
+    warning names the claim to correct, whichever came first)."""
     pack = ctx.pack
     claim = facts.claim
     for day, lines in facts.by_date.items():
-        visits = {line.procedure_code for line, _ in lines if line.procedure_code in pack.visit_codes}
-        visits.update(
-            h.procedure_code
-            for h in ctx.same_day_history(claim, day, same_provider=True)
-            if h.procedure_code in pack.visit_codes
-        )
+        earlier = ctx.same_day_history(claim, day, same_provider=True)
+        here = {line.procedure_code for line, _ in lines if line.procedure_code in pack.visit_codes}
+        visits = here | {h.procedure_code for h in earlier if h.procedure_code in pack.visit_codes}
         if not visits:
             continue
         visit = min(visits)
+        if here:
+            for h in earlier:
+                if pack.is_em(h.procedure_code) and "25" not in h.modifiers:
+                    yield Finding(
+                        "MOD_25_MISSING_ON_SENT_EM",
+                        None,
+                        {
+                            "code": h.procedure_code,
+                            "other_claim": h.claim_id,
+                            "visit": min(here),
+                            "service_date": day,
+                        },
+                    )
         for line, mods in lines:
             if pack.is_em(line.procedure_code) and "25" not in mods:
                 yield Finding(

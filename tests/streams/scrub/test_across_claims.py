@@ -150,6 +150,22 @@ def test_an_earlier_column_2_code_with_its_modifier_or_by_another_provider_holds
     assert in_turn(scrubber, [elsewhere, tracing])[1].status == "clean"
 
 
+def test_an_ippe_after_the_same_days_e_m_without_25_goes_out_and_names_the_claim_to_correct(
+    scrubber: Scrubber,
+) -> None:
+    """Reference §1: an E/M billed the same day as the IPPE (G0402) needs 25. Sent first without it,
+    the E/M is the line the payer denies; the IPPE claim after it is right (not held), and its
+    warning names the E/M's claim to correct. The other order holds the E/M (as before)."""
+    visit = claim("V-1", line(1, "99213", charge="110.00"), diagnoses=["R07.9"])
+    ippe = claim("V-2", line(1, "G0402", charge="170.00"), diagnoses=["Z00.00"])
+    _, second = in_turn(scrubber, [visit, ippe])
+    assert second.status == "clean", second.edits
+    (warning,) = [e for e in second.edits if e.rule_id == "MOD_25_MISSING_ON_SENT_EM"]
+    assert warning.severity == "warning" and "V-1" in warning.fix and "99213" in warning.fix
+    _, later_visit = in_turn(scrubber, [ippe, visit])
+    assert "MOD_25_REQUIRED_WITH_VISIT" in errors(later_visit)
+
+
 def test_a_period_limit_counts_the_services_billed_after_the_claims_date_too(scrubber: Scrubber) -> None:
     """Acme allows two 93000 in 365 days. Claims need not arrive in date order: services on day
     80 and day 40 already billed, a claim for day 0 makes three within one year."""

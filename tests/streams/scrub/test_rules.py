@@ -558,6 +558,17 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             }
         },
     ),
+    "MOD_25_MISSING_ON_SENT_EM": (
+        # the E/M went out first, on the same provider's other claim of the day, without 25
+        {
+            "claim": {"claim_id": "C2", "lines": [line(1, "G0402", charge="170.00")]},
+            "history": [{"claim_id": "C1", "lines": [line(1, "99213", charge="110.00")]}],
+        },
+        {
+            "claim": {"claim_id": "C2", "lines": [line(1, "G0402", charge="170.00")]},
+            "history": [{"claim_id": "C1", "lines": [line(1, "99213", modifiers=["25"], charge="110.00")]}],
+        },
+    ),
     "MOD_LIABILITY_MISMATCH": (
         # GY says "statutorily excluded" on an ECG Medicare covers for chest pain
         {"claim": {"lines": [bad("modifiers", ["GY"])]}},
