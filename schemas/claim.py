@@ -239,6 +239,8 @@ class ValidSubscriber(Subscriber):
 
 #: the patient's relationship to a subscriber who is someone else (837P 2000C PAT01)
 DependentRelationship = Literal["01", "19", "20", "21", "39", "40", "53", "G8"]
+#: 2320 SBR02, the patient's relationship to another payer's subscriber (self included)
+OtherPayerRelationship = Literal["01", "18", "19", "20", "21", "39", "40", "53", "G8"]
 
 
 class Payer(Contract):
@@ -306,11 +308,11 @@ class OtherPayer(Contract):
     line_payments: list[LinePayment] = Field(
         default_factory=list, max_length=50, description="its decision per service line (2430 SVD)"
     )
-    relationship: str | None = Field(
+    relationship: Annotated[OtherPayerRelationship | None, BeforeValidator(_optional_text)] = Field(
         default=None,
-        max_length=2,
         description="the patient's relationship to that payer's subscriber (2320 SBR02: 18 self, 01 "
-        "spouse, 19 child, G8 other, 21 unknown)",
+        "spouse, 19 child, 20 employee, 21 unknown, 39 organ donor, 40 cadaver donor, 53 life partner, "
+        "G8 other)",
     )
     subscriber_member_id: str | None = Field(
         default=None, max_length=80, description="that payer's subscriber's member id (2330A NM109)"
@@ -723,6 +725,16 @@ def x12_values(claim: ScrubbableClaim) -> list[tuple[str, str | None, int | None
                 ("payer_id", other.payer_id),
                 ("name", other.name),
                 ("claim_number", other.claim_number),
+                ("relationship", other.relationship),
+            )
+        ),
+        *(
+            (f"other_payers[{n}].line_payments[{m}].{name}", value, paid.line_number)
+            for n, other in enumerate(claim.other_payers)
+            for m, paid in enumerate(other.line_payments)
+            for name, value in (
+                ("procedure_code", paid.procedure_code),
+                *((f"modifiers[{k}]", mod) for k, mod in enumerate(paid.modifiers)),
             )
         ),
     ]

@@ -54,12 +54,38 @@ X12_MAX_LENGTHS = {
     "payer_id": 80,
     "name": 60,
     "claim_number": 50,
+    "relationship": 2,  # 2320 SBR02
+    # what that payer decided on a line (2430 SVD03: HC:code:modifiers)
+    "procedure_code": 48,
+    "modifiers": 2,
 }
 
 
 def x12_limit(field: str) -> int:
-    """The 837P's maximum length for a claim field (``other_payers[n].name`` → ``name``)."""
-    return X12_MAX_LENGTHS[field.rpartition(".")[2] if field.startswith("other_payers") else field]
+    """The 837P's maximum length for a claim field (``other_payers[n].name`` → ``name``,
+    ``other_payers[n].line_payments[m].modifiers[k]`` → ``modifiers``)."""
+    return X12_MAX_LENGTHS[_element_of(field)]
+
+
+def _element_of(field: str) -> str:
+    return field.rpartition(".")[2].partition("[")[0] if field.startswith("other_payers") else field
+
+
+#: claim fields written as text, whose accented letters X12 carries without their accents (a
+#: name, an address); any other field is an identifier or a code, where an accent is no character
+#: X12 carries and stripping it would make another id
+X12_TEXT_FIELDS = frozenset(
+    {"last_name", "first_name", "name", "address", "city", "payer.name", "patient.last_name",
+     "patient.first_name", "patient.address", "patient.city", "subscriber.last_name",
+     "subscriber.first_name"}
+)  # fmt: skip
+
+
+def x12_unsafe_in(field: str, value: str) -> bool:
+    """``x12_unsafe`` for a claim field: accents are stripped only from text (``X12_TEXT_FIELDS``)."""
+    if not value.isascii() and _element_of(field) not in X12_TEXT_FIELDS:
+        return True
+    return x12_unsafe(value)
 
 
 def x12_text(value: str) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 
 from schemas import Adjustment, OtherPayer, ValidClaim
 from schemas.claim import ValidClaimLine, cob_conflicts, x12_values
-from schemas.codes import ICD9_PREFIX, x12_limit, x12_text, x12_unsafe
+from schemas.codes import ICD9_PREFIX, x12_limit, x12_text, x12_unsafe_in
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
 from streams.x12.profile import X12Profile
@@ -83,7 +83,7 @@ def unwritable(claim: ValidClaim) -> list[str]:
     for field, value, _ in x12_values(claim):
         if not value:
             continue
-        if x12_unsafe(value):
+        if x12_unsafe_in(field, value):
             out.append(f"{field} holds a character an 837P cannot carry")
         elif not x12_text(value).strip():
             out.append(f"{field} is nothing once written in X12's characters")
@@ -242,8 +242,8 @@ def _subscriber_segments(claim: ValidClaim, hl: int, parent: int) -> list[list[s
             "", "", "", "MI", patient.member_id,
         ],
     ]  # fmt: skip
-    if insured.birth_date is not None:
-        segs.append(["DMG", "D8", insured.birth_date.strftime("%Y%m%d"), insured.sex or "U"])
+    # 2010BA DMG: "required when the subscriber is the patient; if not required, do not send" —
+    # here the patient is a dependent (2000C), so the subscriber's birth date stays out
     segs += [
         ["NM1", "PR", "2", x12_text(payer.name), "", "", "", "", "PI", payer.payer_id],
         ["HL", str(hl + 1), str(hl), "23", "0"],
@@ -555,7 +555,8 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
             if loop == "2320" and sid == "SBR":
                 other = {
                     "responsibility": seg.get(1) or "U",
-                    "plan_type": PLAN_TYPE.get(seg.get(9), "commercial"),
+                    # ZZ (mutually defined): what claimflow writes for a payer of no known plan type
+                    "plan_type": None if seg.get(9) == "ZZ" else PLAN_TYPE.get(seg.get(9), "commercial"),
                     "adjustments": [],
                     "relationship": seg.get(2) or None,
                 }

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from schemas import ScrubbableClaim
 from schemas.claim import cob_conflicts, cob_imbalances, x12_values
-from schemas.codes import looks_like_npi, x12_limit, x12_text, x12_unsafe
+from schemas.codes import looks_like_npi, x12_limit, x12_text, x12_unsafe, x12_unsafe_in
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
 
@@ -167,7 +167,7 @@ def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     for field, value, line in x12_values(facts.claim):
         if not value:
             continue
-        if x12_unsafe(value) or not x12_text(value).strip():
+        if x12_unsafe_in(field, value) or not x12_text(value).strip():
             yield Finding("CLAIM_X12_UNSAFE", line, {"field": field})
         limit = x12_limit(field)
         if len(x12_text(value)) > limit:

@@ -7,16 +7,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from schemas import ClaimStatus, ClaimSubmitted, Denial, ProviderAdjustment, ValidClaim
+from schemas import ClaimStatus, ClaimSubmitted, Denial, ProviderAdjustment, ValidClaim, as_valid
 from schemas.pseudonym import pseudonymous_key
 from streams.denials.reasons import load_reason_map
 from streams.denials.tasks import raises_task, rejected_lines
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status, remittance_state, step_for
 from streams.lifecycle.machine import ClaimRecord, apply
-from streams.x12.claim837 import render_837p
+from streams.scrub import Scrubber
+from streams.x12.claim837 import render_837p, unwritable
 from streams.x12.ingest import IngestResult, ingest_text
 from streams.x12.profile import X12Profile
 from streams.x12.segments import parse
+from tests.builders import read_claim
 from tests.streams.x12.samples import (
     BILLING,
     DATA,
@@ -537,3 +539,70 @@ def test_a_payment_with_interest_above_the_charges_is_paid_in_full() -> None:
         )
     )
     assert isinstance(paid, ClaimStatus) and (paid.category_code, paid.amount) == ("F1", Decimal("102.5"))
+
+
+# ------------------------------------------ what an 837P cannot carry is refused, never written
+
+
+def crossover(**other: object) -> ClaimSubmitted:
+    """The samples' Medicaid-after-Medicare claim, with Medicare's decision changed by ``other``."""
+    data = variety()[3].model_dump(mode="json")
+    data["other_payers"][0].update(other)
+    return read_claim(data)
+
+
+def test_a_delimiter_in_another_payers_line_decision_is_held_and_never_written(scrubber: Scrubber) -> None:
+    """2430 SVD03 carries the code the other payer decided: a segment terminator in it would end
+    the SVD and start a segment of its own (X12 has no escape)."""
+    line_payment = {"line_number": 1, "paid_amount": "36.00", "units": "1", "adjudicated_on": "2026-11-04"}
+    bad = crossover(line_payments=[{**line_payment, "procedure_code": "93000~NM1*PR*2*X"}])
+    result = scrubber.scrub(bad, date(2026, 11, 20), None, encounter_feed=False)
+    unsafe = [e for e in result.edits if e.rule_id == "CLAIM_X12_UNSAFE"]
+    assert result.status == "held" and "other_payers[0].line_payments[0].procedure_code" in unsafe[0].message
+    assert any("line_payments[0].procedure_code" in p for p in unwritable(as_valid(bad)))
+    mod = crossover(line_payments=[{**line_payment, "procedure_code": "93000", "modifiers": ["2~"]}])
+    assert any("modifiers[0]" in p for p in unwritable(as_valid(mod)))
+
+
+def test_another_payers_relationship_is_one_of_the_guides_codes() -> None:
+    """2320 SBR02 (individual relationship code): 18 self, 01 spouse, 19 child, ... A value outside
+    the list is left out as unreadable (the scrubber holds the claim naming it), never written."""
+    assert crossover(relationship="18").other_payers[0].relationship == "18"
+    odd = crossover(relationship="ZZ")
+    assert odd.other_payers[0].relationship is None
+    assert any("relationship" in name for name, _ in odd.unreadable)
+
+
+def with_patient(**patient: str) -> ClaimSubmitted:
+    data = variety()[1].model_dump(mode="json")
+    data["patient"].update(patient)
+    return read_claim(data)
+
+
+def test_an_accent_is_stripped_from_a_name_but_never_from_an_identifier() -> None:
+    """X12's basic character set has no accented letters: JOSÉ is written JOSE, as clearinghouses
+    do; a member id MÉ1 stripped to ME1 would be another member's id, so it is refused."""
+    named = with_patient(first_name="JOSÉ")
+    assert unwritable(as_valid(named)) == [] and "*JOSE*" in rendered([named])
+    ided = with_patient(member_id="MÉ1")
+    assert any(p.startswith("patient.member_id holds a character") for p in unwritable(as_valid(ided)))
+
+
+def test_another_payer_of_no_known_plan_type_reads_back_as_written() -> None:
+    """Written with SBR09 ZZ (mutually defined), it reads back with no plan type, not commercial."""
+    unknown = crossover(plan_type=None)
+    (back,) = events(ingest_text(rendered([unknown]), SECRET))
+    assert back.other_payers[0].plan_type is None
+    assert rendered([back]) == rendered([unknown])
+
+
+def test_a_dependents_subscriber_is_sent_without_demographics() -> None:
+    """X222A1 2010BA DMG: required when the subscriber is the patient; otherwise not sent. The
+    patient's own DMG is in 2010CA."""
+    (dependent,) = events(ingest("units-837p.x12"))
+    assert dependent.subscriber is not None
+    known = dependent.subscriber.model_copy(update={"birth_date": date(1971, 3, 9), "sex": "F"})
+    text = rendered([dependent.model_copy(update={"subscriber": known})])
+    subscriber_loop = text.split("HL*2*1*22*1~")[1].split("HL*3*2*23*0~")[0]
+    assert "NM1*IL*" in subscriber_loop and "DMG*" not in subscriber_loop
+    assert "DMG*D8*20100615*F" in text.split("HL*3*2*23*0~")[1]
