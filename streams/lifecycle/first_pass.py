@@ -22,8 +22,10 @@ forwarded … A8) except A4 (the payer does not find it), or with any decisive a
 
 **Resolution** ("paid on first pass: finalized paid with no CO denial and no resubmission"): an
 original claim is *resolved* when the payer's first adjudication paid it (in full or in part) with
-no denial under group CO, and it was sent once; *unresolved* when that first adjudication paid
-nothing or carried a CO denial, when the claim was sent again before it, or when it was rejected
+no denial under group CO, and it was sent once (all of it to the deductible, PR-1, paying nothing,
+is such a payment: the payer finalized the claim, the patient owes); *unresolved* when that first
+adjudication denied the claim or carried a CO denial, when the claim was sent again before it, or
+when it was rejected
 (A3/A6/A7/A8, MA130) before any adjudication — a rejected claim is paid, if ever, only after a
 resubmission. A claim resolved and then sent again (a replacement of a paid claim under its id) is
 *resubmitted*, and one whose payment the payer reversed (CLP02 22) and decided again without paying

@@ -384,9 +384,22 @@ def _other_payers(
     decided, such an answer is the claim's payer's own (it processed the claim as secondary: it
     knows of another coverage). The 835 names no payer claimflow can match, so one read before the
     claim's payer's decision is taken as that payer's."""
-    if change.kind != "remittance" or change.processed_as is None:
-        return False
     if in_force is None or in_force.other_payer:
+        return False
+    if (
+        _processed_code(in_force.code) in FORWARDED
+        and (change.kind == "remittance" or change.itemised)
+        and change.code != REVERSAL_CODE
+        and change.payer_claim_number
+        and record.payer_claim_number
+        and change.payer_claim_number != record.payer_claim_number
+    ):
+        # the claim's payer forwarded it (CLP02 19-21: processed, and crossed over to the next
+        # payer): a decision under another payer claim number is the next payer's, whatever its
+        # CLP02 (a Medigap's denial, CLP02 4) — the claim's payer changes its own decision only by a
+        # reversal (22), under its own claim number
+        return not _reversed_since(record, in_force)
+    if change.kind != "remittance" or change.processed_as is None:
         return False
     # the order the claim's payer processed it in: its decision's own CLP02, else the claim's
     # responsibility (a denial, CLP02 4, does not say)
@@ -394,9 +407,22 @@ def _other_payers(
     if change.processed_as <= decided_as:
         return False
     # a reversal applied since takes the claim's payer's decision back: the claim is its again
-    return not any(
-        h.code == REVERSAL_CODE and h.result == "applied" and h.at >= in_force.at for h in record.history
+    return not _reversed_since(record, in_force)
+
+
+def _reversed_since(record: ClaimRecord, decision: HistoryItem) -> bool:
+    return any(
+        h.code == REVERSAL_CODE and h.result == "applied" and h.at >= decision.at for h in record.history
     )
+
+
+#: CLP02 19-21: processed (as primary, secondary, tertiary) and forwarded to the next payer
+FORWARDED = frozenset({"19", "20", "21"})
+
+
+def _processed_code(code: str) -> str | None:
+    """The CLP02 of a remittance's code (``CLP02=19`` → ``19``), or None."""
+    return code.removeprefix("CLP02=").partition("+")[0] if code.startswith("CLP02=") else None
 
 
 def _on_bus_first(change: Change, record: ClaimRecord) -> bool:

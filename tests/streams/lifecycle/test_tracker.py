@@ -662,3 +662,16 @@ def test_a_paid_claim_replaced_is_resolved_no_more(tracker: Tracker) -> None:
     moved = tracker.track(paid[-1].entry, step)
     assert moved.outcome.result == "applied" and moved.entry.record.state == "resubmitted"
     assert moved.outcome.resolution_decided == "resubmitted"
+
+
+def test_a_claim_whose_charge_all_went_to_the_deductible_is_resolved_on_the_first_pass(
+    tracker: Tracker,
+) -> None:
+    """Reference §6, "finalized paid with no CO denial and no resubmission": PR-1 is the patient's
+    share (§5: "not a denial"), so a claim the payer finalized at 0.00 to the deductible needs no
+    rework — resolved; a denial under CO is not."""
+    deductible = run(tracker, ready(), status("A2", 5), remit(("PR", "1", "45.00"), clp02="1"))
+    assert deductible[-1].entry.record.state == "paid"
+    assert deductible[-1].entry.record.first_pass_resolution == "resolved"
+    denied = run(tracker, ready(), status("A2", 5), remit(("CO", "50", "45.00")))
+    assert denied[-1].entry.record.first_pass_resolution == "unresolved"
