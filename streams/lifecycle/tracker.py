@@ -289,22 +289,13 @@ class Tracker:
                     }.items()
                 )[-self.outbox_keep :]
             )
-            if self.auto_resubmit and any(t.corrected_claim is not None for t in tracked.tasks):
-                # dated by the answer it corrects (a parked answer acted on at the ready step is
-                # newer than the step)
-                corrected_at = max(t.occurred_at for t in tracked.tasks if t.corrected_claim is not None)
-                follow = resubmitted(change, max(change.occurred_at, corrected_at))
-                after = apply(entry.record, follow, max_history=self.history_limit)
-                entry.record = after.record
-                tracked.outcomes.append((after, follow))
-            # a corrected claim sent back through the scrubber resolves its task; the rest wait,
-            # beside the tasks already open (those the claim's move closed apart)
+            # every task waits, beside the tasks already open (those the claim's move closed
+            # apart) — one with a corrected claim too: the corrected claim goes back through the
+            # scrubber, which may hold it (a duplicate the planner's re-scrub cannot see, a
+            # missing encounter); its ready step, once it is sent, moves this claim to
+            # resubmitted (``replaced_steps``) and that move closes the task
             kept = still_open(entry.open_tasks, change.occurred_at) if moved else entry.open_tasks
-            entry.open_tasks = kept + [
-                open_task(t).model_dump(mode="json")
-                for t in tracked.tasks
-                if not (self.auto_resubmit and t.corrected_claim is not None)
-            ]
+            entry.open_tasks = kept + [open_task(t).model_dump(mode="json") for t in tracked.tasks]
         elif moved_at := [c.occurred_at for o, c in tracked.outcomes if o.became is not None]:
             entry.open_tasks = still_open(entry.open_tasks, max(moved_at))  # the claim moved on
         decisions = [answer for answer in fresh if adjudicates(answer)]

@@ -123,12 +123,24 @@ def test_co4_on_93000_26_sends_a_corrected_93010_and_moves_the_claim_to_resubmit
     assert task.corrected_claim is not None
     [corrected] = task.corrected_claim.lines
     assert corrected.procedure_code == "93010" and list(corrected.modifiers) == []
-    # the denial, then the claim's own follow-up step once the corrected claim is sent
-    assert [o.became for o, _ in denied.outcomes] == ["denied", "resubmitted"]
-    assert denied.entry.record.state == "resubmitted"
-    # redelivered: the same corrected claim again, no second follow-up
+    # the denial; the task stays open until the corrected claim is sent (the scrubber may hold it)
+    assert [o.became for o, _ in denied.outcomes] == ["denied"]
+    assert [t["action"] for t in denied.entry.open_tasks] == ["replacement_claim"]
+    # redelivered: the same corrected claim again
     assert [t.corrected_claim for t in again.resend] == [task.corrected_claim]
-    assert len(again.outcomes) == 1 and again.entry.record.state == "resubmitted"
+    assert len(again.outcomes) == 1 and again.entry.record.state == "denied"
+    # held by the scrubber (a duplicate of another claim, say): the claim it replaces stays as it is
+    held = tracker.track(
+        ClaimEntry.new(task.corrected_claim.claim_id), step_for(task.corrected_claim, "held")
+    )
+    assert held.steps == []
+    # sent: its ready step names the claim it replaces, whose own step moves it on
+    sent = tracker.track(
+        ClaimEntry.new(task.corrected_claim.claim_id), step_for(task.corrected_claim, "ready")
+    )
+    (replaced,) = sent.steps
+    moved = tracker.track(again.entry, replaced)
+    assert moved.entry.record.state == "resubmitted" and moved.entry.open_tasks == []
 
 
 def test_a_prior_payer_adjustment_is_not_a_denial(tracker: Tracker) -> None:
@@ -235,8 +247,15 @@ def test_a_corrected_claim_sent_back_resolves_its_task_unless_resubmission_is_of
     )
     denial = remit(("CO", "4", "45.00"))
     *_, auto = run(tracker, ready(claim), denial)
-    assert _moves(auto) == [("ready", "denied", "applied"), ("denied", "resubmitted", "applied")]
-    assert auto.state is not None and auto.state.open_tasks == []
+    assert _moves(auto) == [("ready", "denied", "applied")]
+    (task,) = auto.tasks
+    assert task.corrected_claim is not None
+    sent = tracker.track(
+        ClaimEntry.new(task.corrected_claim.claim_id), step_for(task.corrected_claim, "ready")
+    )
+    moved = tracker.track(auto.entry, sent.steps[0])
+    assert _moves(moved) == [("denied", "resubmitted", "applied")]
+    assert moved.state is not None and moved.state.open_tasks == []
     manual_tracker = Tracker(REASONS, tracker.planner, auto_resubmit=False)
     *_, manual = run(manual_tracker, ready(claim), denial)
     assert _moves(manual) == [("ready", "denied", "applied")]
