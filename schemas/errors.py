@@ -43,10 +43,18 @@ def problem_of(err: Any) -> str:
 
 
 def _strip_quoted(msg: str) -> str:
-    out, quote = [], None
+    """``msg`` with every quoted value (a Python repr: backslash escapes inside, as in
+    ``'O\\'BRIEN "JR"'``) replaced by an ellipsis; an unclosed quote drops the rest."""
+    out: list[str] = []
+    quote: str | None = None
+    escaped = False
     for ch in msg:
         if quote:
-            if ch == quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
                 quote = None
                 out.append("…")
             continue
@@ -54,4 +62,6 @@ def _strip_quoted(msg: str) -> str:
             quote = ch
             continue
         out.append(ch)
+    if quote:
+        out.append("…")
     return "".join(out).strip()

@@ -61,7 +61,7 @@ def count_answer(metrics: Metrics, reasons: ReasonMap, payer: str, ev: Answer) -
             metrics.denials.labels(
                 payer=payer,
                 group=c.adjustment.group_code,
-                carc=c.adjustment.reason_code,
+                carc=metrics.carc(c.adjustment.reason_code),
                 category=c.rule.category,
             ).inc()
             if c.adjustment.amount > 0:

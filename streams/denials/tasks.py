@@ -14,6 +14,7 @@ from typing import Literal
 
 from schemas import ClaimStatus, ClaimSubmitted, Denial, ResubmissionTask, ScrubEdit, ValidClaim
 from schemas.claim import OtherPayer, ValidClaimLine
+from schemas.codes import looks_like_procedure
 from schemas.ids import derived_event_id
 from schemas.outputs import TaskAction
 from schemas.status import Adjustment, LineStatus
@@ -59,18 +60,40 @@ ENTITY_LABELS = {
 }
 
 
+#: the shapes of a claim status code (STC01-2: digits) and an entity identifier code (STC01-3):
+#: anything else is no code and is never repeated (a free-text field may hold a birth date)
+_STATUS_CODE = re.compile(r"^[0-9]{1,4}$")
+_ENTITY_CODE = re.compile(r"^[A-Z0-9]{2,3}$")
+
+
+def _code(value: str | None, shape: re.Pattern[str]) -> str:
+    return value if value and shape.match(value) else ("?" if value else "")
+
+
 def status_codes(status: ClaimStatus | LineStatus) -> list[str]:
-    """Every status the answer gives (STC01, then STC10 and STC11) as category:status[:entity]."""
+    """Every status the answer gives (STC01, then STC10 and STC11) as category:status[:entity]
+    (a value not shaped like its code is ``?``)."""
     parts = [status, *status.more_statuses]
-    return [":".join(c for c in (p.category_code, p.status_code, p.entity_code or "") if c) for p in parts]
+    return [
+        ":".join(
+            c
+            for c in (
+                p.category_code,
+                _code(p.status_code, _STATUS_CODE),
+                _code(p.entity_code, _ENTITY_CODE),
+            )
+            if c
+        )
+        for p in parts
+    ]
 
 
 def _about(status: ClaimStatus | LineStatus) -> str:
     """What the further statuses and entities add, for the root cause."""
     said = []
     for part in (status, *status.more_statuses):
-        code = ":".join(c for c in (part.category_code, part.status_code) if c)
-        entity = part.entity_code
+        code = ":".join(c for c in (part.category_code, _code(part.status_code, _STATUS_CODE)) if c)
+        entity = _code(part.entity_code, _ENTITY_CODE)
         label = ENTITY_LABELS.get(entity or "", f"entity {entity}") if entity else ""
         said.append(f"{code} about {label}" if label else code)
     return "; ".join(said)
@@ -698,7 +721,11 @@ def plan_for_line_rejection(status: ClaimStatus, ctx: PlanContext) -> Resubmissi
     named, codes, amount = [], [], Decimal("0")
     for ls in lines:
         billed = _billed_line(ls, ctx.claim)
-        code = ls.procedure_code or (billed.procedure_code if billed else "") or "a service line"
+        # the code the answer names, when it is one (a free-text field is never repeated)
+        named_code = (
+            ls.procedure_code if ls.procedure_code and looks_like_procedure(ls.procedure_code) else ""
+        )
+        code = named_code or (billed.procedure_code if billed else "") or "a service line"
         where = f"line {billed.line_number} " if billed else ""
         named.append(f"{where}{code} ({REJECTION_TEXT[ls.category_code]}: {_about(ls)})")
         codes.extend(status_codes(ls))

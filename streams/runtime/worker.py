@@ -16,7 +16,7 @@ from streams.errors import ExitCode
 from streams.runtime.app import ClaimflowApp
 from streams.runtime.faust_internals import HookedWorker
 from streams.runtime.listener import WebListener
-from streams.runtime.phi_logging import configure_logging, install_phi_filter
+from streams.runtime.phi_logging import apply_levels, configure_logging, install_phi_filter
 from streams.runtime.settings import Settings
 from streams.runtime.topic_admin import check_partitions
 
@@ -55,8 +55,7 @@ class ClaimflowWorker(HookedWorker):
     def after_logging_setup(self) -> None:
         # mode leaves the root logger at DEBUG whatever the level asked for: every debug call in
         # aiokafka and Faust would then build (and our filter would format) a record
-        level = logging.getLevelName(str(self.loglevel).upper()) if self.loglevel else logging.INFO
-        logging.getLogger().setLevel(level if isinstance(level, int) else logging.INFO)
+        apply_levels(str(self.loglevel) if self.loglevel else "INFO")
         install_phi_filter()
 
     def on_stop_signal(self, sig: signal.Signals) -> None:

@@ -197,3 +197,16 @@ def test_the_fast_decode_path_accepts_and_refuses_exactly_what_the_careful_path_
         else:
             assert isinstance(got, ClaimSubmitted) and isinstance(expected, ClaimSubmitted)
             assert same_claim(got, expected)
+
+
+@pytest.mark.parametrize("value", ["A'ZQXCANARY\"B", 'O\'BRIEN "ZQXCANARY"', "ZQXCANARY'", "'ZQXCANARY"])
+def test_an_error_never_echoes_a_value_that_holds_quotes_of_both_kinds(value: str) -> None:
+    """A validator's message quotes the value it refused (Python's repr: backslash escapes when it
+    holds both quote characters). The dead letter's error and the log say the field, not the value."""
+    from schemas import Encounter
+    from tests.builders import encounter_dict
+
+    raw = json.dumps(encounter_dict(diagnoses=[value])).encode()
+    with pytest.raises(DecodeError) as info:
+        decode(Encounter, raw, 1 << 20)
+    assert "diagnoses" in info.value.error and "ZQXCANARY" not in info.value.error

@@ -694,3 +694,32 @@ def test_a_claim_whose_charge_all_went_to_the_deductible_is_resolved_on_the_firs
     assert deductible[-1].entry.record.first_pass_resolution == "resolved"
     denied = run(tracker, ready(), status("A2", 5), remit(("CO", "50", "45.00")))
     assert denied[-1].entry.record.first_pass_resolution == "unresolved"
+
+
+def test_a_277ca_whose_codes_are_free_text_never_repeats_them_in_the_task(tracker: Tracker) -> None:
+    """No PHI in what a task says: a status code is digits (STC01-2) and a procedure code has its
+    shape; a field holding anything else (a birth date typed as the status, a name as the code) is
+    not copied into the task's root cause or reason codes (which the claim-states record carries)."""
+    lines = [line(1, "93005", charge="30.00"), line(2, "93010", charge="15.00")]
+    claim = ValidClaim.model_validate(
+        make_claim(claim_id="C1", lines=lines, total_charge="45.00").model_dump()
+    )
+    accepted = ClaimStatus(
+        claim_id="C1",
+        category_code="A2",
+        occurred_at=FIXED_TIME + timedelta(minutes=60),
+        line_statuses=[{"procedure_code": "ZQXCANARY", "category_code": "A7", "status_code": "19310801"}],
+    )
+    _, acked = run(tracker, ready(claim), accepted)
+    [task] = acked.tasks
+    assert "ZQXCANARY" not in task.root_cause and "19310801" not in task.root_cause
+    assert task.reason_codes == ["A7:?"]
+    rejected = ClaimStatus(
+        claim_id="C1",
+        category_code="A3",
+        status_code="19310801",
+        entity_code="DOE",
+        occurred_at=FIXED_TIME + timedelta(minutes=60),
+    )
+    [whole] = run(tracker, ready(claim), rejected)[-1].tasks
+    assert "19310801" not in whole.root_cause + whole.instructions and whole.reason_codes == ["A3:?:DOE"]
