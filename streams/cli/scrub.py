@@ -16,6 +16,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -30,18 +31,31 @@ from streams.scrub import scrub_in_turn
 from streams.scrub.engine import Scrubber
 
 
+def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
+    """The file's lines, numbered from 1; None for one that is not UTF-8 text (it is reported and
+    the rest is read: one bad line never stops the file)."""
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, start=1):
+            try:
+                yield n, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                yield n, None
+
+
 def _read_encounters(path: Path, err: IO[str]) -> dict[str, Encounter]:
     encounters: dict[str, Encounter] = {}
-    with path.open() as fh:
-        for n, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                enc = Encounter.model_validate_json(raw)
-            except ValidationError as exc:
-                print(f"{path}:{n}: skipped encounter: {describe_validation_error(exc)}", file=err)
-                continue
-            encounters[enc.encounter_id] = enc
+    for n, raw in _lines(path):
+        if raw is None:
+            print(f"{path}:{n}: skipped encounter: not UTF-8 text", file=err)
+            continue
+        if not raw.strip():
+            continue
+        try:
+            enc = Encounter.model_validate_json(raw)
+        except ValidationError as exc:
+            print(f"{path}:{n}: skipped encounter: {describe_validation_error(exc)}", file=err)
+            continue
+        encounters[enc.encounter_id] = enc
     return encounters
 
 
@@ -57,36 +71,39 @@ def scrub_file(
 ) -> Counter[str]:
     history: dict[str, dict[str, Any]] = {}  # per patient, as the scrub agent stores it
     stats: Counter[str] = Counter()
-    with claims_path.open() as fh:
-        for n, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                claim = read_claim(raw)
-            except ValidationError as exc:
-                problem = describe_validation_error(exc)
-                kind = (
-                    "malformed_json"
-                    if any(e["type"] == "json_invalid" for e in exc.errors())
-                    else "schema_violation"
-                )
-                out.write(json.dumps({"line": n, "error": kind, "detail": problem}) + "\n")
-                stats["errors"] += 1
-                continue
-            encounter = encounters.get(claim.encounter_id) if claim.encounter_id else None
-            stored = history.get(claim.patient_key) if claim.patient_key else None
-            turn = scrub_in_turn(
-                scrubber, claim, stored, encounter, history_limit, as_of=as_of, encounter_feed=encounter_feed
+    for n, raw in _lines(claims_path):
+        if raw is None:
+            out.write(json.dumps({"line": n, "error": "malformed_json", "detail": "not UTF-8 text"}) + "\n")
+            stats["errors"] += 1
+            continue
+        if not raw.strip():
+            continue
+        try:
+            claim = read_claim(raw)
+        except ValidationError as exc:
+            problem = describe_validation_error(exc)
+            kind = (
+                "malformed_json"
+                if any(e["type"] == "json_invalid" for e in exc.errors())
+                else "schema_violation"
             )
-            result = turn.result
-            if turn.stored is not None and claim.patient_key:
-                history[claim.patient_key] = turn.stored
-            out.write(result.model_dump_json() + "\n")
-            stats["claims"] += 1
-            stats[result.status] += 1
-            for edit in result.edits:
-                stats[f"category:{edit.category}"] += 1
-                stats[f"rule:{edit.rule_id}"] += 1
+            out.write(json.dumps({"line": n, "error": kind, "detail": problem}) + "\n")
+            stats["errors"] += 1
+            continue
+        encounter = encounters.get(claim.encounter_id) if claim.encounter_id else None
+        stored = history.get(claim.patient_key) if claim.patient_key else None
+        turn = scrub_in_turn(
+            scrubber, claim, stored, encounter, history_limit, as_of=as_of, encounter_feed=encounter_feed
+        )
+        result = turn.result
+        if turn.stored is not None and claim.patient_key:
+            history[claim.patient_key] = turn.stored
+        out.write(result.model_dump_json() + "\n")
+        stats["claims"] += 1
+        stats[result.status] += 1
+        for edit in result.edits:
+            stats[f"category:{edit.category}"] += 1
+            stats[f"rule:{edit.rule_id}"] += 1
     return stats
 
 

@@ -47,15 +47,16 @@ def _event_type(topic: Topic) -> str:
 
 
 def from_jsonl(path: Path, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
-    """Events from a JSON-lines file (one event per line; lines without ``event_type`` skipped)."""
-    with path.open() as f:
+    """Events from a JSON-lines file (one event per line; lines without ``event_type`` skipped, and
+    so is a line that is not JSON, not UTF-8 text or nested too deep to read)."""
+    with path.open("rb") as f:
         for line in f:
             line = line.strip()
             if not line:
                 continue
             try:
                 event = json.loads(line)
-            except ValueError:
+            except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
                 continue
             if isinstance(event, dict) and "event_type" in event:
                 if progress:
@@ -85,7 +86,7 @@ def from_topics(
         for msg in consumer:
             try:
                 event = json.loads(msg.value) if msg.value else None
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
                 continue
             if isinstance(event, dict):
                 event.setdefault("event_type", kinds.get(msg.topic))  # producers may omit the default

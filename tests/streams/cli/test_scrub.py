@@ -104,3 +104,18 @@ def test_bad_as_of_date_is_a_clear_error() -> None:
 def test_invalid_rules_dir_is_reported(tmp_path: Path) -> None:
     proc = run_scrub(str(DATA / "claims.jsonl"), "--rules", str(tmp_path))
     assert proc.returncode == 2 and "no pack folders" in proc.stderr
+
+
+def test_a_line_that_is_not_utf8_is_an_error_record_and_the_next_lines_are_scrubbed(tmp_path: Path) -> None:
+    path = tmp_path / "claims.jsonl"
+    path.write_bytes(
+        json.dumps(claim_dict(claim_id="U-1", patient_key="pk-u1")).encode()
+        + b'\n\xff\xfe{"claim_id": "U-2"}\n'
+        + json.dumps(claim_dict(claim_id="U-3", patient_key="pk-u3")).encode()
+        + b"\n"
+    )
+    proc = run_scrub(str(path), "--as-of", "2026-03-01")
+    assert proc.returncode == 0, proc.stderr
+    out = rows(proc)
+    assert [r.get("claim_id") for r in out] == ["U-1", None, "U-3"]
+    assert out[1] == {"line": 2, "error": "malformed_json", "detail": "not UTF-8 text"}
