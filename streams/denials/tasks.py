@@ -115,13 +115,21 @@ class PlanContext:
     rescrub: Rescrub | None = None
 
 
-def attempt_of(claim_id: str) -> int:
-    """Attempt number of a claim id: C1 → 1, C1-R1 → 2 (ids claimflow gives corrected claims)."""
+def attempt_of(claim_id: str, claim: ClaimSubmitted | None = None) -> int:
+    """Attempt number of a claim: C1 → 1, C1-R1 → 2 (the ids claimflow gives corrected claims).
+    An original claim (``claim`` replacing nothing) is the first whatever its id (a practice's
+    INV-2026-R3 is no third correction)."""
+    if claim is not None and not claim.replaces_claim_id:
+        return 1
     m = _ATTEMPT_RE.search(claim_id)
     return int(m.group(1)) + 1 if m else 1
 
 
-def root_claim_id(claim_id: str) -> str:
+def root_claim_id(claim_id: str, claim: ClaimSubmitted | None = None) -> str:
+    """The claim id corrected claims are named after: an original's own, a correction's without
+    its ``-R<n>``."""
+    if claim is not None and not claim.replaces_claim_id:
+        return claim_id
     return _ATTEMPT_RE.sub("", claim_id)
 
 
@@ -173,7 +181,7 @@ def _corrected_claim(ctx: PlanContext, lines: list[ValidClaimLine], attempt: int
             "event_id": derived_event_id(ctx.claim.event_id, f"corrected:{attempt}"),
             "occurred_at": ctx.now,
             "source": "claimflow-resubmission",
-            "claim_id": f"{root_claim_id(ctx.claim.claim_id)}-R{attempt}",
+            "claim_id": f"{root_claim_id(ctx.claim.claim_id, ctx.claim)}-R{attempt}",
             "frequency_code": "7",
             "original_claim_number": ctx.payer_claim_number,
             "replaces_claim_id": ctx.claim.claim_id,
@@ -252,7 +260,7 @@ def _task(
         priority=priority(recoverable, amount, due if action != "bill_patient" else None, ctx.as_of),
         due_date=due,
         instructions=instructions,
-        attempt=attempt_of(ctx.claim_id),
+        attempt=attempt_of(ctx.claim_id, ctx.claim),
         corrected_claim=corrected,
         cause_event_id=cause,
     )
@@ -443,7 +451,7 @@ def plan_for_denial(
         )
 
     corrected: ValidClaim | None = None
-    attempt = attempt_of(ctx.claim_id)
+    attempt = attempt_of(ctx.claim_id, ctx.claim)
     root = rule.root_cause or rule.label
     if corrects is None:
         corrects = not part

@@ -266,14 +266,30 @@ def test_a_medicare_reopening_is_never_worded_as_a_corrected_claim(scrubber: Scr
 
 def test_the_resubmission_limit_allows_that_many_corrected_claims_then_stops(scrubber: Scrubber) -> None:
     """CLAIMFLOW_MAX_RESUBMISSIONS=3: R1, R2 and R3 may be sent; a denial of R3 goes to a person."""
-    third = commercial_claim("93000", mods={1: ["26"]}).model_copy(update={"claim_id": "CLM-0001-R2"})
+    third = corrected_claim("CLM-0001-R2", replaces="CLM-0001-R1")
     task = plan_for_denial(deny(("CO", "4", "45.00")), ctx(scrubber, third, claim_id="CLM-0001-R2"))
     assert task is not None and task.corrected_claim is not None
     assert task.corrected_claim.claim_id == "CLM-0001-R3"
-    fourth = commercial_claim("93000", mods={1: ["26"]}).model_copy(update={"claim_id": "CLM-0001-R3"})
+    fourth = corrected_claim("CLM-0001-R3", replaces="CLM-0001-R2")
     task = plan_for_denial(deny(("CO", "4", "45.00")), ctx(scrubber, fourth, claim_id="CLM-0001-R3"))
     assert task is not None and task.corrected_claim is None and task.attempt == 4
     assert "Resubmission limit (3) reached" in task.instructions
+
+
+def corrected_claim(claim_id: str, replaces: str):
+    return commercial_claim("93000", mods={1: ["26"]}).model_copy(
+        update={"claim_id": claim_id, "frequency_code": "7", "replaces_claim_id": replaces}
+    )
+
+
+def test_an_original_claim_is_the_first_attempt_whatever_its_id(scrubber: Scrubber) -> None:
+    """A practice's own claim id may end like claimflow's corrected ones (INV-2026-R3): an original
+    claim (frequency 1, replacing nothing) is the first attempt, and its corrected claim is named
+    after its whole id — never after another claim's (INV-2026-R2 may be a real one)."""
+    original = commercial_claim("93000", mods={1: ["26"]}).model_copy(update={"claim_id": "INV-2026-R3"})
+    task = plan_for_denial(deny(("CO", "4", "45.00")), ctx(scrubber, original, claim_id="INV-2026-R3"))
+    assert task is not None and task.attempt == 1 and task.corrected_claim is not None
+    assert task.corrected_claim.claim_id == "INV-2026-R3-R1"
 
 
 def test_ma130_turns_the_task_into_a_new_claim(scrubber: Scrubber) -> None:
