@@ -28,6 +28,7 @@ from streams.lifecycle.events import remitted_charge
 from streams.lifecycle.first_pass import ADJUDICATED_STATES
 from streams.lifecycle.machine import Change, Outcome, decision_in_force
 from streams.lifecycle.tracker import Answer, ClaimEntry, Tracked, Tracker
+from streams.runtime.metrics import carc_label
 from streams.trends import category_key
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def count_answer(metrics: Metrics, reasons: ReasonMap, payer: str, ev: Answer) -
             metrics.denials.labels(
                 payer=payer,
                 group=c.adjustment.group_code,
-                carc=metrics.carc(c.adjustment.reason_code),
+                carc=carc_label(c.adjustment.reason_code),
                 category=c.rule.category,
             ).inc()
             if c.adjustment.amount > 0:

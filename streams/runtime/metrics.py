@@ -20,6 +20,14 @@ from streams.x12.ack_received import SET_OUTCOMES
 #: a claim adjustment reason code's shape (X12 code list 139)
 _CARC = re.compile(r"^(?:[0-9]{1,3}|[A-Z][0-9]{1,2})$")
 
+
+def carc_label(reason_code: str) -> str:
+    """The ``carc`` label of a claim adjustment reason code: the code when it has a CARC's shape
+    (1-3 digits, or a letter and 1-2 digits: 50, B15), ``other`` for anything else (a free-text
+    field on the way in is no label: every distinct value is a series)."""
+    return reason_code if _CARC.match(reason_code) else "other"
+
+
 #: Lifecycle latencies span seconds (tests, simulator) to months (real payers).
 LATENCY_BUCKETS = (
     1,
@@ -341,13 +349,6 @@ class Metrics:
         if not payer_id:
             return "unknown"
         return payer_id if payer_id in self.known_payers else "other"
-
-    @staticmethod
-    def carc(reason_code: str) -> str:
-        """The ``carc`` label of a claim adjustment reason code: the code when it has a CARC's
-        shape (1-3 digits, or a letter and 1-2 digits: 50, B15), ``other`` for anything else (a
-        free-text field on the way in is no label: every distinct value is a series)."""
-        return reason_code if _CARC.match(reason_code) else "other"
 
     def initialise(
         self, payers: list[tuple[str, str]], topics: list[str], denial_categories: Sequence[str]

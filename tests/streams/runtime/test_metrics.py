@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
-from streams.runtime.metrics import Metrics
+from streams.runtime.metrics import Metrics, carc_label
 
 
 def test_only_a_profiled_payer_id_becomes_a_payer_label() -> None:
@@ -20,5 +20,5 @@ def test_only_a_profiled_payer_id_becomes_a_payer_label() -> None:
 def test_a_reason_code_becomes_a_carc_label_only_in_a_carcs_shape() -> None:
     """CARCs are 1-3 digits or a letter and 1-2 digits (50, 97, B15, P12): anything else on the
     way in (a name, a member id in the wrong field) is ``other``, never a series of its own."""
-    assert [Metrics.carc(c) for c in ("50", "4", "236", "B15", "P12")] == ["50", "4", "236", "B15", "P12"]
-    assert {Metrics.carc(c) for c in ("CNRY7", "DOE JOHN", "1EG4TE5MK73", "")} == {"other"}
+    assert [carc_label(c) for c in ("50", "4", "236", "B15", "P12")] == ["50", "4", "236", "B15", "P12"]
+    assert {carc_label(c) for c in ("CNRY7", "DOE JOHN", "1EG4TE5MK73", "")} == {"other"}
