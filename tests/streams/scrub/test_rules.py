@@ -8,7 +8,7 @@ the office (POS 11), scrubbed three weeks after its date of service, with its en
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -1568,3 +1568,35 @@ def test_a_dependents_postal_code_is_5_or_9_digits(scrubber: Scrubber, postal_co
         },
     )
     assert ("PATIENT_ADDRESS_MISSING" in fired(result)) is held
+
+
+@pytest.mark.parametrize(
+    ("code", "held_on", "clean_on"),
+    [
+        # new in FY2026 (2025-10-01): not yet a code for a service the day before
+        ("E11.A", date(2025, 9, 30), date(2025, 10, 1)),
+        # split in FY2024 (I47.20/21/29) and FY2023 (E87.20-29): billable before, a header after
+        ("I47.2", date(2023, 10, 1), date(2023, 9, 30)),
+        ("E87.2", date(2022, 10, 1), date(2022, 9, 30)),
+    ],
+)
+def test_a_diagnosis_is_judged_by_the_icd10cm_release_in_force_on_the_date_of_service(
+    scrubber: Scrubber, code: str, held_on: date, clean_on: date
+) -> None:
+    """Reference §2 and CARC 146 ("diagnosis invalid for the date of service"): a claim dated
+    before a code existed is held; one dated before the code was split into its children is not."""
+
+    def scrub_on(day: date) -> set[str]:
+        result = scrub_case(
+            scrubber,
+            claim={
+                "diagnoses": ["R07.9", code],
+                "lines": [line(1, "93000", service_date=day, pointers=[1, 2])],
+            },
+            encounter={"diagnoses": ["R07.9", code]},
+            as_of=day + timedelta(days=30),
+        )
+        return {e.rule_id for e in result.edits if e.rule_id.startswith("CODE_ICD")}
+
+    assert scrub_on(held_on) & {"CODE_ICD_INVALID", "CODE_ICD_NOT_BILLABLE"}
+    assert not scrub_on(clean_on)
