@@ -172,7 +172,13 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         if "25" not in mods and pack.is_em(code):
             em_without_25 = True
         pointers = line.diagnosis_pointers
-        if line.charge <= 0 or line.units < 1 or not pointers or day > as_of:
+        if (
+            line.charge <= 0
+            or line.units < 1
+            or not pointers
+            or day > as_of
+            or (line.service_end_date is not None and line.service_end_date > as_of)
+        ):
             add(line_fields)
         for p in pointers:
             if not 1 <= p <= dx_count:

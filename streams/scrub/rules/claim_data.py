@@ -91,7 +91,11 @@ def line_fields(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                     n,
                     {"line": n, "pointer": pointer, "dx_count": dx_count},
                 )
-        if line.service_date > ctx.as_of:
+        # a range (a service end date, DTP*472 RD8) ends when the service did: after today, the
+        # service is not over and cannot be billed yet
+        if line.service_date > ctx.as_of or (
+            line.service_end_date is not None and line.service_end_date > ctx.as_of
+        ):
             yield Finding("CLAIM_FUTURE_SERVICE_DATE", n, {"line": n})
 
 

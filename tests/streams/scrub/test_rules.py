@@ -1600,3 +1600,16 @@ def test_a_diagnosis_is_judged_by_the_icd10cm_release_in_force_on_the_date_of_se
 
     assert scrub_on(held_on) & {"CODE_ICD_INVALID", "CODE_ICD_NOT_BILLABLE"}
     assert not scrub_on(clean_on)
+
+
+def test_a_service_range_that_ends_after_today_is_not_billable_yet(scrubber: Scrubber) -> None:
+    """A line billed as a range (DTP*472 RD8) is a service over only on its last day: one that
+    ends after the day it is scrubbed on is held like a service in the future."""
+    as_of = date(2026, 3, 1)
+    ranged = line(1, "93000", service_date=date(2026, 2, 27))
+    ranged["service_end_date"] = "2026-03-02"
+    result = scrub_case(scrubber, claim={"lines": [ranged]}, as_of=as_of)
+    assert "CLAIM_FUTURE_SERVICE_DATE" in {e.rule_id for e in result.edits if e.severity == "error"}
+    ranged["service_end_date"] = "2026-02-28"
+    result = scrub_case(scrubber, claim={"lines": [ranged]}, as_of=as_of)
+    assert "CLAIM_FUTURE_SERVICE_DATE" not in {e.rule_id for e in result.edits}
