@@ -40,10 +40,20 @@ def _broker(args: argparse.Namespace) -> int:
 
 
 def _topics_create(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from streams.errors import ConfigError
     from streams.runtime.topic_admin import create_topics
 
     settings = load_settings()
-    for name, state in create_topics(settings).items():
+    try:
+        created = create_topics(settings)
+    except KafkaError as exc:  # NoBrokersAvailable and friends, after the client's own retries
+        raise ConfigError(
+            f"cannot reach the broker at KAFKA_BOOTSTRAP_SERVERS={settings.kafka_bootstrap_servers} "
+            f"({type(exc).__name__}): check the address (host:port, no scheme) and that Kafka is up"
+        ) from None
+    for name, state in created.items():
         print(f"{state:8} {name}")
     return 0
 

@@ -20,6 +20,7 @@ does not know is patient responsibility.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -93,6 +94,17 @@ class CarcRule(_Strict):
     medicare_instructions: str = ""
     patient_instructions: str = ""
 
+    @field_validator("correction")
+    @classmethod
+    def _known_correction(cls, v: str | None) -> str | None:
+        from streams.denials.corrections import CORRECTIONS  # (corrections reads no reason map)
+
+        if v is not None and v not in CORRECTIONS:
+            raise ValueError(
+                f"{v!r} is not a correction claimflow makes (one of: {', '.join(sorted(CORRECTIONS))})"
+            )
+        return v
+
     @field_validator("action", "medicare_action")
     @classmethod
     def _provider_side(cls, v: TaskAction | None) -> TaskAction | None:
@@ -135,10 +147,35 @@ class RemarkRule(_Strict):
         return self
 
 
+#: the shapes of a claim adjustment reason code (X12 code list 139: 50, B15) and of a remittance
+#: advice remark code (code list 411: N362, MA130, M76)
+_CARC_KEY = re.compile(r"^(?:[0-9]{1,3}|[A-Z][0-9]{1,2})$")
+_RARC_KEY = re.compile(r"^[A-Z]{1,2}[0-9]{1,4}$")
+
+
 class ReasonMapFile(_Strict):
     version: str
     carcs: dict[str, CarcRule]
     remarks: dict[str, RemarkRule] = Field(default_factory=dict)
+
+    @field_validator("carcs")
+    @classmethod
+    def _carc_keys(cls, v: dict[str, CarcRule]) -> dict[str, CarcRule]:
+        wrong = [key for key in v if not _CARC_KEY.match(key)]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(wrong)}: not a reason code (1-3 digits, or a letter and 1-2 digits: 45, "
+                "B15; the group code, CO/PR/OA/PI, is not part of it)"
+            )
+        return v
+
+    @field_validator("remarks")
+    @classmethod
+    def _rarc_keys(cls, v: dict[str, RemarkRule]) -> dict[str, RemarkRule]:
+        wrong = [key for key in v if not _RARC_KEY.match(key)]
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)}: not a remark code (N362, MA130, M76: no dash or space)")
+        return v
 
 
 #: a denial no mapped reason explains (a CARC the map lacks, or CLP02 4 without one): the claim was

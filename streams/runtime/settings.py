@@ -7,11 +7,12 @@ Every setting is an environment variable; the names are part of the deployment c
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from streams.errors import ConfigError
@@ -26,11 +27,25 @@ Stage = Literal["scrub", "lifecycle", "trends"]
 STAGES: tuple[Stage, ...] = ("scrub", "lifecycle", "trends")
 
 
+#: a Kafka bootstrap address: host:port, or [IPv6]:port
+_HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::[0-9]{1,5})?$")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
     # --- Kafka connection -------------------------------------------------------------------
     kafka_bootstrap_servers: str = Field(default="", alias="KAFKA_BOOTSTRAP_SERVERS")
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _host_ports(cls, v: str) -> str:
+        """host[:port][,host[:port]]: a URL (``http://kafka:9092``) is no Kafka address."""
+        for entry in (e.strip() for e in v.split(",") if e.strip()):
+            if "://" in entry or "/" in entry or not _HOST_PORT.match(entry):
+                raise ValueError(f"{entry!r} is not host[:port] (a Kafka address has no scheme or path)")
+        return v
+
     kafka_security_protocol: SecurityProtocol = Field(default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
     kafka_sasl_mechanism: SaslMechanism | None = Field(default=None, alias="KAFKA_SASL_MECHANISM")
     kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")

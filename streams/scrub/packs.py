@@ -11,6 +11,7 @@ error naming both files. The CMS tables (``streams.scrub.cms``) are part of the 
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,6 +86,19 @@ class RuleDef(_Strict):
         "the Medicare-only HCPCS codes are Medicare's; default: fix)",
     )
     enabled: bool = True
+
+    @field_validator("message", "fix", "source", "fix_outside_medicare")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        """A template filled like ``str.format``: a broken one is refused at load, not at the first
+        claim the rule fires on."""
+        try:
+            for _, field_name, _, _ in string.Formatter().parse(v):
+                if field_name is not None and not field_name.isidentifier():
+                    raise ValueError(f"{{{field_name}}} is not a parameter name")
+        except ValueError as exc:
+            raise ValueError(f"not a template: {exc} (write {{{{ and }}}} for a brace)") from None
+        return v
 
 
 class NecessityPolicy(_Strict):

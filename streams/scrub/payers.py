@@ -211,6 +211,11 @@ def load_payers(directory: Path) -> PayerDirectory:
         raw = read_yaml(defaults_path) or {}
         if not isinstance(raw, dict):
             raise DataFileError(f"{defaults_path}: expected a mapping of plan_type -> defaults")
+        wrong = [str(k) for k, v in raw.items() if v is not None and not isinstance(v, dict)]
+        if wrong:
+            raise DataFileError(
+                f"{defaults_path}: {', '.join(wrong)}: expected a mapping of setting -> value"
+            )
         defaults = {str(k): dict(v or {}) for k, v in raw.items()}
         for plan_type, values in defaults.items():
             try:

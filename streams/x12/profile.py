@@ -7,8 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from schemas.codes import x12_unsafe
+from streams.datafiles import read_yaml, validation_message
+from streams.errors import DataFileError
 
 
 class X12Profile(BaseModel):
@@ -32,16 +35,40 @@ class X12Profile(BaseModel):
         default_factory=dict, description="NPI → 'LAST, FIRST' for rendering/referring providers"
     )
 
+    @field_validator(
+        "sender_id", "receiver_id", "submitter_name", "submitter_id", "contact_name", "receiver_name",
+        "billing_provider_name", "billing_address", "billing_city",
+    )  # fmt: skip
+    @classmethod
+    def _writable(cls, value: str) -> str:
+        """Every value goes into an 837P, which has no escape: a delimiter (* : ~ ^) or a
+        character outside X12's set would break the file."""
+        if not value.strip() or x12_unsafe(value) or not value.isascii():
+            raise ValueError(
+                "must be X12 text (letters, digits, spaces and . , - ' & / and the like; no * : ~ ^)"
+            )
+        return value
+
+    @field_validator("provider_names")
+    @classmethod
+    def _names_writable(cls, value: dict[str, str]) -> dict[str, str]:
+        for npi, name in value.items():
+            if x12_unsafe(name) or not name.isascii():
+                raise ValueError(f"the name for {npi} must be X12 text (no * : ~ ^)")
+        return value
+
     def provider_name(self, npi: str) -> tuple[str, str]:
         last, _, first = self.provider_names.get(npi, "PROVIDER, ").partition(",")
         return last.strip() or "PROVIDER", first.strip()
 
 
 def load_profile(path: Path | None) -> X12Profile:
+    """The profile of ``path`` (the synthetic defaults without one); ``DataFileError`` naming the
+    file and the field when it cannot be read or is not a profile."""
     if path is None:
         return X12Profile()
+    data = read_yaml(path) or {}
     try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ValueError(f"{path}: cannot read the X12 profile: {exc}") from exc
-    return X12Profile.model_validate(data)
+        return X12Profile.model_validate(data)
+    except ValidationError as exc:
+        raise DataFileError(validation_message(path, exc, "X12 profile")) from None

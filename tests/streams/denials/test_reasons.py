@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -122,3 +123,35 @@ def test_the_denial_categories_are_those_a_denial_can_be_counted_under() -> None
     categories = load_reason_map().denial_categories
     assert {"medical_necessity", "bundling", "modifier", "unclassified"} <= set(categories)
     assert not {"patient_share", "contractual", "patient_responsibility"} & set(categories)
+
+
+@pytest.mark.parametrize(
+    ("row", "named"),
+    [
+        # a misspelled correction: refused at load, not at the first CO-4
+        ("carcs:\n  '4': {category: modifier, label: x, recoverable: true, action: replacement_claim,"
+         " correction: code_for_component_modifer}\n", r"carcs\.4\.correction.*not a correction"),
+        # the group code written into the key: CO-45 would never match CARC 45
+        ("carcs:\n  'CO-45': {category: contractual, label: x, recoverable: false, action: write_off}\n",
+         r"carcs.*CO-45: not a reason code"),
+        ("carcs: {}\nremarks:\n  'N-362': {provider_liable: true}\n", r"remarks.*N-362: not a remark code"),
+        # a row given twice: the second would silently replace the first
+        ("carcs:\n  '4': {category: a, label: x, recoverable: true, action: write_off}\n"
+         "  '4': {category: b, label: y, recoverable: true, action: write_off}\n", r"'4' on line 4 is already given on line 3"),
+    ],
+)  # fmt: skip
+def test_a_reason_map_mistake_is_refused_at_load_naming_the_file_and_field(
+    tmp_path: Path, row: str, named: str
+) -> None:
+    path = tmp_path / "carc.yaml"
+    path.write_text("version: x\n" + row)
+    with pytest.raises(DataFileError, match=r"carc\.yaml") as info:
+        load_reason_map(path)
+    assert re.search(named, str(info.value), re.S), str(info.value)
+
+
+def test_a_data_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "carc.yaml"
+    path.write_bytes("version: x\n# r\xe9sum\xe9\ncarcs: {}\n".encode("latin-1"))
+    with pytest.raises(DataFileError, match=r"carc\.yaml: not UTF-8 text"):
+        load_reason_map(path)

@@ -127,3 +127,10 @@ def test_every_documented_variable_is_known() -> None:
         "CLAIMFLOW_EVENT_LOOP",
     ):
         assert documented in names
+
+
+@pytest.mark.parametrize("value", ["http://kafka:9092", "kafka:9092/", "kafka:9092,https://b:9092"])
+def test_a_bootstrap_address_with_a_scheme_is_refused_naming_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError, match=r"KAFKA_BOOTSTRAP_SERVERS.*no scheme or path"):
+        load_settings({"KAFKA_BOOTSTRAP_SERVERS": value})
+    assert load_settings({"KAFKA_BOOTSTRAP_SERVERS": "kafka-0:9092,kafka-1,[::1]:9093"})

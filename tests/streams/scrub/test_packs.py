@@ -176,3 +176,36 @@ def test_pack_folder_names_fit_kubernetes_names() -> None:
     for folder in pack_dirs(bundled_packs_dir()):
         name = f"claimflow-rules-{folder.name}"
         assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", name) and len(name) <= 63, name
+
+
+def test_a_broken_message_template_is_refused_at_load_not_at_the_first_claim(packs_copy: Path) -> None:
+    path = packs_copy / "core" / "pack.yaml"
+    text = path.read_text()
+    start = text.index("  CLAIM_UNITS_INVALID:\n")
+    at = text.index('message: "', start) + len('message: "')
+    path.write_text(text[:at] + "Service line {position has no valid units; " + text[at:])
+    with pytest.raises(
+        DataFileError, match=r"core/pack\.yaml: invalid\n.*rules\.CLAIM_UNITS_INVALID\.message"
+    ):
+        load_packs(packs_copy)
+
+
+def test_a_rule_given_twice_in_one_pack_is_refused_naming_both_lines(packs_copy: Path) -> None:
+    """YAML keeps the last of two equal keys: a second DUP_CLAIM block with a warning further down
+    would have quietly let duplicates through."""
+    path = packs_copy / "core" / "pack.yaml"
+    text = path.read_text()
+    extra = '  DUP_CLAIM:\n    category: duplicate\n    severity: warning\n    message: "x"\n    fix: "y"\n    source: "z"\n'
+    path.write_text(text + extra)
+    with pytest.raises(
+        DataFileError, match=r"core/pack\.yaml: not valid YAML: key 'DUP_CLAIM' on line \d+ is already given"
+    ):
+        load_packs(packs_copy)
+
+
+def test_plan_defaults_that_are_not_a_mapping_are_named(tmp_path: Path) -> None:
+    target = tmp_path / "payers"
+    shutil.copytree(bundled_payers_dir(), target)
+    (target / "_plan_defaults.yaml").write_text("medicaid:\n  - timely_filing_days: 365\n")
+    with pytest.raises(DataFileError, match=r"_plan_defaults\.yaml: medicaid: expected a mapping"):
+        load_payers(target)

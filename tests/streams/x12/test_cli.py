@@ -12,8 +12,9 @@ import pytest
 import streams.cli.x12 as cli_x12
 import streams.x12.ingest as ingest_module
 from streams.cli.main import main
-from streams.errors import ExitCode
+from streams.errors import DataFileError, ExitCode
 from streams.x12.ingest import ingest_text
+from streams.x12.profile import load_profile
 from tests.streams.x12.samples import DATA, SECRET, variety
 from tests.streams.x12.test_acks import parse_999
 
@@ -186,3 +187,21 @@ def test_checking_sets_in_parallel_processes_changes_nothing(
     assert [r.payload for r in two.events] == [r.payload for r in one.events]
     assert [r.reason for r in two.refused] == [r.reason for r in one.refused]
     assert two.acks("999") == one.acks("999") and two.acks("TA1") == one.acks("TA1")
+
+
+@pytest.mark.parametrize(
+    ("profile", "named"),
+    [
+        ("submiter_name: ACME BILLING\n", "submiter_name"),  # a typo
+        ("submitter_name: ACME*BILLING\n", "submitter_name"),  # a delimiter would break every 837P
+        ("billing_zip: 62701-0001\n", "billing_zip"),
+        ("usage: X\n", "usage"),
+    ],
+)
+def test_an_x12_profile_mistake_is_refused_naming_the_file_and_field(
+    tmp_path: Path, profile: str, named: str
+) -> None:
+    path = tmp_path / "profile.yaml"
+    path.write_text(profile)
+    with pytest.raises(DataFileError, match=rf"profile\.yaml: invalid \(X12 profile\)\n\s+{named}"):
+        load_profile(path)
