@@ -6,6 +6,8 @@ Every setting is an environment variable; the names are part of the deployment c
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import re
 import socket
@@ -26,6 +28,10 @@ SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 Stage = Literal["scrub", "lifecycle", "trends"]
 STAGES: tuple[Stage, ...] = ("scrub", "lifecycle", "trends")
 
+
+log = logging.getLogger("claimflow")
+#: CLAIMFLOW_* variables read outside the settings (the demo's and the stress tests' own)
+NOT_SETTINGS = frozenset({"CLAIMFLOW_KEEP_DEMO_DIR", "CLAIMFLOW_STRESS_WARMUP"})
 
 #: a Kafka bootstrap address: host:port, or [IPv6]:port
 _HOST_PORT = re.compile(r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::[0-9]{1,5})?$")
@@ -285,6 +291,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     for listed in ("CLAIMFLOW_FAULT_FAIL_TOPICS", "CLAIMFLOW_STAGES"):
         if listed in values:
             values[listed] = frozenset(t.strip() for t in str(values[listed]).split(",") if t.strip())
+    if "CLAIMFLOW_STAGES" in values and not values["CLAIMFLOW_STAGES"]:
+        raise ConfigError(
+            "invalid claimflow configuration:\n  CLAIMFLOW_STAGES: names no stage (scrub, lifecycle, trends)"
+        )
+    for name in sorted(k for k in source if k.startswith("CLAIMFLOW_") and k not in known | NOT_SETTINGS):
+        # a typo is otherwise a default silently taken (CLAIMFLOW_PARTITION=8 runs with 4)
+        close = difflib.get_close_matches(name, sorted(known), n=1)
+        log.warning("%s is not a claimflow setting%s", name, f" (did you mean {close[0]}?)" if close else "")
     try:
         return Settings.model_validate(values)
     except ValidationError as exc:

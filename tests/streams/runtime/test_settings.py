@@ -134,3 +134,18 @@ def test_a_bootstrap_address_with_a_scheme_is_refused_naming_the_variable(value:
     with pytest.raises(ConfigError, match=r"KAFKA_BOOTSTRAP_SERVERS.*no scheme or path"):
         load_settings({"KAFKA_BOOTSTRAP_SERVERS": value})
     assert load_settings({"KAFKA_BOOTSTRAP_SERVERS": "kafka-0:9092,kafka-1,[::1]:9093"})
+
+
+def test_a_misspelled_setting_is_named_with_the_one_meant(caplog: pytest.LogCaptureFixture) -> None:
+    """CLAIMFLOW_PARTITION=8 would otherwise run with the default 4 partitions without a word."""
+    with caplog.at_level("WARNING", logger="claimflow"):
+        settings = load_settings({"CLAIMFLOW_PARTITION": "8"})
+    assert settings.partitions == 4
+    assert (
+        "CLAIMFLOW_PARTITION is not a claimflow setting (did you mean CLAIMFLOW_PARTITIONS?)" in caplog.text
+    )
+
+
+def test_a_stage_list_naming_no_stage_is_refused() -> None:
+    with pytest.raises(ConfigError, match="CLAIMFLOW_STAGES: names no stage"):
+        load_settings({"CLAIMFLOW_STAGES": " , "})
