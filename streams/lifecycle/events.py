@@ -102,7 +102,9 @@ def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
         target=remittance_state(ev, reasons, classified),
         code=remittance_code(ev.claim_status_code, ev.remark_codes),
         payer_claim_number=ev.payer_claim_number,
-        amount=ev.paid_amount or Decimal("0"),
+        # a reversal takes back what was paid: its CLP04 is the payment negated (X221A1), and one
+        # a payer sends unsigned takes back the same — never pays it a second time
+        amount=-abs(ev.paid_amount) if ev.claim_status_code == "22" else (ev.paid_amount or Decimal("0")),
         co_denial=co_denial(ev, reasons, classified),
         processed_as=PROCESSED_AS.get(ev.claim_status_code),
     )

@@ -723,3 +723,12 @@ def test_a_277ca_whose_codes_are_free_text_never_repeats_them_in_the_task(tracke
     )
     [whole] = run(tracker, ready(claim), rejected)[-1].tasks
     assert "19310801" not in whole.root_cause + whole.instructions and whole.reason_codes == ["A3:?:DOE"]
+
+
+def test_a_reversal_sent_unsigned_takes_the_payment_back_never_pays_it_twice(tracker: Tracker) -> None:
+    """X221A1: a reversal (CLP02 22) negates the original amounts. A payer that sends CLP04 +80
+    still takes the 80 back: the claim is in adjudication again with nothing paid, not 160."""
+    paid = remit(("CO", "45", "20.00"), paid="80.00", clp02="1", minutes=600)
+    unsigned = remit(paid="80.00", clp02="22", minutes=6000)
+    *_, after = run(tracker, ready(), status("A2", 5), paid, unsigned)
+    assert after.entry.record.state == "pending" and after.entry.record.paid_amount == Decimal("0")
