@@ -746,7 +746,17 @@ def _int(value: str) -> int | None:
 
 
 class _SetState:
-    __slots__ = ("by_position", "hl_count", "hl_stack", "lx_count", "previous", "result", "seg_count", "skip")
+    __slots__ = (
+        "by_position",
+        "claim_without_status",
+        "hl_count",
+        "hl_stack",
+        "lx_count",
+        "previous",
+        "result",
+        "seg_count",
+        "skip",
+    )
 
     def __init__(self, result: SetResult):
         self.result = result
@@ -757,6 +767,7 @@ class _SetState:
         self.by_position: dict[tuple[int, str], SegmentFinding] = {}
         self.previous: tuple[str, int, str] = ("ST", 1, "ST_LOOP")
         self.skip = False  # a set claimflow does not read: its segments are not checked
+        self.claim_without_status = False  # 277CA: a claim's TRN read, no STC of it yet
 
     def finding(self, seg_id: str, position: int, loop: str) -> SegmentFinding:
         key = (position, seg_id)
@@ -1046,9 +1057,25 @@ class _Run:
                     finding.elements.append(
                         ElementFinding(el.position, el.component, el.data_ele, code, message)
                     )
+        if guide.st01 == "277":
+            self._claim_status_required(state, sid, seg_count, loop)
         state.previous = (sid, seg_count, loop)
         if sid == "SE":
             self.close_set(index, False)
+
+    @staticmethod
+    def _claim_status_required(state: _SetState, sid: str, seg_count: int, loop: str) -> None:
+        """277CA 2200D: each claim (its TRN) carries at least one STC. The walk, as pyx12's, checks a
+        loop's required segments when the loop ends, not when a new iteration of it starts: a TRN
+        right after a TRN left the first claim without a status and the set passed clean."""
+        if loop == "2200D" and sid == "TRN":
+            if state.claim_without_status:
+                state.finding("STC", seg_count, "2200D").codes.append(
+                    ("3", "required segment STC (Claim Level Status Information) is missing")
+                )
+            state.claim_without_status = True
+        elif (loop == "2200D" and sid == "STC") or sid in ("HL", "SE"):
+            state.claim_without_status = False  # (before an HL or the SE, the walk says it)
 
     @staticmethod
     def _apply_walk(state: _SetState, errors: list[WalkError]) -> None:

@@ -478,3 +478,21 @@ def test_a_bad_value_claimflow_reads_still_rejects_the_remittance() -> None:
     body = [*header, *claim_loop("TOL-2", "4", "0", cas="CAS*CO*50*100")]
     result = ingest_text(interchange([("HP", "005010X221A1", "908", [body])], "000000908"), SECRET)
     assert result.verdict == "rejected" and any("BPR16" in p for p in result.problems)
+
+
+def test_a_claim_without_its_status_before_the_next_claims_trace_rejects_the_277ca() -> None:
+    """X214 2200D: STC is required for each claim. A claim's TRN right after another's (no STC
+    between) used to pass clean — that claim silently got no status, and the 999 said accepted."""
+    claims = [
+        "HL*4*3*PT",
+        "NM1*QC*1*SAMPLE*ALEX****MI*XJK000000001",
+        "TRN*2*NOSTC-1",
+        "TRN*2*NOSTC-2",
+        "STC*A2:20*20261120*WQ*100",
+    ]
+    result = ingest_text(
+        interchange([("HN", "005010X214", "909", [[*ANSWER_TOP[:16], *claims]])], "000000909"), SECRET
+    )
+    assert result.verdict == "rejected" and result.events == []
+    assert any("required segment STC" in p for p in result.problems)
+    assert "IK3*STC*" in result.acks("999") and "IK5*R" in result.acks("999")
