@@ -28,6 +28,7 @@ from typing import Any
 from schemas import Adjustment, Denial
 from schemas.topics import Topic
 from streams.denials import ReasonMap
+from streams.denials.reasons import PREDETERMINATION
 from streams.lifecycle.events import from_denial
 from streams.lifecycle.first_pass import Answer, FirstPass, first_pass, is_original
 from streams.lifecycle.machine import OWN_STEPS, STATUS_CATEGORY_STATE
@@ -50,6 +51,7 @@ class Report:
     daily: list[dict[str, Any]] = field(default_factory=list)
     denials_by_reason: list[dict[str, Any]] = field(default_factory=list)
     denials_by_payer: list[dict[str, Any]] = field(default_factory=list)
+    denials_by_category: list[dict[str, Any]] = field(default_factory=list)
     top_edits: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     trends: list[dict[str, Any]] = field(default_factory=list)
@@ -194,6 +196,17 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     payer_count: Counter[str] = Counter()
     payer_amount: dict[str, Decimal] = defaultdict(Decimal)
     at_risk = Decimal("0")
+    # denial rates (reference §6: by count and by dollars, by reason category and by payer): the
+    # decisions of the period and their charges, overall, per payer and per reason category
+    payer_decided: Counter[str] = Counter()  # payer -> decisions
+    charged: dict[str, Decimal] = defaultdict(Decimal)  # payer -> charges decided
+    denied_decisions: Counter[str] = Counter()  # payer -> decisions denying something
+    category_decisions: Counter[str] = Counter()  # category -> decisions denying for it
+    category_amount: dict[str, Decimal] = defaultdict(Decimal)
+    #: each claim's payer's decision: (order of processing, payer claim number, forwarded), to tell
+    #: another payer's remittance (a crossover: CLP02 2 after a 1, or anything under another payer
+    #: claim number after a 19-21) from the claim's own payer's, as the tracker does
+    claims_payer_decision: dict[str, tuple[int, str | None, bool]] = {}
     payments: list[tuple[datetime, str, Decimal, str]] = []  # (when, claim, amount, answer's event id)
     seen_answers: set[str] = set()
     seen_decisions: set[tuple[Any, ...]] = set()
@@ -214,24 +227,45 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         if decision in seen_decisions:
             continue
         seen_decisions.add(decision)
+        payer = payer_of.get(a["claim_id"], "unknown")
         if a["event_type"] == "claim_status":
             if a["category_code"].startswith("F") and a.get("amount"):
                 payments.append((event_time(a), a["claim_id"], Decimal(str(a["amount"])), a["event_id"]))
+                if a.get("source") == "835" and a["category_code"] == "F1" and in_period(event_day(a)):
+                    payer_decided[payer] += 1  # an 835 paid in full: a decision, nothing denied
+                    charged[payer] += Decimal(str(a["amount"]))
             continue
+        code = str(a.get("claim_status_code"))
+        if code in (PREDETERMINATION, REVERSAL):
+            continue  # an estimate before the service, or a decision taken back: no decision
+        if _other_payers(a, claims_payer_decision):
+            continue  # another payer's remittance: neither counted under the claim's payer nor paid
         if Decimal(str(a.get("paid_amount", "0"))) > 0:
             payments.append((event_time(a), a["claim_id"], Decimal(str(a["paid_amount"])), a["event_id"]))
         if not in_period(event_day(a)):
             continue
-        for cl in reasons.classify([Adjustment.model_validate(x) for x in a.get("adjustments", [])]):
+        adjustments = [Adjustment.model_validate(x) for x in a.get("adjustments", [])]
+        payer_decided[payer] += 1
+        charged[payer] += (
+            Decimal(str(a["charge_amount"]))
+            if a.get("charge_amount") is not None
+            else Decimal(str(a.get("paid_amount", "0"))) + sum((x.amount for x in adjustments), Decimal("0"))
+        )
+        categories: set[str] = set()
+        for cl in reasons.classify(adjustments):
             if not cl.is_denial:
                 continue
             key = f"{cl.adjustment.group_code}-{cl.adjustment.reason_code}"
             reason_count[key] += 1
             reason_amount[key] += cl.adjustment.amount
             reason_label[key] = cl.rule.label
-            payer = payer_of.get(a["claim_id"], "unknown")
             payer_count[payer] += 1
             payer_amount[payer] += cl.adjustment.amount
+            categories.add(cl.rule.category)
+            category_amount[cl.rule.category] += cl.adjustment.amount
+        if categories:
+            denied_decisions[payer] += 1
+            category_decisions.update(categories)
     total = sum(reason_count.values())
     running = 0
     for key, n in reason_count.most_common():
@@ -246,7 +280,27 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             }
         )
     report.denials_by_payer = [
-        {"payer": p, "count": n, "amount": float(payer_amount[p])} for p, n in payer_count.most_common()
+        {
+            "payer": p,
+            "count": n,
+            "amount": float(payer_amount[p]),
+            "claims_decided": payer_decided[p],
+            "claims_denied": denied_decisions[p],
+            "denial_rate": _ratio(denied_decisions[p], payer_decided[p]),
+            "denial_rate_dollars": _money_ratio(payer_amount[p], charged[p]),
+        }
+        for p, n in payer_count.most_common()
+    ]
+    all_decided, all_charged = sum(payer_decided.values()), sum(charged.values(), Decimal("0"))
+    report.denials_by_category = [
+        {
+            "category": c,
+            "claims_denied": n,
+            "amount": float(category_amount[c]),
+            "denial_rate": _ratio(n, all_decided),
+            "denial_rate_dollars": _money_ratio(category_amount[c], all_charged),
+        }
+        for c, n in category_decisions.most_common()
     ]
 
     # tasks: by action and outcome
@@ -299,7 +353,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             "severity": edit_info[rule]["severity"],
             "count": n,
             "message": masked(edit_info[rule]["message"]),
-            "fix": edit_info[rule]["fix"],
+            "fix": masked(edit_info[rule]["fix"]),
         }
         for rule, n in edit_counts.most_common(15)
     ]
@@ -341,6 +395,10 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         "first_pass_source": Topic.CLAIM_STATES.value if states else "answers",
         "claims_by_state": dict(Counter(str(s.get("state")) for s in states.values()).most_common()),
         "denials": total,
+        "claims_decided": all_decided,
+        "claims_denied": sum(denied_decisions.values()),
+        "denial_rate": _ratio(sum(denied_decisions.values()), all_decided),
+        "denial_rate_dollars": _money_ratio(sum(reason_amount.values(), Decimal("0")), all_charged),
         "money_at_risk": float(at_risk),
         "money_recovered": float(recovered_total),
         "tasks": len(seen_tasks),
@@ -366,6 +424,31 @@ def _updated(record: dict[str, Any]) -> tuple[datetime, int]:
     return event_time({"occurred_at": record.get("updated_at") or record["occurred_at"]}), len(
         record.get("history", [])
     )
+
+
+#: 835 CLP02 22, a reversal: it takes a decision back and decides nothing itself
+REVERSAL = "22"
+#: CLP02 19-21 (forwarded to the next payer) and 1-3: the order a payer processed the claim in
+_PROCESSED = {"1": 1, "19": 1, "2": 2, "20": 2, "3": 3, "21": 3}
+
+
+def _other_payers(answer: dict[str, Any], decisions: dict[str, tuple[int, str | None, bool]]) -> bool:
+    """Whether a remittance is another payer's (the tracker's rule): processed later in the order of
+    payers than the claim's payer's first decision, or under another payer claim number after that
+    payer forwarded the claim (CLP02 19-21). Records the claim's payer's decision otherwise."""
+    code = str(answer.get("claim_status_code"))
+    number = answer.get("payer_claim_number")
+    first = decisions.get(answer["claim_id"])
+    if first is not None:
+        rank, first_number, forwarded = first
+        later = _PROCESSED.get(code, rank) > rank
+        return later or bool(forwarded and number and first_number and number != first_number)
+    decisions[answer["claim_id"]] = (_PROCESSED.get(code, 1), number, code in ("19", "20", "21"))
+    return False
+
+
+def _money_ratio(part: Decimal, whole: Decimal) -> float | None:
+    return round(float(part / whole), 4) if whole > 0 else None
 
 
 def _ratio(part: int, whole: int) -> float | None:

@@ -129,6 +129,8 @@ def to_html(report: Report) -> str:
         ("First-pass acceptance", _pct(t["first_pass_acceptance"])),
         ("First-pass resolution", _pct(t["first_pass_resolution"])),
         ("Denials", f"{t['denials']:,}"),
+        ("Denial rate (claims)", _pct(t["denial_rate"])),
+        ("Denial rate (dollars)", _pct(t["denial_rate_dollars"])),
         ("Money at risk", _money(t["money_at_risk"])),
         ("Recovered", _money(t["money_recovered"])),
         ("Resubmission tasks", f"{t['tasks']:,}"),

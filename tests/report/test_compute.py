@@ -136,7 +136,9 @@ def test_denials_exclude_contractual_and_patient_share_and_are_ranked() -> None:
     report = compute(events, *P, REASONS)
     assert [(r["reason"], r["count"]) for r in report.denials_by_reason] == [("CO-97", 2), ("CO-11", 1)]
     assert report.denials_by_reason[-1]["cumulative_share"] == 1.0
-    assert report.denials_by_payer == [{"payer": "ACME", "count": 3, "amount": 135.0}]
+    assert [{k: r[k] for k in ("payer", "count", "amount")} for r in report.denials_by_payer] == [
+        {"payer": "ACME", "count": 3, "amount": 135.0}
+    ]
     assert report.totals["money_at_risk"] == 0.0  # at risk is what tasks have at stake: none raised
 
 
@@ -261,7 +263,9 @@ def test_a_remittance_re_sent_under_another_event_id_is_one_denial() -> None:
     again = {**denial, "event_id": "the-same-era-re-sent"}
     report = compute([scrub("C1", "clean"), denial, again], *P, REASONS)
     assert [(r["reason"], r["count"], r["amount"]) for r in report.denials_by_reason] == [("CO-50", 1, 45.0)]
-    assert report.denials_by_payer == [{"payer": "ACME", "count": 1, "amount": 45.0}]
+    assert [{k: r[k] for k in ("payer", "count", "amount")} for r in report.denials_by_payer] == [
+        {"payer": "ACME", "count": 1, "amount": 45.0}
+    ]
 
 
 def test_from_the_answers_a_paid_claim_reversed_and_denied_or_replaced_is_not_resolved() -> None:
@@ -283,3 +287,52 @@ def test_from_the_answers_a_paid_claim_reversed_and_denied_or_replaced_is_not_re
     report = compute(events, *P, REASONS)
     assert report.totals["first_pass_source"] == "answers"
     assert (report.totals["first_pass_resolved"], report.totals["first_pass_unresolved"]) == (1, 2)
+
+
+def test_the_denial_rate_is_given_by_count_and_by_dollars_per_payer_and_category() -> None:
+    """Reference §6: denial rate by count and by dollars, by reason category and by payer. DR1
+    (200 charged) is denied CO-50 100 and CO-97 45 and paid 55; DR2 (100) is paid in full: one of
+    two decisions denies something (0.5), 145 of 300 charged is denied (0.4833)."""
+    dr1 = {
+        **paid("DR1", "2026-11-05T00:00:00+00:00", "55", ("CO", "50", "100"), ("CO", "97", "45")),
+        "charge_amount": "200",
+    }
+    dr2 = {**paid("DR2", "2026-11-06T00:00:00+00:00", "100"), "charge_amount": "100"}
+    report = compute([scrub("DR1", "clean"), scrub("DR2", "clean"), dr1, dr2], *P, REASONS)
+    totals = report.totals
+    assert (totals["claims_decided"], totals["claims_denied"], totals["denial_rate"]) == (2, 1, 0.5)
+    assert totals["denial_rate_dollars"] == 0.4833
+    (acme,) = report.denials_by_payer
+    assert (acme["denial_rate"], acme["denial_rate_dollars"]) == (0.5, 0.4833)
+    by_category = {c["category"]: c for c in report.denials_by_category}
+    assert by_category["medical_necessity"]["denial_rate_dollars"] == round(100 / 300, 4)
+
+
+def test_an_estimate_and_another_payers_remittance_are_no_denial_of_the_claims_payer() -> None:
+    """A predetermination (CLP02 25) decides nothing; a crossover's 835 (CLP02 2 after the claim's
+    payer's CLP02 1, under its own claim number) is the next payer's, never counted under this one."""
+    estimate = paid("E1", "2026-11-05T00:00:00+00:00", "0", ("CO", "50", "100"), status="25")
+    primary = {**paid("X1", "2026-11-05T00:00:00+00:00", "64", ("CO", "45", "20"), ("PR", "2", "16")),
+               "payer_claim_number": "MCR1"}  # fmt: skip
+    crossover = {**paid("X1", "2026-11-09T00:00:00+00:00", "0", ("CO", "50", "16"), status="2"),
+                 "payer_claim_number": "GAP1"}  # fmt: skip
+    report = compute([scrub("E1", "clean"), scrub("X1", "clean"), estimate, primary, crossover], *P, REASONS)
+    assert report.denials_by_reason == [] and report.totals["claims_denied"] == 0
+    assert report.totals["claims_decided"] == 1  # Medicare's decision of X1 only
+
+
+def test_an_edits_fix_in_the_report_names_no_other_claim() -> None:
+    """The report holds no claim's values: a fix that names the claim to correct is masked too."""
+    edit = {"rule_id": "BUNDLE_NCCI_SENT_MODIFIER_NEEDED", "category": "bundling", "severity": "error",
+            "message": "NCCI bundles 93041, already billed on claim OTHERCLM-991 ...",
+            "fix": "If 93041 was a separate service, correct claim OTHERCLM-991 to carry XU."}  # fmt: skip
+    held = ev(
+        "scrub_result",
+        "2026-11-02T10:00:00+00:00",
+        claim_id="C9",
+        payer_id="ACME",
+        status="held",
+        edits=[edit],
+    )
+    (top,) = compute([held], *P, REASONS).top_edits
+    assert "OTHERCLM-991" not in top["message"] + top["fix"]
