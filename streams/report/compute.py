@@ -43,6 +43,21 @@ def event_day(event: dict[str, Any]) -> date:
     return event_time(event).date()
 
 
+def _readable(event: dict[str, Any]) -> bool:
+    """Whether the values the report computes with can be read (a date, amounts, adjustments):
+    an event that cannot is left out and counted, never the end of the report."""
+    try:
+        event_time(event)
+        for name in ("paid_amount", "charge_amount", "amount", "amount_at_stake"):
+            if event.get(name) is not None:
+                Decimal(str(event[name]))
+        for adjustment in event.get("adjustments") or []:
+            Adjustment.model_validate(adjustment)
+    except (ValueError, TypeError, ArithmeticError, AttributeError):  # (ValidationError is a ValueError)
+        return False
+    return True
+
+
 @dataclass
 class Report:
     period_from: date
@@ -78,9 +93,13 @@ def masked(message: str) -> str:
 def compute(events: list[dict[str, Any]], period_from: date, period_to: date, reasons: ReasonMap) -> Report:
     report = Report(period_from, period_to)
     by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    unreadable = 0
     for n, e in enumerate(events):
         if not e.get("occurred_at") or not e.get("event_type"):
             continue  # not an event (the contracts always carry both once validated)
+        if not _readable(e):
+            unreadable += 1
+            continue
         e.setdefault("event_id", f"#{n}")
         by_type[e["event_type"]].append(e)
 
@@ -404,6 +423,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         "tasks": len(seen_tasks),
         "denial_trends": len(report.trends),
         "dead_letters": sum(report.dead_letters.values()),
+        "unreadable_events": unreadable,
     }
     return report
 

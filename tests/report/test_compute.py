@@ -336,3 +336,17 @@ def test_an_edits_fix_in_the_report_names_no_other_claim() -> None:
     )
     (top,) = compute([held], *P, REASONS).top_edits
     assert "OTHERCLM-991" not in top["message"] + top["fix"]
+
+
+def test_an_event_whose_values_cannot_be_read_is_left_out_and_counted() -> None:
+    """One malformed record in an export (an amount 'abc', a date 'yesterday') is no reason to lose
+    the month's report."""
+    bad_amount = paid("B1", "2026-11-05T00:00:00+00:00", "abc")
+    bad_date = {
+        **paid("B2", "2026-11-05T00:00:00+00:00", "0", ("CO", "50", "45")),
+        "occurred_at": "yesterday",
+    }
+    good = paid("G1", "2026-11-05T00:00:00+00:00", "0", ("CO", "50", "45"), status="4")
+    report = compute([scrub("G1", "clean"), bad_amount, bad_date, good], *P, REASONS)
+    assert report.totals["unreadable_events"] == 2
+    assert [(r["reason"], r["count"]) for r in report.denials_by_reason] == [("CO-50", 1)]
