@@ -53,6 +53,11 @@ def run(args: argparse.Namespace) -> int:
         f"{t['denials']:,} denials, {t['tasks']:,} tasks",
         file=sys.stderr,
     )
+    if t["unreadable_events"]:
+        print(
+            f"  {t['unreadable_events']:,} events left out: their dates or amounts cannot be read",
+            file=sys.stderr,
+        )
     print(page)
     print(data)
     return 0
