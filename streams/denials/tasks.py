@@ -310,7 +310,8 @@ def plan_for_denials(denial: Denial, ctx: PlanContext) -> list[ResubmissionTask]
     if len(groups) < 2 or whole_claim or largest is None:
         task = plan_for_denial(denial, ctx)
         return [task] if task is not None else []
-    first = largest[1]
+    # the reason with the most at stake leads (its task carries the base id and the leftovers)
+    first = max(groups, key=lambda k: (sum(a.amount for a in groups[k]), k == largest[1]))
     shortfall = unexplained_shortfall(denial)
     order = [
         first,
@@ -440,6 +441,19 @@ def plan_for_denial(
         # (N211) is written off, and the task says only that
         action = "write_off"
         lead = "Not appealable per the remark codes (e.g. N211): write off; the patient cannot be billed."
+    elif (
+        not appealable
+        and not patient_billable
+        and action in ("write_off", "request_authorization")
+        and "appeal" in lead.lower()
+    ):
+        # the reason's route runs through an appeal (CO-29: proof of timely filing; CO-197: a
+        # retro-authorization, then an appeal; CO-B20: the performing provider's records): closed
+        action = "write_off"
+        lead = (
+            "Not appealable per the remark codes (e.g. N211): the route through an appeal is closed; "
+            "write off; the patient cannot be billed."
+        )
     if action == "replacement_claim" and not ctx.payer.accepts_replacement_claims:
         action = "reopening"
     if rule.appeal_alternative and not appealable and action in ("replacement_claim", "reopening"):

@@ -780,3 +780,35 @@ def test_the_unexplained_rest_of_a_split_decision_goes_with_its_largest_reason_o
     tasks = plan_for_denials(split, ctx(scrubber, claim))
     assert [t.reason_codes for t in tasks] == [["CO-50"], ["CO-97"]]
     assert [t.amount_at_stake for t in tasks] == [Decimal("30.00"), Decimal("5.00")]
+
+
+@pytest.mark.parametrize("carc", ["29", "197", "B20"])
+def test_a_decision_that_cannot_be_appealed_offers_no_route_through_an_appeal(
+    scrubber: Scrubber, carc: str
+) -> None:
+    """N211 ("not appealable") closes the appeal: CO-29 with proof of timely filing, CO-197 with a
+    retro-authorization and CO-B20 with the performing provider's records all run through one, so
+    each is written off — never a task that tells a person to appeal."""
+    task = plan_for_denial(
+        deny(("CO", carc, "45.00"), remarks=["N211"]), ctx(scrubber, commercial_claim("93000"))
+    )
+    assert task is not None and task.action == "write_off" and not task.patient_billable
+    assert "appeal with" not in task.instructions.lower() and task.due_date is None
+
+
+def test_the_reason_with_the_most_at_stake_leads_the_decisions_tasks(scrubber: Scrubber) -> None:
+    """README: one task per reason, "each with its own window and stake — the largest first": CO-50
+    on two lines (60.00) before CO-4 on one (50.00); the corrected claim still rides with CO-4."""
+    claim = commercial_claim("93000", "93040", "93040", mods={1: ["26"]})
+    denial = deny(("CO", "4", "50.00"), ("CO", "50", "30.00"), ("CO", "50", "30.00"), paid="0", clp02="4")
+    lines = [1, 2, 3]
+    denial = denial.model_copy(
+        update={
+            "adjustments": [
+                a.model_copy(update={"line_number": n})
+                for a, n in zip(denial.adjustments, lines, strict=True)
+            ]
+        }
+    )
+    tasks = plan_for_denials(denial, ctx(scrubber, claim))
+    assert [t.reason_codes[0] for t in tasks] == ["CO-50", "CO-4"]
