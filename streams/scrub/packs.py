@@ -188,6 +188,11 @@ class Conventions(_Strict):
     """Coding conventions the generic rules read (the ``core`` pack defines them once)."""
 
     facility_places_of_service: list[str]
+    places_of_service: list[str] = Field(
+        default_factory=list,
+        description="the codes CMS assigns (its Place of Service code set); another is held. Empty: "
+        "only the two-digit shape is checked",
+    )
     consolidated_billing_places_of_service: list[str] = Field(default_factory=list)
     ncci_associated_modifiers: list[str] = Field(
         default_factory=list,
@@ -353,6 +358,7 @@ class RulePack:
             mod for mod, spec in c.liability_modifiers.items() if spec.liable == "provider"
         )
         self.facility_pos = frozenset(c.facility_places_of_service)
+        self.assigned_pos = frozenset(c.places_of_service)
         self.consolidated_pos = frozenset(c.consolidated_billing_places_of_service)
         self.em_singles, self.em_ranges = _code_ranges(c.em_codes)
         self.medicare_plans = frozenset(c.medicare_plan_types)

@@ -52,7 +52,7 @@ from streams.scrub.rules.duplicates import duplicates, other_provider_reads
 from streams.scrub.rules.modifiers import em_needs_25, modifier_validity, override_needs_pair, visit_needs_25
 from streams.scrub.rules.necessity import coverage_and_necessity, screening_without_visit
 from streams.scrub.rules.payer import frequency_limits, prior_authorization, timely_filing
-from streams.scrub.rules.place_of_service import facility_pos
+from streams.scrub.rules.place_of_service import assigned_pos, facility_pos
 from streams.scrub.rules.units import mue, repeats
 from streams.trends.windows import diagnosis_key
 
@@ -89,6 +89,7 @@ SCREENED: frozenset[Checker] = frozenset(
         frequency_limits,
         timely_filing,
         facility_pos,
+        assigned_pos,
         mue,
         repeats,
         screening_without_visit,
@@ -150,6 +151,11 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
                 interpreting += 1  # a global or a professional part (or, with 26, a split code)
             if pctc in _FACILITY_PARTS and claim.place_of_service_of(line) in pack.facility_pos:
                 add(facility_pos)
+        if pack.assigned_pos and (
+            claim.place_of_service_of(line) not in pack.assigned_pos
+            or (claim.place_of_service and claim.place_of_service not in pack.assigned_pos)
+        ):
+            add(assigned_pos)
         if code in pack.documented_codes:
             needs_doc = True
             has_test = True

@@ -24,6 +24,25 @@ RULES = {  # (part, SNF Part A stay?) -> rule
 }
 
 
+@checks("POS_UNASSIGNED")
+def assigned_pos(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """A place of service must be a code CMS assigns (the pack's ``places_of_service``): the claim's
+    and each line's own (SV105)."""
+    assigned = ctx.pack.assigned_pos
+    if not assigned:
+        return
+    claim = facts.claim
+    if claim.place_of_service and claim.place_of_service not in assigned:
+        yield Finding("POS_UNASSIGNED", None, {"pos": claim.place_of_service, "where": "the claim"})
+    for line in claim.lines:
+        if line.place_of_service and line.place_of_service not in assigned:
+            yield Finding(
+                "POS_UNASSIGNED",
+                line.line_number,
+                {"pos": line.place_of_service, "where": f"line {line.line_number}"},
+            )
+
+
 @checks(*RULES.values())
 def facility_pos(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     pack = ctx.pack

@@ -598,6 +598,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         },
     ),
     # --- place of service ----------------------------------------------------------------------
+    "POS_UNASSIGNED": (
+        # 30 is no code in CMS's Place of Service code set; 27 (outreach site, 2023) is
+        {"claim": {"place_of_service": "30"}, "encounter": {"place_of_service": "30"}},
+        {"claim": {"place_of_service": "27"}, "encounter": {"place_of_service": "27"}},
+    ),
     "POS_GLOBAL_IN_FACILITY": (
         {"claim": {"place_of_service": "22"}},
         {"claim": {"place_of_service": "22", "lines": [line(1, "93010")]}},
@@ -1613,3 +1618,12 @@ def test_a_service_range_that_ends_after_today_is_not_billable_yet(scrubber: Scr
     ranged["service_end_date"] = "2026-02-28"
     result = scrub_case(scrubber, claim={"lines": [ranged]}, as_of=as_of)
     assert "CLAIM_FUTURE_SERVICE_DATE" not in {e.rule_id for e in result.edits}
+
+
+def test_a_lines_own_place_of_service_must_be_an_assigned_code_too(scrubber: Scrubber) -> None:
+    """SV105, a line's own place of service, is held to CMS's code set like the claim's (00 is none)."""
+    own = line(1, "93000")
+    own["place_of_service"] = "00"
+    result = scrub_case(scrubber, claim={"lines": [own]})
+    (edit,) = [e for e in result.edits if e.rule_id == "POS_UNASSIGNED"]
+    assert edit.severity == "error" and edit.line_number == 1 and "(00)" in edit.message
