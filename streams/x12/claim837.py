@@ -415,6 +415,57 @@ class _Claim837:
         return [self.spans[level] for level in ("20", "22", "23") if level in self.spans] + [(start, end)]
 
 
+#: the key a mapped claim carries when it is refused (``streams.x12.ingest`` reports it)
+REFUSED = "_refused"
+#: what an 837P may carry that no claim field holds: noted, never silently dropped
+NOT_CARRIED_LOOPS = {
+    "2310C": "the service facility location (2310C)",
+    "2420E": "a line's ordering provider (2420E)",
+    "2310D": "the supervising provider (2310D)",
+    "2420D": "a line's supervising provider (2420D)",
+}
+NOT_CARRIED_SEGMENTS = {
+    ("DTP", "431"): "the onset date (DTP*431)",
+    ("DTP", "454"): "the initial treatment date (DTP*454)",
+    ("AMT", "F5"): "the patient's payment (AMT*F5)",
+    ("REF", "9F"): "the referral number (REF*9F)",
+    ("REF", "D9"): "the clearinghouse's claim number (REF*D9)",
+}
+NOT_CARRIED_IDS = {
+    "PWK": "attachments (PWK)",
+    "NTE": "notes (NTE)",
+    "K3": "file information (K3)",
+    "CRC": "condition indicators (CRC)",
+}
+
+
+def _line_providers(claim: dict[str, Any], providers: list[tuple[int, str, str]]) -> str | None:
+    """A claim carries one rendering and one referring provider. Lines that name their own (2420A,
+    2420F): one the claim lacks, named alike on every line, is the claim's; one that differs from
+    the claim's (or between lines) cannot be carried, and the claim is refused with the reason —
+    never attributed to the wrong provider (duplicates, bundling and MUEs are per provider)."""
+    field = {"rendering": "rendering_provider_npi", "referring": "referring_provider_npi"}
+    for role in ("rendering", "referring"):
+        named = {npi for _, r, npi in providers if r == role}
+        if not named:
+            continue
+        own = claim.get(field[role])
+        lines = len(claim.get("lines") or [])
+        every_line = len({n for n, r, _ in providers if r == role}) == lines
+        if not own and len(named) == 1 and (role == "referring" or every_line):
+            claim[field[role]] = next(iter(named))
+            continue
+        if own and named == {own}:
+            continue
+        which = sorted({n for n, r, npi in providers if r == role and npi != own})
+        loop = "2420A" if role == "rendering" else "2420F"
+        return (
+            f"line {', '.join(map(str, which))} names its own {role} provider ({loop}), not the claim's: "
+            f"claimflow carries one {role} provider per claim — send one claim per {role} provider"
+        )
+    return None
+
+
 def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
     """Every CLM of one accepted 837P transaction set as a ``ClaimSubmitted``-shaped dict
     (validated by the caller: one claim the contract refuses is reported on its own)."""
@@ -429,15 +480,22 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
     other: dict[str, Any] | None = None
     #: the current 2430 loop: the other payer it names and its decision on the line
     decision: tuple[dict[str, Any], dict[str, Any]] | None = None
+    #: the claim's lines' own providers (2420A rendering, 2420F referring): (line, role, NPI)
+    line_providers: list[tuple[int, str, str]] = []
+    #: what a claim of the set carried that no claim field holds (named in a note, never silently)
+    not_carried: dict[str, None] = {}
 
     def finish(end: int) -> None:
-        nonlocal claim, line, other, decision
+        nonlocal claim, line, other, decision, line_providers
         if claim is not None:
+            refused = _line_providers(claim, line_providers)
             if "rendering_provider_npi" not in claim:
                 claim["rendering_provider_npi"] = ctx.billing_npi
             claim["event_id"] = str(view.event_id("837P", ctx.claim_spans(claim_start, end)))
+            if refused:
+                claim[REFUSED] = refused
             out.append(claim)
-        claim, line, other, decision = None, None, None, None
+        claim, line, other, decision, line_providers = None, None, None, None, []
 
     for index, seg, loop in view:
         sid = seg.elements[0]
@@ -457,6 +515,21 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
             ctx.enter_level(seg.get(3), index)
         elif sid == "SE":
             finish(index - 1)
+            if not_carried:
+                view.notes.append(
+                    "not carried into the claims (no claim field holds it): " + ", ".join(not_carried)
+                )
+        elif loop in ("2420A", "2420F") and sid == "NM1" and line is not None:
+            # a line's own rendering (NM1*82) or referring (NM1*DN) provider
+            if seg.get(8) == "XX" and seg.get(9):
+                role = "rendering" if loop == "2420A" else "referring"
+                line_providers.append((line.get("line_number", 0), role, seg.get(9)))
+        elif loop in NOT_CARRIED_LOOPS or (sid, seg.get(1)) in NOT_CARRIED_SEGMENTS or sid in NOT_CARRIED_IDS:
+            not_carried[
+                NOT_CARRIED_LOOPS.get(loop)
+                or NOT_CARRIED_SEGMENTS.get((sid, seg.get(1)))
+                or NOT_CARRIED_IDS[sid]
+            ] = None
         elif loop == "2000B" and sid == "SBR":
             ctx.responsibility = seg.get(1) or "P"
             ctx.group_number = seg.get(3)

@@ -33,7 +33,7 @@ from schemas.topics import Topic
 from streams.x12.ack import SetVerdict, ack_999, ack_ta1, acknowledges
 from streams.x12.ack277 import statuses_from_277ca
 from streams.x12.ack_received import SetAcknowledged, read_acknowledgment
-from streams.x12.claim837 import claims_from_837p
+from streams.x12.claim837 import REFUSED, claims_from_837p
 from streams.x12.context import GroupRejected, SetView
 from streams.x12.guide import GUIDES
 from streams.x12.remit835 import remittances_from_835
@@ -235,6 +235,11 @@ def _map(view: SetView, transaction: str, secret: bytes) -> SetOutput:
         )
     out = SetOutput("A", notes=list(dict.fromkeys(view.notes)), groups_rejected=list(view.groups_rejected))
     for raw in raws:
+        refused = raw.pop(REFUSED, None) if isinstance(raw, dict) else None
+        if refused is not None:
+            payload = json.dumps(raw, default=str).encode()
+            out.refused.append(Refusal(transaction, _item(transaction, raw), refused, payload))
+            continue
         if view.not_taken is not None:
             payload = json.dumps(raw, default=str).encode()
             out.refused.append(Refusal(transaction, _item(transaction, raw), view.not_taken, payload))

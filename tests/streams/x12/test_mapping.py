@@ -606,3 +606,46 @@ def test_a_dependents_subscriber_is_sent_without_demographics() -> None:
     subscriber_loop = text.split("HL*2*1*22*1~")[1].split("HL*3*2*23*0~")[0]
     assert "NM1*IL*" in subscriber_loop and "DMG*" not in subscriber_loop
     assert "DMG*D8*20100615*F" in text.split("HL*3*2*23*0~")[1]
+
+
+# ------------------------------------------- a line's own provider, and what no claim field holds
+
+
+def with_line_provider(*line_extra: str, drop_rendering: bool = False) -> str:
+    """The units sample with segments after its second line's REF*6R (a 2420 loop, an NTE)."""
+    body = units_837p()
+    if drop_rendering:
+        body = [s for s in body if not s.startswith("NM1*82*1*HEART")]
+    at = body.index("REF*6R*UNITS-001-2") + 1
+    return interchange([("HC", "005010X222A1", "7010", [[*body[:at], *line_extra, *body[at:]]])])
+
+
+def test_a_line_rendered_by_another_provider_is_refused_never_put_under_the_claims() -> None:
+    """X222A1 2420A: sent when a line's rendering provider differs from the claim's (2310B). One
+    claim carries one rendering provider, and duplicates, bundling and MUEs are judged per provider:
+    the claim is refused with the reason (dead-lettered whole, the 999 says E), never billed under
+    the wrong provider."""
+    result = ingest_text(with_line_provider("NM1*82*1*JONES*ANN****XX*1660000013"), SECRET)
+    assert result.events == []
+    (refusal,) = result.refused
+    assert "line 2 names its own rendering provider (2420A)" in refusal.reason
+    assert "IK5*E" in result.acks("999")
+
+
+def test_a_rendering_or_referring_provider_given_only_on_the_lines_is_the_claims() -> None:
+    """No 2310B, the same 2420A on every line: that is the claim's rendering provider (not the
+    billing group's NPI); a referring provider only on a line (2420F) is the claim's referring one."""
+    sent = units_837p()
+    body = [s for s in sent if not s.startswith("NM1*82*1*HEART")]
+    lines_at = [i for i, s in enumerate(body) if s.startswith("REF*6R")]
+    for at in reversed(lines_at):
+        body.insert(at + 1, "NM1*82*1*JONES*ANN****XX*1660000013")
+    body.insert(lines_at[0] + 2, "NM1*DN*1*REFER*RAY****XX*1245319599")
+    (claim,) = accepted(interchange([("HC", "005010X222A1", "7011", [body])]))
+    assert (claim.rendering_provider_npi, claim.referring_provider_npi) == ("1660000013", "1245319599")
+
+
+def test_what_no_claim_field_holds_is_named_in_a_note_never_dropped_silently() -> None:
+    result = ingest_text(with_line_provider("NTE*ADD*SECOND READ REQUESTED"), SECRET)
+    assert result.verdict == "accepted", result.problems
+    assert any("not carried into the claims" in n and "notes (NTE)" in n for n in result.notes)
