@@ -151,14 +151,16 @@ def ack_999(
     verdict on each set, in order). None when no group can be acknowledged."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     isa = result.interchange.isa
-    icn = control_number(text)
+    # one per interchange of the file: two interchanges in one file get two answers a partner's
+    # duplicate check keeps apart (the file alone would number both alike)
+    icn = control_number(f"{result.interchange.number}|{isa.get(13)}|{text}")
     segs: list[list[str]] = [_isa(isa, icn, now)]
     groups = 0
     for gi, group in enumerate(result.groups):
         if not acknowledges(group):
             continue
         groups += 1
-        gcn = str(groups)
+        gcn = str((int(icn) + groups - 1) % 1_000_000_000 or 1)  # its own, like the ISA13
         gs = result.interchange.segment(group.start)
         segs.append(
             [
@@ -222,7 +224,7 @@ def group_ack(group: GroupResult, verdicts: list[SetVerdict]) -> str:
 def ack_ta1(isa: Segment, code: str, text: str, now: datetime | None = None) -> str:
     """A TA1 rejecting an interchange whose envelope failed (``code``: the TA1 note code)."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    icn = control_number(text)
+    icn = control_number(f"{isa.get(13)}|{text}")
     segs = [
         _isa(isa, icn, now),
         ["TA1", isa.get(13), isa.get(9), isa.get(10), "R", code],

@@ -7,7 +7,7 @@ import pytest
 
 from streams.x12.ingest import IngestResult, ingest_text
 from streams.x12.segments import Interchange, read
-from tests.streams.x12.samples import DATA, SECRET, interchange, lines_277ca
+from tests.streams.x12.samples import DATA, SECRET, interchange, lines_277ca, units_837p
 from tests.streams.x12.test_validation import pyx12_findings
 
 SAMPLES = sorted(p.name for p in DATA.glob("*.x12"))
@@ -141,3 +141,17 @@ def test_an_interchange_control_number_a_sender_uses_twice_gets_a_ta1_duplicate(
     assert second.verdict == "rejected" and not second.events and "already read" in second.problems[0]
     (ic,) = read(result.acks("TA1"))
     assert isinstance(ic, Interchange) and ic.segments[1].elements[-2:] == ["R", "025"]
+
+
+def test_two_interchanges_in_one_file_get_acknowledgments_numbered_apart() -> None:
+    """X12 envelopes: ISA13 identifies one interchange from its sender. Two interchanges in one file
+    are answered by two 999s whose ISA13 (and GS06) differ, so a partner's duplicate check keeps
+    both."""
+    first = interchange([("HC", "005010X222A1", "8001", [units_837p()])], "000000921")
+    second = interchange([("HC", "005010X222A1", "8002", [units_837p()])], "000000922")
+    result = ingest_text(first + second, SECRET)
+    acks = [i.ack for i in result.interchanges]
+    assert len(acks) == 2 and all(acks)
+    isa13 = [a.split("~")[0].split("*")[13] for a in acks if a]
+    gs06 = [a.split("~")[1].split("*")[6] for a in acks if a]
+    assert isa13[0] != isa13[1] and gs06[0] != gs06[1]
