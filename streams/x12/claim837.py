@@ -80,6 +80,11 @@ def unwritable(claim: ValidClaim) -> list[str]:
     ]
     if claim.subscriber is not None and not claim.patient.has_address():
         out.append("the patient is a dependent without the address 2010CA requires (N3/N4)")
+    # what the guide requires of the claim as a whole (the scrubber holds such a claim too)
+    if claim.total_charge != sum((ln.charge for ln in claim.lines), Decimal("0")):
+        out.append("total_charge is not the sum of the lines' charges (CLM02 = the SV102s)")
+    if claim.frequency_code in ("7", "8") and not claim.original_claim_number:
+        out.append("a replacement or void (frequency 7/8) needs the payer's claim number (REF*F8)")
     for field, value, _ in x12_values(claim):
         if not value:
             continue

@@ -649,3 +649,15 @@ def test_what_no_claim_field_holds_is_named_in_a_note_never_dropped_silently() -
     result = ingest_text(with_line_provider("NTE*ADD*SECOND READ REQUESTED"), SECRET)
     assert result.verdict == "accepted", result.problems
     assert any("not carried into the claims" in n and "notes (NTE)" in n for n in result.notes)
+
+
+def test_a_claim_the_guide_refuses_as_a_whole_is_never_written() -> None:
+    """X222A1: CLM02 is the sum of the lines' SV102, and a replacement or void (CLM05-3 7/8) carries
+    the payer's claim number (REF*F8). render-837p leaves such a claim out, naming why (the scrubber
+    holds it: CLAIM_TOTAL_MISMATCH, CLAIM_ORIGINAL_NUMBER_REQUIRED)."""
+    base = variety()[0]
+    wrong_total = as_valid(base).model_copy(update={"total_charge": Decimal("250.00")})
+    assert any("total_charge is not the sum" in p for p in unwritable(wrong_total))
+    no_number = as_valid(base).model_copy(update={"frequency_code": "7", "original_claim_number": None})
+    assert any("REF*F8" in p for p in unwritable(no_number))
+    assert unwritable(as_valid(base)) == []
