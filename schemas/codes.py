@@ -75,7 +75,8 @@ def _element_of(field: str) -> str:
 #: name, an address); any other field is an identifier or a code, where an accent is no character
 #: X12 carries and stripping it would make another id
 X12_TEXT_FIELDS = frozenset(
-    {"last_name", "first_name", "name", "address", "city", "payer.name", "patient.last_name",
+    {"last_name", "first_name", "subscriber_last_name", "subscriber_first_name", "name", "address",
+     "city", "payer.name", "patient.last_name",
      "patient.first_name", "patient.address", "patient.city", "subscriber.last_name",
      "subscriber.first_name"}
 )  # fmt: skip

@@ -661,3 +661,12 @@ def test_a_claim_the_guide_refuses_as_a_whole_is_never_written() -> None:
     no_number = as_valid(base).model_copy(update={"frequency_code": "7", "original_claim_number": None})
     assert any("REF*F8" in p for p in unwritable(no_number))
     assert unwritable(as_valid(base)) == []
+
+
+def test_another_payers_subscriber_name_is_a_name_its_accent_is_written_without() -> None:
+    """2330A NM103/NM104 are names like the patient's: JOSÉ is written JOSE, never refused; that
+    payer's member id is an identifier and keeps being refused with an accent."""
+    assert unwritable(as_valid(crossover(subscriber_first_name="JOSÉ"))) == []
+    assert any(
+        "subscriber_member_id" in p for p in unwritable(as_valid(crossover(subscriber_member_id="MÉ1")))
+    )
