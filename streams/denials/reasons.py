@@ -32,12 +32,13 @@ from schemas import Adjustment, Denial
 from schemas.codes import GroupCode
 from schemas.outputs import TaskAction
 from streams.datafiles import read_model
+from streams.denials.corrections import CORRECTIONS
 
 #: 835 CLP02 25, predetermination pricing only: the payer's estimate before the service, no
 #: decision on a claim (no state, no task, no trend fact)
 PREDETERMINATION = "25"
 #: 835 CLP02 22: a reversal of an earlier decision (it decides nothing itself)
-_REVERSAL = "22"
+REVERSAL = "22"
 _CENT = Decimal("0.01")
 
 
@@ -45,7 +46,7 @@ def unexplained_shortfall(denial: Denial) -> Decimal:
     """What a decision leaves unpaid with no adjustment to say why: CLP03 - CAS - CLP04 (the 835's
     claim balancing, X221A1 §1.10.2.1), when the charges are known; 0 when it balances, overpays
     (CLP04 includes any interest) or is no decision (a reversal, a predetermination)."""
-    if denial.charge_amount is None or denial.claim_status_code in (_REVERSAL, PREDETERMINATION):
+    if denial.charge_amount is None or denial.claim_status_code in (REVERSAL, PREDETERMINATION):
         return Decimal("0")
     adjusted = sum((a.amount for a in denial.adjustments), Decimal("0"))
     short = denial.charge_amount - adjusted - denial.paid_amount
@@ -97,8 +98,6 @@ class CarcRule(_Strict):
     @field_validator("correction")
     @classmethod
     def _known_correction(cls, v: str | None) -> str | None:
-        from streams.denials.corrections import CORRECTIONS  # (corrections reads no reason map)
-
         if v is not None and v not in CORRECTIONS:
             raise ValueError(
                 f"{v!r} is not a correction claimflow makes (one of: {', '.join(sorted(CORRECTIONS))})"

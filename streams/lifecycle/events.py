@@ -8,7 +8,7 @@ from schemas import ClaimStatus, ClaimSubmitted, Denial, Encounter, LifecycleEve
 from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
 from schemas.outputs import LifecycleStage
-from streams.denials.reasons import PREDETERMINATION, Classified, ReasonMap, unexplained_shortfall
+from streams.denials.reasons import PREDETERMINATION, REVERSAL, Classified, ReasonMap, unexplained_shortfall
 from streams.lifecycle.first_pass import remittance_code
 from streams.lifecycle.machine import PROCESSED_AS, SCRUB_STEPS, STATUS_CATEGORY_STATE, Change, ClaimState
 
@@ -53,7 +53,7 @@ def remittance_state(
     denials. ``classified``: the adjustments already read by ``reasons``."""
     if ev.claim_status_code == PREDETERMINATION:
         return None  # an estimate, recorded only
-    if ev.claim_status_code == "22":
+    if ev.claim_status_code == REVERSAL:
         return "pending"  # reversal: the payment was taken back, the claim is back in adjudication
     if classified is None:
         classified = reasons.classify(ev.adjustments)
@@ -78,7 +78,7 @@ def remitted_charge(ev: ClaimStatus | Denial) -> Decimal:
     if isinstance(ev, ClaimStatus):
         paid_in_full = ev.category_code == "F1" and ev.source == "835"
         return (ev.amount or Decimal("0")) if paid_in_full else Decimal("0")
-    if ev.claim_status_code in ("22", PREDETERMINATION):
+    if ev.claim_status_code in (REVERSAL, PREDETERMINATION):
         return Decimal("0")
     if ev.charge_amount is not None:
         return ev.charge_amount
@@ -104,7 +104,7 @@ def from_denial(ev: Denial, reasons: ReasonMap) -> Change:
         payer_claim_number=ev.payer_claim_number,
         # a reversal takes back what was paid: its CLP04 is the payment negated (X221A1), and one
         # a payer sends unsigned takes back the same — never pays it a second time
-        amount=-abs(ev.paid_amount) if ev.claim_status_code == "22" else (ev.paid_amount or Decimal("0")),
+        amount=-abs(ev.paid_amount) if ev.claim_status_code == REVERSAL else (ev.paid_amount or Decimal("0")),
         co_denial=co_denial(ev, reasons, classified),
         processed_as=PROCESSED_AS.get(ev.claim_status_code),
     )

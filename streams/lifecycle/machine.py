@@ -369,9 +369,8 @@ RESPONSIBILITY_RANK: Mapping[str, int] = {
 
 def _processed_rank(code: str) -> int | None:
     """The order of processing a remittance's code (``CLP02=2``) states, or None."""
-    return (
-        PROCESSED_AS.get(code.removeprefix("CLP02=").partition("+")[0]) if code.startswith("CLP02=") else None
-    )
+    clp02 = _processed_code(code)
+    return PROCESSED_AS.get(clp02) if clp02 is not None else None
 
 
 def _other_payers(

@@ -40,7 +40,7 @@ from schemas.base import trusted
 from schemas.claim_state import ClaimStateRecord, ClaimTransition, OpenTask, StateStep
 from schemas.ids import derived_event_id, derived_from_text
 from schemas.topics import Topic
-from streams.denials.reasons import PREDETERMINATION, ReasonMap
+from streams.denials.reasons import PREDETERMINATION, REVERSAL, ReasonMap
 from streams.denials.tasks import LINE_REJECTION
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.facts import facts_for
@@ -387,7 +387,7 @@ def adjudicates(event: Observed) -> TypeGuard[Answer]:
     not denied)."""
     if isinstance(event, ClaimStatus):
         return event.source == "835" and event.category_code == "F1"
-    return isinstance(event, Denial) and event.claim_status_code not in ("22", PREDETERMINATION)
+    return isinstance(event, Denial) and event.claim_status_code not in (REVERSAL, PREDETERMINATION)
 
 
 def replaced_steps(event: Observed) -> list[LifecycleEvent]:

@@ -28,10 +28,10 @@ from typing import Any
 from schemas import Adjustment, Denial
 from schemas.topics import Topic
 from streams.denials import ReasonMap
-from streams.denials.reasons import PREDETERMINATION
+from streams.denials.reasons import PREDETERMINATION, REVERSAL
 from streams.lifecycle.events import from_denial
 from streams.lifecycle.first_pass import Answer, FirstPass, first_pass, is_original
-from streams.lifecycle.machine import OWN_STEPS, STATUS_CATEGORY_STATE
+from streams.lifecycle.machine import FORWARDED, OWN_STEPS, PROCESSED_AS, STATUS_CATEGORY_STATE
 
 
 def event_time(event: dict[str, Any]) -> datetime:
@@ -446,12 +446,6 @@ def _updated(record: dict[str, Any]) -> tuple[datetime, int]:
     )
 
 
-#: 835 CLP02 22, a reversal: it takes a decision back and decides nothing itself
-REVERSAL = "22"
-#: CLP02 19-21 (forwarded to the next payer) and 1-3: the order a payer processed the claim in
-_PROCESSED = {"1": 1, "19": 1, "2": 2, "20": 2, "3": 3, "21": 3}
-
-
 def _other_payers(answer: dict[str, Any], decisions: dict[str, tuple[int, str | None, bool]]) -> bool:
     """Whether a remittance is another payer's (the tracker's rule): processed later in the order of
     payers than the claim's payer's first decision, or under another payer claim number after that
@@ -461,9 +455,9 @@ def _other_payers(answer: dict[str, Any], decisions: dict[str, tuple[int, str | 
     first = decisions.get(answer["claim_id"])
     if first is not None:
         rank, first_number, forwarded = first
-        later = _PROCESSED.get(code, rank) > rank
+        later = PROCESSED_AS.get(code, rank) > rank
         return later or bool(forwarded and number and first_number and number != first_number)
-    decisions[answer["claim_id"]] = (_PROCESSED.get(code, 1), number, code in ("19", "20", "21"))
+    decisions[answer["claim_id"]] = (PROCESSED_AS.get(code, 1), number, code in FORWARDED)
     return False
 
 

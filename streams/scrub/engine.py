@@ -265,8 +265,7 @@ class Scrubber:
         learned: Callable[[str], LearnedRate | None] | None = None,
         encounter_feed: bool = True,
     ) -> ScrubResult:
-        ctx = self.context(claim, as_of, encounter, history, learned, encounter_feed)
-        return scrub(claim, ctx, now, self.screen)
+        return self.scrub_sendable(claim, as_of, encounter, history, now, learned, encounter_feed)[0]
 
     def scrub_sendable(
         self,

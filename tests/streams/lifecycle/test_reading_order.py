@@ -371,24 +371,20 @@ def test_the_next_payers_denial_after_a_forwarded_decision_leaves_that_decision_
     """CLP02 19: Medicare processed the claim as primary and forwarded it (crossover). The Medigap
     plan's own 835 for it — here a denial, CLP02 4, under its own claim number — is the next payer's
     answer: Medicare's payment stands (a payer changes its own decision only by a reversal, 22)."""
-    forwarded = Denial(
-        claim_id="C1",
-        claim_status_code="19",
-        paid_amount="80.00",
-        charge_amount="100.00",
-        payer_claim_number="PCN-1",
-        adjustments=[{"group_code": "PR", "reason_code": "2", "amount": "20.00"}],
-        occurred_at=FIXED_TIME + timedelta(days=20),
-    )
-    medigap_denial = Denial(
-        claim_id="C1",
-        claim_status_code="4",
-        paid_amount="0",
-        charge_amount="100.00",
-        payer_claim_number="MEDIGAP-77",
-        adjustments=[{"group_code": "CO", "reason_code": "96", "amount": "20.00"}],
-        occurred_at=FIXED_TIME + timedelta(days=35),
-    )
+
+    def decision(clp02: str, paid: str, number: str, group: str, carc: str, days: int) -> Denial:
+        return Denial(
+            claim_id="C1",
+            claim_status_code=clp02,
+            paid_amount=paid,
+            charge_amount="100.00",
+            payer_claim_number=number,
+            adjustments=[{"group_code": group, "reason_code": carc, "amount": "20.00"}],
+            occurred_at=FIXED_TIME + timedelta(days=days),
+        )
+
+    forwarded = decision("19", "80.00", "PCN-1", "PR", "2", days=20)  # the coinsurance crossed over
+    medigap_denial = decision("4", "0", "MEDIGAP-77", "CO", "96", days=35)
     *_, primary, nextpayer = run(tracker, ready(), status("A2", 3), forwarded, medigap_denial)
     assert (primary.entry.record.state, primary.entry.record.paid_amount) == ("paid", Decimal("80.00"))
     record = nextpayer.entry.record

@@ -401,17 +401,27 @@ def test_a_status_whose_lines_are_all_accepted_raises_nothing(tracker: Tracker) 
     assert acked.tasks == [] and acked.entry.record.state == "accepted"
 
 
-def test_a_rejected_lines_task_stays_open_beside_a_later_denials_task(tracker: Tracker) -> None:
+def tracing_and_read() -> ValidClaim:
+    """93005 (30.00) and 93010 (15.00) on one claim."""
     lines = [line(1, "93005", charge="30.00"), line(2, "93010", charge="15.00")]
-    claim = ValidClaim.model_validate(
+    return ValidClaim.model_validate(
         make_claim(claim_id="C1", lines=lines, total_charge="45.00").model_dump()
     )
-    accepted = ClaimStatus(
+
+
+def accepted_with_a_line_rejected(procedure_code: str, status_code: str) -> ClaimStatus:
+    """A 277CA accepting the claim (A2) and rejecting one line (A7) it names by its code."""
+    return ClaimStatus(
         claim_id="C1",
         category_code="A2",
         occurred_at=FIXED_TIME + timedelta(minutes=60),
-        line_statuses=[{"procedure_code": "93010", "category_code": "A7", "status_code": "454"}],
+        line_statuses=[{"procedure_code": procedure_code, "category_code": "A7", "status_code": status_code}],
     )
+
+
+def test_a_rejected_lines_task_stays_open_beside_a_later_denials_task(tracker: Tracker) -> None:
+    claim = tracing_and_read()
+    accepted = accepted_with_a_line_rejected("93010", "454")
     *_, denied = run(tracker, ready(claim), accepted, remit(("CO", "50", "30.00")))
     assert denied.state is not None
     assert sorted(t.category for t in denied.state.open_tasks) == ["line_rejection", "medical_necessity"]
@@ -700,16 +710,8 @@ def test_a_277ca_whose_codes_are_free_text_never_repeats_them_in_the_task(tracke
     """No PHI in what a task says: a status code is digits (STC01-2) and a procedure code has its
     shape; a field holding anything else (a birth date typed as the status, a name as the code) is
     not copied into the task's root cause or reason codes (which the claim-states record carries)."""
-    lines = [line(1, "93005", charge="30.00"), line(2, "93010", charge="15.00")]
-    claim = ValidClaim.model_validate(
-        make_claim(claim_id="C1", lines=lines, total_charge="45.00").model_dump()
-    )
-    accepted = ClaimStatus(
-        claim_id="C1",
-        category_code="A2",
-        occurred_at=FIXED_TIME + timedelta(minutes=60),
-        line_statuses=[{"procedure_code": "ZQXCANARY", "category_code": "A7", "status_code": "19310801"}],
-    )
+    claim = tracing_and_read()
+    accepted = accepted_with_a_line_rejected("ZQXCANARY", "19310801")
     _, acked = run(tracker, ready(claim), accepted)
     [task] = acked.tasks
     assert "ZQXCANARY" not in task.root_cause and "19310801" not in task.root_cause
