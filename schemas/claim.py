@@ -365,6 +365,16 @@ class ClaimLine(Contract):
         default=None,
         description="the line's own place of service when it differs from the claim's (837P SV105)",
     )
+    rendering_provider_npi: LooseOptionalText = Field(
+        default=None,
+        description="the line's own rendering provider (837P 2420A), when it names one: it must be the "
+        "claim's (a claim carries one rendering provider; another's line is held)",
+    )
+    referring_provider_npi: LooseOptionalText = Field(
+        default=None,
+        description="the line's own referring provider (837P 2420F), when it names one: it must be the "
+        "claim's (a claim carries one referring provider; another's line is held)",
+    )
 
     @property
     def last_service_date(self) -> date | None:
@@ -396,6 +406,8 @@ class ValidClaimLine(ScrubbableLine):
         Annotated[str, StringConstraints(min_length=1, max_length=50)] | None, BeforeValidator(_optional_text)
     ] = None
     place_of_service: Annotated[PlaceOfService | None, BeforeValidator(_optional_text)] = None
+    rendering_provider_npi: Annotated[Npi | None, BeforeValidator(_optional_text)] = None
+    referring_provider_npi: Annotated[Npi | None, BeforeValidator(_optional_text)] = None
 
     @model_validator(mode="after")
     def _range(self) -> ValidClaimLine:
@@ -547,6 +559,16 @@ class ValidClaim(ScrubbableClaim):
         numbers = [line.line_number for line in self.lines]
         if len(set(numbers)) != len(numbers):
             raise ValueError("line_number values must be unique within a claim")
+        for line in self.lines:
+            for role, own in (
+                ("rendering", self.rendering_provider_npi),
+                ("referring", self.referring_provider_npi),
+            ):
+                named = getattr(line, f"{role}_provider_npi")
+                if named is not None and named != own:
+                    raise ValueError(
+                        f"line {line.line_number} names a {role} provider that is not the claim's"
+                    )
         return self
 
     @property

@@ -29,6 +29,7 @@ from streams.scrub.rules.claim_data import (
     fits_an_837p,
     frequency_code,
     line_fields,
+    line_providers,
     mbi_is_valid,
     npis_valid,
     oldest_birth_date,
@@ -67,6 +68,7 @@ SCREENED: frozenset[Checker] = frozenset(
         frequency_code,
         patient,
         providers,
+        line_providers,
         fits_an_837p,
         procedure_in_force,
         diagnoses_valid,
@@ -173,6 +175,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         partners = screen.same_service_partners.get(code)
         if partners is not None:
             same_service |= partners
+        if line.rendering_provider_npi is not None or line.referring_provider_npi is not None:
+            add(line_providers)
         if code in pack.visit_codes:
             visit_here = True
         if "25" not in mods and pack.is_em(code):

@@ -444,31 +444,26 @@ NOT_CARRIED_IDS = {
 }
 
 
-def _line_providers(claim: dict[str, Any], providers: list[tuple[int, str, str]]) -> str | None:
+def _line_providers(claim: dict[str, Any], providers: list[tuple[int, str, str]]) -> None:
     """A claim carries one rendering and one referring provider. Lines that name their own (2420A,
     2420F): one the claim lacks, named alike on every line, is the claim's; one that differs from
-    the claim's (or between lines) cannot be carried, and the claim is refused with the reason —
-    never attributed to the wrong provider (duplicates, bundling and MUEs are per provider)."""
+    the claim's (or between lines) stays on its line, where the scrubber holds the claim
+    (``PROVIDER_LINE_NOT_CLAIMS``) — never billed under the wrong provider (duplicates, bundling
+    and MUEs are per provider), never dead-lettered."""
     field = {"rendering": "rendering_provider_npi", "referring": "referring_provider_npi"}
+    lines = {line.get("line_number"): line for line in claim.get("lines") or []}
     for role in ("rendering", "referring"):
         named = {npi for _, r, npi in providers if r == role}
         if not named:
             continue
         own = claim.get(field[role])
-        lines = len(claim.get("lines") or [])
-        every_line = len({n for n, r, _ in providers if r == role}) == lines
+        every_line = len({n for n, r, _ in providers if r == role}) == len(lines)
         if not own and len(named) == 1 and (role == "referring" or every_line):
             claim[field[role]] = next(iter(named))
             continue
-        if own and named == {own}:
-            continue
-        which = sorted({n for n, r, npi in providers if r == role and npi != own})
-        loop = "2420A" if role == "rendering" else "2420F"
-        return (
-            f"line {', '.join(map(str, which))} names its own {role} provider ({loop}), not the claim's: "
-            f"claimflow carries one {role} provider per claim — send one claim per {role} provider"
-        )
-    return None
+        for n, r, npi in providers:
+            if r == role and npi != own and n in lines:
+                lines[n][field[role]] = npi
 
 
 def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
@@ -493,12 +488,10 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
     def finish(end: int) -> None:
         nonlocal claim, line, other, decision, line_providers
         if claim is not None:
-            refused = _line_providers(claim, line_providers)
+            _line_providers(claim, line_providers)
             if "rendering_provider_npi" not in claim:
                 claim["rendering_provider_npi"] = ctx.billing_npi
             claim["event_id"] = str(view.event_id("837P", ctx.claim_spans(claim_start, end)))
-            if refused:
-                claim[REFUSED] = refused
             out.append(claim)
         claim, line, other, decision, line_providers = None, None, None, None, []
 

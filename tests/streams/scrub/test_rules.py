@@ -314,6 +314,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"billing_provider_npi": INVALID_NPI}},
         {"claim": {"billing_provider_npi": "1245319599"}},
     ),
+    # 837P 2420A: a line's own rendering provider is another's service; naming the claim's is no news
+    "PROVIDER_LINE_NOT_CLAIMS": (
+        {"claim": {"lines": [{**line(1, "93000"), "rendering_provider_npi": VALID_NPIS[2]}]}},
+        {"claim": {"lines": [{**line(1, "93000"), "rendering_provider_npi": VALID_NPIS[1]}]}},
+    ),
     "PROVIDER_INTERPRETER_MISMATCH": (
         {"encounter": {"ecg_fields": {"interpreting_provider_npi": VALID_NPIS[2]}}},
         {"encounter": {"ecg_fields": {"interpreting_provider_npi": VALID_NPIS[1]}}},

@@ -620,16 +620,41 @@ def with_line_provider(*line_extra: str, drop_rendering: bool = False) -> str:
     return interchange([("HC", "005010X222A1", "7010", [[*body[:at], *line_extra, *body[at:]]])])
 
 
-def test_a_line_rendered_by_another_provider_is_refused_never_put_under_the_claims() -> None:
+def test_a_line_rendered_by_another_provider_is_held_never_put_under_the_claims(scrubber: Scrubber) -> None:
     """X222A1 2420A: sent when a line's rendering provider differs from the claim's (2310B). One
     claim carries one rendering provider, and duplicates, bundling and MUEs are judged per provider:
-    the claim is refused with the reason (dead-lettered whole, the 999 says E), never billed under
-    the wrong provider."""
+    the claim is taken (a readable claim is never a dead letter), the line keeps its own provider,
+    and the scrubber holds the claim naming the line and the fix — never billed under the wrong
+    provider."""
     result = ingest_text(with_line_provider("NM1*82*1*JONES*ANN****XX*1660000013"), SECRET)
-    assert result.events == []
-    (refusal,) = result.refused
-    assert "line 2 names its own rendering provider (2420A)" in refusal.reason
-    assert "IK5*E" in result.acks("999")
+    assert result.verdict == "accepted", result.problems
+    assert result.refused == []
+    (claim,) = events(result)
+    assert [line.rendering_provider_npi for line in claim.lines][:2] == [None, "1660000013"]
+    assert claim.rendering_provider_npi != "1660000013"
+    served = max(line.service_date for line in claim.lines)
+    held = scrubber.scrub(claim, served + timedelta(days=3), None, encounter_feed=False)
+    (edit,) = [e for e in held.edits if e.rule_id == "PROVIDER_LINE_NOT_CLAIMS"]
+    assert (edit.severity, edit.line_number) == ("error", 2)
+    assert "claim of its own" in edit.fix
+    assert held.status == "held"
+
+
+def test_a_line_referred_by_another_provider_is_held(scrubber: Scrubber) -> None:
+    """2420F names a referring provider other than the claim's (2310A): the line keeps it and the
+    claim is held, as for a rendering provider."""
+    body = units_837p()
+    body.insert(body.index("LX*1"), "NM1*DN*1*OTHER*ONE****XX*1295764516")  # the claim's (2310A)
+    at = body.index("REF*6R*UNITS-001-2") + 1
+    body.insert(at, "NM1*DN*1*REFER*RAY****XX*1245319599")  # line 2's own (2420F)
+    sent = ingest_text(interchange([("HC", "005010X222A1", "7012", [body])]), SECRET)
+    assert sent.verdict == "accepted", sent.problems
+    (claim,) = events(sent)
+    assert claim.referring_provider_npi == "1295764516"
+    assert [line.referring_provider_npi for line in claim.lines][:2] == [None, "1245319599"]
+    served = max(line.service_date for line in claim.lines)
+    held = scrubber.scrub(claim, served + timedelta(days=3), None, encounter_feed=False)
+    assert "PROVIDER_LINE_NOT_CLAIMS" in {e.rule_id for e in held.edits}
 
 
 def test_a_rendering_or_referring_provider_given_only_on_the_lines_is_the_claims() -> None:
