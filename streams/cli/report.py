@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from streams.errors import ClaimflowError
 from streams.runtime.settings import load_settings
 
 
@@ -25,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
     from streams.report.load import Progress, from_jsonl, from_topics
     from streams.report.render import write
 
+    try:
+        settings = load_settings()
+        reasons = load_reason_map(settings.reason_map)
+    except ClaimflowError as exc:
+        print(f"claimflow report: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
     today = datetime.now(UTC).date()
     period_to = args.to or today
     period_from = args.from_ or period_to - timedelta(days=30)
@@ -40,12 +47,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"reading {path}", file=sys.stderr)
         events = list(from_jsonl(path, progress))
     else:
-        settings = load_settings()
         bootstrap = args.bootstrap or settings.require_bootstrap()
         print(f"reading the output topics from {bootstrap}", file=sys.stderr)
         events = list(from_topics(bootstrap, settings.topic_prefix, progress))
     progress.done()
-    report = compute(events, period_from, period_to, load_reason_map())
+    report = compute(events, period_from, period_to, reasons)
     page, data = write(report, Path(args.out))
     t = report.totals
     print(

@@ -125,7 +125,7 @@ class ClaimflowApp:
             settings.cms_dir,
             settings.cms_cache_dir,
         )
-        self.reasons = load_reason_map()
+        self.reasons = load_reason_map(settings.reason_map)
         self.metrics.initialise(
             [(p.payer_id, p.plan_type) for p in self.scrubber.payers.profiles.values()],
             [spec.name for spec in CATALOGUE if spec.role != "output"],

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     )
     rules_dir: Path | None = Field(default=None, alias="CLAIMFLOW_RULES_DIR")
     payers_dir: Path | None = Field(default=None, alias="CLAIMFLOW_PAYERS_DIR")
+    reason_map: Path | None = Field(
+        default=None,
+        alias="CLAIMFLOW_REASON_MAP",
+        description="the CARC/RARC reason-code map (YAML): the bundled streams/denials/carc.yaml by default",
+    )
     cms_dir: Path | None = Field(
         default=None,
         alias="CLAIMFLOW_CMS_DIR",
@@ -236,6 +241,8 @@ class Settings(BaseSettings):
             problems.append(
                 "CLAIMFLOW_TREND_WINDOW_DAYS + CLAIMFLOW_TREND_BASELINE_DAYS must not exceed 30 (days kept per key)"
             )
+        if self.reason_map is not None and not self.reason_map.is_file():
+            problems.append(f"CLAIMFLOW_REASON_MAP={self.reason_map} is not a file")
         if self.x12_profile is not None and not self.x12_profile.is_file():
             problems.append(f"CLAIMFLOW_X12_PROFILE={self.x12_profile} is not a file")
         if problems:
