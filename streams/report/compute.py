@@ -13,7 +13,7 @@
   by group-CARC (Pareto) and by payer, with the amounts at stake;
 * top scrub edits with their fixes; resubmission tasks by action and outcome (recovered when a
   later decision paid the claim, or its corrected claim); money at risk (what the tasks had at
-  stake) and recovered (paid by a later decision, at most each task's stake).
+  stake) and recovered (paid by a later decision net of reversals, at most each task's stake).
 """
 
 from __future__ import annotations
@@ -255,8 +255,19 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
                     charged[payer] += Decimal(str(a["amount"]))
             continue
         code = str(a.get("claim_status_code"))
-        if code in (PREDETERMINATION, REVERSAL):
-            continue  # an estimate before the service, or a decision taken back: no decision
+        if code == REVERSAL:
+            # a decision taken back is no decision, but it takes its payment back (signed or not):
+            # a recovery later reversed is not money recovered. Another payer's reversal (under
+            # its own claim number after the claim's payer forwarded it) is not the claim's money.
+            first = claims_payer_decision.get(a["claim_id"])
+            number = a.get("payer_claim_number")
+            others = first is not None and first[2] and number and first[1] and number != first[1]
+            taken_back = abs(Decimal(str(a.get("paid_amount") or 0)))
+            if taken_back and not others:
+                payments.append((event_time(a), a["claim_id"], -taken_back, a["event_id"]))
+            continue
+        if code == PREDETERMINATION:
+            continue  # an estimate before the service: no decision
         if _other_payers(a, claims_payer_decision):
             continue  # another payer's remittance: neither counted under the claim's payer nor paid
         if Decimal(str(a.get("paid_amount", "0"))) > 0:
@@ -337,13 +348,14 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         after, cause = event_time(t), str(t.get("cause_event_id", ""))
         at_stake = Decimal(str(t.get("amount_at_stake", "0")))
         at_risk += at_stake
-        # money recovered: what a later decision paid on the claim (or its corrected claim), never
-        # the payment of the answer that raised the task, and at most what the task had at stake
+        # money recovered: what later decisions paid on the claim (or its corrected claim), net of
+        # the payments reversed since, never the payment of the answer that raised the task, and at
+        # most what the task had at stake
         paid_after = sum(
             (amt for at, cid, amt, eid in payments if cid in claims and at > after and eid != cause),
             Decimal("0"),
         )
-        recovered = min(paid_after, at_stake)
+        recovered = max(Decimal("0"), min(paid_after, at_stake))
         if t["action"] == "write_off":
             outcome = "written_off"  # nothing to recover: the provider absorbs it
         elif recovered > 0:

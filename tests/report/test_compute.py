@@ -200,6 +200,36 @@ def test_money_recovered_is_what_a_later_decision_paid_at_most_the_tasks_stake()
     assert report.tasks[0]["recovered"] == 1 and report.totals["money_recovered"] == 45.0
 
 
+def test_a_recovery_the_payer_reverses_is_not_money_recovered() -> None:
+    """X12 835 CLP02 22 takes a payment back (its amount signed or not): the task whose claim was
+    paid and then reversed and denied again has recovered nothing; a reversal followed by a new
+    payment recovers what the new payment paid."""
+    task = ev(
+        "resubmission_task", "2026-11-10T00:00:00+00:00", task_id="T1", claim_id="C1",
+        action="appeal", amount_at_stake="100",
+    )  # fmt: skip
+    paid_later = ev(
+        "denial", "2026-11-20T00:00:00+00:00", claim_id="C1", claim_status_code="1", paid_amount="100",
+        adjustments=[], payer_claim_number="PCN1",
+    )  # fmt: skip
+    reversal = ev(
+        "denial", "2026-11-25T09:00:00+00:00", claim_id="C1", claim_status_code="22", paid_amount="100",
+        adjustments=[], payer_claim_number="PCN1",
+    )  # fmt: skip
+    denied_again = ev(
+        "denial", "2026-11-25T09:00:01+00:00", claim_id="C1", claim_status_code="4", paid_amount="0",
+        adjustments=[{"group_code": "CO", "reason_code": "50", "amount": "100"}], payer_claim_number="PCN1",
+    )  # fmt: skip
+    report = compute([scrub("C1", "clean"), task, paid_later, reversal, denied_again], *P, REASONS)
+    assert report.tasks[0]["open"] == 1 and report.totals["money_recovered"] == 0.0
+    paid_again = ev(
+        "denial", "2026-11-28T00:00:00+00:00", claim_id="C1", claim_status_code="1", paid_amount="60",
+        adjustments=[], payer_claim_number="PCN1",
+    )  # fmt: skip
+    report = compute([scrub("C1", "clean"), task, paid_later, reversal, paid_again], *P, REASONS)
+    assert report.tasks[0]["recovered"] == 1 and report.totals["money_recovered"] == 60.0
+
+
 def test_events_outside_the_period_are_left_out() -> None:
     report = compute([scrub("C1", "held", at="2026-10-01T00:00:00+00:00")], *P, REASONS)
     assert report.totals["claims_scrubbed"] == 0 and report.daily == []
