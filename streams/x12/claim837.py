@@ -28,6 +28,7 @@ letters lose their accents; a claim with a value X12 cannot carry (``unwritable`
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -432,6 +433,10 @@ NOT_CARRIED_LOOPS = {
 NOT_CARRIED_SEGMENTS = {
     ("DTP", "431"): "the onset date (DTP*431)",
     ("DTP", "454"): "the initial treatment date (DTP*454)",
+    ("DTP", "435"): "the admission date (DTP*435)",
+    ("DTP", "096"): "the discharge date (DTP*096)",
+    ("DTP", "304"): "the date last seen (DTP*304)",
+    ("PRV", "PE"): "the rendering provider's taxonomy (PRV)",
     ("AMT", "F5"): "the patient's payment (AMT*F5)",
     ("REF", "9F"): "the referral number (REF*9F)",
     ("REF", "D9"): "the clearinghouse's claim number (REF*D9)",
@@ -442,6 +447,45 @@ NOT_CARRIED_IDS = {
     "K3": "file information (K3)",
     "CRC": "condition indicators (CRC)",
 }
+
+#: the claim-level loops (2300 and below): a segment of theirs the mapper does not read is named in
+#: the set's note — the lists above word the known ones, any other by its id and qualifier
+CLAIM_LOOPS = frozenset(
+    {"2300", "2305", "2310A", "2310B", "2310C", "2310D", "2310E", "2310F", "2400", "2410", "2440"}
+    | {f"2420{x}" for x in "ABCDEFGH"}
+    | {"2430"}
+    | COB_LOOPS
+)
+#: what the mapper reads in those loops: (loop, segment id) for every qualifier, or (loop, segment
+#: id, qualifier); ``OI`` is written back from the claim's own values (assignment and release)
+READ: frozenset[tuple[str, ...]] = frozenset(
+    {
+        ("2300", "CLM"), ("2300", "HI"), ("2300", "REF", "F8"), ("2300", "REF", "G1"), ("2300", "REF", "EA"),
+        ("2310A", "NM1", "DN"), ("2310A", "NM1", "P3"), ("2310B", "NM1"),
+        ("2320", "SBR"), ("2320", "CAS"), ("2320", "AMT", "D"), ("2320", "AMT", "EAF"), ("2320", "OI"),
+        ("2330A", "NM1"), ("2330B", "NM1"), ("2330B", "REF", "F8"), ("2330B", "DTP", "573"),
+        ("2400", "LX"), ("2400", "SV1"), ("2400", "DTP", "472"), ("2400", "REF", "6R"),
+        ("2420A", "NM1"), ("2420F", "NM1"),
+        ("2430", "SVD"), ("2430", "CAS"), ("2430", "DTP", "573"),
+    }
+)  # fmt: skip
+#: diagnosis qualifiers the mapper reads from HI (ICD-10-CM, and ICD-9-CM kept as sent)
+HI_READ = frozenset({"ABK", "ABF", "BK", "BF"})
+_QUALIFIER = re.compile(r"^[A-Z0-9]{1,3}$")
+
+
+def _unread(loop: str, seg: Segment) -> str | None:
+    """How to name a segment of a claim loop the mapper does not read (None when it reads it): the
+    known ones by their words, any other by its id and qualifier — never by a free-text value."""
+    sid, qualifier = seg.elements[0], seg.get(1)
+    if loop in NOT_CARRIED_LOOPS:
+        return NOT_CARRIED_LOOPS[loop]
+    if (loop, sid) in READ or (loop, sid, qualifier) in READ:
+        return None  # HI: the mapper names the qualifiers it does not read
+    known = NOT_CARRIED_SEGMENTS.get((sid, qualifier)) or NOT_CARRIED_IDS.get(sid)
+    if known:
+        return known
+    return f"{sid}*{qualifier} ({loop})" if _QUALIFIER.match(qualifier) else f"{sid} ({loop})"
 
 
 def _line_providers(claim: dict[str, Any], providers: list[tuple[int, str, str]]) -> None:
@@ -522,12 +566,8 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
             if seg.get(8) == "XX" and seg.get(9):
                 role = "rendering" if loop == "2420A" else "referring"
                 line_providers.append((line.get("line_number", 0), role, seg.get(9)))
-        elif loop in NOT_CARRIED_LOOPS or (sid, seg.get(1)) in NOT_CARRIED_SEGMENTS or sid in NOT_CARRIED_IDS:
-            not_carried[
-                NOT_CARRIED_LOOPS.get(loop)
-                or NOT_CARRIED_SEGMENTS.get((sid, seg.get(1)))
-                or NOT_CARRIED_IDS[sid]
-            ] = None
+        elif loop in CLAIM_LOOPS and (unread := _unread(loop, seg)) is not None:
+            not_carried[unread] = None
         elif loop == "2000B" and sid == "SBR":
             ctx.responsibility = seg.get(1) or "P"
             ctx.group_number = seg.get(3)
@@ -608,7 +648,10 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
             elif sid == "HI":
                 for element in seg.elements[1:]:
                     qualifier, _, code = element.partition(comp)
-                    if qualifier in ("ABK", "ABF") and code:
+                    if qualifier and qualifier not in HI_READ:
+                        # condition codes (BG), anesthesia procedures (BP/BO), ...: no claim field
+                        not_carried[f"HI codes of qualifier {qualifier}"] = None
+                    elif qualifier in ("ABK", "ABF") and code:
                         claim["diagnoses"].append(code.split(comp)[0])
                     elif qualifier in ("BK", "BF") and code:
                         # ICD-9-CM, not valid for services since 2015-10-01: kept as sent, marked,

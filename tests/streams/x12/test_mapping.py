@@ -676,6 +676,31 @@ def test_what_no_claim_field_holds_is_named_in_a_note_never_dropped_silently() -
     assert any("not carried into the claims" in n and "notes (NTE)" in n for n in result.notes)
 
 
+def test_every_claim_segment_no_field_holds_is_named_even_the_ones_not_listed() -> None:
+    """README: what no claim field holds "is named in a note of the set, never dropped silently".
+    X222A1 has segments no list names ahead of time — an admission date (2300 DTP*435), condition
+    codes (HI*BG), a date last seen (2400 DTP*304), a test result (2400 MEA) — each is named, by
+    its id and qualifier when no words are known, and never by a free-text value."""
+    body = units_837p()
+    body.insert(body.index("HI*ABK:R079"), "DTP*435*D8*20261109")
+    body.insert(body.index("HI*ABK:R079") + 1, "HI*BG:01")
+    at = body.index("DTP*472*D8*20261110") + 1
+    body[at:at] = ["DTP*304*D8*20261101", "MEA*TR*R1*12.5"]
+    result = ingest_text(interchange([("HC", "005010X222A1", "7013", [body])]), SECRET)
+    assert result.verdict == "accepted", result.problems
+    (note,) = [n for n in result.notes if "not carried into the claims" in n]
+    for named in (
+        "the admission date (DTP*435)",
+        "HI codes of qualifier BG",
+        "the date last seen (DTP*304)",
+        "MEA*TR (2400)",
+    ):
+        assert named in note, named
+    assert "12.5" not in note
+    (claim,) = events(result)
+    assert list(claim.diagnoses) == ["R07.9"]  # the condition codes beside the diagnoses take nothing
+
+
 def test_a_claim_the_guide_refuses_as_a_whole_is_never_written() -> None:
     """X222A1: CLM02 is the sum of the lines' SV102, and a replacement or void (CLM05-3 7/8) carries
     the payer's claim number (REF*F8). render-837p leaves such a claim out, naming why (the scrubber
