@@ -30,8 +30,8 @@ from streams.trends import (
     category_key,
     detect,
     diagnosis_key,
-    learned_rate,
     mark_alerted,
+    published_rate,
 )
 from streams.trends.windows import NECESSITY, LearnedRate
 
@@ -138,15 +138,7 @@ def register(app: ClaimflowApp) -> None:
         if value is not None:
             value = await raise_trends(fact, dkey, value, "payer_code_diagnosis", outbox)
             windows[dkey] = value
-            learned = learned_rate(value, fact.adjudicated_on)
-            rate = {
-                "adjudicated": learned.adjudicated,
-                "denied": learned.denied,
-                "days": learned.days,
-                "top_reasons": learned.top_reasons,
-                "as_of": fact.adjudicated_on.isoformat(),
-            }
-            await outbox.send(RATES, dkey.encode(), json.dumps(rate).encode())
+            await outbox.send(RATES, dkey.encode(), json.dumps(published_rate(value)).encode())
 
     @app.faust.agent(app.inputs(Agent.TRENDS), name=Agent.TRENDS.faust_name)
     async def trends(stream: StreamT[Any]) -> None:

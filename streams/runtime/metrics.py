@@ -15,6 +15,7 @@ from typing import Any
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 from streams.lifecycle.first_pass import FIRST_PASS_OUTCOMES, RESOLUTION_OUTCOMES
+from streams.trends.windows import NECESSITY
 from streams.x12.ack_received import SET_OUTCOMES
 
 #: a claim adjustment reason code's shape (X12 code list 139)
@@ -371,6 +372,11 @@ class Metrics:
             for outcome in ("paid", "partially_paid", "denied"):
                 self.claims_adjudicated.labels(payer=payer, outcome=outcome)
             self.remitted_charges.labels(payer=payer)
+        # a trend's first series would be born at 1, and the trend alert (increase > 0) never fire
+        for payer in (*self.known_payers, "other"):
+            for category in denial_categories:
+                self.denial_trends.labels(payer=payer, scope="payer_code_category", category=category)
+            self.denial_trends.labels(payer=payer, scope="payer_code_diagnosis", category=NECESSITY)
         for outcome in dict.fromkeys(SET_OUTCOMES.values()):  # claimflow sends 837s
             self.sets_acknowledged.labels(transaction="837", outcome=outcome)
         for level in ("batch", "provider"):

@@ -12,6 +12,7 @@ from streams.trends.windows import (
     diagnosis_key,
     learned_rate,
     mark_alerted,
+    published_rate,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "diagnosis_key",
     "learned_rate",
     "mark_alerted",
+    "published_rate",
 ]

@@ -146,3 +146,19 @@ def mark_alerted(value: dict[str, Any], group: str, as_of: date) -> dict[str, An
 def learned_rate(value: dict[str, Any], as_of: date, days: int = KEEP_DAYS) -> LearnedRate:
     n, denied, reasons = _window(value, as_of - timedelta(days=days - 1), as_of)
     return LearnedRate(n, denied.get(NECESSITY, 0), days, [r for r, _ in reasons.most_common(3)])
+
+
+def published_rate(value: dict[str, Any]) -> dict[str, Any]:
+    """The learned rate of a ``payer|code|dx`` value as ``denial-rates`` carries it: the last
+    ``KEEP_DAYS`` days up to the newest day of adjudication the value counts — whatever order the
+    answers were read in (an older 835 read late, or answers of one key arriving from several
+    partitions, never move the window back)."""
+    newest = date.fromisoformat(max(value["days"]))
+    learned = learned_rate(value, newest)
+    return {
+        "adjudicated": learned.adjudicated,
+        "denied": learned.denied,
+        "days": learned.days,
+        "top_reasons": learned.top_reasons,
+        "as_of": newest.isoformat(),
+    }

@@ -22,3 +22,20 @@ def test_a_reason_code_becomes_a_carc_label_only_in_a_carcs_shape() -> None:
     way in (a name, a member id in the wrong field) is ``other``, never a series of its own."""
     assert [carc_label(c) for c in ("50", "4", "236", "B15", "P12")] == ["50", "4", "236", "B15", "P12"]
     assert {carc_label(c) for c in ("CNRY7", "DOE JOHN", "1EG4TE5MK73", "")} == {"other"}
+
+
+def test_every_trend_series_a_worker_can_raise_starts_at_zero() -> None:
+    """The trend alert is ``increase(claimflow_denial_trends_total[1h]) > 0``: a series born at 1
+    hides its first trend from increase(), so every payer × scope × category a trend can be
+    counted under (profiled payers and ``other``) exists at 0 from the start."""
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    metrics.initialise([("ACME", "commercial")], [], ["diagnosis", "modifier"])
+    for payer in ("ACME", "other"):
+        for scope, category in (
+            ("payer_code_category", "diagnosis"),
+            ("payer_code_category", "modifier"),
+            ("payer_code_diagnosis", "necessity"),
+        ):
+            labels = {"payer": payer, "scope": scope, "category": category}
+            assert registry.get_sample_value("claimflow_denial_trends_total", labels) == 0.0, labels

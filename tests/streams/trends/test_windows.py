@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from streams.trends import TrendConfig, add_fact, detect, learned_rate, mark_alerted
+from streams.trends import TrendConfig, add_fact, detect, learned_rate, mark_alerted, published_rate
 from streams.trends.windows import KEEP_DAYS, NECESSITY
 
 D = date(2026, 11, 27)
@@ -90,3 +90,22 @@ def test_the_learned_rate_covers_the_last_thirty_days() -> None:
     learned = learned_rate(value, D)
     assert (learned.adjudicated, learned.denied, learned.days, learned.top_reasons) == (8, 3, 30, ["CO-11"])
     assert learned.rate == 3 / 8
+
+
+def test_the_published_rate_covers_the_keys_last_thirty_days_whatever_order_the_answers_came_in() -> None:
+    """README: the scrubber reads "the payer × code × diagnoses rates of the last 30 days", days by
+    the 835's date. Answers of one key come from claims on several partitions, and a payer's older
+    835 may be read late: the rate is the 30 days up to the key's newest decision either way."""
+    facts = [(f"f{i}", D - timedelta(days=i), i % 2 == 0) for i in range(12)]  # 6 denied of 12
+    in_order = None
+    for fid, day, denied in sorted(facts, key=lambda f: f[1]):
+        in_order = add_fact(in_order, fid, day, [NECESSITY] if denied else [], ["CO-11"] if denied else [])
+    late_oldest = None
+    for fid, day, denied in sorted(facts, key=lambda f: f[1], reverse=True):
+        late_oldest = add_fact(
+            late_oldest, fid, day, [NECESSITY] if denied else [], ["CO-11"] if denied else []
+        )
+    assert in_order is not None and late_oldest is not None
+    expected = {"adjudicated": 12, "denied": 6, "days": 30, "top_reasons": ["CO-11"], "as_of": D.isoformat()}
+    assert published_rate(in_order) == expected
+    assert published_rate(late_oldest) == expected
