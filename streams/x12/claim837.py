@@ -437,6 +437,7 @@ NOT_CARRIED_SEGMENTS = {
     ("DTP", "096"): "the discharge date (DTP*096)",
     ("DTP", "304"): "the date last seen (DTP*304)",
     ("PRV", "PE"): "the rendering provider's taxonomy (PRV)",
+    ("AMT", "A8"): "another payer's non-covered amount (AMT*A8)",
     ("AMT", "F5"): "the patient's payment (AMT*F5)",
     ("REF", "9F"): "the referral number (REF*9F)",
     ("REF", "D9"): "the clearinghouse's claim number (REF*D9)",
@@ -446,6 +447,7 @@ NOT_CARRIED_IDS = {
     "NTE": "notes (NTE)",
     "K3": "file information (K3)",
     "CRC": "condition indicators (CRC)",
+    "MOA": "another payer's outpatient adjudication remarks (MOA)",
 }
 
 #: the claim-level loops (2300 and below): a segment of theirs the mapper does not read is named in
@@ -675,6 +677,8 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                     "relationship": seg.get(2) or None,
                 }
                 claim["other_payers"].append(other)
+                if seg.get(3) or seg.get(4):
+                    not_carried["another payer's group number or name (2320 SBR03, SBR04)"] = None
             elif other is None:
                 continue
             elif loop == "2320":

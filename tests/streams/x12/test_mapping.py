@@ -494,6 +494,33 @@ def test_the_primary_payers_decision_on_each_line_travels_with_a_secondary_claim
     assert again.other_payers[0].adjustments == primary.adjustments
 
 
+def test_another_payers_content_no_claim_field_holds_is_named_and_never_taken_for_the_claims() -> None:
+    """X222A1 2320-2330G: another payer's group number (SBR03), its outpatient adjudication remarks
+    (MOA), non-covered amount (AMT*A8), the other subscriber's secondary id (2330A REF*SY), that
+    payer's own provider ids (2330D) — no claim field holds them, so each is named in the set's
+    note (README), and none of them becomes the claim's group number, payer or provider."""
+    body = cob_837p()
+    body.insert(body.index("AMT*EAF*25"), "AMT*A8*10")
+    body.insert(body.index("OI***Y*P**Y") + 1, "MOA***MA18")
+    body.insert(body.index("NM1*IL*1*SAMPLE*JORDAN****MI*1EG4TE5MK73") + 1, "REF*SY*999001234")
+    result = ingest_text(interchange([("HC", "005010X222A1", "7014", [body])]), SECRET)
+    assert result.verdict == "accepted", result.problems
+    (note,) = [n for n in result.notes if "not carried into the claims" in n]
+    for named in (
+        "(2320 SBR03, SBR04)",
+        "(MOA)",
+        "(AMT*A8)",
+        "REF*SY (2330A)",
+        "NM1*82 (2330D)",
+        "REF*G2 (2330D)",
+    ):
+        assert named in note, named
+    secondary = events(result)[0]
+    assert (secondary.group_number, secondary.payer.payer_id) == ("GRP42", "ACME")
+    assert secondary.rendering_provider_npi == RENDERING
+    assert secondary.other_payers[0].payer_id == "MCR-JH"
+
+
 def test_a_postal_code_with_a_dash_is_written_as_its_digits() -> None:
     (child,) = events(ingest("units-837p.x12"))
     dashed = child.model_copy(
