@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import aiohttp
+from yarl import URL
 
 from schemas.topics import Topic
 from streams.agents.catalogue import Table
@@ -69,7 +71,7 @@ class ClaimLookup:
         return 200, {"owner": self.url, "partition": partition, **record.model_dump(mode="json")}
 
     async def forward(self, claim_id: str, owner: str) -> Answer:
-        url = f"{owner.rstrip('/')}/claims/{claim_id}"
+        url = URL(f"{owner.rstrip('/')}/claims/{quote(claim_id, safe='')}", encoded=True)
         try:
             async with (
                 aiohttp.ClientSession(timeout=self.timeout) as session,

@@ -19,8 +19,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 HealthCheck = Callable[[], tuple[bool, str]]
 #: claim_id, forwarded by another worker? -> (HTTP status, JSON body)
 ClaimQuery = Callable[[str, bool], Awaitable[tuple[int, dict[str, Any]]]]
-#: what a claim id may look like in a URL (the contracts' identifiers: no slash, no space)
-CLAIM_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+#: what a claim id may be: the contracts' identifier (1-64 characters, no surrounding spaces), any
+#: printable text — an 837P CLM01 may hold a slash, a space or a question mark (percent-encoded in
+#: the URL, as ``claimflow claim`` sends it)
+CLAIM_ID = re.compile(r"^(?=\S)[^\x00-\x1f\x7f]{1,64}(?<=\S)$")
 FORWARDED_HEADER = "X-Claimflow-Forwarded"
 
 
@@ -52,7 +54,7 @@ class WebListener(Service):
         app.router.add_get("/health", self._check(lambda: self.liveness()))
         app.router.add_get("/ready", self._check(lambda: self.readiness()))
         if self.claims is not None:
-            app.router.add_get("/claims/{claim_id}", self._claim)
+            app.router.add_get("/claims/{claim_id:.+}", self._claim)
         return app
 
     async def _claim(self, request: web.Request) -> web.Response:

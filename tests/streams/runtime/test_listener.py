@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import quote
 
+import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
+from yarl import URL
 
+from streams.agents.claims_query import ClaimLookup
 from streams.runtime.listener import FORWARDED_HEADER, WebListener
 
 
@@ -15,7 +19,7 @@ def _run(listener: WebListener, *requests: tuple[str, dict[str, str]]) -> list[t
         async with TestClient(TestServer(listener.make_app())) as client:
             out = []
             for path, headers in requests:
-                response = await client.get(path, headers=headers)
+                response = await client.get(URL(path, encoded=True), headers=headers)
                 json_body = response.content_type == "application/json"
                 body = await (response.json() if json_body else response.text())
                 out.append((response.status, body))
@@ -52,3 +56,40 @@ def test_without_a_lookup_there_is_no_claims_route_and_health_answers() -> None:
         listener, ("/health", {}), ("/ready", {}), ("/claims/K-1", {})
     )
     assert (health, ready, claims) == (200, 503, 404) and why == "recovering tables\n"
+
+
+#: claim ids the contracts accept (1-64 characters) that a URL must carry percent-encoded: an 837P
+#: CLM01 may hold a slash, a space, a question mark; a practice's system may use any text
+AWKWARD_IDS = ("2026/11/A-7", "CLM 0042", "Q?1", "N#5", "50%OFF", "RÉF-9")
+
+
+def test_a_claim_id_with_a_slash_space_or_accent_is_looked_up_as_it_was_sent() -> None:
+    asked: list[str] = []
+
+    async def claims(claim_id: str, forwarded: bool) -> tuple[int, dict[str, Any]]:
+        asked.append(claim_id)
+        return 200, {"claim_id": claim_id}
+
+    listener = WebListener("127.0.0.1", 0, claims=claims)
+    answers = _run(listener, *((f"/claims/{quote(cid, safe='')}", {}) for cid in AWKWARD_IDS))
+    assert answers == [(200, {"claim_id": cid}) for cid in AWKWARD_IDS]
+    assert asked == list(AWKWARD_IDS)
+
+
+def test_a_lookup_forwarded_to_the_owner_carries_the_claim_id_whole() -> None:
+    """A worker that does not own the claim asks the owner's listener for it: the id arrives as
+    it was sent, slashes and spaces included, and the owner knows the request was forwarded."""
+    asked: list[tuple[str, bool]] = []
+
+    async def claims(claim_id: str, forwarded: bool) -> tuple[int, dict[str, Any]]:
+        asked.append((claim_id, forwarded))
+        return 200, {"claim_id": claim_id}
+
+    async def go() -> list[tuple[int, dict[str, Any]]]:
+        async with TestServer(WebListener("127.0.0.1", 0, claims=claims).make_app()) as owner:
+            lookup = object.__new__(ClaimLookup)
+            lookup.url, lookup.timeout = "http://w1:6066", aiohttp.ClientTimeout(total=5)
+            return [await lookup.forward(cid, str(owner.make_url("/"))) for cid in AWKWARD_IDS]
+
+    assert asyncio.run(go()) == [(200, {"claim_id": cid}) for cid in AWKWARD_IDS]
+    assert asked == [(cid, True) for cid in AWKWARD_IDS]
