@@ -30,6 +30,9 @@ def from_lifecycle(ev: LifecycleEvent) -> Change:
         replaces_claim_id=ev.replaces_claim_id,
         scrubbed=ev.source == SCRUBBER and ev.stage in SCRUB_STEPS,
         responsibility=ev.claim.payer_responsibility if ev.claim is not None else None,
+        other_payer_ids=tuple(o.payer_id for o in ev.claim.other_payers if o.payer_id)
+        if ev.claim is not None
+        else (),
     )
 
 

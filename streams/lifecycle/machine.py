@@ -219,6 +219,9 @@ class Change:
     processed_as: int | None = None
     #: claimflow's own step: the claim's payer responsibility as sent (SBR01 P/S/T), when it says
     responsibility: str | None = None
+    #: claimflow's own step: the payer ids of the other payers whose decisions the claim carries
+    #: (coordination of benefits: 2320/2330B)
+    other_payer_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -284,6 +287,10 @@ class ClaimRecord:
     #: the latest bus time (Kafka timestamp) of the events applied to the record, and its topic
     latest_received: float | None = None
     latest_received_on: str | None = None
+    #: when the claim was billed on to a later payer under its own claim id (a ready step of a
+    #: secondary or later claim carrying the claim's payer's decision): not a resubmission, and
+    #: that payer's decisions are another payer's
+    billed_on_at: datetime | None = None
 
     @property
     def is_original(self) -> bool:
@@ -318,6 +325,8 @@ class Outcome:
     first_pass_revised: Literal["accepted", "rejected"] | None = None
     resolution_revised: Resolution | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: this change was claimflow's step billing the claim on to a later payer (``_billed_on``)
+    billed_on: bool = False
 
 
 def decision_in_force(record: ClaimRecord) -> HistoryItem | None:
@@ -398,6 +407,17 @@ def _other_payers(
         # CLP02 (a Medigap's denial, CLP02 4) — the claim's payer changes its own decision only by a
         # reversal (22), under its own claim number
         return not _reversed_since(record, in_force)
+    if (
+        record.billed_on_at is not None
+        and (change.kind == "remittance" or change.itemised)
+        and change.payer_claim_number
+        and record.payer_claim_number
+        and change.payer_claim_number != record.payer_claim_number
+    ):
+        # the claim was billed on to the next payer under its own id (a secondary claim carrying
+        # this payer's decision): a decision — or a reversal — under another payer claim number is
+        # that payer's, whatever its CLP02; the claim's payer speaks under its own number
+        return not _reversed_since(record, in_force)
     if change.kind != "remittance" or change.processed_as is None:
         return False
     # the order the claim's payer processed it in: its decision's own CLP02, else the claim's
@@ -407,6 +427,19 @@ def _other_payers(
         return False
     # a reversal applied since takes the claim's payer's decision back: the claim is its again
     return not _reversed_since(record, in_force)
+
+
+def _billed_on(record: ClaimRecord, change: Change) -> bool:
+    """Whether claimflow's ready step sends the claim on to a later payer under its own id: a claim
+    already sent to its payer, now billed to another payer later in the order of payment, that
+    carries the claim's payer's decision among its other payers (the secondary claim a practice
+    sends under the same patient control number, CLM01). Coordination of benefits, not a
+    resubmission."""
+    if not record.known or record.payer_id is None or change.payer_id in (None, record.payer_id):
+        return False
+    was = RESPONSIBILITY_RANK.get(record.payer_responsibility or "P", 1)
+    now = RESPONSIBILITY_RANK.get(change.responsibility or "P", 1)
+    return now > was and record.payer_id in change.other_payer_ids
 
 
 def _reversed_since(record: ClaimRecord, decision: HistoryItem) -> bool:
@@ -527,7 +560,10 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     }
     own_step = kind == "lifecycle" and code in OWN_STEPS
     responsibility = record.payer_responsibility
-    if own_step and change.responsibility:
+    billed_on = own_step and code == "ready" and _billed_on(record, change)
+    if billed_on:
+        u["billed_on_at"] = record.billed_on_at or at
+    elif own_step and change.responsibility:
         responsibility = u["payer_responsibility"] = change.responsibility
     reversal = kind == "remittance" and code == REVERSAL_CODE
     # the decision in force: only decisions and follow-up steps ask (a history scan)
@@ -548,7 +584,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         known = True
         u["known"] = True
         u["submitted_at"] = record.submitted_at or change.submitted_at or at
-        u["submission_count"] = submissions = record.submission_count + (code == "ready")
+        u["submission_count"] = submissions = record.submission_count + (code == "ready" and not billed_on)
     original = is_original(frequency_code, replaces)
     # first pass: the earliest decisive answer by the payer's time
     first_decisive = record.first_decisive
@@ -601,7 +637,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     waits_for_step = False
     caught: datetime | None = None  # a waiting status taken with the resubmission's step
     result: TransitionResult
-    if target is None or other_payer:
+    if target is None or other_payer or billed_on:
         result, new_state = "noted", prev
     elif (
         (kind == "remittance" or (kind == "status" and change.itemised))
@@ -923,4 +959,5 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         resolution_decided=resolved,
         first_pass_revised=revised,
         resolution_revised=resolution_revised,
+        billed_on=billed_on,
     )

@@ -229,7 +229,9 @@ class Tracker:
         tracked = Tracked(entry, [(outcome, change)])
         known = outcome.record.payer_id is not None
         if isinstance(event, LifecycleEvent):
-            if event.claim is not None:
+            # the claim billed on to a later payer under its id: the claim kept is the one its own
+            # payer decided (what a correction of that payer's decision starts from)
+            if event.claim is not None and not outcome.billed_on:
                 entry.claim_json = event.claim.model_dump_json()
                 entry._claim = event.claim
                 entry.encounter_json = event.encounter.model_dump_json() if event.encounter else None

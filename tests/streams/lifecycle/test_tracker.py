@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 
 from schemas import ClaimStatus, Denial, LifecycleEvent, ValidClaim
+from schemas.ids import derived_event_id
 from streams.denials import load_reason_map
 from streams.lifecycle.events import step_for
 from streams.lifecycle.tracker import ClaimEntry, Tracked, Tracker
@@ -734,3 +735,140 @@ def test_a_reversal_sent_unsigned_takes_the_payment_back_never_pays_it_twice(tra
     unsigned = remit(paid="80.00", clp02="22", minutes=6000)
     *_, after = run(tracker, ready(), status("A2", 5), paid, unsigned)
     assert after.entry.record.state == "pending" and after.entry.record.paid_amount == Decimal("0")
+
+
+# --- a claim billed on to the next payer under its own id (coordination of benefits) -----------
+
+
+def billed_on(minutes: int = 2000) -> LifecycleEvent:
+    """The practice bills the secondary payer under the same claim id (CLM01, its patient control
+    number), SBR01 S, carrying Medicare's decision (2320/2330B): claimflow's ready step for it."""
+    claim = ValidClaim.model_validate(
+        make_claim(
+            claim_id="C1",
+            occurred_at=(FIXED_TIME + timedelta(minutes=minutes)).isoformat(),
+            payer=commercial_payer(),
+            payer_responsibility="S",
+            other_payers=[
+                {
+                    "payer_id": "MCR-JH",
+                    "name": "MEDICARE PART B",
+                    "plan_type": "medicare",
+                    "responsibility": "P",
+                    "paid_amount": "36.00",
+                    "subscriber_member_id": "1EG4TE5MK73",
+                    "subscriber_last_name": "PATIENT",
+                    "subscriber_first_name": "TEST",
+                    "claim_number": "PCN-1",
+                    "adjudicated_on": "2026-02-20",
+                    "adjustments": [
+                        {"group_code": "CO", "reason_code": "45", "amount": "5.00", "line_number": 1},
+                        {"group_code": "PR", "reason_code": "2", "amount": "4.00", "line_number": 1},
+                    ],
+                }
+            ],
+        ).model_dump()
+    )
+    step = step_for(claim, "ready", snapshot=True, encounter=make_encounter())
+    return step.model_copy(update={"event_id": derived_event_id(step.event_id, "secondary")})
+
+
+def secondary_decision(
+    clp02: str, paid: str, *adjustments: tuple[str, str, str], minutes: int = 4000
+) -> Denial:
+    """The secondary payer's 835 for the claim, under its own payer claim number."""
+    return Denial(
+        claim_id="C1",
+        claim_status_code=clp02,
+        paid_amount=paid,
+        payer_claim_number="BLUE-77",
+        adjustments=[{"group_code": g, "reason_code": r, "amount": a} for g, r, a in adjustments],
+        occurred_at=FIXED_TIME + timedelta(minutes=minutes),
+    )
+
+
+def test_a_claim_billed_on_to_the_secondary_under_its_id_is_no_resubmission(tracker: Tracker) -> None:
+    """Reference §6: first-pass resolution is "paid on the first adjudication, with no CO denial
+    and no resubmission". A secondary claim is coordination of benefits, not the claim sent again:
+    Medicare's payment stands, the claim stays Medicare's, resolved, sent once."""
+    *_, paid, on = run(
+        tracker, ready(), status("A2", 5), remit(("CO", "45", "5.00"), paid="36.00", clp02="1"), billed_on()
+    )
+    assert on.outcome.result == "noted" and on.outcome.billed_on
+    record = on.entry.record
+    assert (record.state, record.paid_amount, record.payer_id) == ("paid", Decimal("36.00"), "MCR-JH")
+    assert record.submission_count == 1 and record.first_pass_resolution == "resolved"
+    assert on.outcome.resolution_decided is None
+    claim = on.entry.claim()
+    assert claim is not None and claim.payer.payer_id == "MCR-JH"  # what a Medicare correction starts from
+
+
+def test_the_secondarys_denial_never_takes_the_primarys_payment_back(tracker: Tracker) -> None:
+    """CARC 96 under CO from the secondary payer, under its own claim number: that payer's answer,
+    noted beside Medicare's decision — the claim stays paid 36.00, no task (reference §5: liability
+    follows the group code of the payer that decided; a payer changes its own decision only by a
+    reversal under its own claim number)."""
+    steps = run(
+        tracker,
+        ready(),
+        status("A2", 5),
+        remit(("CO", "45", "5.00"), paid="36.00", clp02="1"),
+        billed_on(),
+        secondary_decision("4", "0", ("CO", "96", "4.00")),
+    )
+    last = steps[-1]
+    assert last.outcome.result == "noted"
+    assert (last.entry.record.state, last.entry.record.paid_amount) == ("paid", Decimal("36.00"))
+    assert last.entry.record.payer_claim_number == "PCN-1"
+    assert last.tasks == [] and last.entry.open_tasks == [] and last.facts == []
+
+
+def test_the_secondarys_payment_and_its_reversal_leave_the_primarys_decision(tracker: Tracker) -> None:
+    steps = run(
+        tracker,
+        ready(),
+        remit(("CO", "45", "5.00"), paid="36.00", clp02="1"),
+        billed_on(),
+        secondary_decision("2", "4.00", ("OA", "23", "41.00")),
+        secondary_decision("22", "-4.00", minutes=5000),
+    )
+    assert [s.outcome.result for s in steps[-2:]] == ["noted", "noted"]
+    assert (steps[-1].entry.record.state, steps[-1].entry.record.paid_amount) == ("paid", Decimal("36.00"))
+
+
+def test_the_primarys_own_reversal_and_new_decision_still_apply_after_billing_on(tracker: Tracker) -> None:
+    """Medicare takes its payment back (CLP02 22 under its own number) and decides again under a
+    new claim number: the claim payer's own decisions, applied."""
+    steps = run(
+        tracker,
+        ready(),
+        remit(("CO", "45", "5.00"), paid="36.00", clp02="1"),
+        billed_on(),
+        remit(paid="-36.00", clp02="22", minutes=3000),
+        Denial(
+            claim_id="C1",
+            claim_status_code="1",
+            paid_amount="40.00",
+            payer_claim_number="PCN-2",
+            adjustments=[{"group_code": "CO", "reason_code": "45", "amount": "5.00"}],
+            occurred_at=FIXED_TIME + timedelta(minutes=3001),
+        ),
+    )
+    assert steps[3].outcome.result == "applied" and steps[3].entry.record.paid_amount == Decimal("0")
+    assert steps[4].outcome.result == "applied"
+    assert (steps[4].entry.record.state, steps[4].entry.record.paid_amount) == ("paid", Decimal("40.00"))
+
+
+def test_the_same_claim_sent_again_to_its_own_payer_is_still_a_resubmission(tracker: Tracker) -> None:
+    """The control: the claim sent again to Medicare under its id (a corrected claim) is a
+    resubmission, counted as one."""
+    steps = run(tracker, ready(), remit(("CO", "16", "45.00")), ready_again_to_medicare())
+    assert steps[-1].entry.record.submission_count == 2 and not steps[-1].outcome.billed_on
+
+
+def ready_again_to_medicare() -> LifecycleEvent:
+    claim = ValidClaim.model_validate(
+        make_claim(claim_id="C1", occurred_at=(FIXED_TIME + timedelta(minutes=2000)).isoformat()).model_dump()
+    )
+    step = step_for(claim, "ready", snapshot=True, encounter=make_encounter())
+    return step.model_copy(update={"event_id": derived_event_id(step.event_id, "again")})
