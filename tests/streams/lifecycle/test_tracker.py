@@ -791,7 +791,7 @@ def test_a_claim_billed_on_to_the_secondary_under_its_id_is_no_resubmission(trac
     """Reference §6: first-pass resolution is "paid on the first adjudication, with no CO denial
     and no resubmission". A secondary claim is coordination of benefits, not the claim sent again:
     Medicare's payment stands, the claim stays Medicare's, resolved, sent once."""
-    *_, paid, on = run(
+    *_, on = run(
         tracker, ready(), status("A2", 5), remit(("CO", "45", "5.00"), paid="36.00", clp02="1"), billed_on()
     )
     assert on.outcome.result == "noted" and on.outcome.billed_on
