@@ -7,7 +7,7 @@ import uuid
 import zlib
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import AwareDatetime, Field
 
@@ -152,6 +152,7 @@ class ResubmissionTask(Envelope):
 DeadLetterReason = Literal[
     "too_large", "malformed_json", "schema_violation", "unknown_event", "processing_error", "x12_rejected"
 ]
+DEAD_LETTER_REASONS: tuple[str, ...] = get_args(DeadLetterReason)
 
 
 class DeadLetter(Envelope):

@@ -14,6 +14,8 @@ from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
+from schemas.codes import PLAN_TYPES
+from schemas.outputs import DEAD_LETTER_REASONS
 from streams.lifecycle.first_pass import FIRST_PASS_OUTCOMES, RESOLUTION_OUTCOMES
 from streams.trends.windows import NECESSITY
 from streams.x12.ack_received import SET_OUTCOMES
@@ -354,10 +356,23 @@ class Metrics:
     def initialise(
         self, payers: list[tuple[str, str]], topics: list[str], denial_categories: Sequence[str]
     ) -> None:
-        """Create the series for known payers and topics at 0, so rates see their first event
-        (a series born at 1 hides that increment from increase() and rate())."""
+        """Create at 0 every series an alert or a recording rule reads with ``increase()``: the
+        known payers' and the ``other`` and ``unknown`` payer labels, every input topic and
+        dead-letter reason, every trend a worker can raise (a series born at 1 hides that first
+        increment from increase() and rate(): the first dead letter, the first trend would never
+        alert)."""
         self.known_payers = frozenset(payer for payer, _ in payers)
-        for payer, plan_type in payers:
+        # the payer labels a claim can be counted under, with the plan types it may carry
+        plan_types = (*PLAN_TYPES, "unknown")
+        labelled = [
+            *payers,
+            *(("other", plan_type) for plan_type in plan_types),
+            *(("unknown", plan_type) for plan_type in plan_types),
+        ]
+        for payer, plan_type in labelled:
+            for result in ("clean", "held"):
+                self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)
+        for payer in dict.fromkeys(payer for payer, _ in labelled):
             for category in denial_categories:
                 self.denied_claims.labels(payer=payer, category=category)
                 self.denied_amount.labels(payer=payer, category=category)
@@ -367,12 +382,10 @@ class Metrics:
             for outcome in RESOLUTION_OUTCOMES:
                 self.first_pass_resolution.labels(payer=payer, outcome=outcome)
             for result in ("clean", "held"):
-                self.claims_scrubbed.labels(payer=payer, plan_type=plan_type, result=result)
                 self.clean_claim.labels(payer=payer, outcome=result)
             for outcome in ("paid", "partially_paid", "denied"):
                 self.claims_adjudicated.labels(payer=payer, outcome=outcome)
             self.remitted_charges.labels(payer=payer)
-        # a trend's first series would be born at 1, and the trend alert (increase > 0) never fire
         for payer in (*self.known_payers, "other"):
             for category in denial_categories:
                 self.denial_trends.labels(payer=payer, scope="payer_code_category", category=category)
@@ -384,6 +397,8 @@ class Metrics:
         for topic in topics:
             self.events_consumed.labels(topic=topic)
             self.consumer_lag.labels(topic=topic)
+            for reason in DEAD_LETTER_REASONS:
+                self.dead_letters.labels(topic=topic, reason=reason)
 
 
 _DEFAULT: Metrics | None = None

@@ -39,3 +39,25 @@ def test_every_trend_series_a_worker_can_raise_starts_at_zero() -> None:
         ):
             labels = {"payer": payer, "scope": scope, "category": category}
             assert registry.get_sample_value("claimflow_denial_trends_total", labels) == 0.0, labels
+
+
+def test_the_first_dead_letter_and_an_unprofiled_payers_first_claim_are_seen_by_increase() -> None:
+    """``ClaimflowDeadLettersArriving`` is ``increase(claimflow_dead_letters_total[5m]) > 0`` and
+    the recording rules take increase() of the payer counters: every input topic × dead-letter
+    reason, and the ``other`` and ``unknown`` payer labels, exist at 0 before their first event."""
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    metrics.initialise([("ACME", "commercial")], ["claims-submitted", "claim-denials"], ["diagnosis"])
+    for topic in ("claims-submitted", "claim-denials"):
+        for reason in ("malformed_json", "schema_violation", "too_large", "x12_rejected"):
+            labels = {"topic": topic, "reason": reason}
+            assert registry.get_sample_value("claimflow_dead_letters_total", labels) == 0.0, labels
+    for payer in ("other", "unknown"):
+        scrubbed = {"payer": payer, "plan_type": "medicare", "result": "held"}
+        assert registry.get_sample_value("claimflow_claims_scrubbed_total", scrubbed) == 0.0
+        assert (
+            registry.get_sample_value("claimflow_first_pass_total", {"payer": payer, "outcome": "accepted"})
+            == 0.0
+        )
+        adjudicated = {"payer": payer, "outcome": "denied"}
+        assert registry.get_sample_value("claimflow_claims_adjudicated_total", adjudicated) == 0.0
