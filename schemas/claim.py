@@ -44,6 +44,7 @@ from pydantic import (
 
 from schemas.base import Contract, Envelope
 from schemas.codes import (
+    ClaimId,
     FrequencyCode,
     IcdCode,
     Identifier,
@@ -433,7 +434,7 @@ class ClaimSubmitted(Envelope):
     )
 
     event_type: Literal["claim_submitted"] = "claim_submitted"
-    claim_id: Annotated[Identifier, BeforeValidator(_text)]
+    claim_id: Annotated[ClaimId, BeforeValidator(_text)]
     encounter_id: LooseOptionalText = None
     patient_key: LooseOptionalText = Field(
         default=None, description="Pseudonymous patient key (keyed hash); never a member id"

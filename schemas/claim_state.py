@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import AwareDatetime, Field
 
 from schemas.base import Contract, Envelope
-from schemas.codes import Identifier, Money, PlanType
+from schemas.codes import ClaimId, Money, PlanType
 
 ClaimState = Literal[
     "received",
@@ -51,7 +51,7 @@ class ClaimTransition(Envelope):
     """One event applied to one claim: where the claim was, where it is, and why."""
 
     event_type: Literal["claim_transition"] = "claim_transition"
-    claim_id: Identifier
+    claim_id: ClaimId
     payer_id: str | None = None
     plan_type: PlanType | None = None
     cause_event_id: str = Field(
@@ -98,12 +98,12 @@ class ClaimStateRecord(Envelope):
     every claim's current state)."""
 
     event_type: Literal["claim_state"] = "claim_state"
-    claim_id: Identifier
+    claim_id: ClaimId
     state: ClaimState | None
     payer_id: str | None = None
     plan_type: PlanType | None = None
     frequency_code: str = "1"
-    replaces_claim_id: Identifier | None = None
+    replaces_claim_id: ClaimId | None = None
     original: bool = Field(description="an original claim (not a replacement): counts for first pass")
     known: bool = Field(description="claimflow's own step for the claim was seen (it scrubbed or parked it)")
     first_pass: FirstPass | None = None

@@ -172,6 +172,11 @@ Modifier = Annotated[str, BeforeValidator(normalize_modifier)]
 Npi = Annotated[str, BeforeValidator(_strip), AfterValidator(_check_npi_shape)]
 PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
+#: a claim's id: its identity on every topic (the key), so a longer one than an 837P can carry
+#: (CLM01, 38 characters) is still a claim — held with the field named (CLAIM_X12_TOO_LONG), never
+#: a dead letter — up to a bound no id a system sends comes near
+MAX_CLAIM_ID = 256
+ClaimId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CLAIM_ID, strip_whitespace=True)]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 PayerId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 

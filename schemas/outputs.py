@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, Field
 
 from schemas.base import Contract, Envelope
 from schemas.claim import ClaimSubmitted, ValidClaim
-from schemas.codes import Identifier, Money, PlanType
+from schemas.codes import ClaimId, Identifier, Money, PlanType
 from schemas.encounter import Encounter
 
 EditCategory = Literal[
@@ -57,7 +57,7 @@ class ScrubEdit(Contract):
 
 class ScrubResult(Envelope):
     event_type: Literal["scrub_result"] = "scrub_result"
-    claim_id: Identifier
+    claim_id: ClaimId
     claim_event_id: uuid.UUID = Field(description="event_id of the ClaimSubmitted that was scrubbed")
     payer_id: str
     plan_type: PlanType | None = Field(description="null when the claim's plan type is missing or unknown")
@@ -92,7 +92,7 @@ class LifecycleEvent(Envelope):
     """A step of a claim's life that claimflow itself observed (scrub, resubmission, manual)."""
 
     event_type: Literal["lifecycle"] = "lifecycle"
-    claim_id: Identifier
+    claim_id: ClaimId
     stage: LifecycleStage
     payer_id: str
     plan_type: PlanType | None = None
@@ -104,7 +104,7 @@ class LifecycleEvent(Envelope):
         default=None, description="the input event that caused this step"
     )
     edit_count: int = 0
-    replaces_claim_id: Identifier | None = None
+    replaces_claim_id: ClaimId | None = None
     claim: ValidClaim | None = Field(default=None, description="the claim as sent (ready steps)")
     encounter: Encounter | None = Field(default=None, description="the encounter it was scrubbed against")
 
@@ -130,7 +130,7 @@ class ResubmissionTask(Envelope):
 
     event_type: Literal["resubmission_task"] = "resubmission_task"
     task_id: str
-    claim_id: Identifier
+    claim_id: ClaimId
     payer_id: str
     plan_type: PlanType
     action: TaskAction

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from schemas.base import Contract, Envelope
-from schemas.codes import STATUS_CATEGORY_RE, GroupCode, Identifier, Money, code_text
+from schemas.codes import STATUS_CATEGORY_RE, ClaimId, GroupCode, Identifier, Money, code_text
 
 _THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d+)?")
 
@@ -95,7 +95,7 @@ class ClaimStatus(Envelope):
 
     event_type: Literal["claim_status"] = "claim_status"
     source: Literal["277CA", "277", "835", "portal"] = "277CA"
-    claim_id: Identifier
+    claim_id: ClaimId
     payer_claim_number: Identifier | None = None
     category_code: CategoryCode = Field(
         description="X12 claim status category: A0-A8, P0-P5, F0-F4, R0-R16, E0-E4"
@@ -147,7 +147,7 @@ class Denial(Envelope):
 
     event_type: Literal["denial"] = "denial"
     source: str = Field(default="835", min_length=1, max_length=64)
-    claim_id: Identifier
+    claim_id: ClaimId
     payer_claim_number: Identifier | None = None
     claim_status_code: Annotated[
         str, StringConstraints(pattern=r"^[0-9]{1,2}$"), BeforeValidator(code_text)

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from schemas.base import Envelope
-from schemas.codes import Identifier, PlanType
+from schemas.codes import ClaimId, PlanType
 
 TrendScope = Literal["payer_code_category", "payer_code_diagnosis"]
 
@@ -19,7 +19,7 @@ class AdjudicationFact(Envelope):
     ``payer_id|procedure_code`` so every trend of a payer and code is counted in one place."""
 
     event_type: Literal["adjudication_fact"] = "adjudication_fact"
-    claim_id: Identifier
+    claim_id: ClaimId
     payer_id: str
     plan_type: PlanType
     procedure_code: str

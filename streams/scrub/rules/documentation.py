@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from schemas.codes import looks_like_icd10
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
+from streams.scrub.rules.place_of_service import is_pos_code
 
 
 @checks("DOC_NOT_VERIFIED", "DOC_NO_ENCOUNTER_FEED", "DOC_ENCOUNTER_REQUIRED", "DOC_ENCOUNTER_MISSING")
@@ -156,7 +157,11 @@ def encounter_place(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     claim, facility = facts.claim, ctx.pack.facility_pos
     for line in claim.lines:
         pos = claim.place_of_service_of(line)
-        if not ctx.pack.needs_documentation(line.procedure_code) or pos == enc.place_of_service:
+        if (
+            not ctx.pack.needs_documentation(line.procedure_code)
+            or pos == enc.place_of_service
+            or not is_pos_code(pos)  # CLAIM_POS_INVALID's, never repeated (it may be PHI)
+        ):
             continue
         if enc.place_of_service in facility and pos not in facility:
             why = "a facility: the facility bills the tracing and the physician the interpretation"

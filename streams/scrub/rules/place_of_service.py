@@ -24,6 +24,11 @@ RULES = {  # (part, SNF Part A stay?) -> rule
 }
 
 
+def is_pos_code(value: str | None) -> bool:
+    """Whether a place of service has a code's shape (two digits)."""
+    return value is not None and len(value) == 2 and value.isdigit()
+
+
 @checks("POS_UNASSIGNED")
 def assigned_pos(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """A place of service must be a code CMS assigns (the pack's ``places_of_service``): the claim's
@@ -32,10 +37,12 @@ def assigned_pos(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if not assigned:
         return
     claim = facts.claim
-    if claim.place_of_service and claim.place_of_service not in assigned:
+    # a value without a code's shape is CLAIM_POS_INVALID's (and never repeated: it may be PHI
+    # typed in the wrong field)
+    if is_pos_code(claim.place_of_service) and claim.place_of_service not in assigned:
         yield Finding("POS_UNASSIGNED", None, {"pos": claim.place_of_service, "where": "the claim"})
     for line in claim.lines:
-        if line.place_of_service and line.place_of_service not in assigned:
+        if is_pos_code(line.place_of_service) and line.place_of_service not in assigned:
             yield Finding(
                 "POS_UNASSIGNED",
                 line.line_number,

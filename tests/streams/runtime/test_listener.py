@@ -46,7 +46,7 @@ def test_a_path_that_is_no_claim_id_is_refused_before_any_lookup() -> None:
         raise AssertionError("not called")
 
     listener = WebListener("127.0.0.1", 0, claims=claims)
-    [(status, body)] = _run(listener, ("/claims/" + "x" * 65, {}))
+    [(status, body)] = _run(listener, ("/claims/" + "x" * 257, {}))
     assert status == 400 and body == {"error": "not a claim id"}
 
 

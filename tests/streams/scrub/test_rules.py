@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from schemas import read_claim
 from streams.scrub import Scrubber
@@ -1632,3 +1633,36 @@ def test_a_lines_own_place_of_service_must_be_an_assigned_code_too(scrubber: Scr
     result = scrub_case(scrubber, claim={"lines": [own]})
     (edit,) = [e for e in result.edits if e.rule_id == "POS_UNASSIGNED"]
     assert edit.severity == "error" and edit.line_number == 1 and "(00)" in edit.message
+
+
+@pytest.mark.parametrize("where", ["claim", "line"])
+def test_a_name_typed_in_the_place_of_service_is_held_and_never_repeated(
+    scrubber: Scrubber, where: str
+) -> None:
+    """README: a wrong value is an edit naming the field and the fix, "and never echoes the value,
+    which may be PHI typed in the wrong field" — the place of service too, at the claim or a line
+    (SV105), with or without the record's own place of service beside it."""
+    typed = "QXJOHNSMITH 1950-04-01"
+    claim = (
+        {"place_of_service": typed}
+        if where == "claim"
+        else {"lines": [{**line(1, "93000"), "place_of_service": typed}]}
+    )
+    result = scrub_case(scrubber, claim)
+    assert result.status == "held" and "CLAIM_POS_INVALID" in {e.rule_id for e in result.edits}
+    words = " ".join(f"{e.message} {e.fix}" for e in result.edits)
+    assert "QXJOHNSMITH" not in words and "1950-04-01" not in words
+
+
+def test_a_claim_id_longer_than_an_837p_can_carry_is_held_naming_the_field(scrubber: Scrubber) -> None:
+    """X222A1 CLM01 holds 1-38 characters. A longer claim id is a readable claim with a wrong value:
+    held with the field named (README: never a dead letter while the claim_id can be read), up to
+    the contracts' bound for an identity (256 characters); past it, the event is not a claim."""
+    from schemas.codes import MAX_CLAIM_ID
+
+    for length in (65, 200, MAX_CLAIM_ID):
+        result = scrub_case(scrubber, {"claim_id": "C" * length})
+        assert result.status == "held" and result.claim_id == "C" * length
+        assert any(e.rule_id == "CLAIM_X12_TOO_LONG" and "claim_id" in e.message for e in result.edits)
+    with pytest.raises(ValidationError):
+        read_claim(claim_dict(claim_id="C" * (MAX_CLAIM_ID + 1)))
