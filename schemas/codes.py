@@ -15,7 +15,11 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 _ICD_RE = re.compile(r"^[A-Z][0-9][0-9A-Z][0-9A-Z]{0,4}$")
-_PROC_RE = re.compile(r"^(?:[0-9]{4}[0-9A-Z]|[A-Z][0-9]{4})$")
+#: CPT: 5 digits (Category I), or 4 digits and the letter of its kind — A (vaccine product and
+#: administration codes of Category I), F (Category II), M (multianalyte assays), T (Category III),
+#: U (proprietary laboratory analyses); HCPCS Level II: a letter and 4 digits. "9300O" (the letter
+#: O typed for a zero) is neither.
+_PROC_RE = re.compile(r"^(?:[0-9]{4}[0-9AFMTU]|[A-Z][0-9]{4})$")
 _MOD_RE = re.compile(r"^[0-9A-Z]{2}$")
 _NPI_RE = re.compile(r"^[0-9]{10}$")
 #: in front of a diagnosis sent as ICD-9-CM (837P HI qualifiers BK/BF): kept as sent, never
@@ -113,7 +117,8 @@ def looks_like_icd10(value: str) -> bool:
 
 
 def looks_like_procedure(value: str) -> bool:
-    """CPT (5 characters: 4 digits and a digit or letter, e.g. 93000, 0591T) or HCPCS Level II."""
+    """CPT (5 digits, or 4 digits and A, F, M, T or U: 93000, 0591T, 3120F) or HCPCS Level II
+    (a letter and 4 digits: G0403)."""
     return bool(_PROC_RE.match(value))
 
 

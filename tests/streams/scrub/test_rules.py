@@ -1666,3 +1666,24 @@ def test_a_claim_id_longer_than_an_837p_can_carry_is_held_naming_the_field(scrub
         assert any(e.rule_id == "CLAIM_X12_TOO_LONG" and "claim_id" in e.message for e in result.edits)
     with pytest.raises(ValidationError):
         read_claim(claim_dict(claim_id="C" * (MAX_CLAIM_ID + 1)))
+
+
+@pytest.mark.parametrize(
+    ("code", "valid"),
+    [
+        ("9300O", False),
+        ("93O00", False),
+        ("0591T", True),
+        ("3120F", True),
+        ("0001U", True),
+        ("0001A", True),
+        ("0002M", True),
+        ("G0403", True),
+    ],
+)
+def test_a_letter_typed_for_a_digit_in_a_cpt_code_is_held(scrubber: Scrubber, code: str, valid: bool) -> None:
+    """CPT's structure (AMA): 5 digits (Category I), or 4 digits and the letter of its kind — A
+    (vaccine codes), F (Category II), M (multianalyte assays), T (Category III), U (PLA); HCPCS
+    Level II is a letter and 4 digits. "9300O" — the letter O for a zero — is no code of either."""
+    result = scrub_case(scrubber, {"lines": [line(1, code)]})
+    assert ("CODE_PROCEDURE_INVALID" in {e.rule_id for e in result.edits}) is not valid
