@@ -141,6 +141,14 @@ def _or_none(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         return None
 
 
+def _not_a_bool(value: object) -> object:
+    """JSON ``true`` is no number (Python would read it as 1): a line number or a diagnosis
+    pointer sent as one is unreadable, and the scrubber says so."""
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a number")
+    return value
+
+
 def _pointer(value: object) -> object:
     """A diagnosis pointer as the CMS-1500 writes it (box 24E: letters A-L for diagnoses 1-12)
     is the 837P's number (SV107: 1-12)."""
@@ -155,8 +163,10 @@ LooseCode = Annotated[str, BeforeValidator(_code)]
 LooseDiagnosis = Annotated[str, BeforeValidator(_diagnosis)]
 LooseDate = Annotated[date | None, WrapValidator(_or_none)]
 LooseDecimal = Annotated[Decimal | None, WrapValidator(_or_none)]
-LooseInt = Annotated[int | None, WrapValidator(_or_none)]
-LoosePointer = Annotated[int | None, BeforeValidator(_pointer), WrapValidator(_or_none)]
+LooseInt = Annotated[int | None, BeforeValidator(_not_a_bool), WrapValidator(_or_none)]
+LoosePointer = Annotated[
+    int | None, BeforeValidator(_pointer), BeforeValidator(_not_a_bool), WrapValidator(_or_none)
+]
 NullableList = BeforeValidator(_as_list)
 NullableObject = BeforeValidator(_object_or_empty)
 
@@ -414,6 +424,8 @@ class ValidClaimLine(ScrubbableLine):
     def _range(self) -> ValidClaimLine:
         if self.service_end_date is not None and self.service_end_date < self.service_date:
             raise ValueError("service_end_date is before service_date")
+        if len(set(self.diagnosis_pointers)) != len(self.diagnosis_pointers):
+            raise ValueError("a diagnosis pointer is given twice")
         return self
 
 

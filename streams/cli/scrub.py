@@ -33,11 +33,12 @@ from streams.scrub.engine import Scrubber
 
 def _lines(path: Path) -> Iterator[tuple[int, str | None]]:
     """The file's lines, numbered from 1; None for one that is not UTF-8 text (it is reported and
-    the rest is read: one bad line never stops the file)."""
+    the rest is read: one bad line never stops the file). A byte-order mark a Windows tool wrote
+    before a line is no part of it (the worker reads such an event alike)."""
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, start=1):
             try:
-                yield n, raw.decode("utf-8")
+                yield n, raw.decode("utf-8").removeprefix("\ufeff")
             except UnicodeDecodeError:
                 yield n, None
 

@@ -51,7 +51,7 @@ def from_jsonl(path: Path, progress: Progress | None = None) -> Iterator[dict[st
     so is a line that is not JSON, not UTF-8 text or nested too deep to read)."""
     with path.open("rb") as f:
         for line in f:
-            line = line.strip()
+            line = line.strip().removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is no part of it
             if not line:
                 continue
             try:

@@ -52,6 +52,7 @@ FORMAT_RULES = (
     "CLAIM_NO_DIAGNOSIS",
     "CLAIM_TOO_MANY_DIAGNOSES",
     "CLAIM_DX_POINTER_TOO_MANY",
+    "CLAIM_DX_POINTER_INVALID",
     "CLAIM_PAYER_MISSING",
     "CLAIM_PAYER_ID_INVALID",
     "CLAIM_PLAN_TYPE_INVALID",
@@ -186,6 +187,11 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
             blocking = True
         elif line.service_end_date is not None and line.service_end_date < line.service_date:
             add(Finding("CLAIM_SERVICE_DATE_RANGE", n, {"line": label}))
+        pointers = line.diagnosis_pointers
+        if any(p is None for p in pointers) or len(set(pointers)) != len(pointers):
+            # a pointer that is no number (nor a letter A-L), or one given twice: SV107 names up
+            # to 4 different diagnoses
+            add(Finding("CLAIM_DX_POINTER_INVALID", n, {"line": label}))
         if len(line.diagnosis_pointers) > MAX_POINTERS:
             add(
                 Finding(
@@ -232,8 +238,8 @@ def _extras(claim: ClaimSubmitted) -> dict[str, Any]:
 def _scrubbable(claim: ClaimSubmitted) -> ScrubbableClaim:
     data = claim.model_dump()
     for line in data["lines"]:
-        # an unreadable pointer points nowhere (CLAIM_DX_POINTER_RANGE says so)
-        line["diagnosis_pointers"] = [p if p is not None else 0 for p in line["diagnosis_pointers"]]
+        # an unreadable pointer points nowhere (CLAIM_DX_POINTER_INVALID says so)
+        line["diagnosis_pointers"] = [p for p in line["diagnosis_pointers"] if p is not None]
     return ScrubbableClaim.model_validate(data)
 
 

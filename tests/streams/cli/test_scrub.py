@@ -119,3 +119,15 @@ def test_a_line_that_is_not_utf8_is_an_error_record_and_the_next_lines_are_scrub
     out = rows(proc)
     assert [r.get("claim_id") for r in out] == ["U-1", None, "U-3"]
     assert out[1] == {"line": 2, "error": "malformed_json", "detail": "not UTF-8 text"}
+
+
+def test_a_file_a_windows_tool_wrote_with_a_byte_order_mark_is_read_like_the_worker_reads_it(
+    tmp_path: Path,
+) -> None:
+    """An export saved as "UTF-8 with BOM" starts with EF BB BF: the first claim is still a claim."""
+    path = tmp_path / "claims.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(claim_dict(claim_id="BOM-1")).encode() + b"\n")
+    proc = run_scrub(str(path), "--as-of", "2026-03-01")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = rows(proc)
+    assert row.get("claim_id") == "BOM-1", row

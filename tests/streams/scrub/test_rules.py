@@ -148,6 +148,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"diagnoses": [*TWELVE_DX, "R07.89"]}},
         {"claim": {"diagnoses": TWELVE_DX}, "encounter": {"diagnoses": TWELVE_DX}},
     ),
+    # SV107: each pointer a diagnosis position, each once (JSON true is no number)
+    "CLAIM_DX_POINTER_INVALID": (
+        {"claim": {"lines": [line(1, "93000", pointers=[1, 1])]}},
+        {"claim": {"lines": [line(1, "93000", pointers=[1])]}},
+    ),
     "CLAIM_DX_POINTER_TOO_MANY": (
         {"claim": {"diagnoses": TWELVE_DX[:5], "lines": [line(1, "93000", pointers=[1, 2, 3, 4, 5])]}},
         {"claim": {"diagnoses": TWELVE_DX[:5], "lines": [line(1, "93000", pointers=[1, 2, 3, 4])]}},
@@ -1687,3 +1692,14 @@ def test_a_letter_typed_for_a_digit_in_a_cpt_code_is_held(scrubber: Scrubber, co
     Level II is a letter and 4 digits. "9300O" — the letter O for a zero — is no code of either."""
     result = scrub_case(scrubber, {"lines": [line(1, code)]})
     assert ("CODE_PROCEDURE_INVALID" in {e.rule_id for e in result.edits}) is not valid
+
+
+@pytest.mark.parametrize("field", ["line_number", "diagnosis_pointers"])
+def test_json_true_is_no_line_number_or_pointer(scrubber: Scrubber, field: str) -> None:
+    """JSON ``true`` where a number belongs is a wrong value (Python would read it as 1): held with
+    the field's edit, never sent as line 1 or diagnosis 1."""
+    broken = {**line(1, "93000"), field: True if field == "line_number" else [True]}
+    result = scrub_case(scrubber, {"lines": [broken]})
+    rule = "CLAIM_LINE_NUMBER_INVALID" if field == "line_number" else "CLAIM_DX_POINTER_INVALID"
+    assert result.status == "held" and rule in {e.rule_id for e in result.edits}
+    assert "CLAIM_DX_POINTER_RANGE" not in {e.rule_id for e in result.edits}
