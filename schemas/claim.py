@@ -515,13 +515,23 @@ class ClaimSubmitted(Envelope):
 
     @property
     def unknown_fields(self) -> list[str]:
-        """Fields the contract does not know, as dotted paths (``lines.2.rendering_npi``)."""
-        out = [name for name in self.model_extra or {}]
-        out += [f"patient.{name}" for name in self.patient.model_extra or {}]
-        out += [f"payer.{name}" for name in self.payer.model_extra or {}]
+        """Fields the contract does not know, as dotted paths (``lines.2.rendering_npi``). A name
+        that is no field name (text with spaces, digits first, very long: a value typed where a
+        key belongs — perhaps a name or a birth date) is never repeated: ``(a key that is not a
+        field name)`` stands in for it."""
+        out = [_field_name(name) for name in self.model_extra or {}]
+        out += [f"patient.{_field_name(name)}" for name in self.patient.model_extra or {}]
+        out += [f"payer.{_field_name(name)}" for name in self.payer.model_extra or {}]
         for i, line in enumerate(self.lines, start=1):
-            out += [f"lines.{i}.{name}" for name in line.model_extra or {}]
+            out += [f"lines.{i}.{_field_name(name)}" for name in line.model_extra or {}]
         return out
+
+
+_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,48}$")
+
+
+def _field_name(name: str) -> str:
+    return name if _FIELD_NAME.match(name) else "(a key that is not a field name)"
 
 
 class ScrubbableClaim(ClaimSubmitted):

@@ -1703,3 +1703,13 @@ def test_json_true_is_no_line_number_or_pointer(scrubber: Scrubber, field: str) 
     rule = "CLAIM_LINE_NUMBER_INVALID" if field == "line_number" else "CLAIM_DX_POINTER_INVALID"
     assert result.status == "held" and rule in {e.rule_id for e in result.edits}
     assert "CLAIM_DX_POINTER_RANGE" not in {e.rule_id for e in result.edits}
+
+
+def test_an_unknown_key_that_is_no_field_name_is_never_repeated(scrubber: Scrubber) -> None:
+    """README: an edit names the field "and never echoes the value, which may be PHI typed in the
+    wrong field" — a value typed where a key belongs too: a typo'd field name is named, a name or
+    a birth date used as a key is not."""
+    result = scrub_case(scrubber, {"rendering_npi": "1558598797", "DOE JANE 1950-04-01": "x"})
+    words = " ".join(f"{e.message} {e.fix}" for e in result.edits)
+    assert result.status == "held" and "rendering_npi" in words
+    assert "DOE JANE" not in words and "1950-04-01" not in words
