@@ -1,4 +1,5 @@
-"""Encounter agent (``encounters``): keep the latest encounter per encounter_id.
+"""Encounter agent (``encounters``): keep each encounter's latest version, and the versions before it
+that claims met (``streams.scrub.encounter_store``).
 
 The topic is keyed by patient_key like ``claims-submitted``, so the table's changelog partition
 is the patient's partition and the scrub agent finds the encounter locally.
@@ -13,6 +14,7 @@ from faust.types import StreamT
 from schemas import Encounter
 from streams.agents.catalogue import Agent, Table
 from streams.agents.common import decode_event, guarded
+from streams.scrub.encounter_store import latest, stored_with, version
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
@@ -29,11 +31,9 @@ def register(app: ClaimflowApp) -> None:
                 enc = await decode_event(app, event, Encounter)
                 if enc is None:
                     return
-                current = table.get(enc.encounter_id)
-                stamp = enc.occurred_at.timestamp()
-                if current is None or current["ts"] <= stamp:
-                    # as JSON text: the changelog's encoder copies a string, it walks an object
-                    table[enc.encounter_id] = {"ts": stamp, "encounter": enc.model_dump_json()}
+                stored = stored_with(table.get(enc.encounter_id), enc)
+                if stored is not None:  # (None: a redelivery, which changes nothing)
+                    table[enc.encounter_id] = stored
                 waiter = app.encounter_waiters.pop(enc.encounter_id, None)
                 if waiter is not None:  # a parked claim is waiting for this encounter
                     waiter.set()
@@ -48,12 +48,10 @@ def lookup_raw(app: ClaimflowApp, encounter_id: str) -> dict[str, Any] | None:
 
 
 def lookup(app: ClaimflowApp, encounter_id: str | None) -> Encounter | None:
-    if not encounter_id:
-        return None
-    item = lookup_raw(app, encounter_id)
-    if not item:
-        return None
-    stored = item["encounter"]  # JSON text; an object in values stored before
-    return (
-        Encounter.model_validate_json(stored) if isinstance(stored, str) else Encounter.model_validate(stored)
-    )
+    """The encounter's version in force."""
+    return latest(lookup_raw(app, encounter_id)) if encounter_id else None
+
+
+def lookup_version(app: ClaimflowApp, encounter_id: str, event_id: str) -> Encounter | None:
+    """The version an encounter event carried, while it is kept (what a redelivered claim met)."""
+    return version(lookup_raw(app, encounter_id), event_id)

@@ -24,7 +24,7 @@ from schemas.ids import derived_event_id
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
 from streams.agents.common import Deferred, Outbox, batched, decode_event, guarded
-from streams.agents.encounters import lookup, lookup_raw
+from streams.agents.encounters import lookup, lookup_raw, lookup_version
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
 from streams.runtime.faust_internals import set_current_event
@@ -47,8 +47,17 @@ def register(app: ClaimflowApp) -> None:
         claim: ClaimSubmitted, encounter: Encounter | None, outbox: Outbox
     ) -> ScrubResult:
         stored = history.get(claim.patient_key) if claim.patient_key else None
+        encounter_id = claim.encounter_id
         turn = scrub_in_turn(
-            app.scrubber, claim, stored, encounter, app.settings.history_per_patient, learned=learned
+            app.scrubber,
+            claim,
+            stored,
+            encounter,
+            app.settings.history_per_patient,
+            learned=learned,
+            encounter_version=(
+                (lambda event_id: lookup_version(app, encounter_id, event_id)) if encounter_id else None
+            ),
         )
         result, redelivered = turn.result, turn.redelivered
         if turn.stored is not None:

@@ -29,15 +29,30 @@ class PatientHistory:
 
     rows: tuple[list[Any], ...] = ()
     seen: tuple[str, ...] = ()
+    #: seen key -> the encounter event a claim event with an encounter id was scrubbed against
+    #: ("" when none had arrived): a redelivery is scrubbed against the same version
+    met: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def decode(cls, stored: dict[str, Any] | None) -> PatientHistory:
         if not stored:
             return cls()
-        return cls(tuple(stored.get("entries", ())), tuple(stored.get("seen", ())))
+        met = tuple((k, v) for k, v in (stored.get("met") or {}).items())
+        return cls(tuple(stored.get("entries", ())), tuple(stored.get("seen", ())), met)
 
     def encode(self) -> dict[str, Any]:
-        return {"entries": list(self.rows), "seen": list(self.seen)}
+        out: dict[str, Any] = {"entries": list(self.rows), "seen": list(self.seen)}
+        if self.met:
+            out["met"] = dict(self.met)
+        return out
+
+    def met_by(self, event_id: str) -> str | None:
+        """The encounter event a claim event met when first scrubbed ("" none; None not recorded)."""
+        key = seen_key(event_id)
+        for k, v in self.met:
+            if k == key:
+                return v
+        return None
 
     def entries(self, redelivered: str | None = None) -> list[HistoryEntry]:
         """The earlier lines; for a ``redelivered`` claim event (its id), the history as that
@@ -59,7 +74,9 @@ class PatientHistory:
     def has_seen(self, event_id: str) -> bool:
         return seen_key(event_id) in self.seen or event_id in self.seen  # (full ids: stored before)
 
-    def with_claim(self, claim: ClaimSubmitted, limit: int, sent: bool = True) -> PatientHistory:
+    def with_claim(
+        self, claim: ClaimSubmitted, limit: int, sent: bool = True, met: str | None = None
+    ) -> PatientHistory:
         """The history once this claim event is scrubbed. Only services billed count later
         (reference §3: a duplicate is a service "already submitted"), so:
 
@@ -70,12 +87,17 @@ class PatientHistory:
           under its own id or a new one — must not be held as its duplicate. What was sent
           before under its id stays.
 
-        The event is remembered either way (a redelivery is recognised); the newest ``limit``
-        lines by date of service are kept."""
+        The event is remembered either way (a redelivery is recognised), with the encounter event
+        it ``met`` (when it names an encounter); the newest ``limit`` lines by date of service are
+        kept."""
         key = seen_key(str(claim.event_id))
         seen = (*self.seen, key)[-SEEN_PER_PATIENT:]
+        kept = set(seen)
+        mets = tuple((k, v) for k, v in self.met if k in kept and k != key)
+        if met is not None:
+            mets = (*mets, (key, met))
         if not sent:
-            return PatientHistory(self.rows, seen)
+            return PatientHistory(self.rows, seen, mets)
         gone = {claim.claim_id}
         if claim.frequency_code in ("7", "8") and claim.replaces_claim_id:
             gone.add(claim.replaces_claim_id)
@@ -83,7 +105,7 @@ class PatientHistory:
         if claim.frequency_code != "8":
             rows.extend([*h.encode(), key] for h in HistoryEntry.from_claim(claim))
         rows.sort(key=lambda r: r[3])  # ISO dates sort as dates; stable for equal dates
-        return PatientHistory(tuple(rows[-limit:]), seen)
+        return PatientHistory(tuple(rows[-limit:]), seen, mets)
 
 
 def seen_key(event_id: str) -> str:
@@ -113,14 +135,23 @@ def scrub_in_turn(
     learned: Callable[[str], LearnedRate | None] | None = None,
     as_of: date | None = None,
     encounter_feed: bool = True,
+    encounter_version: Callable[[str], Encounter | None] | None = None,
 ) -> ScrubTurn:
     """Scrub a claim event against the patient's stored history, as the scrub agent does for each
-    one in arrival order: a redelivered event meets the history it first met (the same result),
-    and only a claim sent on (clean) is recorded as billed (``PatientHistory.with_claim``).
-    ``as_of``: the day it is scrubbed on (default: the day the claim was submitted)."""
+    one in arrival order: a redelivered event meets the history it first met and the version of
+    its encounter it first met (``encounter_version``: an encounter event's version, while kept) —
+    the same result, even after the encounter was corrected — and only a claim sent on (clean) is
+    recorded as billed (``PatientHistory.with_claim``). ``as_of``: the day it is scrubbed on
+    (default: the day the claim was submitted)."""
     past = PatientHistory.decode(stored)
     event_id = str(claim.event_id)
     redelivered = past.has_seen(event_id)
+    if redelivered and claim.encounter_id:
+        first = past.met_by(event_id)
+        if first == "":
+            encounter = None  # none had arrived: scrubbed without it then (the grace had ended)
+        elif first and (encounter is None or str(encounter.event_id) != first) and encounter_version:
+            encounter = encounter_version(first) or encounter
     earlier = past.entries(redelivered=event_id if redelivered else None)
     day = as_of if as_of is not None else claim.occurred_at.astimezone(UTC).date()
     result, valid = scrubber.scrub_sendable(
@@ -128,5 +159,6 @@ def scrub_in_turn(
     )
     if redelivered or not claim.patient_key:
         return ScrubTurn(result, None, redelivered, valid)
-    after = past.with_claim(claim, limit, sent=result.status == "clean")
+    met = (str(encounter.event_id) if encounter is not None else "") if claim.encounter_id else None
+    after = past.with_claim(claim, limit, sent=result.status == "clean", met=met)
     return ScrubTurn(result, after.encode(), redelivered, valid)

@@ -7,10 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from schemas import as_valid
+from schemas import Encounter, as_valid
 from streams.scrub import HistoryEntry, PatientHistory, Scrubber, engine, scrub_in_turn
+from streams.scrub.encounter_store import latest, stored_with, version
 from streams.scrub.rules.claim_format import _scrubbable
-from tests.builders import claim_dict, line, make_claim, read_claim
+from tests.builders import claim_dict, encounter_dict, line, make_claim, read_claim
 
 
 def test_an_entry_round_trips_through_its_row() -> None:
@@ -77,3 +78,62 @@ def test_a_claim_the_rules_pass_but_the_ready_contract_refuses_is_held_not_bille
     assert edit.rule_id == "CLAIM_CONTRACT_INVALID" and "clearinghouse_note" in edit.message
     history = PatientHistory.decode(turn.stored)
     assert history.has_seen(str(claim.event_id)) and history.entries() == []
+
+
+# --- a redelivered claim meets the encounter version it first met --------------------------------
+
+
+def _encounter(signed: bool, event: str, at: str = "2026-02-11T09:00:00+00:00") -> Encounter:
+    fields = {"ecg_fields": {"report_signed": signed}, "event_id": event, "occurred_at": at}
+    return Encounter.model_validate(encounter_dict(**fields))
+
+
+V1 = "00000000-0000-4000-8000-000000000001"
+V2 = "00000000-0000-4000-8000-000000000002"
+
+
+def test_a_claim_redelivered_after_its_encounter_was_corrected_gets_the_same_result(
+    scrubber: Scrubber,
+) -> None:
+    """README, delivery guarantees: a redelivered event (a crash before its offset was committed)
+    gets the same result and no second, different output. Held for an unsigned report, then the
+    report is signed (the encounter sent again): the claim event read again is scrubbed against
+    the version it met — held again, never sent as ready beside its held result."""
+    claim = make_claim(claim_id="C1", encounter_id="ENC-0001")
+    unsigned, signed = _encounter(False, V1), _encounter(True, V2, "2026-02-12T09:00:00+00:00")
+    first = scrub_in_turn(scrubber, claim, None, unsigned, 50, as_of=date(2026, 3, 1))
+    assert first.result.status == "held" and first.stored is not None
+    versions = {V1: unsigned, V2: signed}
+    again = scrub_in_turn(
+        scrubber, claim, first.stored, signed, 50, as_of=date(2026, 3, 1), encounter_version=versions.get
+    )
+    assert again.redelivered and again.stored is None
+    assert again.result == first.result and again.valid is None
+
+
+def test_a_claim_scrubbed_without_its_encounter_is_so_again_when_redelivered(scrubber: Scrubber) -> None:
+    """The grace ended before the encounter came: held, the encounter missing. The encounter then
+    arrives and the claim event is read again: the same held result, not a ready claim."""
+    claim = make_claim(claim_id="C1", encounter_id="ENC-0001")
+    first = scrub_in_turn(scrubber, claim, None, None, 50, as_of=date(2026, 3, 1))
+    assert first.result.status == "held"
+    late = _encounter(True, V1)
+    again = scrub_in_turn(
+        scrubber, claim, first.stored, late, 50, as_of=date(2026, 3, 1), encounter_version={V1: late}.get
+    )
+    assert again.result == first.result
+
+
+def test_an_encounter_read_again_never_replaces_its_correction() -> None:
+    """Two versions stamped alike: the later read is the correction; the first read again (a
+    redelivery) changes nothing. An older version read late is never in force. The versions a
+    claim may have met stay readable."""
+    unsigned, signed = _encounter(False, V1), _encounter(True, V2)
+    stored = stored_with(None, unsigned)
+    stored = stored_with(stored, signed)
+    assert stored is not None and latest(stored) == signed
+    assert stored_with(stored, unsigned) is None  # the redelivery
+    assert version(stored, V1) == unsigned and version(stored, V2) == signed
+    older = _encounter(False, "00000000-0000-4000-8000-000000000003", "2026-02-01T09:00:00+00:00")
+    after_older = stored_with(stored, older)
+    assert after_older is not None and latest(after_older) == signed
