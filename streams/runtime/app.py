@@ -130,6 +130,7 @@ class ClaimflowApp:
             [(p.payer_id, p.plan_type) for p in self.scrubber.payers.profiles.values()],
             [spec.name for spec in CATALOGUE if spec.role != "output"],
             self.reasons.denial_categories,
+            [(r.category, rule, r.severity) for rule, r in self.scrubber.pack.rules.items() if r.enabled],
         )
         faustfix.install()  # never commit past an in-flight message (faust-streaming #606)
         self.faust = faust.App(settings.app_id, **faust_config(settings))

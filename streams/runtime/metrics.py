@@ -15,7 +15,7 @@ from typing import Any
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
 from schemas.codes import PLAN_TYPES
-from schemas.outputs import DEAD_LETTER_REASONS
+from schemas.outputs import DEAD_LETTER_REASONS, TASK_ACTIONS
 from streams.lifecycle.first_pass import FIRST_PASS_OUTCOMES, RESOLUTION_OUTCOMES
 from streams.trends.windows import NECESSITY
 from streams.x12.ack_received import SET_OUTCOMES
@@ -354,13 +354,18 @@ class Metrics:
         return payer_id if payer_id in self.known_payers else "other"
 
     def initialise(
-        self, payers: list[tuple[str, str]], topics: list[str], denial_categories: Sequence[str]
+        self,
+        payers: list[tuple[str, str]],
+        topics: list[str],
+        denial_categories: Sequence[str],
+        edits: Sequence[tuple[str, str, str]] = (),
     ) -> None:
         """Create at 0 every series an alert or a recording rule reads with ``increase()``: the
         known payers' and the ``other`` and ``unknown`` payer labels, every input topic and
         dead-letter reason, every trend a worker can raise (a series born at 1 hides that first
         increment from increase() and rate(): the first dead letter, the first trend would never
-        alert)."""
+        alert) — and what the dashboard's panels read: each rule's edits (``edits``: category,
+        rule, severity of every rule the pack enables), tasks by action, payments and latencies."""
         self.known_payers = frozenset(payer for payer, _ in payers)
         # the payer labels a claim can be counted under, with the plan types it may carry
         plan_types = (*PLAN_TYPES, "unknown")
@@ -386,6 +391,15 @@ class Metrics:
             for outcome in ("paid", "partially_paid", "denied"):
                 self.claims_adjudicated.labels(payer=payer, outcome=outcome)
             self.remitted_charges.labels(payer=payer)
+            for action in TASK_ACTIONS:
+                self.tasks.labels(payer=payer, action=action)
+            self.corrected_claims.labels(payer=payer)
+            self.payments.labels(payer=payer)
+            self.paid_amount.labels(payer=payer)
+            self.submission_to_acceptance.labels(payer=payer)
+            self.submission_to_payment.labels(payer=payer)
+        for category, rule, severity in edits:
+            self.scrub_edits.labels(category=category, rule=rule, severity=severity)
         for payer in (*self.known_payers, "other"):
             for category in denial_categories:
                 self.denial_trends.labels(payer=payer, scope="payer_code_category", category=category)

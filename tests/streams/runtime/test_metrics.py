@@ -61,3 +61,16 @@ def test_the_first_dead_letter_and_an_unprofiled_payers_first_claim_are_seen_by_
         )
         adjudicated = {"payer": payer, "outcome": "denied"}
         assert registry.get_sample_value("claimflow_claims_adjudicated_total", adjudicated) == 0.0
+
+
+def test_what_the_dashboard_reads_exists_at_zero_for_every_rule_and_action() -> None:
+    """The dashboard's top-edits and tasks-by-action panels take increase() too: a rule's first
+    edits, counted before the first scrape, would be lost if the series were born above 0."""
+    registry = CollectorRegistry()
+    metrics = Metrics(registry)
+    metrics.initialise([("ACME", "commercial")], [], [], [("provider", "PROVIDER_NPI_INVALID", "error")])
+    edit = {"category": "provider", "rule": "PROVIDER_NPI_INVALID", "severity": "error"}
+    assert registry.get_sample_value("claimflow_scrub_edits_total", edit) == 0.0
+    for action in ("replacement_claim", "reopening", "appeal", "write_off"):
+        labels = {"payer": "ACME", "action": action}
+        assert registry.get_sample_value("claimflow_resubmission_tasks_total", labels) == 0.0
