@@ -24,7 +24,7 @@ from schemas.ids import derived_event_id
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
 from streams.agents.common import Deferred, Outbox, batched, decode_event, guarded
-from streams.agents.encounters import lookup, lookup_raw, lookup_version
+from streams.agents.encounters import lookup, lookup_any, lookup_raw, lookup_version
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
 from streams.runtime.faust_internals import set_current_event
@@ -56,7 +56,9 @@ def register(app: ClaimflowApp) -> None:
             app.settings.history_per_patient,
             learned=learned,
             encounter_version=(
-                (lambda event_id: lookup_version(app, encounter_id, event_id)) if encounter_id else None
+                (lambda event_id: lookup_version(app, claim.patient_key, encounter_id, event_id))
+                if encounter_id
+                else None
             ),
         )
         result, redelivered = turn.result, turn.redelivered
@@ -95,26 +97,27 @@ def register(app: ClaimflowApp) -> None:
     @app.faust.agent(app.inputs(Agent.SCRUB), name=Agent.SCRUB.faust_name)
     async def scrub(stream: StreamT[Any]) -> None:
         # the put-off claims of this batch: each one's event (whose partition its encounter is
-        # stored in) and the encounter id it waits for
-        missing: list[tuple[EventT, str]] = []
+        # stored in), its patient and the encounter id it waits for
+        missing: list[tuple[EventT, str | None, str]] = []
 
         async def handle(event: EventT, outbox: Outbox) -> Deferred | None:
             claim = await decode_event(app, event, ClaimSubmitted)
             if claim is None:
                 return None
-            encounter = lookup(app, claim.encounter_id)
+            encounter = lookup(app, claim.patient_key, claim.encounter_id)
             if not (claim.encounter_id and encounter is None and grace > 0):
-                await scrub_and_emit(claim, encounter, outbox)
+                # no grace to wait: another patient's encounter of that id is a mistyped one
+                await scrub_and_emit(claim, encounter or lookup_any(app, claim.encounter_id), outbox)
                 return None
             if join_wait <= 0:
                 await park(event, claim, outbox)
                 return None
             # The encounter is usually a moment behind on its own topic (always so when both
             # topics have a backlog): look again at the end of the batch before parking the claim.
-            missing.append((event, claim.encounter_id))
+            missing.append((event, claim.patient_key, claim.encounter_id))
 
             async def again(outbox: Outbox, claim: ClaimSubmitted = claim) -> None:
-                found = lookup(app, claim.encounter_id)
+                found = lookup(app, claim.patient_key, claim.encounter_id)
                 if found is None:
                     await park(event, claim, outbox)
                 else:
@@ -147,9 +150,11 @@ def register(app: ClaimflowApp) -> None:
                 headers = dict(event.headers or {})
                 raw = headers.get(DEADLINE_HEADER)
                 deadline = float(raw.decode() if isinstance(raw, bytes) else raw) if raw else time.time()
-                encounter = await wait_for_encounter(app, claim.encounter_id, deadline)
+                encounter = await wait_for_encounter(app, claim.patient_key, claim.encounter_id, deadline)
                 if encounter is None:
                     metrics.encounter_timeouts.inc()
+                    # its own never came: another patient's encounter of that id is a mistyped id
+                    encounter = lookup_any(app, claim.encounter_id)
                 metrics.claims_waiting.dec()
                 outbox = Outbox(app)
                 await scrub_and_emit(claim, encounter, outbox)
@@ -158,14 +163,16 @@ def register(app: ClaimflowApp) -> None:
             await guarded(app, Agent.SCRUB_WAITING, event, body)
 
 
-async def wait_for_encounters(app: ClaimflowApp, wanted: list[tuple[EventT, str]], seconds: float) -> None:
+async def wait_for_encounters(
+    app: ClaimflowApp, wanted: list[tuple[EventT, str | None, str]], seconds: float
+) -> None:
     """Wait until every encounter of ``wanted`` (the claim event waiting, its encounter id) is
     stored, or ``seconds`` pass. Each is looked up in its claim event's context: a store that
     reads only the current event's partition (RocksDB) finds it there."""
     waiters: dict[str, asyncio.Event] = {}
-    for event, eid in wanted:
+    for event, patient_key, eid in wanted:
         set_current_event(event)
-        if lookup_raw(app, eid) is None:
+        if lookup_raw(app, patient_key, eid) is None:
             waiters[eid] = app.encounter_waiters.setdefault(eid, asyncio.Event())
     if not waiters:
         return
@@ -188,17 +195,17 @@ def forget_waiter(app: ClaimflowApp, encounter_id: str, waiter: asyncio.Event) -
 
 
 async def wait_for_encounter(
-    app: ClaimflowApp, encounter_id: str | None, deadline: float
+    app: ClaimflowApp, patient_key: str | None, encounter_id: str | None, deadline: float
 ) -> Encounter | None:
     """The encounter, as soon as the encounter agent stores it, or None once ``deadline`` passes."""
-    encounter = lookup(app, encounter_id)
+    encounter = lookup(app, patient_key, encounter_id)
     waiter = None
     while encounter is None and encounter_id and (remaining := deadline - time.time()) > 0:
         waiter = app.encounter_waiters.setdefault(encounter_id, asyncio.Event())
         with contextlib.suppress(TimeoutError):
             # woken by the encounter agent; the 1 s cap re-checks after a rebalance moved tables
             await asyncio.wait_for(waiter.wait(), timeout=min(remaining, 1.0))
-        encounter = lookup(app, encounter_id)
+        encounter = lookup(app, patient_key, encounter_id)
     if encounter is None and encounter_id and waiter is not None:
         forget_waiter(app, encounter_id, waiter)
     return encounter

@@ -44,6 +44,18 @@ def stored_with(stored: dict[str, Any] | None, enc: Encounter) -> dict[str, Any]
     return {"ts": stamp, "encounter": as_json, "event_id": event_id, "seen": seen, "earlier": earlier}
 
 
+def encounter_key(patient_key: str, encounter_id: str) -> str:
+    """The table key of a patient's encounter: encounter ids are each practice's own, so two
+    patients may share one (the patient key is a keyed hash: it holds no ``|``)."""
+    return f"{patient_key}|{encounter_id}"
+
+
+def latest_patient(stored: dict[str, Any]) -> str | None:
+    """The patient key of the version in force."""
+    enc = latest(stored)
+    return enc.patient_key if enc is not None else None
+
+
 def _decode(text: str | dict[str, Any]) -> Encounter:
     return Encounter.model_validate_json(text) if isinstance(text, str) else Encounter.model_validate(text)
 
