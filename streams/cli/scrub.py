@@ -28,6 +28,7 @@ from schemas.codec import describe_validation_error
 from streams.errors import ClaimflowError, ExitCode
 from streams.runtime.settings import load_settings
 from streams.scrub import scrub_in_turn
+from streams.scrub.encounter_store import encounter_key
 from streams.scrub.engine import Scrubber
 
 
@@ -56,6 +57,9 @@ def _read_encounters(path: Path, err: IO[str]) -> dict[str, Encounter]:
         except ValidationError as exc:
             print(f"{path}:{n}: skipped encounter: {describe_validation_error(exc)}", file=err)
             continue
+        # the patient's encounter of that id (ids are each practice's own: two patients may share
+        # one), and the id's latest whoever's (what a claim whose own is missing is checked against)
+        encounters[encounter_key(enc.patient_key, enc.encounter_id)] = enc
         encounters[enc.encounter_id] = enc
     return encounters
 
@@ -91,7 +95,12 @@ def scrub_file(
             out.write(json.dumps({"line": n, "error": kind, "detail": problem}) + "\n")
             stats["errors"] += 1
             continue
-        encounter = encounters.get(claim.encounter_id) if claim.encounter_id else None
+        encounter = (
+            encounters.get(encounter_key(claim.patient_key or "", claim.encounter_id))
+            or encounters.get(claim.encounter_id)
+            if claim.encounter_id
+            else None
+        )
         stored = history.get(claim.patient_key) if claim.patient_key else None
         turn = scrub_in_turn(
             scrubber, claim, stored, encounter, history_limit, as_of=as_of, encounter_feed=encounter_feed
