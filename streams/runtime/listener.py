@@ -22,9 +22,9 @@ HealthCheck = Callable[[], tuple[bool, str]]
 #: claim_id, forwarded by another worker? -> (HTTP status, JSON body)
 ClaimQuery = Callable[[str, bool], Awaitable[tuple[int, dict[str, Any]]]]
 #: what a claim id may be: the contracts' claim id (1-256 characters, no surrounding spaces), any
-#: printable text — an 837P CLM01 may hold a slash, a space or a question mark (percent-encoded in
+#: text — an 837P CLM01 may hold a slash, a space or a question mark (percent-encoded in
 #: the URL, as ``claimflow claim`` sends it)
-CLAIM_ID = re.compile(rf"^(?=\S)[^\x00-\x1f\x7f]{{1,{MAX_CLAIM_ID}}}(?<=\S)$")
+CLAIM_ID = re.compile(rf"^(?=\S).{{1,{MAX_CLAIM_ID}}}(?<=\S)$", re.DOTALL)
 FORWARDED_HEADER = "X-Claimflow-Forwarded"
 
 

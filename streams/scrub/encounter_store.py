@@ -66,12 +66,16 @@ def latest(stored: dict[str, Any] | None) -> Encounter | None:
 
 
 def version(stored: dict[str, Any] | None, event_id: str) -> Encounter | None:
-    """The version an encounter event carried, while it is kept (None once it is not)."""
+    """The version an encounter event carried; once more corrections came than are kept, the
+    oldest kept (the nearest to it); None for an event this encounter never had."""
     if not stored:
         return None
     if stored.get("event_id") == event_id:
         return _decode(stored["encounter"])
-    for eid, text in stored.get("earlier", ()):
+    earlier = stored.get("earlier", ())
+    for eid, text in earlier:
         if eid == event_id:
             return _decode(text)
+    if len(earlier) >= EARLIER_KEPT and event_id in stored.get("seen", ()):
+        return _decode(earlier[0][1])
     return None

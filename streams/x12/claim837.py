@@ -474,6 +474,10 @@ READ: frozenset[tuple[str, ...]] = frozenset(
 #: diagnosis qualifiers the mapper reads from HI (ICD-10-CM, and ICD-9-CM kept as sent)
 HI_READ = frozenset({"ABK", "ABF", "BK", "BF"})
 _QUALIFIER = re.compile(r"^[A-Z0-9]{1,3}$")
+#: segments whose first element is a qualifier from the guide's code list (a date's, a
+#: reference's, an amount's kind): named with it; any other segment's first element may be a
+#: value (a street number, a city, an id) and is never repeated
+_QUALIFIED = frozenset({"DTP", "REF", "AMT", "QTY", "MEA", "NM1", "PWK", "NTE", "PRV", "CRC", "CN1", "HCP"})
 
 
 def _unread(loop: str, seg: Segment) -> str | None:
@@ -487,7 +491,9 @@ def _unread(loop: str, seg: Segment) -> str | None:
     known = NOT_CARRIED_SEGMENTS.get((sid, qualifier)) or NOT_CARRIED_IDS.get(sid)
     if known:
         return known
-    return f"{sid}*{qualifier} ({loop})" if _QUALIFIER.match(qualifier) else f"{sid} ({loop})"
+    if sid in _QUALIFIED and _QUALIFIER.match(qualifier):
+        return f"{sid}*{qualifier} ({loop})"
+    return f"{sid} ({loop})"
 
 
 def _line_providers(claim: dict[str, Any], providers: list[tuple[int, str, str]]) -> None:

@@ -502,7 +502,8 @@ def test_another_payers_content_no_claim_field_holds_is_named_and_never_taken_fo
     body = cob_837p()
     body.insert(body.index("AMT*EAF*25"), "AMT*A8*10")
     body.insert(body.index("OI***Y*P**Y") + 1, "MOA***MA18")
-    body.insert(body.index("NM1*IL*1*SAMPLE*JORDAN****MI*1EG4TE5MK73") + 1, "REF*SY*999001234")
+    at = body.index("NM1*IL*1*SAMPLE*JORDAN****MI*1EG4TE5MK73") + 1
+    body[at:at] = ["N3*12 ELM ST", "N4*RYE*NY*10580", "REF*SY*999001234"]
     result = ingest_text(interchange([("HC", "005010X222A1", "7014", [body])]), SECRET)
     assert result.verdict == "accepted", result.problems
     (note,) = [n for n in result.notes if "not carried into the claims" in n]
@@ -511,10 +512,13 @@ def test_another_payers_content_no_claim_field_holds_is_named_and_never_taken_fo
         "(MOA)",
         "(AMT*A8)",
         "REF*SY (2330A)",
+        "N3 (2330A)",
+        "N4 (2330A)",
         "NM1*82 (2330D)",
         "REF*G2 (2330D)",
     ):
         assert named in note, named
+    assert "RYE" not in note and "N3*12" not in note  # the other subscriber's address is no qualifier
     secondary = events(result)[0]
     assert (secondary.group_number, secondary.payer.payer_id) == ("GRP42", "ACME")
     assert secondary.rendering_provider_npi == RENDERING
