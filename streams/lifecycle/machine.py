@@ -291,6 +291,9 @@ class ClaimRecord:
     #: secondary or later claim carrying the claim's payer's decision): not a resubmission, and
     #: that payer's decisions are another payer's
     billed_on_at: datetime | None = None
+    #: the payer claim numbers another payer's answers came under (a crossover's, a secondary's):
+    #: an answer under one of them is that payer's, whatever the claim's payer did since
+    other_payer_numbers: tuple[str, ...] = ()
 
     @property
     def is_original(self) -> bool:
@@ -392,20 +395,27 @@ def _other_payers(
     decided, such an answer is the claim's payer's own (it processed the claim as secondary: it
     knows of another coverage). The 835 names no payer claimflow can match, so one read before the
     claim's payer's decision is taken as that payer's."""
+    number = change.payer_claim_number
+    if (
+        number
+        and number in record.other_payer_numbers
+        and number != record.payer_claim_number
+        and (change.kind == "remittance" or change.itemised)
+    ):
+        return True  # under a number another payer's answers came under: that payer's again
     if in_force is None or in_force.other_payer:
         return False
     if (
         _processed_code(in_force.code) in FORWARDED
         and (change.kind == "remittance" or change.itemised)
-        and change.code != REVERSAL_CODE
         and change.payer_claim_number
         and record.payer_claim_number
         and change.payer_claim_number != record.payer_claim_number
     ):
         # the claim's payer forwarded it (CLP02 19-21: processed, and crossed over to the next
-        # payer): a decision under another payer claim number is the next payer's, whatever its
-        # CLP02 (a Medigap's denial, CLP02 4) — the claim's payer changes its own decision only by a
-        # reversal (22), under its own claim number
+        # payer): a decision — or a reversal — under another payer claim number is the next
+        # payer's, whatever its CLP02 (a Medigap's denial, CLP02 4, or its reversal, 22): the
+        # claim's payer changes its own decision only by a reversal under its own claim number
         return not _reversed_since(record, in_force)
     if (
         record.billed_on_at is not None
@@ -570,6 +580,12 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
     asks = kind == "remittance" or target in FOLLOW_UPS or target in ADJUDICATED_STATES
     in_force = decision_in_force(record) if asks else None
     other_payer = _other_payers(change, in_force, record, responsibility)
+    if (
+        other_payer
+        and change.payer_claim_number
+        and change.payer_claim_number not in record.other_payer_numbers
+    ):
+        u["other_payer_numbers"] = (*record.other_payer_numbers, change.payer_claim_number)[-8:]
     known = record.known
     submissions = record.submission_count
     frequency_code, replaces = record.frequency_code, record.replaces_claim_id

@@ -872,3 +872,58 @@ def ready_again_to_medicare() -> LifecycleEvent:
     )
     step = step_for(claim, "ready", snapshot=True, encounter=make_encounter())
     return step.model_copy(update={"event_id": derived_event_id(step.event_id, "again")})
+
+
+def test_a_secondarys_answers_stay_its_own_after_the_primary_takes_its_decision_back(
+    tracker: Tracker,
+) -> None:
+    """Once an answer under the secondary's claim number was the secondary's, every later one under
+    it is too — also after the primary's own reversal, when the claim is the primary's to decide
+    again (reference §5: liability follows the payer that decided)."""
+    steps = run(
+        tracker,
+        ready(),
+        remit(("CO", "45", "5.00"), paid="36.00", clp02="1"),
+        billed_on(),
+        secondary_decision("2", "4.00", ("OA", "23", "41.00")),
+        remit(paid="-36.00", clp02="22", minutes=4500),
+        secondary_decision("4", "0", ("CO", "96", "4.00"), minutes=5000),
+    )
+    assert steps[-2].outcome.result == "applied"  # the primary's reversal, under its own number
+    last = steps[-1]
+    assert last.outcome.result == "noted" and last.tasks == [] and last.facts == []
+    assert last.entry.record.payer_claim_number == "PCN-1"
+
+
+def test_a_crossovers_reversal_never_takes_the_primarys_payment_back(tracker: Tracker) -> None:
+    """CLP02 19: Medicare paid and forwarded the claim. The Medigap plan reverses its own payment
+    (CLP02 22 under its claim number): Medicare's payment stands (a payer changes its decision only
+    by a reversal under its own number) — whether or not its payment was read first."""
+    forwarded = Denial(
+        claim_id="C1",
+        claim_status_code="19",
+        paid_amount="32.00",
+        payer_claim_number="PCN-1",
+        adjustments=[{"group_code": "PR", "reason_code": "2", "amount": "8.00"}],
+        occurred_at=FIXED_TIME + timedelta(days=20),
+    )
+
+    def medigap(clp02: str, paid: str, days: int) -> Denial:
+        return Denial(
+            claim_id="C1",
+            claim_status_code=clp02,
+            paid_amount=paid,
+            payer_claim_number="MEDIGAP-9",
+            adjustments=[],
+            occurred_at=FIXED_TIME + timedelta(days=days),
+        )
+
+    for answers in ([medigap("2", "8.00", 25), medigap("22", "-8.00", 30)], [medigap("22", "-8.00", 30)]):
+        steps = run(tracker, ready(), status("A2", 3), forwarded, *answers)
+        record = steps[-1].entry.record
+        assert steps[-1].outcome.result == "noted"
+        assert (record.state, record.paid_amount, record.payer_claim_number) == (
+            "paid",
+            Decimal("32.00"),
+            "PCN-1",
+        )
