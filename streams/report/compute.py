@@ -26,6 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from schemas import Adjustment, Denial
+from schemas.claim import RESPONSIBILITY_ORDER
 from schemas.topics import Topic
 from streams.denials import ReasonMap
 from streams.denials.reasons import PREDETERMINATION, REVERSAL
@@ -109,7 +110,9 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     original: dict[str, bool] = {}
     for c in sorted(by_type["claim_submitted"], key=event_time):
         cid = c["claim_id"]
-        payer_of[cid] = (c.get("payer") or {}).get("payer_id", "unknown")
+        # the claim's payer is its first submission's, as the tracker keeps it (the same claim id
+        # billed on to a secondary payer stays the primary's claim)
+        payer_of.setdefault(cid, (c.get("payer") or {}).get("payer_id", "unknown"))
         submitted_on.setdefault(cid, event_day(c))
         original.setdefault(cid, is_original(c.get("frequency_code"), c.get("replaces_claim_id")))
     # claimflow's own lifecycle steps make a claim known to the tracker, with its origin; claims a
@@ -153,6 +156,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             edit_info.setdefault(edit["rule_id"], edit)
 
     answers = sorted(by_type["claim_status"] + by_type["denial"], key=event_time)
+    billed_on, billing_on = _billed_on(by_type["lifecycle"])
     states = latest_states(by_type["claim_state"])
     if states:  # first pass as the tracker decided it
         decided = {cid: _state_first_pass(s) for cid, s in states.items()}
@@ -169,8 +173,8 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             by_claim[a["claim_id"]].append(_answer(a, reasons))
         sent: Counter[str] = Counter()  # times each claim was sent (claimflow's ready steps)
         for step in {e["event_id"]: e for e in by_type["lifecycle"]}.values():
-            if step.get("stage") == "ready":
-                sent[step["claim_id"]] += 1
+            if step.get("stage") == "ready" and step["event_id"] not in billing_on:
+                sent[step["claim_id"]] += 1  # (billed on to the next payer: coordination of benefits)
         # a claim replaced or voided under a claim id of its own was sent again (reference §6:
         # "no resubmission"), as the tracker counts it
         for c in [*by_type["claim_submitted"], *by_type["lifecycle"]]:
@@ -222,10 +226,8 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     denied_decisions: Counter[str] = Counter()  # payer -> decisions denying something
     category_decisions: Counter[str] = Counter()  # category -> decisions denying for it
     category_amount: dict[str, Decimal] = defaultdict(Decimal)
-    #: each claim's payer's decision: (order of processing, payer claim number, forwarded), to tell
-    #: another payer's remittance (a crossover: CLP02 2 after a 1, or anything under another payer
-    #: claim number after a 19-21) from the claim's own payer's, as the tracker does
-    claims_payer_decision: dict[str, tuple[int, str | None, bool]] = {}
+    #: whose remittance each is: the claim's payer's or another's (a crossover's, a secondary's)
+    whose = _Payers(billed_on)
     payments: list[tuple[datetime, str, Decimal, str]] = []  # (when, claim, amount, answer's event id)
     seen_answers: set[str] = set()
     seen_decisions: set[tuple[Any, ...]] = set()
@@ -255,21 +257,17 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
                     charged[payer] += Decimal(str(a["amount"]))
             continue
         code = str(a.get("claim_status_code"))
-        if code == REVERSAL:
-            # a decision taken back is no decision, but it takes its payment back (signed or not):
-            # a recovery later reversed is not money recovered. Another payer's reversal (under
-            # its own claim number after the claim's payer forwarded it) is not the claim's money.
-            first = claims_payer_decision.get(a["claim_id"])
-            number = a.get("payer_claim_number")
-            others = first is not None and first[2] and number and first[1] and number != first[1]
-            taken_back = abs(Decimal(str(a.get("paid_amount") or 0)))
-            if taken_back and not others:
-                payments.append((event_time(a), a["claim_id"], -taken_back, a["event_id"]))
-            continue
         if code == PREDETERMINATION:
             continue  # an estimate before the service: no decision
-        if _other_payers(a, claims_payer_decision):
+        if whose.other(a):
             continue  # another payer's remittance: neither counted under the claim's payer nor paid
+        if code == REVERSAL:
+            # a decision taken back is no decision, but it takes its payment back (signed or not):
+            # a recovery later reversed is not money recovered
+            taken_back = abs(Decimal(str(a.get("paid_amount") or 0)))
+            if taken_back:
+                payments.append((event_time(a), a["claim_id"], -taken_back, a["event_id"]))
+            continue
         if Decimal(str(a.get("paid_amount", "0"))) > 0:
             payments.append((event_time(a), a["claim_id"], Decimal(str(a["paid_amount"])), a["event_id"]))
         if not in_period(event_day(a)):
@@ -458,19 +456,70 @@ def _updated(record: dict[str, Any]) -> tuple[datetime, int]:
     )
 
 
-def _other_payers(answer: dict[str, Any], decisions: dict[str, tuple[int, str | None, bool]]) -> bool:
-    """Whether a remittance is another payer's (the tracker's rule): processed later in the order of
-    payers than the claim's payer's first decision, or under another payer claim number after that
-    payer forwarded the claim (CLP02 19-21). Records the claim's payer's decision otherwise."""
-    code = str(answer.get("claim_status_code"))
-    number = answer.get("payer_claim_number")
-    first = decisions.get(answer["claim_id"])
-    if first is not None:
+def _billed_on(steps: list[dict[str, Any]]) -> tuple[dict[str, datetime], set[str]]:
+    """When each claim was billed on to a later payer under its own id (the tracker's rule: a ready
+    step whose claim is billed to a payer later in the order of payment, carrying the claim's
+    payer's decision among its other payers), and those steps' event ids."""
+    first: dict[str, tuple[str | None, int]] = {}
+    when: dict[str, datetime] = {}
+    ids: set[str] = set()
+    for step in sorted({e["event_id"]: e for e in steps}.values(), key=event_time):
+        if step.get("stage") != "ready":
+            continue
+        claim = step.get("claim") or {}
+        cid, payer = step["claim_id"], step.get("payer_id")
+        rank = RESPONSIBILITY_ORDER.get(claim.get("payer_responsibility") or "P", 1)
+        if cid not in first:
+            first[cid] = (payer, rank)
+            continue
+        was_payer, was_rank = first[cid]
+        others = {o.get("payer_id") for o in claim.get("other_payers") or []}
+        if payer not in (None, was_payer) and rank > was_rank and was_payer in others:
+            when.setdefault(cid, event_time(step))
+            ids.add(step["event_id"])
+    return when, ids
+
+
+@dataclass
+class _Payers:
+    """Whose remittance each answer is, read in time order — the tracker's rules: another payer's
+    when processed later in the order of payers than the claim's payer's decision (CLP02 2 after a
+    1), when under another payer claim number after that payer forwarded the claim (CLP02 19-21)
+    or after the claim was billed on to the next payer — until the claim's payer takes its decision
+    back — and when under a number another payer's answers came under."""
+
+    billed_on: dict[str, datetime]
+    #: each claim's payer's decision in force: (order of processing, payer claim number, forwarded)
+    decisions: dict[str, tuple[int, str | None, bool]] = field(default_factory=dict)
+    #: the claims whose payer took its decision back since (its next decision is its own)
+    reversed: set[str] = field(default_factory=set)
+    others: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    def other(self, answer: dict[str, Any]) -> bool:
+        cid = answer["claim_id"]
+        code = str(answer.get("claim_status_code"))
+        number = answer.get("payer_claim_number")
+        first = self.decisions.get(cid)
+        if first is None:
+            if code != REVERSAL:
+                self.decisions[cid] = (PROCESSED_AS.get(code, 1), number, code in FORWARDED)
+            return False
         rank, first_number, forwarded = first
-        later = PROCESSED_AS.get(code, rank) > rank
-        return later or bool(forwarded and number and first_number and number != first_number)
-    decisions[answer["claim_id"]] = (PROCESSED_AS.get(code, 1), number, code in FORWARDED)
-    return False
+        if number and number in self.others[cid] and number != first_number:
+            return True
+        moved_on = forwarded or (cid in self.billed_on and event_time(answer) > self.billed_on[cid])
+        elsewhere = bool(moved_on and number and first_number and number != first_number)
+        later = code != REVERSAL and PROCESSED_AS.get(code, rank) > rank
+        if (later or elsewhere) and cid not in self.reversed:
+            if number:
+                self.others[cid].add(number)
+            return True
+        if code == REVERSAL:
+            self.reversed.add(cid)
+        elif cid in self.reversed:  # the claim's payer decided again: the decision in force
+            self.reversed.discard(cid)
+            self.decisions[cid] = (PROCESSED_AS.get(code, rank), number or first_number, code in FORWARDED)
+        return False
 
 
 def _money_ratio(part: Decimal, whole: Decimal) -> float | None:

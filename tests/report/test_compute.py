@@ -380,3 +380,63 @@ def test_an_event_whose_values_cannot_be_read_is_left_out_and_counted() -> None:
     report = compute([scrub("G1", "clean"), bad_amount, bad_date, good], *P, REASONS)
     assert report.totals["unreadable_events"] == 2
     assert [(r["reason"], r["count"]) for r in report.denials_by_reason] == [("CO-50", 1)]
+
+
+def ready_step(
+    cid: str, at: str, payer: str, responsibility: str = "P", others: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """claimflow's ready step with the claim sent (only what the report reads of it)."""
+    claim = {"payer_responsibility": responsibility, "other_payers": [{"payer_id": o} for o in others]}
+    return ev("lifecycle", at, claim_id=cid, stage="ready", payer_id=payer, claim=claim)
+
+
+def test_a_claim_billed_on_to_the_secondary_under_its_id_is_counted_as_the_trackers_does() -> None:
+    """A secondary claim sent under the primary's claim id (CLM01 reused, SBR01 S, Medicare's
+    decision among its other payers) is coordination of benefits: not a resubmission, and the
+    secondary's CO-96 under its own claim number is no denial of Medicare's (README, lifecycle)."""
+    primary = {
+        **paid("X1", "2026-11-05T00:00:00+00:00", "36", ("CO", "45", "5")),
+        "payer_claim_number": "MCR1",
+    }
+    secondary_denial = {
+        **paid("X1", "2026-11-12T00:00:00+00:00", "0", ("CO", "96", "4"), status="4"),
+        "payer_claim_number": "BLUE77",
+    }
+    events = [
+        ev("claim_submitted", "2026-11-02T09:00:00+00:00", claim_id="X1", payer={"payer_id": "MCR-JH"}),
+        scrub("X1", "clean"),
+        ready_step("X1", "2026-11-02T10:00:00+00:00", "MCR-JH"),
+        ev("claim_status", "2026-11-03T00:00:00+00:00", claim_id="X1", category_code="A2"),
+        primary,
+        ev("claim_submitted", "2026-11-06T09:00:00+00:00", claim_id="X1", payer={"payer_id": "BLUEPEAK"}),
+        ready_step("X1", "2026-11-06T10:00:00+00:00", "BLUEPEAK", "S", ("MCR-JH",)),
+        secondary_denial,
+    ]
+    report = compute(events, *P, REASONS)
+    assert report.denials_by_reason == [] and report.totals["claims_denied"] == 0
+    assert report.totals["claims_decided"] == 1
+    assert report.totals["first_pass_resolved"] == 1 and report.totals["first_pass_unresolved"] == 0
+
+
+def test_another_payers_reversal_is_no_recovery_taken_back() -> None:
+    """After Medicare forwarded the claim (CLP02 19), the Medigap plan pays and reverses its own
+    payment under its claim number: the appeal's recovery (Medicare's later payment) stands whole."""
+    forwarded = {
+        **paid("C1", "2026-11-05T00:00:00+00:00", "0", ("CO", "50", "10"), status="19"),
+        "payer_claim_number": "PCN1",
+    }
+    task = ev("resubmission_task", "2026-11-06T00:00:00+00:00", task_id="T1", claim_id="C1", action="appeal",
+              amount_at_stake="10", cause_event_id=forwarded["event_id"])  # fmt: skip
+    medicare_pays = {
+        **paid("C1", "2026-11-20T00:00:00+00:00", "10", status="19"),
+        "payer_claim_number": "PCN1",
+    }
+    gap_pays = {**paid("C1", "2026-11-21T00:00:00+00:00", "4", status="2"), "payer_claim_number": "GAP9"}
+    gap_reverses = {
+        **paid("C1", "2026-11-22T00:00:00+00:00", "-4", status="22"),
+        "payer_claim_number": "GAP9",
+    }
+    report = compute(
+        [scrub("C1", "clean"), forwarded, task, medicare_pays, gap_pays, gap_reverses], *P, REASONS
+    )
+    assert report.totals["money_recovered"] == 10.0
