@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,10 +31,13 @@ class HistoryEntry:
     modifiers: tuple[str, ...] = ()
     units: Decimal = Decimal(1)
     encounter_id: str | None = None
+    #: who among the people sharing the patient key (``person_of``): None when not known
+    person: str | None = None
 
     @classmethod
     def from_claim(cls, claim: ClaimSubmitted) -> list[HistoryEntry]:
         """The claim's lines that can be told apart later (those with a date of service)."""
+        person = person_of(claim)
         return [
             cls(
                 claim.claim_id,
@@ -44,6 +48,7 @@ class HistoryEntry:
                 tuple(line.modifiers),
                 line.units if line.units is not None else Decimal(1),
                 claim.encounter_id,
+                person,
             )
             for line in claim.lines
             if line.service_date is not None
@@ -64,7 +69,8 @@ class HistoryEntry:
 
     @classmethod
     def decode(cls, row: Sequence[Any]) -> HistoryEntry:
-        """An entry from its stored row (rows written before the encounter id have 7 fields)."""
+        """An entry from its stored row (rows written before the encounter id have 7 fields; the
+        patient history appends the claim event that recorded it, then the person, at 8 and 9)."""
         return cls(
             row[0],
             row[1],
@@ -74,7 +80,31 @@ class HistoryEntry:
             tuple(row[5]),
             Decimal(str(row[6])),
             row[7] if len(row) > 7 else None,
+            row[9] if len(row) > 9 else None,
         )
+
+
+def person_of(claim: ClaimSubmitted) -> str | None:
+    """Who a claim's patient is among the people one patient key may cover: a subscriber and their
+    dependents share a member id, and a sender keying by payer and member id (the documented
+    key) gives a family one key — a child's visit is no duplicate of a parent's, nor counts
+    against the parent's frequency limits. A short fingerprint of the birth date and the first
+    letters of the first name (a typo in a last name changes nothing; twins differ by name),
+    never the values; None when either is missing (then the lines count for everyone under the
+    key, as before)."""
+    patient = claim.patient
+    first = "".join(ch for ch in (patient.first_name or "").upper() if ch.isalpha())[:3]
+    born = patient.birth_date
+    if not first or born is None:
+        return None
+    return hashlib.sha256(f"{born.isoformat()}|{first}".encode()).hexdigest()[:8]
+
+
+def same_person(history: Sequence[HistoryEntry], person: str | None) -> list[HistoryEntry]:
+    """The entries that may be this person's (an entry or a claim whose person is unknown counts)."""
+    if person is None:
+        return list(history)
+    return [h for h in history if h.person is None or h.person == person]
 
 
 T = TypeVar("T")

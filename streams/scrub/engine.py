@@ -21,7 +21,7 @@ from schemas.codec import describe_validation_error
 from schemas.codes import PLAN_TYPES
 from schemas.ids import derived_event_id
 from streams.errors import DataFileError
-from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext
+from streams.scrub.context import ClaimFacts, HistoryEntry, ScrubContext, person_of, same_person
 from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack, load_packs
 from streams.scrub.payers import PayerDirectory, PayerProfile, load_default_payers
@@ -252,7 +252,14 @@ class Scrubber:
         encounter_feed: bool = True,
     ) -> ScrubContext:
         return ScrubContext(
-            self.pack, self.payer_for(claim), self.icd, as_of, encounter, history, learned, encounter_feed
+            self.pack,
+            self.payer_for(claim),
+            self.icd,
+            as_of,
+            encounter,
+            same_person(history, person_of(claim)),
+            learned,
+            encounter_feed,
         )
 
     def scrub(

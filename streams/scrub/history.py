@@ -103,7 +103,7 @@ class PatientHistory:
             gone.add(claim.replaces_claim_id)
         rows = [r for r in self.rows if r[0] not in gone]
         if claim.frequency_code != "8":
-            rows.extend([*h.encode(), key] for h in HistoryEntry.from_claim(claim))
+            rows.extend([*h.encode(), key, h.person] for h in HistoryEntry.from_claim(claim))
         rows.sort(key=lambda r: r[3])  # ISO dates sort as dates; stable for equal dates
         return PatientHistory(tuple(rows[-limit:]), seen, mets)
 

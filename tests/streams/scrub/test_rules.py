@@ -1311,7 +1311,8 @@ def test_the_ippe_screening_ecg_is_once_per_lifetime_within_one_claim_too(scrubb
 def test_a_payer_frequency_limit_counts_each_service_of_the_claim(scrubber: Scrubber) -> None:
     """Acme allows two 93000 per 365 days: one earlier plus a claim with 93000 and 93000-76 is
     three services."""
-    history = [{"claim_id": "H1", "payer": ACME, "lines": [line(1, "93000", service_date=date(2025, 12, 1))]}]
+    earlier = [line(1, "93000", service_date=date(2025, 12, 1))]
+    history = [{"claim_id": "H1", "payer": ACME, "patient": COMMERCIAL, "lines": earlier}]
     two = scrub_case(
         scrubber,
         claim={
@@ -1713,3 +1714,38 @@ def test_an_unknown_key_that_is_no_field_name_is_never_repeated(scrubber: Scrubb
     words = " ".join(f"{e.message} {e.fix}" for e in result.edits)
     assert result.status == "held" and "rendering_npi" in words
     assert "DOE JANE" not in words and "1950-04-01" not in words
+
+
+def _family_claim(claim_id: str, first: str, born: str, **more: Any) -> dict[str, Any]:
+    """A BluePeak claim under the subscriber's member id (one patient key for the family)."""
+    patient = {**COMMERCIAL, "first_name": first, "birth_date": born}
+    return {"claim_id": claim_id, "payer": BLUEPEAK, "patient": patient, **more}
+
+
+def test_a_childs_visit_under_the_parents_member_id_is_no_duplicate_of_the_parents(
+    scrubber: Scrubber,
+) -> None:
+    """Reference §3: a duplicate is the same *patient*, payer, code, date and provider. A parent
+    and a child under one member id (the documented key: payer and member id) seen by one provider
+    on one day are two patients: the child's 93000 goes out. The same person sent twice is held."""
+    parent = _family_claim("FAM-1", "ALEX", "1980-07-15")
+    child = _family_claim("FAM-2", "JAMIE", "2012-03-02", relationship="19")
+    result = scrub_case(scrubber, claim=child, history=[parent])
+    assert "DUP_CLAIM" not in fired(result), fired(result)
+    again = scrub_case(scrubber, claim=_family_claim("FAM-3", "ALEX", "1980-07-15"), history=[parent])
+    assert "DUP_CLAIM" in fired(again)
+
+
+def test_a_parents_services_never_count_against_a_childs_frequency_limit(scrubber: Scrubber) -> None:
+    """Acme allows two 93000 per 365 days per patient: the father's two do not use up his
+    daughter's."""
+    dad = {**COMMERCIAL, "first_name": "SAM", "birth_date": "1975-01-02"}
+    history = [
+        {"claim_id": f"D{n}", "payer": ACME, "patient": dad, "lines": [line(1, "93000", service_date=day)]}
+        for n, day in enumerate((date(2025, 12, 1), date(2026, 1, 5)))
+    ]
+    girl = {**COMMERCIAL, "first_name": "ROSE", "birth_date": "2014-06-09"}
+    result = scrub_case(scrubber, claim={"payer": ACME, "patient": girl}, history=history)
+    assert "FREQ_LIMIT_EXCEEDED" not in fired(result)
+    third = scrub_case(scrubber, claim={"payer": ACME, "patient": dad}, history=history)
+    assert "FREQ_LIMIT_EXCEEDED" in fired(third)
