@@ -117,6 +117,11 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
                     )
 
 
+def is_preventive(code: str) -> bool:
+    """CPT preventive medicine visits: 99381-99387 (new patient), 99391-99397 (established)."""
+    return code.isdigit() and (99381 <= int(code) <= 99387 or 99391 <= int(code) <= 99397)
+
+
 @checks("MOD_25_REQUIRED")
 def em_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """A payer rule (default off): a same-day E/M billed with a diagnostic test needs 25 — the test
@@ -135,7 +140,15 @@ def em_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         )
         if not has_test:
             continue
+        # CPT: a problem-oriented E/M billed beside a preventive visit carries the 25 — with it,
+        # the preventive visit is the separate service and needs none of its own
+        problem_visit_25 = any(
+            pack.is_em(line.procedure_code) and not is_preventive(line.procedure_code) and "25" in mods
+            for line, mods in lines
+        )
         for line, mods in lines:
+            if problem_visit_25 and is_preventive(line.procedure_code):
+                continue
             if pack.is_em(line.procedure_code) and "25" not in mods:
                 yield Finding(
                     "MOD_25_REQUIRED",

@@ -1749,3 +1749,16 @@ def test_a_parents_services_never_count_against_a_childs_frequency_limit(scrubbe
     assert "FREQ_LIMIT_EXCEEDED" not in fired(result)
     third = scrub_case(scrubber, claim={"payer": ACME, "patient": dad}, history=history)
     assert "FREQ_LIMIT_EXCEEDED" in fired(third)
+
+
+def test_a_preventive_visit_beside_a_problem_visit_with_25_needs_no_25_of_its_own(scrubber: Scrubber) -> None:
+    """CPT: when a problem-oriented E/M is billed with a preventive visit, modifier 25 goes on the
+    problem-oriented E/M. Acme (25 required on a same-day E/M with a test): 99396 + 99214-25 +
+    93000 goes out; 99396 + 93000 with no problem visit still needs the 25 Acme asks for."""
+    lines = [line(1, "99396"), line(2, "99214", modifiers=["25"]), line(3, "93000")]
+    both = scrub_case(scrubber, claim={"payer": ACME, "patient": COMMERCIAL, "lines": lines})
+    assert "MOD_25_REQUIRED" not in fired(both), fired(both)
+    alone = scrub_case(
+        scrubber, claim={"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "99396"), line(2, "93000")]}
+    )
+    assert "MOD_25_REQUIRED" in fired(alone)
