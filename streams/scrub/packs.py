@@ -209,6 +209,11 @@ class Conventions(_Strict):
     em_only_modifiers: list[str] = Field(
         default_factory=list, description="modifiers valid on E/M codes only (25, 57)"
     )
+    em_modifier_codes: list[str] = Field(
+        default_factory=list,
+        description="codes outside the E/M section that take the E/M-only modifiers as E/M codes do "
+        "(92002-92014: NCCI Policy Manual ch. XI, general ophthalmological services)",
+    )
     liability_modifiers: dict[str, LiabilityModifier] = Field(
         default_factory=dict, description="GY/GX fit a statutory exclusion, GA/GZ a necessity denial"
     )
@@ -236,7 +241,7 @@ class Conventions(_Strict):
     def _mods(cls, v: list[str]) -> list[str]:
         return [normalize_modifier(m) for m in v]
 
-    @field_validator("em_codes")
+    @field_validator("em_codes", "em_modifier_codes")
     @classmethod
     def _em(cls, v: list[str]) -> list[str]:
         for item in v:
@@ -361,6 +366,7 @@ class RulePack:
         self.assigned_pos = frozenset(c.places_of_service)
         self.consolidated_pos = frozenset(c.consolidated_billing_places_of_service)
         self.em_singles, self.em_ranges = _code_ranges(c.em_codes)
+        self.em_modifier_singles, self.em_modifier_ranges = _code_ranges(c.em_modifier_codes)
         self.medicare_plans = frozenset(c.medicare_plan_types)
         self.necessity_by_code: dict[str, Necessity] = {}
         for policy in self.necessity:
@@ -429,6 +435,14 @@ class RulePack:
 
     def is_em(self, code: str) -> bool:
         return code in self.em_singles or any(low <= code <= high for low, high in self.em_ranges)
+
+    def takes_em_modifiers(self, code: str) -> bool:
+        """Whether 25/57 fit the code: an E/M code, or one the pack lets take them (92002-92014)."""
+        return (
+            self.is_em(code)
+            or code in self.em_modifier_singles
+            or any(low <= code <= high for low, high in self.em_modifier_ranges)
+        )
 
     def family_of(self, code: str) -> str | None:
         """The diagnostic-test family a code bills a part of, from the fee schedule: its global

@@ -71,7 +71,7 @@ def modifier_validity(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
                         n,
                         {"modifier": mod, "code": code, "line": n, "pctc": pctc, "meaning": meaning},
                     )
-            elif mod in pack.em_only_modifiers and not pack.is_em(code):
+            elif mod in pack.em_only_modifiers and not pack.takes_em_modifiers(code):
                 yield Finding("MOD_EM_ONLY", n, {"modifier": mod, "line": n, "code": code})
         for first, second in conventions.conflicting_modifiers:
             if first in mods and second in mods:

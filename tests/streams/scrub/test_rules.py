@@ -1762,3 +1762,15 @@ def test_a_preventive_visit_beside_a_problem_visit_with_25_needs_no_25_of_its_ow
         scrubber, claim={"payer": ACME, "patient": COMMERCIAL, "lines": [line(1, "99396"), line(2, "93000")]}
     )
     assert "MOD_25_REQUIRED" in fired(alone)
+
+
+@pytest.mark.parametrize(
+    ("code", "held"), [("92014", False), ("92004", False), ("92134", True), ("93000", True)]
+)
+def test_25_fits_the_general_ophthalmological_services_as_it_fits_e_m(
+    scrubber: Scrubber, code: str, held: bool
+) -> None:
+    """NCCI Policy Manual ch. XI: modifier 25 may be appended to E/M services 99202-99499 and to the
+    general ophthalmological services 92002-92014; on other codes it is misplaced."""
+    result = scrub_case(scrubber, claim={"lines": [line(1, code, modifiers=["25"])]})
+    assert ("MOD_EM_ONLY" in fired(result)) is held
