@@ -73,5 +73,6 @@ def lookup_any(app: ClaimflowApp, encounter_id: str | None) -> Encounter | None:
 def lookup_version(
     app: ClaimflowApp, patient_key: str | None, encounter_id: str, event_id: str
 ) -> Encounter | None:
-    """The version an encounter event carried, while it is kept (what a redelivered claim met)."""
+    """The version an encounter event carried, while it is kept (what a redelivered claim met), of
+    the patient it is stored under."""
     return version(lookup_raw(app, patient_key, encounter_id), event_id)

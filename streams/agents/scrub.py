@@ -56,7 +56,11 @@ def register(app: ClaimflowApp) -> None:
             app.settings.history_per_patient,
             learned=learned,
             encounter_version=(
-                (lambda event_id: lookup_version(app, claim.patient_key, encounter_id, event_id))
+                (
+                    lambda event_id, whose: lookup_version(
+                        app, whose or claim.patient_key, encounter_id, event_id
+                    )
+                )
                 if encounter_id
                 else None
             ),

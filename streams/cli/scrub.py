@@ -58,9 +58,15 @@ def _read_encounters(path: Path, err: IO[str]) -> dict[str, Encounter]:
             print(f"{path}:{n}: skipped encounter: {describe_validation_error(exc)}", file=err)
             continue
         # the patient's encounter of that id (ids are each practice's own: two patients may share
-        # one), and the id's latest whoever's (what a claim whose own is missing is checked against)
-        encounters[encounter_key(enc.patient_key, enc.encounter_id)] = enc
-        encounters[enc.encounter_id] = enc
+        # one), and the id's latest whoever's (what a claim whose own is missing is checked
+        # against); a correction is the newest by occurred_at, of two alike the later line
+        key = encounter_key(enc.patient_key, enc.encounter_id)
+        known = encounters.get(key)
+        if known is None or known.occurred_at <= enc.occurred_at:
+            encounters[key] = enc
+        anyone = encounters.get(enc.encounter_id)
+        if anyone is None or anyone.occurred_at <= enc.occurred_at:
+            encounters[enc.encounter_id] = enc
     return encounters
 
 

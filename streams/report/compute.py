@@ -156,7 +156,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
             edit_info.setdefault(edit["rule_id"], edit)
 
     answers = sorted(by_type["claim_status"] + by_type["denial"], key=event_time)
-    billed_on, billing_on = _billed_on(by_type["lifecycle"])
+    billed_on, billing_on, responsibility = _billed_on(by_type["lifecycle"])
     states = latest_states(by_type["claim_state"])
     if states:  # first pass as the tracker decided it
         decided = {cid: _state_first_pass(s) for cid, s in states.items()}
@@ -227,7 +227,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
     category_decisions: Counter[str] = Counter()  # category -> decisions denying for it
     category_amount: dict[str, Decimal] = defaultdict(Decimal)
     #: whose remittance each is: the claim's payer's or another's (a crossover's, a secondary's)
-    whose = _Payers(billed_on)
+    whose = _Payers(billed_on, responsibility)
     payments: list[tuple[datetime, str, Decimal, str]] = []  # (when, claim, amount, answer's event id)
     seen_answers: set[str] = set()
     seen_decisions: set[tuple[Any, ...]] = set()
@@ -250,6 +250,8 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         seen_decisions.add(decision)
         payer = payer_of.get(a["claim_id"], "unknown")
         if a["event_type"] == "claim_status":
+            if a.get("source") == "835" and whose.other({**a, "claim_status_code": "1"}):
+                continue  # another payer's 835 paid in full (bridged as an F1): not the claim's money
             if a["category_code"].startswith("F") and a.get("amount"):
                 payments.append((event_time(a), a["claim_id"], Decimal(str(a["amount"])), a["event_id"]))
                 if a.get("source") == "835" and a["category_code"] == "F1" and in_period(event_day(a)):
@@ -456,10 +458,11 @@ def _updated(record: dict[str, Any]) -> tuple[datetime, int]:
     )
 
 
-def _billed_on(steps: list[dict[str, Any]]) -> tuple[dict[str, datetime], set[str]]:
+def _billed_on(steps: list[dict[str, Any]]) -> tuple[dict[str, datetime], set[str], dict[str, int]]:
     """When each claim was billed on to a later payer under its own id (the tracker's rule: a ready
     step whose claim is billed to a payer later in the order of payment, carrying the claim's
-    payer's decision among its other payers), and those steps' event ids."""
+    payer's decision among its other payers), those steps' event ids, and each claim's place in
+    its payer's order of payment (SBR01 of its first ready step: 1 primary, 2 secondary, ...)."""
     first: dict[str, tuple[str | None, int]] = {}
     when: dict[str, datetime] = {}
     ids: set[str] = set()
@@ -477,7 +480,7 @@ def _billed_on(steps: list[dict[str, Any]]) -> tuple[dict[str, datetime], set[st
         if payer not in (None, was_payer) and rank > was_rank and was_payer in others:
             when.setdefault(cid, event_time(step))
             ids.add(step["event_id"])
-    return when, ids
+    return when, ids, {cid: rank for cid, (_, rank) in first.items()}
 
 
 @dataclass
@@ -489,6 +492,8 @@ class _Payers:
     back — and when under a number another payer's answers came under."""
 
     billed_on: dict[str, datetime]
+    #: each claim's place in the order of payment (SBR01): what a denial (CLP02 4) was processed as
+    responsibility: dict[str, int] = field(default_factory=dict)
     #: each claim's payer's decision in force: (order of processing, payer claim number, forwarded)
     decisions: dict[str, tuple[int, str | None, bool]] = field(default_factory=dict)
     #: the claims whose payer took its decision back since (its next decision is its own)
@@ -502,7 +507,9 @@ class _Payers:
         first = self.decisions.get(cid)
         if first is None:
             if code != REVERSAL:
-                self.decisions[cid] = (PROCESSED_AS.get(code, 1), number, code in FORWARDED)
+                # a denial (CLP02 4) does not say the order it was processed in: the claim's SBR01
+                as_of = PROCESSED_AS.get(code, self.responsibility.get(cid, 1))
+                self.decisions[cid] = (as_of, number, code in FORWARDED)
             return False
         rank, first_number, forwarded = first
         if number and number in self.others[cid] and number != first_number:
@@ -518,7 +525,8 @@ class _Payers:
             self.reversed.add(cid)
         elif cid in self.reversed:  # the claim's payer decided again: the decision in force
             self.reversed.discard(cid)
-            self.decisions[cid] = (PROCESSED_AS.get(code, rank), number or first_number, code in FORWARDED)
+            as_of = PROCESSED_AS.get(code, self.responsibility.get(cid, 1))
+            self.decisions[cid] = (as_of, number or first_number, code in FORWARDED)
         return False
 
 

@@ -56,7 +56,7 @@ class WebListener(Service):
         app.router.add_get("/health", self._check(lambda: self.liveness()))
         app.router.add_get("/ready", self._check(lambda: self.readiness()))
         if self.claims is not None:
-            app.router.add_get("/claims/{claim_id:.+}", self._claim)
+            app.router.add_get(r"/claims/{claim_id:[\s\S]+}", self._claim)
         return app
 
     async def _claim(self, request: web.Request) -> web.Response:

@@ -88,16 +88,17 @@ def person_of(claim: ClaimSubmitted) -> str | None:
     """Who a claim's patient is among the people one patient key may cover: a subscriber and their
     dependents share a member id, and a sender keying by payer and member id (the documented
     key) gives a family one key — a child's visit is no duplicate of a parent's, nor counts
-    against the parent's frequency limits. A short fingerprint of the birth date and the first
-    letters of the first name (a typo in a last name changes nothing; twins differ by name),
-    never the values; None when either is missing (then the lines count for everyone under the
+    against the parent's frequency limits. A fingerprint of the birth date and the first name
+    (letters only: twins differ by name; a last name changes nothing), cut to 16 bits — enough to
+    tell a family apart, too few to recover the values from (each fingerprint fits thousands of
+    names and dates); None when either is missing (then the lines count for everyone under the
     key, as before)."""
     patient = claim.patient
-    first = "".join(ch for ch in (patient.first_name or "").upper() if ch.isalpha())[:3]
+    first = "".join(ch for ch in (patient.first_name or "").upper() if ch.isalpha())
     born = patient.birth_date
     if not first or born is None:
         return None
-    return hashlib.sha256(f"{born.isoformat()}|{first}".encode()).hexdigest()[:8]
+    return hashlib.sha256(f"{born.isoformat()}|{first}".encode()).hexdigest()[:4]
 
 
 def same_person(history: Sequence[HistoryEntry], person: str | None) -> list[HistoryEntry]:

@@ -108,6 +108,15 @@ class PatientHistory:
         return PatientHistory(tuple(rows[-limit:]), seen, mets)
 
 
+def met_of(encounter: Encounter | None, claim: ClaimSubmitted) -> str:
+    """How the encounter a claim event met is remembered: its event id, and the patient key it is
+    stored under when it is another patient's (a mistyped id: ``event@patient_key``); "" none."""
+    if encounter is None:
+        return ""
+    whose = "" if encounter.patient_key == claim.patient_key else f"@{encounter.patient_key}"
+    return f"{encounter.event_id}{whose}"
+
+
 def seen_key(event_id: str) -> str:
     """How a claim event is remembered: the first 64 bits of its id (a patient's last
     ``SEEN_PER_PATIENT`` claim events never collide in practice; half the bytes of the full id)."""
@@ -135,11 +144,12 @@ def scrub_in_turn(
     learned: Callable[[str], LearnedRate | None] | None = None,
     as_of: date | None = None,
     encounter_feed: bool = True,
-    encounter_version: Callable[[str], Encounter | None] | None = None,
+    encounter_version: Callable[[str, str | None], Encounter | None] | None = None,
 ) -> ScrubTurn:
     """Scrub a claim event against the patient's stored history, as the scrub agent does for each
     one in arrival order: a redelivered event meets the history it first met and the version of
-    its encounter it first met (``encounter_version``: an encounter event's version, while kept) —
+    its encounter it first met (``encounter_version``: an encounter event's version, while kept,
+    and the patient it is stored under when it is not the claim's) —
     the same result, even after the encounter was corrected — and only a claim sent on (clean) is
     recorded as billed (``PatientHistory.with_claim``). ``as_of``: the day it is scrubbed on
     (default: the day the claim was submitted)."""
@@ -150,8 +160,9 @@ def scrub_in_turn(
         first = past.met_by(event_id)
         if first == "":
             encounter = None  # none had arrived: scrubbed without it then (the grace had ended)
-        elif first and (encounter is None or str(encounter.event_id) != first) and encounter_version:
-            encounter = encounter_version(first) or encounter
+        elif first and (encounter is None or met_of(encounter, claim) != first) and encounter_version:
+            event_id, _, whose = first.partition("@")
+            encounter = encounter_version(event_id, whose or None) or encounter
     earlier = past.entries(redelivered=event_id if redelivered else None)
     day = as_of if as_of is not None else claim.occurred_at.astimezone(UTC).date()
     result, valid = scrubber.scrub_sendable(
@@ -159,6 +170,6 @@ def scrub_in_turn(
     )
     if redelivered or not claim.patient_key:
         return ScrubTurn(result, None, redelivered, valid)
-    met = (str(encounter.event_id) if encounter is not None else "") if claim.encounter_id else None
+    met = met_of(encounter, claim) if claim.encounter_id else None
     after = past.with_claim(claim, limit, sent=result.status == "clean", met=met)
     return ScrubTurn(result, after.encode(), redelivered, valid)

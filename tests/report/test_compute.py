@@ -440,3 +440,40 @@ def test_another_payers_reversal_is_no_recovery_taken_back() -> None:
         [scrub("C1", "clean"), forwarded, task, medicare_pays, gap_pays, gap_reverses], *P, REASONS
     )
     assert report.totals["money_recovered"] == 10.0
+
+
+def test_another_payers_835_paid_in_full_is_no_recovery_of_the_claims_payer() -> None:
+    """An 835 CLP02 1 with no adjustments is bridged as an F1 status: after Medicare forwarded the
+    claim (CLP02 19), the Medigap's paid-in-full 835 under its own number is the Medigap's money."""
+    forwarded = {
+        **paid("C1", "2026-11-05T00:00:00+00:00", "0", ("CO", "50", "10"), status="19"),
+        "payer_claim_number": "PCN1",
+    }
+    task = ev("resubmission_task", "2026-11-06T00:00:00+00:00", task_id="T1", claim_id="C1", action="appeal",
+              amount_at_stake="10", cause_event_id=forwarded["event_id"])  # fmt: skip
+    gap_f1 = ev("claim_status", "2026-11-21T00:00:00+00:00", claim_id="C1", category_code="F1", amount="4.00",
+                source="835", payer_claim_number="GAP9")  # fmt: skip
+    report = compute([scrub("C1", "clean"), forwarded, task, gap_f1], *P, REASONS)
+    assert report.totals["money_recovered"] == 0.0 and report.totals["claims_decided"] == 1
+
+
+def test_a_secondary_claims_own_payer_deciding_after_its_denial_is_its_decision() -> None:
+    """The tracker's rule: after a denial (CLP02 4, no order stated) the order it was processed in
+    is the claim's SBR01 — a claim billed as secondary (S), denied, then paid by the same payer as
+    secondary (CLP02 2) is that payer deciding again, not another payer: the recovery counts."""
+    denial = {
+        **paid("S1", "2026-11-05T00:00:00+00:00", "0", ("CO", "16", "8"), status="4"),
+        "payer_claim_number": "B1",
+    }
+    task = ev("resubmission_task", "2026-11-06T00:00:00+00:00", task_id="T1", claim_id="S1", action="replacement_claim",
+              amount_at_stake="8", cause_event_id=denial["event_id"])  # fmt: skip
+    paid_after = {**paid("S1", "2026-11-20T00:00:00+00:00", "8", status="2"), "payer_claim_number": "B1"}
+    events = [
+        scrub("S1", "clean"),
+        ready_step("S1", "2026-11-02T10:00:00+00:00", "BLUEPEAK", "S", ("MCR-JH",)),
+        denial,
+        task,
+        paid_after,
+    ]
+    report = compute(events, *P, REASONS)
+    assert report.totals["money_recovered"] == 8.0 and report.totals["claims_decided"] == 2

@@ -145,6 +145,9 @@ def em_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         problem_visit_25 = any(
             pack.is_em(line.procedure_code) and not is_preventive(line.procedure_code) and "25" in mods
             for line, mods in lines
+        ) or any(
+            pack.is_em(h.procedure_code) and not is_preventive(h.procedure_code) and "25" in h.modifiers
+            for h in earlier
         )
         for line, mods in lines:
             if problem_visit_25 and is_preventive(line.procedure_code):

@@ -60,7 +60,7 @@ def test_without_a_lookup_there_is_no_claims_route_and_health_answers() -> None:
 
 #: claim ids the contracts accept (1-64 characters) that a URL must carry percent-encoded: an 837P
 #: CLM01 may hold a slash, a space, a question mark; a practice's system may use any text
-AWKWARD_IDS = ("2026/11/A-7", "CLM 0042", "Q?1", "N#5", "50%OFF", "RÉF-9")
+AWKWARD_IDS = ("2026/11/A-7", "CLM 0042", "Q?1", "N#5", "50%OFF", "RÉF-9", "LINE\nBREAK", "TAB\tID")
 
 
 def test_a_claim_id_with_a_slash_space_or_accent_is_looked_up_as_it_was_sent() -> None:

@@ -105,7 +105,13 @@ def test_a_claim_redelivered_after_its_encounter_was_corrected_gets_the_same_res
     assert first.result.status == "held" and first.stored is not None
     versions = {V1: unsigned, V2: signed}
     again = scrub_in_turn(
-        scrubber, claim, first.stored, signed, 50, as_of=date(2026, 3, 1), encounter_version=versions.get
+        scrubber,
+        claim,
+        first.stored,
+        signed,
+        50,
+        as_of=date(2026, 3, 1),
+        encounter_version=lambda event_id, whose: versions.get(event_id),
     )
     assert again.redelivered and again.stored is None
     assert again.result == first.result and again.valid is None
@@ -119,7 +125,13 @@ def test_a_claim_scrubbed_without_its_encounter_is_so_again_when_redelivered(scr
     assert first.result.status == "held"
     late = _encounter(True, V1)
     again = scrub_in_turn(
-        scrubber, claim, first.stored, late, 50, as_of=date(2026, 3, 1), encounter_version={V1: late}.get
+        scrubber,
+        claim,
+        first.stored,
+        late,
+        50,
+        as_of=date(2026, 3, 1),
+        encounter_version=lambda event_id, whose: {V1: late}.get(event_id),
     )
     assert again.result == first.result
 
@@ -137,3 +149,29 @@ def test_an_encounter_read_again_never_replaces_its_correction() -> None:
     older = _encounter(False, "00000000-0000-4000-8000-000000000003", "2026-02-01T09:00:00+00:00")
     after_older = stored_with(stored, older)
     assert after_older is not None and latest(after_older) == signed
+
+
+def test_a_claim_checked_against_another_patients_encounter_meets_it_again_when_redelivered(
+    scrubber: Scrubber,
+) -> None:
+    """Its own encounter never came; another patient's of that id (a mistyped id) held it. Its own
+    arrives, then the claim event is read again: it meets the encounter it first met, stored under
+    that other patient — the same held result."""
+    claim = make_claim(claim_id="C1", encounter_id="ENC-0001")
+    others = Encounter.model_validate(
+        encounter_dict(event_id=V1, patient_key="pk-someone-else", occurred_at="2026-02-11T09:00:00+00:00")
+    )
+    first = scrub_in_turn(scrubber, claim, None, others, 50, as_of=date(2026, 3, 1))
+    assert first.result.status == "held"
+    own = _encounter(True, V2)
+    kept = {("pk-someone-else", V1): others, (claim.patient_key, V2): own}
+    again = scrub_in_turn(
+        scrubber,
+        claim,
+        first.stored,
+        own,
+        50,
+        as_of=date(2026, 3, 1),
+        encounter_version=lambda event_id, whose: kept.get((whose or claim.patient_key, event_id)),
+    )
+    assert again.result == first.result

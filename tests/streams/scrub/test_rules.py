@@ -1774,3 +1774,31 @@ def test_25_fits_the_general_ophthalmological_services_as_it_fits_e_m(
     general ophthalmological services 92002-92014; on other codes it is misplaced."""
     result = scrub_case(scrubber, claim={"lines": [line(1, code, modifiers=["25"])]})
     assert ("MOD_EM_ONLY" in fired(result)) is held
+
+
+def test_twins_sharing_a_key_and_their_first_letters_are_two_patients(scrubber: Scrubber) -> None:
+    """Twins (one birth date) under one member id: ALEXANDER's and ALEXANDRA's ECGs the same day
+    are two patients' services, not a duplicate."""
+    first = _family_claim("TW-1", "ALEXANDER", "2015-05-05")
+    second = _family_claim("TW-2", "ALEXANDRA", "2015-05-05", relationship="19")
+    assert "DUP_CLAIM" not in fired(scrub_case(scrubber, claim=second, history=[first]))
+
+
+def test_a_preventive_visit_after_the_days_problem_visit_with_25_on_another_claim_goes_out(
+    scrubber: Scrubber,
+) -> None:
+    """CPT puts the 25 on the problem-oriented E/M: sent on the provider's earlier claim of the day
+    with 25, it answers for the preventive visit billed later the same day (Acme's 25 rule)."""
+    earlier = {
+        "claim_id": "PV-1",
+        "payer": ACME,
+        "patient": COMMERCIAL,
+        "lines": [line(1, "99214", modifiers=["25"])],
+    }
+    later = {
+        "claim_id": "PV-2",
+        "payer": ACME,
+        "patient": COMMERCIAL,
+        "lines": [line(1, "99396"), line(2, "93000")],
+    }
+    assert "MOD_25_REQUIRED" not in fired(scrub_case(scrubber, claim=later, history=[earlier]))
