@@ -133,3 +133,27 @@ def commercial_payer(payer_id: str = "BLUEPEAK", name: str = "BluePeak Commercia
 def commercial_patient() -> dict[str, str]:
     """A commercial plan's member (no Medicare MBI)."""
     return {"member_id": "X1", "first_name": "T", "last_name": "P", "birth_date": "1980-01-01", "sex": "M"}
+
+
+#: Medicare's adjudication as a secondary claim carries it (2320/2330A/2330B) — its 835 whole for
+#: the default one-line claim: 45.00 charged = 36.00 paid + CO-45 5.00 + PR-2 4.00 (the
+#: coinsurance the secondary payer is billed for)
+MEDICARE_PRIMARY_FOR_COB: dict[str, Any] = {
+    "payer_id": "MCR-JH",
+    "name": "MEDICARE PART B",
+    "plan_type": "medicare",
+    "responsibility": "P",
+    "paid_amount": "36.00",
+    "subscriber_member_id": "1EG4TE5MK73",
+    "subscriber_last_name": "PATIENT",
+    "subscriber_first_name": "TEST",
+}
+MEDICARE_DECISION_FOR_COB: dict[str, Any] = {
+    **MEDICARE_PRIMARY_FOR_COB,
+    "adjudicated_on": "2026-02-20",
+    "adjustments": [
+        {"group_code": "CO", "reason_code": "45", "amount": "5.00", "line_number": 1},
+        {"group_code": "PR", "reason_code": "2", "amount": "4.00", "line_number": 1},
+    ],
+    "line_payments": [{"line_number": 1, "paid_amount": "36.00"}],
+}

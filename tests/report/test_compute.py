@@ -419,26 +419,25 @@ def test_a_claim_billed_on_to_the_secondary_under_its_id_is_counted_as_the_track
 
 
 def test_another_payers_reversal_is_no_recovery_taken_back() -> None:
-    """After Medicare forwarded the claim (CLP02 19), the Medigap plan pays and reverses its own
-    payment under its claim number: the appeal's recovery (Medicare's later payment) stands whole."""
-    forwarded = {
-        **paid("C1", "2026-11-05T00:00:00+00:00", "0", ("CO", "50", "10"), status="19"),
+    """Medicare denied (CO-50) and an appeal was raised; the Medigap plan's 835 (CLP02 2, under its
+    own claim number) pays 4 and then reverses it (22, the same number): that is the Medigap's
+    money both ways. Medicare's later payment of 10 is the appeal's recovery, whole."""
+    denied = {
+        **paid("C1", "2026-11-05T00:00:00+00:00", "0", ("CO", "50", "10"), status="4"),
         "payer_claim_number": "PCN1",
     }
     task = ev("resubmission_task", "2026-11-06T00:00:00+00:00", task_id="T1", claim_id="C1", action="appeal",
-              amount_at_stake="10", cause_event_id=forwarded["event_id"])  # fmt: skip
+              amount_at_stake="10", cause_event_id=denied["event_id"])  # fmt: skip
+    gap_pays = {**paid("C1", "2026-11-12T00:00:00+00:00", "4", status="2"), "payer_claim_number": "GAP9"}
     medicare_pays = {
-        **paid("C1", "2026-11-20T00:00:00+00:00", "10", status="19"),
+        **paid("C1", "2026-11-20T00:00:00+00:00", "10", status="1"),
         "payer_claim_number": "PCN1",
     }
-    gap_pays = {**paid("C1", "2026-11-21T00:00:00+00:00", "4", status="2"), "payer_claim_number": "GAP9"}
     gap_reverses = {
         **paid("C1", "2026-11-22T00:00:00+00:00", "-4", status="22"),
         "payer_claim_number": "GAP9",
     }
-    report = compute(
-        [scrub("C1", "clean"), forwarded, task, medicare_pays, gap_pays, gap_reverses], *P, REASONS
-    )
+    report = compute([scrub("C1", "clean"), denied, task, gap_pays, medicare_pays, gap_reverses], *P, REASONS)
     assert report.totals["money_recovered"] == 10.0
 
 

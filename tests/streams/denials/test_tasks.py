@@ -21,6 +21,7 @@ from streams.scrub import Scrubber
 from tests.builders import (
     DEFAULT_AS_OF,
     FIXED_TIME,
+    MEDICARE_DECISION_FOR_COB,
     commercial_patient,
     commercial_payer,
     line,
@@ -711,21 +712,7 @@ def test_a_corrected_secondary_claim_keeps_the_primarys_decision_about_the_code_
     bills 93010. Medicare decided 93000-26: its line decision (2430 SVD03) stays about that code,
     never relabelled as a decision on 93010 it never saw."""
     base = commercial_claim("93000", mods={1: ["26"]})
-    medicare = {
-        "payer_id": "MCR-JH",
-        "name": "MEDICARE PART B",
-        "plan_type": "medicare",
-        "responsibility": "P",
-        "paid_amount": "36.00",
-        "adjudicated_on": "2026-02-20",
-        "subscriber_member_id": "1EG4TE5MK73",
-        "subscriber_last_name": "PATIENT",
-        "adjustments": [
-            {"group_code": "CO", "reason_code": "45", "amount": "5.00", "line_number": 1},
-            {"group_code": "PR", "reason_code": "2", "amount": "4.00", "line_number": 1},
-        ],
-        "line_payments": [{"line_number": 1, "paid_amount": "36.00"}],
-    }
+    medicare = MEDICARE_DECISION_FOR_COB
     claim = make_claim(**{**base.model_dump(), "payer_responsibility": "S", "other_payers": [medicare]})
     task = plan_for_denial(deny(("CO", "4", "4.00")), ctx(scrubber, claim))
     assert task is not None and task.corrected_claim is not None, task and task.instructions

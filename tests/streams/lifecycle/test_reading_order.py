@@ -18,24 +18,12 @@ from typing import Any
 
 from schemas import ClaimStatus, Denial, LifecycleEvent, ValidClaim
 from schemas.ids import derived_event_id
-from streams.lifecycle.events import step_for
 from streams.lifecycle.tracker import Tracked, Tracker
-from tests.builders import FIXED_TIME, commercial_payer, line, make_claim, make_encounter
-from tests.streams.lifecycle.test_tracker import paid_in_full, ready, remit, run, status
+from tests.builders import FIXED_TIME, commercial_payer, line, make_claim
+from tests.streams.lifecycle.test_tracker import paid_in_full, ready, ready_again, remit, run, status
 
 Event = LifecycleEvent | ClaimStatus | Denial
 HOUR = 60
-
-
-def ready_again(minutes: int) -> LifecycleEvent:
-    """The same claim sent again under its id after a rejection (a coder fixed it): its own step."""
-    claim = ValidClaim.model_validate(
-        make_claim(
-            claim_id="C1", occurred_at=(FIXED_TIME + timedelta(minutes=minutes)).isoformat()
-        ).model_dump()
-    )
-    step = step_for(claim, "ready", snapshot=True, encounter=make_encounter())
-    return step.model_copy(update={"event_id": derived_event_id(step.event_id, "again")})
 
 
 def replaced_step(minutes: int) -> LifecycleEvent:

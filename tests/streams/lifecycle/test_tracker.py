@@ -19,7 +19,15 @@ from schemas.ids import derived_event_id
 from streams.denials import load_reason_map
 from streams.lifecycle.events import step_for
 from streams.lifecycle.tracker import ClaimEntry, Tracked, Tracker
-from tests.builders import FIXED_TIME, commercial_patient, commercial_payer, line, make_claim, make_encounter
+from tests.builders import (
+    FIXED_TIME,
+    MEDICARE_DECISION_FOR_COB,
+    commercial_patient,
+    commercial_payer,
+    line,
+    make_claim,
+    make_encounter,
+)
 
 REASONS = load_reason_map()
 
@@ -27,6 +35,17 @@ REASONS = load_reason_map()
 def ready(claim: ValidClaim | None = None) -> LifecycleEvent:
     claim = claim or ValidClaim.model_validate(make_claim(claim_id="C1").model_dump())
     return step_for(claim, "ready", snapshot=True, encounter=make_encounter())
+
+
+def ready_again(minutes: int) -> LifecycleEvent:
+    """The same claim sent again under its id (a coder fixed it): its own step."""
+    claim = ValidClaim.model_validate(
+        make_claim(
+            claim_id="C1", occurred_at=(FIXED_TIME + timedelta(minutes=minutes)).isoformat()
+        ).model_dump()
+    )
+    step = step_for(claim, "ready", snapshot=True, encounter=make_encounter())
+    return step.model_copy(update={"event_id": derived_event_id(step.event_id, "again")})
 
 
 def status(category: str, minutes: int) -> ClaimStatus:
@@ -39,13 +58,17 @@ def status(category: str, minutes: int) -> ClaimStatus:
 
 
 def remit(
-    *adjustments: tuple[str, str, str], paid: str = "0", clp02: str = "4", minutes: int = 600
+    *adjustments: tuple[str, str, str],
+    paid: str = "0",
+    clp02: str = "4",
+    minutes: int = 600,
+    number: str = "PCN-1",
 ) -> Denial:
     return Denial(
         claim_id="C1",
         claim_status_code=clp02,
         paid_amount=paid,
-        payer_claim_number="PCN-1",
+        payer_claim_number=number,
         adjustments=[{"group_code": g, "reason_code": r, "amount": a} for g, r, a in adjustments],
         occurred_at=FIXED_TIME + timedelta(minutes=minutes),
     )
@@ -749,24 +772,7 @@ def billed_on(minutes: int = 2000) -> LifecycleEvent:
             occurred_at=(FIXED_TIME + timedelta(minutes=minutes)).isoformat(),
             payer=commercial_payer(),
             payer_responsibility="S",
-            other_payers=[
-                {
-                    "payer_id": "MCR-JH",
-                    "name": "MEDICARE PART B",
-                    "plan_type": "medicare",
-                    "responsibility": "P",
-                    "paid_amount": "36.00",
-                    "subscriber_member_id": "1EG4TE5MK73",
-                    "subscriber_last_name": "PATIENT",
-                    "subscriber_first_name": "TEST",
-                    "claim_number": "PCN-1",
-                    "adjudicated_on": "2026-02-20",
-                    "adjustments": [
-                        {"group_code": "CO", "reason_code": "45", "amount": "5.00", "line_number": 1},
-                        {"group_code": "PR", "reason_code": "2", "amount": "4.00", "line_number": 1},
-                    ],
-                }
-            ],
+            other_payers=[{**MEDICARE_DECISION_FOR_COB, "claim_number": "PCN-1"}],
         ).model_dump()
     )
     step = step_for(claim, "ready", snapshot=True, encounter=make_encounter())
@@ -777,14 +783,7 @@ def secondary_decision(
     clp02: str, paid: str, *adjustments: tuple[str, str, str], minutes: int = 4000
 ) -> Denial:
     """The secondary payer's 835 for the claim, under its own payer claim number."""
-    return Denial(
-        claim_id="C1",
-        claim_status_code=clp02,
-        paid_amount=paid,
-        payer_claim_number="BLUE-77",
-        adjustments=[{"group_code": g, "reason_code": r, "amount": a} for g, r, a in adjustments],
-        occurred_at=FIXED_TIME + timedelta(minutes=minutes),
-    )
+    return remit(*adjustments, paid=paid, clp02=clp02, minutes=minutes, number="BLUE-77")
 
 
 def test_a_claim_billed_on_to_the_secondary_under_its_id_is_no_resubmission(tracker: Tracker) -> None:
@@ -862,16 +861,8 @@ def test_the_primarys_own_reversal_and_new_decision_still_apply_after_billing_on
 def test_the_same_claim_sent_again_to_its_own_payer_is_still_a_resubmission(tracker: Tracker) -> None:
     """The control: the claim sent again to Medicare under its id (a corrected claim) is a
     resubmission, counted as one."""
-    steps = run(tracker, ready(), remit(("CO", "16", "45.00")), ready_again_to_medicare())
+    steps = run(tracker, ready(), remit(("CO", "16", "45.00")), ready_again(2000))
     assert steps[-1].entry.record.submission_count == 2 and not steps[-1].outcome.billed_on
-
-
-def ready_again_to_medicare() -> LifecycleEvent:
-    claim = ValidClaim.model_validate(
-        make_claim(claim_id="C1", occurred_at=(FIXED_TIME + timedelta(minutes=2000)).isoformat()).model_dump()
-    )
-    step = step_for(claim, "ready", snapshot=True, encounter=make_encounter())
-    return step.model_copy(update={"event_id": derived_event_id(step.event_id, "again")})
 
 
 def test_a_secondarys_answers_stay_its_own_after_the_primary_takes_its_decision_back(

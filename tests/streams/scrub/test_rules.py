@@ -22,6 +22,8 @@ from streams.trends.windows import LearnedRate
 from tests.builders import (
     DEFAULT_AS_OF,
     INVALID_NPI,
+    MEDICARE_DECISION_FOR_COB,
+    MEDICARE_PRIMARY_FOR_COB,
     VALID_NPIS,
     claim_dict,
     commercial_payer,
@@ -49,28 +51,8 @@ PATIENT = {
     "birth_date": "1950-04-01",
     "sex": "F",
 }
-#: a primary payer's adjudication as a secondary claim carries it (2320/2330A/2330B)
-PRIMARY_FOR_COB = {
-    "payer_id": "MCR-JH",
-    "name": "MEDICARE PART B",
-    "plan_type": "medicare",
-    "responsibility": "P",
-    "paid_amount": "36.00",
-    "subscriber_member_id": "1EG4TE5MK73",
-    "subscriber_last_name": "PATIENT",
-    "subscriber_first_name": "TEST",
-}
-#: the primary's decision whole, as its 835 gives it: 45.00 charged = 36.00 paid + CO-45 5.00 +
-#: PR-2 4.00 (the coinsurance the secondary is billed for), on the claim's one line
-BALANCED_PRIMARY = {
-    **PRIMARY_FOR_COB,
-    "adjudicated_on": "2026-02-20",
-    "adjustments": [
-        {"group_code": "CO", "reason_code": "45", "amount": "5.00", "line_number": 1},
-        {"group_code": "PR", "reason_code": "2", "amount": "4.00", "line_number": 1},
-    ],
-    "line_payments": [{"line_number": 1, "paid_amount": "36.00"}],
-}
+PRIMARY_FOR_COB = MEDICARE_PRIMARY_FOR_COB
+BALANCED_PRIMARY = MEDICARE_DECISION_FOR_COB
 TWELVE_DX = [
     "R07.9",
     "I10",
