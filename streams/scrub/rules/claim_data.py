@@ -23,7 +23,17 @@ _MBI_RE = re.compile(
 
 @lru_cache(maxsize=65536)
 def mbi_is_valid(member_id: str) -> bool:
-    return bool(_MBI_RE.match(member_id.replace("-", "").upper()))
+    """An MBI as a claim carries it: upper case, no dashes (CMS: the dashes on the card are never keyed)."""
+    return bool(_MBI_RE.match(member_id))
+
+
+def mbi_problem(member_id: str) -> str:
+    """Why a Medicare member id is not an MBI a contractor accepts (never repeats the value)."""
+    if _MBI_RE.match(member_id.replace("-", "").replace(" ", "").upper()):
+        if "-" in member_id or " " in member_id:
+            return "written with the dashes or spaces of the card"
+        return "written in lower case"
+    return "not in the Medicare Beneficiary Identifier (MBI) format"
 
 
 @lru_cache(maxsize=65536)
@@ -131,7 +141,7 @@ def patient(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             {"problem": f"more than {MAX_AGE_YEARS} years before the date of service (a typo?)"},
         )
     if ctx.payer.requires_mbi and person.member_id and not mbi_is_valid(person.member_id):
-        yield Finding("PATIENT_MBI_FORMAT", None, {})
+        yield Finding("PATIENT_MBI_FORMAT", None, {"problem": mbi_problem(person.member_id)})
 
 
 def cob_gaps(claim: ScrubbableClaim) -> list[tuple[int, list[str]]]:

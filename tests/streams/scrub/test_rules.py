@@ -1784,3 +1784,33 @@ def test_a_preventive_visit_after_the_days_problem_visit_with_25_on_another_clai
         "lines": [line(1, "99396"), line(2, "93000")],
     }
     assert "MOD_25_REQUIRED" not in fired(scrub_case(scrubber, claim=later, history=[earlier]))
+
+
+@pytest.mark.parametrize(
+    ("member_id", "problem"),
+    [
+        ("1EG4-TE5-MK73", "dashes"),
+        ("1eg4te5mk73", "lower case"),
+        ("1EG4 TE5 MK73", "dashes or spaces"),
+        ("1EG4TE5MK7S", "MBI) format"),
+    ],
+)
+def test_a_medicare_member_id_keyed_as_printed_on_the_card_is_held_with_what_to_change(
+    scrubber: Scrubber, member_id: str, problem: str
+) -> None:
+    """CMS MBI format: 11 upper-case characters; the card prints it with dashes, a claim never
+    carries them (the contractor's front end rejects the claim). The edit says what to change and
+    never repeats the member id."""
+    result = scrub_case(scrubber, claim={"patient": {**PATIENT, "member_id": member_id}})
+    edit = next(e for e in result.edits if e.rule_id == "PATIENT_MBI_FORMAT")
+    assert result.status == "held" and problem in edit.message
+    assert member_id not in edit.message and member_id.lower() not in (edit.message + edit.fix).lower()
+
+
+def test_a_commercial_member_id_with_dashes_or_lower_case_is_the_plans_own_format(scrubber: Scrubber) -> None:
+    """The MBI format binds only payers that require it (Medicare, the payer profile's
+    requires_mbi); a commercial plan's member id may carry dashes and lower case."""
+    result = scrub_case(
+        scrubber, claim={"payer": BLUEPEAK, "patient": {**PATIENT, "member_id": "xk9-4471-a"}}
+    )
+    assert "PATIENT_MBI_FORMAT" not in fired(result)
