@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from faust.types import EventT, StreamT
@@ -17,7 +17,7 @@ from schemas.codec import DecodeError, SourcePosition, dead_letter, decode, desc
 from schemas.outputs import DeadLetterReason
 from schemas.topics import Topic
 from streams.errors import ExitCode
-from streams.runtime.faust_internals import set_current_event
+from streams.runtime.faust_internals import key_partition, set_current_event
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
@@ -68,6 +68,32 @@ async def decode_event(app: ClaimflowApp, event: EventT, model: type[M]) -> M | 
         return None
 
 
+async def forwarded(app: ClaimflowApp, event: EventT, key: str | None, outbox: Outbox) -> bool:
+    """Whether ``event`` is on another partition than its contract key's (``key``: the patient key
+    or claim id it carries) and was forwarded there, bytes and headers unchanged.
+
+    A patient's history and encounters, and a claim's entry, live on the key's partition (Kafka's
+    default partitioner, murmur2, which claimflow's own producers use). A producer that sends no
+    key, another key, or uses another partitioner (librdkafka's default is CRC32) puts an event
+    elsewhere; read there, it would find the key's state but write it to another partition, and
+    the next event on the right one would read the state as it was before (a duplicate let
+    through, an answer undone). Forwarded, it is read once, where its key's state is. The copy
+    keeps the event id, so a crash between the forward and the commit forwards it again and the
+    duplicate is recognised by it."""
+    msg = event.message
+    if not key:
+        return False
+    encoded = key.encode()
+    target = key_partition(app.faust, msg.topic, encoded, app.settings.partitions)
+    if msg.partition == target:
+        return False
+    headers = msg.headers.items() if isinstance(msg.headers, Mapping) else (msg.headers or [])
+    topic = logical_topic(app, msg.topic)
+    await outbox.send(topic, encoded, msg.value or b"", list(headers), partition=target)
+    app.metrics.events_forwarded.labels(topic=topic).inc()
+    return True
+
+
 async def guarded(app: ClaimflowApp, agent: str, event: EventT, body: Callable[[], Awaitable[None]]) -> None:
     """Run one event's processing; a failure becomes a dead letter instead of a dead agent."""
     started = time.perf_counter()
@@ -103,7 +129,12 @@ class Outbox:
         self.futures: list[Awaitable[Any]] = []
 
     async def send(
-        self, logical: Topic, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None = None
+        self,
+        logical: Topic,
+        key: bytes | None,
+        value: bytes,
+        headers: list[tuple[str, bytes]] | None = None,
+        partition: int | None = None,
     ) -> None:
         if logical in self.app.settings.fault_fail_topics:  # fault injection for the tests
             failed: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -111,7 +142,7 @@ class Outbox:
             self.futures.append(failed)
             return
         topic = self.app.topic(logical).get_topic_name()
-        future = await self.app.faust.producer.send(topic, key, value, None, None, headers)
+        future = await self.app.faust.producer.send(topic, key, value, partition, None, headers)
         self.futures.append(future)
 
     async def confirm(self) -> None:

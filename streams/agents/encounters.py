@@ -13,7 +13,7 @@ from faust.types import StreamT
 
 from schemas import Encounter
 from streams.agents.catalogue import Agent, Table
-from streams.agents.common import decode_event, guarded
+from streams.agents.common import Outbox, decode_event, forwarded, guarded
 from streams.scrub.encounter_store import encounter_key, latest, latest_patient, stored_with, version
 
 if TYPE_CHECKING:
@@ -30,6 +30,10 @@ def register(app: ClaimflowApp) -> None:
             async def body(event: Any = event) -> None:
                 enc = await decode_event(app, event, Encounter)
                 if enc is None:
+                    return
+                outbox = Outbox(app)
+                if await forwarded(app, event, enc.patient_key, outbox):
+                    await outbox.confirm()  # delivered before this copy is acknowledged
                     return
                 key = encounter_key(enc.patient_key, enc.encounter_id)
                 stored = stored_with(table.get(key), enc)

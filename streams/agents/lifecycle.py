@@ -21,7 +21,7 @@ from schemas.codes import KNOWN_STATUS_CATEGORIES
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
 from streams.agents.claims_query import ClaimLookup
-from streams.agents.common import Outbox, batched, decode_event, logical_topic
+from streams.agents.common import Outbox, batched, decode_event, forwarded, logical_topic
 from streams.denials import ReasonMap, TaskPlanner
 from streams.denials.reasons import PREDETERMINATION
 from streams.lifecycle.events import remitted_charge
@@ -164,7 +164,7 @@ def register(app: ClaimflowApp) -> None:
     async def handle(event: EventT, outbox: Outbox) -> None:
         topic = logical_topic(app, event.message.topic)
         parsed = await decode_event(app, event, CONTRACTS[topic])
-        if parsed is None:
+        if parsed is None or await forwarded(app, event, parsed.claim_id, outbox):
             return
         entry = ClaimEntry.decode(claims.get(parsed.claim_id), parsed.claim_id)
         # when it reached the bus: tells a late answer from one read late

@@ -2,7 +2,7 @@
 
 A claim whose encounter has not arrived waits at the end of its batch, once per batch, for up to
 ``CLAIMFLOW_JOIN_WAIT_SECONDS`` (the encounter is usually a moment behind on its own topic); if it
-is still missing the claim is parked on ``claims-waiting`` (same key, same partition) and scrubbed
+is still missing the claim is parked on ``claims-waiting`` (the patient's key and partition) and scrubbed
 as soon as the encounter shows up, or without it once the grace period
 (``CLAIMFLOW_ENCOUNTER_GRACE_SECONDS``) ends; the documentation edits then say it is missing.
 Parking never blocks ``claims-submitted``: every claim waits the same grace, so the parked queue
@@ -23,7 +23,7 @@ from schemas.codec import encode, encode_spliced
 from schemas.ids import derived_event_id
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
-from streams.agents.common import Deferred, Outbox, batched, decode_event, guarded
+from streams.agents.common import Deferred, Outbox, batched, decode_event, forwarded, guarded
 from streams.agents.encounters import lookup, lookup_any, lookup_raw, lookup_version
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
@@ -89,7 +89,7 @@ def register(app: ClaimflowApp) -> None:
         deadline = time.time() + grace
         await outbox.send(
             Topic.CLAIMS_WAITING,
-            event.message.key,
+            claim.patient_key.encode() if claim.patient_key else event.message.key,
             event.message.value or b"",
             [(DEADLINE_HEADER, str(deadline).encode())],
         )
@@ -106,7 +106,7 @@ def register(app: ClaimflowApp) -> None:
 
         async def handle(event: EventT, outbox: Outbox) -> Deferred | None:
             claim = await decode_event(app, event, ClaimSubmitted)
-            if claim is None:
+            if claim is None or await forwarded(app, event, claim.patient_key, outbox):
                 return None
             encounter = lookup(app, claim.patient_key, claim.encounter_id)
             if not (claim.encounter_id and encounter is None and grace > 0):

@@ -101,9 +101,14 @@ class Bus:
         self.prefix = prefix
         self.producer = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
 
-    def send(self, topic: str, key: str, value: dict[str, Any] | bytes) -> None:
+    def send(
+        self, topic: str, key: str | None, value: dict[str, Any] | bytes, partition: int | None = None
+    ) -> None:
+        """``partition``: put the record there whatever its key (as a producer with another
+        partitioner would); ``key`` None: a producer that sends no key."""
         payload = value if isinstance(value, bytes) else json.dumps(value, default=str).encode()
-        self.producer.send(self.prefix + topic, key=key.encode(), value=payload)
+        encoded = key.encode() if key is not None else None
+        self.producer.send(self.prefix + topic, key=encoded, value=payload, partition=partition)
 
     def flush(self) -> None:
         self.producer.flush()

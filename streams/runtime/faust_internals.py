@@ -70,6 +70,7 @@ revocation, assignment or stop (``on_partitions_revoked``, ``on_rebalance``, ``o
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import weakref
@@ -245,12 +246,18 @@ def install() -> None:
 def key_partition(app: Any, topic: str, key: bytes, default_partitions: int) -> int:
     """The partition a producer with Kafka's default partitioner (murmur2: Java, kafka-python,
     aiokafka alike) puts ``key`` in, for a topic this worker consumes."""
-    from kafka.partitioner.default import murmur2
-
     partitions = None
     with contextlib.suppress(Exception):  # not started, or metadata not known yet
         partitions = app.consumer.topic_partitions(topic)
-    return (murmur2(key) & 0x7FFFFFFF) % (partitions or default_partitions)
+    return _murmur2(key) % (partitions or default_partitions)
+
+
+@functools.lru_cache(maxsize=65536)
+def _murmur2(key: bytes) -> int:
+    """Kafka's murmur2 of a key, positive (a claim id's answers come a few times each)."""
+    from kafka.partitioner.default import murmur2
+
+    return int(murmur2(key) & 0x7FFFFFFF)
 
 
 def partition_owner(app: Any, topic: str, partition: int) -> str | None:

@@ -76,6 +76,13 @@ class Metrics:
         self.events_consumed = Counter(
             "claimflow_events_consumed_total", "Events read from an input topic.", ["topic"], registry=r
         )
+        self.events_forwarded = Counter(
+            "claimflow_events_forwarded_total",
+            "Events read on another partition than their key's (a producer without the key or with "
+            "another partitioner) and forwarded to it.",
+            ["topic"],
+            registry=r,
+        )
         self.dead_letters = Counter(
             "claimflow_dead_letters_total",
             "Events sent to the dead-letter topic, by source topic and reason.",
@@ -410,6 +417,7 @@ class Metrics:
             self.claim_groups_rejected.labels(level=level)
         for topic in topics:
             self.events_consumed.labels(topic=topic)
+            self.events_forwarded.labels(topic=topic)
             self.consumer_lag.labels(topic=topic)
             for reason in DEAD_LETTER_REASONS:
                 self.dead_letters.labels(topic=topic, reason=reason)
