@@ -205,6 +205,11 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
         # nothing specific found, yet the strict contract may refuse the claim: say what it refused
         # (unknown fields and unreadable values aside: their own edits name them)
         data = claim.model_dump(mode="json", exclude=_extras(claim))
+        for line in data.get("lines") or []:  # PROVIDER_LINE_NOT_CLAIMS names a line's own provider
+            if isinstance(line, dict):
+                for role in ("rendering", "referring"):
+                    if line.get(f"{role}_provider_npi") not in (None, data.get(f"{role}_provider_npi")):
+                        line[f"{role}_provider_npi"] = None
         try:
             ValidClaim.model_validate(data)
         except ValidationError as exc:

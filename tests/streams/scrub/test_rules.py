@@ -1814,3 +1814,20 @@ def test_a_commercial_member_id_with_dashes_or_lower_case_is_the_plans_own_forma
         scrubber, claim={"payer": BLUEPEAK, "patient": {**PATIENT, "member_id": "xk9-4471-a"}}
     )
     assert "PATIENT_MBI_FORMAT" not in fired(result)
+
+
+def test_a_line_under_another_reader_is_one_edit_naming_it_not_two(scrubber: Scrubber) -> None:
+    """A reading group's claim with a second cardiologist's 93010-77 under that cardiologist's NPI
+    (837P 2420A): held once, by the edit that says which line and what to do — not also by the
+    catch-all contract edit repeating it (holdreview6 J1)."""
+    result = scrub_case(
+        scrubber,
+        claim={
+            "place_of_service": "21",
+            "lines": [
+                line(1, "93010"),
+                {**line(2, "93010", modifiers=["77"]), "rendering_provider_npi": VALID_NPIS[2]},
+            ],
+        },
+    )
+    assert fired(result) >= {"PROVIDER_LINE_NOT_CLAIMS"} and "CLAIM_CONTRACT_INVALID" not in fired(result)
