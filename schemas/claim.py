@@ -273,12 +273,17 @@ class ValidPayer(ScrubbablePayer):
     name: str = Field(min_length=1, max_length=80)
 
 
+#: an amount another payer reported, in cents as an 835 and an 837P carry it (signed: a payer may
+#: report a negative remaining liability); a fraction of a cent is a typo, never rounded away
+Cents = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+
+
 class LinePayment(Contract):
     """What another payer decided on one service line (837P loop 2430 SVD, DTP*573); its line
     adjustments (2430 CAS) are among the payer's ``adjustments`` with this line's number."""
 
     line_number: int = Field(ge=1, description="the claim's line (its line_number) this decision is about")
-    paid_amount: Decimal = Field(description="what that payer paid on the line (SVD02)")
+    paid_amount: Cents = Field(description="what that payer paid on the line (SVD02)")
     procedure_code: str | None = Field(
         default=None,
         max_length=48,
@@ -306,8 +311,8 @@ class OtherPayer(Contract):
     claim_number: str | None = Field(
         default=None, max_length=50, description="that payer's claim control number (2330B REF*F8)"
     )
-    paid_amount: Decimal | None = Field(default=None, description="what that payer paid (2320 AMT*D)")
-    patient_responsibility: Decimal | None = Field(
+    paid_amount: Cents | None = Field(default=None, description="what that payer paid (2320 AMT*D)")
+    patient_responsibility: Cents | None = Field(
         default=None, description="remaining patient liability it reported (2320 AMT*EAF)"
     )
     adjudicated_on: date | None = Field(default=None, description="its adjudication date (2330B DTP*573)")

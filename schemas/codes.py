@@ -65,6 +65,22 @@ X12_MAX_LENGTHS = {
 }
 
 
+#: the 837P's minimum length where it is more than one character (005010X222A1: NM109 2, N401 2,
+#: SVD01 2); a shorter value is a typo the payer's front end rejects
+X12_MIN_LENGTHS = {
+    "patient.member_id": 2,  # 2010BA NM109
+    "payer.payer_id": 2,  # 2010BB NM109
+    "patient.city": 2,  # N401
+    "subscriber_member_id": 2,  # 2330A NM109
+    "payer_id": 2,  # 2330B NM109, 2430 SVD01
+}
+
+
+def x12_minimum(field: str) -> int:
+    """The 837P's minimum length for a claim field (1 unless the element asks for more)."""
+    return X12_MIN_LENGTHS.get(_element_of(field), 1)
+
+
 def x12_limit(field: str) -> int:
     """The 837P's maximum length for a claim field (``other_payers[n].name`` → ``name``,
     ``other_payers[n].line_payments[m].modifiers[k]`` → ``modifiers``)."""

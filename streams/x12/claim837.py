@@ -35,7 +35,7 @@ from typing import Any
 
 from schemas import Adjustment, OtherPayer, ValidClaim
 from schemas.claim import ValidClaimLine, cob_conflicts, x12_values
-from schemas.codes import ICD9_PREFIX, x12_limit, x12_text, x12_unsafe_in
+from schemas.codes import ICD9_PREFIX, x12_limit, x12_minimum, x12_text, x12_unsafe_in
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
 from streams.x12.profile import X12Profile
@@ -66,8 +66,8 @@ def quantity(value: Decimal) -> str:
 
 def unwritable(claim: ValidClaim) -> list[str]:
     """What keeps a claim out of an 837P (the scrubber holds such a claim: CLAIM_X12_UNSAFE,
-    CLAIM_X12_TOO_LONG): a value with a delimiter or a character outside X12's set, or longer than
-    its element. Names the fields, never the values."""
+    CLAIM_X12_TOO_LONG, CLAIM_X12_TOO_SHORT): a value with a delimiter or a character outside X12's
+    set, or longer or shorter than its element allows. Names the fields, never the values."""
     out = [
         f"other_payers[{n}] lacks what its COB loops need: {', '.join(missing)}"
         for n, other in enumerate(claim.other_payers)
@@ -95,6 +95,8 @@ def unwritable(claim: ValidClaim) -> list[str]:
             out.append(f"{field} is nothing once written in X12's characters")
         if len(x12_text(value)) > x12_limit(field):
             out.append(f"{field} is longer than its {x12_limit(field)} characters")
+        elif 0 < len(x12_text(value).strip()) < x12_minimum(field):
+            out.append(f"{field} is shorter than its {x12_minimum(field)} characters")
     return out
 
 
@@ -154,23 +156,26 @@ def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> li
 def _line_adjudication_segments(
     other: OtherPayer, ln: ValidClaimLine, procedure: str, d: Delimiters
 ) -> list[list[str]]:
-    """Loop 2430: another payer's decision on this line (SVD, its CAS, DTP*573), if it sent one."""
-    paid = next((p for p in other.line_payments if p.line_number == ln.line_number), None)
-    if paid is None:
-        return []
-    units = quantity(paid.units if paid.units is not None else ln.units)
-    # the code that payer decided: the line's own, unless a correction changed it since (SVD03)
-    decided = (
-        d.component.join(["HC", paid.procedure_code, *paid.modifiers]) if paid.procedure_code else procedure
-    )
-    segs: list[list[str]] = [["SVD", other.payer_id or "", money(paid.paid_amount), decided, "", units]]
-    line_adjustments = [a for a in other.adjustments if a.line_number == ln.line_number]
-    segs.extend(_cas_segments(line_adjustments))
-    # DTP*573 is required in 2430: the line's date, else the payer's (``cob_conflicts`` holds a
-    # claim with neither)
-    on = paid.adjudicated_on or other.adjudicated_on
-    if on is not None:
-        segs.append(["DTP", "573", "D8", on.strftime("%Y%m%d")])
+    """Loop 2430 per decision another payer sent on this line (SVD, its CAS, DTP*573). A line it
+    paid in parts (two SVDs: a payment and a later one) has a 2430 loop per part; the line's
+    adjustments, which the claim keeps per line, not per part, go with the first."""
+    segs: list[list[str]] = []
+    for paid in (p for p in other.line_payments if p.line_number == ln.line_number):
+        units = quantity(paid.units if paid.units is not None else ln.units)
+        # the code that payer decided: the line's own, unless a correction changed it since (SVD03)
+        decided = (
+            d.component.join(["HC", paid.procedure_code, *paid.modifiers])
+            if paid.procedure_code
+            else procedure
+        )
+        segs.append(["SVD", other.payer_id or "", money(paid.paid_amount), decided, "", units])
+        if len(segs) == 1:
+            segs.extend(_cas_segments([a for a in other.adjustments if a.line_number == ln.line_number]))
+        # DTP*573 is required in 2430: the line's date, else the payer's (``cob_conflicts`` holds
+        # a claim with neither)
+        on = paid.adjudicated_on or other.adjudicated_on
+        if on is not None:
+            segs.append(["DTP", "573", "D8", on.strftime("%Y%m%d")])
     return segs
 
 

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from schemas import ScrubbableClaim
 from schemas.claim import cob_conflicts, cob_imbalances, x12_values
-from schemas.codes import looks_like_npi, x12_limit, x12_text, x12_unsafe, x12_unsafe_in
+from schemas.codes import looks_like_npi, x12_limit, x12_minimum, x12_text, x12_unsafe, x12_unsafe_in
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
 
@@ -154,7 +154,7 @@ def x12_suspect(claim: ScrubbableClaim) -> bool:
     if claim.other_payers or claim.payer_responsibility != "P" or claim.subscriber is not None:
         return True  # the coordination of benefits checks (cheap: the claim has another payer)
     values = x12_values(claim)
-    if any(v is not None and len(v) > x12_limit(f) for f, v, _ in values):
+    if any(v is not None and not x12_minimum(f) <= len(v) <= x12_limit(f) for f, v, _ in values):
         return True
     text = " ".join(v for _, v, _ in values if v)
     return not text.isascii() or x12_unsafe(text)
@@ -163,6 +163,7 @@ def x12_suspect(claim: ScrubbableClaim) -> bool:
 @checks(
     "CLAIM_X12_UNSAFE",
     "CLAIM_X12_TOO_LONG",
+    "CLAIM_X12_TOO_SHORT",
     "CLAIM_COB_INCOMPLETE",
     "CLAIM_COB_PAYER_ORDER",
     "CLAIM_COB_PRIOR_DECISION_MISSING",
@@ -186,6 +187,8 @@ def fits_an_837p(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         limit = x12_limit(field)
         if len(x12_text(value)) > limit:
             yield Finding("CLAIM_X12_TOO_LONG", line, {"field": field, "max": limit})
+        elif len(x12_text(value).strip()) < (least := x12_minimum(field)) and x12_text(value).strip():
+            yield Finding("CLAIM_X12_TOO_SHORT", line, {"field": field, "min": least})
     for n, missing in cob_gaps(facts.claim):
         yield Finding("CLAIM_COB_INCOMPLETE", None, {"position": n + 1, "missing": ", ".join(missing)})
     claim = facts.claim

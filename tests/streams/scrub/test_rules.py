@@ -187,6 +187,11 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"payer_responsibility": "S", "other_payers": [PRIMARY_FOR_COB]}},
     ),
     "CLAIM_X12_TOO_LONG": ({"claim": {"claim_id": "C" * 39}}, {"claim": {"claim_id": "C" * 38}}),
+    # NM109 takes 2-80 characters: a one-character member id is a typo the front end rejects
+    "CLAIM_X12_TOO_SHORT": (
+        {"claim": {"payer": BLUEPEAK, "patient": {**PATIENT, "member_id": "7"}}},
+        {"claim": {"payer": BLUEPEAK, "patient": {**PATIENT, "member_id": "77"}}},
+    ),
     # a dependent (the subscriber is someone else) needs their address in 2010CA
     "PATIENT_ADDRESS_MISSING": (
         {"claim": {"subscriber": {"first_name": "ALEX", "last_name": "PATIENT"}, "relationship": "19"}},
@@ -1831,3 +1836,20 @@ def test_a_line_under_another_reader_is_one_edit_naming_it_not_two(scrubber: Scr
         },
     )
     assert fired(result) >= {"PROVIDER_LINE_NOT_CLAIMS"} and "CLAIM_CONTRACT_INVALID" not in fired(result)
+
+
+def test_another_payers_amount_with_a_fraction_of_a_cent_is_held_not_rounded(scrubber: Scrubber) -> None:
+    """An 835 and an 837P carry amounts in cents (X12 R elements written as dollars and cents):
+    36.005 paid by the primary is a typo; written as 36 or 36.01 the secondary claim would state a
+    payment the primary never made. Held, naming the field."""
+    primary = {
+        **BALANCED_PRIMARY,
+        "paid_amount": "36.005",
+        "line_payments": [{"line_number": 1, "paid_amount": "36.004"}],
+    }
+    result = scrub_case(
+        scrubber, claim={"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [primary]}
+    )
+    assert result.status == "held"
+    messages = " ".join(e.message for e in result.edits if e.rule_id == "CLAIM_FIELD_UNREADABLE")
+    assert "other_payers.1.paid_amount" in messages and "line_payments.1.paid_amount" in messages

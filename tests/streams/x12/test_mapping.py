@@ -494,6 +494,35 @@ def test_the_primary_payers_decision_on_each_line_travels_with_a_secondary_claim
     assert again.other_payers[0].adjustments == primary.adjustments
 
 
+def test_a_line_the_primary_paid_in_two_parts_is_written_with_both_payments() -> None:
+    """837P 2430 repeats per SVD: a line the primary paid in two parts (a payment and a later one)
+    has two line decisions, and the secondary balances the line on both (charge = the SVD02s + the
+    CAS amounts). Written back, neither payment is dropped and the claim reads back the same."""
+    body = cob_837p()
+    at = body.index("SV1*HC:93000*200*UN*1***1:2") + 2  # after the line's DTP*472
+    body[at:at] = [
+        "SVD*MCR-JH*40*HC:93000**1",
+        "CAS*CO*45*115",
+        "CAS*PR*1*20**2*5",
+        "DTP*573*D8*20261115",
+        "SVD*MCR-JH*20*HC:93000**1",
+        "DTP*573*D8*20261201",
+    ]
+    secondary = accepted(interchange([("HC", "005010X222A1", "7015", [body])]))[0]
+    (primary,) = secondary.other_payers
+    assert [(p.paid_amount, p.adjudicated_on) for p in primary.line_payments] == [
+        (Decimal("40"), date(2026, 11, 15)),
+        (Decimal("20"), date(2026, 12, 1)),
+    ]
+    text = rendered([secondary]).replace("\n", "")
+    assert "SVD*MCR-JH*40*HC:93000**1~CAS*CO*45*115~CAS*PR*1*20**2*5~DTP*573*D8*20261115~" in text
+    assert "DTP*573*D8*20261115~SVD*MCR-JH*20*HC:93000**1~DTP*573*D8*20261201~" in text
+    again = events(ingest_text(text, SECRET))[0]
+    assert again.other_payers[0].line_payments == primary.line_payments
+    assert again.other_payers[0].adjustments == primary.adjustments
+    assert rendered([again]).replace("\n", "") == text
+
+
 def test_another_payers_content_no_claim_field_holds_is_named_and_never_taken_for_the_claims() -> None:
     """X222A1 2320-2330G: another payer's group number (SBR03), its outpatient adjudication remarks
     (MOA), non-covered amount (AMT*A8), the other subscriber's secondary id (2330A REF*SY), that
