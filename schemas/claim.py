@@ -58,7 +58,7 @@ from schemas.codes import (
     looks_like_icd10,
     normalize_icd10,
 )
-from schemas.errors import field_path, problem_of
+from schemas.errors import field_path, problem_of, shown_key
 from schemas.status import Adjustment
 
 #: Hard ceiling on lines per claim (the 837P allows 50 service lines).
@@ -520,10 +520,10 @@ class ClaimSubmitted(Envelope):
 
     @property
     def unknown_fields(self) -> list[str]:
-        """Fields the contract does not know, as dotted paths (``lines.2.rendering_npi``). A name
-        that is no field name (text with spaces, digits first, very long: a value typed where a
-        key belongs — perhaps a name or a birth date) is never repeated: ``(a key that is not a
-        field name)`` stands in for it."""
+        """Fields the contract does not know, as dotted paths (``lines.2.rendering_npi``). Only a
+        near miss of a field name is repeated (``schemas.errors.shown_key``); any other key may be
+        a value typed where a key belongs — a name, a member id, a birth date — and ``(a key that
+        is not a field name)`` stands in for it."""
         out = [_field_name(name) for name in self.model_extra or {}]
         out += [f"patient.{_field_name(name)}" for name in self.patient.model_extra or {}]
         out += [f"payer.{_field_name(name)}" for name in self.payer.model_extra or {}]
@@ -532,11 +532,8 @@ class ClaimSubmitted(Envelope):
         return out
 
 
-_FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,48}$")
-
-
 def _field_name(name: str) -> str:
-    return name if _FIELD_NAME.match(name) else "(a key that is not a field name)"
+    return shown_key(name)
 
 
 class ScrubbableClaim(ClaimSubmitted):

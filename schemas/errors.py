@@ -3,6 +3,9 @@ input, which may be PHI): a field path and the problem only."""
 
 from __future__ import annotations
 
+import difflib
+import re
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,6 +22,10 @@ def describe_validation_error(exc: ValidationError, one_based: bool = False) -> 
         loc = (
             field_path(tuple(err["loc"])) if one_based else ".".join(str(p) for p in err["loc"])
         ) or "(event)"
+        if err["type"] == "extra_forbidden" and err["loc"]:  # the key itself may be a value
+            *head, key = err["loc"]
+            path = field_path(tuple(head)) if one_based else ".".join(str(p) for p in head)
+            loc = ".".join(p for p in (path, shown_key(str(key))) if p)
         parts.append(f"{loc}: {problem_of(err)}")
     extra = exc.error_count() - MAX_ERRORS_REPORTED
     if extra > 0:
@@ -65,3 +72,53 @@ def _strip_quoted(msg: str) -> str:
     if quote:
         out.append("…")
     return "".join(out).strip()
+
+
+#: what stands in for an unknown key that is not a near miss of a field name
+NOT_A_FIELD_NAME = "(a key that is not a field name)"
+_KEY_SHAPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,48}$")
+#: snake_case or camelCase of two words or more, starting in lower case
+_COMPOUND_KEY = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+|[A-Z][a-z0-9]+)+$")
+
+
+def shown_key(name: str) -> str:
+    """An unknown key as an edit, an error or a log line may repeat it: a field name of the
+    sender's own (lower-case snake_case or camelCase of two words or more, no run of four digits:
+    ``clearinghouse_note``) or a near miss of a field name some contract knows (``diagnosis`` for
+    ``diagnoses``: a typo the sender fixes by its name). Any other key may be a value typed where a
+    key belongs — a name (``SMITH``, ``Mary``), a member id, a birth date — and is never
+    repeated."""
+    if not _KEY_SHAPE.match(name):
+        return NOT_A_FIELD_NAME
+    if _COMPOUND_KEY.match(name) and not re.search(r"[0-9]{4}", name):
+        return name  # a field of the sender's own (clearinghouse_note, renderingNpi): no value has that shape
+    lowered = name.lower()
+    names = contract_field_names()
+    if lowered in names:
+        return name
+    # a short key near a short field name is as likely a surname (Ames, Nam) as a typo
+    if len(lowered) >= 6 and difflib.get_close_matches(lowered, names, n=1, cutoff=0.7):
+        return name
+    return NOT_A_FIELD_NAME
+
+
+@cache
+def contract_field_names() -> frozenset[str]:
+    """Every field name (and alias) of every contract model."""
+    import schemas  # noqa: F401  (every contract module, so every contract is a subclass below)
+    from schemas.base import Contract
+
+    names: set[str] = set()
+    seen: set[type] = set()
+    todo: list[type] = [Contract]
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        todo.extend(model.__subclasses__())
+        for field_name, info in getattr(model, "model_fields", {}).items():
+            names.add(field_name.lower())
+            if info.alias:
+                names.add(info.alias.lower())
+    return frozenset(names)

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas import ClaimSubmitted, read_claim
+from schemas import ClaimStatus, ClaimSubmitted, Encounter, read_claim
 from schemas.codec import DecodeError, SourcePosition, dead_letter, decode, encode
-from tests.builders import claim_dict, make_claim
+from tests.builders import claim_dict, encounter_dict, make_claim
 
 POS = SourcePosition("claims-submitted", 2, 41, 1772366400.0, b"pk-1")
 
@@ -210,3 +210,40 @@ def test_an_error_never_echoes_a_value_that_holds_quotes_of_both_kinds(value: st
     with pytest.raises(DecodeError) as info:
         decode(Encounter, raw, 1 << 20)
     assert "diagnoses" in info.value.error and "ZQXCANARY" not in info.value.error
+
+
+@pytest.mark.parametrize(
+    "key", ["SMITH", "Mary", "XJK000000001", "W123456789", "Smith, J 07/19/1931", "dob_19310719"]
+)
+def test_an_unknown_key_that_may_be_a_value_is_never_repeated(key: str) -> None:
+    """No PHI in logs (guide): a name, a member id or a birth date typed where a key belongs is
+    not repeated by the claim's unknown-field edit, nor by the error a dead letter and its log line
+    carry for an encounter or a payer's answer."""
+    claim = read_claim({**claim_dict(), key: "x"})
+    assert claim.unknown_fields == ["(a key that is not a field name)"]
+    with pytest.raises(DecodeError) as info:
+        decode(Encounter, json.dumps({**encounter_dict(), key: "x"}).encode(), 1 << 20)
+    assert key not in info.value.error and "not a field of the contract" in info.value.error
+    status = {
+        "event_id": "5d1f3c1e-0b7a-4f7e-9a59-1f1f7d1b2c3d",
+        "occurred_at": "2026-03-01T00:00:00+00:00",
+        "source": "277CA",
+        "claim_id": "C-1",
+        "category_code": "A2",
+        key: "x",
+    }
+    with pytest.raises(DecodeError) as info:
+        decode(ClaimStatus, json.dumps(status).encode(), 1 << 20)
+    assert key not in info.value.error
+
+
+@pytest.mark.parametrize(
+    "key", ["diagnosis", "rendering_npi", "patient_kye", "clearinghouse_note", "renderingNpi"]
+)
+def test_an_unknown_key_shaped_like_a_field_name_is_named_so_the_sender_can_fix_it(key: str) -> None:
+    """README: an unknown field is a scrub edit naming the field (a typo a coder fixes): a near miss
+    of a contract field, or a field of the sender's own system (snake_case, camelCase)."""
+    assert read_claim({**claim_dict(), key: "x"}).unknown_fields == [key]
+    with pytest.raises(DecodeError) as info:
+        decode(Encounter, json.dumps({**encounter_dict(), key: "x"}).encode(), 1 << 20)
+    assert f"{key}: not a field of the contract" in info.value.error
