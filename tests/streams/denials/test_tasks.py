@@ -374,6 +374,7 @@ def test_a_medicare_pr_denial_bills_the_patient_only_with_the_modifier_that_make
     assert (task.patient_billable, task.action) == (billable, action)
     if not billable:
         assert "provider is liable" in task.instructions and "bill the patient" not in task.instructions
+        assert not task.instructions.lower().startswith("under co")  # PR: liable for want of the modifier
 
 
 def test_gz_on_the_denied_line_keeps_a_commercial_pr50_off_the_patient(scrubber: Scrubber) -> None:
