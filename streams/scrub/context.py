@@ -90,9 +90,9 @@ def person_of(claim: ClaimSubmitted) -> str | None:
     key) gives a family one key — a child's visit is no duplicate of a parent's, nor counts
     against the parent's frequency limits. A fingerprint of the birth date and the first name
     (letters only: twins differ by name; a last name changes nothing), cut to 16 bits — enough to
-    tell a family apart, too few to recover the values from (each fingerprint fits thousands of
-    names and dates); None when either is missing (then the lines count for everyone under the
-    key, as before)."""
+    tell a family apart; each fits thousands of names and dates, but not a secret: with the first
+    name known, a birth date search leaves one or two (README). None when either is missing (then
+    the lines count for everyone under the key, as before)."""
     patient = claim.patient
     first = "".join(ch for ch in (patient.first_name or "").upper() if ch.isalpha())
     born = patient.birth_date
