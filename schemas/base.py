@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -22,14 +23,22 @@ class Contract(BaseModel):
 C = TypeVar("C", bound=BaseModel)
 
 
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_OFFSET = re.compile(r"[T ].*(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$")
+
+
 def _assume_utc(value: object) -> object:
     """A timestamp written without its offset (``2026-03-01T12:00:00``, as many practice systems
-    export) is read as UTC rather than refused."""
+    export) is read as UTC rather than refused; a date alone (``2026-03-01``) as that day's
+    midnight in UTC."""
     if isinstance(value, str):
-        if value.endswith(("Z", "z")) or value[-6:-5] in ("+", "-"):
+        text = value.strip()
+        if _DATE_ONLY.match(text):  # a day without a time: that day, from its midnight in UTC
+            return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        if _OFFSET.search(text):
             return value  # the common case: an offset is written (±HH:MM or Z)
         try:
-            parsed = datetime.fromisoformat(value.strip())
+            parsed = datetime.fromisoformat(text)
         except ValueError:
             return value  # refused by the type, with its own message
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else value

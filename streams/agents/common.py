@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from faust.types import EventT, StreamT
@@ -62,10 +64,38 @@ async def decode_event(app: ClaimflowApp, event: EventT, model: type[M]) -> M | 
     app.metrics.consumed(logical_topic(app, event.message.topic)).inc()
     value = event.value if isinstance(event.value, bytes) else None
     try:
-        return decode(model, value, app.settings.max_event_bytes)
+        parsed = decode(model, value, app.settings.max_event_bytes)
     except DecodeError as exc:
         await send_dead_letter(app, event, exc.reason, exc.error)
         return None
+    return parsed if "occurred_at" in parsed.model_fields_set else at_bus_time(parsed, event)
+
+
+#: on a record claimflow re-sends (a parked claim): when the event first reached the bus
+BUS_TIME_HEADER = "claimflow-bus-time"
+
+
+def bus_time(event: EventT) -> float | None:
+    """When the event first reached the bus (seconds): the header a re-sent copy carries, else the
+    record's own timestamp."""
+    headers = event.message.headers
+    pairs = headers.items() if isinstance(headers, Mapping) else (headers or [])
+    for name, raw in pairs:
+        if name == BUS_TIME_HEADER:
+            with contextlib.suppress(ValueError, AttributeError):
+                return float(raw.decode() if isinstance(raw, bytes) else raw)
+    stamp = event.message.timestamp
+    return float(stamp) if stamp else None
+
+
+def at_bus_time(parsed: M, event: EventT) -> M:
+    """An event sent without its time, or with one that could not be read, is dated when it reached
+    the bus — the same on every redelivery, so a claim redelivered after midnight is judged on the
+    day it was first (never the moment it is read: its timely filing could flip)."""
+    stamp = bus_time(event)
+    if stamp is None:
+        return parsed
+    return parsed.model_copy(update={"occurred_at": datetime.fromtimestamp(stamp, UTC)})
 
 
 async def forwarded(app: ClaimflowApp, event: EventT, key: str | None, outbox: Outbox) -> bool:
@@ -87,9 +117,11 @@ async def forwarded(app: ClaimflowApp, event: EventT, key: str | None, outbox: O
     target = key_partition(app.faust, msg.topic, encoded, app.settings.partitions)
     if msg.partition == target:
         return False
-    headers = msg.headers.items() if isinstance(msg.headers, Mapping) else (msg.headers or [])
+    headers = list(msg.headers.items() if isinstance(msg.headers, Mapping) else (msg.headers or []))
+    if not any(name == BUS_TIME_HEADER for name, _ in headers) and (first := bus_time(event)) is not None:
+        headers.append((BUS_TIME_HEADER, str(first).encode()))  # dated as it first reached the bus
     topic = logical_topic(app, msg.topic)
-    await outbox.send(topic, encoded, msg.value or b"", list(headers), partition=target)
+    await outbox.send(topic, encoded, msg.value or b"", headers, partition=target)
     app.metrics.events_forwarded.labels(topic=topic).inc()
     return True
 

@@ -23,7 +23,16 @@ from schemas.codec import encode, encode_spliced
 from schemas.ids import derived_event_id
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
-from streams.agents.common import Deferred, Outbox, batched, decode_event, forwarded, guarded
+from streams.agents.common import (
+    BUS_TIME_HEADER,
+    Deferred,
+    Outbox,
+    batched,
+    bus_time,
+    decode_event,
+    forwarded,
+    guarded,
+)
 from streams.agents.encounters import lookup, lookup_any, lookup_raw, lookup_version
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
@@ -91,7 +100,10 @@ def register(app: ClaimflowApp) -> None:
             Topic.CLAIMS_WAITING,
             claim.patient_key.encode() if claim.patient_key else event.message.key,
             event.message.value or b"",
-            [(DEADLINE_HEADER, str(deadline).encode())],
+            [
+                (DEADLINE_HEADER, str(deadline).encode()),
+                (BUS_TIME_HEADER, str(bus_time(event) or "").encode()),
+            ],
         )
         step = step_for(claim, "received")
         await outbox.send(Topic.CLAIM_LIFECYCLE, claim.claim_id.encode(), encode(step))

@@ -4,7 +4,6 @@ the resubmission tasks it raises (none, or one), with corrected claims re-scrubb
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 
 from schemas import ClaimStatus, Denial, Encounter, ResubmissionTask, ValidClaim
 from streams.denials.reasons import ReasonMap
@@ -36,7 +35,7 @@ class TaskPlanner:
         # event time: a task follows from the payer's answer (same answer, same task, same
         # deadline, whenever it is processed or replayed)
         now = answer.occurred_at
-        as_of = now.astimezone(UTC).date()
+        as_of = now.date()  # the payer's calendar day (the offset it wrote), as the deadlines count
         scrubber = self.scrubber
         payer = scrubber.payers.get(
             payer_id or "unknown", plan_type or "commercial", claim.payer.name if claim else ""

@@ -3,8 +3,6 @@ was billed (code and pointed diagnoses), for the denial trends. Pure; the claim 
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from schemas import AdjudicationFact, ClaimStatus, Denial, ValidClaim
 from schemas.ids import derived_event_id
 from streams.denials import ReasonMap
@@ -36,7 +34,7 @@ def facts_for(claim: ValidClaim, answer: Denial | ClaimStatus, reasons: ReasonMa
                 procedure_code=line.procedure_code,
                 diagnoses=pointed,
                 service_date=line.service_date,
-                adjudicated_on=answer.occurred_at.astimezone(UTC).date(),
+                adjudicated_on=answer.occurred_at.date(),  # the payer's day, as the task dates it
                 denied=bool(mine) or denied_claim,
                 categories=sorted({c.rule.category for c in mine})
                 or (["unspecified"] if denied_claim else []),

@@ -36,11 +36,14 @@ from streams.lifecycle.machine import FORWARDED, OWN_STEPS, PROCESSED_AS, STATUS
 
 
 def event_time(event: dict[str, Any]) -> datetime:
-    """An event's ``occurred_at`` as an aware UTC datetime (JSON may spell UTC as ``Z``)."""
-    return datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00")).astimezone(UTC)
+    """An event's ``occurred_at``, aware: with the offset it was written with, UTC when written
+    without one (as the contracts read it — never the machine's own zone)."""
+    at = datetime.fromisoformat(str(event["occurred_at"]).replace("Z", "+00:00"))
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
 def event_day(event: dict[str, Any]) -> date:
+    """The sender's calendar day (the offset it wrote), as the scrubber and the tasks count days."""
     return event_time(event).date()
 
 

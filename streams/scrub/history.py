@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from schemas import ClaimSubmitted, Encounter, ScrubResult, ValidClaim
@@ -164,7 +164,9 @@ def scrub_in_turn(
             event_id, _, whose = first.partition("@")
             encounter = encounter_version(event_id, whose or None) or encounter
     earlier = past.entries(redelivered=event_id if redelivered else None)
-    day = as_of if as_of is not None else claim.occurred_at.astimezone(UTC).date()
+    # the sender's calendar day (the offset it wrote): a claim sent at 23:30 in New York on the last
+    # day of timely filing, or for this morning's visit in Guam, is judged on that day, not on UTC's
+    day = as_of if as_of is not None else claim.occurred_at.date()
     result, valid = scrubber.scrub_sendable(
         claim, day, encounter, earlier, now=claim.occurred_at, learned=learned, encounter_feed=encounter_feed
     )

@@ -476,3 +476,22 @@ def test_a_secondary_claims_own_payer_deciding_after_its_denial_is_its_decision(
     ]
     report = compute(events, *P, REASONS)
     assert report.totals["money_recovered"] == 8.0 and report.totals["claims_decided"] == 2
+
+
+def test_a_time_written_without_its_offset_is_utc_whatever_the_machines_zone(monkeypatch: Any) -> None:
+    """README: a time written without an offset is read as UTC. A claim submitted on 11-30 at 22:00
+    (no offset) is November's, on a report machine in New York as in UTC."""
+    import time
+
+    events = [
+        {**scrub("C1", "clean", at="2026-11-30T22:00:00"), "event_type": "scrub_result"},
+        ev("claim_status", "2026-12-01T10:00:00+00:00", claim_id="C1", category_code="A2"),
+    ]
+    figures = []
+    for zone in ("UTC", "America/New_York", "Pacific/Kiritimati"):
+        monkeypatch.setenv("TZ", zone)
+        time.tzset()
+        figures.append(compute(events, *P, REASONS).totals["clean_claim_rate"])
+    monkeypatch.delenv("TZ")
+    time.tzset()
+    assert figures == [1.0, 1.0, 1.0]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -76,6 +76,18 @@ def test_a_timestamp_without_its_offset_is_read_as_utc() -> None:
     assert claim.occurred_at == datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     with pytest.raises(ValidationError, match="occurred_at"):
         ClaimSubmitted.model_validate(claim_dict(occurred_at="03/01/2026"))
+
+
+def test_a_date_without_a_time_is_that_day() -> None:
+    """A practice system that exports only the day (``2026-03-10``) sent an event of that day:
+    read as its midnight in UTC (a time without an offset is UTC), never refused on a status or
+    dropped as unreadable on a claim (where the day decides timely filing)."""
+    claim = ClaimSubmitted.model_validate(claim_dict(occurred_at="2026-03-10"))
+    assert claim.occurred_at == datetime(2026, 3, 10, tzinfo=UTC)
+    status = ClaimStatus.model_validate(
+        {"claim_id": "C-1", "category_code": "A2", "occurred_at": "2026-03-10"}
+    )
+    assert status.occurred_at.date() == date(2026, 3, 10)
 
 
 @pytest.mark.parametrize(

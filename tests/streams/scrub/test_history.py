@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -175,3 +176,39 @@ def test_a_claim_checked_against_another_patients_encounter_meets_it_again_when_
         encounter_version=lambda event_id, whose: kept.get((whose or claim.patient_key, event_id)),
     )
     assert again.result == first.result
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "dos", "rule", "fires"),
+    [
+        # Medicare: DOS 2025-03-10, last filing day 2026-03-10 (42 CFR 424.44, calendar year)
+        ("2026-03-10T23:30:00-05:00", "2025-03-10", "TF_EXPIRED", False),  # New York evening
+        ("2026-03-10T20:30:00-08:00", "2025-03-10", "TF_EXPIRED", False),  # Los Angeles evening
+        ("2026-03-11T00:10:00-05:00", "2025-03-10", "TF_EXPIRED", True),  # after its midnight
+        # this morning's visit in Guam (UTC is still on the day before)
+        ("2026-03-10T08:00:00+10:00", "2026-03-10", "CLAIM_FUTURE_SERVICE_DATE", False),
+        ("2026-03-10T08:00:00+10:00", "2026-03-11", "CLAIM_FUTURE_SERVICE_DATE", True),
+    ],
+)
+def test_a_claim_is_judged_on_the_senders_calendar_day(
+    occurred_at: str, dos: str, rule: str, fires: bool
+) -> None:
+    """The day a claim is filed is the practice's own (the offset it wrote in occurred_at), not
+    UTC's: a Medicare claim sent at 23:30 in New York on the last day of its calendar year is
+    timely, and a claim for this morning's visit in Guam is no future date of service."""
+    claim = read_claim(
+        claim_dict(occurred_at=occurred_at, lines=[line(1, "93000", service_date=date.fromisoformat(dos))])
+    )
+    turn = scrub_in_turn(Scrubber.load(), claim, None, make_encounter_for(claim), limit=10)
+    assert (rule in {e.rule_id for e in turn.result.edits if e.severity == "error"}) is fires
+
+
+def make_encounter_for(claim: object) -> Encounter:
+    c: Any = claim
+    return Encounter.model_validate(
+        encounter_dict(
+            encounter_id=c.encounter_id,
+            patient_key=c.patient_key,
+            service_date=c.lines[0].service_date.isoformat(),
+        )
+    )
