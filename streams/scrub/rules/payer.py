@@ -111,23 +111,33 @@ def _count(units: Decimal) -> str:
 
 @checks("TF_EXPIRED", "TF_APPROACHING")
 def timely_filing(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    """The filing limit of the payer, from the first date of service (Medicare: one calendar year,
-    42 CFR 424.44 — calendar arithmetic, not 365 days)."""
+    """The filing limit of the payer, from each line's date of service (Medicare: one calendar
+    year, 42 CFR 424.44 — calendar arithmetic, not 365 days; the limit runs per service, so a
+    claim with one late line and timely others says which line to take out, not to write off the
+    claim)."""
     payer = ctx.payer
-    day = facts.first_date
-    deadline = payer.filing_deadline(day)
-    remaining = (deadline - ctx.as_of).days
-    if remaining > ctx.pack.conventions.timely_filing_warning_days:
+
+    def params(day: date, what: str) -> dict[str, object]:
+        return {
+            "payer": payer.name,
+            "payer_id": payer.payer_id,
+            "limit": payer.filing_limit(),
+            "deadline": payer.filing_deadline(day),
+            "service_date": day,
+            "what": what,
+            "authority": payer.timely_filing_authority or f"payer profile {payer.payer_id}: timely filing",
+        }
+
+    lines = facts.claim.lines
+    late = [ln for ln in lines if payer.filing_deadline(ln.service_date) < ctx.as_of]
+    if late and len(late) == len(lines):
+        yield Finding("TF_EXPIRED", None, params(facts.first_date, "the claim"))
         return
-    params = {
-        "payer": payer.name,
-        "payer_id": payer.payer_id,
-        "limit": payer.filing_limit(),
-        "deadline": deadline,
-        "service_date": day,
-        "authority": payer.timely_filing_authority or f"payer profile {payer.payer_id}: timely filing",
-    }
-    if remaining < 0:
-        yield Finding("TF_EXPIRED", None, params)
-    else:
-        yield Finding("TF_APPROACHING", None, {**params, "remaining": remaining})
+    for ln in late:
+        what = f"line {ln.line_number} (send the other lines without it)"
+        yield Finding("TF_EXPIRED", ln.line_number, params(ln.service_date, what))
+    timely = [ln.service_date for ln in lines if ln not in late]
+    day = min(timely)
+    remaining = (payer.filing_deadline(day) - ctx.as_of).days
+    if remaining <= ctx.pack.conventions.timely_filing_warning_days:
+        yield Finding("TF_APPROACHING", None, {**params(day, "the claim"), "remaining": remaining})

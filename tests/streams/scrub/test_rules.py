@@ -1086,6 +1086,32 @@ def test_medicare_timely_filing_is_one_calendar_year(
         assert "TF_APPROACHING" in fired(result)
 
 
+def test_a_late_line_is_named_and_the_timely_lines_are_not_written_off(scrubber: Scrubber) -> None:
+    """42 CFR 424.44: the filing limit runs from each service's date. A claim sent 2026-03-10 with
+    a line of 2025-03-01 (past its calendar year) and one of 2025-03-20 (within it) is held for the
+    first line only, and the fix says to send the other line — not to write off the claim."""
+    result = scrub_case(
+        scrubber,
+        claim={
+            "lines": [
+                line(1, "93000", service_date=date(2025, 3, 1)),
+                line(2, "93000", service_date=date(2025, 3, 20), modifiers=["76"]),
+            ]
+        },
+        encounter=MISSING,
+        encounter_feed=False,
+        as_of=date(2026, 3, 10),
+    )
+    (late,) = [e for e in result.edits if e.rule_id == "TF_EXPIRED"]
+    assert late.line_number == 1 and "line 1" in late.fix and "other lines" in late.fix
+    assert "TF_APPROACHING" in fired(result)  # line 2's limit ends 2026-03-20
+    everything_late = scrub_case(
+        scrubber, claim={"lines": [line(1, "93000", service_date=date(2025, 3, 1))]}, as_of=date(2026, 3, 10)
+    )
+    (whole,) = [e for e in everything_late.edits if e.rule_id == "TF_EXPIRED"]
+    assert whole.line_number is None and "the claim" in whole.fix
+
+
 def test_encounter_missing_is_explained_with_the_encounter_id(scrubber: Scrubber) -> None:
     result = scrub_case(scrubber, encounter=MISSING)
     edit = next(e for e in result.edits if e.rule_id == "DOC_ENCOUNTER_MISSING")
