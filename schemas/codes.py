@@ -76,6 +76,17 @@ X12_MIN_LENGTHS = {
 }
 
 
+_CARC_SHAPE = re.compile(r"^(?:[0-9]{1,3}|[A-Z][0-9]{1,2})$")
+
+
+def carc_shaped(code: str) -> bool:
+    """Whether a claim adjustment reason code has a CARC's shape (1-3 digits, or a letter and 1-2
+    digits: 50, B15, P2). The code set is open — a new code of that shape is kept and named — but
+    anything else is free text from a field on the way in (a payer system's typo, or worse, a
+    name), which outputs that carry no PHI never repeat."""
+    return bool(_CARC_SHAPE.match(code))
+
+
 def x12_minimum(field: str) -> int:
     """The 837P's minimum length for a claim field (1 unless the element asks for more)."""
     return X12_MIN_LENGTHS.get(_element_of(field), 1)

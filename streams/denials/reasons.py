@@ -29,7 +29,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from schemas import Adjustment, Denial
-from schemas.codes import GroupCode
+from schemas.codes import GroupCode, carc_shaped
 from schemas.outputs import TaskAction
 from streams.datafiles import read_model
 from streams.denials.corrections import CORRECTIONS
@@ -227,7 +227,10 @@ class Classified:
 
     @property
     def label(self) -> str:
-        return f"{self.adjustment.group_code}-{self.adjustment.reason_code}"
+        """``CO-50``; a code without a CARC's shape reads ``CO-other`` (tasks, claim states and
+        the claim query carry no free text from a payer's field)."""
+        code = self.adjustment.reason_code
+        return f"{self.adjustment.group_code}-{code if carc_shaped(code) else 'other'}"
 
     @property
     def group(self) -> GroupCode:

@@ -288,7 +288,7 @@ def compute(events: list[dict[str, Any]], period_from: date, period_to: date, re
         for cl in reasons.classify(adjustments):
             if not cl.is_denial:
                 continue
-            key = f"{cl.adjustment.group_code}-{cl.adjustment.reason_code}"
+            key = cl.label  # a code without a CARC's shape counts as CO-other
             reason_count[key] += 1
             reason_amount[key] += cl.adjustment.amount
             reason_label[key] = cl.rule.label

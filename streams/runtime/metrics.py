@@ -8,27 +8,25 @@ member ids, names or dates.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 
-from schemas.codes import PLAN_TYPES
+from schemas.codes import PLAN_TYPES, carc_shaped
 from schemas.outputs import DEAD_LETTER_REASONS, TASK_ACTIONS
 from streams.lifecycle.first_pass import FIRST_PASS_OUTCOMES, RESOLUTION_OUTCOMES
 from streams.trends.windows import NECESSITY
 from streams.x12.ack_received import SET_OUTCOMES
 
 #: a claim adjustment reason code's shape (X12 code list 139)
-_CARC = re.compile(r"^(?:[0-9]{1,3}|[A-Z][0-9]{1,2})$")
 
 
 def carc_label(reason_code: str) -> str:
     """The ``carc`` label of a claim adjustment reason code: the code when it has a CARC's shape
     (1-3 digits, or a letter and 1-2 digits: 50, B15), ``other`` for anything else (a free-text
     field on the way in is no label: every distinct value is a series)."""
-    return reason_code if _CARC.match(reason_code) else "other"
+    return reason_code if carc_shaped(reason_code) else "other"
 
 
 #: Lifecycle latencies span seconds (tests, simulator) to months (real payers).

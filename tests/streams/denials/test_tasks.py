@@ -406,6 +406,17 @@ def test_unmapped_carc_on_a_commercial_claim_is_a_replacement_or_an_appeal(scrub
     assert "appeal" in task.instructions and "carc.yaml" in task.instructions
 
 
+def test_a_reason_code_without_a_carcs_shape_is_never_repeated_by_the_task(scrubber: Scrubber) -> None:
+    """claim-states and the claim query carry no PHI (README): a payer system's free-text field
+    in CAS02 (SMITH) is no CARC (1-3 digits, or a letter and 1-2 digits); the task names it
+    CO-other. A new code of the CARC shape (B7, 300) is kept: the code set is open."""
+    task = plan_for_denial(deny(("CO", "SMITH", "45.00")), ctx(scrubber, make_claim()))
+    assert task is not None and task.reason_codes == ["CO-other"]
+    assert "SMITH" not in task.model_dump_json()
+    kept = plan_for_denial(deny(("CO", "300", "45.00")), ctx(scrubber, make_claim()))
+    assert kept is not None and kept.reason_codes == ["CO-300"]
+
+
 @pytest.mark.parametrize("adjustments", [(("CO", "252", "45.00"),), ()])
 def test_an_unexplained_medicare_denial_is_a_reopening_due_by_the_appeal_window(
     scrubber: Scrubber, adjustments: tuple[tuple[str, str, str], ...]
