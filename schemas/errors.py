@@ -77,21 +77,22 @@ def _strip_quoted(msg: str) -> str:
 #: what stands in for an unknown key that is not a near miss of a field name
 NOT_A_FIELD_NAME = "(a key that is not a field name)"
 _KEY_SHAPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,48}$")
-#: snake_case or camelCase of two words or more, starting in lower case
-_COMPOUND_KEY = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+|[A-Z][a-z0-9]+)+$")
+#: a field name as systems write them: lower-case snake_case (``ndc``, ``clearinghouse_note``) or
+#: camelCase (``renderingNpi``) — never a name as people write it (``SMITH``, ``Mary``)
+_FIELD_LIKE_KEY = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+|[A-Z][a-z0-9]+)*$")
 
 
 def shown_key(name: str) -> str:
-    """An unknown key as an edit, an error or a log line may repeat it: a field name of the
-    sender's own (lower-case snake_case or camelCase of two words or more, no run of four digits:
-    ``clearinghouse_note``) or a near miss of a field name some contract knows (``diagnosis`` for
-    ``diagnoses``: a typo the sender fixes by its name). Any other key may be a value typed where a
-    key belongs — a name (``SMITH``, ``Mary``), a member id, a birth date — and is never
-    repeated."""
+    """An unknown key as an edit, an error or a log line may repeat it: a field name as systems
+    write them (lower-case snake_case or camelCase, no run of four digits: ``ndc``,
+    ``clearinghouse_note``, ``renderingNpi``) or a near miss of a field name some contract knows
+    (``Diagnosis`` for ``diagnoses``: a typo the sender fixes by its name). Any other key may be a
+    value typed where a key belongs — a name as people write it (``SMITH``, ``Mary``), a member id,
+    a birth date — and is never repeated."""
     if not _KEY_SHAPE.match(name):
         return NOT_A_FIELD_NAME
-    if _COMPOUND_KEY.match(name) and not re.search(r"[0-9]{4}", name):
-        return name  # a field of the sender's own (clearinghouse_note, renderingNpi): no value has that shape
+    if _FIELD_LIKE_KEY.match(name) and not re.search(r"[0-9]{4}", name):
+        return name  # a field of the sender's own (ndc, clearinghouse_note, renderingNpi)
     lowered = name.lower()
     names = contract_field_names()
     if lowered in names:
