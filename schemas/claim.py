@@ -830,6 +830,8 @@ def salvage(data: dict[str, Any]) -> ClaimSubmitted:
                 if at is not None:
                     removed = True
                     if at[0] not in ENVELOPE_FIELDS:
+                        if err["type"] == "extra_forbidden":  # the key itself may be a value
+                            at = (*at[:-1], shown_key(str(at[-1])))
                         unreadable.setdefault(field_path(at), problem)
             if not removed:
                 raise

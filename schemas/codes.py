@@ -66,11 +66,12 @@ X12_MAX_LENGTHS = {
 
 
 #: the 837P's minimum length where it is more than one character (005010X222A1: NM109 2, N401 2,
-#: SVD01 2); a shorter value is a typo the payer's front end rejects
+#: N402 2, SVD01 2); a shorter value is a typo the payer's front end rejects
 X12_MIN_LENGTHS = {
     "patient.member_id": 2,  # 2010BA NM109
     "payer.payer_id": 2,  # 2010BB NM109
     "patient.city": 2,  # N401
+    "patient.state": 2,  # N402 (ID, 2/2)
     "subscriber_member_id": 2,  # 2330A NM109
     "payer_id": 2,  # 2330B NM109, 2430 SVD01
 }

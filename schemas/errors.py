@@ -3,9 +3,7 @@ input, which may be PHI): a field path and the problem only."""
 
 from __future__ import annotations
 
-import difflib
 import re
-from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -85,41 +83,11 @@ _FIELD_LIKE_KEY = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+|[A-Z][a-z0-9]+)*$")
 def shown_key(name: str) -> str:
     """An unknown key as an edit, an error or a log line may repeat it: a field name as systems
     write them (lower-case snake_case or camelCase, no run of four digits: ``ndc``,
-    ``clearinghouse_note``, ``renderingNpi``) or a near miss of a field name some contract knows
-    (``Diagnosis`` for ``diagnoses``: a typo the sender fixes by its name). Any other key may be a
-    value typed where a key belongs — a name as people write it (``SMITH``, ``Mary``), a member id,
-    a birth date — and is never repeated."""
+    ``clearinghouse_note``, ``renderingNpi``, ``diagnosis`` for ``diagnoses``). Any other key may
+    be a value typed where a key belongs — a name as people write it (``SMITH``, ``Mary``,
+    ``Carter``), a member id, a birth date — and is never repeated."""
     if not _KEY_SHAPE.match(name):
         return NOT_A_FIELD_NAME
     if _FIELD_LIKE_KEY.match(name) and not re.search(r"[0-9]{4}", name):
         return name  # a field of the sender's own (ndc, clearinghouse_note, renderingNpi)
-    lowered = name.lower()
-    names = contract_field_names()
-    if lowered in names:
-        return name
-    # a short key near a short field name is as likely a surname (Ames, Nam) as a typo
-    if len(lowered) >= 6 and difflib.get_close_matches(lowered, names, n=1, cutoff=0.7):
-        return name
     return NOT_A_FIELD_NAME
-
-
-@cache
-def contract_field_names() -> frozenset[str]:
-    """Every field name (and alias) of every contract model."""
-    import schemas  # noqa: F401  (every contract module, so every contract is a subclass below)
-    from schemas.base import Contract
-
-    names: set[str] = set()
-    seen: set[type] = set()
-    todo: list[type] = [Contract]
-    while todo:
-        model = todo.pop()
-        if model in seen:
-            continue
-        seen.add(model)
-        todo.extend(model.__subclasses__())
-        for field_name, info in getattr(model, "model_fields", {}).items():
-            names.add(field_name.lower())
-            if info.alias:
-                names.add(info.alias.lower())
-    return frozenset(names)

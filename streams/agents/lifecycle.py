@@ -21,7 +21,7 @@ from schemas.codes import KNOWN_STATUS_CATEGORIES
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
 from streams.agents.claims_query import ClaimLookup
-from streams.agents.common import Outbox, batched, decode_event, forwarded, logical_topic
+from streams.agents.common import Outbox, batched, bus_time, decode_event, forwarded, logical_topic
 from streams.denials import ReasonMap, TaskPlanner
 from streams.denials.reasons import PREDETERMINATION
 from streams.lifecycle.events import remitted_charge
@@ -168,7 +168,7 @@ def register(app: ClaimflowApp) -> None:
             return
         entry = ClaimEntry.decode(claims.get(parsed.claim_id), parsed.claim_id)
         # when it reached the bus: tells a late answer from one read late
-        received_at = float(event.message.timestamp) if event.message.timestamp else None
+        received_at = bus_time(event)  # a forwarded copy: when the original reached the bus
         tracked = tracker.track(entry, parsed, received_at)
         known = entry.record.payer_id is not None
         for outcome, change in tracked.outcomes:

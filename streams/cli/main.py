@@ -172,7 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cms", metavar="DIR", help="official CMS files (default: CLAIMFLOW_CMS_DIR or the bundled excerpts)"
     )
-    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="date the scrub is run for (default: today)")
+    p.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="date the scrub is run for (default: the day each claim was sent, its occurred_at in the sender's offset, as the worker judges it)",
+    )
     p.set_defaults(func=_scrub)
 
     p = sub.add_parser("simulate", help="publish synthetic encounters and claims, and play the payers")

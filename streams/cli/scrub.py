@@ -73,7 +73,7 @@ def _read_encounters(path: Path, err: IO[str]) -> dict[str, Encounter]:
 def scrub_file(
     claims_path: Path,
     scrubber: Scrubber,
-    as_of: date,
+    as_of: date | None,
     encounters: dict[str, Encounter],
     out: IO[str],
     err: IO[str],
@@ -147,7 +147,8 @@ def run_offline_scrub(
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr  # the streams of the call, not of the import
     try:
-        as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+        # default: each claim on its own day (its occurred_at, in the sender's offset), as the worker
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
     except ValueError:
         print(f"claimflow scrub: --as-of {args.as_of!r} is not YYYY-MM-DD", file=err)
         return int(ExitCode.CONFIGURATION)

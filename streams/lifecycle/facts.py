@@ -38,7 +38,7 @@ def facts_for(claim: ValidClaim, answer: Denial | ClaimStatus, reasons: ReasonMa
                 denied=bool(mine) or denied_claim,
                 categories=sorted({c.rule.category for c in mine})
                 or (["unspecified"] if denied_claim else []),
-                reasons=sorted({f"{c.adjustment.group_code}-{c.adjustment.reason_code}" for c in mine}),
+                reasons=sorted({c.label for c in mine}),  # a code without a CARC's shape: CO-other
             )
         )
     return out

@@ -131,3 +131,15 @@ def test_a_file_a_windows_tool_wrote_with_a_byte_order_mark_is_read_like_the_wor
     assert proc.returncode == 0, proc.stderr
     (row,) = rows(proc)
     assert row.get("claim_id") == "BOM-1", row
+
+
+def test_without_as_of_each_claim_is_judged_on_the_day_it_was_sent(tmp_path: Path) -> None:
+    """As the worker: a Medicare claim for 2025-03-10 sent at 23:30 in New York on 2026-03-10, the
+    last day of its calendar year (42 CFR 424.44), is timely whatever day the file is scrubbed."""
+    claim = claim_dict(occurred_at="2026-03-10T23:30:00-05:00")
+    claim["lines"][0]["service_date"] = "2025-03-10"
+    path = tmp_path / "claims.jsonl"
+    path.write_text(json.dumps(claim) + "\n")
+    result = rows(run_scrub(str(path)))[0]
+    rules = {e["rule_id"] for e in result["edits"]}  # type: ignore[union-attr]
+    assert "TF_EXPIRED" not in rules and "TF_APPROACHING" in rules

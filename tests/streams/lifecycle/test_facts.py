@@ -81,3 +81,14 @@ def test_a_denied_status_is_a_denial_fact_unless_its_adjustments_say_otherwise()
         assert not any(f.denied for f in facts_for(two_line_claim(), answer, REASONS))
     bare = facts_for(two_line_claim(), denial([], clp02="4", paid="0"), REASONS)
     assert all(f.denied and f.categories == ["unspecified"] for f in bare)
+
+
+def test_a_reason_code_without_a_carcs_shape_is_counted_as_other() -> None:
+    """The adjudications topic and the trends it feeds carry codes only, no PHI (README): a payer
+    system's free text in CAS02 is CO-other, as in the tasks and the metrics."""
+    facts = facts_for(
+        two_line_claim(),
+        denial([{"line_number": 1, "group_code": "CO", "reason_code": "SMITH", "amount": "45"}]),
+        REASONS,
+    )
+    assert facts[0].reasons == ["CO-other"]

@@ -16,6 +16,7 @@ import pytest
 from pydantic import ValidationError
 
 from schemas import read_claim
+from schemas.codes import x12_minimum
 from streams.scrub import Scrubber
 from streams.scrub.registry import RULES
 from streams.trends.windows import LearnedRate
@@ -1879,3 +1880,28 @@ def test_another_payers_amount_with_a_fraction_of_a_cent_is_held_not_rounded(scr
     assert result.status == "held"
     messages = " ".join(e.message for e in result.edits if e.rule_id == "CLAIM_FIELD_UNREADABLE")
     assert "other_payers.1.paid_amount" in messages and "line_payments.1.paid_amount" in messages
+
+
+def test_a_name_typed_as_a_key_in_another_payers_decision_is_never_repeated(scrubber: Scrubber) -> None:
+    """An other payer's decision is read strictly, an unknown key in it left out with an edit:
+    the key may be a value typed where a key belongs (a name, a member id) and is masked there as
+    at the claim's top level."""
+    primary = {
+        **BALANCED_PRIMARY,
+        "SMITH, Mary": "x",
+        "adjustments": [{**BALANCED_PRIMARY["adjustments"][0], "Carter": "y"}],
+    }
+    result = scrub_case(
+        scrubber, claim={"payer": BLUEPEAK, "payer_responsibility": "S", "other_payers": [primary]}
+    )
+    text = " ".join(e.message + e.fix for e in result.edits)
+    assert "(a key that is not a field name)" in text
+    assert "SMITH" not in text and "Mary" not in text and "Carter" not in text
+
+
+def test_a_one_letter_state_is_held_not_written(scrubber: Scrubber) -> None:
+    """837P N402 is an ID of exactly 2 characters (a state or province code)."""
+    address = {"address": "1 MAIN ST", "city": "BOSTON", "state": "M", "postal_code": "02110"}
+    result = scrub_case(scrubber, claim={"patient": {**PATIENT, **address}})
+    edit = next(e for e in result.edits if e.rule_id == "CLAIM_X12_TOO_SHORT")
+    assert "patient.state" in edit.message and x12_minimum("patient.state") == 2
