@@ -42,6 +42,18 @@ class SourcePosition:
     key: bytes | None = None
 
 
+def record_time(seconds: float | None) -> datetime | None:
+    """A Kafka record's timestamp (seconds since the epoch) as a time, or None when it names no
+    time a datetime holds: a producer writing microseconds where milliseconds belong stamps the
+    year 58886, and that record must still reach its dead letter (never stop the agent)."""
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 class DecodeError(Exception):
     def __init__(self, reason: DeadLetterReason, error: str):
         super().__init__(error)
@@ -151,7 +163,7 @@ def dead_letter(
         source_topic=pos.topic,
         source_partition=pos.partition,
         source_offset=pos.offset,
-        source_timestamp=datetime.fromtimestamp(pos.timestamp, UTC) if pos.timestamp else None,
+        source_timestamp=record_time(pos.timestamp),
         key_b64=base64.b64encode(pos.key).decode() if pos.key is not None else None,
         payload_b64=base64.b64encode(kept).decode(),
         payload_size=len(body),

@@ -8,14 +8,21 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from faust.types import EventT, StreamT
 from pydantic import ValidationError
 
 from schemas import Envelope
-from schemas.codec import DecodeError, SourcePosition, dead_letter, decode, describe_validation_error, encode
+from schemas.codec import (
+    DecodeError,
+    SourcePosition,
+    dead_letter,
+    decode,
+    describe_validation_error,
+    encode,
+    record_time,
+)
 from schemas.outputs import DeadLetterReason
 from schemas.topics import Topic
 from streams.errors import ExitCode
@@ -92,10 +99,10 @@ def at_bus_time(parsed: M, event: EventT) -> M:
     """An event sent without its time, or with one that could not be read, is dated when it reached
     the bus — the same on every redelivery, so a claim redelivered after midnight is judged on the
     day it was first (never the moment it is read: its timely filing could flip)."""
-    stamp = bus_time(event)
-    if stamp is None:
+    at = record_time(bus_time(event))
+    if at is None:  # no timestamp a time can hold: the contract's default (when read)
         return parsed
-    return parsed.model_copy(update={"occurred_at": datetime.fromtimestamp(stamp, UTC)})
+    return parsed.model_copy(update={"occurred_at": at})
 
 
 async def forwarded(app: ClaimflowApp, event: EventT, key: str | None, outbox: Outbox) -> bool:

@@ -195,15 +195,22 @@ async def seek_to_committed(thread: Any) -> dict[Any, int | None]:
 
 class ReadOffsets(dict[Any, int | None]):
     """Faust's per-partition read positions, recorded but reported as unknown to its fetch loop
-    (``_drain_messages``), which then neither drops a message fetched again nor records a gap.
+    (``_drain_messages``), which then never drops a message fetched again.
 
     Also keeps the lowest offset handed to a stream per partition (``first``): before a partition's
-    first commit, that is where its run of acknowledged offsets must start.
+    first commit, that is where its run of acknowledged offsets must start. And records the gaps
+    Faust's loop no longer sees: offsets the fetcher itself skipped between two messages handed in
+    a row — a transaction's commit or abort marker (another team's transactional producer), an
+    aborted record, a compacted one — hold no message to acknowledge, so the commit may pass them
+    (``new_offset`` fills them); without them the commit stopped at the first marker and every
+    restart read everything after it again. A move backwards (fetched again after a seek) is no
+    gap, and offsets below the committed one are done already.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, consumer: Any = None) -> None:
         super().__init__()
         self.first: dict[Any, int] = {}
+        self._consumer = weakref.ref(consumer) if consumer is not None else None
 
     def __getitem__(self, tp: Any) -> int | None:
         return None
@@ -212,7 +219,19 @@ class ReadOffsets(dict[Any, int | None]):
         if offset is not None:
             known = self.first.get(tp)
             self.first[tp] = offset if known is None else min(known, offset)
+            previous = super().get(tp)
+            if previous is not None and offset > previous + 1:
+                self._gap(tp, previous + 1, offset)
         super().__setitem__(tp, offset)
+
+    def _gap(self, tp: Any, begin: int, end: int) -> None:
+        consumer = self._consumer() if self._consumer is not None else None
+        if consumer is None:
+            return
+        committed = consumer._committed_offset[tp]
+        begin = max(begin, committed) if committed is not None else begin
+        if begin < end:
+            consumer._gap[tp].addi(begin, end)
 
 
 def first_handed(consumer: Any, tp: TP) -> int | None:
@@ -226,7 +245,20 @@ _consumer_init = Consumer.__init__
 
 def consumer_init(self: Any, *args: Any, **kwargs: Any) -> None:
     _consumer_init(self, *args, **kwargs)
-    self._read_offset = ReadOffsets()
+    self._read_offset = ReadOffsets(self)
+
+
+_create_worker_consumer = AIOKafkaConsumerThread._create_worker_consumer
+
+
+def create_worker_consumer(self: Any, transport: Any) -> Any:
+    """Faust's worker consumer, reading only committed records (``read_committed``): a claim a
+    transactional producer aborted was never sent, and must not be scrubbed, billed or tracked.
+    Faust reads committed records only when it writes transactions itself (exactly-once), which
+    claimflow does not; set before the consumer starts, when aiokafka builds its fetcher."""
+    consumer = _create_worker_consumer(self, transport)
+    consumer._isolation_level = "read_committed"
+    return consumer
 
 
 def install() -> None:
@@ -237,6 +269,7 @@ def install() -> None:
         Consumer.commit_and_end_transactions = final_commit  # type: ignore[method-assign,assignment]
         AIOKafkaConsumerThread.seek_to_committed = seek_to_committed  # type: ignore[method-assign,assignment]
         Consumer.__init__ = consumer_init  # type: ignore[method-assign]
+        AIOKafkaConsumerThread._create_worker_consumer = create_worker_consumer  # type: ignore[method-assign]
         _INSTALLED = True
 
 

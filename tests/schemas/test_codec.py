@@ -247,3 +247,16 @@ def test_an_unknown_key_shaped_like_a_field_name_is_named_so_the_sender_can_fix_
     with pytest.raises(DecodeError) as info:
         decode(Encounter, json.dumps({**encounter_dict(), key: "x"}).encode(), 1 << 20)
     assert f"{key}: not a field of the contract" in info.value.error
+
+
+@pytest.mark.parametrize(("timestamp", "kept"), [(1.764e12, None), (0.0, "1970-01-01T00:00:00Z")])
+def test_a_dead_letter_keeps_a_record_whose_timestamp_is_no_time(timestamp: float, kept: str | None) -> None:
+    """A producer writing microseconds where Kafka's milliseconds belong stamps the year 57870: the
+    bad record still becomes its dead letter (the agent must not stop, or the claims fetched with
+    it are committed unprocessed); a timestamp of 0 is 1970, not unknown."""
+    letter = dead_letter(
+        b"{not json", SourcePosition("claims-submitted", 0, 7, timestamp, None), "malformed_json", "x"
+    )
+    assert letter.source_offset == 7
+    shown = letter.source_timestamp.isoformat().replace("+00:00", "Z") if letter.source_timestamp else None
+    assert shown == kept

@@ -43,3 +43,10 @@ def test_a_copy_claimflow_resent_keeps_the_time_the_original_reached_the_bus() -
     later = datetime(2026, 3, 11, 0, 10, tzinfo=UTC).timestamp()
     copy = event(later, [("claimflow-deadline", b"1"), (BUS_TIME_HEADER, str(FIRST).encode())])
     assert at_bus_time(claim_without_time(), copy).occurred_at.date() == date(2026, 3, 10)
+
+
+def test_a_record_stamped_beyond_any_date_leaves_the_event_its_own_time() -> None:
+    """A timestamp in microseconds read as milliseconds (the year 57870) is no time to date a
+    claim by: the event is read as it came (never an error that stops the agent)."""
+    claim = claim_without_time()
+    assert at_bus_time(claim, event(1.764e12)).occurred_at == claim.occurred_at

@@ -25,13 +25,17 @@ class Msg:
     acked: bool = False
 
 
+class FakeConsumer(SimpleNamespace):
+    """A Faust consumer's commit state (a class of its own: the read positions hold it weakly)."""
+
+
 def consumer(
     committed: int | None, acked: list[int], in_flight: list[int], handed: list[int] | None = None
 ) -> Any:
     read = ReadOffsets()
     for offset in handed if handed is not None else [*acked, *in_flight]:
         read[TP0] = offset  # what Faust's fetch loop records as it hands each message to a stream
-    return SimpleNamespace(
+    return FakeConsumer(
         _read_offset=read,
         _acked=defaultdict(list, {TP0: list(acked)}),
         _acked_index=defaultdict(set, {TP0: set(acked)}),
@@ -203,6 +207,7 @@ def test_the_worker_installs_every_fix() -> None:
     assert Consumer._new_offset is faustfix.new_offset
     assert Consumer.commit_and_end_transactions is faustfix.final_commit
     assert AIOKafkaConsumerThread.seek_to_committed is faustfix.seek_to_committed
+    assert AIOKafkaConsumerThread._create_worker_consumer is faustfix.create_worker_consumer
 
 
 def test_a_message_fetched_again_behind_the_read_position_is_delivered_again() -> None:
@@ -238,5 +243,30 @@ def test_the_library_behaviours_the_fixes_rely_on_are_still_there() -> None:
     assert "get_read_offset = self._read_offset.__getitem__" in inspect.getsource(Consumer._drain_messages)
     # aiokafka's seek_to_committed leaves committed None and 0 where they are
     assert "if offset and offset > 0:" in inspect.getsource(AIOKafkaConsumer.seek_to_committed)
+    # aiokafka builds its fetcher at start() from the isolation level the consumer holds then
+    assert "isolation_level=self._isolation_level" in inspect.getsource(AIOKafkaConsumer.start)
     # Faust's commit() still returns without committing while another commit runs
     assert "maybe_wait_for_commit_to_finish" in inspect.getsource(Consumer.commit)
+
+
+def test_offsets_the_fetcher_skipped_between_two_messages_are_committed_past() -> None:
+    """A transaction's commit marker (another team's transactional producer) holds offset 1 between
+    claims at 0 and 2: no message to acknowledge, so once 0 and 2 are done the commit reaches 3 —
+    it stopped at 1, and every restart read everything after it again (producerreview F3)."""
+    c = consumer(None, [], in_flight=[], handed=[])
+    c._read_offset = read = ReadOffsets(c)
+    for offset in (0, 2):
+        read[TP0] = offset
+    c._acked[TP0].extend([0, 2])
+    assert new_offset(c, TP0) == 3
+
+
+def test_a_message_fetched_again_after_a_seek_back_is_no_gap() -> None:
+    """Fetched again from the committed offset after a rebalance (read position 32, now 16): no
+    offset is taken as skipped, and a later message dropped from a queue still holds the commit."""
+    c = consumer(16, [], in_flight=[], handed=[])
+    c._read_offset = read = ReadOffsets(c)
+    for offset in (30, 31, 32, 16, 17, 18):  # 17 handed to a stream whose queue a rebalance cleared
+        read[TP0] = offset
+    c._acked[TP0].extend([16, 18])
+    assert new_offset(c, TP0) == 17  # 16 done; 17 neither acknowledged nor a gap: the commit waits
