@@ -133,10 +133,21 @@ def root_claim_id(claim_id: str, claim: ClaimSubmitted | None = None) -> str:
     return _ATTEMPT_RE.sub("", claim_id)
 
 
-def _filing_deadline(ctx: PlanContext) -> date | None:
+def _line_deadlines(ctx: PlanContext) -> list[tuple[int, date]]:
+    """Each line's filing deadline (the limit runs per service: 42 CFR 424.44), in line order."""
     if ctx.claim is None:
+        return []
+    return [(ln.line_number, ctx.payer.filing_deadline(ln.service_date)) for ln in ctx.claim.lines]
+
+
+def _filing_deadline(ctx: PlanContext, on: date | None = None) -> date | None:
+    """The day a new or corrected claim must be filed by: the nearest line deadline not yet passed
+    on ``on`` (a line past its own stays out of the resubmission), else the last one (all passed)."""
+    deadlines = sorted(d for _, d in _line_deadlines(ctx))
+    if not deadlines:
         return None
-    return ctx.payer.filing_deadline(ctx.claim.first_service_date)
+    upcoming = [d for d in deadlines if on is None or d >= on]
+    return upcoming[0] if upcoming else deadlines[-1]
 
 
 def due_date(action: TaskAction, ctx: PlanContext, decided_on: date) -> date | None:
@@ -148,7 +159,7 @@ def due_date(action: TaskAction, ctx: PlanContext, decided_on: date) -> date | N
         "rebill_other_payer",
         "verify_eligibility",
     ):
-        return _filing_deadline(ctx) or decided_on + timedelta(days=30)
+        return _filing_deadline(ctx, decided_on) or decided_on + timedelta(days=30)
     if action == "reopening":
         return ctx.payer.reopening_deadline(decided_on)
     if action in ("appeal", "request_authorization"):
@@ -695,13 +706,24 @@ def _claim_status_task(
 def _filing_passed(ctx: PlanContext, answered: date) -> str:
     """The words for a rejection (or a claim the payer could not process) answered after the payer's
     filing limit has passed: the new claim it asks for comes too late."""
-    deadline = _filing_deadline(ctx)
-    if deadline is None or deadline >= answered:
+    lines = _line_deadlines(ctx)
+    passed = [(n, d) for n, d in lines if d < answered]
+    if not passed:
         return ""
+    limit = ctx.payer.filing_limit()
+    if len(passed) == len(lines):
+        deadline = max(d for _, d in passed)
+        return (
+            f" The filing limit ({limit} from the date of service) passed on "
+            f"{deadline.isoformat()}: a resubmission will be denied for timely filing (CO-29) unless you "
+            "hold proof the claim was filed in time; otherwise write it off (the patient cannot be billed)."
+        )
+    numbers = ", ".join(str(n) for n, _ in passed)
     return (
-        f" The filing limit ({ctx.payer.filing_limit()} from the date of service) passed on "
-        f"{deadline.isoformat()}: a resubmission will be denied for timely filing (CO-29) unless you "
-        "hold proof the claim was filed in time; otherwise write it off (the patient cannot be billed)."
+        f" The filing limit ({limit} from the date of service) passed for line(s) {numbers} on "
+        f"{max(d for _, d in passed).isoformat()}: resubmit the other lines without them — a late line "
+        "is denied for timely filing (CO-29) unless you hold proof it was filed in time; write it off "
+        "otherwise (the patient cannot be billed)."
     )
 
 

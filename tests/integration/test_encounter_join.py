@@ -41,11 +41,12 @@ def test_claims_a_moment_ahead_of_their_encounters_join_without_parking(deployme
         ahead = [submit(bus, f"JOIN-{i:02d}", encounter=False) for i in range(12)]
         submit(bus, "JOIN-NEVER", encounter=False)  # its encounter never comes
         bus.flush()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a loaded CI machine: the worker may be slow to read
         # until claims were handled and wait at the end of their batch. Not until all of them: the
         # agent takes its next batch only after this one's wait, so when the broker hands the
         # claims over in two batches the second is read once the first has given up waiting
-        while consumed(worker.metrics()) < 2 and time.monotonic() < deadline:
+        while consumed(worker.metrics()) < 2:
+            assert time.monotonic() < deadline, "the worker read none of the claims"
             time.sleep(0.05)
         time.sleep(0.5)
         for claim in ahead:

@@ -316,6 +316,25 @@ def test_ma130_after_the_filing_limit_warns_that_the_new_claim_is_too_late(scrub
     assert in_time is not None and "CO-29" not in in_time.instructions
 
 
+def test_a_new_claim_with_one_late_line_is_due_by_the_other_lines_limit(scrubber: Scrubber) -> None:
+    """42 CFR 424.44: the limit runs per service. MA130 answered 2026-03-01 on a claim with a line
+    of 2025-02-01 (its limit passed 2026-02-01) and one of 2025-03-20 (limit 2026-03-20): the new
+    claim is due by 2026-03-20 and leaves line 1 out — not a task already overdue that writes off
+    the claim."""
+    claim = make_claim(
+        lines=[
+            line(1, "93000", service_date=date(2025, 2, 1)),
+            line(2, "93000", service_date=date(2025, 3, 20)),
+        ]
+    )
+    task = plan_for_denial(
+        deny(("CO", "16", "45.00"), remarks=["MA130"]), ctx(scrubber, claim, "MCR-JH", "medicare")
+    )
+    assert task is not None and task.action == "new_claim"
+    assert task.due_date == date(2026, 3, 20)
+    assert "line(s) 1" in task.instructions and "other lines" in task.instructions
+
+
 def test_ma130_words_the_task_as_a_new_claim_not_the_reopening_it_replaced(scrubber: Scrubber) -> None:
     """Reference §5: "a claim rejected with MA130 is fixed and sent as a new claim" — not the
     reopening Medicare's CO-4 would otherwise ask for; the code correction still travels with it."""
