@@ -107,7 +107,8 @@ def at_bus_time(parsed: M, event: EventT) -> M:
 
 async def forwarded(app: ClaimflowApp, event: EventT, key: str | None, outbox: Outbox) -> bool:
     """Whether ``event`` is on another partition than its contract key's (``key``: the patient key
-    or claim id it carries) and was forwarded there, bytes and headers unchanged.
+    or claim id it carries) and was forwarded there: its bytes and headers, keyed by ``key``, with
+    a header saying when the original reached the bus (``BUS_TIME_HEADER``).
 
     A patient's history and encounters, and a claim's entry, live on the key's partition (Kafka's
     default partitioner, murmur2, which claimflow's own producers use). A producer that sends no

@@ -228,6 +228,9 @@ class ReadOffsets(dict[Any, int | None]):
         consumer = self._consumer() if self._consumer is not None else None
         if consumer is None:
             return
+        conductor = getattr(getattr(consumer, "app", None), "topics", None)
+        if conductor is not None and not conductor.acks_enabled_for(tp.topic):
+            return  # a table's changelog (compacted, full of gaps): never committed, so no gaps kept
         committed = consumer._committed_offset[tp]
         begin = max(begin, committed) if committed is not None else begin
         if begin < end:

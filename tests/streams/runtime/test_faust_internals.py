@@ -270,3 +270,18 @@ def test_a_message_fetched_again_after_a_seek_back_is_no_gap() -> None:
         read[TP0] = offset
     c._acked[TP0].extend([16, 18])
     assert new_offset(c, TP0) == 17  # 16 done; 17 neither acknowledged nor a gap: the commit waits
+
+
+def test_a_tables_changelog_keeps_no_gaps() -> None:
+    """A changelog is compacted (gaps everywhere) and never committed by the group: recording its
+    gaps would only grow the consumer's memory (Faust records gaps for acking topics only)."""
+    c = consumer(None, [], in_flight=[], handed=[])
+    c.app = SimpleNamespace(
+        topics=SimpleNamespace(acks_enabled_for=lambda topic: topic != "claims-changelog")
+    )
+    c._read_offset = read = ReadOffsets(c)
+    changelog = TP("claims-changelog", 0)
+    for offset in (0, 5, 9):
+        read[changelog] = offset
+        read[TP0] = offset
+    assert not c._gap[changelog] and len(c._gap[TP0]) == 2
