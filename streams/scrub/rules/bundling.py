@@ -30,11 +30,13 @@ def _label(code: str, part: Part, ctx: ScrubContext) -> str:
 
 def _earlier_parts(
     ctx: ScrubContext, history: list[HistoryEntry]
-) -> tuple[dict[str, dict[Part, str]], dict[str, dict[Part, str]]]:
+) -> tuple[dict[str, dict[Part, str]], dict[str, dict[Part, str]], dict[tuple[str, Part], str]]:
     """The parts of each family the provider billed earlier that day: every line's, and those of
-    the lines without 76/77 (which bill another test), in one pass."""
+    the lines without 76/77 (which bill another test), in one pass; and the claim each part was
+    first billed on (what a fix names to correct)."""
     every: dict[str, dict[Part, str]] = {}
     plain: dict[str, dict[Part, str]] = {}
+    claims: dict[tuple[str, Part], str] = {}
     repeat = ctx.pack.repeat_modifiers
     for h in history:
         key = ctx.pack.family_of(h.procedure_code)
@@ -43,36 +45,47 @@ def _earlier_parts(
             continue
         label = _label(h.procedure_code, part, ctx)
         every.setdefault(key, {}).setdefault(part, label)
+        claims.setdefault((key, part), h.claim_id)
         if not repeat.intersection(h.modifiers):
             plain.setdefault(key, {}).setdefault(part, label)
-    return every, plain
+    return every, plain, claims
 
 
 COMPONENTS: tuple[Part, ...] = ("technical", "professional")
 
 
 def _global_with_component(
-    billed: dict[Part, tuple[str, int]], before: dict[Part, str], day: date
+    billed: dict[Part, tuple[str, int]],
+    before: dict[Part, str],
+    day: date,
+    sent_on: dict[Part, str],
 ) -> Iterator[Finding]:
-    """A global (here or on the provider's earlier claim of the day) with its own component."""
+    """A global (here or on the provider's earlier claim of the day) with its own component; when
+    one of them went out on an earlier claim, the edit names that claim (its fix corrects it)."""
     global_here, global_before = billed.get("global"), before.get("global")
     global_label = global_here[0] if global_here is not None else global_before
     for comp in COMPONENTS:
         comp_here, comp_before = billed.get(comp), before.get(comp)
-        if comp_here is not None:
-            comp_label, line_no = comp_here
+        params: dict[str, object] = {"global_code": global_label, "service_date": day}
+        if comp_here is not None and global_here is not None:
+            yield Finding("BUNDLE_GLOBAL_WITH_COMPONENT", comp_here[1], {**params, "component": comp_here[0]})
+        elif comp_here is not None and global_before is not None:
+            yield Finding(
+                "BUNDLE_GLOBAL_WITH_COMPONENT_SENT",
+                comp_here[1],
+                {**params, "component": comp_here[0], "here_code": comp_here[0], "line": comp_here[1],
+                 "earlier_code": global_before, "other_claim": sent_on.get("global", "")},
+            )  # fmt: skip
         elif global_here is not None and comp_before is not None:
-            comp_label, line_no = comp_before, global_here[1]
-        else:
-            continue  # a pair this claim takes no part in
-        yield Finding(
-            "BUNDLE_GLOBAL_WITH_COMPONENT",
-            line_no,
-            {"global_code": global_label, "component": comp_label, "service_date": day},
-        )
+            yield Finding(
+                "BUNDLE_GLOBAL_WITH_COMPONENT_SENT",
+                global_here[1],
+                {**params, "component": comp_before, "here_code": global_here[0], "line": global_here[1],
+                 "earlier_code": comp_before, "other_claim": sent_on.get(comp, "")},
+            )  # fmt: skip
 
 
-@checks("BUNDLE_GLOBAL_WITH_COMPONENT", "BUNDLE_SPLIT_COMPONENTS")
+@checks("BUNDLE_GLOBAL_WITH_COMPONENT", "BUNDLE_GLOBAL_WITH_COMPONENT_SENT", "BUNDLE_SPLIT_COMPONENTS")
 def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if facts.single_line and not ctx.history:
         return
@@ -95,13 +108,14 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
         if not every:
             continue
         same_day = ctx.same_day_history(claim, day, same_provider=True)
-        earlier_every, earlier = _earlier_parts(ctx, same_day)
+        earlier_every, earlier, sent_on = _earlier_parts(ctx, same_day)
         with_global: set[str] = set()
         for key, billed_every in every.items():
             before_every = earlier_every.get(key, {})
             if billed_every.get("global") is not None or before_every.get("global") is not None:
                 with_global.add(key)
-                yield from _global_with_component(billed_every, before_every, day)
+                claims = {part: claim_id for (family, part), claim_id in sent_on.items() if family == key}
+                yield from _global_with_component(billed_every, before_every, day, claims)
         for key, billed in here.items():
             if key in with_global:
                 continue  # a global is billed: the check above says what is wrong

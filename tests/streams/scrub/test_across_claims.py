@@ -274,7 +274,7 @@ def test_a_global_with_its_own_component_by_one_provider_is_held_whatever_modifi
     assert "BUNDLE_GLOBAL_WITH_COMPONENT" in errors(together), together.edits
     first = claim("B-2", {**part, "line_number": 1})
     _, across = in_turn(scrubber, [first, claim("B-3", line(1, "93000"))])
-    assert "BUNDLE_GLOBAL_WITH_COMPONENT" in errors(across), across.edits
+    assert "BUNDLE_GLOBAL_WITH_COMPONENT_SENT" in errors(across), across.edits
 
 
 def test_two_complete_ecgs_with_76_are_two_tests_not_a_global_with_its_component(scrubber: Scrubber) -> None:

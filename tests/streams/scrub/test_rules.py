@@ -386,6 +386,16 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"lines": [line(1, "93000"), line(2, "93010")]}},
         {"claim": {"lines": [line(1, "93000")]}},
     ),
+    # the provider's 93010 went out on an earlier claim of the day: the 93000 repeats it
+    "BUNDLE_GLOBAL_WITH_COMPONENT_SENT": (
+        {"claim": {"claim_id": "C2"}, "history": [{"claim_id": "C1", "lines": [line(1, "93010")]}]},
+        {
+            "claim": {"claim_id": "C2"},
+            "history": [
+                {"claim_id": "C1", "rendering_provider_npi": VALID_NPIS[2], "lines": [line(1, "93010")]}
+            ],
+        },
+    ),
     "BUNDLE_SPLIT_COMPONENTS": (
         {"claim": {"lines": [line(1, "93005"), line(2, "93010")]}},
         {"claim": {"lines": [line(1, "93000")]}},
@@ -1005,7 +1015,16 @@ def test_global_billed_after_its_component_on_another_claim_by_the_same_provider
     result = scrub_case(
         scrubber, claim={"claim_id": "C2"}, history=[{"claim_id": "C1", "lines": [line(1, "93010")]}]
     )
-    assert "BUNDLE_GLOBAL_WITH_COMPONENT" in fired(result)
+    edit = next(e for e in result.edits if e.rule_id == "BUNDLE_GLOBAL_WITH_COMPONENT_SENT")
+    # the fix names the claim to correct and what to do when the earlier one was right (fixloop C1)
+    assert "claim C1" in edit.message and "claim C1" in edit.fix and "void" in edit.fix
+    component_after = scrub_case(
+        scrubber,
+        claim={"claim_id": "C3", "lines": [line(1, "93010")]},
+        history=[{"claim_id": "C1", "lines": [line(1, "93000")]}],
+    )
+    edit = next(e for e in component_after.edits if e.rule_id == "BUNDLE_GLOBAL_WITH_COMPONENT_SENT")
+    assert "claim C1" in edit.message and "no lines is not sent" in edit.fix
 
 
 def test_global_and_component_by_two_providers_are_not_bundled(scrubber: Scrubber) -> None:
