@@ -521,19 +521,15 @@ class ClaimSubmitted(Envelope):
     @property
     def unknown_fields(self) -> list[str]:
         """Fields the contract does not know, as dotted paths (``lines.2.rendering_npi``). Only a
-        near miss of a field name is repeated (``schemas.errors.shown_key``); any other key may be
-        a value typed where a key belongs — a name, a member id, a birth date — and ``(a key that
-        is not a field name)`` stands in for it."""
-        out = [_field_name(name) for name in self.model_extra or {}]
-        out += [f"patient.{_field_name(name)}" for name in self.patient.model_extra or {}]
-        out += [f"payer.{_field_name(name)}" for name in self.payer.model_extra or {}]
+        key written as systems write field names is repeated (``schemas.errors.shown_key``); any
+        other may be a value typed where a key belongs — a name, a member id, a birth date — and
+        ``(a key that is not a field name)`` stands in for it."""
+        out = [shown_key(name) for name in self.model_extra or {}]
+        out += [f"patient.{shown_key(name)}" for name in self.patient.model_extra or {}]
+        out += [f"payer.{shown_key(name)}" for name in self.payer.model_extra or {}]
         for i, line in enumerate(self.lines, start=1):
-            out += [f"lines.{i}.{_field_name(name)}" for name in line.model_extra or {}]
+            out += [f"lines.{i}.{shown_key(name)}" for name in line.model_extra or {}]
         return out
-
-
-def _field_name(name: str) -> str:
-    return shown_key(name)
 
 
 class ScrubbableClaim(ClaimSubmitted):

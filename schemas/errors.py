@@ -72,7 +72,7 @@ def _strip_quoted(msg: str) -> str:
     return "".join(out).strip()
 
 
-#: what stands in for an unknown key that is not a near miss of a field name
+#: what stands in for an unknown key not written as systems write field names
 NOT_A_FIELD_NAME = "(a key that is not a field name)"
 _KEY_SHAPE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,48}$")
 #: a field name as systems write them: lower-case snake_case (``ndc``, ``clearinghouse_note``) or

@@ -82,17 +82,28 @@ async def decode_event(app: ClaimflowApp, event: EventT, model: type[M]) -> M | 
 BUS_TIME_HEADER = "claimflow-bus-time"
 
 
+def headers_of(event: EventT) -> list[tuple[str, Any]]:
+    """A record's headers as (name, value) pairs (Faust gives a list or a mapping)."""
+    headers = event.message.headers
+    return list(headers.items() if isinstance(headers, Mapping) else (headers or []))
+
+
 def bus_time(event: EventT) -> float | None:
     """When the event first reached the bus (seconds): the header a re-sent copy carries, else the
     record's own timestamp."""
-    headers = event.message.headers
-    pairs = headers.items() if isinstance(headers, Mapping) else (headers or [])
-    for name, raw in pairs:
+    for name, raw in headers_of(event):
         if name == BUS_TIME_HEADER:
             with contextlib.suppress(ValueError, AttributeError):
                 return float(raw.decode() if isinstance(raw, bytes) else raw)
     stamp = event.message.timestamp
     return float(stamp) if stamp else None
+
+
+def bus_time_header(event: EventT) -> list[tuple[str, bytes]]:
+    """The header a copy claimflow re-sends (parked, forwarded) carries: when the original reached
+    the bus (none when its record says no time)."""
+    first = bus_time(event)
+    return [(BUS_TIME_HEADER, str(first).encode())] if first is not None else []
 
 
 def at_bus_time(parsed: M, event: EventT) -> M:
@@ -125,9 +136,8 @@ async def forwarded(app: ClaimflowApp, event: EventT, key: str | None, outbox: O
     target = key_partition(app.faust, msg.topic, encoded, app.settings.partitions)
     if msg.partition == target:
         return False
-    headers = list(msg.headers.items() if isinstance(msg.headers, Mapping) else (msg.headers or []))
-    if not any(name == BUS_TIME_HEADER for name, _ in headers) and (first := bus_time(event)) is not None:
-        headers.append((BUS_TIME_HEADER, str(first).encode()))  # dated as it first reached the bus
+    headers = [(name, raw) for name, raw in headers_of(event) if name != BUS_TIME_HEADER]
+    headers += bus_time_header(event)  # dated as it first reached the bus
     topic = logical_topic(app, msg.topic)
     await outbox.send(topic, encoded, msg.value or b"", headers, partition=target)
     app.metrics.events_forwarded.labels(topic=topic).inc()

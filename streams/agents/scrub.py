@@ -24,11 +24,10 @@ from schemas.ids import derived_event_id
 from schemas.topics import Topic
 from streams.agents.catalogue import Agent, Table
 from streams.agents.common import (
-    BUS_TIME_HEADER,
     Deferred,
     Outbox,
     batched,
-    bus_time,
+    bus_time_header,
     decode_event,
     forwarded,
     guarded,
@@ -100,10 +99,7 @@ def register(app: ClaimflowApp) -> None:
             Topic.CLAIMS_WAITING,
             claim.patient_key.encode() if claim.patient_key else event.message.key,
             event.message.value or b"",
-            [
-                (DEADLINE_HEADER, str(deadline).encode()),
-                (BUS_TIME_HEADER, str(bus_time(event) or "").encode()),
-            ],
+            [(DEADLINE_HEADER, str(deadline).encode()), *bus_time_header(event)],
         )
         step = step_for(claim, "received")
         await outbox.send(Topic.CLAIM_LIFECYCLE, claim.claim_id.encode(), encode(step))

@@ -130,7 +130,10 @@ def denial(
     remarks: list[str] | None = None,
     at: datetime | None = None,
     charge: str | None = None,
+    partition: int | None = None,
 ) -> dict[str, Any]:
+    """An 835 answer on claim-denials (``partition``: where a producer with another partitioner
+    would put it, whatever its key)."""
     ev = {
         "event_id": str(uuid.uuid4()),
         "occurred_at": (at or now()).isoformat(),
@@ -143,5 +146,5 @@ def denial(
         "remark_codes": remarks or [],
         "paid_amount": paid,
     }
-    bus.send("claim-denials", claim_id, ev)
+    bus.send("claim-denials", claim_id, ev, partition=partition)
     return ev

@@ -7,7 +7,6 @@ would have given."""
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from kafka.partitioner.default import murmur2
 
 from tests.builders import claim_dict, encounter_dict, line
 from tests.integration.conftest import Deployment, metric_value, wait_metric
-from tests.integration.scenario import now, recent_dos, status
+from tests.integration.scenario import denial, now, recent_dos, status
 
 pytestmark = pytest.mark.broker
 
@@ -45,6 +44,15 @@ def claim(claim_id: str, days_ago: int) -> dict[str, Any]:
 def _latest_state(records: list[dict[str, Any]], claim_id: str) -> str | None:
     mine = [r for r in records if r.get("claim_id") == claim_id]  # one partition, in order
     return mine[-1]["state"] if mine else None
+
+
+def wait_state(deployment: Deployment, claim_id: str, state: str, timeout: float) -> None:
+    deployment.bus.wait_for(
+        "claim-states",
+        lambda rs: _latest_state(rs, claim_id) == state,
+        timeout=timeout,
+        what=f"{claim_id} {state} in the tracker",
+    )
 
 
 def test_a_duplicate_of_a_claim_sent_to_another_partition_is_still_held(deployment: Deployment) -> None:
@@ -88,31 +96,19 @@ def test_a_payers_answer_on_another_partition_moves_the_claim_it_answers(deploym
         c = claim("PART-PAID", days_ago=6)
         bus.send("claims-submitted", c["patient_key"], c)
         bus.flush()
-        bus.wait_for(
-            "claim-states",
-            lambda rs: _latest_state(rs, "PART-PAID") == "ready",
-            timeout=90,
-            what="PART-PAID ready in the tracker",
-        )
+        wait_state(deployment, "PART-PAID", "ready", timeout=90)
         t0 = now()
-        paid = {
-            "event_id": str(uuid.uuid4()),
-            "occurred_at": (t0 + timedelta(seconds=5)).isoformat(),
-            "source": "835",
-            "claim_id": "PART-PAID",
-            "payer_claim_number": "PCN-PART-PAID",
-            "claim_status_code": "1",
-            "adjustments": [],
-            "paid_amount": "45.00",
-        }
-        bus.send("claim-denials", "PART-PAID", paid, partition=other_partition("PART-PAID"))
-        bus.flush()
-        bus.wait_for(
-            "claim-states",
-            lambda rs: _latest_state(rs, "PART-PAID") == "paid",
-            timeout=60,
-            what="PART-PAID paid",
+        denial(
+            bus,
+            "PART-PAID",
+            [],
+            paid="45.00",
+            clp02="1",
+            at=t0 + timedelta(seconds=5),
+            partition=other_partition("PART-PAID"),
         )
+        bus.flush()
+        wait_state(deployment, "PART-PAID", "paid", timeout=60)
         status(bus, "PART-PAID", "A2", at=t0)  # the acknowledgment, read after the 835
         bus.flush()
         wait_metric(worker, "claimflow_events_consumed_total", 1, "the A2 read", topic="claim-status")
