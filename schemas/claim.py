@@ -383,13 +383,13 @@ class ClaimLine(Contract):
     )
     rendering_provider_npi: LooseOptionalText = Field(
         default=None,
-        description="the line's own rendering provider (837P 2420A), when it names one: it must be the "
-        "claim's (a claim carries one rendering provider; another's line is held)",
+        description="the line's own rendering provider (837P 2420A) when it differs from the claim's: "
+        "a group may bill several physicians' services on one claim (CMS-1500 item 24J); the "
+        "per-provider edits judge the line as that provider's",
     )
     referring_provider_npi: LooseOptionalText = Field(
         default=None,
-        description="the line's own referring provider (837P 2420F), when it names one: it must be the "
-        "claim's (a claim carries one referring provider; another's line is held)",
+        description="the line's own referring provider (837P 2420F) when it differs from the claim's",
     )
 
     @property
@@ -580,16 +580,6 @@ class ValidClaim(ScrubbableClaim):
         numbers = [line.line_number for line in self.lines]
         if len(set(numbers)) != len(numbers):
             raise ValueError("line_number values must be unique within a claim")
-        for line in self.lines:
-            for role, own in (
-                ("rendering", self.rendering_provider_npi),
-                ("referring", self.referring_provider_npi),
-            ):
-                named = getattr(line, f"{role}_provider_npi")
-                if named is not None and named != own:
-                    raise ValueError(
-                        f"line {line.line_number} names a {role} provider that is not the claim's"
-                    )
         return self
 
     @property

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from schemas import ClaimSubmitted, Encounter, ScrubbableClaim
-from schemas.claim import ScrubbableLine
+from schemas.claim import ClaimLine, ScrubbableLine
 from streams.scrub.cms.tables import Part
 from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack
@@ -44,7 +44,7 @@ class HistoryEntry:
                 claim.payer.payer_id,
                 line.procedure_code,
                 line.service_date,
-                claim.rendering_provider_npi or "",
+                provider_of(claim, line),
                 tuple(line.modifiers),
                 line.units if line.units is not None else Decimal(1),
                 claim.encounter_id,
@@ -82,6 +82,13 @@ class HistoryEntry:
             row[7] if len(row) > 7 else None,
             row[9] if len(row) > 9 else None,
         )
+
+
+def provider_of(claim: ClaimSubmitted, line: ClaimLine) -> str:
+    """Who rendered ``line``: its own rendering provider (837P 2420A) when it names one, else the
+    claim's (2310B; the billing provider's NPI when the claim names none). Duplicates, NCCI pairs,
+    a global with its component and MUEs are judged per provider (reference §1), so per line."""
+    return line.rendering_provider_npi or claim.rendering_provider_npi or ""
 
 
 def person_of(claim: ClaimSubmitted) -> str | None:
@@ -168,18 +175,17 @@ class ScrubContext:
             out[h.service_date].append(h)
         return out
 
-    def same_day_history(self, claim: ClaimSubmitted, day: date, same_provider: bool) -> list[HistoryEntry]:
-        """Earlier lines of this patient on ``day`` from other claims (not one this replaces), by
-        this claim's rendering provider or, with ``same_provider=False``, by anyone."""
+    def same_day_history(self, claim: ClaimSubmitted, day: date, provider: str | None) -> list[HistoryEntry]:
+        """Earlier lines of this patient on ``day`` from other claims (not one this replaces),
+        rendered by ``provider`` or, with None, by anyone."""
         entries = self.history_by_date.get(day)
         if not entries:
             return []
         skip = (claim.claim_id, claim.replaces_claim_id)
-        npi = claim.rendering_provider_npi
         return [
             h
             for h in entries
-            if h.claim_id not in skip and (not same_provider or h.rendering_provider_npi == npi)
+            if h.claim_id not in skip and (provider is None or h.rendering_provider_npi == provider)
         ]
 
 
@@ -199,11 +205,18 @@ class ClaimFacts:
         self.single_line = len(self.claim.lines) == 1
 
     @lazy
-    def by_date(self) -> dict[date, list[tuple[ScrubbableLine, frozenset[str]]]]:
-        out: dict[date, list[tuple[ScrubbableLine, frozenset[str]]]] = defaultdict(list)
-        for line, mods in zip(self.claim.lines, self.mods, strict=True):
-            out[line.service_date].append((line, mods))
+    def by_provider_day(self) -> dict[tuple[date, str], list[tuple[ScrubbableLine, frozenset[str]]]]:
+        """The lines by date of service and rendering provider (``provider_of``): what the
+        per-provider edits (duplicates, NCCI pairs, a global with its component, MUEs, repeats)
+        judge together."""
+        out: dict[tuple[date, str], list[tuple[ScrubbableLine, frozenset[str]]]] = defaultdict(list)
+        claim = self.claim
+        for line, mods in zip(claim.lines, self.mods, strict=True):
+            out[(line.service_date, provider_of(claim, line))].append((line, mods))
         return out
+
+    def provider_of(self, line: ScrubbableLine) -> str:
+        return provider_of(self.claim, line)
 
     @lazy
     def first_date(self) -> date:

@@ -29,7 +29,6 @@ from streams.scrub.rules.claim_data import (
     fits_an_837p,
     frequency_code,
     line_fields,
-    line_providers,
     mbi_is_valid,
     npis_valid,
     oldest_birth_date,
@@ -68,7 +67,6 @@ SCREENED: frozenset[Checker] = frozenset(
         frequency_code,
         patient,
         providers,
-        line_providers,
         fits_an_837p,
         procedure_in_force,
         diagnoses_valid,
@@ -104,11 +102,16 @@ _FACILITY_PARTS = (1, 3, 4)  # those billing a global or technical part (indicat
 
 def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
     """The screened checkers that might fire on ``claim`` (a superset of those that do)."""
+    lines = claim.lines
+    own = claim.rendering_provider_npi
+    if any(line.rendering_provider_npi not in (None, own) for line in lines):
+        # lines of several rendering providers (837P 2420A): each provider's edits are judged on
+        # its own lines and across the providers — rare enough to ask every checker
+        return set(SCREENED)
     pack, payer, enc = ctx.pack, ctx.payer, ctx.encounter
     screen = pack.screen_data
     out: set[Checker] = set()
     add = out.add
-    lines = claim.lines
     dx = claim.diagnoses
     dx_count = len(dx)
     as_of = ctx.as_of
@@ -175,8 +178,6 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         partners = screen.same_service_partners.get(code)
         if partners is not None:
             same_service |= partners
-        if line.rendering_provider_npi is not None or line.referring_provider_npi is not None:
-            add(line_providers)
         if code in pack.visit_codes:
             visit_here = True
         if "25" not in mods and pack.is_em(code):
@@ -338,9 +339,9 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
         add(patient)
     if x12_suspect(claim):
         add(fits_an_837p)
-    referring = claim.referring_provider_npi
-    npis = (claim.billing_provider_npi, claim.rendering_provider_npi)
-    if not npis_valid(npis if referring is None else (*npis, referring)):
+    npis = [claim.billing_provider_npi, claim.rendering_provider_npi, claim.referring_provider_npi]
+    npis += [line.referring_provider_npi for line in lines if line.referring_provider_npi is not None]
+    if not npis_valid(tuple(npi for npi in npis if npi is not None)):
         add(providers)
     icd = ctx.icd
     if not icd.always_ok.issuperset(dx) and not icd.all_ok(list(dx), first):

@@ -6,7 +6,8 @@ birth date from 2010CA), payer (2010BB, plan type from SBR09, its place in the o
 from SBR01), billing / rendering / referring NPIs (2010AA, 2310B, 2310A), place of service and
 frequency (CLM05), original claim number (2300 REF*F8), prior authorisation (REF*G1), diagnoses
 (HI), lines (LX, SV1 with the units as a decimal and their basis UN or MJ, DTP*472 as a day or a
-range, REF*6R) and the total (CLM02). ``occurred_at`` is BHT04/05 (UTC, to the second).
+range, REF*6R, the line's own rendering and referring providers: 2420A, 2420F) and the total
+(CLM02). ``occurred_at`` is BHT04/05 (UTC, to the second).
 
 Coordination of benefits (loops 2320/2330: another payer's adjudication of this claim) becomes
 ``other_payers`` — that payer's id and name (2330B), plan type and place in the order (2320 SBR),
@@ -148,6 +149,13 @@ def _claim_segments(claim: ValidClaim, profile: X12Profile, d: Delimiters) -> li
             segs.append(["DTP", "472", "D8", ln.service_date.strftime("%Y%m%d")])
         if ln.line_control_number:
             segs.append(["REF", "6R", ln.line_control_number])
+        # the line's own rendering (2420A) and referring (2420F) provider, where not the claim's
+        if ln.rendering_provider_npi not in (None, claim.rendering_provider_npi):
+            last, first = profile.provider_name(ln.rendering_provider_npi)
+            segs.append(["NM1", "82", "1", last, first, "", "", "", "XX", ln.rendering_provider_npi])
+        if ln.referring_provider_npi not in (None, claim.referring_provider_npi):
+            last, first = profile.provider_name(ln.referring_provider_npi)
+            segs.append(["NM1", "DN", "1", last, first, "", "", "", "XX", ln.referring_provider_npi])
         for other in claim.other_payers:
             segs.extend(_line_adjudication_segments(other, ln, procedure, d))
     return segs
@@ -502,11 +510,11 @@ def _unread(loop: str, seg: Segment) -> str | None:
 
 
 def _line_providers(claim: dict[str, Any], providers: list[tuple[int, str, str]]) -> None:
-    """A claim carries one rendering and one referring provider. Lines that name their own (2420A,
-    2420F): one the claim lacks, named alike on every line, is the claim's; one that differs from
-    the claim's (or between lines) stays on its line, where the scrubber holds the claim
-    (``PROVIDER_LINE_NOT_CLAIMS``) — never billed under the wrong provider (duplicates, bundling
-    and MUEs are per provider), never dead-lettered."""
+    """Lines that name their own provider (2420A rendering, 2420F referring): one the claim lacks,
+    named alike on every line, is the claim's; one that differs from the claim's (or between
+    lines) stays on its line — a group bills several physicians' services on one claim, and the
+    scrubber judges each line as its own provider's (duplicates, bundling and MUEs are per
+    provider); the 837P claimflow writes names it on the line again."""
     field = {"rendering": "rendering_provider_npi", "referring": "referring_provider_npi"}
     lines = {line.get("line_number"): line for line in claim.get("lines") or []}
     for role in ("rendering", "referring"):

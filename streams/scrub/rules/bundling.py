@@ -92,7 +92,7 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
     claim = facts.claim
     cms = ctx.pack.cms
     repeat = ctx.pack.repeat_modifiers
-    for day, lines in facts.by_date.items():
+    for (day, npi), lines in facts.by_provider_day.items():
         # every line (the global-with-component check), and the lines without 76/77 (the split)
         every: dict[str, dict[Part, tuple[str, int]]] = {}
         here: dict[str, dict[Part, tuple[str, int]]] = {}
@@ -107,7 +107,7 @@ def global_and_components(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Find
                 here.setdefault(key, {}).setdefault(part, billed_as)
         if not every:
             continue
-        same_day = ctx.same_day_history(claim, day, same_provider=True)
+        same_day = ctx.same_day_history(claim, day, npi)
         earlier_every, earlier, sent_on = _earlier_parts(ctx, same_day)
         with_global: set[str] = set()
         for key, billed_every in every.items():
@@ -162,8 +162,8 @@ def ncci_pairs(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     if not ptp or (facts.single_line and not ctx.history):
         return
     claim = facts.claim
-    for day, lines in facts.by_date.items():
-        earlier = ctx.same_day_history(claim, day, same_provider=True)
+    for (day, npi), lines in facts.by_provider_day.items():
+        earlier = ctx.same_day_history(claim, day, npi)
         present = {line.procedure_code for line, _ in lines}
         present.update(h.procedure_code for h in earlier)
         if len(present) < 2:
@@ -243,7 +243,7 @@ def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
             related[a], related[b] = b, a
     claim = facts.claim
     cms = pack.cms
-    for day, lines in facts.by_date.items():
+    for (day, npi), lines in facts.by_provider_day.items():
         billed: list[tuple[str, str, Part, int | None, frozenset[str]]] = []
         for line, mods in lines:
             key = ctx.pack.family_of(line.procedure_code)
@@ -252,7 +252,7 @@ def same_service_two_codes(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fin
                 billed.append((key, line.procedure_code, part, line.line_number, mods))
         if not billed:
             continue
-        for h in ctx.same_day_history(claim, day, same_provider=True):
+        for h in ctx.same_day_history(claim, day, npi):
             key = ctx.pack.family_of(h.procedure_code)
             part = cms.part(h.procedure_code, h.modifiers)
             if key in related and part is not None:

@@ -215,23 +215,12 @@ def providers(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             continue  # no rendering provider of its own (837P 2310B absent): one defect, said once
         if npi is not None and looks_like_npi(npi) and not npi_is_valid(npi):
             yield Finding("PROVIDER_NPI_INVALID", None, {"role": role})
-
-
-_LINE_PROVIDER_LOOPS = (("rendering", "2420A"), ("referring", "2420F"))
-
-
-@checks("PROVIDER_LINE_NOT_CLAIMS")
-def line_providers(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
-    """A line that names its own rendering or referring provider names the claim's, or the claim is
-    held: billed under the claim's provider, it would be judged (duplicates, NCCI, MUE) and paid as
-    another provider's service."""
-    claim = facts.claim
-    for line in claim.lines:
-        for role, loop in _LINE_PROVIDER_LOOPS:
-            named = getattr(line, f"{role}_provider_npi")
-            if named is not None and named != getattr(claim, f"{role}_provider_npi"):
+    for line in claim.lines:  # a line's own providers (837P 2420A, 2420F)
+        for role, npi in (
+            ("rendering", line.rendering_provider_npi),
+            ("referring", line.referring_provider_npi),
+        ):
+            if npi is not None and looks_like_npi(npi) and not npi_is_valid(npi):
                 yield Finding(
-                    "PROVIDER_LINE_NOT_CLAIMS",
-                    line.line_number,
-                    {"line": line.line_number, "role": role, "loop": loop},
+                    "PROVIDER_NPI_INVALID", line.line_number, {"role": f"line {line.line_number} {role}"}
                 )

@@ -119,6 +119,10 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
             continue  # no rendering provider of its own: the billing NPI's edit says it
         elif not looks_like_npi(npi):
             add(Finding("PROVIDER_NPI_FORMAT", None, {"role": role}))
+    for ln in claim.lines:  # a line's own providers (837P 2420A, 2420F)
+        for role, npi in (("rendering", ln.rendering_provider_npi), ("referring", ln.referring_provider_npi)):
+            if npi is not None and not looks_like_npi(npi):
+                add(Finding("PROVIDER_NPI_FORMAT", ln.line_number, {"role": f"line {ln.line_number} {role}"}))
 
     # claim header values; the place of service also where a line has its own (SV105)
     for at_line, pos in (
@@ -205,11 +209,6 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
         # nothing specific found, yet the strict contract may refuse the claim: say what it refused
         # (unknown fields and unreadable values aside: their own edits name them)
         data = claim.model_dump(mode="json", exclude=_extras(claim))
-        for line in data.get("lines") or []:  # PROVIDER_LINE_NOT_CLAIMS names a line's own provider
-            if isinstance(line, dict):
-                for role in ("rendering", "referring"):
-                    if line.get(f"{role}_provider_npi") not in (None, data.get(f"{role}_provider_npi")):
-                        line[f"{role}_provider_npi"] = None
         try:
             ValidClaim.model_validate(data)
         except ValidationError as exc:

@@ -178,10 +178,12 @@ def encounter_place(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 def interpreter(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     enc = ctx.encounter
     reader = enc.ecg.interpreting_provider_npi if enc is not None and enc.ecg is not None else None
-    rendering = facts.claim.rendering_provider_npi
-    if reader is None or not rendering or reader == rendering:
-        return  # no rendering NPI at all: PROVIDER_NPI_MISSING says so
+    if reader is None:
+        return
     for line, part in zip(facts.claim.lines, facts.parts, strict=True):
+        rendering = facts.provider_of(line)
+        if not rendering or reader == rendering:
+            continue  # no rendering NPI at all: PROVIDER_NPI_MISSING says so
         if part in ("global", "professional") and ctx.pack.needs_documentation(line.procedure_code):
             yield Finding(
                 "PROVIDER_INTERPRETER_MISMATCH",
@@ -217,14 +219,14 @@ def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
         )
         earlier = [
             h
-            for h in ctx.same_day_history(claim, day, same_provider=False)
+            for h in ctx.same_day_history(claim, day, None)
             if (pack.family_of(h.procedure_code) or h.procedure_code) == family
         ]
         # a second physician's read (77) of an interpretation reads the same tracing again
         # (reference §1: "a second read … needs 77 and documented unusual circumstances"): the
         # first read does not use up one of the record's ECGs
         second_read = "77" in used and pack.cms.part(line.procedure_code, mods) == "professional"
-        npi = claim.rendering_provider_npi
+        npi = facts.provider_of(line)
         same_record = sum(
             1
             for h in earlier

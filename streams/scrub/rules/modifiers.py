@@ -90,11 +90,11 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
         return
     ptp = pack.cms.ptp
     complete = "ptp" in pack.cms.official
-    for day, lines in facts.by_date.items():
+    for (day, npi), lines in facts.by_provider_day.items():
         # NCCI pairs are per provider and day, across claims (reference §1): the pair a modifier
         # bypasses may be on this provider's earlier claim of the day
         present = {line.procedure_code for line, _ in lines}
-        present |= {h.procedure_code for h in ctx.same_day_history(facts.claim, day, same_provider=True)}
+        present |= {h.procedure_code for h in ctx.same_day_history(facts.claim, day, npi)}
         for line, mods in lines:
             used = mods & pack.override_modifiers
             if not used:
@@ -133,8 +133,8 @@ def em_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     def is_test(code: str, mods: Iterable[str]) -> bool:
         return pack.needs_documentation(code) or pack.cms.part(code, frozenset(mods)) is not None
 
-    for day, lines in facts.by_date.items():
-        earlier = ctx.same_day_history(facts.claim, day, same_provider=True)
+    for (day, npi), lines in facts.by_provider_day.items():
+        earlier = ctx.same_day_history(facts.claim, day, npi)
         has_test = any(is_test(line.procedure_code, mods) for line, mods in lines) or any(
             is_test(h.procedure_code, h.modifiers) for h in earlier
         )
@@ -172,8 +172,8 @@ def visit_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     warning names the claim to correct, whichever came first)."""
     pack = ctx.pack
     claim = facts.claim
-    for day, lines in facts.by_date.items():
-        earlier = ctx.same_day_history(claim, day, same_provider=True)
+    for (day, npi), lines in facts.by_provider_day.items():
+        earlier = ctx.same_day_history(claim, day, npi)
         here = {line.procedure_code for line, _ in lines if line.procedure_code in pack.visit_codes}
         visits = here | {h.procedure_code for h in earlier if h.procedure_code in pack.visit_codes}
         if not visits:

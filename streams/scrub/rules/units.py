@@ -24,7 +24,7 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
         return
     claim = facts.claim
     before_us = {other.payer_id for other in claim.other_payers if other.payer_id}
-    for day, lines in facts.by_date.items():
+    for (day, npi), lines in facts.by_provider_day.items():
         per_day: dict[str, Decimal] = defaultdict(Decimal)
         last_line: dict[str, int] = {}
         in_force = values.values_on(day)  # the MUE table in force on the date of service
@@ -49,7 +49,7 @@ def mue(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             last_line[line.procedure_code] = line.line_number
         if not per_day:
             continue
-        for h in ctx.same_day_history(claim, day, same_provider=True):
+        for h in ctx.same_day_history(claim, day, npi):
             # the same services billed to the payer before this one (coordination of benefits:
             # this claim lists it among its other payers) are these units again, not more
             if h.procedure_code in per_day and h.payer_id not in before_us:
@@ -83,7 +83,7 @@ def repeats(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     per_service = pack.per_service_codes
     repeat_mods = pack.repeat_modifiers
     part = pack.cms.part
-    for day, lines in facts.by_date.items():
+    for (day, _provider), lines in facts.by_provider_day.items():
         seen: dict[tuple[str, str | None], int] = defaultdict(int)
         for line, mods in lines:
             code = line.procedure_code

@@ -308,11 +308,6 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"claim": {"billing_provider_npi": INVALID_NPI}},
         {"claim": {"billing_provider_npi": "1245319599"}},
     ),
-    # 837P 2420A: a line's own rendering provider is another's service; naming the claim's is no news
-    "PROVIDER_LINE_NOT_CLAIMS": (
-        {"claim": {"lines": [{**line(1, "93000"), "rendering_provider_npi": VALID_NPIS[2]}]}},
-        {"claim": {"lines": [{**line(1, "93000"), "rendering_provider_npi": VALID_NPIS[1]}]}},
-    ),
     "PROVIDER_INTERPRETER_MISMATCH": (
         {"encounter": {"ecg_fields": {"interpreting_provider_npi": VALID_NPIS[2]}}},
         {"encounter": {"ecg_fields": {"interpreting_provider_npi": VALID_NPIS[1]}}},
@@ -1865,23 +1860,6 @@ def test_a_commercial_member_id_with_dashes_or_lower_case_is_the_plans_own_forma
         scrubber, claim={"payer": BLUEPEAK, "patient": {**PATIENT, "member_id": "xk9-4471-a"}}
     )
     assert "PATIENT_MBI_FORMAT" not in fired(result)
-
-
-def test_a_line_under_another_reader_is_one_edit_naming_it_not_two(scrubber: Scrubber) -> None:
-    """A reading group's claim with a second cardiologist's 93010-77 under that cardiologist's NPI
-    (837P 2420A): held once, by the edit that says which line and what to do — not also by the
-    catch-all contract edit repeating it (holdreview6 J1)."""
-    result = scrub_case(
-        scrubber,
-        claim={
-            "place_of_service": "21",
-            "lines": [
-                line(1, "93010"),
-                {**line(2, "93010", modifiers=["77"]), "rendering_provider_npi": VALID_NPIS[2]},
-            ],
-        },
-    )
-    assert fired(result) >= {"PROVIDER_LINE_NOT_CLAIMS"} and "CLAIM_CONTRACT_INVALID" not in fired(result)
 
 
 def test_another_payers_amount_with_a_fraction_of_a_cent_is_held_not_rounded(scrubber: Scrubber) -> None:

@@ -680,12 +680,13 @@ def with_line_provider(*line_extra: str, drop_rendering: bool = False) -> str:
     return interchange([("HC", "005010X222A1", "7010", [[*body[:at], *line_extra, *body[at:]]])])
 
 
-def test_a_line_rendered_by_another_provider_is_held_never_put_under_the_claims(scrubber: Scrubber) -> None:
-    """X222A1 2420A: sent when a line's rendering provider differs from the claim's (2310B). One
-    claim carries one rendering provider, and duplicates, bundling and MUEs are judged per provider:
-    the claim is taken (a readable claim is never a dead letter), the line keeps its own provider,
-    and the scrubber holds the claim naming the line and the fix — never billed under the wrong
-    provider."""
+def test_a_line_rendered_by_another_provider_keeps_its_provider_and_goes_out_under_it(
+    scrubber: Scrubber,
+) -> None:
+    """X222A1 2420A: sent when a line's rendering provider differs from the claim's (2310B), as a
+    group bills several physicians' services on one claim (CMS-1500 item 24J per line). The line
+    keeps its own provider (never billed under the claim's), no provider edit holds the claim, and
+    the 837P written back names it again in that line's 2420A."""
     result = ingest_text(with_line_provider("NM1*82*1*JONES*ANN****XX*1660000013"), SECRET)
     assert result.verdict == "accepted", result.problems
     assert result.refused == []
@@ -693,16 +694,20 @@ def test_a_line_rendered_by_another_provider_is_held_never_put_under_the_claims(
     assert [line.rendering_provider_npi for line in claim.lines][:2] == [None, "1660000013"]
     assert claim.rendering_provider_npi != "1660000013"
     served = max(line.service_date for line in claim.lines)
-    held = scrubber.scrub(claim, served + timedelta(days=3), None, encounter_feed=False)
-    (edit,) = [e for e in held.edits if e.rule_id == "PROVIDER_LINE_NOT_CLAIMS"]
-    assert (edit.severity, edit.line_number) == ("error", 2)
-    assert "claim of its own" in edit.fix
-    assert held.status == "held"
+    scrubbed = scrubber.scrub(claim, served + timedelta(days=3), None, encounter_feed=False)
+    assert not [e for e in scrubbed.edits if e.category == "provider"], scrubbed.edits
+    written = render_837p([as_valid(claim)], X12Profile(), 45, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
+    segments = [seg.strip().split("*") for seg in written.split("~")]
+    second_line = segments[segments.index(["LX", "2"]) : segments.index(["LX", "3"])]
+    (named,) = [seg for seg in second_line if seg[0] == "NM1"]
+    assert (named[:3], named[-2:]) == (["NM1", "82", "1"], ["XX", "1660000013"])
+    (again,) = accepted(written)
+    assert [line.rendering_provider_npi for line in again.lines] == [None, "1660000013", None]
 
 
-def test_a_line_referred_by_another_provider_is_held(scrubber: Scrubber) -> None:
-    """2420F names a referring provider other than the claim's (2310A): the line keeps it and the
-    claim is held, as for a rendering provider."""
+def test_a_line_referred_by_another_provider_keeps_it_and_is_written_in_2420f() -> None:
+    """2420F names a referring provider other than the claim's (2310A): the line keeps it, and
+    the 837P written back carries it on that line."""
     body = units_837p()
     body.insert(body.index("LX*1"), "NM1*DN*1*OTHER*ONE****XX*1295764516")  # the claim's (2310A)
     at = body.index("REF*6R*UNITS-001-2") + 1
@@ -712,9 +717,12 @@ def test_a_line_referred_by_another_provider_is_held(scrubber: Scrubber) -> None
     (claim,) = events(sent)
     assert claim.referring_provider_npi == "1295764516"
     assert [line.referring_provider_npi for line in claim.lines][:2] == [None, "1245319599"]
-    served = max(line.service_date for line in claim.lines)
-    held = scrubber.scrub(claim, served + timedelta(days=3), None, encounter_feed=False)
-    assert "PROVIDER_LINE_NOT_CLAIMS" in {e.rule_id for e in held.edits}
+    written = render_837p([as_valid(claim)], X12Profile(), 46, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
+    (again,) = accepted(written)
+    assert (again.referring_provider_npi, [line.referring_provider_npi for line in again.lines]) == (
+        "1295764516",
+        [None, "1245319599", None],
+    )
 
 
 def test_a_rendering_or_referring_provider_given_only_on_the_lines_is_the_claims() -> None:

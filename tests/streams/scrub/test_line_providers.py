@@ -1,0 +1,186 @@
+"""A claim whose lines name their own rendering provider (837P 2420A; CMS-1500 item 24J).
+
+A group — a hospital's ECG reading group, a cardiology practice — bills several physicians'
+services on one claim; each line with its own rendering provider is that provider's service.
+Reference §1: bundling, NCCI pairs and MUE units apply **per provider**; a second physician's read
+of the same day needs 77 (a repeat without it is a duplicate), and two reads of the same tracing
+are the problem, not two physicians. These expectations come from the reference, not the code.
+"""
+
+from __future__ import annotations
+
+from streams.scrub import Scrubber
+from tests.builders import INVALID_NPI, VALID_NPIS, line
+from tests.streams.scrub.helpers import MISSING, fired, scrub_case
+
+DR_A = VALID_NPIS[1]  # the claim's rendering provider (2310B)
+DR_B = VALID_NPIS[2]  # a second cardiologist of the group, named on a line (2420A)
+DR_C = "1982736450"  # a third, valid NPI
+NO_CLINICAL_FEED = {"encounter": MISSING, "encounter_feed": False}
+
+
+def by(npi: str, body: dict[str, object]) -> dict[str, object]:
+    return {**body, "rendering_provider_npi": npi}
+
+
+def reading_group(*lines: dict[str, object], **claim: object) -> dict[str, object]:
+    """A hospital reading group's claim (inpatient, POS 21) with no encounter feed."""
+    return {"encounter_id": None, "place_of_service": "21", "lines": list(lines), **claim}
+
+
+def errors(result: object) -> list[tuple[str, int | None]]:
+    return [(e.rule_id, e.line_number) for e in result.edits if e.severity == "error"]  # type: ignore[attr-defined]
+
+
+def test_a_second_cardiologists_77_read_on_its_own_line_is_clean(scrubber: Scrubber) -> None:
+    result = scrub_case(
+        scrubber,
+        claim=reading_group(line(1, "93010"), by(DR_B, line(2, "93010", modifiers=["77"]))),
+        **NO_CLINICAL_FEED,
+    )
+    assert errors(result) == [] and result.status != "held", result.edits
+
+
+def test_a_second_cardiologists_read_without_77_is_held_once_on_the_later_line(scrubber: Scrubber) -> None:
+    """Reference §1: a repeat on the same day needs 76/77, otherwise it is a duplicate."""
+    result = scrub_case(
+        scrubber,
+        claim=reading_group(line(1, "93010"), by(DR_B, line(2, "93010"))),
+        **NO_CLINICAL_FEED,
+    )
+    assert [(e.rule_id, e.line_number) for e in result.edits if e.rule_id.startswith("DUP_")] == [
+        ("DUP_REPEAT_OTHER_PROVIDER", 2)
+    ]
+    (edit,) = [e for e in result.edits if e.rule_id == "DUP_REPEAT_OTHER_PROVIDER"]
+    assert "line 1" in edit.message and result.status == "held"
+
+
+def test_a_second_read_of_the_same_tracing_with_77_is_a_warning_to_document_it(scrubber: Scrubber) -> None:
+    """Both lines from one encounter: the same tracing read twice, which Medicare pays once — with
+    77, a warning to document the unusual circumstances (reference §1)."""
+    result = scrub_case(
+        scrubber,
+        claim=reading_group(
+            line(1, "93010"), by(DR_B, line(2, "93010", modifiers=["77"])), encounter_id="ENC-0001"
+        ),
+        encounter={"place_of_service": "21", "ecg_fields": {"repeat_count": 1}},
+    )
+    assert "DUP_SECOND_READ_DOCUMENTED" in fired(result)
+    assert "DUP_SECOND_READ" not in fired(result)
+
+
+def test_the_interpreter_check_reads_each_lines_own_provider(scrubber: Scrubber) -> None:
+    """The record names DR_B as the reader: the line billed under DR_B is right, the one under the
+    claim's DR_A is the mismatch."""
+    result = scrub_case(
+        scrubber,
+        claim={
+            "place_of_service": "21",
+            "lines": [by(DR_B, line(1, "93010"))],
+        },
+        encounter={"place_of_service": "21", "ecg_fields": {"interpreting_provider_npi": DR_B}},
+    )
+    assert "PROVIDER_INTERPRETER_MISMATCH" not in fired(result)
+    other = scrub_case(
+        scrubber,
+        claim={"place_of_service": "21", "lines": [line(1, "93010")]},
+        encounter={"place_of_service": "21", "ecg_fields": {"interpreting_provider_npi": DR_B}},
+    )
+    assert "PROVIDER_INTERPRETER_MISMATCH" in fired(other)
+
+
+def test_a_global_and_its_component_by_one_provider_on_one_claim_are_still_held(scrubber: Scrubber) -> None:
+    """Reference §1: 93000 with 93010 by the same provider, same patient and day: never payable —
+    the line naming the claim's own provider is that provider's."""
+    result = scrub_case(
+        scrubber,
+        claim={"place_of_service": "11", "lines": [line(1, "93000"), by(DR_A, line(2, "93010"))]},
+        **NO_CLINICAL_FEED,
+    )
+    assert "BUNDLE_GLOBAL_WITH_COMPONENT" in fired(result)
+
+
+def test_an_office_global_and_another_physicians_77_read_in_the_ed_are_two_services(
+    scrubber: Scrubber,
+) -> None:
+    """Reference §1's own example: office 93000 in the morning, ED 93010-77 by the ED physician in
+    the evening — legitimate across different providers (no bundling, no duplicate)."""
+    ed_read = {**by(DR_B, line(2, "93010", modifiers=["77"])), "place_of_service": "23"}
+    result = scrub_case(
+        scrubber,
+        claim={"encounter_id": None, "place_of_service": "11", "lines": [line(1, "93000"), ed_read]},
+        **NO_CLINICAL_FEED,
+    )
+    assert not {r for r in fired(result) if r.startswith(("BUNDLE_", "DUP_", "UNITS_"))}, result.edits
+    assert errors(result) == [], result.edits
+
+
+def test_mue_units_are_summed_per_provider_not_per_claim(scrubber: Scrubber) -> None:
+    """Reference §1: 93005 MUE 5 (MAI 3): all units of the code for the same provider and date are
+    summed. Three by each of two providers is within it; six by one is not."""
+    two = scrub_case(
+        scrubber,
+        claim={
+            "place_of_service": "11",
+            "lines": [line(1, "93005", units=3), by(DR_B, line(2, "93005", modifiers=["77"], units=3))],
+        },
+        **NO_CLINICAL_FEED,
+    )
+    assert "UNITS_MUE_EXCEEDED" not in fired(two)
+    one = scrub_case(
+        scrubber,
+        claim={
+            "place_of_service": "11",
+            "lines": [line(1, "93005", units=3), by(DR_A, line(2, "93005", modifiers=["76"], units=3))],
+        },
+        **NO_CLINICAL_FEED,
+    )
+    assert "UNITS_MUE_EXCEEDED" in fired(one)
+
+
+def test_a_later_claim_is_judged_against_the_provider_of_each_earlier_line(scrubber: Scrubber) -> None:
+    """The group's claim had DR_A's 93010 and DR_B's 93010-77. A 93000 the same day on a later
+    claim by DR_A, or by DR_B, is a global with a component that provider already billed (held,
+    naming the claim); a third physician's 93000 is not that provider's component."""
+    earlier = {
+        "claim_id": "GROUP-1",
+        **reading_group(line(1, "93010"), by(DR_B, line(2, "93010", modifiers=["77"]))),
+    }
+    later = {
+        "claim_id": "LATER-1",
+        "encounter_id": None,
+        "place_of_service": "11",
+        "lines": [line(1, "93000")],
+    }
+    same = scrub_case(scrubber, claim=later, history=[earlier], **NO_CLINICAL_FEED)
+    (edit,) = [e for e in same.edits if e.rule_id == "BUNDLE_GLOBAL_WITH_COMPONENT_SENT"]
+    assert "GROUP-1" in edit.message
+    second = scrub_case(
+        scrubber, claim={**later, "rendering_provider_npi": DR_B}, history=[earlier], **NO_CLINICAL_FEED
+    )
+    (edit,) = [e for e in second.edits if e.rule_id == "BUNDLE_GLOBAL_WITH_COMPONENT_SENT"]
+    assert "GROUP-1" in edit.message
+    third = scrub_case(
+        scrubber, claim={**later, "rendering_provider_npi": DR_C}, history=[earlier], **NO_CLINICAL_FEED
+    )
+    assert not {r for r in fired(third) if r.startswith("BUNDLE_")}, third.edits
+
+
+def test_a_typo_in_a_lines_own_npi_is_held_naming_the_line(scrubber: Scrubber) -> None:
+    """Reference §3: an NPI failing its check digit or with 9 digits is the coder's to fix: held
+    with an edit naming the field — here the line's own provider."""
+    result = scrub_case(
+        scrubber,
+        claim=reading_group(line(1, "93010"), by(INVALID_NPI, line(2, "93010", modifiers=["77"]))),
+        **NO_CLINICAL_FEED,
+    )
+    (edit,) = [e for e in result.edits if e.rule_id == "PROVIDER_NPI_INVALID"]
+    assert edit.line_number == 2 and "line 2 rendering" in edit.message
+    short = scrub_case(
+        scrubber,
+        claim=reading_group(line(1, "93010"), by("123456789", line(2, "93010", modifiers=["77"]))),
+        **NO_CLINICAL_FEED,
+    )
+    (edit,) = [e for e in short.edits if e.rule_id == "PROVIDER_NPI_FORMAT"]
+    assert edit.line_number == 2 and "line 2 rendering" in edit.message
+    assert "CLAIM_CONTRACT_INVALID" not in fired(short)
