@@ -93,7 +93,9 @@ def summary(
         f"  in the audit report       {_report_rate(report):>8}   (read from {prefix}{Topic.CLAIM_STATES})",
         f"  no-scrub baseline         {baseline['first_pass_acceptance']:>8.1%}   "
         f"(every claim straight to the payer)",
-        f"  denial rate baseline      {baseline['denial_rate']:>8.1%}   of accepted claims",
+        "denial rate",
+        f"  with claimflow scrubbing  {_report_denials(report):>8}",
+        f"  no-scrub baseline         {baseline['denial_rate']:>8.1%}   (of the claims the payers accepted)",
         f"first-pass resolution       {_pct(resolved, resolved + unresolved):>8}   "
         f"(paid on the first adjudication, no CO denial, sent once: {int(resolved)} of {int(resolved + unresolved)})",
         "",
@@ -139,6 +141,16 @@ def summary(
         "",
     ]
     return "\n".join(lines)
+
+
+def _report_denials(report: dict[str, object] | None) -> str:
+    if report is None or report.get("denial_rate") is None:
+        return "n/a"
+    rate = float(report["denial_rate"])  # type: ignore[arg-type]
+    return (
+        f"{rate:6.1%}   (the audit report: {report.get('claims_denied')} of {report.get('claims_decided')}"
+        " payer decisions denied something)"
+    )
 
 
 def _report_rate(report: dict[str, object] | None) -> str:

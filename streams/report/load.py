@@ -29,6 +29,8 @@ class Progress:
 
     def __init__(self, what: str, every: int = 10_000, out: TextIO | None = None):
         self.what, self.every, self.count = what, every, 0
+        #: lines of an export that are no event (not JSON, or an object of no known kind)
+        self.skipped = 0
         self.out = out or sys.stderr
 
     def tick(self) -> None:
@@ -38,6 +40,13 @@ class Progress:
 
     def done(self) -> None:
         print(f"  {self.what}: {self.count:,} events", file=self.out, flush=True)
+        if self.skipped:
+            print(
+                f"  {self.skipped:,} lines left out: not JSON, or an object with no event_type that is"
+                " not shaped as a claim, a claim status or a denial",
+                file=self.out,
+                flush=True,
+            )
 
 
 def _event_type(topic: Topic) -> str:
@@ -46,9 +55,32 @@ def _event_type(topic: Topic) -> str:
     return str(model.model_fields["event_type"].default)
 
 
+#: what the input contracts require and no other event of the report topics has, by event type:
+#: producers other than claimflow may leave ``event_type`` out (it has a default), and a topic
+#: export written one value per line no longer says which topic a line came from
+_SHAPES = (
+    ("denial", ("claim_status_code",)),
+    ("claim_status", ("category_code",)),
+    ("claim_submitted", ("lines", "payer", "patient", "billing_provider_npi")),
+)
+
+
+def event_type_of(event: dict[str, Any]) -> str | None:
+    """The event's ``event_type``, or the input kind its fields say it is (None when neither)."""
+    kind = event.get("event_type")
+    if isinstance(kind, str):
+        return kind
+    for name, keys in _SHAPES:
+        if "claim_id" in event and any(key in event for key in keys):
+            return name
+    return None
+
+
 def from_jsonl(path: Path, progress: Progress | None = None) -> Iterator[dict[str, Any]]:
-    """Events from a JSON-lines file (one event per line; lines without ``event_type`` skipped, and
-    so is a line that is not JSON, not UTF-8 text or nested too deep to read)."""
+    """Events from a JSON-lines file, one event per line. A line without ``event_type`` is read as
+    the input it is shaped as (``event_type_of``), as the topic reader reads it with its topic's
+    type; a line that is not JSON, not UTF-8 text, nested too deep, or of no known kind is left out
+    and counted (``Progress.skipped``)."""
     with path.open("rb") as f:
         for line in f:
             line = line.strip().removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is no part of it
@@ -57,11 +89,16 @@ def from_jsonl(path: Path, progress: Progress | None = None) -> Iterator[dict[st
             try:
                 event = json.loads(line)
             except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-                continue
-            if isinstance(event, dict) and "event_type" in event:
+                event = None
+            kind = event_type_of(event) if isinstance(event, dict) else None
+            if event is None or kind is None:
                 if progress:
-                    progress.tick()
-                yield event
+                    progress.skipped += 1
+                continue
+            event["event_type"] = kind
+            if progress:
+                progress.tick()
+            yield event
 
 
 def from_topics(

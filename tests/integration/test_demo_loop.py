@@ -57,6 +57,8 @@ def test_demo_traffic_shows_the_whole_loop_with_one_first_pass_figure(
     assert (totals["first_pass_resolved"], totals["first_pass_unresolved"]) == (resolved, unresolved)
     text = summary(metrics, baseline_first_pass(cases, scrubber), stats, "http://worker", "", totals)
     assert text.count(f"({int(accepted)} of {int(acknowledged)})") == 2
+    # the run's own denial rate beside the no-scrub baseline it is compared with
+    assert f"{totals['claims_denied']} of {totals['claims_decided']} payer decisions denied something" in text
     # the loop closes: corrected claims sent, appeals decided, money recovered
     assert metric_value(metrics, "claimflow_corrected_claims_total") > 0
     assert stats.get("appeals_overturned", 0) > 0

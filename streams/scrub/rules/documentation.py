@@ -211,22 +211,24 @@ def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
             continue
         day = line.service_date
         family = pack.family_of(line.procedure_code) or line.procedure_code
+        # a second physician's read (77) of an interpretation reads the same tracing again
+        # (reference §1: "a second read … needs 77 and documented unusual circumstances"): the
+        # first read — on another claim, or another provider's line of this one — does not use
+        # up one of the record's ECGs
+        second_read = "77" in used and pack.cms.part(line.procedure_code, mods) == "professional"
+        npi = facts.provider_of(line)
         here = sum(
             1
             for other in claim.lines
             if other.service_date == day
             and (pack.family_of(other.procedure_code) or other.procedure_code) == family
+            and not (second_read and facts.provider_of(other) != npi)
         )
         earlier = [
             h
             for h in ctx.same_day_history(claim, day, None)
             if (pack.family_of(h.procedure_code) or h.procedure_code) == family
         ]
-        # a second physician's read (77) of an interpretation reads the same tracing again
-        # (reference §1: "a second read … needs 77 and documented unusual circumstances"): the
-        # first read does not use up one of the record's ECGs
-        second_read = "77" in used and pack.cms.part(line.procedure_code, mods) == "professional"
-        npi = facts.provider_of(line)
         same_record = sum(
             1
             for h in earlier

@@ -56,8 +56,8 @@ def test_a_second_cardiologists_read_without_77_is_held_once_on_the_later_line(s
 
 
 def test_a_second_read_of_the_same_tracing_with_77_is_a_warning_to_document_it(scrubber: Scrubber) -> None:
-    """Both lines from one encounter: the same tracing read twice, which Medicare pays once — with
-    77, a warning to document the unusual circumstances (reference §1)."""
+    """Both lines from one encounter documenting one ECG: the same tracing read twice, which
+    Medicare pays once — with 77, a warning to document the unusual circumstances (reference §1)."""
     result = scrub_case(
         scrubber,
         claim=reading_group(
@@ -67,6 +67,9 @@ def test_a_second_read_of_the_same_tracing_with_77_is_a_warning_to_document_it(s
     )
     assert "DUP_SECOND_READ_DOCUMENTED" in fired(result)
     assert "DUP_SECOND_READ" not in fired(result)
+    # the record's one ECG is the tracing both read: the first read does not use it up (as when
+    # the first read is on another claim)
+    assert "MOD_REPEAT_UNDOCUMENTED" not in fired(result)
 
 
 def test_the_interpreter_check_reads_each_lines_own_provider(scrubber: Scrubber) -> None:

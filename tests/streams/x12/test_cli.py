@@ -4,6 +4,7 @@ end with a verdict per file, the acknowledgments, the summary and an honest exit
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,15 +29,38 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict]
     return code, [json.loads(line) for line in out.splitlines()], err
 
 
+#: the README's example folder: claims, a group whose GS08 names the wrong guide, a 277CA behind a
+#: byte-order mark and blank lines, a truncated interchange, a text file, an 835 with a reversal
+EXAMPLE = DATA / "inbound-example"
+
+
+def test_the_example_folder_is_built_from_the_samples() -> None:
+    claims = CLAIMS.encode()
+    assert (EXAMPLE / "01-claims.x12").read_bytes() == claims
+    assert (EXAMPLE / "02-gs835-st837.x12").read_bytes() == claims.replace(
+        b"*X*005010X222A1~", b"*X*005010X221A1~", 1
+    )
+    assert (EXAMPLE / "03-bom.x12").read_bytes() == b"\xef\xbb\xbf\r\n\r\n" + (
+        DATA / "ack-277ca.x12"
+    ).read_bytes()
+    assert (EXAMPLE / "04-truncated.x12").read_bytes() == claims[:900]
+    assert (EXAMPLE / "06-remit.x12").read_bytes() == (DATA / "reversal-835.x12").read_bytes()
+
+
+def test_the_readme_shows_what_ingest_prints_for_the_example_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = (Path(__file__).parents[3] / "README.md").read_text()
+    command = "claimflow x12 ingest tests/data/x12/inbound-example/ --acks /tmp/claimflow-acks\n```\n```\n"
+    shown = readme.split(command, 1)[1].split("\n```", 1)[0].splitlines()
+    code, _, err = run(capsys, "ingest", str(EXAMPLE), "--acks", str(tmp_path / "acks"))
+    assert code == ExitCode.REJECTED
+    assert err.splitlines() == shown
+
+
 def folder(tmp_path: Path) -> Path:
     inbound = tmp_path / "inbound"
-    inbound.mkdir()
-    (inbound / "01-claims.x12").write_text(CLAIMS)
-    (inbound / "02-gs835-st837.x12").write_text(CLAIMS.replace("*X*005010X222A1~", "*X*005010X221A1~", 1))
-    (inbound / "03-bom.x12").write_bytes(b"\xef\xbb\xbf\r\n\r\n" + (DATA / "ack-277ca.x12").read_bytes())
-    (inbound / "04-truncated.x12").write_text(CLAIMS[:900])
-    (inbound / "05-notes.txt").write_text("not an interchange\n")
-    (inbound / "06-remit.x12").write_text((DATA / "reversal-835.x12").read_text())
+    shutil.copytree(EXAMPLE, inbound)
     (inbound / ".hidden").write_text("skipped")
     return inbound
 
