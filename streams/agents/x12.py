@@ -45,8 +45,9 @@ def register(app: ClaimflowApp) -> None:
         result = ingest_text(raw.decode("utf-8", errors="replace"), secret)
         key: Any = event.message.key
         for outcome in result.interchanges:
-            if outcome.ack:
-                await outbox.send(Topic.X12_ACKNOWLEDGMENTS, key, outcome.ack.encode())
+            for answer in (outcome.ack, outcome.ta1):
+                if answer:
+                    await outbox.send(Topic.X12_ACKNOWLEDGMENTS, key, answer.encode())
         for ack in result.acknowledged:  # a clearinghouse's 999 about sets sent to it
             metrics.sets_acknowledged.labels(transaction=ack.label, outcome=ack.outcome).inc(ack.sets)
             if ack.outcome == "rejected":

@@ -221,13 +221,20 @@ def group_ack(group: GroupResult, verdicts: list[SetVerdict]) -> str:
     return "E" if any(v.ack == "E" for v in accepted) else "A"
 
 
+#: TA105 000: no error (an interchange accepted, acknowledged because its ISA14 asked for it)
+NO_ERROR = "000"
+
+
 def ack_ta1(isa: Segment, code: str, text: str, now: datetime | None = None) -> str:
-    """A TA1 rejecting an interchange whose envelope failed (``code``: the TA1 note code)."""
+    """A TA1 answering an interchange: rejecting it when its envelope failed (``code``: the TA1
+    note code), accepting it (``NO_ERROR``) when it was read and its ISA14 asked for a TA1."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    icn = control_number(f"{isa.get(13)}|{text}")
+    accepted = code == NO_ERROR
+    # its own control number: beside the 999 of the same interchange, never the same
+    icn = control_number(f"{'TA1|' if accepted else ''}{isa.get(13)}|{text}")
     segs = [
         _isa(isa, icn, now),
-        ["TA1", isa.get(13), isa.get(9), isa.get(10), "R", code],
+        ["TA1", isa.get(13), isa.get(9), isa.get(10), "A" if accepted else "R", code],
         ["IEA", "0", icn],
     ]
     return render(segs)

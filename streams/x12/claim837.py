@@ -738,6 +738,9 @@ def claims_from_837p(view: SetView, secret: bytes) -> list[dict[str, Any]]:
                 )
                 if seg.get(5) and seg.get(5) != claim["place_of_service"]:
                     line["place_of_service"] = seg.get(5)  # SV105: this line's own place of service
+                if len(procedure) > 6 and procedure[6]:
+                    # a description, which payers ask for with unlisted (NOC) codes: named, not kept
+                    not_carried["a line's procedure description (SV101-7)"] = None
             elif sid == "DTP" and seg.get(1) == "472":
                 if seg.get(2) == "RD8":
                     first, _, last = seg.get(3).partition("-")

@@ -30,7 +30,7 @@ from pydantic import ValidationError
 from schemas import ClaimStatus, ClaimSubmitted, Denial, Envelope, ProviderAdjustment, read_claim
 from schemas.codec import describe_validation_error, encode
 from schemas.topics import Topic
-from streams.x12.ack import SetVerdict, ack_999, ack_ta1, acknowledges
+from streams.x12.ack import NO_ERROR, SetVerdict, ack_999, ack_ta1, acknowledges
 from streams.x12.ack277 import statuses_from_277ca
 from streams.x12.ack_received import SetAcknowledged, read_acknowledgment
 from streams.x12.claim837 import REFUSED, claims_from_837p
@@ -96,6 +96,8 @@ class InterchangeOutcome:
     refused: list[Refusal] = field(default_factory=list)
     ack: str | None = None
     ack_kind: Literal["999", "TA1"] | None = None
+    #: a TA1 accepting the interchange, beside its 999, when its ISA14 asks for one ("1")
+    ta1: str | None = None
     #: what the 999/997 groups of the interchange say about the sets they acknowledge
     acknowledged: list[SetAcknowledged] = field(default_factory=list)
     #: a payer's 277CA rejections of whole batches or providers' claims (no claim named)
@@ -158,6 +160,8 @@ class IngestResult:
 
     def acks(self, kind: Literal["999", "TA1"]) -> str:
         """Every acknowledgment of that kind for the file, one interchange after the other."""
+        if kind == "TA1":
+            return "".join(i.ack if i.ack_kind == "TA1" else i.ta1 or "" for i in self.interchanges if i.ack)
         return "".join(i.ack for i in self.interchanges if i.ack and i.ack_kind == kind)
 
     def summary(self) -> str:
@@ -407,6 +411,8 @@ def _interchange(
         verdicts[gi] = group_verdicts
     outcome.ack = ack_999(result, verdicts, text, now)
     outcome.ack_kind = "999" if outcome.ack else None
+    if outcome.ack and interchange.isa.get(14) == "1":  # ISA14: an interchange acknowledgment asked for
+        outcome.ta1 = ack_ta1(interchange.isa, NO_ERROR, text, now)
     if accepted and (rejected or outcome.refused):
         outcome.verdict = "partly accepted"
     elif accepted:

@@ -2,7 +2,9 @@
 each ISA header declares.
 
 ``read`` takes a whole file: a byte-order mark, blank lines, line breaks and indentation between
-segments are formatting, not data, and are dropped; a file may hold several interchanges (each
+segments are formatting, not data, and are dropped, and so is a Ctrl-Z (0x1A, the end-of-file mark
+older PC and VAN software appends) after an interchange with all that follows it; a file may hold
+several interchanges (each
 with its own delimiters). An interchange that cannot be read as one — no ISA, an ISA that is not
 the fixed 106 characters, a segment terminator that does not end the segments, no IEA — becomes an
 ``EnvelopeFailure`` that says so in words a person can act on (and the TA1 note code for it); the
@@ -222,6 +224,8 @@ def read(text: str) -> Reading:
         if pos >= n:
             break
         number = len(out) + 1
+        if out and text[pos] == "\x1a":
+            break  # a DOS end-of-file mark after an interchange: nothing after it is data
         if not text.startswith("ISA", pos):
             if out:
                 out.append(

@@ -6,7 +6,7 @@ rejecting one loses every decision in it. Real payers' files break the guide whe
 nothing: no payer technical contact (835 1000A PER*BL), a 4010 leftover in TS3 (TS309, TS311), a
 placeholder claim-level service date (277CA 2200D ``DTP*472*D8*10010101``). Such an error is
 *noted* (the set is read, and the 999 says accepted with errors noted: IK5 E with its IK3/IK4),
-never silently dropped; an error in a segment claimflow reads, in the envelope or in the loop
+never silently dropped; an error in an element claimflow reads, in the envelope or in the loop
 structure still rejects the set.
 """
 
@@ -46,6 +46,12 @@ READ: Mapping[str, Mapping[str, frozenset[str] | None]] = {
         "DTP": frozenset({"2220D"}),  # a line's service date; the claim-level one is not read
     },
 }
+#: of the segments read, the elements read when not all are (position from 1): an error in another
+#: element touches nothing read — a 277CA line's STC03 action code a payer filled in wrongly
+#: (the guide allows only U at 2220D) must not lose the statuses of every claim in the answer
+READ_ELEMENTS: Mapping[str, Mapping[str, frozenset[int]]] = {
+    "277CA": {"STC": frozenset({1, 2, 4, 10, 11})},  # status, date, amount, further statuses
+}
 #: required segments whose absence changes nothing claimflow reads (none of them starts a loop)
 MISSING_READ_PAST: Mapping[str, frozenset[str]] = {
     "835": frozenset({"PER", "N3", "N4"}),
@@ -82,6 +88,11 @@ def read_past(transaction: str, st: SetResult) -> None:
         ):
             finding.noted_elements.extend(finding.elements)
             finding.elements = []
+        read_elements = READ_ELEMENTS.get(transaction, {}).get(finding.segment_id)
+        if finding.elements and read_elements is not None:
+            unread = [e for e in finding.elements if e.position not in read_elements]
+            finding.noted_elements.extend(unread)
+            finding.elements = [e for e in finding.elements if e.position in read_elements]
 
 
 def read_past_all(result: InterchangeResult) -> None:

@@ -122,6 +122,23 @@ def test_a_broken_envelope_gets_a_ta1_rejection_and_no_999() -> None:
     assert pyx12_findings(ta1)[0]
 
 
+def test_an_interchange_that_asks_for_a_ta1_gets_one_accepting_it_beside_its_999() -> None:
+    """X12: ISA14 1 asks the receiver for an interchange acknowledgment; a read interchange gets
+    a TA1 accepting it (TA104 A, TA105 000) with its own control number, besides the 999 about its
+    groups. ISA14 0 (the usual) asks for none."""
+    text = (DATA / "claims-837p.x12").read_text()
+    assert "*000000101*0*T*" in text
+    asked = ingest_text(text.replace("*000000101*0*T*", "*000000101*1*T*"), SECRET)
+    assert asked.verdict == "accepted" and asked.acks("999")
+    (ic,) = read(asked.acks("TA1"))
+    assert isinstance(ic, Interchange)
+    assert ic.segments[1].elements[1:] == ["000000101", "261112", "0930", "A", "000"]
+    (ack,) = read(asked.acks("999"))
+    assert isinstance(ack, Interchange) and ack.isa.get(13) != ic.isa.get(13)
+    assert pyx12_findings(asked.acks("TA1"))[0]
+    assert not ingest_text(text, SECRET).acks("TA1")
+
+
 def test_acknowledgments_are_not_acknowledged() -> None:
     only_999 = interchange([("FA", "005010X231A1", "9", [["AK1*HC*1*005010X222A1", "AK9*A*0*0*0"]])])
     result = ingest_text(only_999, SECRET)

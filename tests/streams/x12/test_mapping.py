@@ -744,6 +744,18 @@ def test_what_no_claim_field_holds_is_named_in_a_note_never_dropped_silently() -
     assert any("not carried into the claims" in n and "notes (NTE)" in n for n in result.notes)
 
 
+def test_a_lines_procedure_description_is_named_in_a_note_never_dropped_silently() -> None:
+    """X222A1 SV101-7: a description of the service, which payers require with unlisted (NOC)
+    codes; no claim field holds it, so the note names it (README: never dropped silently)."""
+    body = [s.replace("SV1*HC:97110*", "SV1*HC:97110:::::THERAPEUTIC EXERCISE*") for s in units_837p()]
+    result = ingest_text(interchange([("HC", "005010X222A1", "7013", [body])]), SECRET)
+    assert result.verdict == "accepted", result.problems
+    (claim,) = events(result)
+    assert [line.procedure_code for line in claim.lines] == ["00142", "97110", "97112"]
+    assert any("procedure description (SV101-7)" in n for n in result.notes), result.notes
+    assert not any("THERAPEUTIC" in n for n in result.notes)
+
+
 def test_every_claim_segment_no_field_holds_is_named_even_the_ones_not_listed() -> None:
     """README: what no claim field holds "is named in a note of the set, never dropped silently".
     X222A1 has segments no list names ahead of time — an admission date (2300 DTP*435), condition

@@ -23,6 +23,17 @@ def test_a_byte_order_mark_blank_lines_indentation_and_crlf_are_formatting_not_d
     assert ids(messy) == ids(CLAIMS)  # the same claims, the same event ids
 
 
+def test_a_ctrl_z_end_of_file_mark_after_the_interchange_is_formatting_not_data() -> None:
+    """Older PC and VAN software ends a file with 0x1A (the DOS end-of-file mark): the interchange
+    before it is the whole file — accepted, not "partly accepted" with its claims published."""
+    for tail in ("\x1a", "\r\n\x1a", "\x1a\x1a\x00"):
+        result = ingest_text(CLAIMS + tail, SECRET)
+        assert result.verdict == "accepted", (tail, result.problems)
+        assert ids(CLAIMS + tail) == ids(CLAIMS)
+    # before any interchange it is no X12 at all
+    assert ingest_text("\x1a" + CLAIMS, SECRET).verdict != "accepted"
+
+
 def test_other_delimiters_are_read_from_the_isa() -> None:
     lines = CLAIMS.splitlines()
     isa = lines[0].replace("*", "|").replace(":~", ">!")

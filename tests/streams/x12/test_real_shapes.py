@@ -471,6 +471,33 @@ def test_a_placeholder_claim_date_in_a_277ca_is_read_past_but_a_line_date_is_not
     assert ingest_text(text, SECRET).verdict == "rejected"
 
 
+def test_a_wrong_action_code_on_a_277ca_line_is_read_past_but_a_wrong_status_date_is_not() -> None:
+    """X214 2220D: a line's STC03 (action code) may only be U; a payer that sends WQ there breaks
+    the guide in an element claimflow does not read (it reads STC01, 02, 04, 10, 11). Rejecting
+    the answer would lose every claim's status in it: the statuses are taken and the error noted
+    (IK5 E). A status date (STC02) it reads: a bad one still rejects the set."""
+    claim = [
+        "HL*4*3*PT",
+        "NM1*QC*1*SAMPLE*ALEX****MI*XJK000000001",
+        "TRN*2*TOL-CLM-3",
+        "STC*A2:20*20261120*WQ*100",
+        "SVC*HC:93000*100",
+        "STC*A2:20*20261120*WQ",
+        "REF*FJ*TOL-CLM-3-1",
+        "DTP*472*D8*20261110",
+    ]
+    text = interchange([("HN", "005010X214", "909", [[*ANSWER_TOP[:16], *claim]])], "000000909")
+    result = ingest_text(text, SECRET)
+    assert result.verdict == "accepted", result.problems
+    assert [(r.event.claim_id, r.event.category_code) for r in result.events] == [("TOL-CLM-3", "A2")]
+    assert "IK5*E~" in result.acks("999")
+    broken = [
+        s.replace("STC*A2:20*20261120*WQ", "STC*A2:20*20261320*U") if s.endswith("WQ") else s for s in claim
+    ]
+    text = interchange([("HN", "005010X214", "910", [[*ANSWER_TOP[:16], *broken]])], "000000910")
+    assert ingest_text(text, SECRET).verdict == "rejected"
+
+
 def test_a_bad_value_claimflow_reads_still_rejects_the_remittance() -> None:
     """BPR16 dates the decisions: an invalid one is not read past."""
     header = remit_header("100", "EFT261125908")
