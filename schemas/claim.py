@@ -514,6 +514,19 @@ class ClaimSubmitted(Envelope):
     def lines_total(self) -> Decimal:
         return sum((line.charge for line in self.lines if line.charge is not None), Decimal("0"))
 
+    def line_providers(self) -> list[tuple[ClaimLine, str, str]]:
+        """The providers lines name of their own (837P 2420A rendering, 2420F referring), as
+        (line, role, NPI as sent)."""
+        return [
+            (line, role, npi)
+            for line in self.lines
+            for role, npi in (
+                ("rendering", line.rendering_provider_npi),
+                ("referring", line.referring_provider_npi),
+            )
+            if npi is not None
+        ]
+
     def place_of_service_of(self, line: ClaimLine) -> str:
         """Where ``line`` was performed: its own place of service (837P SV105), else the claim's."""
         return line.place_of_service or self.place_of_service

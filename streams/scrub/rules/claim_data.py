@@ -215,12 +215,8 @@ def providers(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
             continue  # no rendering provider of its own (837P 2310B absent): one defect, said once
         if npi is not None and looks_like_npi(npi) and not npi_is_valid(npi):
             yield Finding("PROVIDER_NPI_INVALID", None, {"role": role})
-    for line in claim.lines:  # a line's own providers (837P 2420A, 2420F)
-        for role, npi in (
-            ("rendering", line.rendering_provider_npi),
-            ("referring", line.referring_provider_npi),
-        ):
-            if npi is not None and looks_like_npi(npi) and not npi_is_valid(npi):
-                yield Finding(
-                    "PROVIDER_NPI_INVALID", line.line_number, {"role": f"line {line.line_number} {role}"}
-                )
+    for line, role, npi in claim.line_providers():  # a line's own (837P 2420A, 2420F)
+        if looks_like_npi(npi) and not npi_is_valid(npi):
+            yield Finding(
+                "PROVIDER_NPI_INVALID", line.line_number, {"role": f"line {line.line_number} {role}"}
+            )

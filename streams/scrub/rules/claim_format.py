@@ -119,10 +119,9 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
             continue  # no rendering provider of its own: the billing NPI's edit says it
         elif not looks_like_npi(npi):
             add(Finding("PROVIDER_NPI_FORMAT", None, {"role": role}))
-    for ln in claim.lines:  # a line's own providers (837P 2420A, 2420F)
-        for role, npi in (("rendering", ln.rendering_provider_npi), ("referring", ln.referring_provider_npi)):
-            if npi is not None and not looks_like_npi(npi):
-                add(Finding("PROVIDER_NPI_FORMAT", ln.line_number, {"role": f"line {ln.line_number} {role}"}))
+    for ln, role, npi in claim.line_providers():
+        if not looks_like_npi(npi):
+            add(Finding("PROVIDER_NPI_FORMAT", ln.line_number, {"role": f"line {ln.line_number} {role}"}))
 
     # claim header values; the place of service also where a line has its own (SV105)
     for at_line, pos in (
