@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
@@ -157,6 +158,22 @@ def looks_like_modifier(value: str) -> bool:
 def looks_like_npi(value: str) -> bool:
     """10 digits, the first 1 or 2 (the check digit is the scrubber's business)."""
     return bool(_NPI_RE.match(value)) and value[0] in "12"
+
+
+@lru_cache(maxsize=65536)
+def npi_is_valid(npi: str) -> bool:
+    """NPI check digit: Luhn over the 9 leading digits with the 80840 prefix (reference §3)."""
+    if not looks_like_npi(npi) or npi[0] not in "12":  # an NPI starts with 1 or 2 (reference 3)
+        return False
+    total = 24  # the 80840 prefix's contribution to the Luhn sum
+    for i, ch in enumerate(reversed(npi[:9])):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return (10 - total % 10) % 10 == int(npi[9])
 
 
 def normalize_icd10(value: object) -> str:

@@ -11,19 +11,16 @@ from pydantic import ValidationError
 MAX_ERRORS_REPORTED = 5
 
 
-def describe_validation_error(exc: ValidationError, one_based: bool = False) -> str:
-    """A readable, PHI-free summary: field path, problem type and message without input values.
-    ``one_based``: list positions counted from 1 (``lines.2.units`` is the second line), as the
-    scrub edits count lines."""
+def describe_validation_error(exc: ValidationError) -> str:
+    """A readable, PHI-free summary: field path (list positions counted from 1, as the scrub edits
+    count lines: ``lines.2.units`` is the second line), problem type and message without input
+    values."""
     parts = []
     for err in exc.errors(include_input=False, include_url=False)[:MAX_ERRORS_REPORTED]:
-        loc = (
-            field_path(tuple(err["loc"])) if one_based else ".".join(str(p) for p in err["loc"])
-        ) or "(event)"
+        loc = field_path(tuple(err["loc"])) or "(event)"
         if err["type"] == "extra_forbidden" and err["loc"]:  # the key itself may be a value
             *head, key = err["loc"]
-            path = field_path(tuple(head)) if one_based else ".".join(str(p) for p in head)
-            loc = ".".join(p for p in (path, shown_key(str(key))) if p)
+            loc = ".".join(p for p in (field_path(tuple(head)), shown_key(str(key))) if p)
         parts.append(f"{loc}: {problem_of(err)}")
     extra = exc.error_count() - MAX_ERRORS_REPORTED
     if extra > 0:

@@ -183,7 +183,7 @@ def scrub_sendable(
         try:
             valid = as_valid(claim)
         except ValidationError as exc:
-            problem = describe_validation_error(exc, one_based=True)
+            problem = describe_validation_error(exc)
             refused = render(ctx.pack, Finding("CLAIM_CONTRACT_INVALID", None, {"problem": problem}))
             if refused is not None:  # always so: an enabled error (check_rules)
                 edits.append(refused)

@@ -49,7 +49,13 @@ from streams.scrub.rules.documentation import (
     repeat_documented,
 )
 from streams.scrub.rules.duplicates import duplicates, other_provider_reads
-from streams.scrub.rules.modifiers import em_needs_25, modifier_validity, override_needs_pair, visit_needs_25
+from streams.scrub.rules.modifiers import (
+    em_needs_25,
+    modifier_validity,
+    override_needs_pair,
+    repeat_by_same_provider,
+    visit_needs_25,
+)
 from streams.scrub.rules.necessity import coverage_and_necessity, screening_without_visit
 from streams.scrub.rules.payer import frequency_limits, prior_authorization, timely_filing
 from streams.scrub.rules.place_of_service import assigned_pos, facility_pos
@@ -82,6 +88,7 @@ SCREENED: frozenset[Checker] = frozenset(
         other_provider_reads,
         modifier_validity,
         override_needs_pair,
+        repeat_by_same_provider,
         em_needs_25,
         visit_needs_25,
         coverage_and_necessity,
@@ -240,6 +247,8 @@ def suspects(claim: ScrubbableClaim, ctx: ScrubContext) -> set[Checker]:
                     add(override_needs_pair)
                 if mod in pack.liability_modifiers:
                     add(coverage_and_necessity)
+            if "77" in mods:
+                add(repeat_by_same_provider)
 
     n_lines = len(lines)
     if n_lines > 1:

@@ -36,7 +36,7 @@ from typing import Any
 
 from schemas import Adjustment, OtherPayer, ValidClaim
 from schemas.claim import ValidClaimLine, cob_conflicts, x12_values
-from schemas.codes import ICD9_PREFIX, x12_limit, x12_minimum, x12_text, x12_unsafe_in
+from schemas.codes import ICD9_PREFIX, npi_is_valid, x12_limit, x12_minimum, x12_text, x12_unsafe_in
 from schemas.pseudonym import pseudonymous_key
 from streams.x12.context import SetView, parse_date, parse_datetime
 from streams.x12.profile import X12Profile
@@ -85,6 +85,26 @@ def unwritable(claim: ValidClaim) -> list[str]:
     # what the guide requires of the claim as a whole (the scrubber holds such a claim too)
     if claim.total_charge != sum((ln.charge for ln in claim.lines), Decimal("0")):
         out.append("total_charge is not the sum of the lines' charges (CLM02 = the SV102s)")
+    # an NPI whose check digit fails is a typo the payer rejects (the scrubber holds it:
+    # PROVIDER_NPI_INVALID); the guide's NM109 would carry it unchecked
+    npis = [
+        ("billing_provider_npi", claim.billing_provider_npi),
+        ("rendering_provider_npi", claim.rendering_provider_npi),
+        ("referring_provider_npi", claim.referring_provider_npi),
+    ]
+    npis += [
+        (f"lines.{n}.{role}_provider_npi", npi)
+        for n, line in enumerate(claim.lines, start=1)
+        for role, npi in (
+            ("rendering", line.rendering_provider_npi),
+            ("referring", line.referring_provider_npi),
+        )
+    ]
+    out += [
+        f"{field} fails the NPI check digit"
+        for field, npi in npis
+        if npi is not None and not npi_is_valid(npi)
+    ]
     if claim.frequency_code in ("7", "8") and not claim.original_claim_number:
         out.append("a replacement or void (frequency 7/8) needs the payer's claim number (REF*F8)")
     for field, value, _ in x12_values(claim):
@@ -511,10 +531,11 @@ def _unread(loop: str, seg: Segment) -> str | None:
 
 def _line_providers(claim: dict[str, Any], providers: list[tuple[int, str, str]]) -> None:
     """Lines that name their own provider (2420A rendering, 2420F referring): one the claim lacks,
-    named alike on every line, is the claim's; one that differs from the claim's (or between
-    lines) stays on its line — a group bills several physicians' services on one claim, and the
-    scrubber judges each line as its own provider's (duplicates, bundling and MUEs are per
-    provider); the 837P claimflow writes names it on the line again."""
+    named alike on every line, is the claim's; one that differs from the claim's, between lines,
+    or that only some lines name stays on its line — a group bills several physicians' services
+    on one claim, and the scrubber judges each line as its own provider's (duplicates, bundling
+    and MUEs are per provider); a referring provider of one line is not the other lines'. The
+    837P claimflow writes names it on the line again."""
     field = {"rendering": "rendering_provider_npi", "referring": "referring_provider_npi"}
     lines = {line.get("line_number"): line for line in claim.get("lines") or []}
     for role in ("rendering", "referring"):
@@ -523,7 +544,7 @@ def _line_providers(claim: dict[str, Any], providers: list[tuple[int, str, str]]
             continue
         own = claim.get(field[role])
         every_line = len({n for n, r, _ in providers if r == role}) == len(lines)
-        if not own and len(named) == 1 and (role == "referring" or every_line):
+        if not own and len(named) == 1 and every_line:
             claim[field[role]] = next(iter(named))
             continue
         for n, r, npi in providers:

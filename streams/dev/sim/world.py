@@ -11,8 +11,8 @@ import string
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from schemas.codes import npi_is_valid
 from schemas.pseudonym import pseudonymous_key
-from streams.scrub.rules.claim_data import npi_is_valid
 
 MBI_ALPHA = "ACDEFGHJKMNPQRTUVWXY"
 

@@ -9,7 +9,15 @@ from functools import lru_cache
 
 from schemas import ScrubbableClaim
 from schemas.claim import cob_conflicts, cob_imbalances, x12_values
-from schemas.codes import looks_like_npi, x12_limit, x12_minimum, x12_text, x12_unsafe, x12_unsafe_in
+from schemas.codes import (
+    looks_like_npi,
+    npi_is_valid,
+    x12_limit,
+    x12_minimum,
+    x12_text,
+    x12_unsafe,
+    x12_unsafe_in,
+)
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
 
@@ -34,22 +42,6 @@ def mbi_problem(member_id: str) -> str:
             return "written with the dashes or spaces of the card"
         return "written in lower case"
     return "not in the Medicare Beneficiary Identifier (MBI) format"
-
-
-@lru_cache(maxsize=65536)
-def npi_is_valid(npi: str) -> bool:
-    """NPI check digit: Luhn over the 9 leading digits with the 80840 prefix (reference §3)."""
-    if not looks_like_npi(npi) or npi[0] not in "12":  # an NPI starts with 1 or 2 (reference 3)
-        return False
-    total = 24  # the 80840 prefix's contribution to the Luhn sum
-    for i, ch in enumerate(reversed(npi[:9])):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return (10 - total % 10) % 10 == int(npi[9])
 
 
 #: NPIs seen to pass the check digit: on the hot path a set lookup is cheaper than the cached call

@@ -215,7 +215,7 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
                 Finding(
                     "CLAIM_CONTRACT_INVALID",
                     None,
-                    {"problem": describe_validation_error(exc, one_based=True)},
+                    {"problem": describe_validation_error(exc)},
                 )
             )
     if blocking:

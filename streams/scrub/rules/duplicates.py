@@ -7,8 +7,8 @@
   that names another rendering provider (837P 2420A): a second read of a diagnostic test (global
   or professional part) by a different physician needs 77; when both reference the same encounter
   it is a second read of the same tracing, which Medicare pays once — an error without 77, a
-  warning to document the unusual circumstances with it. Two such lines of one claim are reported
-  once: on the later line, or on the one with 77.
+  warning to document the unusual circumstances with it — on either claim, whichever arrived
+  first. Two such lines of one claim are reported once: on the later line, or on the one with 77.
 """
 
 from __future__ import annotations
@@ -70,13 +70,16 @@ def other_provider_reads(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findi
         key = ctx.pack.family_of(line.procedure_code)
         if key is None:
             continue
-        for where, code, other_mods, encounter_id in _others_reads(facts, ctx, line, mods):
+        for where, elsewhere, code, other_mods, encounter_id in _others_reads(facts, ctx, line, mods):
             if ctx.pack.family_of(code) != key:
                 continue
             if cms.part(code, other_mods) not in INTERPRETING:
                 continue  # a tracing billed by someone else (a facility) is the usual split
-            if "77" in other_mods:
-                continue  # that read is marked as the repeat by another physician: this one is the first
+            same_tracing = claim.encounter_id is not None and encounter_id == claim.encounter_id
+            if "77" in other_mods and not (same_tracing and elsewhere):
+                # that read is marked as the repeat by another physician: this one is the first
+                # (a pair of this claim's lines is reported on the 77 line)
+                continue
             params = {
                 "line": line.line_number,
                 "code": line.procedure_code,
@@ -84,9 +87,12 @@ def other_provider_reads(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findi
                 "other_claim": where,
                 "encounter_id": claim.encounter_id or "",
             }
-            same_tracing = claim.encounter_id is not None and encounter_id == claim.encounter_id
             if same_tracing:
-                rule = "DUP_SECOND_READ_DOCUMENTED" if "77" in mods else "DUP_SECOND_READ"
+                # the second read of one tracing, whichever of the two claims arrived first: with
+                # 77 on either, a warning to document it; without, an error
+                rule = (
+                    "DUP_SECOND_READ_DOCUMENTED" if "77" in mods or "77" in other_mods else "DUP_SECOND_READ"
+                )
             elif "77" in mods:
                 break  # a separate test read by another physician, marked as such
             else:
@@ -97,16 +103,16 @@ def other_provider_reads(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findi
 
 def _others_reads(
     facts: ClaimFacts, ctx: ScrubContext, line: ScrubbableLine, mods: frozenset[str]
-) -> Iterator[tuple[str, str, tuple[str, ...] | frozenset[str], str | None]]:
+) -> Iterator[tuple[str, bool, str, tuple[str, ...] | frozenset[str], str | None]]:
     """What other providers billed for the patient on ``line``'s day, as (where: the claim, or
-    this claim and its line; code; modifiers; encounter): their other claims, then this claim's
+    this claim and its line; whether on another claim; code; modifiers; encounter): their other claims, then this claim's
     lines naming another rendering provider — earlier lines only, unless ``line`` carries 77 (a
     pair of lines is reported once)."""
     claim = facts.claim
     npi = facts.provider_of(line)
     for h in ctx.same_day_history(claim, line.service_date, None):
         if h.rendering_provider_npi != npi:
-            yield h.claim_id, h.procedure_code, h.modifiers, h.encounter_id
+            yield h.claim_id, True, h.procedure_code, h.modifiers, h.encounter_id
     for other, other_mods in zip(claim.lines, facts.mods, strict=True):
         if (
             other.service_date == line.service_date
@@ -115,6 +121,7 @@ def _others_reads(
         ):
             yield (
                 f"{claim.claim_id}, line {other.line_number}",
+                False,
                 other.procedure_code,
                 other_mods,
                 claim.encounter_id,

@@ -199,3 +199,56 @@ def visit_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                     line.line_number,
                     {"line": line.line_number, "code": line.procedure_code, "visit": visit},
                 )
+
+
+@checks("MOD_77_SAME_PROVIDER", needs=("modifiers",))
+def repeat_by_same_provider(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
+    """77 marks a repeat by **another** physician; 76 one by the same physician (reference §1). A
+    line with 77 whose code (the same part of it) its own rendering provider billed again that day
+    — on this claim or an earlier one — while no other provider billed the test that day repeats
+    its own provider's service: it needs 76."""
+    claim = facts.claim
+    pack = ctx.pack
+    part = pack.cms.part
+
+    def test_of(code: str) -> str:
+        return pack.family_of(code) or code
+
+    for line, mods, mine in zip(claim.lines, facts.mods, facts.parts, strict=True):
+        if "77" not in mods or "76" in mods:
+            continue
+        npi = facts.provider_of(line)
+        day = line.service_date
+        code = line.procedure_code
+        test = test_of(code)
+        # (rendering provider, code, part) of every other service of the day
+        services: list[tuple[str, str, object, str]] = [
+            (facts.provider_of(other), other.procedure_code, other_part, f"line {other.line_number}")
+            for other, other_part in zip(claim.lines, facts.parts, strict=True)
+            if other is not line and other.service_date == day
+        ]
+        services += [
+            (
+                h.rendering_provider_npi,
+                h.procedure_code,
+                part(h.procedure_code, h.modifiers),
+                f"claim {h.claim_id}",
+            )
+            for h in ctx.same_day_history(claim, day, None)
+        ]
+        if any(who != npi and test_of(other_code) == test for who, other_code, _, _ in services):
+            continue  # another physician's service of the test that day: 77 may be right
+        repeated = next(
+            (
+                where
+                for who, other_code, other_part, where in services
+                if other_code == code and other_part == mine
+            ),
+            None,
+        )
+        if repeated is not None:
+            yield Finding(
+                "MOD_77_SAME_PROVIDER",
+                line.line_number,
+                {"line": line.line_number, "code": code, "service_date": day, "other": repeated},
+            )

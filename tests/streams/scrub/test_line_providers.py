@@ -187,3 +187,81 @@ def test_a_typo_in_a_lines_own_npi_is_held_naming_the_line(scrubber: Scrubber) -
     (edit,) = [e for e in short.edits if e.rule_id == "PROVIDER_NPI_FORMAT"]
     assert edit.line_number == 2 and "line 2 rendering" in edit.message
     assert "CLAIM_CONTRACT_INVALID" not in fired(short)
+
+
+# --- 76 is the same physician's repeat, 77 another physician's (reference §1) -------------------
+
+
+def test_77_on_the_same_physicians_repeat_is_held_asking_for_76(scrubber: Scrubber) -> None:
+    """Reference §1: a repeat on the same day needs 76 (same physician) or 77 (another physician).
+    Dr A read two ECGs in the hospital that day; the second read carries 77 under Dr A — whether
+    the line names Dr A or inherits the claim's provider, it is the same physician's repeat."""
+    for second in (line(2, "93010", modifiers=["77"]), by(DR_A, line(2, "93010", modifiers=["77"]))):
+        result = scrub_case(scrubber, claim=reading_group(line(1, "93010"), second), **NO_CLINICAL_FEED)
+        assert errors(result) == [("MOD_77_SAME_PROVIDER", 2)], result.edits
+        (edit,) = [e for e in result.edits if e.rule_id == "MOD_77_SAME_PROVIDER"]
+        assert "76" in edit.fix and "line 1" in edit.message
+        assert result.status == "held"
+
+
+def test_the_same_physicians_repeat_with_76_is_clean(scrubber: Scrubber) -> None:
+    result = scrub_case(
+        scrubber,
+        claim=reading_group(line(1, "93010"), line(2, "93010", modifiers=["76"])),
+        **NO_CLINICAL_FEED,
+    )
+    assert errors(result) == [], result.edits
+
+
+def test_77_repeating_the_same_physicians_read_on_an_earlier_claim_is_held(scrubber: Scrubber) -> None:
+    """Dr A's 93010 went out on an earlier claim; the group's later claim (its own provider Dr B)
+    bills Dr A's second read of the day with 77: still Dr A's own repeat."""
+    earlier = {"claim_id": "GROUP-1", **reading_group(line(1, "93010"))}
+    later = {
+        "claim_id": "GROUP-2",
+        **reading_group(by(DR_A, line(1, "93010", modifiers=["77"]))),
+        "rendering_provider_npi": DR_B,
+    }
+    result = scrub_case(scrubber, claim=later, history=[earlier], **NO_CLINICAL_FEED)
+    assert errors(result) == [("MOD_77_SAME_PROVIDER", 1)], result.edits
+    (edit,) = [e for e in result.edits if e.rule_id == "MOD_77_SAME_PROVIDER"]
+    assert "GROUP-1" in edit.message
+
+
+def test_77_is_right_when_another_physician_billed_the_test_that_day(scrubber: Scrubber) -> None:
+    """Dr B read the morning ECG; Dr A read the morning one too (the first line) and then a
+    repeat in the evening with 77 — another physician's service of the test is on record, so 77
+    is not questioned (which read is whose is the record's business, not a guess)."""
+    result = scrub_case(
+        scrubber,
+        claim=reading_group(
+            line(1, "93010", modifiers=["77"]), by(DR_B, line(2, "93010")), line(3, "93010", modifiers=["76"])
+        ),
+        **NO_CLINICAL_FEED,
+    )
+    assert "MOD_77_SAME_PROVIDER" not in fired(result), result.edits
+
+
+def test_a_second_read_of_one_tracing_is_flagged_whichever_claim_arrives_first(scrubber: Scrubber) -> None:
+    """Reference §1: Medicare pays one interpretation per ECG; a second read needs 77 and
+    documented unusual circumstances. Dr B's 93010-77 arrives before Dr A's 93010 of the same
+    encounter: the pair is the same second read as in the other order — a warning, not a hold."""
+    enc = {"place_of_service": "21", "ecg_fields": {"repeat_count": 1}}
+    b_first = {
+        "claim_id": "ED-READ",
+        **reading_group(by(DR_B, line(1, "93010", modifiers=["77"])), encounter_id="ENC-0001"),
+    }
+    a_later = {"claim_id": "CARDIO-READ", **reading_group(line(1, "93010"), encounter_id="ENC-0001")}
+    result = scrub_case(scrubber, claim=a_later, history=[b_first], encounter=enc)
+    assert "DUP_SECOND_READ_DOCUMENTED" in fired(result), result.edits
+    assert not {"DUP_SECOND_READ", "DUP_REPEAT_OTHER_PROVIDER"} & fired(result)
+    (edit,) = [e for e in result.edits if e.rule_id == "DUP_SECOND_READ_DOCUMENTED"]
+    assert "ED-READ" in edit.message and edit.severity == "warning"
+    # the other order, for comparison: the same warning
+    a_first = {"claim_id": "CARDIO-READ", **reading_group(line(1, "93010"), encounter_id="ENC-0001")}
+    b_later = {
+        "claim_id": "ED-READ",
+        **reading_group(by(DR_B, line(1, "93010", modifiers=["77"])), encounter_id="ENC-0001"),
+    }
+    other_order = scrub_case(scrubber, claim=b_later, history=[a_first], encounter=enc)
+    assert "DUP_SECOND_READ_DOCUMENTED" in fired(other_order), other_order.edits

@@ -546,6 +546,17 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "encounter": {"ecg_fields": {"repeat_count": 2}},
         },
     ),
+    "MOD_77_SAME_PROVIDER": (
+        # the same physician's second ECG of the day: 76, not 77 (another physician's)
+        {
+            "claim": {"lines": [line(1, "93000"), line(2, "93000", modifiers=["77"])]},
+            "encounter": {"ecg_fields": {"repeat_count": 2}},
+        },
+        {
+            "claim": {"lines": [line(1, "93000"), line(2, "93000", modifiers=["76"])]},
+            "encounter": {"ecg_fields": {"repeat_count": 2}},
+        },
+    ),
     "MOD_25_REQUIRED": (
         {"claim": {"payer": ACME, "lines": [line(1, "99213"), line(2, "93000")]}},
         {"claim": {"payer": ACME, "lines": [line(1, "99213", modifiers=["25"]), line(2, "93000")]}},

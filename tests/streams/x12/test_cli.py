@@ -194,6 +194,46 @@ def test_render_837p_leaves_out_what_cannot_be_sent_and_says_why(
     assert f"CLM*{good.claim_id}*" in out and bad.claim_id not in out
 
 
+def test_render_837p_never_writes_an_npi_whose_check_digit_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Reference §3: an NPI is ten digits whose last is a Luhn check digit over the 80840 prefix;
+    one that fails it is a typo the payer rejects — the scrubber holds the claim, and the writer
+    must not send it either: at claim level (2310B) or a line's own (2420A rendering, 2420F
+    referring). 1245319599 is valid; 1245319590 differs in the check digit only."""
+    good = variety()[0]
+    wrong = "1245319590"
+    claim_level = good.model_dump(mode="json") | {"claim_id": "NPI-CLAIM", "rendering_provider_npi": wrong}
+    line_rendering = good.model_dump(mode="json") | {"claim_id": "NPI-LINE-RENDERING"}
+    line_rendering["lines"][-1]["rendering_provider_npi"] = wrong
+    line_referring = good.model_dump(mode="json") | {"claim_id": "NPI-LINE-REFERRING"}
+    line_referring["lines"][-1]["referring_provider_npi"] = wrong
+    source = tmp_path / "npis.jsonl"
+    rows = [claim_level, line_rendering, line_referring, good.model_dump(mode="json")]
+    source.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    assert main(["x12", "render-837p", str(source)]) == ExitCode.REJECTED
+    out, err = capsys.readouterr()
+    assert wrong not in out and f"CLM*{good.claim_id}*" in out
+    n = len(good.lines)
+    assert "line 1: left out" in err and "rendering_provider_npi fails the NPI check digit" in err
+    assert "line 2: left out" in err and f"lines.{n}.rendering_provider_npi fails" in err
+    assert "line 3: left out" in err and f"lines.{n}.referring_provider_npi fails" in err
+    assert wrong not in err
+
+
+def test_render_837p_names_a_bad_line_counted_from_one_as_the_edits_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The scrubber's edits count lines from 1; the writer's reasons name the same line."""
+    good = variety()[0].model_dump(mode="json")
+    good["lines"][0]["units"] = 0
+    source = tmp_path / "units.jsonl"
+    source.write_text(json.dumps(good) + "\n")
+    assert main(["x12", "render-837p", str(source)]) == ExitCode.REJECTED
+    err = capsys.readouterr().err
+    assert "lines.1.units" in err and "lines.0" not in err
+
+
 @pytest.mark.parametrize(
     "name", ["invalid-837p.x12", "mixed-groups.x12", "reversal-835.x12", "lines-277ca.x12"]
 )

@@ -709,33 +709,52 @@ def test_a_line_referred_by_another_provider_keeps_it_and_is_written_in_2420f() 
     """2420F names a referring provider other than the claim's (2310A): the line keeps it, and
     the 837P written back carries it on that line."""
     body = units_837p()
-    body.insert(body.index("LX*1"), "NM1*DN*1*OTHER*ONE****XX*1295764516")  # the claim's (2310A)
+    body.insert(body.index("LX*1"), "NM1*DN*1*OTHER*ONE****XX*1982736450")  # the claim's (2310A)
     at = body.index("REF*6R*UNITS-001-2") + 1
     body.insert(at, "NM1*DN*1*REFER*RAY****XX*1245319599")  # line 2's own (2420F)
     sent = ingest_text(interchange([("HC", "005010X222A1", "7012", [body])]), SECRET)
     assert sent.verdict == "accepted", sent.problems
     (claim,) = events(sent)
-    assert claim.referring_provider_npi == "1295764516"
+    assert claim.referring_provider_npi == "1982736450"
     assert [line.referring_provider_npi for line in claim.lines][:2] == [None, "1245319599"]
     written = render_837p([as_valid(claim)], X12Profile(), 46, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
     (again,) = accepted(written)
     assert (again.referring_provider_npi, [line.referring_provider_npi for line in again.lines]) == (
-        "1295764516",
+        "1982736450",
         [None, "1245319599", None],
     )
 
 
-def test_a_rendering_or_referring_provider_given_only_on_the_lines_is_the_claims() -> None:
+def test_a_rendering_or_referring_provider_named_alike_on_every_line_is_the_claims() -> None:
     """No 2310B, the same 2420A on every line: that is the claim's rendering provider (not the
-    billing group's NPI); a referring provider only on a line (2420F) is the claim's referring one."""
+    billing group's NPI); likewise a referring provider (2420F) every line names alike."""
     sent = units_837p()
     body = [s for s in sent if not s.startswith("NM1*82*1*HEART")]
     lines_at = [i for i, s in enumerate(body) if s.startswith("REF*6R")]
     for at in reversed(lines_at):
+        body.insert(at + 1, "NM1*DN*1*REFER*RAY****XX*1245319599")
         body.insert(at + 1, "NM1*82*1*JONES*ANN****XX*1660000013")
-    body.insert(lines_at[0] + 2, "NM1*DN*1*REFER*RAY****XX*1245319599")
     (claim,) = accepted(interchange([("HC", "005010X222A1", "7011", [body])]))
     assert (claim.rendering_provider_npi, claim.referring_provider_npi) == ("1660000013", "1245319599")
+    assert {(ln.rendering_provider_npi, ln.referring_provider_npi) for ln in claim.lines} == {(None, None)}
+
+
+def test_a_referring_provider_of_one_line_stays_on_that_line() -> None:
+    """837P 2420F is the referring provider of its line when it differs from the claim's (2310A,
+    here absent): the other lines were referred by no one, so it is not the claim's — read back and
+    written again, it stays in that line's 2420F and no 2310A appears."""
+    body = units_837p()
+    at = body.index("REF*6R*UNITS-001-2") + 1
+    body.insert(at, "NM1*DN*1*REFER*RAY****XX*1245319599")
+    (claim,) = accepted(interchange([("HC", "005010X222A1", "7014", [body])]))
+    assert claim.referring_provider_npi is None
+    assert [line.referring_provider_npi for line in claim.lines] == [None, "1245319599", None]
+    written = render_837p([as_valid(claim)], X12Profile(), 47, datetime(2026, 11, 12, 9, 30, tzinfo=UTC))
+    segments = [seg.strip().split("*") for seg in written.split("~")]
+    claim_loop = segments[: segments.index(["LX", "1"])]
+    assert not [seg for seg in claim_loop if seg[:2] == ["NM1", "DN"]]
+    (again,) = accepted(written)
+    assert [line.referring_provider_npi for line in again.lines] == [None, "1245319599", None]
 
 
 def test_what_no_claim_field_holds_is_named_in_a_note_never_dropped_silently() -> None:

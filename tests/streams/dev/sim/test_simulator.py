@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from schemas import ClaimSubmitted, Encounter
+from schemas.codes import npi_is_valid
 from streams.dev.sim.generator import DEFECTS, HIDDEN_DEFECTS, generate
 from streams.dev.sim.payer import PayerModel
 from streams.dev.sim.runner import baseline_first_pass
 from streams.dev.sim.world import World, pseudonymous_key
 from streams.scrub import Scrubber
-from streams.scrub.rules.claim_data import npi_is_valid
 
 
 def parse(case):  # type: ignore[no-untyped-def]
