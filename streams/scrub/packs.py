@@ -454,6 +454,14 @@ class RulePack:
             return key
         return code if self.cms.pctc(code) == 1 else None
 
+    def same_test(self, code: str, other: str) -> bool:
+        """Whether two codes bill (a part of) the same test: one family (93000, 93005, 93010), or
+        families the pack names as one service (``same_service_as``: the IPPE screening ECG,
+        G0403–G0405, is a 12-lead ECG like 93000–93010 — reference §1: one of them per tracing)."""
+        if (self.family_of(code) or code) == (self.family_of(other) or other):
+            return True
+        return other in self.screen_data.same_service_partners.get(code, ())
+
     def family_members(self, code: str) -> frozenset[str]:
         """The codes of a code's family (the code alone when it has none)."""
         root = self.family_of(code) or code

@@ -195,8 +195,10 @@ def interpreter(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
 @checks("MOD_REPEAT_UNDOCUMENTED", needs=("modifiers", "encounter"))
 def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """76/77 on a line the record does not document as a repeat: its encounter documents fewer
-    ECGs that day than are billed against it (this claim's lines of the family, and other claims'
-    lines from the same encounter), or there is no other ECG of the family that day at all."""
+    ECGs that day than are billed against it (this claim's lines of the test, and other claims'
+    lines from the same encounter), or there is no other ECG that day at all. An ECG is one test
+    whatever code billed it: the IPPE's screening ECG (G0403–G0405) counts as the day's first
+    ECG for a 76 on 93000–93010 (``RulePack.same_test``)."""
     enc = ctx.encounter
     pack = ctx.pack
     if enc is None or enc.ecg is None:
@@ -210,7 +212,7 @@ def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
         if not used or not pack.needs_documentation(line.procedure_code):
             continue
         day = line.service_date
-        family = pack.family_of(line.procedure_code) or line.procedure_code
+        code = line.procedure_code
         # a second physician's read (77) of an interpretation reads the same tracing again
         # (reference §1: "a second read … needs 77 and documented unusual circumstances"): the
         # first read — on another claim, or another provider's line of this one — does not use
@@ -221,13 +223,11 @@ def repeat_documented(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]
             1
             for other in claim.lines
             if other.service_date == day
-            and (pack.family_of(other.procedure_code) or other.procedure_code) == family
+            and pack.same_test(code, other.procedure_code)
             and not (second_read and facts.provider_of(other) != npi)
         )
         earlier = [
-            h
-            for h in ctx.same_day_history(claim, day, None)
-            if (pack.family_of(h.procedure_code) or h.procedure_code) == family
+            h for h in ctx.same_day_history(claim, day, None) if pack.same_test(code, h.procedure_code)
         ]
         same_record = sum(
             1

@@ -95,6 +95,9 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
         # bypasses may be on this provider's earlier claim of the day
         present = {line.procedure_code for line, _ in lines}
         present |= {h.procedure_code for h in ctx.same_day_history(facts.claim, day, npi)}
+        # and this claim's other providers' codes of the day: a group adding XU where a payer
+        # edits the claim as a whole bypasses a pair that is on the claim (not a misused 59/X)
+        present |= {ln.procedure_code for ln in facts.claim.lines if ln.service_date == day}
         for line, mods in lines:
             used = mods & pack.override_modifiers
             if not used:
@@ -211,16 +214,12 @@ def repeat_by_same_provider(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fi
     pack = ctx.pack
     part = pack.cms.part
 
-    def test_of(code: str) -> str:
-        return pack.family_of(code) or code
-
     for line, mods, mine in zip(claim.lines, facts.mods, facts.parts, strict=True):
         if "77" not in mods or "76" in mods:
             continue
         npi = facts.provider_of(line)
         day = line.service_date
         code = line.procedure_code
-        test = test_of(code)
         # (rendering provider, code, part) of every other service of the day
         services: list[tuple[str, str, object, str]] = [
             (facts.provider_of(other), other.procedure_code, other_part, f"line {other.line_number}")
@@ -236,7 +235,7 @@ def repeat_by_same_provider(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Fi
             )
             for h in ctx.same_day_history(claim, day, None)
         ]
-        if any(who != npi and test_of(other_code) == test for who, other_code, _, _ in services):
+        if any(who != npi and pack.same_test(code, other_code) for who, other_code, _, _ in services):
             continue  # another physician's service of the test that day: 77 may be right
         repeated = next(
             (

@@ -13,7 +13,15 @@ import pytest
 
 from schemas import ClaimSubmitted, ScrubResult
 from streams.scrub import PatientHistory, Scrubber, scrub_in_turn
-from tests.builders import INVALID_NPI, VALID_NPIS, claim_dict, commercial_patient, line, read_claim
+from tests.builders import (
+    INVALID_NPI,
+    VALID_NPIS,
+    claim_dict,
+    commercial_patient,
+    line,
+    make_encounter,
+    read_claim,
+)
 
 DOS = date(2026, 2, 10)
 ACME = {"payer_id": "ACME", "name": "Acme Health", "plan_type": "commercial"}
@@ -226,6 +234,42 @@ def test_a_documented_repeat_ecg_is_not_the_screening_ecg_billed_twice(scrubber:
     ippe = claim("G-2", line(1, "G0402", charge="150.00"), line(2, "G0403"), diagnoses=["Z00.00"])
     _, second = in_turn(scrubber, [repeat, ippe])
     assert "BUNDLE_SAME_SERVICE_TWO_CODES" not in errors(second), second.edits
+
+
+def test_a_76_repeat_after_the_ippe_screening_ecg_is_documented_by_the_days_two_records(
+    scrubber: Scrubber,
+) -> None:
+    """Reference §1: a repeat ECG on the same day needs 76 (same physician) with the times
+    documented; 93000 and G0403 are one of them *per tracing*. The morning IPPE's screening ECG
+    (its own encounter, 09:00) and the afternoon's 93000-76 for chest pain (another encounter,
+    16:00, one ECG recorded) are two tracings, each documented: the afternoon claim is clean —
+    the screening ECG is the day's first ECG, whatever code billed it. Likewise its tracing only
+    (G0404) before a 93005-76."""
+    for screening, repeat in (("G0403", "93000"), ("G0404", "93005")):
+        morning = read_claim(
+            claim_dict(
+                claim_id="IPPE-1",
+                encounter_id="ENC-AM",
+                diagnoses=["Z00.00"],
+                lines=[line(1, "G0402", charge="150.00"), line(2, screening)],
+            )
+        )
+        afternoon = read_claim(
+            claim_dict(claim_id="CP-1", encounter_id="ENC-PM", lines=[line(1, repeat, modifiers=["76"])])
+        )
+        encounters = [
+            make_encounter(encounter_id="ENC-AM", diagnoses=["Z00.00"], symptoms=[]),
+            make_encounter(encounter_id="ENC-PM"),
+        ]
+        stored: dict[str, Any] | None = None
+        results = []
+        for c, enc in zip((morning, afternoon), encounters, strict=True):
+            turn = scrub_in_turn(scrubber, c, stored, enc, limit=200)
+            stored = turn.stored if turn.stored is not None else stored
+            results.append(turn.result)
+        first, second = results
+        assert not errors(first), first.edits
+        assert not errors(second), (screening, repeat, second.edits)
 
 
 def test_a_same_day_visit_on_another_claim_needs_25_where_the_payer_asks_for_it(scrubber: Scrubber) -> None:

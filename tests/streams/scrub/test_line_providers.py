@@ -265,3 +265,20 @@ def test_a_second_read_of_one_tracing_is_flagged_whichever_claim_arrives_first(s
     }
     other_order = scrub_case(scrubber, claim=b_later, history=[a_first], encounter=enc)
     assert "DUP_SECOND_READ_DOCUMENTED" in fired(other_order), other_order.edits
+
+
+def test_a_group_claims_xu_on_a_pair_split_between_its_physicians_is_not_held(scrubber: Scrubber) -> None:
+    """Reference §1: 93005 with 93042 is an NCCI pair of modifier indicator 1, which XU may bypass.
+    On a group's claim the tracing is Dr A's and the rhythm strip Dr B's: NCCI needs no modifier
+    across providers, and a group adds XU because a payer may edit the claim as a whole — the pair
+    is on this claim, so the XU is no misused modifier and the claim is not held for it."""
+    result = scrub_case(
+        scrubber,
+        claim={
+            "encounter_id": None,
+            "lines": [line(1, "93005"), by(DR_B, line(2, "93042", modifiers=["XU"]))],
+        },
+        **NO_CLINICAL_FEED,
+    )
+    assert not {"MOD_OVERRIDE_WITHOUT_PAIR", "MOD_OVERRIDE_PAIR_UNVERIFIED"} & fired(result), result.edits
+    assert result.status != "held", result.edits
