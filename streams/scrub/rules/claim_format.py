@@ -75,6 +75,27 @@ FORMAT_RULES = (
 )
 
 
+def _position(name: str) -> int | None:
+    """The line position (from 1) a field path names (``lines.2.units`` → 2), else None."""
+    parts = name.split(".", 2)
+    return int(parts[1]) if len(parts) >= 2 and parts[0] == "lines" and parts[1].isdigit() else None
+
+
+def _whole_line(name: str) -> bool:
+    return _position(name) is not None and name.count(".") == 1
+
+
+def _line_number(claim: ClaimSubmitted, position: int | None, dropped: list[int]) -> int | None:
+    """The number of the line at ``position`` as sent, among the lines read (``dropped``: the
+    positions of lines left out whole, which moved the later ones up), so an edit about a line's
+    field is listed with that line."""
+    if position is None or position in dropped:
+        return None
+    at = position - sum(1 for d in dropped if d < position)
+    lines = claim.lines
+    return lines[at - 1].line_number if 1 <= at <= len(lines) else None
+
+
 def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | None]:
     """The format findings of a claim that is not a ``ValidClaim``, and the claim as a
     ``ScrubbableClaim`` when every value the rules read is present (else ``None``)."""
@@ -82,10 +103,13 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
     add = out.append
     blocking = False
 
-    for name, problem in claim.unreadable:
-        add(Finding("CLAIM_FIELD_UNREADABLE", None, {"field": name, "problem": problem}))
+    unreadable = claim.unreadable
+    dropped = sorted(_position(name) or 0 for name, _ in unreadable if _whole_line(name))
+    for name, problem in unreadable:
+        at = None if _whole_line(name) else _line_number(claim, _position(name), dropped)
+        add(Finding("CLAIM_FIELD_UNREADABLE", at, {"field": name, "problem": problem}))
     for name in claim.unknown_fields:
-        add(Finding("CLAIM_UNKNOWN_FIELD", None, {"field": name}))
+        add(Finding("CLAIM_UNKNOWN_FIELD", _line_number(claim, _position(name), []), {"field": name}))
 
     # identity: patient, payer, providers
     if not claim.patient_key:
@@ -170,6 +194,7 @@ def examine(claim: ClaimSubmitted) -> tuple[list[Finding], ScrubbableClaim | Non
         if n is not None:
             seen.add(n)
         label = n if n is not None else position
+        where = {"position": label}  # a line is named by its number, by its place only without one
         if not looks_like_procedure(line.procedure_code):
             add(Finding("CODE_PROCEDURE_INVALID", n, where))
         for j, modifier in enumerate(line.modifiers, start=1):

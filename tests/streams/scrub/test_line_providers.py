@@ -282,3 +282,41 @@ def test_a_group_claims_xu_on_a_pair_split_between_its_physicians_is_not_held(sc
     )
     assert not {"MOD_OVERRIDE_WITHOUT_PAIR", "MOD_OVERRIDE_PAIR_UNVERIFIED"} & fired(result), result.edits
     assert result.status != "held", result.edits
+
+
+def test_a_lines_unreadable_or_unknown_field_is_listed_with_that_line(scrubber: Scrubber) -> None:
+    """A readable claim with a wrong value is held with an edit naming the field — and a line's
+    field belongs to that line, so a work queue that groups edits by line shows it there. The
+    line's own NPI sent as a boolean: the claim is held (never dead-lettered), the edit on line 2.
+    A line that could not be read at all moves the later ones up: the edits still name the lines
+    by their numbers as sent."""
+    result = scrub_case(
+        scrubber,
+        claim=reading_group(
+            line(1, "93010"), {**line(2, "93010", modifiers=["77"]), "rendering_provider_npi": True}
+        ),
+        **NO_CLINICAL_FEED,
+    )
+    assert result.status == "held"
+    (edit,) = [e for e in result.edits if e.rule_id == "CLAIM_FIELD_UNREADABLE"]
+    assert edit.line_number == 2 and "lines.2.rendering_provider_npi" in edit.message
+    moved = scrub_case(
+        scrubber,
+        claim=reading_group(
+            ["not a line"],
+            line(2, "93010"),
+            {**line(3, "93010", modifiers=["76"]), "units": "one"},
+            {**line(4, "93010", modifiers=["76"]), "shelf": "B"},
+            total_charge="75.00",
+        ),
+        **NO_CLINICAL_FEED,
+    )
+    by_rule = {e.rule_id: e for e in moved.edits}
+    assert by_rule["CLAIM_FIELD_UNREADABLE"].line_number is None  # the line that is not a line
+    units = [
+        e
+        for e in moved.edits
+        if e.rule_id in ("CLAIM_FIELD_UNREADABLE", "CLAIM_UNITS_INVALID") and e.line_number == 3
+    ]
+    assert units, moved.edits
+    assert by_rule["CLAIM_UNKNOWN_FIELD"].line_number == 4
