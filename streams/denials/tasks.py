@@ -20,6 +20,7 @@ from schemas.outputs import TaskAction
 from schemas.status import Adjustment, LineStatus
 from streams.denials.corrections import CORRECTIONS
 from streams.denials.reasons import PREDETERMINATION, UNMAPPED, Classified, ReasonMap, unexplained_shortfall
+from streams.scrub.context import provider_of
 from streams.scrub.packs import RulePack
 from streams.scrub.payers import PayerProfile
 
@@ -419,6 +420,16 @@ def plan_for_denial(
         "for the reason; then correct the claim (a replacement claim; Medicare Part B: a reopening) or "
         "appeal the underpayment."
     )
+    if (
+        primary is not None
+        and ctx.claim is not None
+        and (primary.adjustment.line_number is not None or primary.adjustment.line_control_number)
+    ):
+        # a line's denial names the line a clerk opens — and its own rendering provider on a group's
+        # claim (an N290 about line 2's NPI is not the claim's)
+        about = _denied_lines(primary, ctx.claim)
+        if about:
+            notes.append("The denied line: " + "; ".join(_shown(ln, ctx.claim) for ln in about) + ".")
     if primary is not None and shortfall:
         notes.append(f"A further {shortfall} was not paid with no adjustment that says why: ask the payer.")
     if not patient_billable and is_medicare and (rule.medicare_action or rule.medicare_instructions):
@@ -435,6 +446,15 @@ def plan_for_denial(
             notes.append(
                 "Without the claim the pair is not checked: if it allows a modifier (NCCI indicator 1) "
                 "and the services were separate, a modifier may recover it."
+            )
+        elif across := _paired_only_across_providers(primary, ctx):
+            # reference §1: NCCI edits (a global with its component included) apply per provider;
+            # the denied line pairs on the claim only with another physician's service
+            action, recoverable = "appeal", True
+            lead = (
+                f"Bundled across providers: {across}. NCCI edits apply per provider, so neither "
+                "service includes the other: appeal with the record showing each physician's own "
+                "service (a second read of one tracing: 77 and the unusual circumstances documented)."
             )
     appealable = True
     for code in denial.remark_codes:
@@ -513,7 +533,7 @@ def plan_for_denial(
                     + "; ".join(e.rule_id for e in edits)
                 )
         elif action in ("reopening", "new_claim"):
-            notes.append(f"The correction: {'; '.join(ln.procedure_code for ln in fix)}.")
+            notes.append(f"The correction: {_changes(ctx.claim, fix)}.")
     if action in ("new_claim", "fix_and_resubmit"):
         # a claim the payer could not process (MA130) was never filed: the new one must be in time
         late = _filing_passed(ctx, denial.occurred_at.date())
@@ -553,27 +573,92 @@ def plan_for_denial(
     )
 
 
+def _shown(line: ValidClaimLine, claim: ValidClaim) -> str:
+    """A line as a billing clerk finds it: number, code with modifiers, its own rendering provider."""
+    code = "-".join([line.procedure_code, *line.modifiers])
+    own = line.rendering_provider_npi
+    whose = f", rendering NPI {own}" if own and own != claim.rendering_provider_npi else ""
+    return f"line {line.line_number} ({code}{whose})"
+
+
+def _changes(claim: ValidClaim, fixed: list[ValidClaimLine]) -> str:
+    """What a correction changes, line by line (the lines a person re-keys in a reopening)."""
+    before = {ln.line_number: ln for ln in claim.lines}
+    kept = {ln.line_number for ln in fixed}
+    out = []
+    for line in fixed:
+        was = before.get(line.line_number)
+        if was is None or (was.procedure_code, tuple(was.modifiers)) != (
+            line.procedure_code,
+            tuple(line.modifiers),
+        ):
+            now = "-".join([line.procedure_code, *line.modifiers])
+            out.append(
+                f"{_shown(was, claim)} → {now}" if was is not None else f"line {line.line_number}: {now}"
+            )
+    out += [f"{_shown(ln, claim)} left out" for ln in claim.lines if ln.line_number not in kept]
+    return "; ".join(out) or "no line changes"
+
+
+def _pairs(code: str, other: str, day: date, pack: RulePack) -> bool:
+    """Whether two codes of a day bundle: a global and its own component, or an NCCI PTP pair."""
+    if pack.family_of(code) == other or pack.family_of(other) == code:
+        return True
+    ptp = pack.cms.ptp
+    return ptp.in_force(other, code, day) is not None or ptp.in_force(code, other, day) is not None
+
+
+def _denied_lines(primary: Classified, claim: ValidClaim) -> list[ValidClaimLine]:
+    return [ln for ln in claim.lines if primary.adjustment.applies_to(ln.line_number, ln.line_control_number)]
+
+
+def _paired_only_across_providers(primary: Classified, ctx: PlanContext) -> str:
+    """The denied lines whose bundling partners on the claim (same day) are all another rendering
+    provider's (837P 2420A), described; "" when a denied line pairs with its own provider's line,
+    or none pairs with anything on the claim (the payer's reason may be a claim not seen here)."""
+    claim = ctx.claim
+    if claim is None:
+        return ""
+    out = []
+    for line in _denied_lines(primary, claim):
+        partners = [
+            other
+            for other in claim.lines
+            if other.line_number != line.line_number
+            and other.service_date == line.service_date
+            and other.procedure_code != line.procedure_code
+            and _pairs(line.procedure_code, other.procedure_code, line.service_date, ctx.pack)
+        ]
+        if not partners:
+            continue  # a line of a claim-level adjustment that pairs with nothing here
+        mine = provider_of(claim, line)
+        if any(provider_of(claim, other) == mine for other in partners):
+            return ""
+        out.append(f"{_shown(line, claim)} with " + ", ".join(_shown(o, claim) for o in partners))
+    return "; ".join(out)
+
+
 def _modifier_allowed(primary: Classified, ctx: PlanContext) -> bool | None:
     """Whether an NCCI modifier may overturn a pair denial: the denied line (every line, for a
     claim-level adjustment) pairs on its day only with codes whose edit allows one (modifier
-    indicator 1). A component beside its own global (93010 with 93000) or an indicator-0 pair never
-    does. None: the claim is not known."""
+    indicator 1) — its own rendering provider's lines (NCCI edits apply per provider). A component
+    beside its own global (93010 with 93000) or an indicator-0 pair never does. None: the claim is
+    not known."""
     claim = ctx.claim
     if claim is None:
         return None
     pack = ctx.pack
     ptp = pack.cms.ptp
-    denied = [
-        ln for ln in claim.lines if primary.adjustment.applies_to(ln.line_number, ln.line_control_number)
-    ]
     allowed = False
-    for line in denied:
+    for line in _denied_lines(primary, claim):
         code, day = line.procedure_code, line.service_date
+        mine = provider_of(claim, line)
         for other in claim.lines:
             if (
                 other.line_number == line.line_number
                 or other.service_date != day
                 or other.procedure_code == code
+                or provider_of(claim, other) != mine
             ):
                 continue
             if pack.family_of(code) == other.procedure_code or pack.family_of(other.procedure_code) == code:

@@ -155,6 +155,89 @@ def test_a_pair_a_modifier_may_override_is_a_correction_for_a_person(
     )
 
 
+DR_B = "1245319599"  # a second physician of the group, named on a line (837P 2420A)
+
+
+@pytest.mark.parametrize(("payer", "plan"), [("BLUEPEAK", "commercial"), ("MCR-JH", "medicare")])
+@pytest.mark.parametrize("second", [line(2, "93010", modifiers=["77"]), line(2, "93005")])
+def test_a_line_bundled_with_another_physicians_service_is_appealed_not_written_off(
+    scrubber: Scrubber, payer: str, plan: str, second: dict
+) -> None:
+    """Reference §1: 93000 with its own component is never payable by the **same provider**; NCCI
+    edits apply per provider, and across providers the services are legitimate (a second read with
+    77). A group's claim: Dr A's 93000, Dr B's 93010-77 (or 93005) on his own line. CO-97 on
+    Dr B's line bundles two physicians' services: recoverable, an appeal naming both lines — not a
+    write-off of a payable service."""
+    lines = [line(1, "93000"), {**second, "rendering_provider_npi": DR_B}]
+    claim = (
+        make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+        if plan == "commercial"
+        else make_claim(lines=lines)
+    )
+    task = plan_for_denial(line_denial("97", 2), ctx(scrubber, claim, payer, plan))
+    assert task is not None and task.action == "appeal" and task.recoverable, task
+    assert not task.patient_billable
+    assert "line 2" in task.instructions and DR_B in task.instructions and "line 1" in task.instructions
+    assert "per provider" in task.instructions
+
+
+def test_a_line_bundled_with_its_own_providers_global_is_still_written_off_on_a_group_claim(
+    scrubber: Scrubber,
+) -> None:
+    """The same group claim, but Dr B billed both the 93000 and the 93010 (its own component):
+    never payable together (reference §1) — a write-off, as on a one-provider claim."""
+    lines = [
+        line(1, "93000"),
+        {**line(2, "93000"), "rendering_provider_npi": DR_B},
+        {**line(3, "93010"), "rendering_provider_npi": DR_B},
+    ]
+    claim = make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+    task = plan_for_denial(line_denial("97", 3), ctx(scrubber, claim))
+    assert task is not None and task.action == "write_off" and not task.recoverable
+
+
+def test_a_medicare_code_correction_names_the_line_its_provider_and_keeps_its_other_modifiers(
+    scrubber: Scrubber,
+) -> None:
+    """Reference §5 CO-4: 26 on an ECG code is fixed by changing the code (93000-26 → 93010);
+    Medicare takes no corrected claim, so a person re-keys the change in a reopening. On a group
+    claim where Dr A's line is also 93000, "93000; 93010" would read as downcoding Dr A's global:
+    the task names line 2, Dr B, and the result with its 77 kept."""
+    lines = [line(1, "93000"), {**line(2, "93000", modifiers=["26", "77"]), "rendering_provider_npi": DR_B}]
+    claim = make_claim(lines=lines)
+    task = plan_for_denial(
+        Denial(
+            claim_id=claim.claim_id,
+            claim_status_code="1",
+            paid_amount="45.00",
+            adjustments=[{"group_code": "CO", "reason_code": "4", "amount": "45.00", "line_number": 2}],
+            occurred_at=FIXED_TIME,
+        ),
+        ctx(scrubber, claim, "MCR-JH", "medicare"),
+    )
+    assert task is not None and task.action == "reopening", task
+    assert f"line 2 (93000-26-77, rendering NPI {DR_B}) → 93010-77" in task.instructions
+    assert "line 1" not in task.instructions
+
+
+def test_a_line_denial_names_the_line_and_its_own_rendering_provider(scrubber: Scrubber) -> None:
+    """CO-16 with N290 (rendering provider id missing or invalid, reference §5) on Dr B's line of
+    a group claim: the NPI to fix is that line's (2420A), not the claim's — the task says which."""
+    lines = [line(1, "93000"), {**line(2, "93010", modifiers=["77"]), "rendering_provider_npi": DR_B}]
+    claim = make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+    denial = Denial(
+        claim_id=claim.claim_id,
+        claim_status_code="1",
+        paid_amount="45.00",
+        adjustments=[{"group_code": "CO", "reason_code": "16", "amount": "20.00", "line_number": 2}],
+        remark_codes=["N290"],
+        occurred_at=FIXED_TIME,
+    )
+    task = plan_for_denial(denial, ctx(scrubber, claim))
+    assert task is not None
+    assert f"line 2 (93010-77, rendering NPI {DR_B})" in task.instructions
+
+
 def test_a_pair_denial_without_the_claim_is_a_write_off_that_names_the_modifier_route(
     scrubber: Scrubber,
 ) -> None:
