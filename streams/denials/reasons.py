@@ -84,6 +84,11 @@ class CarcRule(_Strict):
         "rule's action (a write-off) stands",
     )
     medicare_override_instructions: str = ""
+    marked_repeat_instructions: str = Field(
+        default="",
+        description="a duplicate denial of lines that already carry 76/77 (a repeat marked as one): "
+        "the words of that task, an appeal; a line without them keeps the rule's action",
+    )
     appeal_alternative: bool = Field(
         default=False,
         description="the words offer an appeal instead of the action (recode, or appeal if the coding "

@@ -456,6 +456,14 @@ def plan_for_denial(
                 "service includes the other: appeal with the record showing each physician's own "
                 "service (a second read of one tracing: 77 and the unusual circumstances documented)."
             )
+    if primary is not None and rule.marked_repeat_instructions and not patient_billable and ctx.claim:
+        # reference §5 OA-18: "write off, or add 76/77 with times and reopen" — a line that carries
+        # them already has nothing to add: the payer overlooked the modifier
+        denied = _denied_lines(primary, ctx.claim)
+        repeat = ctx.pack.repeat_modifiers
+        if denied and all(repeat & set(ln.modifiers) for ln in denied):
+            action, recoverable = "appeal", True
+            lead = rule.marked_repeat_instructions
     appealable = True
     for code in denial.remark_codes:
         remark = ctx.reasons.remark(code)

@@ -238,6 +238,37 @@ def test_a_line_denial_names_the_line_and_its_own_rendering_provider(scrubber: S
     assert f"line 2 (93010-77, rendering NPI {DR_B})" in task.instructions
 
 
+@pytest.mark.parametrize(("payer", "plan"), [("BLUEPEAK", "commercial"), ("MCR-JH", "medicare")])
+def test_a_duplicate_denial_of_a_line_marked_as_a_repeat_is_appealed(
+    scrubber: Scrubber, payer: str, plan: str
+) -> None:
+    """Reference §5 OA-18 (exact duplicate): "write off, or add 76/77 with times and reopen". Dr
+    B's second read already carries 77: there is nothing to add — the payer overlooked the
+    modifier, and the way to payment is an appeal with the documented times, due in the appeal
+    window. The same denial of a line without 76/77 stays a write-off."""
+    marked = [line(1, "93010"), {**line(2, "93010", modifiers=["77"]), "rendering_provider_npi": DR_B}]
+    plain = [line(1, "93010"), line(2, "93010")]
+    for lines, action in ((marked, "appeal"), (plain, "write_off")):
+        claim = (
+            make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+            if plan == "commercial"
+            else make_claim(lines=lines)
+        )
+        denial = Denial(
+            claim_id=claim.claim_id,
+            claim_status_code="1",
+            paid_amount="20.00",
+            adjustments=[{"group_code": "OA", "reason_code": "18", "amount": "20.00", "line_number": 2}],
+            occurred_at=FIXED_TIME,
+        )
+        task = plan_for_denial(denial, ctx(scrubber, claim, payer, plan))
+        assert task is not None and task.action == action, (lines, task)
+        assert not task.patient_billable
+        if action == "appeal":
+            assert task.recoverable and "already carries 76/77" in task.instructions
+            assert task.due_date is not None
+
+
 def test_a_pair_denial_without_the_claim_is_a_write_off_that_names_the_modifier_route(
     scrubber: Scrubber,
 ) -> None:
