@@ -837,15 +837,26 @@ def plan_for_information_request(status: ClaimStatus, ctx: PlanContext) -> Resub
 
 def _billed_line(status_line: LineStatus, claim: ValidClaim | None) -> ValidClaimLine | None:
     """The claim's line a 277CA line status names: by its line item control number (REF*6R echoed
-    in REF*FJ), else by procedure code when only one line has it."""
+    in REF*FJ), else by what the status repeats of the line (SVC procedure code, then its
+    modifiers, date of service and charge, each only when given) when one line alone fits."""
     if claim is None:
         return None
     if status_line.line_control_number:
         for billed in claim.lines:
             if billed.line_control_number == status_line.line_control_number:
                 return billed
-    same_code = [b for b in claim.lines if b.procedure_code == status_line.procedure_code]
-    return same_code[0] if len(same_code) == 1 else None
+    fits = [b for b in claim.lines if b.procedure_code == status_line.procedure_code]
+    narrowing = (
+        (bool(status_line.modifiers), lambda b: list(b.modifiers) == list(status_line.modifiers)),
+        (status_line.service_date is not None, lambda b: b.service_date == status_line.service_date),
+        (status_line.charge is not None, lambda b: b.charge == status_line.charge),
+    )
+    for given, same in narrowing:
+        if len(fits) <= 1:
+            break
+        if given:
+            fits = [b for b in fits if same(b)]
+    return fits[0] if len(fits) == 1 else None
 
 
 def plan_for_line_rejection(status: ClaimStatus, ctx: PlanContext) -> ResubmissionTask | None:

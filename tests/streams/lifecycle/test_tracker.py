@@ -414,6 +414,32 @@ def test_a_line_rejected_in_an_accepted_claim_raises_a_task_for_that_line_only(t
     assert paid.state is not None and [t.category for t in paid.state.open_tasks] == ["line_rejection"]
 
 
+def test_a_rejected_line_without_its_control_number_is_found_by_what_the_status_repeats(
+    tracker: Tracker,
+) -> None:
+    """A 277CA line status (2220D) names its line by REF*FJ when the claim sent REF*6R; without
+    it, by the SVC it echoes — code, modifiers, charge. A group's claim with two 93010 reads,
+    Dr B's with 77: the status naming 93010-77 is about line 2 alone, and the task says so."""
+    lines = [
+        line(1, "93010", charge="15.00"),
+        {**line(2, "93010", modifiers=["77"], charge="15.00"), "rendering_provider_npi": "1245319599"},
+    ]
+    claim = ValidClaim.model_validate(
+        make_claim(claim_id="C1", lines=lines, total_charge="30.00").model_dump()
+    )
+    accepted = ClaimStatus(
+        claim_id="C1",
+        category_code="A2",
+        occurred_at=FIXED_TIME + timedelta(minutes=60),
+        line_statuses=[
+            {"procedure_code": "93010", "modifiers": ["77"], "category_code": "A7", "status_code": "454"}
+        ],
+    )
+    _, acked = run(tracker, ready(claim), accepted)
+    [task] = acked.tasks
+    assert "line 2 93010" in task.root_cause, task.root_cause
+
+
 def test_a_status_whose_lines_are_all_accepted_raises_nothing(tracker: Tracker) -> None:
     accepted = ClaimStatus(
         claim_id="C1",
