@@ -420,11 +420,7 @@ def plan_for_denial(
         "for the reason; then correct the claim (a replacement claim; Medicare Part B: a reopening) or "
         "appeal the underpayment."
     )
-    if (
-        primary is not None
-        and ctx.claim is not None
-        and (primary.adjustment.line_number is not None or primary.adjustment.line_control_number)
-    ):
+    if primary is not None and ctx.claim is not None and _line_level(primary):
         # a line's denial names the line a clerk opens — and its own rendering provider on a group's
         # claim (an N290 about line 2's NPI is not the claim's)
         about = _denied_lines(primary, ctx.claim)
@@ -447,16 +443,36 @@ def plan_for_denial(
                 "Without the claim the pair is not checked: if it allows a modifier (NCCI indicator 1) "
                 "and the services were separate, a modifier may recover it."
             )
-        elif across := _paired_only_across_providers(primary, ctx):
+        elif _line_level(primary) and (across := _paired_only_across_providers(primary, ctx)):
             # reference §1: NCCI edits (a global with its component included) apply per provider;
-            # the denied line pairs on the claim only with another physician's service
+            # the denied line pairs on the claim only with another physician's service — but a
+            # second read the same day needs 77, which an unmarked one lacks
             action, recoverable = "appeal", True
             lead = (
                 f"Bundled across providers: {across}. NCCI edits apply per provider, so neither "
                 "service includes the other: appeal with the record showing each physician's own "
                 "service (a second read of one tracing: 77 and the unusual circumstances documented)."
             )
-    if primary is not None and rule.marked_repeat_instructions and not patient_billable and ctx.claim:
+            if _unmarked_second_read(primary, ctx):
+                action = "reopening" if is_medicare else "replacement_claim"
+                lead = (
+                    f"Bundled across providers: {across}. NCCI edits apply per provider, but a second "
+                    "read the same day needs 77 (a repeat by another physician): if the "
+                    "record documents this physician's separate read, add 77 with its time and "
+                    + (
+                        "request a reopening (Medicare Part B takes no corrected claims)"
+                        if is_medicare
+                        else "send a corrected claim"
+                    )
+                    + "; otherwise write off."
+                )
+    if (
+        primary is not None
+        and rule.marked_repeat_instructions
+        and not patient_billable
+        and ctx.claim
+        and _line_level(primary)  # a whole claim denied as a duplicate may be a claim sent twice
+    ):
         # reference §5 OA-18: "write off, or add 76/77 with times and reopen" — a line that carries
         # them already has nothing to add: the payer overlooked the modifier
         denied = _denied_lines(primary, ctx.claim)
@@ -618,6 +634,40 @@ def _pairs(code: str, other: str, day: date, pack: RulePack) -> bool:
 
 def _denied_lines(primary: Classified, claim: ValidClaim) -> list[ValidClaimLine]:
     return [ln for ln in claim.lines if primary.adjustment.applies_to(ln.line_number, ln.line_control_number)]
+
+
+def _line_level(primary: Classified) -> bool:
+    """Whether the adjustment is about a line (835 SVC loop), not the whole claim."""
+    return primary.adjustment.line_number is not None or bool(primary.adjustment.line_control_number)
+
+
+INTERPRETING = ("global", "professional")
+
+
+def _unmarked_second_read(primary: Classified, ctx: PlanContext) -> bool:
+    """Whether a denied line is an interpretation without 76/77 beside another provider's
+    interpretation of the same day on the claim (a second read, which needs 77)."""
+    claim = ctx.claim
+    if claim is None:
+        return False
+    pack = ctx.pack
+    part = pack.cms.part
+    for line in _denied_lines(primary, claim):
+        if part(line.procedure_code, frozenset(line.modifiers)) not in INTERPRETING:
+            continue
+        if pack.repeat_modifiers & set(line.modifiers):
+            continue
+        mine = provider_of(claim, line)
+        if any(
+            other.line_number != line.line_number
+            and other.service_date == line.service_date
+            and provider_of(claim, other) != mine
+            and pack.same_test(line.procedure_code, other.procedure_code)
+            and part(other.procedure_code, frozenset(other.modifiers)) in INTERPRETING
+            for other in claim.lines
+        ):
+            return True
+    return False
 
 
 def _paired_only_across_providers(primary: Classified, ctx: PlanContext) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from schemas.codes import looks_like_modifier
 from streams.scrub.cms.tables import Part
@@ -95,9 +95,14 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
         # bypasses may be on this provider's earlier claim of the day
         present = {line.procedure_code for line, _ in lines}
         present |= {h.procedure_code for h in ctx.same_day_history(facts.claim, day, npi)}
-        # and this claim's other providers' codes of the day: a group adding XU where a payer
-        # edits the claim as a whole bypasses a pair that is on the claim (not a misused 59/X)
-        present |= {ln.procedure_code for ln in facts.claim.lines if ln.service_date == day}
+        # this claim's other providers' codes of the day: a group adding XU to a column-two code
+        # whose column-one code is another physician's line (a payer may edit the claim as a
+        # whole) bypasses a pair that is on the claim — not a misused 59/X
+        others = {
+            ln.procedure_code
+            for ln in facts.claim.lines
+            if ln.service_date == day and facts.provider_of(ln) != npi
+        }
         for line, mods in lines:
             used = mods & pack.override_modifiers
             if not used:
@@ -111,6 +116,11 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
                 if edit is not None and edit.modifier_indicator == 1:
                     overridable = True
                     break
+            if not overridable:
+                overridable = any(
+                    (edit := ptp.in_force(other, code, day)) is not None and edit.modifier_indicator == 1
+                    for other in others - {code}
+                )
             if not overridable:
                 alone = present <= {code}
                 rule = "MOD_OVERRIDE_WITHOUT_PAIR" if alone or complete else "MOD_OVERRIDE_PAIR_UNVERIFIED"
@@ -204,50 +214,72 @@ def visit_needs_25(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
                 )
 
 
-@checks("MOD_77_SAME_PROVIDER", needs=("modifiers",))
+@checks("MOD_77_SAME_PROVIDER", "MOD_77_SAME_PROVIDER_SENT", needs=("modifiers",))
 def repeat_by_same_provider(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Finding]:
     """77 marks a repeat by **another** physician; 76 one by the same physician (reference §1). A
-    line with 77 whose code (the same part of it) its own rendering provider billed again that day
-    — on this claim or an earlier one — while no other provider billed the test that day repeats
-    its own provider's service: it needs 76."""
+    line with 77 whose code (the same part of it) its own rendering provider billed that day, while
+    no other provider billed the test that day, repeats its own provider's service: it needs 76.
+    A line marked 76 is the repeat of the others, never the service they repeat.
+
+    On this claim the two lines are in full view: held. Found only on an earlier claim, it is a
+    warning: that claim's line may be the one this resends (a replacement or void whose link X12
+    does not carry, a line the payer rejected and the practice bills again), and a replacement or
+    void (frequency 7/8) is not compared with earlier claims at all."""
     claim = facts.claim
     pack = ctx.pack
     part = pack.cms.part
+    resend = claim.frequency_code in ("7", "8")
 
     for line, mods, mine in zip(claim.lines, facts.mods, facts.parts, strict=True):
         if "77" not in mods or "76" in mods:
             continue
         npi = facts.provider_of(line)
-        day = line.service_date
+        day, last = line.service_date, line.service_end_date or line.service_date
         code = line.procedure_code
-        # (rendering provider, code, part) of every other service of the day
-        services: list[tuple[str, str, object, str]] = [
-            (facts.provider_of(other), other.procedure_code, other_part, f"line {other.line_number}")
-            for other, other_part in zip(claim.lines, facts.parts, strict=True)
-            if other is not line and other.service_date == day
+        # (rendering provider, code, part, modifiers, where) of the day's other services
+        here = [
+            (
+                facts.provider_of(other),
+                other.procedure_code,
+                other_part,
+                other_mods,
+                f"line {other.line_number}",
+            )
+            for other, other_mods, other_part in zip(claim.lines, facts.mods, facts.parts, strict=True)
+            if other is not line
+            and other.service_date <= last
+            and day <= (other.service_end_date or other.service_date)
         ]
-        services += [
+        earlier = [
             (
                 h.rendering_provider_npi,
                 h.procedure_code,
                 part(h.procedure_code, h.modifiers),
+                frozenset(h.modifiers),
                 f"claim {h.claim_id}",
             )
-            for h in ctx.same_day_history(claim, day, None)
+            for h in ([] if resend else ctx.same_day_history(claim, day, None))
         ]
-        if any(who != npi and pack.same_test(code, other_code) for who, other_code, _, _ in services):
+        if any(who != npi and pack.same_test(code, other) for who, other, _, _, _ in (*here, *earlier)):
             continue  # another physician's service of the test that day: 77 may be right
-        repeated = next(
-            (
-                where
-                for who, other_code, other_part, where in services
-                if other_code == code and other_part == mine
-            ),
-            None,
-        )
-        if repeated is not None:
-            yield Finding(
-                "MOD_77_SAME_PROVIDER",
-                line.line_number,
-                {"line": line.line_number, "code": code, "service_date": day, "other": repeated},
-            )
+
+        params = {"line": line.line_number, "code": code, "service_date": day}
+        if (where := _repeated(here, code, mine)) is not None:
+            yield Finding("MOD_77_SAME_PROVIDER", line.line_number, {**params, "other": where})
+        elif (where := _repeated(earlier, code, mine)) is not None:
+            yield Finding("MOD_77_SAME_PROVIDER_SENT", line.line_number, {**params, "other": where})
+
+
+def _repeated(
+    services: Sequence[tuple[str, str, object, frozenset[str], str]], code: str, part: object
+) -> str | None:
+    """Where the same code (the same part of it) was billed among ``services``, by a line not
+    itself marked as the repeat (76)."""
+    return next(
+        (
+            where
+            for _, other, other_part, other_mods, where in services
+            if other == code and other_part == part and "76" not in other_mods
+        ),
+        None,
+    )

@@ -181,6 +181,37 @@ def test_a_line_bundled_with_another_physicians_service_is_appealed_not_written_
     assert "per provider" in task.instructions
 
 
+@pytest.mark.parametrize(
+    ("payer", "plan", "action"),
+    [("BLUEPEAK", "commercial", "replacement_claim"), ("MCR-JH", "medicare", "reopening")],
+)
+def test_an_unmarked_second_read_bundled_with_another_physicians_global_asks_for_77(
+    scrubber: Scrubber, payer: str, plan: str, action: str
+) -> None:
+    """Dr B's 93010 without 77 beside Dr A's 93000: not bundled per provider, but a second read the
+    same day needs 77 (reference §1) — an appeal of the line as billed cannot succeed. The task
+    asks a person to add 77 where the record documents the separate read: a corrected claim
+    (Medicare: a reopening), else a write-off."""
+    lines = [line(1, "93000"), {**line(2, "93010"), "rendering_provider_npi": DR_B}]
+    claim = (
+        make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+        if plan == "commercial"
+        else make_claim(lines=lines)
+    )
+    task = plan_for_denial(line_denial("97", 2), ctx(scrubber, claim, payer, plan))
+    assert task is not None and task.action == action and task.corrected_claim is None, task
+    assert "add 77" in task.instructions and "otherwise write off" in task.instructions
+
+
+def test_a_whole_claim_denied_as_a_duplicate_is_written_off_even_with_76_77_lines(scrubber: Scrubber) -> None:
+    """OA-18 on the claim (no line): the claim itself was sent twice — the lines' modifiers do not
+    make it a repeat (reference §5: write off)."""
+    lines = [{**line(1, "93010", modifiers=["77"]), "rendering_provider_npi": DR_B}]
+    claim = make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+    task = plan_for_denial(deny(("OA", "18", "45.00")), ctx(scrubber, claim))
+    assert task is not None and task.action == "write_off"
+
+
 def test_a_line_bundled_with_its_own_providers_global_is_still_written_off_on_a_group_claim(
     scrubber: Scrubber,
 ) -> None:

@@ -213,9 +213,11 @@ def test_the_same_physicians_repeat_with_76_is_clean(scrubber: Scrubber) -> None
     assert errors(result) == [], result.edits
 
 
-def test_77_repeating_the_same_physicians_read_on_an_earlier_claim_is_held(scrubber: Scrubber) -> None:
+def test_77_repeating_the_same_physicians_read_on_an_earlier_claim_is_a_warning(scrubber: Scrubber) -> None:
     """Dr A's 93010 went out on an earlier claim; the group's later claim (its own provider Dr B)
-    bills Dr A's second read of the day with 77: still Dr A's own repeat."""
+    bills Dr A's 93010 with 77: Dr A's own repeat (76) — or the same read sent again (a line the
+    payer rejected, a replacement whose link X12 does not carry). The earlier claim cannot tell
+    which: a warning naming it, not a hold."""
     earlier = {"claim_id": "GROUP-1", **reading_group(line(1, "93010"))}
     later = {
         "claim_id": "GROUP-2",
@@ -223,9 +225,40 @@ def test_77_repeating_the_same_physicians_read_on_an_earlier_claim_is_held(scrub
         "rendering_provider_npi": DR_B,
     }
     result = scrub_case(scrubber, claim=later, history=[earlier], **NO_CLINICAL_FEED)
-    assert errors(result) == [("MOD_77_SAME_PROVIDER", 1)], result.edits
-    (edit,) = [e for e in result.edits if e.rule_id == "MOD_77_SAME_PROVIDER"]
-    assert "GROUP-1" in edit.message
+    assert errors(result) == [], result.edits
+    (edit,) = [e for e in result.edits if e.rule_id == "MOD_77_SAME_PROVIDER_SENT"]
+    assert edit.severity == "warning" and "GROUP-1" in edit.message and "76" in edit.fix
+
+
+def test_a_replacement_resending_a_77_read_is_not_its_own_repeat(scrubber: Scrubber) -> None:
+    """Reference §4: frequency 7 replaces the claim its REF*F8 names — its lines are that claim's
+    services sent again, not repeats of them (an 837P replacement carries no link to the earlier
+    claim's id)."""
+    earlier = {"claim_id": "ED-1", **reading_group(by(DR_B, line(1, "93010", modifiers=["77"])))}
+    replacement = {
+        "claim_id": "ED-1-FIX",
+        **reading_group(by(DR_B, line(1, "93010", modifiers=["77"]))),
+        "frequency_code": "7",
+        "original_claim_number": "PCN-12345",
+    }
+    result = scrub_case(scrubber, claim=replacement, history=[earlier], **NO_CLINICAL_FEED)
+    assert not {r for r in fired(result) if r.startswith("MOD_77")}, result.edits
+
+
+def test_a_physicians_77_read_and_his_own_76_repeat_of_it_are_clean(scrubber: Scrubber) -> None:
+    """Dr B read a tracing whose first read (Dr A's office 93000) went through another billing
+    office — 77 — and then repeated his own read — 76 (and 77, as a repeat of the day's test by
+    another physician than its first). The 76 line is the repeat, not the service the 77 line
+    repeats: nothing to hold, whichever claims are in sight."""
+    for second in (["76", "77"], ["76"]):
+        result = scrub_case(
+            scrubber,
+            claim=reading_group(
+                by(DR_B, line(1, "93010", modifiers=["77"])), by(DR_B, line(2, "93010", modifiers=second))
+            ),
+            **NO_CLINICAL_FEED,
+        )
+        assert not {r for r in fired(result) if r.startswith("MOD_77")}, (second, result.edits)
 
 
 def test_77_is_right_when_another_physician_billed_the_test_that_day(scrubber: Scrubber) -> None:

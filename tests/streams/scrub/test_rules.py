@@ -557,6 +557,19 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
             "encounter": {"ecg_fields": {"repeat_count": 2}},
         },
     ),
+    "MOD_77_SAME_PROVIDER_SENT": (
+        # the same physician's 93000 went out on an earlier claim of the day
+        {
+            "claim": {"lines": [line(1, "93000", modifiers=["77"])]},
+            "history": [{"claim_id": "EARLIER-1", "lines": [line(1, "93000")]}],
+            "encounter": {"ecg_fields": {"repeat_count": 2}},
+        },
+        {
+            "claim": {"lines": [line(1, "93000", modifiers=["76"])]},
+            "history": [{"claim_id": "EARLIER-1", "lines": [line(1, "93000")]}],
+            "encounter": {"ecg_fields": {"repeat_count": 2}},
+        },
+    ),
     "MOD_25_REQUIRED": (
         {"claim": {"payer": ACME, "lines": [line(1, "99213"), line(2, "93000")]}},
         {"claim": {"payer": ACME, "lines": [line(1, "99213", modifiers=["25"]), line(2, "93000")]}},
