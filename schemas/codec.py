@@ -156,7 +156,14 @@ def dead_letter(
             f"its first {len(kept)} bytes are kept; the whole event is at its source position while "
             "the topic keeps it)"
         )
+    # the id follows from the record and what was wrong with it: a record redelivered after a
+    # crash (its offset not yet committed) is dead-lettered again under the same id
+    cause = f"{pos.topic}\x1f{pos.partition}\x1f{pos.offset}\x1f{reason}\x1f{error}\x1f"
+    event_id = uuid.uuid5(
+        uuid.NAMESPACE_URL, "claimflow:dead-letter:" + cause + hashlib.sha1(body).hexdigest()
+    )
     return DeadLetter(
+        event_id=event_id,
         source="claimflow",
         reason=reason,
         error=error[:2000],

@@ -120,6 +120,20 @@ def test_dead_letter_keeps_the_original_bytes_and_position() -> None:
     assert letter.payload() == b"{broken" and not letter.payload_truncated
 
 
+def test_a_record_dead_lettered_again_after_a_crash_keeps_its_dead_letters_id() -> None:
+    """Outputs are idempotent: a record redelivered after a crash (its offset not yet committed)
+    is dead-lettered again under the same event id, so a dead-letter queue or replay tool that
+    de-duplicates by id shows it once. Another record, or another item of the same record (an
+    X12 file's refused claims), is another dead letter."""
+    first = dead_letter(b"{broken", POS, "malformed_json", "not valid JSON")
+    again = dead_letter(b"{broken", POS, "malformed_json", "not valid JSON")
+    assert first.event_id == again.event_id
+    elsewhere = SourcePosition(POS.topic, POS.partition, POS.offset + 1, POS.timestamp, POS.key)
+    assert dead_letter(b"{broken", elsewhere, "malformed_json", "not valid JSON").event_id != first.event_id
+    other_item = dead_letter(b"{broken", POS, "malformed_json", "837P claim 2: not valid JSON")
+    assert other_item.event_id != first.event_id
+
+
 #: Kafka's default limit of a message (broker message.max.bytes 1048588, producer
 #: max_request_size 1048576): a dead letter that does not fit cannot be delivered, and the
 #: partition it came from stops
