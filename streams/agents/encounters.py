@@ -28,25 +28,39 @@ def register(app: ClaimflowApp) -> None:
         async for event in stream.events():
 
             async def body(event: Any = event) -> None:
-                enc = await decode_event(app, event, Encounter)
-                if enc is None:
-                    return
-                outbox = Outbox(app)
-                if await forwarded(app, event, enc.patient_key, outbox):
-                    await outbox.confirm()  # delivered before this copy is acknowledged
-                    return
-                key = encounter_key(enc.patient_key, enc.encounter_id)
-                stored = stored_with(table.get(key), enc)
-                if stored is not None:  # (None: a redelivery, which changes nothing)
-                    table[key] = stored
-                    # the id's latest encounter, whoever's: a claim naming an id only another
-                    # patient has (a typo) is told so once its own never came
-                    table[enc.encounter_id] = stored
-                waiter = app.encounter_waiters.pop(enc.encounter_id, None)
-                if waiter is not None:  # a parked claim is waiting for this encounter
-                    waiter.set()
+                try:
+                    await store(event)
+                finally:  # read, stored or dead-lettered: this record is behind the partition
+                    note_progress(app, event)
 
             await guarded(app, Agent.ENCOUNTERS, event, body)
+
+    async def store(event: Any) -> None:
+        enc = await decode_event(app, event, Encounter)
+        if enc is None:
+            return
+        outbox = Outbox(app)
+        if await forwarded(app, event, enc.patient_key, outbox):
+            await outbox.confirm()  # delivered before this copy is acknowledged
+            return
+        key = encounter_key(enc.patient_key, enc.encounter_id)
+        stored = stored_with(table.get(key), enc)
+        if stored is not None:  # (None: a redelivery, which changes nothing)
+            table[key] = stored
+            # the id's latest encounter, whoever's: a claim naming an id only another patient has
+            # (a typo) is told so once its own never came
+            table[enc.encounter_id] = stored
+        waiter = app.encounter_waiters.pop(enc.encounter_id, None)
+        if waiter is not None:  # a parked claim is waiting for this encounter
+            waiter.set()
+
+
+def note_progress(app: ClaimflowApp, event: Any) -> None:
+    """Remember how far (in bus time) the encounters of the event's partition are applied."""
+    message = event.message
+    stamp = message.timestamp or 0.0
+    if stamp > app.encounter_progress.get(message.partition, 0.0):
+        app.encounter_progress[message.partition] = stamp
 
 
 def lookup_raw(app: ClaimflowApp, patient_key: str | None, encounter_id: str) -> dict[str, Any] | None:

@@ -162,7 +162,12 @@ def register(app: ClaimflowApp) -> None:
                 headers = dict(event.headers or {})
                 raw = headers.get(DEADLINE_HEADER)
                 deadline = float(raw.decode() if isinstance(raw, bytes) else raw) if raw else time.time()
+                # read after its grace ended: its wait was cut short (the worker that parked it
+                # died, or stopped): its encounter may be on the bus in time but not applied here yet
+                cut_short = raw is not None and time.time() > deadline
                 encounter = await wait_for_encounter(app, claim.patient_key, claim.encounter_id, deadline)
+                if encounter is None and cut_short:
+                    encounter = await catch_up(app, event.message.partition, claim, deadline)
                 if encounter is None:
                     metrics.encounter_timeouts.inc()
                     # its own never came: another patient's encounter of that id is a mistyped id
@@ -221,6 +226,35 @@ async def wait_for_encounter(
     if encounter is None and encounter_id and waiter is not None:
         forget_waiter(app, encounter_id, waiter)
     return encounter
+
+
+#: how long a parked claim read after its deadline waits, at most, for its partition's encounters
+#: to be applied up to that deadline (a takeover's backlog of encounters takes seconds to read)
+CATCH_UP_SECONDS = 10.0
+
+
+async def catch_up(
+    app: ClaimflowApp, partition: int, claim: ClaimSubmitted, deadline: float
+) -> Encounter | None:
+    """The parked claim's encounter, once the encounter agent has applied this partition's
+    encounters up to the claim's deadline (the claim and its encounter are keyed alike, so
+    ``claims-waiting`` and ``encounters`` share partitions), or None when they are applied that
+    far without it, or after ``CATCH_UP_SECONDS``."""
+    until = time.time() + min(CATCH_UP_SECONDS, app.settings.encounter_grace_seconds)
+    encounter = None
+    while encounter is None and time.time() < until:
+        if caught_up(app.encounter_progress, partition, deadline):
+            break
+        encounter = await wait_for_encounter(
+            app, claim.patient_key, claim.encounter_id, min(until, time.time() + 1.0)
+        )
+    return encounter or lookup(app, claim.patient_key, claim.encounter_id)
+
+
+def caught_up(progress: dict[int, float], partition: int, deadline: float) -> bool:
+    """Whether the encounters of ``partition`` are applied up to ``deadline`` (bus time): one
+    stamped after it has been read, so every one before it has."""
+    return progress.get(partition, 0.0) >= deadline
 
 
 def scrub_outputs(

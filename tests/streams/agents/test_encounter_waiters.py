@@ -81,3 +81,59 @@ def test_two_patients_encounters_under_one_id_are_each_their_own() -> None:
     app: Any = SimpleNamespace(tables={"encounters": table}, encounter_waiters={})
     assert lookup(app, "pk-a", "1001") == first and lookup(app, "pk-b", "1001") == second
     assert lookup(app, "pk-c", "1001") is None and lookup_any(app, "1001") == second
+
+
+def catching_up_app() -> Any:
+    return SimpleNamespace(
+        tables={"encounters": {}},
+        encounter_waiters={},
+        encounter_progress={},
+        settings=SimpleNamespace(encounter_grace_seconds=30.0),
+    )
+
+
+def test_a_parked_claim_read_after_a_takeover_waits_for_its_partitions_encounters_to_catch_up() -> None:
+    """The worker that parked a claim died; the new owner reads the claim after its deadline,
+    while the encounter — on the bus 20 s before that deadline — is still in the encounters
+    backlog it has not applied yet (README: a claim waits until its encounter arrives or the grace
+    ends; the encounter did arrive in time). The claim must meet its encounter, not be held with
+    DOC_ENCOUNTER_MISSING."""
+    from schemas import Encounter
+    from streams.agents.encounters import note_progress
+    from streams.agents.scrub import catch_up
+    from streams.scrub.encounter_store import stored_with
+    from tests.builders import encounter_dict, make_claim
+
+    app = catching_up_app()
+    deadline = time.time() - 5.0  # the grace ended while no worker watched the claim
+    claim = make_claim(encounter_id="ENC-0001", patient_key="pk-test-0001")
+    enc = Encounter.model_validate(encounter_dict(encounter_id="ENC-0001", patient_key="pk-test-0001"))
+
+    async def run() -> Any:
+        async def backlog() -> None:  # the encounter agent applying the partition's backlog
+            await asyncio.sleep(0.3)
+            app.tables["encounters"]["pk-test-0001|ENC-0001"] = stored_with(None, enc)
+            note_progress(app, SimpleNamespace(message=SimpleNamespace(partition=2, timestamp=deadline - 20)))
+            waiter = app.encounter_waiters.pop("ENC-0001", None)
+            if waiter is not None:
+                waiter.set()
+
+        found, _ = await asyncio.gather(catch_up(app, 2, claim, deadline), backlog())
+        return found
+
+    assert asyncio.run(run()) == enc
+
+
+def test_a_late_parked_claim_gives_up_once_its_partitions_encounters_pass_its_deadline() -> None:
+    """Once the encounter agent has applied an encounter stamped after the claim's deadline,
+    every encounter before it has been applied: the claim's never came — no more waiting."""
+    from streams.agents.scrub import catch_up
+    from tests.builders import make_claim
+
+    app = catching_up_app()
+    deadline = time.time() - 5.0
+    app.encounter_progress[2] = deadline + 1.0
+    claim = make_claim(encounter_id="ENC-NEVER")
+    started = time.monotonic()
+    assert asyncio.run(catch_up(app, 2, claim, deadline)) is None
+    assert time.monotonic() - started < 5.0  # well inside the 10 s a claim waits otherwise
