@@ -121,6 +121,10 @@ class ClaimStateRecord(Envelope):
     adjudicated_at: datetime | None = None
     updated_at: datetime | None = None
     paid_amount: Money = Field(default=Decimal("0"))
-    anomalies: int = 0
+    anomalies: int = Field(
+        default=0,
+        description="late and impossible events applied to the claim (what "
+        "claimflow_lifecycle_anomalies_total counts; reordered and caught-up ones are not anomalies)",
+    )
     history: list[StateStep] = Field(default_factory=list)
     open_tasks: list[OpenTask] = Field(default_factory=list)

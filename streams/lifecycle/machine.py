@@ -803,6 +803,7 @@ def apply(record: ClaimRecord, change: Change, *, max_seen: int = 128, max_histo
         result, new_state = "noted", prev
     else:
         result, new_state = "impossible", prev
+    if result in ("late", "impossible"):  # what claimflow_lifecycle_anomalies_total counts
         u["anomalies"] = record.anomalies + 1
 
     if result == "applied" and prev == "rejected" and new_state == "ready":
