@@ -56,11 +56,10 @@ def register(app: ClaimflowApp) -> None:
 
 
 def note_progress(app: ClaimflowApp, event: Any) -> None:
-    """Remember how far (in bus time) the encounters of the event's partition are applied."""
+    """Remember the offset of the latest record the encounter agent applied, per partition."""
     message = event.message
-    stamp = message.timestamp or 0.0
-    if stamp > app.encounter_progress.get(message.partition, 0.0):
-        app.encounter_progress[message.partition] = stamp
+    if message.offset > app.encounter_progress.get(message.partition, -1):
+        app.encounter_progress[message.partition] = message.offset
 
 
 def lookup_raw(app: ClaimflowApp, patient_key: str | None, encounter_id: str) -> dict[str, Any] | None:

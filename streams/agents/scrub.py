@@ -16,12 +16,12 @@ import contextlib
 import time
 from typing import TYPE_CHECKING, Any
 
-from faust.types import EventT, StreamT
+from faust.types import TP, EventT, StreamT
 
 from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult, ValidClaim, as_valid
 from schemas.codec import encode, encode_spliced
 from schemas.ids import derived_event_id
-from schemas.topics import Topic
+from schemas.topics import Topic, topic_name
 from streams.agents.catalogue import Agent, Table
 from streams.agents.common import (
     Deferred,
@@ -162,12 +162,11 @@ def register(app: ClaimflowApp) -> None:
                 headers = dict(event.headers or {})
                 raw = headers.get(DEADLINE_HEADER)
                 deadline = float(raw.decode() if isinstance(raw, bytes) else raw) if raw else time.time()
-                # read after its grace ended: its wait was cut short (the worker that parked it
-                # died, or stopped): its encounter may be on the bus in time but not applied here yet
-                cut_short = raw is not None and time.time() > deadline
                 encounter = await wait_for_encounter(app, claim.patient_key, claim.encounter_id, deadline)
-                if encounter is None and cut_short:
-                    encounter = await catch_up(app, event.message.partition, claim, deadline)
+                if encounter is None and claim.encounter_id:
+                    # on the bus in time but not applied here yet? (the worker that parked the
+                    # claim died and this one is still reading the partition's encounters)
+                    encounter = await catch_up(app, event.message.partition, claim)
                 if encounter is None:
                     metrics.encounter_timeouts.inc()
                     # its own never came: another patient's encounter of that id is a mistyped id
@@ -228,33 +227,47 @@ async def wait_for_encounter(
     return encounter
 
 
-#: how long a parked claim read after its deadline waits, at most, for its partition's encounters
-#: to be applied up to that deadline (a takeover's backlog of encounters takes seconds to read)
+#: how long a parked claim whose encounter is missing at its deadline waits, at most, for the
+#: encounters already on the bus to be applied (a takeover's backlog takes seconds to read)
 CATCH_UP_SECONDS = 10.0
 
 
-async def catch_up(
-    app: ClaimflowApp, partition: int, claim: ClaimSubmitted, deadline: float
-) -> Encounter | None:
-    """The parked claim's encounter, once the encounter agent has applied this partition's
-    encounters up to the claim's deadline (the claim and its encounter are keyed alike, so
-    ``claims-waiting`` and ``encounters`` share partitions), or None when they are applied that
-    far without it, or after ``CATCH_UP_SECONDS``."""
+async def catch_up(app: ClaimflowApp, partition: int, claim: ClaimSubmitted) -> Encounter | None:
+    """The parked claim's encounter, once the encounter agent has applied every encounter that was
+    on this partition when the claim's wait ended (the claim and its encounter are keyed alike,
+    so ``claims-waiting`` and ``encounters`` share partitions), or None when those are applied
+    without it, or after ``CATCH_UP_SECONDS``. Offsets, not record times: a producer's clock may
+    be anything."""
+    end = encounters_end(app, partition)
     until = time.time() + min(CATCH_UP_SECONDS, app.settings.encounter_grace_seconds)
     encounter = None
     while encounter is None and time.time() < until:
-        if caught_up(app.encounter_progress, partition, deadline):
+        if caught_up(app.encounter_progress, partition, end):
             break
         encounter = await wait_for_encounter(
             app, claim.patient_key, claim.encounter_id, min(until, time.time() + 1.0)
         )
+        if end is None:
+            end = encounters_end(app, partition)
     return encounter or lookup(app, claim.patient_key, claim.encounter_id)
 
 
-def caught_up(progress: dict[int, float], partition: int, deadline: float) -> bool:
-    """Whether the encounters of ``partition`` are applied up to ``deadline`` (bus time): one
-    stamped after it has been read, so every one before it has."""
-    return progress.get(partition, 0.0) >= deadline
+def encounters_end(app: ClaimflowApp, partition: int) -> int | None:
+    """The end offset (highwater) of the worker's ``encounters`` partition as its consumer last
+    heard it, or None when not known (not assigned here, nothing fetched yet)."""
+    tp = TP(topic_name(Topic.ENCOUNTERS, app.settings.topic_prefix), partition)
+    try:
+        high = app.faust.consumer.highwater(tp)
+    except Exception:  # not assigned here, or the consumer not started
+        return None
+    return int(high) if high is not None and high >= 0 else None
+
+
+def caught_up(progress: dict[int, int], partition: int, end: int | None) -> bool:
+    """Whether the encounters of ``partition`` are applied up to offset ``end`` (exclusive)."""
+    if end is None:
+        return False
+    return progress.get(partition, -1) + 1 >= end
 
 
 def scrub_outputs(

@@ -457,8 +457,9 @@ def plan_for_denial(
                 action = "reopening" if is_medicare else "replacement_claim"
                 lead = (
                     f"Bundled across providers: {across}. NCCI edits apply per provider, but a second "
-                    "read the same day needs 77 (a repeat by another physician): if the "
-                    "record documents this physician's separate read, add 77 with its time and "
+                    "read the same day needs 77 (a repeat by another physician; 76 is the same "
+                    "physician's): if the record documents this physician's separate read, add 77 "
+                    "(in place of any 76) with its time and "
                     + (
                         "request a reopening (Medicare Part B takes no corrected claims)"
                         if is_medicare
@@ -478,8 +479,26 @@ def plan_for_denial(
         denied = _denied_lines(primary, ctx.claim)
         repeat = ctx.pack.repeat_modifiers
         if denied and all(repeat & set(ln.modifiers) for ln in denied):
-            action, recoverable = "appeal", True
-            lead = rule.marked_repeat_instructions
+            wrong = [ln for ln in denied if _other_physicians_test(ln, ctx) and "77" not in ln.modifiers]
+            if wrong:
+                # 76 says the same physician repeated it, but the day's other service of the test
+                # is another physician's: the line needs 77
+                action = "reopening" if is_medicare else "replacement_claim"
+                recoverable = True
+                lead = (
+                    "; ".join(_shown(ln, ctx.claim) for ln in wrong)
+                    + ": 76 marks the same physician's repeat, but the day's other service of this "
+                    "test is another physician's — replace 76 with 77 (with the documented time) and "
+                    + (
+                        "request a reopening (Medicare Part B takes no corrected claims)"
+                        if is_medicare
+                        else "send a corrected claim"
+                    )
+                    + "; write off only if it was not a separate service."
+                )
+            else:
+                action, recoverable = "appeal", True
+                lead = rule.marked_repeat_instructions
     appealable = True
     for code in denial.remark_codes:
         remark = ctx.reasons.remark(code)
@@ -644,9 +663,30 @@ def _line_level(primary: Classified) -> bool:
 INTERPRETING = ("global", "professional")
 
 
+def _other_physicians_test(line: ValidClaimLine, ctx: PlanContext) -> bool:
+    """Whether another rendering provider billed the same test on ``line``'s day on the claim,
+    and ``line``'s own provider did not (76 would then name the wrong physician)."""
+    claim = ctx.claim
+    if claim is None:
+        return False
+    pack = ctx.pack
+    mine = provider_of(claim, line)
+    same_day = [
+        other
+        for other in claim.lines
+        if other.line_number != line.line_number
+        and other.service_date == line.service_date
+        and pack.same_test(line.procedure_code, other.procedure_code)
+    ]
+    return any(provider_of(claim, o) != mine for o in same_day) and not any(
+        provider_of(claim, o) == mine for o in same_day
+    )
+
+
 def _unmarked_second_read(primary: Classified, ctx: PlanContext) -> bool:
-    """Whether a denied line is an interpretation without 76/77 beside another provider's
-    interpretation of the same day on the claim (a second read, which needs 77)."""
+    """Whether a denied line is an interpretation without 77 (none, or 76: the same physician's
+    repeat) beside another provider's interpretation of the same day on the claim (a second read,
+    which needs 77)."""
     claim = ctx.claim
     if claim is None:
         return False
@@ -655,8 +695,8 @@ def _unmarked_second_read(primary: Classified, ctx: PlanContext) -> bool:
     for line in _denied_lines(primary, claim):
         if part(line.procedure_code, frozenset(line.modifiers)) not in INTERPRETING:
             continue
-        if pack.repeat_modifiers & set(line.modifiers):
-            continue
+        if "77" in line.modifiers:
+            continue  # marked as another physician's repeat (76 would be the same physician's)
         mine = provider_of(claim, line)
         if any(
             other.line_number != line.line_number

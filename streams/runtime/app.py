@@ -143,10 +143,10 @@ class ClaimflowApp:
         self.broadcasts: dict[Topic, BroadcastTable] = {}
         #: encounter_id -> event set when the encounter agent stores it (wakes parked claims)
         self.encounter_waiters: dict[str, asyncio.Event] = {}
-        #: per ``encounters`` partition, the bus time of the latest record the encounter agent
-        #: applied: a parked claim read after its deadline (a takeover) waits until its partition's
-        #: encounters have caught up to that deadline
-        self.encounter_progress: dict[int, float] = {}
+        #: per ``encounters`` partition, the offset of the latest record the encounter agent
+        #: applied: a parked claim whose encounter is missing at its deadline waits until the
+        #: encounters on the bus by then are applied (a takeover's backlog)
+        self.encounter_progress: dict[int, int] = {}
         self.health = Health(self, settings.stall_seconds)
         self.topics: dict[Topic, TopicT] = {
             spec.name: self.faust.topic(

@@ -122,7 +122,7 @@ def override_needs_pair(facts: ClaimFacts, ctx: ScrubContext) -> Iterator[Findin
                     for other in others - {code}
                 )
             if not overridable:
-                alone = present <= {code}
+                alone = present <= {code} and others <= {code}
                 rule = "MOD_OVERRIDE_WITHOUT_PAIR" if alone or complete else "MOD_OVERRIDE_PAIR_UNVERIFIED"
                 for mod in sorted(used):
                     yield Finding(

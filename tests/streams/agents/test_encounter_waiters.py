@@ -83,29 +83,45 @@ def test_two_patients_encounters_under_one_id_are_each_their_own() -> None:
     assert lookup(app, "pk-c", "1001") is None and lookup_any(app, "1001") == second
 
 
-def catching_up_app() -> Any:
+class Consumer:
+    """The consumer's view of the ``encounters`` partitions' end offsets (highwater)."""
+
+    def __init__(self, ends: dict[int, int]) -> None:
+        self.ends = ends
+
+    def highwater(self, tp: Any) -> int:
+        return self.ends[tp.partition]
+
+
+def catching_up_app(ends: dict[int, int]) -> Any:
     return SimpleNamespace(
         tables={"encounters": {}},
         encounter_waiters={},
         encounter_progress={},
-        settings=SimpleNamespace(encounter_grace_seconds=30.0),
+        settings=SimpleNamespace(encounter_grace_seconds=30.0, topic_prefix=""),
+        faust=SimpleNamespace(consumer=Consumer(ends)),
     )
 
 
-def test_a_parked_claim_read_after_a_takeover_waits_for_its_partitions_encounters_to_catch_up() -> None:
-    """The worker that parked a claim died; the new owner reads the claim after its deadline,
-    while the encounter — on the bus 20 s before that deadline — is still in the encounters
-    backlog it has not applied yet (README: a claim waits until its encounter arrives or the grace
-    ends; the encounter did arrive in time). The claim must meet its encounter, not be held with
-    DOC_ENCOUNTER_MISSING."""
-    from schemas import Encounter
+def applied(app: Any, partition: int, offset: int) -> None:
     from streams.agents.encounters import note_progress
+
+    note_progress(app, SimpleNamespace(message=SimpleNamespace(partition=partition, offset=offset)))
+
+
+def test_a_parked_claim_whose_encounter_is_in_the_partitions_backlog_meets_it() -> None:
+    """The worker that parked a claim died; the new owner's wait for it ends while the encounter —
+    on the bus well before the deadline — is still in the encounters backlog it has not applied
+    (offsets 0..40 on the bus, 0..9 applied). README: a claim waits until its encounter arrives
+    or the grace ends — the encounter did arrive in time: the claim must meet it, not be held with
+    DOC_ENCOUNTER_MISSING. Offsets decide, never record times (a producer's clock may be off)."""
+    from schemas import Encounter
     from streams.agents.scrub import catch_up
     from streams.scrub.encounter_store import stored_with
     from tests.builders import encounter_dict, make_claim
 
-    app = catching_up_app()
-    deadline = time.time() - 5.0  # the grace ended while no worker watched the claim
+    app = catching_up_app({2: 41})
+    applied(app, 2, 9)
     claim = make_claim(encounter_id="ENC-0001", patient_key="pk-test-0001")
     enc = Encounter.model_validate(encounter_dict(encounter_id="ENC-0001", patient_key="pk-test-0001"))
 
@@ -113,27 +129,27 @@ def test_a_parked_claim_read_after_a_takeover_waits_for_its_partitions_encounter
         async def backlog() -> None:  # the encounter agent applying the partition's backlog
             await asyncio.sleep(0.3)
             app.tables["encounters"]["pk-test-0001|ENC-0001"] = stored_with(None, enc)
-            note_progress(app, SimpleNamespace(message=SimpleNamespace(partition=2, timestamp=deadline - 20)))
+            applied(app, 2, 25)
             waiter = app.encounter_waiters.pop("ENC-0001", None)
             if waiter is not None:
                 waiter.set()
 
-        found, _ = await asyncio.gather(catch_up(app, 2, claim, deadline), backlog())
+        found, _ = await asyncio.gather(catch_up(app, 2, claim), backlog())
         return found
 
     assert asyncio.run(run()) == enc
 
 
-def test_a_late_parked_claim_gives_up_once_its_partitions_encounters_pass_its_deadline() -> None:
-    """Once the encounter agent has applied an encounter stamped after the claim's deadline,
-    every encounter before it has been applied: the claim's never came — no more waiting."""
+def test_a_parked_claim_gives_up_once_its_partitions_encounters_on_the_bus_are_applied() -> None:
+    """Every encounter on the partition's bus is applied (or the partition has none): the claim's
+    never came — no waiting beyond its grace."""
     from streams.agents.scrub import catch_up
     from tests.builders import make_claim
 
-    app = catching_up_app()
-    deadline = time.time() - 5.0
-    app.encounter_progress[2] = deadline + 1.0
-    claim = make_claim(encounter_id="ENC-NEVER")
-    started = time.monotonic()
-    assert asyncio.run(catch_up(app, 2, claim, deadline)) is None
-    assert time.monotonic() - started < 5.0  # well inside the 10 s a claim waits otherwise
+    for ends, done in (({2: 41}, 40), ({2: 0}, None)):
+        app = catching_up_app(ends)
+        if done is not None:
+            applied(app, 2, done)
+        started = time.monotonic()
+        assert asyncio.run(catch_up(app, 2, make_claim(encounter_id="ENC-NEVER"))) is None
+        assert time.monotonic() - started < 5.0  # well inside the 10 s a claim waits otherwise

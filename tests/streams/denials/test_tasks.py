@@ -203,6 +203,36 @@ def test_an_unmarked_second_read_bundled_with_another_physicians_global_asks_for
     assert "add 77" in task.instructions and "otherwise write off" in task.instructions
 
 
+@pytest.mark.parametrize(
+    ("payer", "plan", "action"),
+    [("BLUEPEAK", "commercial", "replacement_claim"), ("MCR-JH", "medicare", "reopening")],
+)
+@pytest.mark.parametrize(("group", "carc"), [("CO", "97"), ("OA", "18")])
+def test_76_on_another_physicians_read_is_corrected_to_77_not_appealed(
+    scrubber: Scrubber, payer: str, plan: str, action: str, group: str, carc: str
+) -> None:
+    """Reference §1: 76 is a repeat by the same physician, 77 by another. Dr B's 93010-76 beside
+    Dr A's 93000 names the wrong physician: a bundling (CO-97) or duplicate (OA-18) denial of it
+    is fixed by 77 in place of 76 (a corrected claim; Medicare a reopening) — an appeal of the
+    line as billed cannot succeed."""
+    lines = [line(1, "93000"), {**line(2, "93010", modifiers=["76"]), "rendering_provider_npi": DR_B}]
+    claim = (
+        make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+        if plan == "commercial"
+        else make_claim(lines=lines)
+    )
+    denial = Denial(
+        claim_id=claim.claim_id,
+        claim_status_code="1",
+        paid_amount="45.00",
+        adjustments=[{"group_code": group, "reason_code": carc, "amount": "20.00", "line_number": 2}],
+        occurred_at=FIXED_TIME,
+    )
+    task = plan_for_denial(denial, ctx(scrubber, claim, payer, plan))
+    assert task is not None and task.action == action, task
+    assert "77" in task.instructions and "76" in task.instructions and not task.patient_billable
+
+
 def test_a_whole_claim_denied_as_a_duplicate_is_written_off_even_with_76_77_lines(scrubber: Scrubber) -> None:
     """OA-18 on the claim (no line): the claim itself was sent twice — the lines' modifiers do not
     make it a repeat (reference §5: write off)."""

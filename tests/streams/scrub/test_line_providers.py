@@ -353,3 +353,23 @@ def test_a_lines_unreadable_or_unknown_field_is_listed_with_that_line(scrubber: 
     ]
     assert units, moved.edits
     assert by_rule["CLAIM_UNKNOWN_FIELD"].line_number == 4
+
+
+def test_xu_beside_another_physicians_code_is_unverified_against_the_bundled_ptp_not_held(
+    scrubber: Scrubber,
+) -> None:
+    """README (repeats and frequency): a 59/X-modifier with no overridable pair found is held only
+    when the official PTP file says so or nothing else is billed that day; against the bundled
+    excerpt (which lacks most pairs) it is a warning to check. Another physician's code billed that
+    day on the claim is something else billed: Dr A's 93000 and Dr B's 93040-XU go out with the
+    warning, as they would under one provider."""
+    result = scrub_case(
+        scrubber,
+        claim={
+            "encounter_id": None,
+            "lines": [line(1, "93000"), by(DR_B, line(2, "93040", modifiers=["XU"]))],
+        },
+        **NO_CLINICAL_FEED,
+    )
+    assert "MOD_OVERRIDE_WITHOUT_PAIR" not in fired(result), result.edits
+    assert "MOD_OVERRIDE_PAIR_UNVERIFIED" in fired(result)
