@@ -26,6 +26,14 @@ from streams.scrub.icd import IcdValidator
 from streams.scrub.packs import RulePack, load_packs
 from streams.scrub.payers import PayerDirectory, PayerProfile, load_default_payers
 from streams.scrub.registry import CHECKERS, NEEDS, OUTSIDE_MEDICARE, RULES, Checker, Finding, facts_flags
+from streams.scrub.rules.claim_data import (
+    fits_an_837p,
+    frequency_code,
+    line_fields,
+    patient,
+    providers,
+    total_matches_lines,
+)
 from streams.scrub.rules.claim_format import FORMAT_RULES, examine
 from streams.scrub.screen import SCREENED, suspects
 from streams.trends.windows import LearnedRate
@@ -114,6 +122,16 @@ UNSCREENED: tuple[Checker, ...] = tuple(c for c in CHECKERS if c not in SCREENED
 _ORDER: dict[Checker, int] = {c: i for i, c in enumerate(CHECKERS)}
 
 
+#: what a void (frequency 8) is checked for: that it can be sent and names what it voids — the
+#: claim as a document (its payer's rules on voids, its NPIs, its patient, X12's limits), not the
+#: services it cancels: a coding error on a line being voided must not keep it from being voided
+VOID_CHECKERS: tuple[Checker, ...] = tuple(
+    c
+    for c in CHECKERS
+    if c in (total_matches_lines, line_fields, frequency_code, patient, fits_an_837p, providers)
+)
+
+
 def plan(claim: ScrubbableClaim, ctx: ScrubContext, screen: bool = True) -> Sequence[Checker]:
     """The checkers to run on ``claim``, in registration order (the order of edits)."""
     if not screen:
@@ -145,7 +163,8 @@ def run_rules(claim: ClaimSubmitted, ctx: ScrubContext, screen: bool = True) -> 
             return edits  # the rest is checked once the values every rule reads are there
         claim = workable
     assert isinstance(claim, ScrubbableClaim)
-    checkers = plan(claim, ctx, screen)
+    # a void is checked as a document only (VOID_CHECKERS), whatever the screen would ask
+    checkers = VOID_CHECKERS if claim.frequency_code == "8" else plan(claim, ctx, screen)
     if not checkers:
         return edits
     facts = ClaimFacts(claim, ctx.pack)

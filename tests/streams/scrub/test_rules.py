@@ -27,6 +27,7 @@ from tests.builders import (
     MEDICARE_PRIMARY_FOR_COB,
     VALID_NPIS,
     claim_dict,
+    commercial_patient,
     commercial_payer,
     line,
     make_encounter,
@@ -1926,3 +1927,24 @@ def test_a_one_letter_state_is_held_not_written(scrubber: Scrubber) -> None:
     result = scrub_case(scrubber, claim={"patient": {**PATIENT, **address}})
     edit = next(e for e in result.edits if e.rule_id == "CLAIM_X12_TOO_SHORT")
     assert "patient.state" in edit.message and x12_minimum("patient.state") == 2
+
+
+def test_a_void_cancels_its_claim_whatever_the_coding_of_the_lines_it_voids(scrubber: Scrubber) -> None:
+    """Reference §4: frequency 8 voids the claim its REF*F8 names (a commercial payer takes it).
+    A void is how a claim sent in error is taken back — often because its lines were wrong (93000
+    billed twice without 76, 26 on 93000): holding the void for those lines would keep the claim
+    it cancels in force. It is still held when it cannot do its job: without the payer's claim
+    number it names nothing to void."""
+    wrong_lines = [line(1, "93000"), line(2, "93000", modifiers=["26"]), line(3, "93000")]
+    void = {
+        "payer": ACME,
+        "patient": commercial_patient(),
+        "frequency_code": "8",
+        "original_claim_number": "ACME-ICN-1",
+        "lines": wrong_lines,
+    }
+    result = scrub_case(scrubber, claim=void)
+    assert [e for e in result.edits if e.severity == "error"] == [], result.edits
+    assert result.status != "held"
+    unnamed = scrub_case(scrubber, claim={**void, "original_claim_number": None})
+    assert unnamed.status == "held" and "CLAIM_ORIGINAL_NUMBER_REQUIRED" in fired(unnamed)
