@@ -20,6 +20,7 @@ from schemas.outputs import TaskAction
 from schemas.status import Adjustment, LineStatus
 from streams.denials.corrections import CORRECTIONS
 from streams.denials.reasons import PREDETERMINATION, UNMAPPED, Classified, ReasonMap, unexplained_shortfall
+from streams.scrub.cms.tables import INTERPRETING
 from streams.scrub.context import provider_of
 from streams.scrub.packs import RulePack
 from streams.scrub.payers import PayerProfile
@@ -454,18 +455,12 @@ def plan_for_denial(
                 "service (a second read of one tracing: 77 and the unusual circumstances documented)."
             )
             if _unmarked_second_read(primary, ctx):
-                action = "reopening" if is_medicare else "replacement_claim"
+                action, route = _correction_route(is_medicare)
                 lead = (
                     f"Bundled across providers: {across}. NCCI edits apply per provider, but a second "
                     "read the same day needs 77 (a repeat by another physician; 76 is the same "
                     "physician's): if the record documents this physician's separate read, add 77 "
-                    "(in place of any 76) with its time and "
-                    + (
-                        "request a reopening (Medicare Part B takes no corrected claims)"
-                        if is_medicare
-                        else "send a corrected claim"
-                    )
-                    + "; otherwise write off."
+                    f"(in place of any 76) with its time and {route}; otherwise write off."
                 )
     if (
         primary is not None
@@ -483,18 +478,12 @@ def plan_for_denial(
             if wrong:
                 # 76 says the same physician repeated it, but the day's other service of the test
                 # is another physician's: the line needs 77
-                action = "reopening" if is_medicare else "replacement_claim"
-                recoverable = True
+                (action, route), recoverable = _correction_route(is_medicare), True
                 lead = (
                     "; ".join(_shown(ln, ctx.claim) for ln in wrong)
                     + ": 76 marks the same physician's repeat, but the day's other service of this "
                     "test is another physician's — replace 76 with 77 (with the documented time) and "
-                    + (
-                        "request a reopening (Medicare Part B takes no corrected claims)"
-                        if is_medicare
-                        else "send a corrected claim"
-                    )
-                    + "; write off only if it was not a separate service."
+                    f"{route}; write off only if it was not a separate service."
                 )
             else:
                 action, recoverable = "appeal", True
@@ -616,9 +605,22 @@ def plan_for_denial(
     )
 
 
+def _correction_route(is_medicare: bool) -> tuple[TaskAction, str]:
+    """How a person's correction of a processed claim goes back: a corrected (replacement) claim,
+    or for Medicare Part B, which takes none, a reopening (reference §5)."""
+    if is_medicare:
+        return "reopening", "request a reopening (Medicare Part B takes no corrected claims)"
+    return "replacement_claim", "send a corrected claim"
+
+
+def _coded(line: ValidClaimLine) -> str:
+    """A line's code with its modifiers, as a clerk reads it (93000-26-77)."""
+    return "-".join([line.procedure_code, *line.modifiers])
+
+
 def _shown(line: ValidClaimLine, claim: ValidClaim) -> str:
     """A line as a billing clerk finds it: number, code with modifiers, its own rendering provider."""
-    code = "-".join([line.procedure_code, *line.modifiers])
+    code = _coded(line)
     own = line.rendering_provider_npi
     whose = f", rendering NPI {own}" if own and own != claim.rendering_provider_npi else ""
     return f"line {line.line_number} ({code}{whose})"
@@ -631,14 +633,10 @@ def _changes(claim: ValidClaim, fixed: list[ValidClaimLine]) -> str:
     out = []
     for line in fixed:
         was = before.get(line.line_number)
-        if was is None or (was.procedure_code, tuple(was.modifiers)) != (
-            line.procedure_code,
-            tuple(line.modifiers),
-        ):
-            now = "-".join([line.procedure_code, *line.modifiers])
-            out.append(
-                f"{_shown(was, claim)} → {now}" if was is not None else f"line {line.line_number}: {now}"
-            )
+        if was is None:
+            out.append(f"line {line.line_number}: {_coded(line)}")
+        elif _coded(was) != _coded(line):
+            out.append(f"{_shown(was, claim)} → {_coded(line)}")
     out += [f"{_shown(ln, claim)} left out" for ln in claim.lines if ln.line_number not in kept]
     return "; ".join(out) or "no line changes"
 
@@ -660,7 +658,15 @@ def _line_level(primary: Classified) -> bool:
     return primary.adjustment.line_number is not None or bool(primary.adjustment.line_control_number)
 
 
-INTERPRETING = ("global", "professional")
+def _same_test_that_day(line: ValidClaimLine, claim: ValidClaim, pack: RulePack) -> list[ValidClaimLine]:
+    """The claim's other lines of ``line``'s test (``RulePack.same_test``) on its day."""
+    return [
+        other
+        for other in claim.lines
+        if other.line_number != line.line_number
+        and other.service_date == line.service_date
+        and pack.same_test(line.procedure_code, other.procedure_code)
+    ]
 
 
 def _other_physicians_test(line: ValidClaimLine, ctx: PlanContext) -> bool:
@@ -669,18 +675,9 @@ def _other_physicians_test(line: ValidClaimLine, ctx: PlanContext) -> bool:
     claim = ctx.claim
     if claim is None:
         return False
-    pack = ctx.pack
     mine = provider_of(claim, line)
-    same_day = [
-        other
-        for other in claim.lines
-        if other.line_number != line.line_number
-        and other.service_date == line.service_date
-        and pack.same_test(line.procedure_code, other.procedure_code)
-    ]
-    return any(provider_of(claim, o) != mine for o in same_day) and not any(
-        provider_of(claim, o) == mine for o in same_day
-    )
+    whose = {provider_of(claim, o) for o in _same_test_that_day(line, claim, ctx.pack)}
+    return bool(whose) and mine not in whose
 
 
 def _unmarked_second_read(primary: Classified, ctx: PlanContext) -> bool:
@@ -699,12 +696,9 @@ def _unmarked_second_read(primary: Classified, ctx: PlanContext) -> bool:
             continue  # marked as another physician's repeat (76 would be the same physician's)
         mine = provider_of(claim, line)
         if any(
-            other.line_number != line.line_number
-            and other.service_date == line.service_date
-            and provider_of(claim, other) != mine
-            and pack.same_test(line.procedure_code, other.procedure_code)
+            provider_of(claim, other) != mine
             and part(other.procedure_code, frozenset(other.modifiers)) in INTERPRETING
-            for other in claim.lines
+            for other in _same_test_that_day(line, claim, pack)
         ):
             return True
     return False

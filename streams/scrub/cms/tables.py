@@ -30,6 +30,8 @@ from streams.scrub.cms.ptp import PtpIndex, load_ptp
 log = logging.getLogger("claimflow.scrub")
 
 Part = Literal["global", "technical", "professional"]
+#: the parts that bill an interpretation (a read): the global test and its professional component
+INTERPRETING: tuple[Part, ...] = ("global", "professional")
 
 
 def parts_overlap(a: Part, b: Part) -> bool:

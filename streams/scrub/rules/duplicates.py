@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from schemas.claim import ScrubbableLine
+from streams.scrub.cms.tables import INTERPRETING
 from streams.scrub.context import ClaimFacts, ScrubContext
 from streams.scrub.registry import Finding, checks
-
-INTERPRETING = ("global", "professional")
 
 
 @checks("DUP_CLAIM", needs=("history",))

@@ -102,14 +102,31 @@ def test_co50_becomes_an_appeal(scrubber: Scrubber) -> None:
     assert task.reason_codes == ["CO-50"] and task.recoverable and not task.patient_billable
 
 
-def line_denial(carc: str, line_number: int, amount: str = "20.00", paid: str = "45.00") -> Denial:
+def line_denial(
+    carc: str,
+    line_number: int,
+    amount: str = "20.00",
+    paid: str = "45.00",
+    group: str = "CO",
+    remarks: tuple[str, ...] = (),
+) -> Denial:
     return Denial(
         claim_id="C1",
         claim_status_code="1",
         paid_amount=paid,
-        adjustments=[{"group_code": "CO", "reason_code": carc, "amount": amount, "line_number": line_number}],
+        adjustments=[
+            {"group_code": group, "reason_code": carc, "amount": amount, "line_number": line_number}
+        ],
+        remark_codes=list(remarks),
         occurred_at=FIXED_TIME,
     )
+
+
+def group_claim(plan: str, lines: list[dict]):
+    """A group's claim of ``lines`` to a commercial payer (BluePeak) or to Medicare."""
+    if plan == "commercial":
+        return make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+    return make_claim(lines=lines)
 
 
 @pytest.mark.parametrize(("payer", "plan"), [("BLUEPEAK", "commercial"), ("MCR-JH", "medicare")])
@@ -169,11 +186,7 @@ def test_a_line_bundled_with_another_physicians_service_is_appealed_not_written_
     Dr B's line bundles two physicians' services: recoverable, an appeal naming both lines — not a
     write-off of a payable service."""
     lines = [line(1, "93000"), {**second, "rendering_provider_npi": DR_B}]
-    claim = (
-        make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
-        if plan == "commercial"
-        else make_claim(lines=lines)
-    )
+    claim = group_claim(plan, lines)
     task = plan_for_denial(line_denial("97", 2), ctx(scrubber, claim, payer, plan))
     assert task is not None and task.action == "appeal" and task.recoverable, task
     assert not task.patient_billable
@@ -193,11 +206,7 @@ def test_an_unmarked_second_read_bundled_with_another_physicians_global_asks_for
     asks a person to add 77 where the record documents the separate read: a corrected claim
     (Medicare: a reopening), else a write-off."""
     lines = [line(1, "93000"), {**line(2, "93010"), "rendering_provider_npi": DR_B}]
-    claim = (
-        make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
-        if plan == "commercial"
-        else make_claim(lines=lines)
-    )
+    claim = group_claim(plan, lines)
     task = plan_for_denial(line_denial("97", 2), ctx(scrubber, claim, payer, plan))
     assert task is not None and task.action == action and task.corrected_claim is None, task
     assert "add 77" in task.instructions and "otherwise write off" in task.instructions
@@ -216,19 +225,8 @@ def test_76_on_another_physicians_read_is_corrected_to_77_not_appealed(
     is fixed by 77 in place of 76 (a corrected claim; Medicare a reopening) — an appeal of the
     line as billed cannot succeed."""
     lines = [line(1, "93000"), {**line(2, "93010", modifiers=["76"]), "rendering_provider_npi": DR_B}]
-    claim = (
-        make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
-        if plan == "commercial"
-        else make_claim(lines=lines)
-    )
-    denial = Denial(
-        claim_id=claim.claim_id,
-        claim_status_code="1",
-        paid_amount="45.00",
-        adjustments=[{"group_code": group, "reason_code": carc, "amount": "20.00", "line_number": 2}],
-        occurred_at=FIXED_TIME,
-    )
-    task = plan_for_denial(denial, ctx(scrubber, claim, payer, plan))
+    claim = group_claim(plan, lines)
+    task = plan_for_denial(line_denial(carc, 2, group=group), ctx(scrubber, claim, payer, plan))
     assert task is not None and task.action == action, task
     assert "77" in task.instructions and "76" in task.instructions and not task.patient_billable
 
@@ -237,7 +235,7 @@ def test_a_whole_claim_denied_as_a_duplicate_is_written_off_even_with_76_77_line
     """OA-18 on the claim (no line): the claim itself was sent twice — the lines' modifiers do not
     make it a repeat (reference §5: write off)."""
     lines = [{**line(1, "93010", modifiers=["77"]), "rendering_provider_npi": DR_B}]
-    claim = make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+    claim = group_claim("commercial", lines)
     task = plan_for_denial(deny(("OA", "18", "45.00")), ctx(scrubber, claim))
     assert task is not None and task.action == "write_off"
 
@@ -252,7 +250,7 @@ def test_a_line_bundled_with_its_own_providers_global_is_still_written_off_on_a_
         {**line(2, "93000"), "rendering_provider_npi": DR_B},
         {**line(3, "93010"), "rendering_provider_npi": DR_B},
     ]
-    claim = make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
+    claim = group_claim("commercial", lines)
     task = plan_for_denial(line_denial("97", 3), ctx(scrubber, claim))
     assert task is not None and task.action == "write_off" and not task.recoverable
 
@@ -266,16 +264,7 @@ def test_a_medicare_code_correction_names_the_line_its_provider_and_keeps_its_ot
     the task names line 2, Dr B, and the result with its 77 kept."""
     lines = [line(1, "93000"), {**line(2, "93000", modifiers=["26", "77"]), "rendering_provider_npi": DR_B}]
     claim = make_claim(lines=lines)
-    task = plan_for_denial(
-        Denial(
-            claim_id=claim.claim_id,
-            claim_status_code="1",
-            paid_amount="45.00",
-            adjustments=[{"group_code": "CO", "reason_code": "4", "amount": "45.00", "line_number": 2}],
-            occurred_at=FIXED_TIME,
-        ),
-        ctx(scrubber, claim, "MCR-JH", "medicare"),
-    )
+    task = plan_for_denial(line_denial("4", 2, amount="45.00"), ctx(scrubber, claim, "MCR-JH", "medicare"))
     assert task is not None and task.action == "reopening", task
     assert f"line 2 (93000-26-77, rendering NPI {DR_B}) → 93010-77" in task.instructions
     assert "line 1" not in task.instructions
@@ -285,16 +274,8 @@ def test_a_line_denial_names_the_line_and_its_own_rendering_provider(scrubber: S
     """CO-16 with N290 (rendering provider id missing or invalid, reference §5) on Dr B's line of
     a group claim: the NPI to fix is that line's (2420A), not the claim's — the task says which."""
     lines = [line(1, "93000"), {**line(2, "93010", modifiers=["77"]), "rendering_provider_npi": DR_B}]
-    claim = make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
-    denial = Denial(
-        claim_id=claim.claim_id,
-        claim_status_code="1",
-        paid_amount="45.00",
-        adjustments=[{"group_code": "CO", "reason_code": "16", "amount": "20.00", "line_number": 2}],
-        remark_codes=["N290"],
-        occurred_at=FIXED_TIME,
-    )
-    task = plan_for_denial(denial, ctx(scrubber, claim))
+    claim = group_claim("commercial", lines)
+    task = plan_for_denial(line_denial("16", 2, remarks=("N290",)), ctx(scrubber, claim))
     assert task is not None
     assert f"line 2 (93010-77, rendering NPI {DR_B})" in task.instructions
 
@@ -310,18 +291,8 @@ def test_a_duplicate_denial_of_a_line_marked_as_a_repeat_is_appealed(
     marked = [line(1, "93010"), {**line(2, "93010", modifiers=["77"]), "rendering_provider_npi": DR_B}]
     plain = [line(1, "93010"), line(2, "93010")]
     for lines, action in ((marked, "appeal"), (plain, "write_off")):
-        claim = (
-            make_claim(payer=commercial_payer(), patient=commercial_patient(), lines=lines)
-            if plan == "commercial"
-            else make_claim(lines=lines)
-        )
-        denial = Denial(
-            claim_id=claim.claim_id,
-            claim_status_code="1",
-            paid_amount="20.00",
-            adjustments=[{"group_code": "OA", "reason_code": "18", "amount": "20.00", "line_number": 2}],
-            occurred_at=FIXED_TIME,
-        )
+        claim = group_claim(plan, lines)
+        denial = line_denial("18", 2, paid="20.00", group="OA")
         task = plan_for_denial(denial, ctx(scrubber, claim, payer, plan))
         assert task is not None and task.action == action, (lines, task)
         assert not task.patient_billable
