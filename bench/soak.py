@@ -44,7 +44,7 @@ from streams.runtime.topic_admin import create_topics
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EXTERNAL = (Topic.ENCOUNTERS, Topic.CLAIMS_SUBMITTED, Topic.CLAIM_STATUS, Topic.CLAIM_DENIALS)
-ALL_INPUTS = (*EXTERNAL, Topic.CLAIM_LIFECYCLE, Topic.CLAIMS_WAITING)
+ALL_INPUTS = (*EXTERNAL, Topic.CLAIM_LIFECYCLE, Topic.CLAIMS_WAITING, Topic.CLAIMS_UNFILED)
 CHUNK = 500  # claims generated at a time
 
 

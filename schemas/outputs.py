@@ -149,6 +149,33 @@ class ResubmissionTask(Envelope):
     cause_event_id: uuid.UUID | None = None
 
 
+class UnfiledLine(Contract):
+    """A service line of a claim as the scrub agent's patient history knows it (what a duplicate
+    is judged by): its code and modifiers, date of service and rendering provider."""
+
+    procedure_code: str = Field(max_length=48)
+    modifiers: list[str] = Field(default_factory=list, max_length=4)
+    service_date: date
+    rendering_provider_npi: str = Field(default="", max_length=10)
+
+
+class ClaimUnfiled(Envelope):
+    """Lines of a claim the clearinghouse or payer rejected (277CA): never filed, so never billed
+    (reference §3: a duplicate is a service already submitted). The lifecycle agent sends it on
+    ``claims-unfiled`` (keyed by ``patient_key``) when it raises the rejection's task; the scrub
+    agent takes the lines out of the patient's history, so the new claim the task asks for is not
+    held as their duplicate. Only the lines the claim event ``submission_event_id`` recorded go: a
+    resend of the claim under its id since then stands."""
+
+    event_type: Literal["claim_unfiled"] = "claim_unfiled"
+    claim_id: ClaimId
+    patient_key: Identifier
+    submission_event_id: uuid.UUID = Field(description="the claim event whose lines were rejected")
+    whole_claim: bool = Field(description="the claim was rejected (A3/A6/A7/A8), not lines of it")
+    lines: list[UnfiledLine] = Field(min_length=1, max_length=999)
+    cause_event_id: uuid.UUID = Field(description="the 277CA status event that rejected them")
+
+
 DeadLetterReason = Literal[
     "too_large", "malformed_json", "schema_violation", "unknown_event", "processing_error", "x12_rejected"
 ]

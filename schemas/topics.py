@@ -12,6 +12,7 @@ from schemas import (
     ClaimReady,
     ClaimStatus,
     ClaimSubmitted,
+    ClaimUnfiled,
     DeadLetter,
     Denial,
     DenialTrend,
@@ -41,6 +42,7 @@ class Topic(StrEnum):
     CLAIMS_HELD = "claims-held"
     CLAIM_LIFECYCLE = "claim-lifecycle"
     CLAIMS_WAITING = "claims-waiting"
+    CLAIMS_UNFILED = "claims-unfiled"
     CLAIM_TRANSITIONS = "claim-transitions"
     CLAIM_STATES = "claim-states"
     RESUBMISSION_TASKS = "resubmission-tasks"
@@ -146,6 +148,14 @@ CATALOGUE: tuple[TopicSpec, ...] = (
         "internal",
         7 * DAY_MS,
         description="claims parked until their encounter arrives (grace period)",
+    ),
+    TopicSpec(
+        Topic.CLAIMS_UNFILED,
+        ClaimUnfiled,
+        "patient_key",
+        "internal",
+        30 * DAY_MS,
+        description="claim lines a 277CA rejected (never filed), taken out of the patient's history",
     ),
     TopicSpec(
         Topic.CLAIM_TRANSITIONS,

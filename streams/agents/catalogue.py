@@ -31,7 +31,7 @@ class Agent(StrEnum):
 #: the input topics each agent drains
 INPUTS: Mapping[Agent, tuple[Topic, ...]] = {
     Agent.ENCOUNTERS: (Topic.ENCOUNTERS,),
-    Agent.SCRUB: (Topic.CLAIMS_SUBMITTED,),
+    Agent.SCRUB: (Topic.CLAIMS_SUBMITTED, Topic.CLAIMS_UNFILED),
     Agent.SCRUB_WAITING: (Topic.CLAIMS_WAITING,),
     Agent.LIFECYCLE: (Topic.CLAIM_LIFECYCLE, Topic.CLAIM_STATUS, Topic.CLAIM_DENIALS),
     Agent.X12: (Topic.X12_INBOUND,),

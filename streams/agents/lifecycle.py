@@ -152,6 +152,8 @@ def register(app: ClaimflowApp) -> None:
             await outbox.send(Topic.CLAIM_STATES, tracked.state.claim_id.encode(), encode(tracked.state))
         for other in tracked.steps:  # the claim a replacement replaces, on its own partition
             await outbox.send(Topic.CLAIM_LIFECYCLE, other.claim_id.encode(), encode(other))
+        for unfiled in tracked.unfiled:  # rejected lines, out of the patient's scrub history
+            await outbox.send(Topic.CLAIMS_UNFILED, unfiled.patient_key.encode(), encode(unfiled))
 
     async def send_tasks(outbox: Outbox, tasks: list[ResubmissionTask]) -> None:
         for task in tasks:

@@ -1,4 +1,5 @@
-"""Scrub agent (``claims-submitted``, ``claims-waiting``): join, scrub, emit.
+"""Scrub agent (``claims-submitted``, ``claims-waiting``): join, scrub, emit; and the patient
+history's corrections (``claims-unfiled``: lines a 277CA rejected were never billed).
 
 A claim whose encounter has not arrived waits at the end of its batch, once per batch, for up to
 ``CLAIMFLOW_JOIN_WAIT_SECONDS`` (the encounter is usually a moment behind on its own topic); if it
@@ -18,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 from faust.types import TP, EventT, StreamT
 
-from schemas import ClaimHeld, ClaimReady, ClaimSubmitted, Encounter, ScrubResult, ValidClaim, as_valid
+from schemas import (
+    ClaimHeld,
+    ClaimReady,
+    ClaimSubmitted,
+    ClaimUnfiled,
+    Encounter,
+    ScrubResult,
+    ValidClaim,
+    as_valid,
+)
 from schemas.codec import encode, encode_spliced
 from schemas.ids import derived_event_id
 from schemas.topics import Topic, topic_name
@@ -31,12 +41,13 @@ from streams.agents.common import (
     decode_event,
     forwarded,
     guarded,
+    logical_topic,
 )
 from streams.agents.encounters import lookup, lookup_any, lookup_raw, lookup_version
 from streams.agents.trends import rate_lookup
 from streams.lifecycle.events import step_for
 from streams.runtime.faust_internals import set_current_event
-from streams.scrub import scrub_in_turn
+from streams.scrub import PatientHistory, scrub_in_turn
 
 if TYPE_CHECKING:
     from streams.runtime.app import ClaimflowApp
@@ -106,6 +117,17 @@ def register(app: ClaimflowApp) -> None:
         metrics.claims_waiting.inc()
         metrics.claims_parked.inc()
 
+    async def unfile(event: EventT) -> None:
+        """Take a 277CA rejection's lines out of the patient's history (their rows only)."""
+        unfiled = await decode_event(app, event, ClaimUnfiled)
+        if unfiled is None:
+            return
+        past = PatientHistory.decode(history.get(unfiled.patient_key))
+        after = past.without(unfiled)
+        if after is not past:
+            history[unfiled.patient_key] = after.encode()
+            metrics.history_lines_unfiled.inc(len(past.rows) - len(after.rows))
+
     @app.faust.agent(app.inputs(Agent.SCRUB), name=Agent.SCRUB.faust_name)
     async def scrub(stream: StreamT[Any]) -> None:
         # the put-off claims of this batch: each one's event (whose partition its encounter is
@@ -113,6 +135,9 @@ def register(app: ClaimflowApp) -> None:
         missing: list[tuple[EventT, str | None, str]] = []
 
         async def handle(event: EventT, outbox: Outbox) -> Deferred | None:
+            if logical_topic(app, event.message.topic) is Topic.CLAIMS_UNFILED:
+                await unfile(event)
+                return None
             claim = await decode_event(app, event, ClaimSubmitted)
             if claim is None or await forwarded(app, event, claim.patient_key, outbox):
                 return None

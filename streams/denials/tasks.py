@@ -12,11 +12,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from schemas import ClaimStatus, ClaimSubmitted, Denial, ResubmissionTask, ScrubEdit, ValidClaim
+from schemas import ClaimStatus, ClaimSubmitted, ClaimUnfiled, Denial, ResubmissionTask, ScrubEdit, ValidClaim
 from schemas.claim import OtherPayer, ValidClaimLine
 from schemas.codes import looks_like_procedure
 from schemas.ids import derived_event_id
-from schemas.outputs import TaskAction
+from schemas.outputs import TaskAction, UnfiledLine
 from schemas.status import Adjustment, LineStatus
 from streams.denials.corrections import CORRECTIONS
 from streams.denials.reasons import PREDETERMINATION, UNMAPPED, Classified, ReasonMap, unexplained_shortfall
@@ -282,6 +282,44 @@ def _task(
 def rejected_lines(status: ClaimStatus) -> list[LineStatus]:
     """The service lines a 277CA rejects one by one (loop 2220D) in a claim it did not reject."""
     return [ls for ls in status.line_statuses if ls.category_code in REJECTION_TEXT]
+
+
+def unfiled_by(status: ClaimStatus, claim: ValidClaim | None) -> ClaimUnfiled | None:
+    """The lines a 277CA rejection leaves never filed, for the scrub agent to take out of the
+    patient's history (``ClaimUnfiled``), or None. A claim rejected whole (A3/A6/A7/A8) was never
+    filed, nor were its lines rejected one by one in an accepted claim (2220D, those the status
+    names that ``_billed_line`` finds): the new claim the task asks for is no duplicate of them.
+
+    Nothing for a replacement or a void (7/8): the claim it supersedes was adjudicated and stands
+    billed; nor for a status older than the claim sent (it answers an earlier submission of it)."""
+    if claim is None or claim.frequency_code in ("7", "8") or status.occurred_at < claim.occurred_at:
+        return None
+    whole = status.category_code in REJECTION_TEXT
+    if whole:
+        lines = list(claim.lines)
+    else:
+        found = (_billed_line(ls, claim) for ls in rejected_lines(status))
+        lines = list({b.line_number: b for b in found if b is not None}.values())
+    if not lines:
+        return None
+    return ClaimUnfiled(
+        event_id=derived_event_id(status.event_id, "claim_unfiled"),
+        occurred_at=status.occurred_at,
+        claim_id=claim.claim_id,
+        patient_key=claim.patient_key,
+        submission_event_id=claim.event_id,
+        whole_claim=whole,
+        lines=[
+            UnfiledLine(
+                procedure_code=b.procedure_code,
+                modifiers=list(b.modifiers),
+                service_date=b.service_date,
+                rendering_provider_npi=provider_of(claim, b),
+            )
+            for b in lines
+        ],
+        cause_event_id=status.event_id,
+    )
 
 
 def raises_task(answer: ClaimStatus | Denial, reasons: ReasonMap) -> bool:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, TypeAdapter
 from schemas import (
     AdjudicationFact,
     ClaimStatus,
+    ClaimUnfiled,
     Denial,
     Encounter,
     LifecycleEvent,
@@ -41,7 +42,7 @@ from schemas.claim_state import ClaimStateRecord, ClaimTransition, OpenTask, Sta
 from schemas.ids import derived_event_id, derived_from_text
 from schemas.topics import Topic
 from streams.denials.reasons import PREDETERMINATION, REVERSAL, ReasonMap
-from streams.denials.tasks import LINE_REJECTION
+from streams.denials.tasks import LINE_REJECTION, rejected_lines, unfiled_by
 from streams.lifecycle.events import from_denial, from_lifecycle, from_status
 from streams.lifecycle.facts import facts_for
 from streams.lifecycle.first_pass import ADJUDICATED_STATES
@@ -168,6 +169,9 @@ class Tracked:
     state: ClaimStateRecord | None = None
     #: steps for other claims: a replacement sent moves the claim it replaces on (``replaced_steps``)
     steps: list[LifecycleEvent] = field(default_factory=list)
+    #: lines a 277CA rejection left never filed, for the scrub agent's patient history (sent again
+    #: for a redelivered rejection: taking them out twice changes nothing)
+    unfiled: list[ClaimUnfiled] = field(default_factory=list)
 
     @property
     def outcome(self) -> Outcome:
@@ -207,6 +211,7 @@ class Tracker:
         if outcome.result == "duplicate":
             # at-least-once: what this event produced may not have left before a crash
             resend = [ResubmissionTask.model_validate(t) for t in entry.outbox.get(change.event_id, [])]
+            unfiled = unfiled_by(event, entry.claim()) if resend and isinstance(event, ClaimStatus) else None
             return Tracked(
                 entry,
                 [(outcome, change)],
@@ -215,6 +220,7 @@ class Tracker:
                 transitions=transitions_of(entry.record, change.event_id),
                 steps=replaced_steps(event),
                 state=state_record(entry, change.event_id),
+                unfiled=[unfiled] if unfiled is not None else [],
             )
 
         entry = ClaimEntry(
@@ -277,6 +283,11 @@ class Tracker:
                     (t.category, t.reason_codes) != (task.category, task.reason_codes) for t in tracked.tasks
                 ):
                     tracked.tasks.append(task)
+            if isinstance(answer, ClaimStatus) and (not superseded or rejected_lines(answer)):
+                # a rejection still in force (lines rejected one by one always are): never filed
+                unfiled = unfiled_by(answer, entry.claim())
+                if unfiled is not None and not (superseded and unfiled.whole_claim):
+                    tracked.unfiled.append(unfiled)
         if tracked.tasks and entry.open_tasks:
             # the same request again (a clearinghouse's A7 then the payer's, an R4 repeated):
             # the task already open stands, no second one in the work queue

@@ -120,6 +120,12 @@ class Metrics:
             "Claims parked on claims-waiting because their encounter had not arrived.",
             registry=r,
         )
+        self.history_lines_unfiled = Counter(
+            "claimflow_history_lines_unfiled_total",
+            "Claim lines taken out of patients' scrub history because a 277CA rejected them "
+            "(never filed: their new claim is no duplicate).",
+            registry=r,
+        )
         self.encounter_timeouts = Counter(
             "claimflow_encounter_grace_expired_total",
             "Claims scrubbed without their encounter after the grace period.",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from schemas import ClaimSubmitted, Encounter, ScrubResult, ValidClaim
+from schemas import ClaimSubmitted, ClaimUnfiled, Encounter, ScrubResult, ValidClaim
 from streams.scrub.context import HistoryEntry
 
 if TYPE_CHECKING:
@@ -106,6 +106,28 @@ class PatientHistory:
             rows.extend([*h.encode(), key, h.person] for h in HistoryEntry.from_claim(claim))
         rows.sort(key=lambda r: r[3])  # ISO dates sort as dates; stable for equal dates
         return PatientHistory(tuple(rows[-limit:]), seen, mets)
+
+    def without(self, unfiled: ClaimUnfiled) -> PatientHistory:
+        """The history once a 277CA rejection's lines are taken out (``ClaimUnfiled``): never
+        filed, they were never billed, so the new claim that bills them is no duplicate. Only rows
+        the rejected claim event recorded go (rows stored before the recording event was kept
+        count as its), one row per line named; a resend of the claim since then stays billed."""
+        key = seen_key(str(unfiled.submission_event_id))
+        wanted = [
+            (u.procedure_code, u.service_date.isoformat(), u.rendering_provider_npi, list(u.modifiers))
+            for u in unfiled.lines
+        ]
+        kept: list[list[Any]] = []
+        for row in self.rows:
+            mine = row[0] == unfiled.claim_id and (len(row) <= RECORDED_BY or row[RECORDED_BY] == key)
+            shape = (row[2], row[3], row[4], list(row[5]))
+            if mine and shape in wanted:
+                wanted.remove(shape)
+            else:
+                kept.append(row)
+        if len(kept) == len(self.rows):
+            return self
+        return PatientHistory(tuple(kept), self.seen, self.met)
 
 
 def met_of(encounter: Encounter | None, claim: ClaimSubmitted) -> str:

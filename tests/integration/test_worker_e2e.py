@@ -16,7 +16,14 @@ from streams.dev.localrun import count_where
 from streams.lifecycle.events import step_for
 from streams.scrub.packs import bundled_packs_dir
 from tests.builders import claim_dict, line, make_claim, make_encounter
-from tests.integration.conftest import Deployment, deploy, metric_value, wait_records, wait_tracked_ready
+from tests.integration.conftest import (
+    Deployment,
+    deploy,
+    metric_value,
+    wait_metric,
+    wait_records,
+    wait_tracked_ready,
+)
 from tests.integration.scenario import (
     COMMERCIAL_PATIENT,
     denial,
@@ -168,6 +175,27 @@ def test_scripted_scenarios_reach_the_right_outputs_and_state(deployment: Deploy
         held_metric = metric_value(text, "claimflow_claims_scrubbed_total", payer="MCR-JH", result="held")
         assert held_metric >= 3  # E2E-NOINTERP, E2E-GLOBALCOMP and the 9-digit NPI
         assert metric_value(text, "claimflow_lifecycle_anomalies_total", kind="late") >= 1
+
+        # --- phase 3: the rejected claim resubmitted under a new claim id ----------------------
+        # X12 277CA: a claim rejected at the front end was never filed, so its resubmission is no
+        # duplicate (reference §3: "already submitted"). The tracker's rejection reaches the scrub
+        # agent's history (claims-unfiled) before the billing office resubmits.
+        unfiled = bus.wait_for(
+            "claims-unfiled",
+            lambda rs: any(r["claim_id"] == "E2E-REJECT" for r in rs),
+            what="E2E-REJECT unfiled",
+        )
+        assert [r["patient_key"] for r in unfiled] == ["pk-E2E-REJECT"] and unfiled[0]["whole_claim"]
+        wait_metric(worker, "claimflow_history_lines_unfiled_total", 1, "E2E-REJECT's line out of history")
+        submit(bus, "E2E-REBILL", patient_key="pk-E2E-REJECT")
+        bus.flush()
+        rescrubbed = bus.wait_for(
+            "claims-scrubbed",
+            lambda rs: any(r["claim_id"] == "E2E-REBILL" for r in rs),
+            what="E2E-REBILL scrubbed",
+        )
+        rebill = next(r for r in rescrubbed if r["claim_id"] == "E2E-REBILL")
+        assert rebill["status"] == "clean", rebill["edits"]
 
 
 def test_co4_on_commercial_claim_is_corrected_and_resubmitted_never_first_pass(
